@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs what is missing, builds, and runs the whole test suite twice: a normal build and
+# one under AddressSanitizer + UndefinedBehaviorSanitizer. Fails when any test fails.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
+jobs=$(nproc)
+cmake -S . -B build -DDLGCONV_WERROR=ON >/dev/null
+cmake --build build -j "$jobs" >/dev/null
+(cd build && ctest --output-on-failure -j "$jobs")
+cmake -S . -B build-asan -DDLGCONV_SANITIZE=ON -DDLGCONV_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j "$jobs" >/dev/null
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	ctest --output-on-failure -j "$jobs")

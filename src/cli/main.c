@@ -1,0 +1,51 @@
+/*
+ * main.c - the dlgconv command: argv -> dlg_options -> dlg_run(), status -> exit code.
+ * A client of dlgconv.h only.
+ */
+#include "opts.h"
+#include "report.h"
+
+#include <stdio.h>
+
+static int exit_code(dlg_status st)
+{
+	switch (st) {
+	case DLG_OK: return 0;
+	case DLG_E_REJECTS: return 1;
+	case DLG_E_ARG:
+	case DLG_E_EXISTS: return 2;
+	case DLG_E_NOMEM:
+	case DLG_E_IO:
+	case DLG_E_LIMIT:
+	case DLG_E_ZLIB: return 3;
+	default: return 4;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	cli_args args;
+	int rc = cli_parse(&args, argc, argv);
+	if (rc != CLI_RUN)
+		goto out;
+	cli_report report = { args.command == CLI_VALIDATE ? stdout : stderr, args.diagnostics, 0 };
+	dlg_summary summary;
+	dlg_error err = { 0 };
+	dlg_status st = dlg_run(&summary, (const char *const *)args.inputs, args.n_inputs,
+				&args.opts, cli_report_diag, &report, &err);
+	rc = exit_code(st);
+	if (st != DLG_OK) {
+		fprintf(stderr, "dlgconv: %s\n", err.msg);
+		goto out;
+	}
+	cli_report_summary(&args, &summary);
+	if (args.command == CLI_VALIDATE && summary.errors > 0)
+		rc = 1;
+	if (report.failed || fflush(stdout) != 0) {
+		fprintf(stderr, "dlgconv: cannot write the report\n");
+		rc = 3;
+	}
+out:
+	cli_args_dispose(&args);
+	return rc;
+}

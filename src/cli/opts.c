@@ -1,0 +1,374 @@
+/*
+ * opts.c - one static option table drives both getopt_long parsing and --help, so the two
+ * cannot drift apart. Value parsers report usage errors (exit 2).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "opts.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_OUTPUT = 'o',
+	OPT_QUIET = 'q',
+	OPT_HELP = 'h',
+	OPT_FORCE = 256,
+	OPT_SPLIT,
+	OPT_SEED,
+	OPT_SPLIT_KEY,
+	OPT_GROUP_REGEX,
+	OPT_NO_DEDUP,
+	OPT_MAX_REJECTS,
+	OPT_ROLE,
+	OPT_KEEP_PREAMBLE,
+	OPT_STAGE,
+	OPT_NFKC,
+	OPT_ASCII_PUNCT,
+	OPT_STRICT,
+	OPT_MIN_TURNS,
+	OPT_MAX_TURN_CHARS,
+	OPT_MERGE_CONSECUTIVE,
+	OPT_TRAILING_USER,
+	OPT_INCLUDE,
+	OPT_EXCLUDE,
+	OPT_MAX_INPUT_BYTES,
+	OPT_DIAGNOSTICS,
+};
+
+#define BOTH (CLI_CONVERT | CLI_VALIDATE)
+
+static const struct cli_option {
+	const char *name;
+	int id;          /* a short option letter, or an OPT_ value */
+	const char *arg; /* metavariable, or NULL for a flag */
+	unsigned commands;
+	const char *help;
+} options[] = {
+	{ "output", OPT_OUTPUT, "DIR", CLI_CONVERT, "write the dataset into DIR (required)" },
+	{ "force", OPT_FORCE, NULL, CLI_CONVERT,
+	  "write into a non-empty DIR, replacing dlgconv's own files there" },
+	{ "split", OPT_SPLIT, "SPEC", CLI_CONVERT,
+	  "NAME=WEIGHT,... (default train=0.9,validation=0.05,test=0.05)" },
+	{ "seed", OPT_SEED, "N", CLI_CONVERT, "seed of the split assignment (default 0)" },
+	{ "split-key", OPT_SPLIT_KEY, "KEY", CLI_CONVERT,
+	  "what decides the split: content (default), source or group" },
+	{ "group-regex", OPT_GROUP_REGEX, "RE", CLI_CONVERT,
+	  "with --split-key group: the first capture group of RE on the source path" },
+	{ "max-rejects", OPT_MAX_REJECTS, "N", CLI_CONVERT,
+	  "fail and write nothing when more than N conversations are rejected" },
+	{ "no-dedup", OPT_NO_DEDUP, NULL, BOTH, "keep exact duplicate conversations" },
+	{ "role", OPT_ROLE, "LABEL=ROLE", BOTH,
+	  "treat marker LABEL as user, assistant or system (repeatable)" },
+	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, BOTH,
+	  "keep text before the first turn in meta.preamble" },
+	{ "stage", OPT_STAGE, "MODE", BOTH,
+	  "stage directions like *sighs*: extract (default), keep or strip" },
+	{ "nfkc", OPT_NFKC, NULL, BOTH, "normalize to NFKC instead of NFC" },
+	{ "ascii-punct", OPT_ASCII_PUNCT, NULL, BOTH,
+	  "map curly quotes, dashes and the ellipsis to ASCII" },
+	{ "strict", OPT_STRICT, NULL, BOTH, "treat warnings as errors" },
+	{ "min-turns", OPT_MIN_TURNS, "N", BOTH,
+	  "reject conversations with fewer user/assistant turns (default 2)" },
+	{ "max-turn-chars", OPT_MAX_TURN_CHARS, "N", BOTH,
+	  "reject turns longer than N code points (default unlimited)" },
+	{ "merge-consecutive", OPT_MERGE_CONSECUTIVE, NULL, BOTH,
+	  "join consecutive turns of one role instead of rejecting (E203)" },
+	{ "trailing-user", OPT_TRAILING_USER, "MODE", BOTH,
+	  "a final user turn: error (default, E206) or drop (W309)" },
+	{ "include", OPT_INCLUDE, "GLOB", BOTH,
+	  "in directories, read only files matching GLOB (repeatable)" },
+	{ "exclude", OPT_EXCLUDE, "GLOB", BOTH,
+	  "in directories, skip files matching GLOB (repeatable)" },
+	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", BOTH,
+	  "refuse input files larger than N bytes (default 1073741824)" },
+	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH, "gcc (default) or json" },
+	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line" },
+	{ "help", OPT_HELP, NULL, BOTH, "show this help" },
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const char *command_name(cli_command c)
+{
+	return c == CLI_CONVERT ? "convert" : "validate";
+}
+
+static void print_help(cli_command c)
+{
+	if (c == CLI_CONVERT)
+		printf("usage: dlgconv convert INPUT... -o DIR [options]\n\n"
+		       "Parse, normalize and validate transcripts and write DIR/<split>.jsonl.gz,\n"
+		       "DIR/rejects.jsonl and DIR/manifest.json. INPUT is a file, a directory\n"
+		       "(walked for *.txt and *.md) or - for stdin.\n\noptions:\n");
+	else
+		printf("usage: dlgconv validate INPUT... [options]\n\n"
+		       "Parse, normalize and validate transcripts; print findings on stdout and\n"
+		       "a summary on stderr. Writes nothing.\n\noptions:\n");
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cli_option *o = &options[i];
+		if (!(o->commands & c))
+			continue;
+		char left[64];
+		if (o->id < 256)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->id, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		printf("  %-28s %s\n", left, o->help);
+	}
+	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error\n",
+	       c == CLI_CONVERT ? "more rejects than --max-rejects (nothing written)"
+				: "the input has errors");
+}
+
+static void print_main_help(void)
+{
+	printf("usage: dlgconv COMMAND [options] INPUT...\n\n"
+	       "Turn chat transcripts into clean, validated, reproducible fine-tuning datasets.\n\n"
+	       "commands:\n"
+	       "  convert    write train/validation/test.jsonl.gz, rejects.jsonl, manifest.json\n"
+	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n\n"
+	       "Run 'dlgconv COMMAND --help' for a command's options. --version prints the version.\n");
+}
+
+static int usage_error(cli_command c, const char *fmt, const char *value)
+{
+	fprintf(stderr, "dlgconv %s: ", command_name(c));
+	fprintf(stderr, fmt, value);
+	fprintf(stderr, "\nTry 'dlgconv %s --help'.\n", command_name(c));
+	return 2;
+}
+
+static bool parse_u64(uint64_t *out, const char *s)
+{
+	if (!*s || *s == '-')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_role(dlg_role *out, const char *s)
+{
+	static const char *const names[] = { "system", "user", "assistant" };
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*out = (dlg_role)i;
+			return true;
+		}
+	return false;
+}
+
+/* "train=0.9,validation=0.05": names point into args->split_spec. */
+static bool parse_splits(cli_args *a, const char *spec)
+{
+	free(a->split_spec);
+	a->split_spec = strdup(spec);
+	if (!a->split_spec)
+		return false;
+	size_t n = 0;
+	for (char *save = NULL, *item = strtok_r(a->split_spec, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq || n == DLG_MAX_SPLITS)
+			return false;
+		*eq = '\0';
+		char *end;
+		errno = 0;
+		double w = strtod(eq + 1, &end);
+		if (errno || *end || end == eq + 1)
+			return false;
+		a->splits[n++] = (dlg_split){ item, w };
+	}
+	a->opts.splits = a->splits;
+	a->opts.n_splits = n;
+	return n > 0;
+}
+
+static int take(cli_args *a, int id, const char *v)
+{
+	dlg_options *o = &a->opts;
+	cli_command c = a->command;
+	uint64_t n;
+	switch (id) {
+	case OPT_OUTPUT: o->output_dir = v; break;
+	case OPT_FORCE: o->force = 1; break;
+	case OPT_SPLIT:
+		if (!parse_splits(a, v))
+			return usage_error(c, "bad --split '%s' (want NAME=WEIGHT,...)", v);
+		break;
+	case OPT_SEED:
+		if (!parse_u64(&o->seed, v))
+			return usage_error(c, "bad --seed '%s'", v);
+		break;
+	case OPT_SPLIT_KEY:
+		if (strcmp(v, "content") == 0)
+			o->split_key = DLG_SPLIT_KEY_CONTENT;
+		else if (strcmp(v, "source") == 0)
+			o->split_key = DLG_SPLIT_KEY_SOURCE;
+		else if (strcmp(v, "group") == 0)
+			o->split_key = DLG_SPLIT_KEY_GROUP;
+		else
+			return usage_error(c, "bad --split-key '%s' (content, source or group)", v);
+		break;
+	case OPT_GROUP_REGEX: o->group_regex = v; break;
+	case OPT_MAX_REJECTS:
+		if (!parse_u64(&o->max_rejects, v))
+			return usage_error(c, "bad --max-rejects '%s'", v);
+		break;
+	case OPT_NO_DEDUP: o->no_dedup = 1; break;
+	case OPT_ROLE: {
+		const char *eq = strrchr(v, '=');
+		dlg_role role;
+		if (!eq || eq == v || !parse_role(&role, eq + 1))
+			return usage_error(c, "bad --role '%s' (want LABEL=user|assistant|system)",
+					   v);
+		if (o->n_roles == CLI_MAX_LIST)
+			return usage_error(c, "too many --role options at '%s'", v);
+		char *label = strndup(v, (size_t)(eq - v));
+		if (!label)
+			return 3;
+		a->roles[o->n_roles++] = (dlg_role_label){ label, role };
+		o->roles = a->roles;
+		break;
+	}
+	case OPT_KEEP_PREAMBLE: o->keep_preamble = 1; break;
+	case OPT_STAGE:
+		if (strcmp(v, "extract") == 0)
+			o->stage = DLG_STAGE_EXTRACT;
+		else if (strcmp(v, "keep") == 0)
+			o->stage = DLG_STAGE_KEEP;
+		else if (strcmp(v, "strip") == 0)
+			o->stage = DLG_STAGE_STRIP;
+		else
+			return usage_error(c, "bad --stage '%s' (extract, keep or strip)", v);
+		break;
+	case OPT_NFKC: o->nfkc = 1; break;
+	case OPT_ASCII_PUNCT: o->ascii_punct = 1; break;
+	case OPT_STRICT: o->strict = 1; break;
+	case OPT_MIN_TURNS:
+		if (!parse_u64(&n, v) || n > 100000)
+			return usage_error(c, "bad --min-turns '%s'", v);
+		o->min_turns = (unsigned)n;
+		break;
+	case OPT_MAX_TURN_CHARS:
+		if (!parse_u64(&o->max_turn_chars, v) || o->max_turn_chars == 0)
+			return usage_error(c, "bad --max-turn-chars '%s' (a positive number)", v);
+		break;
+	case OPT_MERGE_CONSECUTIVE: o->merge_consecutive = 1; break;
+	case OPT_TRAILING_USER:
+		if (strcmp(v, "error") == 0)
+			o->drop_trailing_user = 0;
+		else if (strcmp(v, "drop") == 0)
+			o->drop_trailing_user = 1;
+		else
+			return usage_error(c, "bad --trailing-user '%s' (error or drop)", v);
+		break;
+	case OPT_INCLUDE:
+	case OPT_EXCLUDE: {
+		const char **list = id == OPT_INCLUDE ? a->include : a->exclude;
+		size_t *count = id == OPT_INCLUDE ? &o->n_include : &o->n_exclude;
+		if (*count == CLI_MAX_LIST)
+			return usage_error(c, "too many patterns at '%s'", v);
+		list[(*count)++] = v;
+		o->include = a->include;
+		o->exclude = a->exclude;
+		break;
+	}
+	case OPT_MAX_INPUT_BYTES:
+		if (!parse_u64(&o->max_input_bytes, v) || o->max_input_bytes == 0)
+			return usage_error(c, "bad --max-input-bytes '%s'", v);
+		break;
+	case OPT_DIAGNOSTICS:
+		if (strcmp(v, "gcc") == 0)
+			a->diagnostics = CLI_DIAG_GCC;
+		else if (strcmp(v, "json") == 0)
+			a->diagnostics = CLI_DIAG_JSON;
+		else
+			return usage_error(c, "bad --diagnostics '%s' (gcc or json)", v);
+		break;
+	case OPT_QUIET: a->quiet = true; break;
+	case OPT_HELP: print_help(c); return 0;
+	default: return usage_error(c, "%s", "unknown option");
+	}
+	return CLI_RUN;
+}
+
+int cli_parse(cli_args *a, int argc, char **argv)
+{
+	memset(a, 0, sizeof *a);
+	a->opts = (dlg_options)DLG_OPTIONS_INIT;
+	if (argc < 2) {
+		print_main_help();
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		print_main_help();
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("dlgconv %s\n", dlg_version());
+		return 0;
+	}
+	if (strcmp(argv[1], "convert") == 0)
+		a->command = CLI_CONVERT;
+	else if (strcmp(argv[1], "validate") == 0)
+		a->command = CLI_VALIDATE;
+	else {
+		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
+		return 2;
+	}
+	struct option longopts[N_OPTIONS + 1];
+	char shortopts[2 * N_OPTIONS + 1];
+	size_t n = 0, s = 0;
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (!(options[i].commands & a->command))
+			continue;
+		longopts[n++] = (struct option){ options[i].name,
+						 options[i].arg ? required_argument : no_argument,
+						 NULL, options[i].id };
+		if (options[i].id < 256) {
+			shortopts[s++] = (char)options[i].id;
+			if (options[i].arg)
+				shortopts[s++] = ':';
+		}
+	}
+	shortopts[s] = '\0';
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	/* getopt sees the command as its argv[0]; it permutes, so options may follow inputs */
+	int sub_argc = argc - 1;
+	char **sub_argv = argv + 1;
+	optind = 1;
+	opterr = 0;
+	int id;
+	while ((id = getopt_long(sub_argc, sub_argv, shortopts, longopts, NULL)) != -1) {
+		if (id == '?' || id == ':')
+			return usage_error(a->command, "unknown option or missing value: '%s'",
+					   sub_argv[optind - 1]);
+		int rc = take(a, id, optarg);
+		if (rc != CLI_RUN)
+			return rc;
+	}
+	a->inputs = sub_argv + optind;
+	a->n_inputs = (size_t)(sub_argc - optind);
+	if (a->n_inputs == 0)
+		return usage_error(a->command, "%s", "no INPUT given");
+	if (a->command == CLI_CONVERT && !a->opts.output_dir)
+		return usage_error(a->command, "%s", "-o DIR is required");
+	return CLI_RUN;
+}
+
+void cli_args_dispose(cli_args *a)
+{
+	for (size_t i = 0; i < a->opts.n_roles; i++)
+		free((char *)a->roles[i].label);
+	free(a->split_spec);
+}

@@ -1,0 +1,37 @@
+/*
+ * opts.h - the command line: one option table drives both parsing and --help.
+ */
+#ifndef DLG_CLI_OPTS_H
+#define DLG_CLI_OPTS_H
+
+#include "dlgconv.h"
+
+#include <stdbool.h>
+
+typedef enum cli_command { CLI_CONVERT = 1, CLI_VALIDATE = 2 } cli_command;
+typedef enum cli_diag_format { CLI_DIAG_GCC = 0, CLI_DIAG_JSON = 1 } cli_diag_format;
+
+#define CLI_MAX_LIST 64
+
+typedef struct cli_args {
+	cli_command command;
+	dlg_options opts;
+	char **inputs; /* borrowed from argv */
+	size_t n_inputs;
+	cli_diag_format diagnostics;
+	bool quiet;
+	dlg_role_label roles[CLI_MAX_LIST];
+	dlg_split splits[DLG_MAX_SPLITS];
+	const char *include[CLI_MAX_LIST];
+	const char *exclude[CLI_MAX_LIST];
+	char *split_spec; /* owned copy that splits[].name points into */
+} cli_args;
+
+/* What cli_parse found: run the command, or exit now with the given code. */
+typedef enum cli_parse_result { CLI_RUN = -1 } cli_parse_result;
+
+/** Parse argv into *args; returns CLI_RUN, or an exit code after printing help or an error. */
+int cli_parse(cli_args *args, int argc, char **argv);
+void cli_args_dispose(cli_args *args);
+
+#endif

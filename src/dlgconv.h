@@ -1,0 +1,244 @@
+/*
+ * dlgconv.h - the whole public API of libdlgconv.
+ *
+ * libdlgconv turns chat transcripts into validated, reproducible fine-tuning datasets.
+ * It never prints and never exits: failures come back as a dlg_status with a filled-in
+ * dlg_error, findings about the input go to a caller-supplied dlg_diag_fn.
+ *
+ * Ownership, once for the whole API: objects returned through an `out` parameter belong
+ * to the caller; pointers inside structs the library hands to a callback are borrowed and
+ * valid only during that call; strings the caller passes in are borrowed for the duration
+ * of the call that takes them. Input is (pointer, length) and need not be NUL-terminated.
+ */
+#ifndef DLGCONV_H
+#define DLGCONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(DLGCONV_BUILDING) && defined(__GNUC__)
+#define DLG_API __attribute__((visibility("default")))
+#else
+#define DLG_API
+#endif
+
+/** Status of a library call. Append-only: values never change or get reused. */
+typedef enum dlg_status {
+	DLG_OK = 0,
+	DLG_END = 1,          /* iteration finished; not an error */
+	DLG_E_NOMEM = 100,
+	DLG_E_IO = 101,       /* see dlg_error.sys_errno */
+	DLG_E_EXISTS = 102,   /* output directory is not empty and `force` is off */
+	DLG_E_LIMIT = 103,    /* input exceeded a limit */
+	DLG_E_ZLIB = 104,     /* compression or decompression failed */
+	DLG_E_REJECTS = 105,  /* more conversations rejected than `max_rejects` allows */
+	DLG_E_ARG = 900,      /* API misuse or invalid option value */
+	DLG_E_INTERNAL = 999  /* a bug in dlgconv */
+} dlg_status;
+
+/** Where and why a call failed. Filled only when a call fails. */
+typedef struct dlg_error {
+	dlg_status code;
+	const char *source; /* borrowed: the input or output path involved, or NULL */
+	uint64_t line;      /* 1-based; 0 when not tied to input */
+	uint32_t col;       /* 1-based byte column; 0 when unknown */
+	int sys_errno;      /* errno at failure, else 0 */
+	char msg[256];      /* one line, no trailing newline */
+} dlg_error;
+
+/** Stable name of a status such as "E_NOMEM"; never NULL, even for unknown codes. */
+DLG_API const char *dlg_status_id(dlg_status code);
+
+/**
+ * Findings about the input (SPEC section 3). The number is the code ("E203" is 203).
+ * Append-only: a retired code keeps its slot.
+ */
+typedef enum dlg_diag_code {
+	DLG_DIAG_INVALID_UTF8 = 101,
+	DLG_DIAG_BINARY = 102,
+	DLG_DIAG_NO_TURNS = 201,
+	DLG_DIAG_FIRST_NOT_USER = 202,
+	DLG_DIAG_REPEATED_ROLE = 203,
+	DLG_DIAG_EMPTY_TURN = 204,
+	DLG_DIAG_UNKNOWN_ROLE = 205,
+	DLG_DIAG_TRAILING_USER = 206,
+	DLG_DIAG_TOO_FEW_TURNS = 207,
+	DLG_DIAG_TURN_TOO_LONG = 208,
+	DLG_DIAG_PREAMBLE_DROPPED = 301,
+	DLG_DIAG_NONCANONICAL_MARKER = 302,
+	DLG_DIAG_MARKER_IN_TEXT = 303,
+	DLG_DIAG_UNBALANCED_STAGE = 304,
+	DLG_DIAG_MOJIBAKE = 305,
+	DLG_DIAG_INVISIBLE_REMOVED = 306,
+	DLG_DIAG_DUPLICATE = 307,
+	DLG_DIAG_UNKNOWN_LABEL_KEPT = 308,
+	DLG_DIAG_TRAILING_USER_DROPPED = 309,
+	DLG_DIAG_EMPTY_LAST_TURN_DROPPED = 310
+} dlg_diag_code;
+
+typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
+
+/** A finding about the input; every field but `record` and `turn` is always set. */
+typedef struct dlg_diag {
+	dlg_diag_code code;
+	dlg_severity severity; /* after --strict promotion */
+	const char *source;    /* borrowed: the input's source name (SPEC section 4) */
+	uint64_t line;         /* 1-based line in the original file */
+	uint32_t col;          /* 1-based byte column in the original file */
+	uint64_t record;       /* 1-based line of the JSONL record; 0 for text files */
+	uint32_t turn;         /* 1-based turn the finding is about; 0 when none */
+	char msg[256];         /* one line, says what to do; never repeats the code */
+} dlg_diag;
+
+/** Receives each finding; `d` is borrowed for the call. */
+typedef void (*dlg_diag_fn)(const dlg_diag *d, void *payload);
+
+/** "E203" or "W307"; "?" for an unknown code. Never NULL. */
+DLG_API const char *dlg_diag_id(dlg_diag_code code);
+/** Stable slug such as "repeated-role"; "unknown" for an unknown code. Never NULL. */
+DLG_API const char *dlg_diag_slug(dlg_diag_code code);
+/** The severity a code has without --strict. */
+DLG_API dlg_severity dlg_diag_default_severity(dlg_diag_code code);
+
+typedef enum dlg_diag_style {
+	DLG_DIAG_STYLE_GCC = 0, /* path:line:col: error: message [E203] */
+	DLG_DIAG_STYLE_JSON = 1 /* one JSON object (schemas/diagnostic.schema.json) */
+} dlg_diag_style;
+
+/**
+ * Format one finding as a line without its newline into `*out` (NUL-terminated; release
+ * with dlg_free). Returns DLG_OK or DLG_E_NOMEM.
+ */
+DLG_API dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style,
+				   dlg_error *err);
+
+/** Release memory the library returned through an `out` parameter. Accepts NULL. */
+DLG_API void dlg_free(void *ptr);
+
+typedef enum dlg_role { DLG_ROLE_SYSTEM = 0, DLG_ROLE_USER = 1, DLG_ROLE_ASSISTANT = 2 } dlg_role;
+
+/** "system", "user" or "assistant". */
+DLG_API const char *dlg_role_name(dlg_role role);
+
+/** One `--role LABEL=ROLE`: a marker label (matched without regard to case) and its role. */
+typedef struct dlg_role_label {
+	const char *label;
+	dlg_role role;
+} dlg_role_label;
+
+/** One output split: a file name stem and its relative weight (> 0). */
+typedef struct dlg_split {
+	const char *name;
+	double weight;
+} dlg_split;
+
+typedef enum dlg_stage_mode { DLG_STAGE_EXTRACT = 0, DLG_STAGE_KEEP, DLG_STAGE_STRIP } dlg_stage_mode;
+typedef enum dlg_split_key {
+	DLG_SPLIT_KEY_CONTENT = 0,
+	DLG_SPLIT_KEY_SOURCE,
+	DLG_SPLIT_KEY_GROUP
+} dlg_split_key;
+
+/** Allocation hooks; all three are set, or the struct pointer is NULL for the C library's. */
+typedef struct dlg_allocator {
+	void *(*malloc_fn)(size_t size, void *payload);
+	void *(*realloc_fn)(void *ptr, size_t size, void *payload);
+	void (*free_fn)(void *ptr, void *payload);
+	void *payload;
+} dlg_allocator;
+
+/** Everything a run can be told. Start from DLG_OPTIONS_INIT; all pointers are borrowed. */
+typedef struct dlg_options {
+	const dlg_role_label *roles; /* added to or overriding Human/Assistant/System */
+	size_t n_roles;
+	int keep_preamble;           /* keep text before the first marker in meta.preamble */
+	dlg_stage_mode stage;
+	int nfkc;                    /* NFKC instead of NFC */
+	int ascii_punct;             /* curly quotes, dashes, ellipsis -> ASCII */
+	int strict;                  /* warnings are errors */
+	unsigned min_turns;          /* E207 below this many user/assistant turns */
+	uint64_t max_turn_chars;     /* E208 above this many code points; 0 = unlimited */
+	int merge_consecutive;       /* join same-role neighbours instead of E203 */
+	int drop_trailing_user;      /* drop a final user turn (W309) instead of E206 */
+	const dlg_split *splits;     /* NULL: train=0.9,validation=0.05,test=0.05 */
+	size_t n_splits;
+	uint64_t seed;
+	dlg_split_key split_key;
+	const char *group_regex;     /* POSIX ERE; first capture group of the source is the key */
+	int no_dedup;                /* keep exact duplicates */
+	uint64_t max_rejects;        /* UINT64_MAX: no limit */
+	const char *const *include;  /* fnmatch globs; a file must match one when any is given */
+	size_t n_include;
+	const char *const *exclude;  /* fnmatch globs; a matching file is skipped */
+	size_t n_exclude;
+	const char *output_dir;      /* NULL: validate only, write nothing */
+	int force;                   /* replace dlgconv's own files in a non-empty output_dir */
+	uint64_t max_input_bytes;    /* a larger input file is an error */
+	const dlg_allocator *allocator; /* NULL: malloc/realloc/free */
+} dlg_options;
+
+#define DLG_OPTIONS_INIT                                                                   \
+	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
+	  DLG_SPLIT_KEY_CONTENT, NULL, 0, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
+	  (uint64_t)1 << 30, NULL }
+
+/** Normalization fixes, each counted in the manifest. */
+typedef enum dlg_fix {
+	DLG_FIX_BOM = 0,          /* leading byte-order mark dropped */
+	DLG_FIX_CRLF,             /* CRLF or lone CR line end made LF */
+	DLG_FIX_UNICODE_NORM,     /* turn changed by NFC (or NFKC) */
+	DLG_FIX_CONTROL,          /* control or invisible character removed */
+	DLG_FIX_SPACE,            /* non-ASCII space separator made ASCII space */
+	DLG_FIX_ASCII_PUNCT,      /* curly quote, dash or ellipsis made ASCII */
+	DLG_FIX_TRAILING_SPACE,   /* line with trailing spaces stripped */
+	DLG_FIX_BLANK_LINES,      /* run of 3+ newlines collapsed to 2 */
+	DLG_FIX_STAGE_EXTRACTED,  /* stage direction moved to stage_directions */
+	DLG_FIX_STAGE_KEPT,       /* stage direction rewritten in canonical form */
+	DLG_FIX_STAGE_STRIPPED,   /* stage direction removed */
+	DLG_FIX_MERGED,           /* same-role neighbours merged */
+	DLG_FIX_COUNT
+} dlg_fix;
+
+/** Stable snake_case name of a fix, as in manifest.json. */
+DLG_API const char *dlg_fix_name(dlg_fix fix);
+
+#define DLG_MAX_SPLITS 16
+
+/** What a run did. Filled by dlg_run() whether it succeeds or not. */
+typedef struct dlg_summary {
+	uint64_t files;          /* input files read */
+	uint64_t inputs;         /* conversations seen */
+	uint64_t written;        /* conversations accepted (written, for convert) */
+	uint64_t rejected;       /* conversations with an error */
+	uint64_t duplicates;     /* exact duplicates dropped */
+	uint64_t errors;         /* findings of error severity */
+	uint64_t warnings;       /* findings of warning severity */
+	uint64_t split_written[DLG_MAX_SPLITS]; /* per split, in the order of options.splits */
+	uint64_t fixes[DLG_FIX_COUNT];
+} dlg_summary;
+
+/**
+ * Parse, normalize and validate every input; with `opts->output_dir`, write the dataset.
+ *
+ * `inputs` are files or directories (`-` is stdin). Findings go to `diag` (may be NULL).
+ * `*out` is filled in either way. Returns DLG_OK when the run completed (even with rejected
+ * conversations), DLG_E_REJECTS when more than `max_rejects` were rejected (nothing is
+ * written), or an error status with `err` filled in; on failure the output directory holds
+ * exactly what it held before.
+ */
+DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
+			   dlg_error *err);
+
+/** The library's version, such as "0.1.0". */
+DLG_API const char *dlg_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DLGCONV_H */

@@ -1,0 +1,175 @@
+/*
+ * error.c - status and diagnostic tables, filling a dlg_error, and recording findings on a
+ * conversation unit. Uses buf.c only.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *dlg_status_id(dlg_status code)
+{
+	switch (code) {
+	case DLG_OK: return "OK";
+	case DLG_END: return "END";
+	case DLG_E_NOMEM: return "E_NOMEM";
+	case DLG_E_IO: return "E_IO";
+	case DLG_E_EXISTS: return "E_EXISTS";
+	case DLG_E_LIMIT: return "E_LIMIT";
+	case DLG_E_ZLIB: return "E_ZLIB";
+	case DLG_E_REJECTS: return "E_REJECTS";
+	case DLG_E_ARG: return "E_ARG";
+	case DLG_E_INTERNAL: return "E_INTERNAL";
+	}
+	return "E_UNKNOWN";
+}
+
+static const struct {
+	dlg_diag_code code;
+	const char *id;
+	const char *slug;
+} diag_table[] = {
+	{ DLG_DIAG_INVALID_UTF8, "E101", "invalid-utf8" },
+	{ DLG_DIAG_BINARY, "E102", "binary-data" },
+	{ DLG_DIAG_NO_TURNS, "E201", "no-turns" },
+	{ DLG_DIAG_FIRST_NOT_USER, "E202", "first-turn-not-user" },
+	{ DLG_DIAG_REPEATED_ROLE, "E203", "repeated-role" },
+	{ DLG_DIAG_EMPTY_TURN, "E204", "empty-turn" },
+	{ DLG_DIAG_UNKNOWN_ROLE, "E205", "unknown-role" },
+	{ DLG_DIAG_TRAILING_USER, "E206", "trailing-user-turn" },
+	{ DLG_DIAG_TOO_FEW_TURNS, "E207", "too-few-turns" },
+	{ DLG_DIAG_TURN_TOO_LONG, "E208", "turn-too-long" },
+	{ DLG_DIAG_PREAMBLE_DROPPED, "W301", "preamble-dropped" },
+	{ DLG_DIAG_NONCANONICAL_MARKER, "W302", "noncanonical-marker" },
+	{ DLG_DIAG_MARKER_IN_TEXT, "W303", "marker-in-text" },
+	{ DLG_DIAG_UNBALANCED_STAGE, "W304", "unbalanced-stage-direction" },
+	{ DLG_DIAG_MOJIBAKE, "W305", "mojibake" },
+	{ DLG_DIAG_INVISIBLE_REMOVED, "W306", "invisible-removed" },
+	{ DLG_DIAG_DUPLICATE, "W307", "duplicate" },
+	{ DLG_DIAG_UNKNOWN_LABEL_KEPT, "W308", "unknown-label-kept" },
+	{ DLG_DIAG_TRAILING_USER_DROPPED, "W309", "trailing-user-dropped" },
+	{ DLG_DIAG_EMPTY_LAST_TURN_DROPPED, "W310", "empty-last-turn-dropped" },
+};
+
+static size_t diag_index(dlg_diag_code code)
+{
+	for (size_t i = 0; i < sizeof diag_table / sizeof diag_table[0]; i++)
+		if (diag_table[i].code == code)
+			return i;
+	return SIZE_MAX;
+}
+
+const char *dlg_diag_id(dlg_diag_code code)
+{
+	size_t i = diag_index(code);
+	return i == SIZE_MAX ? "?" : diag_table[i].id;
+}
+
+const char *dlg_diag_slug(dlg_diag_code code)
+{
+	size_t i = diag_index(code);
+	return i == SIZE_MAX ? "unknown" : diag_table[i].slug;
+}
+
+dlg_severity dlg_diag_default_severity(dlg_diag_code code)
+{
+	return code < 300 ? DLG_SEV_ERROR : DLG_SEV_WARNING;
+}
+
+const char *dlg_role_name(dlg_role role)
+{
+	switch (role) {
+	case DLG_ROLE_SYSTEM: return "system";
+	case DLG_ROLE_USER: return "user";
+	case DLG_ROLE_ASSISTANT: return "assistant";
+	}
+	return "?";
+}
+
+const char *dlg_fix_name(dlg_fix fix)
+{
+	static const char *const names[DLG_FIX_COUNT] = {
+		"bom_removed",         "crlf_converted",      "unicode_normalized",
+		"controls_removed",    "spaces_normalized",   "ascii_punctuation",
+		"trailing_spaces",     "blank_lines_collapsed", "stage_extracted",
+		"stage_kept",          "stage_stripped",      "turns_merged",
+	};
+	return (unsigned)fix < DLG_FIX_COUNT ? names[fix] : "unknown";
+}
+
+const char *dlg_version(void)
+{
+	return DLGCONV_VERSION;
+}
+
+dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
+			  const char *fmt, ...)
+{
+	if (!err)
+		return code;
+	memset(err, 0, sizeof *err);
+	err->code = code;
+	err->source = source;
+	err->sys_errno = sys_errno;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
+{
+	memset(u, 0, sizeof *u);
+	u->ctx = ctx;
+	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
+			    &u->stage_text, &u->diags, &u->json };
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
+}
+
+void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record)
+{
+	u->source = source;
+	u->record = record;
+	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
+	u->stages.len = u->stage_text.len = u->diags.len = u->json.len = 0;
+	u->preamble_first = u->preamble_n = 0;
+	u->preamble = (dlg_span){ 0, 0 };
+	u->rejected = false;
+	memset(u->id, 0, sizeof u->id);
+	u->id_hex[0] = '\0';
+	memset(u->fixes, 0, sizeof u->fixes);
+}
+
+void dlg_unit__dispose(dlg_unit *u)
+{
+	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
+			    &u->stage_text, &u->diags, &u->json };
+	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+		dlg_buf__dispose(bufs[i]);
+}
+
+dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint64_t line,
+			  uint32_t col, uint32_t turn, const char *fmt, ...)
+{
+	dlg_diag d;
+	memset(&d, 0, sizeof d);
+	d.code = code;
+	d.severity = dlg_diag_default_severity(code);
+	if (u->ctx->opts->strict)
+		d.severity = DLG_SEV_ERROR;
+	d.source = u->source;
+	d.line = line;
+	d.col = col;
+	d.record = u->record;
+	d.turn = turn;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+	va_end(ap);
+	if (d.severity == DLG_SEV_ERROR)
+		u->rejected = true;
+	return dlg_buf__append(&u->diags, &d, sizeof d, err);
+}

@@ -1,0 +1,294 @@
+/*
+ * internal.h - included first by every library file: shared types, buffers, the
+ * per-conversation work unit and each module's cross-file functions (dlg_<module>__<verb>).
+ *
+ * Modules, each using only those above it (error.c and buf.c are one base layer):
+ *   error.c      status/diagnostic tables, error filling, recording findings on a unit
+ *   buf.c        allocator hooks and growable byte buffers with a hard cap
+ *   normalize.c  SPEC section 2 (utf8proc is confined here)
+ *   transcript.c raw bytes -> lines -> marker-delimited turns (SPEC section 1)
+ *   validate.c   turn-structure rules (SPEC section 3 E2xx)
+ *   split.c      hashes, ids, split assignment and the duplicate set (xxhash confined here)
+ *   record.c     one JSON output line per conversation
+ *   sink.c       temp file + SHA-256 + rename, and multi-member gzip (libdeflate)
+ *   json.c       everything built or parsed as a JSON tree (cJSON confined here)
+ *   discover.c   walking input arguments into a sorted list of files
+ *   pipeline.c   dlg_run(): the only module that sees them all
+ */
+#ifndef DLG_INTERNAL_H
+#define DLG_INTERNAL_H
+
+#include "dlgconv.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DLG_WUR __attribute__((warn_unused_result))
+#define DLG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define DLG_ASSERT(cond) assert(cond)
+
+/* Forward a failing status to the caller; `err` was filled where it failed. */
+#define DLG_TRY(expr)                                                                      \
+	do {                                                                               \
+		dlg_status dlg_try_status_ = (expr);                                       \
+		if (dlg_try_status_ != DLG_OK)                                             \
+			return dlg_try_status_;                                            \
+	} while (0)
+
+/* ---- error.c ---- */
+
+/** Fill `err` (may be NULL) and return `code`. */
+dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
+			  const char *fmt, ...) DLG_PRINTF(5, 6);
+
+/* ---- buf.c ---- */
+
+void *dlg_mem__alloc(const dlg_allocator *a, size_t size);
+void *dlg_mem__realloc(const dlg_allocator *a, void *ptr, size_t size);
+void dlg_mem__free(const dlg_allocator *a, void *ptr);
+/** A copy of s[0..len) with a NUL after it, or NULL when out of memory. */
+char *dlg_mem__strndup(const dlg_allocator *a, const char *s, size_t len);
+
+/** Growable bytes; `max` is a hard cap (DLG_E_LIMIT past it). Also used as a typed array. */
+typedef struct dlg_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+	const dlg_allocator *alloc;
+} dlg_buf;
+
+#define DLG_BUF_UNCAPPED SIZE_MAX
+
+void dlg_buf__init(dlg_buf *b, const dlg_allocator *a, size_t max);
+void dlg_buf__dispose(dlg_buf *b);
+dlg_status dlg_buf__reserve(dlg_buf *b, size_t extra, dlg_error *err) DLG_WUR;
+dlg_status dlg_buf__append(dlg_buf *b, const void *p, size_t n, dlg_error *err) DLG_WUR;
+dlg_status dlg_buf__putc(dlg_buf *b, char c, dlg_error *err) DLG_WUR;
+dlg_status dlg_buf__printf(dlg_buf *b, dlg_error *err, const char *fmt, ...) DLG_WUR
+	DLG_PRINTF(3, 4);
+
+/* Typed-array view of a dlg_buf. */
+#define DLG_BUF_AT(b, type, i) (((type *)(void *)(b)->data)[i])
+#define DLG_BUF_COUNT(b, type) ((b)->len / sizeof(type))
+
+/* ---- shared run context (read-only while conversations are processed) ---- */
+
+typedef struct dlg_label {
+	const char *text; /* as given: the canonical spelling is "### <text>:" */
+	size_t len;
+	dlg_role role;
+} dlg_label;
+
+#define DLG_MAX_LABELS 64
+
+typedef struct dlg_ctx {
+	const dlg_options *opts;
+	const dlg_allocator *alloc;
+	dlg_label labels[DLG_MAX_LABELS];
+	size_t n_labels;
+	dlg_split splits[DLG_MAX_SPLITS];
+	size_t n_splits;
+	double split_upper[DLG_MAX_SPLITS]; /* cumulative weights scaled to [0, 1] */
+	void *group_re;                      /* regex_t *, or NULL */
+} dlg_ctx;
+
+/* ---- one conversation in flight ---- */
+
+/** A line of the original input: bytes [p, p+len) starting at (line, col). */
+typedef struct dlg_line {
+	const char *p;
+	size_t len;
+	uint64_t line;
+	uint32_t col;
+} dlg_line;
+
+typedef struct dlg_span {
+	size_t off;
+	size_t len;
+} dlg_span;
+
+typedef struct dlg_turn {
+	dlg_role role;
+	uint64_t line; /* where its marker is */
+	uint32_t col;
+	size_t first_line; /* raw text lines: unit.lines[first_line, first_line + n_lines) */
+	size_t n_lines;
+	dlg_span text;     /* normalized content in unit.text */
+	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage) */
+	size_t n_stage;
+} dlg_turn;
+
+/**
+ * Everything one conversation needs, reused from one conversation to the next so that the
+ * hot path allocates only when a conversation is larger than any before it.
+ */
+typedef struct dlg_unit {
+	const dlg_ctx *ctx;
+	const char *source;  /* borrowed */
+	uint64_t record;     /* 1-based JSONL line, 0 for a text file */
+	dlg_buf lines;       /* dlg_line[] */
+	dlg_buf turns;       /* dlg_turn[] */
+	size_t preamble_first, preamble_n; /* raw lines before the first marker */
+	dlg_span preamble;   /* normalized, in text (only with keep_preamble) */
+	dlg_buf text;        /* normalized contents */
+	dlg_buf scratch;     /* per-line work space of normalize.c */
+	dlg_buf stages;      /* dlg_span[] into stage_text */
+	dlg_buf stage_text;
+	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
+	dlg_buf json;        /* the rendered record line, with its '\n' */
+	uint8_t id[16];      /* hash of the normalized messages */
+	char id_hex[33];
+	bool rejected;       /* has a finding of error severity */
+	uint64_t fixes[DLG_FIX_COUNT];
+} dlg_unit;
+
+void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
+void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record);
+void dlg_unit__dispose(dlg_unit *u);
+
+/**
+ * Record a finding on `u` (error.c). Promotes warnings under --strict and marks the unit
+ * rejected on an error. Fails only when out of memory.
+ */
+dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint64_t line,
+			  uint32_t col, uint32_t turn, const char *fmt, ...) DLG_WUR
+	DLG_PRINTF(7, 8);
+
+/* ---- normalize.c ---- */
+
+/**
+ * Step 1 of SPEC section 2 on a whole input: 0 when the bytes are valid UTF-8 without NUL,
+ * else DLG_DIAG_INVALID_UTF8 or DLG_DIAG_BINARY with the offending offset in *bad_off.
+ */
+int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n);
+
+/**
+ * Steps 2-4 on the raw lines of a turn (or the preamble when `turn_no` is 0), appending
+ * the normalized text to u->text and setting *out. Stage directions go to u->stages
+ * (not for the preamble).
+ */
+dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
+				uint32_t turn_no, size_t *first_stage, size_t *n_stage,
+				dlg_error *err) DLG_WUR;
+
+/** Number of code points in valid UTF-8. */
+uint64_t dlg_normalize__count_chars(const char *p, size_t n);
+
+/* ---- transcript.c ---- */
+
+/** Split a text transcript into raw turns on u (SPEC section 1); records findings. */
+dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len,
+				 dlg_error *err) DLG_WUR;
+
+/* ---- validate.c ---- */
+
+/** Normalize every turn of u, then apply the structure rules (may merge or drop turns). */
+dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err) DLG_WUR;
+
+/* ---- split.c ---- */
+
+/** 128-bit id of bytes; hex in id_hex. */
+void dlg_split__id(uint8_t id[16], char id_hex[33], const char *p, size_t n);
+/** Index into ctx->splits for a key; a pure function of (seed, key). */
+size_t dlg_split__assign(const dlg_ctx *ctx, const void *key, size_t key_len);
+
+/** Set of 128-bit ids, for dropping exact duplicates. */
+typedef struct dlg_idset {
+	uint8_t (*slots)[16];
+	size_t cap;
+	size_t count;
+	const dlg_allocator *alloc;
+} dlg_idset;
+
+void dlg_split__idset_init(dlg_idset *s, const dlg_allocator *a);
+void dlg_split__idset_dispose(dlg_idset *s);
+/** *found_out is true when `id` was present; otherwise it is added. */
+dlg_status dlg_split__idset_insert(bool *found_out, dlg_idset *s, const uint8_t id[16],
+				   dlg_error *err) DLG_WUR;
+
+/* ---- record.c ---- */
+
+/** Append `s` as a JSON string literal (quotes included). */
+dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err) DLG_WUR;
+/** Render u's messages, set its id, and write the record line to u->json. */
+dlg_status dlg_record__render(dlg_unit *u, dlg_error *err) DLG_WUR;
+/** The rejects.jsonl line for u: its error findings, or its W307 when `duplicate`. */
+dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate,
+			      dlg_error *err) DLG_WUR;
+
+/* ---- sink.c ---- */
+
+/** An output file written under a temporary name, hashed as it is written. */
+typedef struct dlg_outfile {
+	char *path;      /* final path */
+	char *tmp_path;
+	int fd;
+	uint64_t size;
+	uint64_t records;
+	void *sha;       /* EVP_MD_CTX * */
+	char sha256_hex[65];
+	const dlg_allocator *alloc;
+} dlg_outfile;
+
+dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
+			  const dlg_allocator *a, dlg_error *err) DLG_WUR;
+dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
+/** Flush to disk and finish the hash; the file keeps its temporary name. */
+dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
+/** Rename a finished file into place. */
+dlg_status dlg_sink__commit(dlg_outfile *f, dlg_error *err) DLG_WUR;
+/** Close and remove the temporary file if it is still there; release everything. */
+void dlg_sink__discard(dlg_outfile *f);
+dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err) DLG_WUR;
+
+/** JSON lines compressed as independent gzip members of about `member_size` bytes. */
+typedef struct dlg_gzwriter {
+	dlg_outfile file;
+	dlg_buf pending;   /* uncompressed lines of the current member */
+	dlg_buf packed;
+	size_t member_size;
+	void *compressor;  /* struct libdeflate_compressor * */
+} dlg_gzwriter;
+
+dlg_status dlg_sink__gz_open(dlg_gzwriter *w, const char *dir, const char *name,
+			     const dlg_allocator *a, dlg_error *err) DLG_WUR;
+dlg_status dlg_sink__gz_write_line(dlg_gzwriter *w, const char *p, size_t n,
+				   dlg_error *err) DLG_WUR;
+dlg_status dlg_sink__gz_finish(dlg_gzwriter *w, dlg_error *err) DLG_WUR;
+void dlg_sink__gz_discard(dlg_gzwriter *w);
+
+/* ---- json.c ---- */
+
+/** Everything manifest.json reports. */
+typedef struct dlg_manifest {
+	const dlg_ctx *ctx;
+	const dlg_summary *summary;
+	const uint64_t *rejected_by_code; /* indexed by code number, 0..399 */
+	const dlg_outfile *const *files;
+	size_t n_files;
+} dlg_manifest;
+
+dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
+
+/* ---- discover.c ---- */
+
+typedef struct dlg_input {
+	char *path;   /* to open; "-" for stdin */
+	char *source; /* relative to the parent of its argument (SPEC section 4) */
+} dlg_input;
+
+typedef struct dlg_inputs {
+	dlg_input *items;
+	size_t count;
+	size_t cap;
+	const dlg_allocator *alloc;
+} dlg_inputs;
+
+dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t n_args,
+				const dlg_options *opts, dlg_error *err) DLG_WUR;
+void dlg_discover__dispose(dlg_inputs *in);
+
+#endif /* DLG_INTERNAL_H */

@@ -1,0 +1,424 @@
+/*
+ * normalize.c - SPEC section 2: byte checks, Unicode clean-up, whitespace and stage
+ * directions. utf8proc is confined to this file. Uses buf.c and error.c.
+ *
+ * Text is processed one raw line at a time so that every finding keeps the exact line and
+ * byte column of the original input.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
+{
+	const uint8_t *s = (const uint8_t *)p;
+	size_t i = 0;
+	while (i < n) {
+		if (s[i] < 0x80) {
+			if (s[i] == 0) {
+				*bad_off = i;
+				return DLG_DIAG_BINARY;
+			}
+			i++;
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (len <= 0) {
+			*bad_off = i;
+			return DLG_DIAG_INVALID_UTF8;
+		}
+		i += (size_t)len;
+	}
+	return 0;
+}
+
+uint64_t dlg_normalize__count_chars(const char *p, size_t n)
+{
+	uint64_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ((uint8_t)p[i] & 0xC0) != 0x80;
+	return count;
+}
+
+static utf8proc_option_t norm_flags(const dlg_ctx *ctx)
+{
+	return (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+				   (ctx->opts->nfkc ? UTF8PROC_COMPAT : 0));
+}
+
+/*
+ * Whether NFC (or NFKC) could change text containing `cp`. Running utf8proc over every
+ * line costs several times the rest of the pipeline; most text is stable, so a line goes
+ * through utf8proc only when one of its code points says it might change.
+ */
+static bool may_change(utf8proc_int32_t cp, utf8proc_option_t flags)
+{
+	const utf8proc_property_t *pr = utf8proc_get_property(cp);
+	if (pr->combining_class != 0 || pr->comp_exclusion)
+		return true;
+	/* comb_index >= 0x8000 marks a code point that composes with the one before it */
+	if (pr->comb_index != UINT16_MAX && pr->comb_index >= 0x8000)
+		return true;
+	if (cp >= 0x1100 && cp <= 0x11FF) /* conjoining jamo compose algorithmically */
+		return true;
+	if (pr->decomp_seqindex == UINT16_MAX)
+		return false;
+	utf8proc_int32_t seq[8];
+	int boundclass = 0;
+	utf8proc_option_t decompose =
+		(utf8proc_option_t)((flags & ~UTF8PROC_COMPOSE) | UTF8PROC_DECOMPOSE);
+	utf8proc_ssize_t len = utf8proc_decompose_char(cp, seq, 8, decompose, &boundclass);
+	if (len <= 0 || len > 8)
+		return true;
+	len = utf8proc_normalize_utf32(seq, len, flags);
+	return !(len == 1 && seq[0] == cp);
+}
+
+/* Normalize scratch[from, len) in place with utf8proc; returns whether it changed. */
+static dlg_status normalize_tail(bool *changed, dlg_buf *scratch, size_t from,
+				 utf8proc_option_t flags, dlg_error *err)
+{
+	const uint8_t *src = (const uint8_t *)scratch->data + from;
+	utf8proc_ssize_t src_len = (utf8proc_ssize_t)(scratch->len - from);
+	utf8proc_ssize_t n = utf8proc_decompose(src, src_len, NULL, 0, flags);
+	if (n < 0)
+		return dlg_error__set(err, DLG_E_INTERNAL, NULL, 0, "utf8proc: %s",
+				      utf8proc_errmsg(n));
+	/* The code points go after the text, 4-byte aligned; reencoding shrinks them in place. */
+	size_t base = (scratch->len + 3) & ~(size_t)3;
+	DLG_TRY(dlg_buf__reserve(scratch, base - scratch->len + ((size_t)n + 1) * 4, err));
+	src = (const uint8_t *)scratch->data + from;
+	utf8proc_int32_t *cps = (utf8proc_int32_t *)(void *)(scratch->data + base);
+	n = utf8proc_decompose(src, src_len, cps, n, flags);
+	if (n >= 0)
+		n = utf8proc_reencode(cps, n, flags);
+	if (n < 0)
+		return dlg_error__set(err, DLG_E_INTERNAL, NULL, 0, "utf8proc: %s",
+				      utf8proc_errmsg(n));
+	*changed = (size_t)n != (size_t)src_len || memcmp(src, cps, (size_t)n) != 0;
+	memmove(scratch->data + from, cps, (size_t)n);
+	scratch->len = from + (size_t)n;
+	return DLG_OK;
+}
+
+static const char *ascii_punct(utf8proc_int32_t cp)
+{
+	switch (cp) {
+	case 0x2018: case 0x2019: case 0x201A: case 0x201B: return "'";
+	case 0x201C: case 0x201D: case 0x201E: case 0x201F: return "\"";
+	case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015: return "-";
+	case 0x2026: return "...";
+	default: return NULL;
+	}
+}
+
+static bool is_invisible(utf8proc_int32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9F) || cp == 0x200B || cp == 0x2060 || cp == 0x00AD ||
+	       cp == 0xFEFF;
+}
+
+/* Where the first finding of a kind was seen in a turn, and how many there were. */
+typedef struct seen {
+	uint64_t count;
+	uint64_t line;
+	uint32_t col;
+	utf8proc_int32_t cp;
+} seen;
+
+static void note(seen *s, const dlg_line *ln, size_t off, utf8proc_int32_t cp)
+{
+	if (s->count++ == 0) {
+		s->line = ln->line;
+		s->col = ln->col + (uint32_t)off;
+		s->cp = cp;
+	}
+}
+
+/*
+ * Step 2 on one raw line, appended to scratch, followed by step 3's trailing-space strip.
+ * Mojibake and removed characters are tallied in `invisible` and `mojibake`.
+ */
+static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible, seen *mojibake,
+			       dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	utf8proc_option_t flags = norm_flags(u->ctx);
+	dlg_buf *out = &u->scratch;
+	size_t start = out->len;
+	const uint8_t *s = (const uint8_t *)ln->p;
+	bool needs_norm = false;
+	utf8proc_int32_t prev = 0;
+	size_t i = 0;
+	while (i < ln->len) {
+		if (s[i] < 0x80) {
+			size_t run = i;
+			while (run < ln->len && s[run] >= 0x20 && s[run] < 0x7F)
+				run++;
+			DLG_TRY(dlg_buf__append(out, s + i, run - i, err));
+			if (run > i)
+				prev = s[run - 1];
+			i = run;
+			if (i < ln->len && s[i] < 0x80) {
+				if (s[i] == '\t') {
+					DLG_TRY(dlg_buf__putc(out, '\t', err));
+				} else {
+					note(invisible, ln, i, s[i]);
+					u->fixes[DLG_FIX_CONTROL]++;
+				}
+				prev = s[i];
+				i++;
+			}
+			continue;
+		}
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate(s + i, (utf8proc_ssize_t)(ln->len - i), &cp);
+		DLG_ASSERT(len > 0); /* the whole input passed dlg_normalize__check_bytes */
+		const char *ascii;
+		if (is_invisible(cp)) {
+			note(invisible, ln, i, cp);
+			u->fixes[DLG_FIX_CONTROL]++;
+		} else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS) {
+			DLG_TRY(dlg_buf__putc(out, ' ', err));
+			u->fixes[DLG_FIX_SPACE]++;
+		} else if (o->ascii_punct && (ascii = ascii_punct(cp)) != NULL) {
+			DLG_TRY(dlg_buf__append(out, ascii, strlen(ascii), err));
+			u->fixes[DLG_FIX_ASCII_PUNCT]++;
+		} else {
+			if (cp == 0xFFFD || ((prev == 0xC3 || prev == 0xC2) && cp >= 0x80 &&
+					     cp <= 0xBF) || (prev == 0xE2 && cp == 0x20AC))
+				note(mojibake, ln, i, cp);
+			if (!needs_norm && may_change(cp, flags))
+				needs_norm = true;
+			DLG_TRY(dlg_buf__append(out, s + i, (size_t)len, err));
+		}
+		prev = cp;
+		i += (size_t)len;
+	}
+	if (needs_norm) {
+		bool changed = false;
+		DLG_TRY(normalize_tail(&changed, out, start, flags, err));
+		u->fixes[DLG_FIX_UNICODE_NORM] += changed;
+	}
+	size_t end = out->len;
+	while (end > start && (out->data[end - 1] == ' ' || out->data[end - 1] == '\t'))
+		end--;
+	if (end != out->len) {
+		u->fixes[DLG_FIX_TRAILING_SPACE]++;
+		out->len = end;
+	}
+	return DLG_OK;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Step 3 on already-normalized text: strip trailing blanks of each line, trim the whole,
+ * and collapse runs of blank lines to one. Returns the new length; works in place.
+ */
+static size_t tidy(char *t, size_t n, uint64_t *collapsed)
+{
+	size_t w = 0, blank_lines = 0;
+	bool content = false;
+	size_t i = 0;
+	while (i < n) {
+		size_t eol = i;
+		while (eol < n && t[eol] != '\n')
+			eol++;
+		size_t a = i, b = eol;
+		while (b > a && is_blank(t[b - 1]))
+			b--;
+		if (!content)
+			while (a < b && is_blank(t[a]))
+				a++;
+		if (a == b) {
+			blank_lines += content;
+		} else {
+			if (content) {
+				size_t newlines = blank_lines + 1;
+				if (newlines > 2) {
+					newlines = 2;
+					if (collapsed)
+						(*collapsed)++;
+				}
+				while (newlines--)
+					t[w++] = '\n';
+			}
+			memmove(t + w, t + a, b - a);
+			w += b - a;
+			content = true;
+			blank_lines = 0;
+		}
+		i = eol + 1;
+	}
+	return w;
+}
+
+static bool ends_sentence(const char *t, size_t end)
+{
+	char c = t[end - 1];
+	if (c == '.' || c == '!' || c == '?' || c == '*' || c == '_')
+		return true;
+	return end >= 3 && memcmp(t + end - 3, "\xE2\x80\xA6", 3) == 0; /* ellipsis */
+}
+
+/*
+ * A stage direction starts at t[i] (`*` or `_`): returns the index of its closing delimiter,
+ * or 0 when the span there is not one (SPEC section 2 step 4, and README "Stage directions").
+ */
+static size_t stage_end(const char *t, size_t n, size_t i)
+{
+	char d = t[i];
+	if (i + 2 >= n || t[i + 1] == d || is_blank(t[i + 1]) || t[i + 1] == '\n')
+		return 0;
+	/* only after white space: rules out `2*3*4`, snake_case and `**bold**` */
+	if (i > 0 && !(t[i - 1] == '\n' || is_blank(t[i - 1])))
+		return 0;
+	size_t j = i + 1;
+	unsigned words = 1;
+	bool letter = false;
+	for (; j < n && t[j] != d && t[j] != '\n'; j++) {
+		if (is_blank(t[j]) && !is_blank(t[j - 1]))
+			words++;
+		letter |= ((uint8_t)t[j] | 0x20) >= 'a' && ((uint8_t)t[j] | 0x20) <= 'z';
+		letter |= (uint8_t)t[j] >= 0x80;
+	}
+	if (j >= n || t[j] != d || is_blank(t[j - 1]) || words > 10 || !letter)
+		return 0;
+	size_t after = j + 1;
+	if (after < n && !(t[after] == '\n' || is_blank(t[after])))
+		return 0;
+	bool turn_edge = i == 0 || after == n;
+	size_t prev = i; /* previous non-blank on the line */
+	while (prev > 0 && is_blank(t[prev - 1]))
+		prev--;
+	bool line_start = prev == 0 || t[prev - 1] == '\n';
+	size_t next = after;
+	while (next < n && is_blank(t[next]))
+		next++;
+	bool line_end = next == n || t[next] == '\n';
+	bool after_sentence = line_start || ends_sentence(t, prev);
+	bool before_sentence = line_end || !(t[next] >= 'a' && t[next] <= 'z');
+	return turn_edge || (after_sentence && before_sentence) ? j : 0;
+}
+
+static bool outer_punct(uint8_t c)
+{
+	return strchr(" \t.,;:!?\"'()[]-", c) != NULL && c != '\0';
+}
+
+/* The canonical form of a stage direction's inner text, appended to `out`. */
+static dlg_status canonical_stage(dlg_buf *out, const char *p, size_t n, dlg_error *err)
+{
+	while (n > 0 && outer_punct((uint8_t)p[0]))
+		p++, n--;
+	while (n > 0 && outer_punct((uint8_t)p[n - 1]))
+		n--;
+	if (n == 0)
+		return DLG_OK;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)p, (utf8proc_ssize_t)n, &cp);
+	DLG_ASSERT(len > 0);
+	uint8_t lower[4];
+	utf8proc_ssize_t lower_len = utf8proc_encode_char(utf8proc_tolower(cp), lower);
+	DLG_TRY(dlg_buf__append(out, lower, (size_t)lower_len, err));
+	return dlg_buf__append(out, p + len, n - (size_t)len, err);
+}
+
+/* Step 4 on the turn text at u->text[from, len): extract, keep or strip stage directions. */
+static dlg_status stage_directions(dlg_unit *u, size_t from, size_t *n_stage, dlg_error *err)
+{
+	dlg_stage_mode mode = u->ctx->opts->stage;
+	dlg_buf *out = &u->scratch;
+	out->len = 0;
+	const char *t = u->text.data + from;
+	size_t n = u->text.len - from;
+	bool removed = false;
+	size_t copied = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] != '*' && t[i] != '_')
+			continue;
+		size_t j = stage_end(t, n, i);
+		if (j == 0)
+			continue;
+		size_t canon_at = u->stage_text.len;
+		DLG_TRY(canonical_stage(&u->stage_text, t + i + 1, j - i - 1, err));
+		size_t canon_len = u->stage_text.len - canon_at;
+		if (canon_len == 0)
+			continue;
+		DLG_TRY(dlg_buf__append(out, t + copied, i - copied, err));
+		copied = j + 1;
+		if (mode == DLG_STAGE_KEEP) {
+			DLG_TRY(dlg_buf__putc(out, '*', err));
+			DLG_TRY(dlg_buf__append(out, u->stage_text.data + canon_at, canon_len, err));
+			DLG_TRY(dlg_buf__putc(out, '*', err));
+			u->stage_text.len = canon_at;
+			u->fixes[DLG_FIX_STAGE_KEPT]++;
+		} else {
+			/* Close the gap: "a. *sighs* b" becomes "a. b", not "a.  b". */
+			while (copied < n && is_blank(t[copied]))
+				copied++;
+			if (copied < n && t[copied] != '\n' && out->len > 0 &&
+			    !is_blank(out->data[out->len - 1]) && out->data[out->len - 1] != '\n')
+				DLG_TRY(dlg_buf__putc(out, ' ', err));
+			removed = true;
+			if (mode == DLG_STAGE_EXTRACT) {
+				dlg_span sp = { canon_at, canon_len };
+				DLG_TRY(dlg_buf__append(&u->stages, &sp, sizeof sp, err));
+				(*n_stage)++;
+				u->fixes[DLG_FIX_STAGE_EXTRACTED]++;
+			} else {
+				u->stage_text.len = canon_at;
+				u->fixes[DLG_FIX_STAGE_STRIPPED]++;
+			}
+		}
+		i = j;
+	}
+	if (copied == 0)
+		return DLG_OK;
+	DLG_TRY(dlg_buf__append(out, t + copied, n - copied, err));
+	if (removed)
+		out->len = tidy(out->data, out->len, NULL);
+	u->text.len = from;
+	return dlg_buf__append(&u->text, out->data, out->len, err);
+}
+
+dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
+				uint32_t turn_no, size_t *first_stage, size_t *n_stage,
+				dlg_error *err)
+{
+	seen invisible = { 0 }, mojibake = { 0 };
+	u->scratch.len = 0;
+	for (size_t k = 0; k < n_lines; k++) {
+		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
+		DLG_TRY(unicode_line(u, ln, &invisible, &mojibake, err));
+		DLG_TRY(dlg_buf__putc(&u->scratch, '\n', err));
+	}
+	size_t from = u->text.len;
+	DLG_TRY(dlg_buf__append(&u->text, u->scratch.data, u->scratch.len, err));
+	u->text.len = from + tidy(u->text.data + from, u->text.len - from,
+				  &u->fixes[DLG_FIX_BLANK_LINES]);
+	*first_stage = DLG_BUF_COUNT(&u->stages, dlg_span);
+	*n_stage = 0;
+	if (turn_no > 0)
+		DLG_TRY(stage_directions(u, from, n_stage, err));
+	*out = (dlg_span){ from, u->text.len - from };
+
+	if (invisible.count)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_INVISIBLE_REMOVED, invisible.line,
+				       invisible.col, turn_no,
+				       "removed %llu control or invisible character%s (first U+%04X)",
+				       (unsigned long long)invisible.count,
+				       invisible.count == 1 ? "" : "s", (unsigned)invisible.cp));
+	if (mojibake.count)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, mojibake.line, mojibake.col,
+				       turn_no,
+				       "text looks mis-decoded (U+%04X); re-read the source as UTF-8",
+				       (unsigned)mojibake.cp));
+	return DLG_OK;
+}

@@ -1,0 +1,439 @@
+/*
+ * pipeline.c - dlg_run(): discover inputs, then for each conversation parse, normalize,
+ * validate (a pure step on a dlg_unit) and commit it in input order (dedup, split, write,
+ * report). Output files become visible only when the whole run succeeded. The only module
+ * that uses all the others.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+static const dlg_split default_splits[] = {
+	{ "train", 0.9 }, { "validation", 0.05 }, { "test", 0.05 }
+};
+
+static const dlg_label default_labels[] = {
+	{ "Human", 5, DLG_ROLE_USER },
+	{ "Assistant", 9, DLG_ROLE_ASSISTANT },
+	{ "System", 6, DLG_ROLE_SYSTEM },
+};
+
+static dlg_status setup_labels(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+{
+	ctx->n_labels = sizeof default_labels / sizeof default_labels[0];
+	memcpy(ctx->labels, default_labels, sizeof default_labels);
+	for (size_t i = 0; i < o->n_roles; i++) {
+		const dlg_role_label *r = &o->roles[i];
+		size_t len = r->label ? strlen(r->label) : 0;
+		if (len == 0 || memchr(r->label, ':', len) || (unsigned)r->role > DLG_ROLE_ASSISTANT)
+			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+					      "invalid role label '%s'", r->label ? r->label : "");
+		size_t k = 0;
+		while (k < ctx->n_labels && !(ctx->labels[k].len == len &&
+					      strcasecmp(ctx->labels[k].text, r->label) == 0))
+			k++;
+		if (k == DLG_MAX_LABELS)
+			return dlg_error__set(err, DLG_E_ARG, NULL, 0, "more than %d role labels",
+					      DLG_MAX_LABELS);
+		ctx->labels[k] = (dlg_label){ r->label, len, r->role };
+		if (k == ctx->n_labels)
+			ctx->n_labels++;
+	}
+	return DLG_OK;
+}
+
+/* Split names become file names, so they are kept to a safe alphabet. */
+static bool valid_split_name(const char *s)
+{
+	if (!s || !*s || *s == '.' || strcmp(s, "rejects") == 0 || strcmp(s, "manifest") == 0)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	       strlen(s);
+}
+
+static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+{
+	const dlg_split *s = o->splits ? o->splits : default_splits;
+	size_t n = o->splits ? o->n_splits : sizeof default_splits / sizeof default_splits[0];
+	if (n == 0 || n > DLG_MAX_SPLITS)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "need 1 to %d splits",
+				      DLG_MAX_SPLITS);
+	double total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!valid_split_name(s[i].name))
+			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+					      "invalid split name '%s' (use letters, digits, "
+					      "'_', '-' and '.')", s[i].name ? s[i].name : "");
+		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
+			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+					      "split '%s' needs a positive weight", s[i].name);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(s[k].name, s[i].name) == 0)
+				return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+						      "split '%s' named twice", s[i].name);
+		ctx->splits[i] = s[i];
+		total += s[i].weight;
+	}
+	ctx->n_splits = n;
+	double acc = 0;
+	for (size_t i = 0; i < n; i++) {
+		acc += s[i].weight;
+		ctx->split_upper[i] = acc / total;
+	}
+	return DLG_OK;
+}
+
+static dlg_status setup_ctx(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->opts = o;
+	ctx->alloc = o->allocator;
+	DLG_TRY(setup_labels(ctx, o, err));
+	DLG_TRY(setup_splits(ctx, o, err));
+	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
+		if (!o->group_regex)
+			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+					      "--split-key group needs --group-regex");
+		regex_t *re = dlg_mem__alloc(ctx->alloc, sizeof *re);
+		if (!re)
+			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		int rc = regcomp(re, o->group_regex, REG_EXTENDED);
+		if (rc != 0 || re->re_nsub < 1) {
+			char msg[128] = "it has no capture group";
+			if (rc != 0)
+				regerror(rc, re, msg, sizeof msg);
+			else
+				regfree(re);
+			dlg_mem__free(ctx->alloc, re);
+			return dlg_error__set(err, DLG_E_ARG, NULL, 0, "bad --group-regex '%s': %s",
+					      o->group_regex, msg);
+		}
+		ctx->group_re = re;
+	}
+	return DLG_OK;
+}
+
+static void dispose_ctx(dlg_ctx *ctx)
+{
+	if (ctx->group_re) {
+		regfree(ctx->group_re);
+		dlg_mem__free(ctx->alloc, ctx->group_re);
+	}
+}
+
+/* The whole input in one read where the size is known (bench/NOTES.md: read cost matters). */
+static dlg_status read_input(dlg_buf *data, const dlg_input *in, const dlg_options *o,
+			     dlg_error *err)
+{
+	data->len = 0;
+	data->max = o->max_input_bytes ? o->max_input_bytes : DLG_BUF_UNCAPPED;
+	bool is_stdin = strcmp(in->path, "-") == 0;
+	int fd = is_stdin ? STDIN_FILENO : open(in->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open '%s': %s", in->path,
+				      strerror(e));
+	}
+	struct stat st;
+	size_t chunk = 1 << 16;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		chunk = (size_t)st.st_size + 1; /* +1 so the read that sees EOF needs no growth */
+	dlg_status status = DLG_OK;
+	for (;;) {
+		if (data->cap - data->len < chunk &&
+		    (status = dlg_buf__reserve(data, chunk, err)) != DLG_OK) {
+			if (status == DLG_E_LIMIT)
+				dlg_error__set(err, DLG_E_LIMIT, NULL, 0, "'%s' is larger than the "
+					       "input limit of %llu bytes (--max-input-bytes)",
+					       in->path, (unsigned long long)data->max);
+			break;
+		}
+		ssize_t n = read(fd, data->data + data->len, data->cap - data->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			status = dlg_error__set(err, DLG_E_IO, NULL, e, "cannot read '%s': %s",
+						in->path, strerror(e));
+			break;
+		}
+		if (n == 0)
+			break;
+		data->len += (size_t)n;
+		chunk = 1 << 16;
+	}
+	if (!is_stdin)
+		close(fd);
+	return status;
+}
+
+typedef struct run {
+	dlg_ctx ctx;
+	dlg_summary *sum;
+	dlg_diag_fn diag;
+	void *payload;
+	dlg_idset ids;
+	dlg_unit unit;
+	dlg_buf data;
+	dlg_buf line;
+	bool writing;
+	dlg_gzwriter splits[DLG_MAX_SPLITS];
+	size_t n_open_splits;
+	dlg_outfile rejects;
+	dlg_outfile manifest;
+	bool rejects_open, manifest_open;
+	uint64_t rejected_by_code[400];
+} run;
+
+static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
+{
+	const dlg_ctx *ctx = &r->ctx;
+	const char *key = (const char *)u->id;
+	size_t key_len = sizeof u->id;
+	regmatch_t m[2];
+	switch (ctx->opts->split_key) {
+	case DLG_SPLIT_KEY_CONTENT:
+		break;
+	case DLG_SPLIT_KEY_SOURCE:
+		key = u->source;
+		key_len = strlen(u->source);
+		break;
+	case DLG_SPLIT_KEY_GROUP:
+		/* a source the pattern does not match is its own group */
+		key = u->source;
+		key_len = strlen(u->source);
+		if (regexec(ctx->group_re, u->source, 2, m, 0) == 0 && m[1].rm_so >= 0) {
+			key = u->source + m[1].rm_so;
+			key_len = (size_t)(m[1].rm_eo - m[1].rm_so);
+		}
+		break;
+	}
+	*out = dlg_split__assign(ctx, key, key_len);
+	return DLG_OK;
+}
+
+static dlg_status emit_diags(run *r, const dlg_unit *u)
+{
+	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
+	for (size_t i = 0; i < n; i++) {
+		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
+		if (d->severity == DLG_SEV_ERROR)
+			r->sum->errors++;
+		else
+			r->sum->warnings++;
+		if (r->diag)
+			r->diag(d, r->payload);
+	}
+	return DLG_OK;
+}
+
+/* In input order: drop duplicates, pick the split, write, report. */
+static dlg_status commit(run *r, dlg_unit *u, dlg_error *err)
+{
+	dlg_summary *s = r->sum;
+	s->inputs++;
+	for (int f = 0; f < DLG_FIX_COUNT; f++)
+		s->fixes[f] += u->fixes[f];
+	bool duplicate = false;
+	if (!u->rejected) {
+		DLG_TRY(dlg_record__render(u, err));
+		if (!r->ctx.opts->no_dedup)
+			DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, u->id, err));
+		if (duplicate) {
+			const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, 0);
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, t->line, t->col, 0,
+					       "exact duplicate of an earlier conversation "
+					       "(id %s); dropped", u->id_hex));
+		}
+	}
+	DLG_TRY(emit_diags(r, u));
+	if (duplicate || u->rejected) {
+		if (duplicate) {
+			s->duplicates++;
+		} else {
+			s->rejected++;
+			uint8_t counted[400] = { 0 };
+			for (size_t i = 0; i < DLG_BUF_COUNT(&u->diags, dlg_diag); i++) {
+				const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
+				if (d->severity == DLG_SEV_ERROR && !counted[d->code]++)
+					r->rejected_by_code[d->code]++;
+			}
+		}
+		if (!r->writing)
+			return DLG_OK;
+		DLG_TRY(dlg_record__reject(&r->line, u, duplicate, err));
+		r->rejects.records++;
+		return dlg_sink__write(&r->rejects, r->line.data, r->line.len, err);
+	}
+	size_t split;
+	DLG_TRY(split_of(&split, r, u));
+	s->written++;
+	s->split_written[split]++;
+	if (!r->writing)
+		return DLG_OK;
+	return dlg_sink__gz_write_line(&r->splits[split], u->json.data, u->json.len, err);
+}
+
+static bool dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return true;
+	struct dirent *e;
+	bool empty = true;
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* mkdir -p; then refuse a non-empty directory unless --force. */
+static dlg_status prepare_output_dir(const dlg_options *o, dlg_error *err)
+{
+	char path[4096];
+	size_t len = strlen(o->output_dir);
+	if (len == 0 || len >= sizeof path)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "bad output directory name");
+	memcpy(path, o->output_dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			int e = errno;
+			return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot create '%s': %s", path,
+					      strerror(e));
+		}
+		path[i] = c;
+	}
+	struct stat st;
+	if (stat(o->output_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return dlg_error__set(err, DLG_E_IO, NULL, ENOTDIR, "'%s' is not a directory",
+				      o->output_dir);
+	if (!o->force && !dir_is_empty(o->output_dir))
+		return dlg_error__set(err, DLG_E_EXISTS, NULL, 0, "'%s' is not empty; pass "
+				      "--force to replace dlgconv's files in it", o->output_dir);
+	return DLG_OK;
+}
+
+static dlg_status open_outputs(run *r, dlg_error *err)
+{
+	const dlg_options *o = r->ctx.opts;
+	DLG_TRY(prepare_output_dir(o, err));
+	char name[128];
+	for (size_t i = 0; i < r->ctx.n_splits; i++) {
+		snprintf(name, sizeof name, "%s.jsonl.gz", r->ctx.splits[i].name);
+		DLG_TRY(dlg_sink__gz_open(&r->splits[i], o->output_dir, name, o->allocator, err));
+		r->n_open_splits++;
+	}
+	DLG_TRY(dlg_sink__open(&r->rejects, o->output_dir, "rejects.jsonl", o->allocator, err));
+	r->rejects_open = true;
+	return DLG_OK;
+}
+
+static dlg_status finish_outputs(run *r, dlg_error *err)
+{
+	const dlg_options *o = r->ctx.opts;
+	const dlg_outfile *files[DLG_MAX_SPLITS + 1];
+	for (size_t i = 0; i < r->n_open_splits; i++) {
+		DLG_TRY(dlg_sink__gz_finish(&r->splits[i], err));
+		files[i] = &r->splits[i].file;
+	}
+	DLG_TRY(dlg_sink__finish(&r->rejects, err));
+	files[r->n_open_splits] = &r->rejects;
+	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, files, r->n_open_splits + 1 };
+	r->line.len = 0;
+	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
+	DLG_TRY(dlg_sink__open(&r->manifest, o->output_dir, "manifest.json", o->allocator, err));
+	r->manifest_open = true;
+	DLG_TRY(dlg_sink__write(&r->manifest, r->line.data, r->line.len, err));
+	DLG_TRY(dlg_sink__finish(&r->manifest, err));
+	/* the manifest goes last: its presence says the files beside it are complete */
+	for (size_t i = 0; i < r->n_open_splits; i++)
+		DLG_TRY(dlg_sink__commit(&r->splits[i].file, err));
+	DLG_TRY(dlg_sink__commit(&r->rejects, err));
+	DLG_TRY(dlg_sink__commit(&r->manifest, err));
+	return dlg_sink__sync_dir(o->output_dir, err);
+}
+
+static void close_outputs(run *r)
+{
+	for (size_t i = 0; i < r->n_open_splits; i++)
+		dlg_sink__gz_discard(&r->splits[i]);
+	if (r->rejects_open)
+		dlg_sink__discard(&r->rejects);
+	if (r->manifest_open)
+		dlg_sink__discard(&r->manifest);
+}
+
+static dlg_status process_all(run *r, const dlg_inputs *inputs, dlg_error *err)
+{
+	for (size_t i = 0; i < inputs->count; i++) {
+		const dlg_input *in = &inputs->items[i];
+		DLG_TRY(read_input(&r->data, in, r->ctx.opts, err));
+		r->sum->files++;
+		dlg_unit__reset(&r->unit, in->source, 0);
+		DLG_TRY(dlg_transcript__parse(&r->unit, r->data.data, r->data.len, err));
+		DLG_TRY(dlg_validate__conversation(&r->unit, err));
+		DLG_TRY(commit(r, &r->unit, err));
+	}
+	return DLG_OK;
+}
+
+dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+		   const dlg_options *opts, dlg_diag_fn diag, void *payload, dlg_error *err)
+{
+	if (!out || !opts || (n_inputs && !inputs))
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "dlg_run: NULL argument");
+	memset(out, 0, sizeof *out);
+	if (n_inputs == 0)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "no inputs given");
+	run *r = dlg_mem__alloc(opts->allocator, sizeof *r);
+	if (!r)
+		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+	memset(r, 0, sizeof *r);
+	r->sum = out;
+	r->diag = diag;
+	r->payload = payload;
+	r->writing = opts->output_dir != NULL;
+	dlg_inputs files = { 0 };
+	dlg_status status = setup_ctx(&r->ctx, opts, err);
+	dlg_unit__init(&r->unit, &r->ctx);
+	dlg_split__idset_init(&r->ids, opts->allocator);
+	dlg_buf__init(&r->data, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->line, opts->allocator, DLG_BUF_UNCAPPED);
+	if (status == DLG_OK)
+		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
+	if (status == DLG_OK && r->writing)
+		status = open_outputs(r, err);
+	if (status == DLG_OK)
+		status = process_all(r, &files, err);
+	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
+		status = dlg_error__set(err, DLG_E_REJECTS, NULL, 0, "%llu conversations "
+					"rejected, more than --max-rejects %llu; nothing written",
+					(unsigned long long)out->rejected,
+					(unsigned long long)opts->max_rejects);
+	if (status == DLG_OK && r->writing)
+		status = finish_outputs(r, err);
+	close_outputs(r);
+	dlg_discover__dispose(&files);
+	dlg_buf__dispose(&r->data);
+	dlg_buf__dispose(&r->line);
+	dlg_split__idset_dispose(&r->ids);
+	dlg_unit__dispose(&r->unit);
+	dispose_ctx(&r->ctx);
+	dlg_mem__free(opts->allocator, r);
+	return status;
+}

@@ -1,0 +1,179 @@
+/*
+ * record.c - one JSON line per conversation (SPEC section 4) and per rejected one. Written
+ * by hand rather than through a cJSON tree: this is the hot path, and building a tree costs
+ * allocations per turn. Uses buf.c, error.c and split.c.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	DLG_TRY(dlg_buf__reserve(out, n + 2, err));
+	out->data[out->len++] = '"';
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		DLG_TRY(dlg_buf__append(out, s + run, i - run, err));
+		run = i + 1;
+		char esc[7] = { '\\', 0 };
+		size_t len = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			len = 6;
+		}
+		DLG_TRY(dlg_buf__append(out, esc, len, err));
+	}
+	DLG_TRY(dlg_buf__append(out, s + run, n - run, err));
+	return dlg_buf__putc(out, '"', err);
+}
+
+static dlg_status messages(dlg_buf *out, dlg_unit *u, dlg_error *err)
+{
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	DLG_TRY(dlg_buf__putc(out, '[', err));
+	for (size_t i = 0; i < n; i++) {
+		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, i);
+		DLG_TRY(dlg_buf__printf(out, err, "%s{\"role\":\"%s\",\"content\":", i ? "," : "",
+					dlg_role_name(t->role)));
+		DLG_TRY(dlg_record__json_string(out, u->text.data + t->text.off, t->text.len, err));
+		if (t->n_stage) {
+			DLG_TRY(dlg_buf__append(out, ",\"stage_directions\":[", 21, err));
+			for (size_t k = 0; k < t->n_stage; k++) {
+				dlg_span sp = DLG_BUF_AT(&u->stages, dlg_span, t->first_stage + k);
+				if (k)
+					DLG_TRY(dlg_buf__putc(out, ',', err));
+				DLG_TRY(dlg_record__json_string(out, u->stage_text.data + sp.off,
+								sp.len, err));
+			}
+			DLG_TRY(dlg_buf__putc(out, ']', err));
+		}
+		DLG_TRY(dlg_buf__putc(out, '}', err));
+	}
+	return dlg_buf__putc(out, ']', err);
+}
+
+dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
+{
+	/* The id hashes the messages alone, so it does not depend on where the file was. */
+	u->scratch.len = 0;
+	DLG_TRY(messages(&u->scratch, u, err));
+	dlg_split__id(u->id, u->id_hex, u->scratch.data, u->scratch.len);
+	dlg_buf *out = &u->json;
+	out->len = 0;
+	DLG_TRY(dlg_buf__printf(out, err, "{\"id\":\"%s\",\"source\":", u->id_hex));
+	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
+	if (u->record)
+		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
+					(unsigned long long)u->record));
+	DLG_TRY(dlg_buf__append(out, ",\"messages\":", 12, err));
+	DLG_TRY(dlg_buf__append(out, u->scratch.data, u->scratch.len, err));
+	if (u->preamble.len) {
+		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
+		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
+						u->preamble.len, err));
+		DLG_TRY(dlg_buf__putc(out, '}', err));
+	}
+	return dlg_buf__append(out, "}\n", 2, err);
+}
+
+/* Whether a finding is one of the reasons a conversation was left out. */
+static bool is_reason(const dlg_diag *d, bool duplicate)
+{
+	return duplicate ? d->code == DLG_DIAG_DUPLICATE : d->severity == DLG_SEV_ERROR;
+}
+
+dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate, dlg_error *err)
+{
+	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
+	const dlg_diag *first = NULL;
+	out->len = 0;
+	DLG_TRY(dlg_buf__append(out, "{\"source\":", 10, err));
+	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
+	if (u->record)
+		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
+					(unsigned long long)u->record));
+	DLG_TRY(dlg_buf__append(out, ",\"codes\":[", 10, err));
+	for (size_t i = 0; i < n; i++) {
+		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
+		if (!is_reason(d, duplicate))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++) {
+			const dlg_diag *e = &DLG_BUF_AT(&u->diags, dlg_diag, k);
+			seen = is_reason(e, duplicate) && e->code == d->code;
+		}
+		if (seen)
+			continue;
+		DLG_TRY(dlg_buf__printf(out, err, "%s\"%s\"", first ? "," : "",
+					dlg_diag_id(d->code)));
+		if (!first)
+			first = d;
+	}
+	DLG_ASSERT(first);
+	DLG_TRY(dlg_buf__printf(out, err, "],\"line\":%llu,\"col\":%u,\"message\":",
+				(unsigned long long)first->line, (unsigned)first->col));
+	DLG_TRY(dlg_record__json_string(out, first->msg, strlen(first->msg), err));
+	if (duplicate)
+		DLG_TRY(dlg_buf__printf(out, err, ",\"duplicate_of\":\"%s\"", u->id_hex));
+	return dlg_buf__append(out, "}\n", 2, err);
+}
+
+dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, dlg_error *err)
+{
+	*out = NULL;
+	dlg_buf b;
+	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
+	const char *severity = d->severity == DLG_SEV_ERROR ? "error" : "warning";
+	dlg_status st;
+	if (style == DLG_DIAG_STYLE_JSON) {
+		st = dlg_buf__append(&b, "{\"source\":", 10, err);
+		if (st == DLG_OK)
+			st = dlg_record__json_string(&b, d->source, strlen(d->source), err);
+		if (st == DLG_OK)
+			st = dlg_buf__printf(&b, err, ",\"line\":%llu,\"col\":%u,\"severity\":\"%s\","
+					     "\"code\":\"%s\",\"slug\":\"%s\",\"message\":",
+					     (unsigned long long)d->line, (unsigned)d->col, severity,
+					     dlg_diag_id(d->code), dlg_diag_slug(d->code));
+		if (st == DLG_OK)
+			st = dlg_record__json_string(&b, d->msg, strlen(d->msg), err);
+		if (st == DLG_OK && d->record)
+			st = dlg_buf__printf(&b, err, ",\"record\":%llu,\"turn\":%u",
+					     (unsigned long long)d->record, (unsigned)d->turn);
+		if (st == DLG_OK)
+			st = dlg_buf__putc(&b, '}', err);
+	} else if (d->record) {
+		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s (record %llu, turn %u) [%s]",
+				     d->source, (unsigned long long)d->line, (unsigned)d->col,
+				     severity, d->msg, (unsigned long long)d->record,
+				     (unsigned)d->turn, dlg_diag_id(d->code));
+	} else {
+		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s [%s]", d->source,
+				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
+				     dlg_diag_id(d->code));
+	}
+	if (st == DLG_OK)
+		st = dlg_buf__putc(&b, '\0', err);
+	if (st != DLG_OK) {
+		dlg_buf__dispose(&b);
+		return st;
+	}
+	*out = b.data;
+	return DLG_OK;
+}
+
+void dlg_free(void *ptr)
+{
+	dlg_mem__free(NULL, ptr);
+}

@@ -1,0 +1,150 @@
+/*
+ * validate.c - normalizes each turn and applies the turn-structure rules of SPEC section 3
+ * (E201-E208, W309, W310). Findings only: text is never rewritten here, though turns may
+ * be merged (--merge-consecutive) or dropped (--trailing-user drop, empty last turn).
+ * Uses buf.c, error.c and normalize.c.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+static dlg_turn *turn_at(dlg_unit *u, size_t i)
+{
+	return &DLG_BUF_AT(&u->turns, dlg_turn, i);
+}
+
+static void drop_turn(dlg_unit *u, size_t i)
+{
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	memmove(turn_at(u, i), turn_at(u, i + 1), (n - i - 1) * sizeof(dlg_turn));
+	u->turns.len -= sizeof(dlg_turn);
+}
+
+/* Append `b` to `a` with a blank line between; `b`'s stage directions follow `a`'s. */
+static dlg_status merge_into(dlg_unit *u, size_t a, size_t b, dlg_error *err)
+{
+	dlg_turn *ta = turn_at(u, a), *tb = turn_at(u, b);
+	DLG_ASSERT(ta->first_stage + ta->n_stage == tb->first_stage);
+	dlg_span sa = ta->text, sb = tb->text;
+	size_t from = u->text.len;
+	/* text may move while it grows, so copy by offsets */
+	DLG_TRY(dlg_buf__reserve(&u->text, sa.len + sb.len + 2, err));
+	DLG_TRY(dlg_buf__append(&u->text, u->text.data + sa.off, sa.len, err));
+	if (sa.len && sb.len)
+		DLG_TRY(dlg_buf__append(&u->text, "\n\n", 2, err));
+	DLG_TRY(dlg_buf__append(&u->text, u->text.data + sb.off, sb.len, err));
+	ta = turn_at(u, a);
+	tb = turn_at(u, b);
+	ta->text = (dlg_span){ from, u->text.len - from };
+	ta->n_stage += tb->n_stage;
+	u->fixes[DLG_FIX_MERGED]++;
+	drop_turn(u, b);
+	return DLG_OK;
+}
+
+static dlg_status structure(dlg_unit *u, dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	if (n == 0)
+		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, 1, 1, 0,
+				      "no turns found; start each turn with a marker such as "
+				      "'### Human:' or map the speaker labels with --role");
+
+	/* An empty final turn is a template's slot for the next reply, not a turn. */
+	dlg_turn *last = turn_at(u, n - 1);
+	if (last->text.len == 0 && last->n_stage == 0) {
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_LAST_TURN_DROPPED, last->line,
+				       last->col, (uint32_t)n, "empty last %s turn dropped",
+				       dlg_role_name(last->role)));
+		drop_turn(u, --n);
+	}
+
+	for (size_t i = 1; i < n; i++) {
+		dlg_turn *t = turn_at(u, i);
+		if (t->role != turn_at(u, i - 1)->role)
+			continue;
+		if (o->merge_consecutive) {
+			DLG_TRY(merge_into(u, i - 1, i, err));
+			i--, n--;
+			continue;
+		}
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_REPEATED_ROLE, t->line, t->col,
+				       (uint32_t)i + 1, "two consecutive %s turns; join them or "
+				       "pass --merge-consecutive", dlg_role_name(t->role)));
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		dlg_turn *t = turn_at(u, i);
+		if (t->text.len == 0)
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_TURN, t->line, t->col,
+					       (uint32_t)i + 1, t->n_stage ?
+					       "%s turn has only stage directions; give it text" :
+					       "empty %s turn; give it text or remove its marker",
+					       dlg_role_name(t->role)));
+		uint64_t chars;
+		if (o->max_turn_chars &&
+		    (chars = dlg_normalize__count_chars(u->text.data + t->text.off, t->text.len)) >
+			    o->max_turn_chars)
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TURN_TOO_LONG, t->line, t->col,
+					       (uint32_t)i + 1, "turn has %llu characters, more "
+					       "than --max-turn-chars %llu", (unsigned long long)chars,
+					       (unsigned long long)o->max_turn_chars));
+	}
+
+	size_t first = 0;
+	while (first < n && turn_at(u, first)->role == DLG_ROLE_SYSTEM)
+		first++;
+	if (first < n && turn_at(u, first)->role != DLG_ROLE_USER) {
+		dlg_turn *t = turn_at(u, first);
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_FIRST_NOT_USER, t->line, t->col,
+				       (uint32_t)first + 1, "conversation starts with an %s turn; "
+				       "the first turn after any system turn must be the user's",
+				       dlg_role_name(t->role)));
+	}
+
+	if (n > 0 && turn_at(u, n - 1)->role == DLG_ROLE_USER) {
+		dlg_turn *t = turn_at(u, n - 1);
+		if (o->drop_trailing_user) {
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TRAILING_USER_DROPPED, t->line,
+					       t->col, (uint32_t)n,
+					       "final user turn without a reply dropped"));
+			drop_turn(u, --n);
+		} else {
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TRAILING_USER, t->line, t->col,
+					       (uint32_t)n, "conversation ends with a user turn; "
+					       "add the reply or pass --trailing-user drop"));
+		}
+	}
+
+	size_t dialogue = 0;
+	for (size_t i = 0; i < n; i++)
+		dialogue += turn_at(u, i)->role != DLG_ROLE_SYSTEM;
+	if (dialogue < o->min_turns) {
+		uint64_t line = n ? turn_at(u, 0)->line : 1;
+		uint32_t col = n ? turn_at(u, 0)->col : 1;
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TOO_FEW_TURNS, line, col, 0,
+				       "%zu user/assistant turn%s, fewer than --min-turns %u",
+				       dialogue, dialogue == 1 ? "" : "s", o->min_turns));
+	}
+	return DLG_OK;
+}
+
+dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err)
+{
+	if (u->rejected && DLG_BUF_COUNT(&u->lines, dlg_line) == 0)
+		return DLG_OK; /* the bytes were unusable: nothing more to say */
+	if (u->preamble_n && u->ctx->opts->keep_preamble) {
+		size_t first_stage, n_stage;
+		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
+					     &first_stage, &n_stage, err));
+	}
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	for (size_t i = 0; i < n; i++) {
+		dlg_turn t = *turn_at(u, i);
+		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
+					     &t.first_stage, &t.n_stage, err));
+		*turn_at(u, i) = t;
+	}
+	return structure(u, err);
+}
