@@ -174,6 +174,9 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 				uint32_t turn_no, size_t *first_stage, size_t *n_stage,
 				dlg_error *err) DLG_WUR;
 
+/** Whether NFC (NFKC) could change text containing `cp`: the quick check before utf8proc. */
+bool dlg_normalize__may_change(int32_t cp, bool nfkc);
+
 /** Number of code points in valid UTF-8. */
 uint64_t dlg_normalize__count_chars(const char *p, size_t n);
 
@@ -272,6 +275,12 @@ typedef struct dlg_manifest {
 } dlg_manifest;
 
 dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
+
+/* ---- pipeline.c ---- */
+
+/** Resolve labels, splits and the group pattern of `o` (borrowed) into `ctx`. */
+dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
+void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
 
 /* ---- discover.c ---- */
 

@@ -12,14 +12,17 @@
 
 int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
 {
+	/* A NUL anywhere means binary data (as git and grep decide), even if other bytes
+	 * before it are invalid UTF-8: E102 says more about such a file than E101. */
+	const char *nul = memchr(p, '\0', n);
+	if (nul) {
+		*bad_off = (size_t)(nul - p);
+		return DLG_DIAG_BINARY;
+	}
 	const uint8_t *s = (const uint8_t *)p;
 	size_t i = 0;
 	while (i < n) {
 		if (s[i] < 0x80) {
-			if (s[i] == 0) {
-				*bad_off = i;
-				return DLG_DIAG_BINARY;
-			}
 			i++;
 			continue;
 		}
@@ -42,10 +45,10 @@ uint64_t dlg_normalize__count_chars(const char *p, size_t n)
 	return count;
 }
 
-static utf8proc_option_t norm_flags(const dlg_ctx *ctx)
+static utf8proc_option_t norm_flags(bool nfkc)
 {
 	return (utf8proc_option_t)(UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-				   (ctx->opts->nfkc ? UTF8PROC_COMPAT : 0));
+				   (nfkc ? UTF8PROC_COMPAT : 0));
 }
 
 /*
@@ -55,8 +58,10 @@ static utf8proc_option_t norm_flags(const dlg_ctx *ctx)
  */
 static bool may_change(utf8proc_int32_t cp, utf8proc_option_t flags)
 {
+	if (cp < 0x80)
+		return false;
 	const utf8proc_property_t *pr = utf8proc_get_property(cp);
-	if (pr->combining_class != 0 || pr->comp_exclusion)
+	if (pr->combining_class != 0)
 		return true;
 	/* comb_index >= 0x8000 marks a code point that composes with the one before it */
 	if (pr->comb_index != UINT16_MAX && pr->comb_index >= 0x8000)
@@ -74,6 +79,11 @@ static bool may_change(utf8proc_int32_t cp, utf8proc_option_t flags)
 		return true;
 	len = utf8proc_normalize_utf32(seq, len, flags);
 	return !(len == 1 && seq[0] == cp);
+}
+
+bool dlg_normalize__may_change(int32_t cp, bool nfkc)
+{
+	return may_change(cp, norm_flags(nfkc));
 }
 
 /* Normalize scratch[from, len) in place with utf8proc; returns whether it changed. */
@@ -145,21 +155,23 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 			       dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
-	utf8proc_option_t flags = norm_flags(u->ctx);
+	utf8proc_option_t flags = norm_flags(o->nfkc);
 	dlg_buf *out = &u->scratch;
 	size_t start = out->len;
 	const uint8_t *s = (const uint8_t *)ln->p;
 	bool needs_norm = false;
 	utf8proc_int32_t prev = 0;
-	size_t i = 0;
+	size_t prev_at = 0, i = 0;
 	while (i < ln->len) {
 		if (s[i] < 0x80) {
 			size_t run = i;
 			while (run < ln->len && s[run] >= 0x20 && s[run] < 0x7F)
 				run++;
 			DLG_TRY(dlg_buf__append(out, s + i, run - i, err));
-			if (run > i)
+			if (run > i) {
 				prev = s[run - 1];
+				prev_at = run - 1;
+			}
 			i = run;
 			if (i < ln->len && s[i] < 0x80) {
 				if (s[i] == '\t') {
@@ -169,7 +181,7 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 					u->fixes[DLG_FIX_CONTROL]++;
 				}
 				prev = s[i];
-				i++;
+				prev_at = i++;
 			}
 			continue;
 		}
@@ -187,14 +199,18 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 			DLG_TRY(dlg_buf__append(out, ascii, strlen(ascii), err));
 			u->fixes[DLG_FIX_ASCII_PUNCT]++;
 		} else {
-			if (cp == 0xFFFD || ((prev == 0xC3 || prev == 0xC2) && cp >= 0x80 &&
-					     cp <= 0xBF) || (prev == 0xE2 && cp == 0x20AC))
+			/* UTF-8 read as Latin-1 or CP1252: "Ã©" for "é", "â€™" for "’" */
+			if (cp == 0xFFFD)
 				note(mojibake, ln, i, cp);
+			else if (((prev == 0xC3 || prev == 0xC2) && cp >= 0x80 && cp <= 0xBF) ||
+				 (prev == 0xE2 && cp == 0x20AC))
+				note(mojibake, ln, prev_at, prev);
 			if (!needs_norm && may_change(cp, flags))
 				needs_norm = true;
 			DLG_TRY(dlg_buf__append(out, s + i, (size_t)len, err));
 		}
 		prev = cp;
+		prev_at = i;
 		i += (size_t)len;
 	}
 	if (needs_norm) {
@@ -363,6 +379,15 @@ static dlg_status stage_directions(dlg_unit *u, size_t from, size_t *n_stage, dl
 			/* Close the gap: "a. *sighs* b" becomes "a. b", not "a.  b". */
 			while (copied < n && is_blank(t[copied]))
 				copied++;
+			/* a line that held only the direction goes with it */
+			size_t kept = out->len;
+			while (kept > 0 && is_blank(out->data[kept - 1]))
+				kept--;
+			if (copied < n && t[copied] == '\n' &&
+			    (kept == 0 || out->data[kept - 1] == '\n')) {
+				out->len = kept;
+				copied++;
+			}
 			if (copied < n && t[copied] != '\n' && out->len > 0 &&
 			    !is_blank(out->data[out->len - 1]) && out->data[out->len - 1] != '\n')
 				DLG_TRY(dlg_buf__putc(out, ' ', err));

@@ -94,7 +94,7 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	return DLG_OK;
 }
 
-static dlg_status setup_ctx(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->opts = o;
@@ -124,7 +124,7 @@ static dlg_status setup_ctx(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 	return DLG_OK;
 }
 
-static void dispose_ctx(dlg_ctx *ctx)
+void dlg_pipeline__ctx_dispose(dlg_ctx *ctx)
 {
 	if (ctx->group_re) {
 		regfree(ctx->group_re);
@@ -223,7 +223,7 @@ static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
 	return DLG_OK;
 }
 
-static dlg_status emit_diags(run *r, const dlg_unit *u)
+static void emit_diags(run *r, const dlg_unit *u)
 {
 	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
 	for (size_t i = 0; i < n; i++) {
@@ -235,7 +235,6 @@ static dlg_status emit_diags(run *r, const dlg_unit *u)
 		if (r->diag)
 			r->diag(d, r->payload);
 	}
-	return DLG_OK;
 }
 
 /* In input order: drop duplicates, pick the split, write, report. */
@@ -257,7 +256,7 @@ static dlg_status commit(run *r, dlg_unit *u, dlg_error *err)
 					       "(id %s); dropped", u->id_hex));
 		}
 	}
-	DLG_TRY(emit_diags(r, u));
+	emit_diags(r, u);
 	if (duplicate || u->rejected) {
 		if (duplicate) {
 			s->duplicates++;
@@ -409,7 +408,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	r->payload = payload;
 	r->writing = opts->output_dir != NULL;
 	dlg_inputs files = { 0 };
-	dlg_status status = setup_ctx(&r->ctx, opts, err);
+	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
 	dlg_unit__init(&r->unit, &r->ctx);
 	dlg_split__idset_init(&r->ids, opts->allocator);
 	dlg_buf__init(&r->data, opts->allocator, DLG_BUF_UNCAPPED);
@@ -433,7 +432,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_buf__dispose(&r->line);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_unit__dispose(&r->unit);
-	dispose_ctx(&r->ctx);
+	dlg_pipeline__ctx_dispose(&r->ctx);
 	dlg_mem__free(opts->allocator, r);
 	return status;
 }

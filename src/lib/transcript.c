@@ -331,7 +331,8 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 				       "write speaker markers as '### %s:' (%llu marker%s spelled "
 				       "otherwise)", nc.label->text, (unsigned long long)nc.count,
 				       nc.count == 1 ? "" : "s"));
-	if (!u->ctx->opts->keep_preamble)
+	/* with no turn at all, E201 says it better than a dropped preamble would */
+	if (!u->ctx->opts->keep_preamble && u->turns.len > 0)
 		DLG_TRY(report_preamble(u, err));
 	return DLG_OK;
 }

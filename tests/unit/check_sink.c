@@ -1,0 +1,151 @@
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* Inflate every member of a gzip file, as zcat does. */
+static char *gunzip_all(const char *data, size_t len, size_t *out_len, int *members)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *out = malloc(cap);
+	*members = 0;
+	size_t pos = 0;
+	while (pos < len) {
+		z_stream z;
+		memset(&z, 0, sizeof z);
+		ck_assert_int_eq(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+		z.next_in = (Bytef *)data + pos;
+		z.avail_in = (uInt)(len - pos);
+		int rc;
+		do {
+			z.next_out = (Bytef *)out + n;
+			z.avail_out = (uInt)(cap - n);
+			rc = inflate(&z, Z_NO_FLUSH);
+			n = cap - z.avail_out;
+			ck_assert(rc == Z_OK || rc == Z_STREAM_END);
+		} while (rc != Z_STREAM_END);
+		pos = len - z.avail_in;
+		inflateEnd(&z);
+		(*members)++;
+	}
+	*out_len = n;
+	return out;
+}
+
+START_TEST(test_sink_gzip_members_header_and_content)
+{
+	char *dir = make_temp_dir();
+	dlg_gzwriter w;
+	ck_assert_int_eq(dlg_sink__gz_open(&w, dir, "x.jsonl.gz", NULL, NULL), DLG_OK);
+	w.member_size = 100; /* force several members */
+	char line[64];
+	for (int i = 0; i < 50; i++) {
+		int len = snprintf(line, sizeof line, "{\"n\":%d}\n", i);
+		ck_assert_int_eq(dlg_sink__gz_write_line(&w, line, (size_t)len, NULL), DLG_OK);
+	}
+	ck_assert_int_eq(dlg_sink__gz_finish(&w, NULL), DLG_OK);
+	/* nothing under the final name until commit */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/x.jsonl.gz", dir);
+	ck_assert_ptr_null(fopen(path, "rb"));
+	ck_assert_int_eq(dlg_sink__commit(&w.file, NULL), DLG_OK);
+	ck_assert_uint_eq(w.file.records, 50);
+	ck_assert_uint_eq(strlen(w.file.sha256_hex), 64);
+	dlg_sink__gz_discard(&w);
+	size_t len;
+	char *gz = read_file(path, &len);
+	/* fixed header: magic, deflate, no flags, mtime 0, OS byte 255 */
+	ck_assert_int_eq(memcmp(gz, "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), 0);
+	ck_assert_int_eq((unsigned char)gz[9], 255);
+	int members;
+	size_t plain_len;
+	char *plain = gunzip_all(gz, len, &plain_len, &members);
+	ck_assert_int_gt(members, 1);
+	ck_assert_int_eq(memcmp(plain, "{\"n\":0}\n{\"n\":1}\n", 16), 0);
+	ck_assert_int_eq(memcmp(plain + plain_len - 9, "{\"n\":49}\n", 9), 0);
+	free(plain);
+	free(gz);
+	ck_assert_uint_eq(count_entries(dir), 1);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_sink_empty_gzip_is_valid)
+{
+	char *dir = make_temp_dir();
+	dlg_gzwriter w;
+	ck_assert_int_eq(dlg_sink__gz_open(&w, dir, "e.jsonl.gz", NULL, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__gz_finish(&w, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__commit(&w.file, NULL), DLG_OK);
+	dlg_sink__gz_discard(&w);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/e.jsonl.gz", dir);
+	size_t len, plain_len;
+	int members;
+	char *gz = read_file(path, &len);
+	char *plain = gunzip_all(gz, len, &plain_len, &members);
+	ck_assert_int_eq(members, 1);
+	ck_assert_uint_eq(plain_len, 0);
+	free(plain);
+	free(gz);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_sink_discard_leaves_nothing)
+{
+	char *dir = make_temp_dir();
+	dlg_outfile f;
+	ck_assert_int_eq(dlg_sink__open(&f, dir, "r.jsonl", NULL, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__write(&f, "abc", 3, NULL), DLG_OK);
+	ck_assert_uint_eq(count_entries(dir), 1);
+	dlg_sink__discard(&f);
+	ck_assert_uint_eq(count_entries(dir), 0);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_sink_sha256_of_known_bytes)
+{
+	char *dir = make_temp_dir();
+	dlg_outfile f;
+	ck_assert_int_eq(dlg_sink__open(&f, dir, "h", NULL, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__write(&f, "abc", 3, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__finish(&f, NULL), DLG_OK);
+	/* FIPS 180-2 test vector */
+	ck_assert_str_eq(f.sha256_hex,
+			 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ck_assert_uint_eq(f.size, 3);
+	dlg_sink__discard(&f);
+	rm_rf(dir);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_sink_open_in_missing_dir_is_io_error)
+{
+	dlg_outfile f;
+	dlg_error err;
+	ck_assert_int_eq(dlg_sink__open(&f, "/nonexistent/dir", "x", NULL, &err), DLG_E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/dir"));
+	dlg_sink__discard(&f);
+}
+END_TEST
+
+Suite *sink_suite(void)
+{
+	Suite *s = suite_create("sink");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_sink_gzip_members_header_and_content);
+	tcase_add_test(tc, test_sink_empty_gzip_is_valid);
+	tcase_add_test(tc, test_sink_discard_leaves_nothing);
+	tcase_add_test(tc, test_sink_sha256_of_known_bytes);
+	tcase_add_test(tc, test_sink_open_in_missing_dir_is_io_error);
+	suite_add_tcase(s, tc);
+	return s;
+}

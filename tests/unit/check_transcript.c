@@ -1,0 +1,140 @@
+#define _GNU_SOURCE
+#include "helpers.h"
+
+#include <string.h>
+
+START_TEST(test_transcript_marker_grammar)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: a\n"
+			"ASSISTANT: b\n"        /* no hashes, any case */
+			"  ##human :c\n"        /* indent, two hashes, space before colon */
+			"###### Assistant: d\n" /* six hashes */
+			"####### Human: e\n"    /* seven: text */
+			"### Assistant: f\n");
+	ck_assert_uint_eq(n_turns(&h), 5);
+	ck_assert_int_eq(turn_role(&h, 0), DLG_ROLE_USER);
+	ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_ASSISTANT);
+	ck_assert_int_eq(turn_role(&h, 2), DLG_ROLE_USER);
+	ck_assert_str_eq(turn_text(&h, 2), "c");
+	ck_assert_str_eq(turn_text(&h, 3), "d\n####### Human: e");
+	ck_assert(has_diag_at(&h, DLG_DIAG_NONCANONICAL_MARKER, 2, 1));
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_NONCANONICAL_MARKER), 1);
+	harness_dispose(&h);
+}
+END_TEST
+
+START_TEST(test_transcript_canonical_markers_give_no_warning)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: a\n### Assistant:\nb on the next line\n");
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_NONCANONICAL_MARKER), 0);
+	ck_assert_str_eq(turn_text(&h, 1), "b on the next line");
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
+START_TEST(test_transcript_unknown_labels)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: q\n"
+			"### Assistant: a\n"
+			"### Ingredients:\n"      /* nothing after the colon: W308 */
+			"## Output (a): x\n"      /* two hashes: W308 */
+			"Note: prose stays\n"     /* no hashes, unknown: plain text */
+			"### Therapist: hello\n"); /* a speaker turn: E205 */
+	ck_assert(has_diag_at(&h, DLG_DIAG_UNKNOWN_LABEL_KEPT, 3, 1));
+	ck_assert(has_diag_at(&h, DLG_DIAG_UNKNOWN_LABEL_KEPT, 4, 1));
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNKNOWN_LABEL_KEPT), 2);
+	ck_assert(has_diag_at(&h, DLG_DIAG_UNKNOWN_ROLE, 6, 1));
+	ck_assert(h.unit.rejected);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	harness_dispose(&h);
+}
+END_TEST
+
+START_TEST(test_transcript_role_option_maps_and_overrides)
+{
+	harness h;
+	harness_init(&h);
+	dlg_role_label roles[] = { { "Lucky", DLG_ROLE_ASSISTANT }, { "human", DLG_ROLE_USER } };
+	h.opts.roles = roles;
+	h.opts.n_roles = 2;
+	harness_run(&h, "### Human: hi\n### Lucky: woof\n");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_ASSISTANT);
+	/* "human" replaced "Human", so "### Human:" is no longer the canonical spelling */
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_NONCANONICAL_MARKER), 1);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNKNOWN_ROLE), 0);
+	harness_dispose(&h);
+}
+END_TEST
+
+START_TEST(test_transcript_preamble_and_locations)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "\xef\xbb\xbf\n  Sure! Here you go:\r\n---\r\n### Human: a\r\n### Assistant: b\r\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_PREAMBLE_DROPPED, 2, 3));
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_BOM], 1);
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_CRLF], 4);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 0), "a");
+	ck_assert_uint_eq(h.unit.preamble.len, 0);
+	harness_dispose(&h);
+	harness_init(&h);
+	h.opts.keep_preamble = 1;
+	harness_run(&h, "Sure!\n\n---\n### Human: a\n### Assistant: b\n");
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_PREAMBLE_DROPPED), 0);
+	ck_assert_uint_eq(h.unit.preamble.len, 10);
+	const char *meta = "\"meta\":{\"preamble\":\"Sure!\\n\\n---\"}";
+	ck_assert_ptr_nonnull(memmem(h.unit.json.data, h.unit.json.len, meta, strlen(meta)));
+	harness_dispose(&h);
+}
+END_TEST
+
+START_TEST(test_transcript_bytes)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: ok\n### Assistant: caf\xe9\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_INVALID_UTF8, 2, 19));
+	ck_assert_uint_eq(h.unit.diags.len / sizeof(dlg_diag), 1);
+	ck_assert(h.unit.rejected);
+	harness_dispose(&h);
+}
+END_TEST
+
+START_TEST(test_transcript_marker_in_text_and_unbalanced_star)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: I said Assistant: do it. *sighs\n"
+			"### Assistant: a human: prose is fine, 2 * 3 too, **b** too\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_MARKER_IN_TEXT, 1, 19));
+	ck_assert(has_diag_at(&h, DLG_DIAG_UNBALANCED_STAGE, 1, 37));
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_MARKER_IN_TEXT), 1);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNBALANCED_STAGE), 1);
+	ck_assert(!h.unit.rejected);
+	harness_dispose(&h);
+}
+END_TEST
+
+Suite *transcript_suite(void)
+{
+	Suite *s = suite_create("transcript");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_transcript_marker_grammar);
+	tcase_add_test(tc, test_transcript_canonical_markers_give_no_warning);
+	tcase_add_test(tc, test_transcript_unknown_labels);
+	tcase_add_test(tc, test_transcript_role_option_maps_and_overrides);
+	tcase_add_test(tc, test_transcript_preamble_and_locations);
+	tcase_add_test(tc, test_transcript_bytes);
+	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
+	suite_add_tcase(s, tc);
+	return s;
+}
