@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Runs the dlgconv CLI over fixtures/ and compares with the reviewed expectations.
+
+  fixtures_test.py DLGCONV FIXTURES_DIR
+
+- fixtures/invalid/NAME.txt: `validate --diagnostics json` must report exactly the findings
+  listed in NAME.expect ("CODE line:col", in order), and exit 1 when any is an error.
+- fixtures/valid/NAME.txt: `validate` must exit 0, and `convert --split all=1` must write
+  exactly fixtures/expected/NAME.jsonl (decompressed).
+NAME.args, when present, holds extra options; {file} stands for the fixture's path.
+"""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+dlgconv, fixtures = sys.argv[1], sys.argv[2]
+failures = []
+checked = 0
+
+
+def args_for(path):
+    args_path = path[:-4] + ".args"
+    if not os.path.exists(args_path):
+        return []
+    return open(args_path).read().replace("{file}", path).split()
+
+
+def run(*argv):
+    return subprocess.run([dlgconv, *argv], capture_output=True)
+
+
+def check(cond, what):
+    global checked
+    checked += 1
+    if not cond:
+        failures.append(what)
+
+
+for name in sorted(os.listdir(os.path.join(fixtures, "invalid"))):
+    if not name.endswith(".txt"):
+        continue
+    path = os.path.join(fixtures, "invalid", name)
+    expect = open(path[:-4] + ".expect").read().split("\n")
+    expect = [e for e in expect if e]
+    r = run("validate", "--diagnostics", "json", *args_for(path), path)
+    found = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    got = ["%s %d:%d" % (d["code"], d["line"], d["col"]) for d in found]
+    check(got == expect, "%s: findings %s, expected %s" % (name, got, expect))
+    want_exit = 1 if any(e.startswith("E") for e in expect) else 0
+    check(r.returncode == want_exit, "%s: exit %d, expected %d" % (name, r.returncode, want_exit))
+    # the file name names the code it is about
+    check(expect and expect[0].split()[0] == name[:4], "%s: first finding is not %s" % (name, name[:4]))
+
+with tempfile.TemporaryDirectory() as tmp:
+    for name in sorted(os.listdir(os.path.join(fixtures, "valid"))):
+        if not name.endswith(".txt"):
+            continue
+        path = os.path.join(fixtures, "valid", name)
+        args = args_for(path)
+        r = run("validate", *args, path)
+        check(r.returncode == 0, "%s: validate exit %d: %s" % (name, r.returncode, r.stdout))
+        out = os.path.join(tmp, name)
+        r = run("convert", "-q", *args, "--split", "all=1", path, "-o", out)
+        check(r.returncode == 0, "%s: convert exit %d: %s" % (name, r.returncode, r.stderr))
+        with gzip.open(os.path.join(out, "all.jsonl.gz"), "rb") as f:
+            got = f.read()
+        want = open(os.path.join(fixtures, "expected", name[:-4] + ".jsonl"), "rb").read()
+        check(got == want, "%s: output differs from expected/%s.jsonl:\n got %s\nwant %s"
+              % (name, name[:-4], got, want))
+
+    # The seed (issue #2): one record, 8 messages, no preamble turn, the user turns'
+    # stage directions extracted.
+    with gzip.open(os.path.join(tmp, "seed.txt", "all.jsonl.gz"), "rt") as f:
+        records = [json.loads(line) for line in f]
+    check(len(records) == 1, "seed: %d records" % len(records))
+    msgs = records[0]["messages"]
+    check(len(msgs) == 8, "seed: %d messages" % len(msgs))
+    check([m["role"] for m in msgs] == ["user", "assistant"] * 4, "seed: roles")
+    check(msgs[0]["content"].startswith("I'm just feeling so down"), "seed: preamble kept as turn")
+    check([m.get("stage_directions") for m in msgs if m["role"] == "user"]
+          == [["sighs"], None, ["sniffles"], ["wipes away tears"]], "seed: stage directions")
+    check(all("*" not in m["content"] for m in msgs), "seed: an asterisk left in content")
+
+    # The whole fixture tree at once: every conversation is accounted for.
+    out = os.path.join(tmp, "all")
+    r = run("convert", "-q", os.path.join(fixtures, "valid"), os.path.join(fixtures, "invalid"),
+            "-o", out)
+    check(r.returncode == 0, "fixtures: convert exit %d: %s" % (r.returncode, r.stderr))
+    m = json.load(open(os.path.join(out, "manifest.json")))
+    c = m["counts"]
+    check(c["inputs"] == c["written"] + c["rejected"] + c["duplicates"],
+          "fixtures: inputs %(inputs)d != written + rejected + duplicates" % c)
+    check(c["written"] == sum(c["written_per_split"].values()), "fixtures: split sums")
+    rejects = open(os.path.join(out, "rejects.jsonl")).read().splitlines()
+    check(len(rejects) == c["rejected"] + c["duplicates"], "fixtures: rejects.jsonl lines")
+    written = 0
+    for split in ("train", "validation", "test"):
+        with gzip.open(os.path.join(out, split + ".jsonl.gz"), "rt") as f:
+            n = sum(1 for _ in f)
+        check(m["files"][split + ".jsonl.gz"]["records"] == n, "fixtures: %s records" % split)
+        written += n
+    check(written == c["written"], "fixtures: records written")
+
+for f in failures:
+    print("FAIL:", f)
+print("%d passed, %d failed" % (checked - len(failures), len(failures)))
+sys.exit(1 if failures else 0)

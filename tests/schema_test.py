@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Validates dlgconv's real outputs against schemas/ with a real validator (jsonschema).
+
+  schema_test.py DLGCONV FIXTURES_DIR SCHEMAS_DIR
+
+Checked: every golden record in fixtures/expected, every record, reject line and the
+manifest of a convert of all fixtures, and every finding `validate --diagnostics json`
+prints for them. The schemas are also checked against the 2020-12 meta-schema.
+"""
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+from jsonschema import Draft202012Validator
+
+dlgconv, fixtures, schemas = sys.argv[1:4]
+validators = {}
+for name in ("record", "diagnostic", "manifest", "reject"):
+    schema = json.load(open(os.path.join(schemas, name + ".schema.json")))
+    Draft202012Validator.check_schema(schema)
+    validators[name] = Draft202012Validator(schema)
+
+failures = []
+checked = 0
+
+
+def check(kind, instance, where):
+    global checked
+    checked += 1
+    errors = sorted(validators[kind].iter_errors(instance), key=str)
+    if errors:
+        failures.append("%s (%s): %s" % (where, kind, errors[0].message))
+
+
+expected = os.path.join(fixtures, "expected")
+for name in sorted(os.listdir(expected)):
+    for i, line in enumerate(open(os.path.join(expected, name), encoding="utf-8")):
+        check("record", json.loads(line), "%s:%d" % (name, i + 1))
+
+inputs = [os.path.join(fixtures, "valid"), os.path.join(fixtures, "invalid")]
+with tempfile.TemporaryDirectory() as tmp:
+    for extra in ([], ["--keep-preamble", "--seed", "18446744073709551615", "--max-turn-chars", "9",
+                       "--max-rejects", "1000", "--include", "*.txt", "--split", "a=1,b=2"]):
+        out = os.path.join(tmp, "out%d" % len(extra))
+        r = subprocess.run([dlgconv, "convert", "-q", *extra, *inputs, "-o", out],
+                           capture_output=True)
+        if r.returncode != 0:
+            failures.append("convert %s: exit %d %s" % (extra, r.returncode, r.stderr))
+            continue
+        for name in sorted(os.listdir(out)):
+            path = os.path.join(out, name)
+            if name.endswith(".jsonl.gz"):
+                with gzip.open(path, "rt", encoding="utf-8") as f:
+                    for i, line in enumerate(f):
+                        check("record", json.loads(line), "%s:%d" % (name, i + 1))
+            elif name == "rejects.jsonl":
+                for i, line in enumerate(open(path, encoding="utf-8")):
+                    check("reject", json.loads(line), "%s:%d" % (name, i + 1))
+            elif name == "manifest.json":
+                check("manifest", json.load(open(path)), name)
+
+r = subprocess.run([dlgconv, "validate", "--diagnostics", "json", *inputs], capture_output=True)
+lines = r.stdout.decode().splitlines()
+if len(lines) < 20:
+    failures.append("validate printed only %d findings" % len(lines))
+for i, line in enumerate(lines):
+    check("diagnostic", json.loads(line), "finding %d" % (i + 1))
+
+for f in failures:
+    print("FAIL:", f)
+print("%d passed, %d failed" % (checked - len(failures), len(failures)))
+sys.exit(1 if failures else 0)
