@@ -193,6 +193,7 @@ typedef struct run {
 	dlg_outfile rejects;
 	dlg_outfile manifest;
 	bool rejects_open, manifest_open;
+	bool created_dir; /* output_dir did not exist before this run */
 	uint64_t rejected_by_code[400];
 } run;
 
@@ -297,8 +298,9 @@ static bool dir_is_empty(const char *path)
 	return empty;
 }
 
-/* mkdir -p; then refuse a non-empty directory unless --force. */
-static dlg_status prepare_output_dir(const dlg_options *o, dlg_error *err)
+/* mkdir -p; then refuse a non-empty directory unless --force. *created_out tells whether
+ * the last component was made here, so that a failed run can take it away again. */
+static dlg_status prepare_output_dir(bool *created_out, const dlg_options *o, dlg_error *err)
 {
 	char path[4096];
 	size_t len = strlen(o->output_dir);
@@ -310,11 +312,13 @@ static dlg_status prepare_output_dir(const dlg_options *o, dlg_error *err)
 			continue;
 		char c = path[i];
 		path[i] = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+		bool made = mkdir(path, 0777) == 0;
+		if (!made && errno != EEXIST) {
 			int e = errno;
 			return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot create '%s': %s", path,
 					      strerror(e));
 		}
+		*created_out = made;
 		path[i] = c;
 	}
 	struct stat st;
@@ -330,7 +334,7 @@ static dlg_status prepare_output_dir(const dlg_options *o, dlg_error *err)
 static dlg_status open_outputs(run *r, dlg_error *err)
 {
 	const dlg_options *o = r->ctx.opts;
-	DLG_TRY(prepare_output_dir(o, err));
+	DLG_TRY(prepare_output_dir(&r->created_dir, o, err));
 	char name[128];
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		snprintf(name, sizeof name, "%s.jsonl.gz", r->ctx.splits[i].name);
@@ -427,6 +431,8 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (status == DLG_OK && r->writing)
 		status = finish_outputs(r, err);
 	close_outputs(r);
+	if (status != DLG_OK && r->created_dir)
+		rmdir(opts->output_dir);
 	dlg_discover__dispose(&files);
 	dlg_buf__dispose(&r->data);
 	dlg_buf__dispose(&r->line);

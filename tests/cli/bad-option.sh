@@ -1,0 +1,2 @@
+#!/bin/sh
+"$DLGCONV" validate --frobnicate x.txt

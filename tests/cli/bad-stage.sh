@@ -1,0 +1,2 @@
+#!/bin/sh
+"$DLGCONV" validate --stage hide "$FIXTURES/valid/seed.txt"

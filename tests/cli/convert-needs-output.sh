@@ -1,0 +1,2 @@
+#!/bin/sh
+"$DLGCONV" convert "$FIXTURES/valid/seed.txt"

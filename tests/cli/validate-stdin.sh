@@ -1,0 +1,2 @@
+#!/bin/sh
+"$DLGCONV" validate --quiet - < "$FIXTURES/invalid/E206-trailing-user-turn.txt"

@@ -1,0 +1,2 @@
+#!/bin/sh
+cd "$FIXTURES/valid" && "$DLGCONV" validate seed.txt
