@@ -178,13 +178,15 @@ typedef struct dlg_options {
 	const char *output_dir;      /* NULL: validate only, write nothing */
 	int force;                   /* replace dlgconv's own files in a non-empty output_dir */
 	uint64_t max_input_bytes;    /* a larger input file is an error */
-	const dlg_allocator *allocator; /* NULL: malloc/realloc/free */
+	unsigned threads;            /* 0: one per online core; the output never depends on it */
+	const dlg_allocator *allocator; /* NULL: malloc/realloc/free; must be thread-safe
+					   unless threads is 1 */
 } dlg_options;
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 30, NULL }
+	  (uint64_t)1 << 30, 0, NULL }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {
@@ -224,7 +226,8 @@ typedef struct dlg_summary {
 /**
  * Parse, normalize and validate every input; with `opts->output_dir`, write the dataset.
  *
- * `inputs` are files or directories (`-` is stdin). Findings go to `diag` (may be NULL).
+ * `inputs` are files or directories (`-` is stdin). Findings go to `diag` (may be NULL),
+ * in input order and from one thread at a time, though not always the calling thread.
  * `*out` is filled in either way. Returns DLG_OK when the run completed (even with rejected
  * conversations), DLG_E_REJECTS when more than `max_rejects` were rejected (nothing is
  * written), or an error status with `err` filled in; on failure the output directory holds

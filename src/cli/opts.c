@@ -14,6 +14,7 @@
 enum {
 	OPT_OUTPUT = 'o',
 	OPT_QUIET = 'q',
+	OPT_JOBS = 'j',
 	OPT_HELP = 'h',
 	OPT_FORCE = 256,
 	OPT_SPLIT,
@@ -84,6 +85,8 @@ static const struct cli_option {
 	  "in directories, skip files matching GLOB (repeatable)" },
 	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", BOTH,
 	  "refuse input files larger than N bytes (default 1073741824)" },
+	{ "jobs", OPT_JOBS, "N", BOTH,
+	  "threads to use (default: all cores); the output is the same for any N" },
 	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH, "gcc (default) or json" },
 	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line" },
 	{ "help", OPT_HELP, NULL, BOTH, "show this help" },
@@ -283,6 +286,11 @@ static int take(cli_args *a, int id, const char *v)
 		o->exclude = a->exclude;
 		break;
 	}
+	case OPT_JOBS:
+		if (!parse_u64(&n, v) || n == 0 || n > 1024)
+			return usage_error(c, "bad --jobs '%s' (1 to 1024)", v);
+		o->threads = (unsigned)n;
+		break;
 	case OPT_MAX_INPUT_BYTES:
 		if (!parse_u64(&o->max_input_bytes, v) || o->max_input_bytes == 0)
 			return usage_error(c, "bad --max-input-bytes '%s'", v);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define DLG_WUR __attribute__((warn_unused_result))
 #define DLG_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -36,6 +37,39 @@
 		if (dlg_try_status_ != DLG_OK)                                             \
 			return dlg_try_status_;                                            \
 	} while (0)
+
+/*
+ * Byte tests on 8 bytes at once (Hacker's Delight, 6-1), for the hot loops that skip plain
+ * text. Each is non-zero exactly when some byte of `w` passes; callers then look at the
+ * bytes one by one.
+ */
+#define DLG_ONES 0x0101010101010101ULL
+#define DLG_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t dlg_load64(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+/* some byte < n (n <= 128) */
+static inline uint64_t dlg_swar_lt(uint64_t w, uint8_t n)
+{
+	return (w - DLG_ONES * n) & ~w & DLG_HIGHS;
+}
+
+/* some byte == c */
+static inline uint64_t dlg_swar_eq(uint64_t w, uint8_t c)
+{
+	return dlg_swar_lt(w ^ (DLG_ONES * c), 1);
+}
+
+/* some byte >= 0x7F */
+static inline uint64_t dlg_swar_ge7f(uint64_t w)
+{
+	return (w | (w + DLG_ONES)) & DLG_HIGHS;
+}
 
 /* ---- error.c ---- */
 
@@ -247,21 +281,12 @@ dlg_status dlg_sink__commit(dlg_outfile *f, dlg_error *err) DLG_WUR;
 void dlg_sink__discard(dlg_outfile *f);
 dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err) DLG_WUR;
 
-/** JSON lines compressed as independent gzip members of about `member_size` bytes. */
-typedef struct dlg_gzwriter {
-	dlg_outfile file;
-	dlg_buf pending;   /* uncompressed lines of the current member */
-	dlg_buf packed;
-	size_t member_size;
-	void *compressor;  /* struct libdeflate_compressor * */
-} dlg_gzwriter;
-
-dlg_status dlg_sink__gz_open(dlg_gzwriter *w, const char *dir, const char *name,
-			     const dlg_allocator *a, dlg_error *err) DLG_WUR;
-dlg_status dlg_sink__gz_write_line(dlg_gzwriter *w, const char *p, size_t n,
-				   dlg_error *err) DLG_WUR;
-dlg_status dlg_sink__gz_finish(dlg_gzwriter *w, dlg_error *err) DLG_WUR;
-void dlg_sink__gz_discard(dlg_gzwriter *w);
+/** A libdeflate compressor at the output level (one per thread), or NULL. */
+void *dlg_sink__deflate_new(void);
+void dlg_sink__deflate_free(void *compressor);
+/** Compress p[0, n) as one complete gzip member into `out` (replacing its contents). */
+dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, size_t n,
+				 dlg_error *err) DLG_WUR;
 
 /* ---- json.c ---- */
 

@@ -22,6 +22,10 @@ int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
 	const uint8_t *s = (const uint8_t *)p;
 	size_t i = 0;
 	while (i < n) {
+		while (i + 8 <= n && !(dlg_load64(p + i) & DLG_HIGHS))
+			i += 8;
+		if (i == n)
+			break;
 		if (s[i] < 0x80) {
 			i++;
 			continue;
@@ -165,6 +169,12 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 	while (i < ln->len) {
 		if (s[i] < 0x80) {
 			size_t run = i;
+			while (run + 8 <= ln->len) {
+				uint64_t w = dlg_load64(ln->p + run);
+				if (dlg_swar_lt(w, 0x20) | dlg_swar_ge7f(w))
+					break;
+				run += 8;
+			}
 			while (run < ln->len && s[run] >= 0x20 && s[run] < 0x7F)
 				run++;
 			DLG_TRY(dlg_buf__append(out, s + i, run - i, err));
@@ -243,9 +253,8 @@ static size_t tidy(char *t, size_t n, uint64_t *collapsed)
 	bool content = false;
 	size_t i = 0;
 	while (i < n) {
-		size_t eol = i;
-		while (eol < n && t[eol] != '\n')
-			eol++;
+		const char *nl = memchr(t + i, '\n', n - i);
+		size_t eol = nl ? (size_t)(nl - t) : n;
 		size_t a = i, b = eol;
 		while (b > a && is_blank(t[b - 1]))
 			b--;
@@ -357,6 +366,14 @@ static dlg_status stage_directions(dlg_unit *u, size_t from, size_t *n_stage, dl
 	bool removed = false;
 	size_t copied = 0;
 	for (size_t i = 0; i < n; i++) {
+		while (i + 8 <= n) {
+			uint64_t w = dlg_load64(t + i);
+			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_'))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		if (t[i] != '*' && t[i] != '_')
 			continue;
 		size_t j = stage_end(t, n, i);

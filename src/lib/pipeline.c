@@ -1,8 +1,10 @@
 /*
- * pipeline.c - dlg_run(): discover inputs, then for each conversation parse, normalize,
- * validate (a pure step on a dlg_unit) and commit it in input order (dedup, split, write,
- * report). Output files become visible only when the whole run succeeded. The only module
- * that uses all the others.
+ * pipeline.c - dlg_run(): discover inputs, then on every thread: read, parse, normalize,
+ * validate and render one conversation at a time (a pure step on a slot's dlg_unit); commit
+ * them strictly in input order (dedup, split, append, report: whichever thread is free takes
+ * that role); and compress full gzip members as jobs any thread takes, written in member
+ * order. So the output does not depend on the number of threads. Output files become
+ * visible only when the whole run succeeded. The only module that uses all the others.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <pthread.h>
 
 static const dlg_split default_splits[] = {
 	{ "train", 0.9 }, { "validation", 0.05 }, { "test", 0.05 }
@@ -178,23 +181,70 @@ static dlg_status read_input(dlg_buf *data, const dlg_input *in, const dlg_optio
 	return status;
 }
 
+/* Members of this size cost under 1% of ratio against one stream (bench/NOTES.md), and
+ * are what one thread compresses at a time. */
+#define MEMBER_BYTES ((size_t)4 << 20)
+
+typedef struct split_out {
+	dlg_outfile file;
+	dlg_buf pending;      /* lines of the member being filled */
+	uint64_t next_seq;    /* number of the next member to queue */
+	uint64_t written_seq; /* number of the next member to write */
+} split_out;
+
+typedef enum job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE } job_state;
+
+/* One gzip member to compress and then write in its place. */
+typedef struct job {
+	job_state state;
+	size_t split;
+	uint64_t seq;
+	uint64_t order; /* jobs are taken first-queued first, so no thread waits on a later one */
+	dlg_buf plain;
+	dlg_buf packed;
+} job;
+
+typedef enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_READY } slot_state;
+
+/* One conversation in flight, from its read to its commit. */
+typedef struct slot {
+	slot_state state;
+	size_t index; /* into the inputs */
+	dlg_unit unit;
+	dlg_buf data;
+	dlg_status status;
+	dlg_error err;
+} slot;
+
 typedef struct run {
 	dlg_ctx ctx;
+	const dlg_inputs *inputs;
 	dlg_summary *sum;
 	dlg_diag_fn diag;
 	void *payload;
+	/* touched only by the thread that commits */
 	dlg_idset ids;
-	dlg_unit unit;
-	dlg_buf data;
 	dlg_buf line;
-	bool writing;
-	dlg_gzwriter splits[DLG_MAX_SPLITS];
-	size_t n_open_splits;
-	dlg_outfile rejects;
-	dlg_outfile manifest;
-	bool rejects_open, manifest_open;
-	bool created_dir; /* output_dir did not exist before this run */
 	uint64_t rejected_by_code[400];
+	/* output files */
+	bool writing;
+	bool created_dir; /* output_dir did not exist before this run */
+	split_out splits[DLG_MAX_SPLITS];
+	size_t n_open_splits;
+	dlg_outfile rejects, manifest;
+	bool rejects_open, manifest_open;
+	/* shared by the threads, under `lock` */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	slot *slots;
+	size_t n_slots;
+	job *jobs;
+	size_t n_jobs;
+	uint64_t job_order;
+	size_t next_claim, next_commit;
+	bool committing, flushed, failed;
+	dlg_status status; /* the first failure */
+	dlg_error err;
 } run;
 
 static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
@@ -224,6 +274,100 @@ static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
 	return DLG_OK;
 }
 
+static void fail_locked(run *r, dlg_status st, const dlg_error *err)
+{
+	if (!r->failed) {
+		r->failed = true;
+		r->status = st;
+		r->err = *err;
+	}
+	pthread_cond_broadcast(&r->cond);
+}
+
+/* Write the finished members of a split that are next in line. */
+static void drain_locked(run *r, size_t split)
+{
+	split_out *so = &r->splits[split];
+	for (bool wrote = true; wrote && !r->failed;) {
+		wrote = false;
+		for (size_t i = 0; i < r->n_jobs; i++) {
+			job *j = &r->jobs[i];
+			if (j->state != JOB_DONE || j->split != split || j->seq != so->written_seq)
+				continue;
+			dlg_error err;
+			dlg_status st = dlg_sink__write(&so->file, j->packed.data, j->packed.len, &err);
+			if (st != DLG_OK)
+				fail_locked(r, st, &err);
+			j->state = JOB_FREE;
+			j->plain.len = 0;
+			so->written_seq++;
+			wrote = true;
+			pthread_cond_broadcast(&r->cond);
+		}
+	}
+}
+
+static job *oldest_queued_locked(run *r)
+{
+	job *best = NULL;
+	for (size_t i = 0; i < r->n_jobs; i++)
+		if (r->jobs[i].state == JOB_QUEUED && (!best || r->jobs[i].order < best->order))
+			best = &r->jobs[i];
+	return best;
+}
+
+/* Compress a job taken under the lock; returns with the lock held again. */
+static void run_job_locked(run *r, job *j, void *compressor)
+{
+	j->state = JOB_RUNNING;
+	pthread_mutex_unlock(&r->lock);
+	dlg_error err;
+	dlg_status st = dlg_sink__gzip_member(&j->packed, compressor, j->plain.data, j->plain.len,
+					      &err);
+	pthread_mutex_lock(&r->lock);
+	if (st != DLG_OK)
+		fail_locked(r, st, &err);
+	j->state = JOB_DONE;
+	drain_locked(r, j->split);
+}
+
+/* Hand a split's pending lines to a compression job (called without the lock). */
+static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error *err)
+{
+	pthread_mutex_lock(&r->lock);
+	job *free_job = NULL;
+	while (!r->failed) {
+		for (size_t i = 0; i < r->n_jobs && !free_job; i++)
+			if (r->jobs[i].state == JOB_FREE)
+				free_job = &r->jobs[i];
+		if (free_job)
+			break;
+		/* all jobs busy: help rather than wait (with one thread, nobody else would) */
+		job *queued = oldest_queued_locked(r);
+		if (queued)
+			run_job_locked(r, queued, compressor);
+		else
+			pthread_cond_wait(&r->cond, &r->lock);
+	}
+	if (r->failed) {
+		*err = r->err;
+		dlg_status st = r->status;
+		pthread_mutex_unlock(&r->lock);
+		return st;
+	}
+	split_out *so = &r->splits[split];
+	dlg_buf swap = free_job->plain;
+	free_job->plain = so->pending;
+	so->pending = swap;
+	free_job->split = split;
+	free_job->seq = so->next_seq++;
+	free_job->order = r->job_order++;
+	free_job->state = JOB_QUEUED;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return DLG_OK;
+}
+
 static void emit_diags(run *r, const dlg_unit *u)
 {
 	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
@@ -238,24 +382,22 @@ static void emit_diags(run *r, const dlg_unit *u)
 	}
 }
 
-/* In input order: drop duplicates, pick the split, write, report. */
-static dlg_status commit(run *r, dlg_unit *u, dlg_error *err)
+/* In input order: drop duplicates, pick the split, append, report. */
+static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 {
 	dlg_summary *s = r->sum;
+	s->files++;
 	s->inputs++;
 	for (int f = 0; f < DLG_FIX_COUNT; f++)
 		s->fixes[f] += u->fixes[f];
 	bool duplicate = false;
-	if (!u->rejected) {
-		DLG_TRY(dlg_record__render(u, err));
-		if (!r->ctx.opts->no_dedup)
-			DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, u->id, err));
-		if (duplicate) {
-			const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, 0);
-			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, t->line, t->col, 0,
-					       "exact duplicate of an earlier conversation "
-					       "(id %s); dropped", u->id_hex));
-		}
+	if (!u->rejected && !r->ctx.opts->no_dedup)
+		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, u->id, err));
+	if (duplicate) {
+		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, 0);
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, t->line, t->col, 0,
+				       "exact duplicate of an earlier conversation (id %s); dropped",
+				       u->id_hex));
 	}
 	emit_diags(r, u);
 	if (duplicate || u->rejected) {
@@ -282,7 +424,216 @@ static dlg_status commit(run *r, dlg_unit *u, dlg_error *err)
 	s->split_written[split]++;
 	if (!r->writing)
 		return DLG_OK;
-	return dlg_sink__gz_write_line(&r->splits[split], u->json.data, u->json.len, err);
+	split_out *so = &r->splits[split];
+	DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
+	so->file.records++;
+	if (so->pending.len >= MEMBER_BYTES)
+		return queue_member(r, split, compressor, err);
+	return DLG_OK;
+}
+
+/* The pure step: read one input and turn it into a rendered record and its findings. */
+static dlg_status process(run *r, slot *s, dlg_error *err)
+{
+	const dlg_input *in = &r->inputs->items[s->index];
+	DLG_TRY(read_input(&s->data, in, r->ctx.opts, err));
+	dlg_unit__reset(&s->unit, in->source, 0);
+	DLG_TRY(dlg_transcript__parse(&s->unit, s->data.data, s->data.len, err));
+	DLG_TRY(dlg_validate__conversation(&s->unit, err));
+	if (!s->unit.rejected)
+		DLG_TRY(dlg_record__render(&s->unit, err));
+	return DLG_OK;
+}
+
+static bool all_jobs_free_locked(const run *r)
+{
+	for (size_t i = 0; i < r->n_jobs; i++)
+		if (r->jobs[i].state != JOB_FREE)
+			return false;
+	return true;
+}
+
+/* Commit every ready slot that is next in input order; called holding the lock. */
+static void commit_ready_locked(run *r, void *compressor)
+{
+	r->committing = true;
+	for (;;) {
+		slot *s = &r->slots[r->next_commit % r->n_slots];
+		if (r->failed || r->next_commit == r->inputs->count || s->state != SLOT_READY ||
+		    s->index != r->next_commit)
+			break;
+		pthread_mutex_unlock(&r->lock);
+		dlg_error err = s->err;
+		dlg_status st = s->status;
+		if (st == DLG_OK)
+			st = commit(r, &s->unit, compressor, &err);
+		pthread_mutex_lock(&r->lock);
+		if (st != DLG_OK) {
+			fail_locked(r, st, &err);
+			break;
+		}
+		s->state = SLOT_FREE;
+		r->next_commit++;
+		pthread_cond_broadcast(&r->cond);
+	}
+	r->committing = false;
+}
+
+/* After the last commit: the rest of each split becomes its last member (an empty split
+ * gets one empty member, so it is still a valid gzip file). */
+static void flush_locked(run *r, void *compressor)
+{
+	r->flushed = true;
+	pthread_mutex_unlock(&r->lock);
+	dlg_status st = DLG_OK;
+	dlg_error err;
+	for (size_t i = 0; i < r->n_open_splits && st == DLG_OK; i++)
+		if (r->splits[i].pending.len > 0 || r->splits[i].next_seq == 0)
+			st = queue_member(r, i, compressor, &err);
+	pthread_mutex_lock(&r->lock);
+	if (st != DLG_OK)
+		fail_locked(r, st, &err);
+}
+
+/* What every thread runs until the work is done or has failed. */
+static void work(run *r, void *compressor)
+{
+	pthread_mutex_lock(&r->lock);
+	while (!r->failed) {
+		size_t n = r->inputs->count;
+		slot *next = &r->slots[r->next_commit % r->n_slots];
+		if (!r->committing && r->next_commit < n && next->state == SLOT_READY &&
+		    next->index == r->next_commit) {
+			commit_ready_locked(r, compressor);
+			continue;
+		}
+		job *queued = oldest_queued_locked(r);
+		if (queued) {
+			run_job_locked(r, queued, compressor);
+			continue;
+		}
+		if (!r->flushed && !r->committing && r->next_commit == n) {
+			flush_locked(r, compressor);
+			continue;
+		}
+		slot *free_slot = &r->slots[r->next_claim % r->n_slots];
+		if (r->next_claim < n && free_slot->state == SLOT_FREE) {
+			free_slot->state = SLOT_BUSY;
+			free_slot->index = r->next_claim++;
+			pthread_mutex_unlock(&r->lock);
+			free_slot->status = process(r, free_slot, &free_slot->err);
+			pthread_mutex_lock(&r->lock);
+			free_slot->state = SLOT_READY;
+			pthread_cond_broadcast(&r->cond);
+			continue;
+		}
+		if (r->flushed && all_jobs_free_locked(r))
+			break;
+		pthread_cond_wait(&r->cond, &r->lock);
+	}
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+typedef struct worker {
+	run *r;
+	void *compressor;
+	pthread_t thread;
+} worker;
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	work(w->r, w->compressor);
+	return NULL;
+}
+
+static unsigned thread_count(const dlg_options *o)
+{
+	if (o->threads)
+		return o->threads;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores > 0 ? (unsigned)cores : 1;
+}
+
+/* Run the work on `n` threads (this one included); a thread that cannot start is done
+ * without. Returns the first failure. */
+static dlg_status run_threads(run *r, unsigned n, dlg_error *err)
+{
+	const dlg_allocator *a = r->ctx.alloc;
+	worker *w = dlg_mem__alloc(a, n * sizeof *w);
+	if (!w)
+		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+	unsigned started = 0;
+	dlg_status st = DLG_OK;
+	for (unsigned i = 0; i < n; i++) {
+		w[i].r = r;
+		w[i].compressor = r->writing ? dlg_sink__deflate_new() : NULL;
+		if (r->writing && !w[i].compressor) {
+			st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (compressor)");
+			n = i;
+			break;
+		}
+	}
+	for (unsigned i = 1; st == DLG_OK && i < n; i++)
+		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) == 0)
+			started = i;
+		else
+			break;
+	if (st == DLG_OK)
+		work(r, w[0].compressor);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(w[i].thread, NULL);
+	for (unsigned i = 0; i < n; i++)
+		dlg_sink__deflate_free(w[i].compressor);
+	dlg_mem__free(a, w);
+	if (st == DLG_OK && r->failed) {
+		*err = r->err;
+		st = r->status;
+	}
+	return st;
+}
+
+static dlg_status alloc_slots_and_jobs(run *r, unsigned threads, dlg_error *err)
+{
+	const dlg_allocator *a = r->ctx.alloc;
+	r->n_slots = 4 * (size_t)threads;
+	r->n_jobs = r->writing ? (size_t)threads + 2 : 0;
+	r->slots = dlg_mem__alloc(a, r->n_slots * sizeof *r->slots);
+	r->jobs = r->n_jobs ? dlg_mem__alloc(a, r->n_jobs * sizeof *r->jobs) : NULL;
+	if (!r->slots || (r->n_jobs && !r->jobs)) {
+		dlg_mem__free(a, r->slots);
+		dlg_mem__free(a, r->jobs);
+		r->slots = NULL;
+		r->jobs = NULL;
+		r->n_slots = r->n_jobs = 0;
+		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+	}
+	for (size_t i = 0; i < r->n_slots; i++) {
+		memset(&r->slots[i], 0, sizeof r->slots[i]);
+		dlg_unit__init(&r->slots[i].unit, &r->ctx);
+		dlg_buf__init(&r->slots[i].data, a, DLG_BUF_UNCAPPED);
+	}
+	for (size_t i = 0; i < r->n_jobs; i++) {
+		memset(&r->jobs[i], 0, sizeof r->jobs[i]);
+		dlg_buf__init(&r->jobs[i].plain, a, DLG_BUF_UNCAPPED);
+		dlg_buf__init(&r->jobs[i].packed, a, DLG_BUF_UNCAPPED);
+	}
+	return DLG_OK;
+}
+
+static void free_slots_and_jobs(run *r)
+{
+	for (size_t i = 0; i < r->n_slots; i++) {
+		dlg_unit__dispose(&r->slots[i].unit);
+		dlg_buf__dispose(&r->slots[i].data);
+	}
+	for (size_t i = 0; i < r->n_jobs; i++) {
+		dlg_buf__dispose(&r->jobs[i].plain);
+		dlg_buf__dispose(&r->jobs[i].packed);
+	}
+	dlg_mem__free(r->ctx.alloc, r->slots);
+	dlg_mem__free(r->ctx.alloc, r->jobs);
 }
 
 static bool dir_is_empty(const char *path)
@@ -297,7 +648,6 @@ static bool dir_is_empty(const char *path)
 	closedir(d);
 	return empty;
 }
-
 /* mkdir -p; then refuse a non-empty directory unless --force. *created_out tells whether
  * the last component was made here, so that a failed run can take it away again. */
 static dlg_status prepare_output_dir(bool *created_out, const dlg_options *o, dlg_error *err)
@@ -338,8 +688,10 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	char name[128];
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		snprintf(name, sizeof name, "%s.jsonl.gz", r->ctx.splits[i].name);
-		DLG_TRY(dlg_sink__gz_open(&r->splits[i], o->output_dir, name, o->allocator, err));
+		split_out *so = &r->splits[i];
+		dlg_buf__init(&so->pending, o->allocator, DLG_BUF_UNCAPPED);
 		r->n_open_splits++;
+		DLG_TRY(dlg_sink__open(&so->file, o->output_dir, name, o->allocator, err));
 	}
 	DLG_TRY(dlg_sink__open(&r->rejects, o->output_dir, "rejects.jsonl", o->allocator, err));
 	r->rejects_open = true;
@@ -351,7 +703,7 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 	const dlg_options *o = r->ctx.opts;
 	const dlg_outfile *files[DLG_MAX_SPLITS + 1];
 	for (size_t i = 0; i < r->n_open_splits; i++) {
-		DLG_TRY(dlg_sink__gz_finish(&r->splits[i], err));
+		DLG_TRY(dlg_sink__finish(&r->splits[i].file, err));
 		files[i] = &r->splits[i].file;
 	}
 	DLG_TRY(dlg_sink__finish(&r->rejects, err));
@@ -373,26 +725,14 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 
 static void close_outputs(run *r)
 {
-	for (size_t i = 0; i < r->n_open_splits; i++)
-		dlg_sink__gz_discard(&r->splits[i]);
+	for (size_t i = 0; i < r->n_open_splits; i++) {
+		dlg_sink__discard(&r->splits[i].file);
+		dlg_buf__dispose(&r->splits[i].pending);
+	}
 	if (r->rejects_open)
 		dlg_sink__discard(&r->rejects);
 	if (r->manifest_open)
 		dlg_sink__discard(&r->manifest);
-}
-
-static dlg_status process_all(run *r, const dlg_inputs *inputs, dlg_error *err)
-{
-	for (size_t i = 0; i < inputs->count; i++) {
-		const dlg_input *in = &inputs->items[i];
-		DLG_TRY(read_input(&r->data, in, r->ctx.opts, err));
-		r->sum->files++;
-		dlg_unit__reset(&r->unit, in->source, 0);
-		DLG_TRY(dlg_transcript__parse(&r->unit, r->data.data, r->data.len, err));
-		DLG_TRY(dlg_validate__conversation(&r->unit, err));
-		DLG_TRY(commit(r, &r->unit, err));
-	}
-	return DLG_OK;
 }
 
 dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
@@ -411,18 +751,22 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	r->diag = diag;
 	r->payload = payload;
 	r->writing = opts->output_dir != NULL;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
 	dlg_inputs files = { 0 };
-	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
-	dlg_unit__init(&r->unit, &r->ctx);
+	r->inputs = &files;
 	dlg_split__idset_init(&r->ids, opts->allocator);
-	dlg_buf__init(&r->data, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->line, opts->allocator, DLG_BUF_UNCAPPED);
+	unsigned threads = thread_count(opts);
+	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
 	if (status == DLG_OK && r->writing)
 		status = open_outputs(r, err);
 	if (status == DLG_OK)
-		status = process_all(r, &files, err);
+		status = alloc_slots_and_jobs(r, threads, err);
+	if (status == DLG_OK)
+		status = run_threads(r, threads, err);
 	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
 		status = dlg_error__set(err, DLG_E_REJECTS, NULL, 0, "%llu conversations "
 					"rejected, more than --max-rejects %llu; nothing written",
@@ -433,12 +777,13 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	close_outputs(r);
 	if (status != DLG_OK && r->created_dir)
 		rmdir(opts->output_dir);
+	free_slots_and_jobs(r);
 	dlg_discover__dispose(&files);
-	dlg_buf__dispose(&r->data);
 	dlg_buf__dispose(&r->line);
 	dlg_split__idset_dispose(&r->ids);
-	dlg_unit__dispose(&r->unit);
 	dlg_pipeline__ctx_dispose(&r->ctx);
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
 	dlg_mem__free(opts->allocator, r);
 	return status;
 }

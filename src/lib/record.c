@@ -14,6 +14,14 @@ dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_er
 	out->data[out->len++] = '"';
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
+		while (i + 8 <= n) {
+			uint64_t w = dlg_load64(s + i);
+			if (dlg_swar_lt(w, 0x20) | dlg_swar_eq(w, '"') | dlg_swar_eq(w, '\\'))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		uint8_t c = (uint8_t)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
@@ -45,8 +53,14 @@ static dlg_status messages(dlg_buf *out, dlg_unit *u, dlg_error *err)
 	DLG_TRY(dlg_buf__putc(out, '[', err));
 	for (size_t i = 0; i < n; i++) {
 		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, i);
-		DLG_TRY(dlg_buf__printf(out, err, "%s{\"role\":\"%s\",\"content\":", i ? "," : "",
-					dlg_role_name(t->role)));
+		static const char *const open[] = {
+			[DLG_ROLE_SYSTEM] = "{\"role\":\"system\",\"content\":",
+			[DLG_ROLE_USER] = "{\"role\":\"user\",\"content\":",
+			[DLG_ROLE_ASSISTANT] = "{\"role\":\"assistant\",\"content\":",
+		};
+		if (i)
+			DLG_TRY(dlg_buf__putc(out, ',', err));
+		DLG_TRY(dlg_buf__append(out, open[t->role], strlen(open[t->role]), err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + t->text.off, t->text.len, err));
 		if (t->n_stage) {
 			DLG_TRY(dlg_buf__append(out, ",\"stage_directions\":[", 21, err));

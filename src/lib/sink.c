@@ -1,8 +1,9 @@
 /*
  * sink.c - output files: written under a temporary name in the output directory, hashed
  * (SHA-256, OpenSSL) as they are written, flushed to disk and renamed into place only when
- * the whole run succeeded; and JSON lines compressed as independent gzip members
- * (libdeflate), which every gzip reader concatenates. Uses buf.c and error.c.
+ * the whole run succeeded; and gzip members (libdeflate), compressed independently so that
+ * several threads can compress one file, which every gzip reader concatenates.
+ * Uses buf.c and error.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
@@ -15,8 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Members of this size cost under 1% of ratio against one stream (bench/NOTES.md). */
-#define GZ_MEMBER_BYTES ((size_t)4 << 20)
 #define GZ_LEVEL 6
 
 static char *join_path(const dlg_allocator *a, const char *dir, const char *prefix,
@@ -138,62 +137,25 @@ dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err)
 	return DLG_OK;
 }
 
-dlg_status dlg_sink__gz_open(dlg_gzwriter *w, const char *dir, const char *name,
-			     const dlg_allocator *a, dlg_error *err)
+void *dlg_sink__deflate_new(void)
 {
-	memset(w, 0, sizeof *w);
-	dlg_buf__init(&w->pending, a, DLG_BUF_UNCAPPED);
-	dlg_buf__init(&w->packed, a, DLG_BUF_UNCAPPED);
-	w->member_size = GZ_MEMBER_BYTES;
-	w->compressor = libdeflate_alloc_compressor(GZ_LEVEL);
-	if (!w->compressor) {
-		w->file.fd = -1;
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (compressor)");
-	}
-	dlg_status st = dlg_sink__open(&w->file, dir, name, a, err);
-	if (st != DLG_OK) {
-		libdeflate_free_compressor(w->compressor);
-		w->compressor = NULL;
-	}
-	return st;
+	return libdeflate_alloc_compressor(GZ_LEVEL);
 }
 
-/* Compress `pending` as one gzip member (libdeflate: mtime 0, no name, OS byte 255). */
-static dlg_status flush_member(dlg_gzwriter *w, dlg_error *err)
+void dlg_sink__deflate_free(void *compressor)
 {
-	size_t bound = libdeflate_gzip_compress_bound(w->compressor, w->pending.len);
-	w->packed.len = 0;
-	DLG_TRY(dlg_buf__reserve(&w->packed, bound, err));
-	size_t n = libdeflate_gzip_compress(w->compressor, w->pending.data, w->pending.len,
-					    w->packed.data, bound);
-	if (n == 0)
+	libdeflate_free_compressor(compressor);
+}
+
+/* One gzip member (libdeflate: mtime 0, no name, OS byte 255), so members compress apart. */
+dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, size_t n,
+				 dlg_error *err)
+{
+	size_t bound = libdeflate_gzip_compress_bound(compressor, n);
+	out->len = 0;
+	DLG_TRY(dlg_buf__reserve(out, bound, err));
+	out->len = libdeflate_gzip_compress(compressor, p, n, out->data, bound);
+	if (out->len == 0)
 		return dlg_error__set(err, DLG_E_ZLIB, NULL, 0, "gzip compression failed");
-	w->pending.len = 0;
-	return dlg_sink__write(&w->file, w->packed.data, n, err);
-}
-
-dlg_status dlg_sink__gz_write_line(dlg_gzwriter *w, const char *p, size_t n, dlg_error *err)
-{
-	DLG_TRY(dlg_buf__append(&w->pending, p, n, err));
-	w->file.records++;
-	if (w->pending.len >= w->member_size)
-		return flush_member(w, err);
 	return DLG_OK;
-}
-
-dlg_status dlg_sink__gz_finish(dlg_gzwriter *w, dlg_error *err)
-{
-	/* An empty split is still a valid gzip file: one empty member. */
-	if (w->pending.len > 0 || w->file.size == 0)
-		DLG_TRY(flush_member(w, err));
-	return dlg_sink__finish(&w->file, err);
-}
-
-void dlg_sink__gz_discard(dlg_gzwriter *w)
-{
-	dlg_sink__discard(&w->file);
-	dlg_buf__dispose(&w->pending);
-	dlg_buf__dispose(&w->packed);
-	libdeflate_free_compressor(w->compressor);
-	w->compressor = NULL;
 }

@@ -197,6 +197,7 @@ START_TEST(test_pipeline_allocation_failure_sweep)
 		failing_alloc_init(&fa, n);
 		dlg_options o = DLG_OPTIONS_INIT;
 		o.allocator = &fa.a;
+		o.threads = 1; /* the failing allocator counts without a lock */
 		o.force = 1;
 		dlg_summary s;
 		dlg_status st = convert(&s, in, out, &o);

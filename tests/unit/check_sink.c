@@ -34,63 +34,76 @@ static char *gunzip_all(const char *data, size_t len, size_t *out_len, int *memb
 	return out;
 }
 
+/* Members compressed apart and concatenated read back as one stream, header fixed. */
 START_TEST(test_sink_gzip_members_header_and_content)
 {
-	char *dir = make_temp_dir();
-	dlg_gzwriter w;
-	ck_assert_int_eq(dlg_sink__gz_open(&w, dir, "x.jsonl.gz", NULL, NULL), DLG_OK);
-	w.member_size = 100; /* force several members */
+	void *c = dlg_sink__deflate_new();
+	ck_assert_ptr_nonnull(c);
+	dlg_buf member, file;
+	dlg_buf__init(&member, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&file, NULL, DLG_BUF_UNCAPPED);
 	char line[64];
-	for (int i = 0; i < 50; i++) {
-		int len = snprintf(line, sizeof line, "{\"n\":%d}\n", i);
-		ck_assert_int_eq(dlg_sink__gz_write_line(&w, line, (size_t)len, NULL), DLG_OK);
+	for (int m = 0; m < 5; m++) {
+		dlg_buf plain;
+		dlg_buf__init(&plain, NULL, DLG_BUF_UNCAPPED);
+		for (int i = 10 * m; i < 10 * m + 10; i++) {
+			int len = snprintf(line, sizeof line, "{\"n\":%d}\n", i);
+			ck_assert_int_eq(dlg_buf__append(&plain, line, (size_t)len, NULL), DLG_OK);
+		}
+		ck_assert_int_eq(dlg_sink__gzip_member(&member, c, plain.data, plain.len, NULL),
+				 DLG_OK);
+		/* fixed header: magic, deflate, no flags, mtime 0, OS byte 255 */
+		ck_assert_int_eq(memcmp(member.data, "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), 0);
+		ck_assert_int_eq((unsigned char)member.data[9], 255);
+		ck_assert_int_eq(dlg_buf__append(&file, member.data, member.len, NULL), DLG_OK);
+		dlg_buf__dispose(&plain);
 	}
-	ck_assert_int_eq(dlg_sink__gz_finish(&w, NULL), DLG_OK);
-	/* nothing under the final name until commit */
-	char path[1024];
-	snprintf(path, sizeof path, "%s/x.jsonl.gz", dir);
-	ck_assert_ptr_null(fopen(path, "rb"));
-	ck_assert_int_eq(dlg_sink__commit(&w.file, NULL), DLG_OK);
-	ck_assert_uint_eq(w.file.records, 50);
-	ck_assert_uint_eq(strlen(w.file.sha256_hex), 64);
-	dlg_sink__gz_discard(&w);
-	size_t len;
-	char *gz = read_file(path, &len);
-	/* fixed header: magic, deflate, no flags, mtime 0, OS byte 255 */
-	ck_assert_int_eq(memcmp(gz, "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), 0);
-	ck_assert_int_eq((unsigned char)gz[9], 255);
 	int members;
 	size_t plain_len;
-	char *plain = gunzip_all(gz, len, &plain_len, &members);
-	ck_assert_int_gt(members, 1);
+	char *plain = gunzip_all(file.data, file.len, &plain_len, &members);
+	ck_assert_int_eq(members, 5);
 	ck_assert_int_eq(memcmp(plain, "{\"n\":0}\n{\"n\":1}\n", 16), 0);
 	ck_assert_int_eq(memcmp(plain + plain_len - 9, "{\"n\":49}\n", 9), 0);
 	free(plain);
-	free(gz);
-	ck_assert_uint_eq(count_entries(dir), 1);
-	rm_rf(dir);
-	free(dir);
+	dlg_buf__dispose(&member);
+	dlg_buf__dispose(&file);
+	dlg_sink__deflate_free(c);
 }
 END_TEST
 
-START_TEST(test_sink_empty_gzip_is_valid)
+START_TEST(test_sink_empty_gzip_member_is_valid)
 {
-	char *dir = make_temp_dir();
-	dlg_gzwriter w;
-	ck_assert_int_eq(dlg_sink__gz_open(&w, dir, "e.jsonl.gz", NULL, NULL), DLG_OK);
-	ck_assert_int_eq(dlg_sink__gz_finish(&w, NULL), DLG_OK);
-	ck_assert_int_eq(dlg_sink__commit(&w.file, NULL), DLG_OK);
-	dlg_sink__gz_discard(&w);
-	char path[1024];
-	snprintf(path, sizeof path, "%s/e.jsonl.gz", dir);
-	size_t len, plain_len;
+	void *c = dlg_sink__deflate_new();
+	dlg_buf member;
+	dlg_buf__init(&member, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_sink__gzip_member(&member, c, "", 0, NULL), DLG_OK);
+	size_t plain_len;
 	int members;
-	char *gz = read_file(path, &len);
-	char *plain = gunzip_all(gz, len, &plain_len, &members);
+	char *plain = gunzip_all(member.data, member.len, &plain_len, &members);
 	ck_assert_int_eq(members, 1);
 	ck_assert_uint_eq(plain_len, 0);
 	free(plain);
-	free(gz);
+	dlg_buf__dispose(&member);
+	dlg_sink__deflate_free(c);
+}
+END_TEST
+
+START_TEST(test_sink_temp_name_until_commit)
+{
+	char *dir = make_temp_dir();
+	dlg_outfile f;
+	ck_assert_int_eq(dlg_sink__open(&f, dir, "x.jsonl", NULL, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__write(&f, "{}\n", 3, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__finish(&f, NULL), DLG_OK);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/x.jsonl", dir);
+	ck_assert_ptr_null(fopen(path, "rb"));
+	ck_assert_int_eq(dlg_sink__commit(&f, NULL), DLG_OK);
+	dlg_sink__discard(&f);
+	char *text = read_file(path, NULL);
+	ck_assert_str_eq(text, "{}\n");
+	free(text);
+	ck_assert_uint_eq(count_entries(dir), 1);
 	rm_rf(dir);
 	free(dir);
 }
@@ -142,7 +155,8 @@ Suite *sink_suite(void)
 	Suite *s = suite_create("sink");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sink_gzip_members_header_and_content);
-	tcase_add_test(tc, test_sink_empty_gzip_is_valid);
+	tcase_add_test(tc, test_sink_empty_gzip_member_is_valid);
+	tcase_add_test(tc, test_sink_temp_name_until_commit);
 	tcase_add_test(tc, test_sink_discard_leaves_nothing);
 	tcase_add_test(tc, test_sink_sha256_of_known_bytes);
 	tcase_add_test(tc, test_sink_open_in_missing_dir_is_io_error);

@@ -1,0 +1,101 @@
+#!/bin/sh
+# Benchmarks dlgconv against the Python script a data engineer would write
+# (../shared/bench/baseline.py) and against pigz, in one run, alternating, medians of 3.
+#   scripts/bench.sh [WORKDIR]        (default: build/bench; corpora are generated once)
+# Targets (issue #5): convert >= 8x baseline; convert <= pigz -p 2 -6 on its own output;
+# validate >= 15x baseline --no-compress; peak RSS < 150 MiB and flat when the corpus doubles.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-$here/build/bench}
+bench=$here/../shared/bench
+mkdir -p "$work"
+sh "$here/scripts/install-deps.sh"
+for tool in pigz bc time; do
+	[ -x "/usr/bin/$tool" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null
+done
+cmake -S "$here" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DDLGCONV_BUILD_TESTS=OFF >/dev/null
+cmake --build "$work/build" -j "$(nproc)" >/dev/null
+dlgconv=$work/build/dlgconv
+py=/usr/bin/python3
+
+[ -f "$bench/gen.py" ] || { echo "bench: $bench/gen.py not found" >&2; exit 2; }
+for n in 20000 40000; do
+	[ -d "$work/corpus$n" ] || $py "$bench/gen.py" "$work/corpus$n" $n --jobs "$(nproc)" >/dev/null
+done
+c20=$work/corpus20000
+c40=$work/corpus40000
+
+# seconds of one run of "$@" (stdout and stderr dropped)
+secs() {
+	s=$(date +%s.%N)
+	"$@" >/dev/null 2>&1 || true # validate exits 1: the generated corpus has errors
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc -l
+}
+median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+peak_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
+	"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+echo "corpus:  $(find "$c20" -name '*.txt' | wc -l) files, $(du -sb "$c20" | cut -f1) bytes" \
+	"(and $(find "$c40" -name '*.txt' | wc -l) files for the memory check)"
+echo "dlgconv: $("$dlgconv" --version), $(nproc) threads; medians of 3, alternating"
+echo
+
+out=$work/out
+conv() { "$dlgconv" convert -q "$@" -o "$out" --force; }
+have_baseline=0
+[ -f "$bench/baseline.py" ] && have_baseline=1
+
+# 1 and 3: dlgconv against baseline.py
+t_conv="" t_base="" t_val="" t_basenc="" t_drop=""
+for i in 1 2 3; do
+	t_conv="$t_conv $(secs conv "$c20")"
+	t_drop="$t_drop $(secs conv --trailing-user drop "$c20")"
+	t_val="$t_val $(secs "$dlgconv" validate -q "$c20")"
+	if [ $have_baseline = 1 ]; then
+		t_base="$t_base $(secs $py "$bench/baseline.py" "$c20" "$work/base")"
+		t_basenc="$t_basenc $(secs $py "$bench/baseline.py" "$c20" "$work/base" --no-compress)"
+	fi
+done
+m_conv=$(median3 $t_conv) m_drop=$(median3 $t_drop) m_val=$(median3 $t_val)
+
+# 2: dlgconv against pigz -p 2 -6 compressing dlgconv's own output, uncompressed
+pigz_vs() {
+	conv "$@" "$c20" 2>/dev/null
+	plain=$work/plain.jsonl
+	for f in "$out"/*.jsonl.gz; do zcat "$f"; done >"$plain"
+	tp="" td=""
+	for i in 1 2 3; do
+		tp="$tp $(secs sh -c "pigz -p 2 -6 -c '$plain' >'$plain.gz'")"
+		td="$td $(secs conv "$@" "$c20")"
+	done
+	echo "$(median3 $td) $(median3 $tp) $(stat -c %s "$plain")"
+}
+set -- $(pigz_vs)
+p_def_d=$1 p_def_p=$2 p_def_bytes=$3
+set -- $(pigz_vs --trailing-user drop)
+p_drop_d=$1 p_drop_p=$2 p_drop_bytes=$3
+
+mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
+mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
+
+printf '%-58s %8s %8s %7s %s\n' "measure" "dlgconv" "other" "ratio" "target"
+if [ $have_baseline = 1 ]; then
+	m_base=$(median3 $t_base) m_basenc=$(median3 $t_basenc)
+	printf '%-58s %7.2fs %7.2fs %6sx %s\n' "1. convert (defaults) vs baseline.py" \
+		"$m_conv" "$m_base" "$(ratio "$m_base" "$m_conv")" ">= 8x"
+	printf '%-58s %7.2fs %7.2fs %6sx %s\n' "1b. convert --trailing-user drop (all written) vs baseline.py" \
+		"$m_drop" "$m_base" "$(ratio "$m_base" "$m_drop")" ">= 8x"
+	printf '%-58s %7.2fs %7.2fs %6sx %s\n' "3. validate vs baseline.py --no-compress" \
+		"$m_val" "$m_basenc" "$(ratio "$m_basenc" "$m_val")" ">= 15x"
+else
+	echo "(no $bench/baseline.py: targets 1 and 3 not measured)"
+fi
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "2. convert (defaults) vs pigz -p 2 -6 on its $((p_def_bytes / 1000000)) MB output" \
+	"$p_def_d" "$p_def_p" "$(ratio "$p_def_d" "$p_def_p")" "<= 1.0"
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "2b. convert --trailing-user drop vs pigz on its $((p_drop_bytes / 1000000)) MB output" \
+	"$p_drop_d" "$p_drop_p" "$(ratio "$p_drop_d" "$p_drop_p")" "<= 1.0"
+printf '%-58s %6d MiB (20k files) %d MiB (40k files)   < 150 MiB, flat\n' "4. peak resident memory, convert" \
+	$((mem20 / 1024)) $((mem40 / 1024))
