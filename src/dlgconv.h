@@ -13,6 +13,7 @@
 #ifndef DLGCONV_H
 #define DLGCONV_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@ typedef enum dlg_status {
 	DLG_E_LIMIT = 103,    /* input exceeded a limit */
 	DLG_E_ZLIB = 104,     /* compression or decompression failed */
 	DLG_E_REJECTS = 105,  /* more conversations rejected than `max_rejects` allows */
+	DLG_E_CANCELED = 106, /* *options.cancel became non-zero */
 	DLG_E_ARG = 900,      /* API misuse or invalid option value */
 	DLG_E_INTERNAL = 999  /* a bug in dlgconv */
 } dlg_status;
@@ -179,6 +181,8 @@ typedef struct dlg_options {
 	int force;                   /* replace dlgconv's own files in a non-empty output_dir */
 	uint64_t max_input_bytes;    /* a larger input file is an error */
 	unsigned threads;            /* 0: one per online core; the output never depends on it */
+	const volatile sig_atomic_t *cancel; /* when it becomes non-zero (e.g. from a signal
+						handler) the run stops and cleans up */
 	const dlg_allocator *allocator; /* NULL: malloc/realloc/free; must be thread-safe
 					   unless threads is 1 */
 } dlg_options;
@@ -186,7 +190,7 @@ typedef struct dlg_options {
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 30, 0, NULL }
+	  (uint64_t)1 << 30, 0, NULL, NULL }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

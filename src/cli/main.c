@@ -2,10 +2,33 @@
  * main.c - the dlgconv command: argv -> dlg_options -> dlg_run(), status -> exit code.
  * A client of dlgconv.h only.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "opts.h"
 #include "report.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* No SA_RESTART: a read blocked on a pipe or FIFO returns, and the run can stop. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 static int exit_code(dlg_status st)
 {
@@ -17,7 +40,8 @@ static int exit_code(dlg_status st)
 	case DLG_E_NOMEM:
 	case DLG_E_IO:
 	case DLG_E_LIMIT:
-	case DLG_E_ZLIB: return 3;
+	case DLG_E_ZLIB:
+	case DLG_E_CANCELED: return 3;
 	default: return 4;
 	}
 }
@@ -28,6 +52,8 @@ int main(int argc, char **argv)
 	int rc = cli_parse(&args, argc, argv);
 	if (rc != CLI_RUN)
 		goto out;
+	catch_signals();
+	args.opts.cancel = &interrupted;
 	cli_report report = { args.command == CLI_VALIDATE ? stdout : stderr, args.diagnostics, 0 };
 	dlg_summary summary;
 	dlg_error err = { 0 };

@@ -275,8 +275,10 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
 /** Flush to disk and finish the hash; the file keeps its temporary name. */
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
-/** Rename a finished file into place. */
-dlg_status dlg_sink__commit(dlg_outfile *f, dlg_error *err) DLG_WUR;
+#define DLG_SINK_MAX_FILES (DLG_MAX_SPLITS + 2)
+/** Rename finished files in `dir` into place, all or none; on failure `dir` is unchanged. */
+dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *dir,
+				dlg_error *err) DLG_WUR;
 /** Close and remove the temporary file if it is still there; release everything. */
 void dlg_sink__discard(dlg_outfile *f);
 dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err) DLG_WUR;

@@ -13,11 +13,13 @@
 #include <fcntl.h>
 #include <math.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <dirent.h>
 #include <pthread.h>
@@ -163,6 +165,10 @@ static dlg_status read_input(dlg_buf *data, const dlg_input *in, const dlg_optio
 			break;
 		}
 		ssize_t n = read(fd, data->data + data->len, data->cap - data->len);
+		if (n < 0 && errno == EINTR && o->cancel && *o->cancel) {
+			status = dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
+			break;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -274,6 +280,19 @@ static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
 	return DLG_OK;
 }
 
+/* A bounded wait, so that a cancel request is seen even when no thread signals. */
+static void wait_locked(run *r)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 100 * 1000 * 1000;
+	if (until.tv_nsec >= 1000 * 1000 * 1000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000 * 1000 * 1000;
+	}
+	pthread_cond_timedwait(&r->cond, &r->lock, &until);
+}
+
 static void fail_locked(run *r, dlg_status st, const dlg_error *err)
 {
 	if (!r->failed) {
@@ -347,7 +366,7 @@ static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error
 		if (queued)
 			run_job_locked(r, queued, compressor);
 		else
-			pthread_cond_wait(&r->cond, &r->lock);
+			wait_locked(r);
 	}
 	if (r->failed) {
 		*err = r->err;
@@ -498,8 +517,15 @@ static void flush_locked(run *r, void *compressor)
 /* What every thread runs until the work is done or has failed. */
 static void work(run *r, void *compressor)
 {
+	const volatile sig_atomic_t *cancel = r->ctx.opts->cancel;
 	pthread_mutex_lock(&r->lock);
 	while (!r->failed) {
+		if (cancel && *cancel) {
+			dlg_error err;
+			fail_locked(r, dlg_error__set(&err, DLG_E_CANCELED, NULL, 0, "interrupted"),
+				    &err);
+			break;
+		}
 		size_t n = r->inputs->count;
 		slot *next = &r->slots[r->next_commit % r->n_slots];
 		if (!r->committing && r->next_commit < n && next->state == SLOT_READY &&
@@ -529,7 +555,7 @@ static void work(run *r, void *compressor)
 		}
 		if (r->flushed && all_jobs_free_locked(r))
 			break;
-		pthread_cond_wait(&r->cond, &r->lock);
+		wait_locked(r);
 	}
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
@@ -575,11 +601,20 @@ static dlg_status run_threads(run *r, unsigned n, dlg_error *err)
 			break;
 		}
 	}
+	/* Signals go to the calling thread, whose reads they should interrupt; the mask is
+	 * inherited by the new threads and restored here right after. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	for (unsigned i = 1; st == DLG_OK && i < n; i++)
 		if (pthread_create(&w[i].thread, NULL, worker_main, &w[i]) == 0)
 			started = i;
 		else
 			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (st == DLG_OK)
 		work(r, w[0].compressor);
 	for (unsigned i = 1; i <= started; i++)
@@ -715,12 +750,13 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 	r->manifest_open = true;
 	DLG_TRY(dlg_sink__write(&r->manifest, r->line.data, r->line.len, err));
 	DLG_TRY(dlg_sink__finish(&r->manifest, err));
-	/* the manifest goes last: its presence says the files beside it are complete */
+	dlg_outfile *all[DLG_SINK_MAX_FILES];
+	size_t n = 0;
 	for (size_t i = 0; i < r->n_open_splits; i++)
-		DLG_TRY(dlg_sink__commit(&r->splits[i].file, err));
-	DLG_TRY(dlg_sink__commit(&r->rejects, err));
-	DLG_TRY(dlg_sink__commit(&r->manifest, err));
-	return dlg_sink__sync_dir(o->output_dir, err);
+		all[n++] = &r->splits[i].file;
+	all[n++] = &r->rejects;
+	all[n++] = &r->manifest;
+	return dlg_sink__commit_all(all, n, o->output_dir, err);
 }
 
 static void close_outputs(run *r)

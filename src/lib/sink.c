@@ -97,16 +97,65 @@ dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err)
 	return DLG_OK;
 }
 
-dlg_status dlg_sink__commit(dlg_outfile *f, dlg_error *err)
+static dlg_status rename_error(dlg_error *err, const char *from, const char *to)
 {
-	if (rename(f->tmp_path, f->path) != 0) {
-		int e = errno;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot rename '%s' to '%s': %s",
-				      f->tmp_path, f->path, strerror(e));
+	int e = errno;
+	return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot rename '%s' to '%s': %s", from, to,
+			      strerror(e));
+}
+
+/*
+ * Several renames are not atomic together, so: move the files being replaced aside, move
+ * the new ones in, and only then delete the old ones. On any failure, undo in reverse, so
+ * that the directory holds exactly what it held before.
+ */
+dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *dir,
+				dlg_error *err)
+{
+	DLG_ASSERT(n <= DLG_SINK_MAX_FILES);
+	char *backup[DLG_SINK_MAX_FILES] = { 0 };
+	bool had_old[DLG_SINK_MAX_FILES] = { 0 };
+	dlg_status st = DLG_OK;
+	char prefix[48];
+	snprintf(prefix, sizeof prefix, ".dlgconv-old-%ld-", (long)getpid());
+	for (size_t i = 0; i < n && st == DLG_OK; i++) {
+		const char *slash = strrchr(files[i]->path, '/');
+		backup[i] = join_path(files[i]->alloc, dir, prefix, slash + 1);
+		if (!backup[i])
+			st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		else if (rename(files[i]->path, backup[i]) == 0)
+			had_old[i] = true;
+		else if (errno != ENOENT)
+			st = rename_error(err, files[i]->path, backup[i]);
 	}
-	dlg_mem__free(f->alloc, f->tmp_path);
-	f->tmp_path = NULL;
-	return DLG_OK;
+	size_t placed = 0;
+	while (st == DLG_OK && placed < n) {
+		if (rename(files[placed]->tmp_path, files[placed]->path) != 0)
+			st = rename_error(err, files[placed]->tmp_path, files[placed]->path);
+		else
+			placed++;
+	}
+	if (st == DLG_OK)
+		st = dlg_sink__sync_dir(dir, err);
+	if (st != DLG_OK) {
+		/* the new files are given up; put every old one back where it was */
+		for (size_t i = placed; i-- > 0;)
+			if (!had_old[i])
+				unlink(files[i]->path);
+		for (size_t i = 0; i < n; i++)
+			if (had_old[i])
+				rename(backup[i], files[i]->path);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (had_old[i])
+				unlink(backup[i]);
+			dlg_mem__free(files[i]->alloc, files[i]->tmp_path);
+			files[i]->tmp_path = NULL;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		dlg_mem__free(files[i]->alloc, backup[i]);
+	return st;
 }
 
 void dlg_sink__discard(dlg_outfile *f)

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Fails every I/O call of a convert run in turn and checks what is left behind.
+
+  failure_test.py DLGCONV SHIM FIXTURES_DIR
+
+For each kind of call (open, write, read, fsync, rename) and N = 1, 2, ...: run
+`convert --force` into a directory holding an earlier run's output, with the shim failing
+the N-th call of that kind. Every such run must exit 3, say what failed, and leave the
+directory byte for byte as it was (no temporary file either); the sweep for a kind ends
+when N passes the number of calls and the run succeeds. Also: a run into a directory that
+did not exist leaves no directory behind.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+dlgconv, shim, fixtures = sys.argv[1:4]
+inputs = [os.path.join(fixtures, "valid")]
+failures = []
+checked = 0
+
+
+def check(cond, what):
+    global checked
+    checked += 1
+    if not cond:
+        failures.append(what)
+
+
+def snapshot(d):
+    if not os.path.isdir(d):
+        return None
+    return {n: open(os.path.join(d, n), "rb").read() for n in sorted(os.listdir(d))}
+
+
+def convert(out, fail=None, seed="1"):
+    env = dict(os.environ)
+    if fail:
+        env["LD_PRELOAD"] = shim
+        env["DLG_FAIL"] = fail
+        # an ASan build wants its runtime first; the shim only wraps libc calls
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
+    return subprocess.run([dlgconv, "convert", "-q", "-j", "2", "--force", "--seed", seed,
+                           *inputs, "-o", out], capture_output=True, env=env)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "out")
+    r = convert(out)
+    check(r.returncode == 0, "first run: exit %d %s" % (r.returncode, r.stderr))
+    before = snapshot(out)
+    for kind in ("open", "write", "read", "fsync", "rename"):
+        for n in range(1, 500):
+            r = convert(out, "%s:%d" % (kind, n), seed="2")
+            if r.returncode == 0:
+                check(n > 1, "%s: no call failed at all" % kind)
+                # restore the earlier state for the next kind
+                r = convert(out)
+                check(snapshot(out) == before, "%s: could not restore" % kind)
+                break
+            check(r.returncode == 3, "%s:%d: exit %d, expected 3 (%s)"
+                  % (kind, n, r.returncode, r.stderr))
+            check(b"dlgconv: " in r.stderr, "%s:%d: no message" % (kind, n))
+            check(snapshot(out) == before, "%s:%d: output directory changed" % (kind, n))
+        else:
+            failures.append("%s: never succeeded" % kind)
+
+    fresh = os.path.join(tmp, "fresh")
+    r = convert(fresh, "write:1")
+    check(r.returncode == 3 and not os.path.exists(fresh),
+          "fresh directory: exit %d, exists %s" % (r.returncode, os.path.exists(fresh)))
+
+for f in failures:
+    print("FAIL:", f)
+print("%d passed, %d failed" % (checked - len(failures), len(failures)))
+sys.exit(1 if failures else 0)
