@@ -62,6 +62,7 @@ DLG_API const char *dlg_status_id(dlg_status code);
 typedef enum dlg_diag_code {
 	DLG_DIAG_INVALID_UTF8 = 101,
 	DLG_DIAG_BINARY = 102,
+	DLG_DIAG_INVALID_JSON = 103,
 	DLG_DIAG_NO_TURNS = 201,
 	DLG_DIAG_FIRST_NOT_USER = 202,
 	DLG_DIAG_REPEATED_ROLE = 203,
@@ -79,7 +80,8 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_DUPLICATE = 307,
 	DLG_DIAG_UNKNOWN_LABEL_KEPT = 308,
 	DLG_DIAG_TRAILING_USER_DROPPED = 309,
-	DLG_DIAG_EMPTY_LAST_TURN_DROPPED = 310
+	DLG_DIAG_EMPTY_LAST_TURN_DROPPED = 310,
+	DLG_DIAG_TEXT_AFTER_SECTION_DROPPED = 311
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -91,7 +93,8 @@ typedef struct dlg_diag {
 	const char *source;    /* borrowed: the input's source name (SPEC section 4) */
 	uint64_t line;         /* 1-based line in the original file */
 	uint32_t col;          /* 1-based byte column in the original file */
-	uint64_t record;       /* 1-based line of the JSONL record; 0 for text files */
+	uint64_t record;       /* JSONL: the record's line; .json array: its 1-based index;
+				  0 for text files */
 	uint32_t turn;         /* 1-based turn the finding is about; 0 when none */
 	char msg[256];         /* one line, says what to do; never repeats the code */
 } dlg_diag;
@@ -139,6 +142,12 @@ typedef struct dlg_split {
 } dlg_split;
 
 typedef enum dlg_stage_mode { DLG_STAGE_EXTRACT = 0, DLG_STAGE_KEEP, DLG_STAGE_STRIP } dlg_stage_mode;
+typedef enum dlg_format {
+	DLG_FORMAT_MESSAGES = 0, /* {"messages":[{"role","content","stage_directions"?}]} */
+	DLG_FORMAT_SHAREGPT,     /* {"conversations":[{"from":"human"|"gpt"|"system","value"}]} */
+	DLG_FORMAT_TEXT          /* {"text":"### Human: …\n\n### Assistant: …"} */
+} dlg_format;
+
 typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_CONTENT = 0,
 	DLG_SPLIT_KEY_SOURCE,
@@ -172,6 +181,12 @@ typedef struct dlg_options {
 	dlg_split_key split_key;
 	const char *group_regex;     /* POSIX ERE; first capture group of the source is the key */
 	int no_dedup;                /* keep exact duplicates */
+	dlg_format format;
+	const char *text_field;      /* JSON records: dotted path of the transcript string
+					(e.g. "choices.0.turns.0"); NULL: a "messages" or
+					"conversations" array, else "text" */
+	const char *response_field;  /* JSON records: a string that is the reply to the
+					transcript (fills its empty last assistant turn) */
 	uint64_t max_rejects;        /* UINT64_MAX: no limit */
 	const char *const *include;  /* fnmatch globs; a file must match one when any is given */
 	size_t n_include;
@@ -189,7 +204,7 @@ typedef struct dlg_options {
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
-	  DLG_SPLIT_KEY_CONTENT, NULL, 0, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
+	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
 	  (uint64_t)1 << 30, 0, NULL, NULL }
 
 /** Normalization fixes, each counted in the manifest. */

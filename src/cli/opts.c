@@ -37,6 +37,9 @@ enum {
 	OPT_EXCLUDE,
 	OPT_MAX_INPUT_BYTES,
 	OPT_DIAGNOSTICS,
+	OPT_FORMAT,
+	OPT_TEXT_FIELD,
+	OPT_RESPONSE_FIELD,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -60,7 +63,13 @@ static const struct cli_option {
 	  "with --split-key group: the first capture group of RE on the source path" },
 	{ "max-rejects", OPT_MAX_REJECTS, "N", CLI_CONVERT,
 	  "fail and write nothing when more than N conversations are rejected" },
+	{ "format", OPT_FORMAT, "FORMAT", CLI_CONVERT,
+	  "records as messages (default), sharegpt or text" },
 	{ "no-dedup", OPT_NO_DEDUP, NULL, BOTH, "keep exact duplicate conversations" },
+	{ "text-field", OPT_TEXT_FIELD, "PATH", BOTH,
+	  "JSON records: the transcript string at PATH (e.g. chosen, choices.0.turns.0)" },
+	{ "response-field", OPT_RESPONSE_FIELD, "PATH", BOTH,
+	  "JSON records: the reply at PATH becomes the last assistant turn" },
 	{ "role", OPT_ROLE, "LABEL=ROLE", BOTH,
 	  "treat marker LABEL as user, assistant or system (repeatable)" },
 	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, BOTH,
@@ -105,7 +114,8 @@ static void print_help(cli_command c)
 		printf("usage: dlgconv convert INPUT... -o DIR [options]\n\n"
 		       "Parse, normalize and validate transcripts and write DIR/<split>.jsonl.gz,\n"
 		       "DIR/rejects.jsonl and DIR/manifest.json. INPUT is a file, a directory\n"
-		       "(walked for *.txt and *.md) or - for stdin.\n\noptions:\n");
+		       "(walked for *.txt, *.md, *.jsonl and *.json, each maybe .gz) or - for\n"
+		       "stdin; gzip is recognised by its content.\n\noptions:\n");
 	else
 		printf("usage: dlgconv validate INPUT... [options]\n\n"
 		       "Parse, normalize and validate transcripts; print findings on stdout and\n"
@@ -228,6 +238,22 @@ static int take(cli_args *a, int id, const char *v)
 			return usage_error(c, "bad --max-rejects '%s'", v);
 		break;
 	case OPT_NO_DEDUP: o->no_dedup = 1; break;
+	case OPT_FORMAT:
+		if (strcmp(v, "messages") == 0)
+			o->format = DLG_FORMAT_MESSAGES;
+		else if (strcmp(v, "sharegpt") == 0)
+			o->format = DLG_FORMAT_SHAREGPT;
+		else if (strcmp(v, "text") == 0)
+			o->format = DLG_FORMAT_TEXT;
+		else
+			return usage_error(c, "bad --format '%s' (messages, sharegpt or text)", v);
+		break;
+	case OPT_TEXT_FIELD:
+	case OPT_RESPONSE_FIELD:
+		if (!*v)
+			return usage_error(c, "%s", "a field option needs a field name");
+		*(id == OPT_TEXT_FIELD ? &o->text_field : &o->response_field) = v;
+		break;
 	case OPT_ROLE: {
 		const char *eq = strrchr(v, '=');
 		dlg_role role;

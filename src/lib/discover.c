@@ -19,8 +19,7 @@
 /* Directory walks pick these; a file named on the command line is read whatever its name. */
 static bool is_transcript_name(const char *name)
 {
-	const char *dot = strrchr(name, '.');
-	return dot && (strcmp(dot, ".txt") == 0 || strcmp(dot, ".md") == 0);
+	return dlg_input__format_by_name(name) != DLG_INPUT_UNKNOWN;
 }
 
 static bool glob_match(const char *pattern, const char *source)

@@ -33,6 +33,7 @@ static const struct {
 } diag_table[] = {
 	{ DLG_DIAG_INVALID_UTF8, "E101", "invalid-utf8" },
 	{ DLG_DIAG_BINARY, "E102", "binary-data" },
+	{ DLG_DIAG_INVALID_JSON, "E103", "invalid-json" },
 	{ DLG_DIAG_NO_TURNS, "E201", "no-turns" },
 	{ DLG_DIAG_FIRST_NOT_USER, "E202", "first-turn-not-user" },
 	{ DLG_DIAG_REPEATED_ROLE, "E203", "repeated-role" },
@@ -51,6 +52,7 @@ static const struct {
 	{ DLG_DIAG_UNKNOWN_LABEL_KEPT, "W308", "unknown-label-kept" },
 	{ DLG_DIAG_TRAILING_USER_DROPPED, "W309", "trailing-user-dropped" },
 	{ DLG_DIAG_EMPTY_LAST_TURN_DROPPED, "W310", "empty-last-turn-dropped" },
+	{ DLG_DIAG_TEXT_AFTER_SECTION_DROPPED, "W311", "text-after-section-dropped" },
 };
 
 static size_t diag_index(dlg_diag_code code)
@@ -125,17 +127,20 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	memset(u, 0, sizeof *u);
 	u->ctx = ctx;
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
-			    &u->stage_text, &u->diags, &u->json };
+			    &u->stage_text, &u->diags, &u->json, &u->decoded };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
 
-void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record)
+void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t record_line)
 {
 	u->source = source;
 	u->record = record;
+	u->record_line = record_line;
+	u->exact_location = false;
+	u->section_end = false;
 	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
-	u->stages.len = u->stage_text.len = u->diags.len = u->json.len = 0;
+	u->stages.len = u->stage_text.len = u->diags.len = u->json.len = u->decoded.len = 0;
 	u->preamble_first = u->preamble_n = 0;
 	u->preamble = (dlg_span){ 0, 0 };
 	u->rejected = false;
@@ -147,7 +152,7 @@ void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record)
 void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
-			    &u->stage_text, &u->diags, &u->json };
+			    &u->stage_text, &u->diags, &u->json, &u->decoded };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
 }
@@ -164,6 +169,11 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 	d.source = u->source;
 	d.line = line;
 	d.col = col;
+	if (u->record && !u->exact_location) {
+		/* in a JSON record, positions inside decoded strings mean nothing in the file */
+		d.line = u->record_line;
+		d.col = 1;
+	}
 	d.record = u->record;
 	d.turn = turn;
 	va_list ap;

@@ -11,6 +11,7 @@
  *   split.c      hashes, ids, split assignment and the duplicate set (xxhash confined here)
  *   record.c     one JSON output line per conversation
  *   sink.c       temp file + SHA-256 + rename, and multi-member gzip (libdeflate)
+ *   input.c      reading inputs, plain or gzip, whole or by lines (zlib confined here)
  *   json.c       everything built or parsed as a JSON tree (cJSON confined here)
  *   discover.c   walking input arguments into a sorted list of files
  *   pipeline.c   dlg_run(): the only module that sees them all
@@ -23,6 +24,7 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -162,7 +164,11 @@ typedef struct dlg_turn {
 typedef struct dlg_unit {
 	const dlg_ctx *ctx;
 	const char *source;  /* borrowed */
-	uint64_t record;     /* 1-based JSONL line, 0 for a text file */
+	uint64_t record;     /* JSONL line or .json array index (1-based); 0 for a text file */
+	uint64_t record_line; /* where findings about a record point */
+	bool exact_location; /* a finding about the record's raw bytes keeps its column */
+	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
+	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
 	dlg_buf lines;       /* dlg_line[] */
 	dlg_buf turns;       /* dlg_turn[] */
 	size_t preamble_first, preamble_n; /* raw lines before the first marker */
@@ -180,7 +186,7 @@ typedef struct dlg_unit {
 } dlg_unit;
 
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
-void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record);
+void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
 
 /**
@@ -219,6 +225,21 @@ uint64_t dlg_normalize__count_chars(const char *p, size_t n);
 /** Split a text transcript into raw turns on u (SPEC section 1); records findings. */
 dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len,
 				 dlg_error *err) DLG_WUR;
+
+/**
+ * A transcript inside a JSON string (SPEC section 1): `### Label:` markers glued to the text
+ * before them start turns too. The text is copied into u->decoded first, which keeps room
+ * for `reserve_more` bytes after it (the lines point into it, so it cannot grow later).
+ */
+dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t len,
+					  size_t reserve_more, dlg_error *err) DLG_WUR;
+
+/** Add an already structured turn (from a messages array); `text` must live in u->decoded. */
+dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,
+				    dlg_error *err) DLG_WUR;
+
+/** Look up a speaker label (without regard to case), or NULL. */
+const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, size_t n);
 
 /* ---- validate.c ---- */
 
@@ -302,6 +323,59 @@ typedef struct dlg_manifest {
 } dlg_manifest;
 
 dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
+
+/** The turns of one JSON record (one JSONL line) into u, with findings at its line. */
+dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err) DLG_WUR;
+
+/**
+ * A .json document holding an array of records (or one record) as JSON lines, one per
+ * record, into `out`. Returns false with *bad_off when it is not valid JSON.
+ */
+dlg_status dlg_json__document_lines(bool *ok_out, size_t *bad_off, dlg_buf *out,
+				    const char *p, size_t n, dlg_error *err) DLG_WUR;
+
+/* ---- input.c ---- */
+
+typedef enum dlg_input_format {
+	DLG_INPUT_UNKNOWN = 0, /* told from the content: '{' JSONL, '[' JSON, else text */
+	DLG_INPUT_TEXT,
+	DLG_INPUT_JSONL,
+	DLG_INPUT_JSON
+} dlg_input_format;
+
+/** The format a path's name says (a ".gz" ending is looked through). */
+dlg_input_format dlg_input__format_by_name(const char *path);
+
+/** An open input: plain or gzip (by magic bytes), read whole or by lines. */
+typedef struct dlg_reader {
+	const char *path; /* borrowed */
+	int fd;
+	bool is_stdin;
+	bool gz;
+	void *z;          /* z_stream * */
+	bool in_member;   /* inside a gzip member: its end must come before the file's */
+	dlg_buf raw;      /* bytes read, not yet consumed */
+	size_t raw_pos;
+	bool raw_eof;
+	bool eof;         /* nothing more to produce */
+	bool by_line;     /* the limit applies to each line rather than the whole */
+	bool done;        /* read_lines: everything handed out */
+	dlg_buf carry;    /* read past the last whole line handed out */
+	uint64_t total;   /* bytes produced */
+	uint64_t limit;
+	const volatile sig_atomic_t *cancel;
+} dlg_reader;
+
+/** Open `path` ("-" for stdin); call dlg_input__close afterwards even when this fails. */
+dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *o,
+			   dlg_error *err) DLG_WUR;
+/** The whole (decompressed) input into `out`. */
+dlg_status dlg_input__read_all(dlg_reader *rd, dlg_buf *out, dlg_error *err) DLG_WUR;
+/** The next whole lines, at most `max_lines` or about `max_bytes`, into `out` (the last
+ * line of the input may lack its newline); rd->done after the last. */
+dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
+				 size_t max_lines, dlg_error *err) DLG_WUR;
+void dlg_input__close(dlg_reader *rd);
 
 /* ---- pipeline.c ---- */
 

@@ -6,7 +6,9 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *stage_name(dlg_stage_mode m)
 {
@@ -66,7 +68,15 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	else
 		cJSON_AddNullToObject(j, "group_regex");
 	cJSON_AddBoolToObject(j, "dedup", !o->no_dedup);
-	cJSON_AddStringToObject(j, "format", "messages");
+	static const char *const formats[] = { "messages", "sharegpt", "text" };
+	cJSON_AddStringToObject(j, "format", formats[o->format]);
+	const char *fields[2] = { o->text_field, o->response_field };
+	const char *names[2] = { "text_field", "response_field" };
+	for (int i = 0; i < 2; i++)
+		if (fields[i])
+			cJSON_AddStringToObject(j, names[i], fields[i]);
+		else
+			cJSON_AddNullToObject(j, names[i]);
 	cJSON_AddItemToObject(j, "max_rejects", limit(o->max_rejects, UINT64_MAX));
 	cJSON_AddItemToObject(j, "include", string_array(o->include, o->n_include));
 	cJSON_AddItemToObject(j, "exclude", string_array(o->exclude, o->n_exclude));
@@ -133,5 +143,216 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
 	if (st == DLG_OK)
 		st = dlg_buf__putc(out, '\n', err);
 	cJSON_free(text);
+	return st;
+}
+
+/* A dotted path such as "choices.0.turns.0": object keys, and indices into arrays. */
+static const cJSON *at_path(const cJSON *node, const char *path)
+{
+	while (node && *path) {
+		const char *dot = strchr(path, '.');
+		size_t len = dot ? (size_t)(dot - path) : strlen(path);
+		char key[256];
+		if (len >= sizeof key)
+			return NULL;
+		memcpy(key, path, len);
+		key[len] = '\0';
+		if (cJSON_IsArray(node)) {
+			char *end;
+			unsigned long idx = strtoul(key, &end, 10);
+			node = (*end || !len) ? NULL : cJSON_GetArrayItem(node, (int)idx);
+		} else {
+			node = cJSON_GetObjectItemCaseSensitive(node, key);
+		}
+		path += len + (dot != NULL);
+	}
+	return node;
+}
+
+/* The role a message's "role" (messages) or "from" (ShareGPT) names. */
+static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
+{
+	static const struct {
+		const char *name;
+		dlg_role role;
+	} names[] = {
+		{ "user", DLG_ROLE_USER }, { "human", DLG_ROLE_USER },
+		{ "assistant", DLG_ROLE_ASSISTANT }, { "gpt", DLG_ROLE_ASSISTANT },
+		{ "bot", DLG_ROLE_ASSISTANT }, { "model", DLG_ROLE_ASSISTANT },
+		{ "system", DLG_ROLE_SYSTEM },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(name, names[i].name) == 0) {
+			*out = names[i].role;
+			return true;
+		}
+	const dlg_label *l = dlg_transcript__find_label(ctx, name, strlen(name));
+	if (l)
+		*out = l->role;
+	return l != NULL;
+}
+
+/* Already structured turns: copied into u->decoded (sized first: the lines point into it),
+ * then normalized and validated like any other. */
+static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_key,
+			     const char *text_key, dlg_error *err)
+{
+	size_t total = 0;
+	const cJSON *m;
+	cJSON_ArrayForEach(m, array) {
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(m, text_key);
+		if (cJSON_IsString(text))
+			total += strlen(text->valuestring);
+	}
+	u->decoded.len = 0;
+	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
+	uint32_t turn_no = 0;
+	cJSON_ArrayForEach(m, array) {
+		turn_no++;
+		const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, role_key);
+		const cJSON *text = cJSON_GetObjectItemCaseSensitive(m, text_key);
+		dlg_role r;
+		if (!cJSON_IsString(role) || !cJSON_IsString(text)) {
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_INVALID_JSON, u->record_line, 1,
+					       turn_no, "message needs string \"%s\" and \"%s\" "
+					       "fields", role_key, text_key));
+			continue;
+		}
+		if (!message_role(&r, u->ctx, role->valuestring)) {
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, u->record_line, 1,
+					       turn_no, "unknown role '%.64s'; map it with --role "
+					       "%.64s=user or --role %.64s=assistant", role->valuestring,
+					       role->valuestring, role->valuestring));
+			continue;
+		}
+		size_t len = strlen(text->valuestring);
+		char *at = u->decoded.data + u->decoded.len;
+		memcpy(at, text->valuestring, len);
+		u->decoded.len += len;
+		DLG_TRY(dlg_transcript__add_turn(u, r, at, len, err));
+	}
+	return DLG_OK;
+}
+
+static bool blank_turn(const dlg_unit *u, const dlg_turn *t)
+{
+	for (size_t k = 0; k < t->n_lines; k++) {
+		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, t->first_line + k);
+		for (size_t i = 0; i < ln->len; i++)
+			if (ln->p[i] != ' ' && ln->p[i] != '\t')
+				return false;
+	}
+	return true;
+}
+
+/*
+ * A transcript string, and a reply that becomes its last assistant turn, filling the empty
+ * `### Assistant:` slot a prompt ends with. The reply is one turn as it stands: markers in
+ * it (a model inventing the next exchange) are flagged (W303), not split.
+ */
+static dlg_status transcript_and_reply(dlg_unit *u, const char *text, const char *reply,
+				       dlg_error *err)
+{
+	size_t reply_len = reply ? strlen(reply) : 0;
+	if (text)
+		DLG_TRY(dlg_transcript__parse_embedded(u, text, strlen(text), reply_len + 1, err));
+	else
+		DLG_TRY(dlg_buf__reserve(&u->decoded, reply_len + 1, err));
+	if (!reply || u->rejected)
+		return DLG_OK;
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	dlg_turn *last = n ? &DLG_BUF_AT(&u->turns, dlg_turn, n - 1) : NULL;
+	if (last && last->role == DLG_ROLE_ASSISTANT && blank_turn(u, last))
+		u->turns.len -= sizeof(dlg_turn);
+	char *at = u->decoded.data + u->decoded.len;
+	memcpy(at, reply, reply_len);
+	u->decoded.len += reply_len;
+	return dlg_transcript__add_turn(u, DLG_ROLE_ASSISTANT, at, reply_len, err);
+}
+
+/* A finding about the record's raw bytes, at its exact column in the line. */
+static dlg_status raw_diag(dlg_unit *u, dlg_diag_code code, size_t off, const char *msg,
+			   dlg_error *err)
+{
+	u->exact_location = true;
+	dlg_status st = dlg_unit__diag(u, err, code, u->record_line, (uint32_t)off + 1, 0, "%s",
+				       msg);
+	u->exact_location = false;
+	return st;
+}
+
+dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err)
+{
+	size_t bad;
+	int code = dlg_normalize__check_bytes(&bad, p, n);
+	if (code)
+		return raw_diag(u, (dlg_diag_code)code, bad, code == DLG_DIAG_BINARY ?
+				"NUL byte in the record: binary data, not JSON" :
+				"invalid UTF-8 in the record; convert the file to UTF-8", err);
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	size_t rest = end ? (size_t)(end - p) : 0;
+	while (root && rest < n && strchr(" \t\r\n", p[rest]))
+		rest++;
+	if (!root || rest < n) {
+		cJSON_Delete(root);
+		return raw_diag(u, DLG_DIAG_INVALID_JSON, rest, root ?
+				"text after the JSON object; each line must be one object" :
+				"not valid JSON here; each line must be one JSON object", err);
+	}
+	dlg_status st = DLG_OK;
+	const dlg_options *o = u->ctx->opts;
+	const char *field = o->text_field;
+	const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root, "messages");
+	const cJSON *sharegpt = cJSON_GetObjectItemCaseSensitive(root, "conversations");
+	const cJSON *text = at_path(root, field ? field : "text");
+	const cJSON *reply = o->response_field ? at_path(root, o->response_field) : NULL;
+	if (!cJSON_IsObject(root))
+		st = raw_diag(u, DLG_DIAG_INVALID_JSON, 0, "record is not a JSON object", err);
+	else if (!field && !reply && cJSON_IsArray(messages))
+		st = structured(u, messages, "role", "content", err);
+	else if (!field && !reply && cJSON_IsArray(sharegpt))
+		st = structured(u, sharegpt, "from", "value", err);
+	else if (o->response_field && !cJSON_IsString(reply))
+		st = dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
+				    "no string at \"%s\" (--response-field)", o->response_field);
+	else if (cJSON_IsString(text) || reply)
+		st = transcript_and_reply(u, cJSON_IsString(text) ? text->valuestring : NULL,
+					  reply ? reply->valuestring : NULL, err);
+	else
+		st = dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
+				    "no \"messages\" array and no string at \"%s\"; name the "
+				    "transcript's field with --text-field", field ? field : "text");
+	cJSON_Delete(root);
+	return st;
+}
+
+dlg_status dlg_json__document_lines(bool *ok_out, size_t *bad_off, dlg_buf *out,
+				    const char *p, size_t n, dlg_error *err)
+{
+	out->len = 0;
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	*ok_out = root != NULL;
+	if (!root) {
+		*bad_off = end ? (size_t)(end - p) : 0;
+		return DLG_OK;
+	}
+	dlg_status st = DLG_OK;
+	const cJSON *item = root;
+	bool array = cJSON_IsArray(root);
+	for (item = array ? root->child : root; item && st == DLG_OK;
+	     item = array ? item->next : NULL) {
+		char *line = cJSON_PrintUnformatted(item);
+		if (!line) {
+			st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (JSON)");
+			break;
+		}
+		st = dlg_buf__append(out, line, strlen(line), err);
+		if (st == DLG_OK)
+			st = dlg_buf__putc(out, '\n', err);
+		cJSON_free(line);
+	}
+	cJSON_Delete(root);
 	return st;
 }

@@ -137,56 +137,6 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx)
 	}
 }
 
-/* The whole input in one read where the size is known (bench/NOTES.md: read cost matters). */
-static dlg_status read_input(dlg_buf *data, const dlg_input *in, const dlg_options *o,
-			     dlg_error *err)
-{
-	data->len = 0;
-	data->max = o->max_input_bytes ? o->max_input_bytes : DLG_BUF_UNCAPPED;
-	bool is_stdin = strcmp(in->path, "-") == 0;
-	int fd = is_stdin ? STDIN_FILENO : open(in->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open '%s': %s", in->path,
-				      strerror(e));
-	}
-	struct stat st;
-	size_t chunk = 1 << 16;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-		chunk = (size_t)st.st_size + 1; /* +1 so the read that sees EOF needs no growth */
-	dlg_status status = DLG_OK;
-	for (;;) {
-		if (data->cap - data->len < chunk &&
-		    (status = dlg_buf__reserve(data, chunk, err)) != DLG_OK) {
-			if (status == DLG_E_LIMIT)
-				dlg_error__set(err, DLG_E_LIMIT, NULL, 0, "'%s' is larger than the "
-					       "input limit of %llu bytes (--max-input-bytes)",
-					       in->path, (unsigned long long)data->max);
-			break;
-		}
-		ssize_t n = read(fd, data->data + data->len, data->cap - data->len);
-		if (n < 0 && errno == EINTR && o->cancel && *o->cancel) {
-			status = dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
-			break;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			status = dlg_error__set(err, DLG_E_IO, NULL, e, "cannot read '%s': %s",
-						in->path, strerror(e));
-			break;
-		}
-		if (n == 0)
-			break;
-		data->len += (size_t)n;
-		chunk = 1 << 16;
-	}
-	if (!is_stdin)
-		close(fd);
-	return status;
-}
-
 /* Members of this size cost under 1% of ratio against one stream (bench/NOTES.md), and
  * are what one thread compresses at a time. */
 #define MEMBER_BYTES ((size_t)4 << 20)
@@ -212,15 +162,45 @@ typedef struct job {
 
 typedef enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_READY } slot_state;
 
-/* One conversation in flight, from its read to its commit. */
+typedef enum item_kind {
+	ITEM_FILE,      /* a text transcript file, read by the worker */
+	ITEM_TEXT,      /* a text transcript already read (stdin, or told by its content) */
+	ITEM_LINES,     /* a chunk of JSON lines, one record each */
+	ITEM_BAD_JSON   /* a .json document that does not parse */
+} item_kind;
+
+/* JSON lines are handed out this many at a time (or about this many bytes). */
+#define CHUNK_LINES 256
+#define CHUNK_BYTES ((size_t)1 << 20)
+
+/* A piece of work from its claim to its commit: one input file, or a chunk of records. */
 typedef struct slot {
 	slot_state state;
-	size_t index; /* into the inputs */
-	dlg_unit unit;
+	size_t seq;        /* commit order */
+	size_t input;      /* index into the inputs */
+	item_kind kind;
+	bool first_of_input; /* counts the input file once */
 	dlg_buf data;
+	uint64_t first_record; /* ITEM_LINES: number of the first line's record */
+	bool by_index;     /* records are array elements, located at line 1 */
+	size_t bad_off;    /* ITEM_BAD_JSON */
+	dlg_unit *units;   /* one per conversation */
+	size_t n_units, cap_units;
 	dlg_status status;
 	dlg_error err;
 } slot;
+
+/* The input whose records are being handed out in chunks. */
+typedef struct stream {
+	bool open;
+	size_t input;
+	dlg_reader reader;
+	bool from_doc;     /* a .json document turned into lines in `doc` */
+	dlg_buf doc;
+	size_t doc_pos;
+	uint64_t next_record;
+	bool first;
+} stream;
 
 typedef struct run {
 	dlg_ctx ctx;
@@ -247,7 +227,9 @@ typedef struct run {
 	job *jobs;
 	size_t n_jobs;
 	uint64_t job_order;
-	size_t next_claim, next_commit;
+	size_t next_input;        /* next input to start */
+	stream stream;
+	size_t next_claim, next_commit; /* item sequence numbers */
 	bool committing, flushed, failed;
 	dlg_status status; /* the first failure */
 	dlg_error err;
@@ -405,7 +387,6 @@ static void emit_diags(run *r, const dlg_unit *u)
 static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 {
 	dlg_summary *s = r->sum;
-	s->files++;
 	s->inputs++;
 	for (int f = 0; f < DLG_FIX_COUNT; f++)
 		s->fixes[f] += u->fixes[f];
@@ -451,16 +432,80 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	return DLG_OK;
 }
 
-/* The pure step: read one input and turn it into a rendered record and its findings. */
+static dlg_status take_unit(dlg_unit **out, run *r, slot *s, dlg_error *err)
+{
+	if (s->n_units == s->cap_units) {
+		size_t cap = s->cap_units ? 2 * s->cap_units : 8;
+		dlg_unit *units = dlg_mem__realloc(r->ctx.alloc, s->units, cap * sizeof *units);
+		if (!units)
+			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		for (size_t i = s->cap_units; i < cap; i++)
+			dlg_unit__init(&units[i], &r->ctx);
+		s->units = units;
+		s->cap_units = cap;
+	}
+	*out = &s->units[s->n_units++];
+	return DLG_OK;
+}
+
+static dlg_status finish_unit(dlg_unit *u, dlg_error *err)
+{
+	DLG_TRY(dlg_validate__conversation(u, err));
+	if (!u->rejected)
+		DLG_TRY(dlg_record__render(u, err));
+	return DLG_OK;
+}
+
+/* The pure step: turn an item into rendered records and their findings. */
 static dlg_status process(run *r, slot *s, dlg_error *err)
 {
-	const dlg_input *in = &r->inputs->items[s->index];
-	DLG_TRY(read_input(&s->data, in, r->ctx.opts, err));
-	dlg_unit__reset(&s->unit, in->source, 0);
-	DLG_TRY(dlg_transcript__parse(&s->unit, s->data.data, s->data.len, err));
-	DLG_TRY(dlg_validate__conversation(&s->unit, err));
-	if (!s->unit.rejected)
-		DLG_TRY(dlg_record__render(&s->unit, err));
+	const dlg_input *in = &r->inputs->items[s->input];
+	dlg_unit *u;
+	s->n_units = 0;
+	if (s->kind == ITEM_FILE) {
+		dlg_reader rd;
+		dlg_status st = dlg_input__open(&rd, in->path, r->ctx.opts, err);
+		if (st == DLG_OK)
+			st = dlg_input__read_all(&rd, &s->data, err);
+		dlg_input__close(&rd);
+		DLG_TRY(st);
+	}
+	if (s->kind == ITEM_FILE || s->kind == ITEM_TEXT) {
+		DLG_TRY(take_unit(&u, r, s, err));
+		dlg_unit__reset(u, in->source, 0, 0);
+		DLG_TRY(dlg_transcript__parse(u, s->data.data, s->data.len, err));
+		return finish_unit(u, err);
+	}
+	if (s->kind == ITEM_BAD_JSON) {
+		DLG_TRY(take_unit(&u, r, s, err));
+		dlg_unit__reset(u, in->source, 0, 0);
+		uint64_t line = 1;
+		size_t start = 0;
+		for (size_t i = 0; i < s->bad_off && i < s->data.len; i++)
+			if (s->data.data[i] == '\n') {
+				line++;
+				start = i + 1;
+			}
+		return dlg_unit__diag(u, err, DLG_DIAG_INVALID_JSON, line,
+				      (uint32_t)(s->bad_off - start + 1), 0,
+				      "not valid JSON here; a .json input holds one array of records");
+	}
+	uint64_t record = s->first_record;
+	for (size_t i = 0; i < s->data.len; record++) {
+		const char *nl = memchr(s->data.data + i, '\n', s->data.len - i);
+		size_t eol = nl ? (size_t)(nl - s->data.data) : s->data.len;
+		const char *line = s->data.data + i;
+		size_t len = eol - i;
+		i = eol + 1;
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			len--;
+		if (len == 0)
+			continue; /* blank lines hold no record */
+		DLG_TRY(take_unit(&u, r, s, err));
+		dlg_unit__reset(u, in->source, record, s->by_index ? 1 : record);
+		DLG_TRY(dlg_json__record(u, line, len, err));
+		DLG_TRY(finish_unit(u, err));
+	}
 	return DLG_OK;
 }
 
@@ -472,20 +517,22 @@ static bool all_jobs_free_locked(const run *r)
 	return true;
 }
 
-/* Commit every ready slot that is next in input order; called holding the lock. */
+/* Commit every ready item that is next in order; called holding the lock. */
 static void commit_ready_locked(run *r, void *compressor)
 {
 	r->committing = true;
 	for (;;) {
 		slot *s = &r->slots[r->next_commit % r->n_slots];
-		if (r->failed || r->next_commit == r->inputs->count || s->state != SLOT_READY ||
-		    s->index != r->next_commit)
+		if (r->failed || r->next_commit == r->next_claim || s->state != SLOT_READY ||
+		    s->seq != r->next_commit)
 			break;
 		pthread_mutex_unlock(&r->lock);
 		dlg_error err = s->err;
 		dlg_status st = s->status;
-		if (st == DLG_OK)
-			st = commit(r, &s->unit, compressor, &err);
+		if (st == DLG_OK && s->first_of_input)
+			r->sum->files++;
+		for (size_t i = 0; i < s->n_units && st == DLG_OK; i++)
+			st = commit(r, &s->units[i], compressor, &err);
 		pthread_mutex_lock(&r->lock);
 		if (st != DLG_OK) {
 			fail_locked(r, st, &err);
@@ -514,6 +561,107 @@ static void flush_locked(run *r, void *compressor)
 		fail_locked(r, st, &err);
 }
 
+/* The next chunk of the open stream into s; closes the stream after its last. */
+static dlg_status next_chunk_locked(run *r, slot *s, dlg_error *err)
+{
+	stream *st = &r->stream;
+	s->kind = ITEM_LINES;
+	s->input = st->input;
+	s->first_of_input = st->first;
+	s->first_record = st->next_record;
+	s->by_index = st->from_doc;
+	st->first = false;
+	bool done;
+	if (st->from_doc) {
+		/* a chunk of whole lines out of the converted document */
+		size_t start = st->doc_pos, lines = 0, pos = start;
+		while (pos < st->doc.len && lines < CHUNK_LINES && pos - start < CHUNK_BYTES) {
+			const char *nl = memchr(st->doc.data + pos, '\n', st->doc.len - pos);
+			pos = nl ? (size_t)(nl - st->doc.data) + 1 : st->doc.len;
+			lines++;
+		}
+		s->data.len = 0;
+		DLG_TRY(dlg_buf__append(&s->data, st->doc.data + start, pos - start, err));
+		st->doc_pos = pos;
+		st->next_record += lines;
+		done = pos == st->doc.len;
+	} else {
+		DLG_TRY(dlg_input__read_lines(&st->reader, &s->data, CHUNK_BYTES, CHUNK_LINES, err));
+		for (size_t i = 0; i < s->data.len; i++)
+			st->next_record += s->data.data[i] == '\n';
+		if (s->data.len && s->data.data[s->data.len - 1] != '\n')
+			st->next_record++;
+		done = st->reader.done;
+	}
+	if (done) {
+		dlg_input__close(&st->reader);
+		dlg_buf__dispose(&st->doc);
+		st->open = false;
+	}
+	return DLG_OK;
+}
+
+/*
+ * Set up the next item in s. Text files named as such are read later by the worker, in
+ * parallel; anything else is opened here, under the lock, so that its chunks come out in
+ * order.
+ */
+static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
+{
+	stream *st = &r->stream;
+	if (st->open)
+		return next_chunk_locked(r, s, err);
+	size_t index = r->next_input++;
+	const dlg_input *in = &r->inputs->items[index];
+	s->input = index;
+	s->first_of_input = true;
+	dlg_input_format format = dlg_input__format_by_name(in->path);
+	if (format == DLG_INPUT_TEXT && strcmp(in->path, "-") != 0) {
+		s->kind = ITEM_FILE;
+		return DLG_OK;
+	}
+	DLG_TRY(dlg_input__open(&st->reader, in->path, r->ctx.opts, err));
+	st->open = true;
+	st->input = index;
+	st->first = true;
+	st->next_record = 1;
+	st->from_doc = false;
+	if (format == DLG_INPUT_UNKNOWN || format == DLG_INPUT_JSON) {
+		/* told by content, or a whole document: read it all now */
+		DLG_TRY(dlg_input__read_all(&st->reader, &s->data, err));
+		dlg_input__close(&st->reader);
+		st->open = false;
+		size_t lead = 0;
+		while (lead < s->data.len && strchr(" \t\r\n", s->data.data[lead]))
+			lead++;
+		char first = lead < s->data.len ? s->data.data[lead] : '\0';
+		if (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[') {
+			s->kind = ITEM_TEXT;
+			return DLG_OK;
+		}
+		if (format == DLG_INPUT_UNKNOWN && first == '{') {
+			/* JSON lines, already in memory */
+			s->kind = ITEM_LINES;
+			s->first_record = 1;
+			s->by_index = false;
+			return DLG_OK;
+		}
+		bool ok;
+		dlg_buf__init(&st->doc, r->ctx.alloc, DLG_BUF_UNCAPPED);
+		DLG_TRY(dlg_json__document_lines(&ok, &s->bad_off, &st->doc, s->data.data,
+						 s->data.len, err));
+		if (!ok) {
+			dlg_buf__dispose(&st->doc);
+			s->kind = ITEM_BAD_JSON;
+			return DLG_OK;
+		}
+		st->open = true;
+		st->from_doc = true;
+		st->doc_pos = 0;
+	}
+	return next_chunk_locked(r, s, err);
+}
+
 /* What every thread runs until the work is done or has failed. */
 static void work(run *r, void *compressor)
 {
@@ -526,10 +674,10 @@ static void work(run *r, void *compressor)
 				    &err);
 			break;
 		}
-		size_t n = r->inputs->count;
+		bool all_claimed = r->next_input == r->inputs->count && !r->stream.open;
 		slot *next = &r->slots[r->next_commit % r->n_slots];
-		if (!r->committing && r->next_commit < n && next->state == SLOT_READY &&
-		    next->index == r->next_commit) {
+		if (!r->committing && r->next_commit < r->next_claim &&
+		    next->state == SLOT_READY && next->seq == r->next_commit) {
 			commit_ready_locked(r, compressor);
 			continue;
 		}
@@ -538,14 +686,20 @@ static void work(run *r, void *compressor)
 			run_job_locked(r, queued, compressor);
 			continue;
 		}
-		if (!r->flushed && !r->committing && r->next_commit == n) {
+		if (!r->flushed && !r->committing && all_claimed && r->next_commit == r->next_claim) {
 			flush_locked(r, compressor);
 			continue;
 		}
 		slot *free_slot = &r->slots[r->next_claim % r->n_slots];
-		if (r->next_claim < n && free_slot->state == SLOT_FREE) {
+		if (!all_claimed && free_slot->state == SLOT_FREE) {
+			dlg_error err;
+			dlg_status st = claim_locked(r, free_slot, &err);
+			if (st != DLG_OK) {
+				fail_locked(r, st, &err);
+				break;
+			}
 			free_slot->state = SLOT_BUSY;
-			free_slot->index = r->next_claim++;
+			free_slot->seq = r->next_claim++;
 			pthread_mutex_unlock(&r->lock);
 			free_slot->status = process(r, free_slot, &free_slot->err);
 			pthread_mutex_lock(&r->lock);
@@ -646,7 +800,6 @@ static dlg_status alloc_slots_and_jobs(run *r, unsigned threads, dlg_error *err)
 	}
 	for (size_t i = 0; i < r->n_slots; i++) {
 		memset(&r->slots[i], 0, sizeof r->slots[i]);
-		dlg_unit__init(&r->slots[i].unit, &r->ctx);
 		dlg_buf__init(&r->slots[i].data, a, DLG_BUF_UNCAPPED);
 	}
 	for (size_t i = 0; i < r->n_jobs; i++) {
@@ -660,7 +813,9 @@ static dlg_status alloc_slots_and_jobs(run *r, unsigned threads, dlg_error *err)
 static void free_slots_and_jobs(run *r)
 {
 	for (size_t i = 0; i < r->n_slots; i++) {
-		dlg_unit__dispose(&r->slots[i].unit);
+		for (size_t k = 0; k < r->slots[i].cap_units; k++)
+			dlg_unit__dispose(&r->slots[i].units[k]);
+		dlg_mem__free(r->ctx.alloc, r->slots[i].units);
 		dlg_buf__dispose(&r->slots[i].data);
 	}
 	for (size_t i = 0; i < r->n_jobs; i++) {
@@ -814,6 +969,10 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (status != DLG_OK && r->created_dir)
 		rmdir(opts->output_dir);
 	free_slots_and_jobs(r);
+	if (r->stream.open) {
+		dlg_input__close(&r->stream.reader);
+		dlg_buf__dispose(&r->stream.doc);
+	}
 	dlg_discover__dispose(&files);
 	dlg_buf__dispose(&r->line);
 	dlg_split__idset_dispose(&r->ids);

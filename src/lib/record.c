@@ -78,9 +78,58 @@ static dlg_status messages(dlg_buf *out, dlg_unit *u, dlg_error *err)
 	return dlg_buf__putc(out, ']', err);
 }
 
+/* sharegpt and text have no field for stage directions: they go before the content in
+ * canonical form, where converting the record again extracts them as they were. */
+static dlg_status content_with_stage(dlg_buf *out, const dlg_unit *u, const dlg_turn *t,
+				     dlg_error *err)
+{
+	for (size_t k = 0; k < t->n_stage; k++) {
+		dlg_span sp = DLG_BUF_AT(&u->stages, dlg_span, t->first_stage + k);
+		DLG_TRY(dlg_buf__putc(out, '*', err));
+		DLG_TRY(dlg_buf__append(out, u->stage_text.data + sp.off, sp.len, err));
+		DLG_TRY(dlg_buf__append(out, "* ", 2, err));
+	}
+	return dlg_buf__append(out, u->text.data + t->text.off, t->text.len, err);
+}
+
+/* The body of a record in the sharegpt or text format, after its "source"/"record". */
+static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
+{
+	static const char *const from[] = { "system", "human", "gpt" };
+	static const char *const label[] = { "### System: ", "### Human: ", "### Assistant: " };
+	bool sharegpt = u->ctx->opts->format == DLG_FORMAT_SHAREGPT;
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	dlg_buf *tmp = &u->scratch;
+	if (sharegpt)
+		DLG_TRY(dlg_buf__append(out, ",\"conversations\":[", 18, err));
+	else
+		tmp->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, i);
+		if (!sharegpt) {
+			if (i)
+				DLG_TRY(dlg_buf__append(tmp, "\n\n", 2, err));
+			DLG_TRY(dlg_buf__append(tmp, label[t->role], strlen(label[t->role]), err));
+			DLG_TRY(content_with_stage(tmp, u, t, err));
+			continue;
+		}
+		DLG_TRY(dlg_buf__printf(out, err, "%s{\"from\":\"%s\",\"value\":", i ? "," : "",
+					from[t->role]));
+		tmp->len = 0;
+		DLG_TRY(content_with_stage(tmp, u, t, err));
+		DLG_TRY(dlg_record__json_string(out, tmp->data, tmp->len, err));
+		DLG_TRY(dlg_buf__putc(out, '}', err));
+	}
+	if (sharegpt)
+		return dlg_buf__putc(out, ']', err);
+	DLG_TRY(dlg_buf__append(out, ",\"text\":", 8, err));
+	return dlg_record__json_string(out, tmp->data, tmp->len, err);
+}
+
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 {
-	/* The id hashes the messages alone, so it does not depend on where the file was. */
+	/* The id hashes the messages alone (whatever the format), so it does not depend on
+	 * where the file was or how the record is written. */
 	u->scratch.len = 0;
 	DLG_TRY(messages(&u->scratch, u, err));
 	dlg_split__id(u->id, u->id_hex, u->scratch.data, u->scratch.len);
@@ -91,8 +140,12 @@ dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 	if (u->record)
 		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
 					(unsigned long long)u->record));
-	DLG_TRY(dlg_buf__append(out, ",\"messages\":", 12, err));
-	DLG_TRY(dlg_buf__append(out, u->scratch.data, u->scratch.len, err));
+	if (u->ctx->opts->format == DLG_FORMAT_MESSAGES) {
+		DLG_TRY(dlg_buf__append(out, ",\"messages\":", 12, err));
+		DLG_TRY(dlg_buf__append(out, u->scratch.data, u->scratch.len, err));
+	} else {
+		DLG_TRY(other_format(out, u, err));
+	}
 	if (u->preamble.len) {
 		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,

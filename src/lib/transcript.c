@@ -22,7 +22,8 @@ typedef enum line_kind {
 	LINE_TEXT,
 	LINE_MARKER,          /* a known label: starts a turn */
 	LINE_UNKNOWN_SPEAKER, /* `### Therapist: hello`: E205 */
-	LINE_UNKNOWN_LABEL    /* `### Ingredients:` or `## Output (a):`: text, W308 */
+	LINE_UNKNOWN_LABEL,   /* `### Ingredients:` or `## Output (a):`: text, W308 */
+	LINE_SECTION          /* `###ENDSEEDCHAT###`: after a turn, ends the dialogue (W311) */
 } line_kind;
 
 typedef struct marker {
@@ -38,7 +39,7 @@ typedef struct marker {
 /* Labels longer than this are sentences with a colon, not speakers. */
 #define MAX_LABEL_BYTES 40
 
-static const dlg_label *find_label(const dlg_ctx *ctx, const char *p, size_t n)
+const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, size_t n)
 {
 	for (size_t i = 0; i < ctx->n_labels; i++)
 		if (ctx->labels[i].len == n && strncasecmp(ctx->labels[i].text, p, n) == 0)
@@ -69,6 +70,21 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 		i++, hashes++;
 	if (hashes > 6)
 		return;
+	if (hashes >= 3) {
+		size_t w = i;
+		while (w < n && (is_alnum(p[w]) || p[w] == '_'))
+			w++;
+		size_t closing = w;
+		while (closing < n && p[closing] == '#')
+			closing++;
+		size_t end = closing;
+		while (end < n && is_blank(p[end]))
+			end++;
+		if (w > i && closing - w >= 3 && end == n) {
+			m->kind = LINE_SECTION;
+			return;
+		}
+	}
 	size_t after_hashes = i;
 	while (i < n && is_blank(p[i]))
 		i++;
@@ -85,7 +101,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	m->label_at = i;
 	m->label_len = label_end - i;
 	m->rest = colon + 1;
-	m->label = find_label(ctx, p + i, m->label_len);
+	m->label = dlg_transcript__find_label(ctx, p + i, m->label_len);
 	if (m->label) {
 		m->kind = LINE_MARKER;
 		m->canonical = m->at == 0 && hashes == 3 && i == after_hashes + 1 &&
@@ -202,12 +218,17 @@ static void offset_to_line_col(uint64_t *line, uint32_t *col, const char *p, siz
 	*col = (uint32_t)(off - start + 1);
 }
 
-typedef struct noncanonical {
-	uint64_t count;
-	uint64_t line;
-	uint32_t col;
-	const dlg_label *label;
-} noncanonical;
+/* What the findings about a whole transcript need while its lines go by. */
+typedef struct parse_state {
+	uint64_t noncanonical;       /* markers not spelled canonically, the first at: */
+	uint64_t nc_line;
+	uint32_t nc_col;
+	const dlg_label *nc_label;
+	turn_flags flags;
+	uint64_t section_line;       /* the section line that ended the dialogue */
+	uint32_t section_col;
+	uint64_t dropped;            /* non-blank lines after it */
+} parse_state;
 
 static dlg_status push_line(dlg_unit *u, const char *p, size_t n, uint64_t line, uint32_t col,
 			    dlg_error *err)
@@ -217,17 +238,36 @@ static dlg_status push_line(dlg_unit *u, const char *p, size_t n, uint64_t line,
 }
 
 /* Handle one raw line: start a turn, or add text to the current turn or the preamble. */
-static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
-			    noncanonical *nc, turn_flags *flags, dlg_error *err)
+static bool is_blank_line(const char *p, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		if (!is_blank(p[i]))
+			return false;
+	return true;
+}
+
+static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
+			    parse_state *ps, dlg_error *err)
+{
+	if (u->section_end) {
+		ps->dropped += !is_blank_line(p, n);
+		return DLG_OK;
+	}
 	marker m;
 	classify(&m, u->ctx, p, n);
 	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	turn_flags *flags = &ps->flags;
+	if (m.kind == LINE_SECTION && n_turns > 0) {
+		u->section_end = true;
+		ps->section_line = line_no;
+		ps->section_col = col + (uint32_t)m.at;
+		return DLG_OK;
+	}
 	if (m.kind == LINE_MARKER) {
-		if (!m.canonical && nc->count++ == 0) {
-			nc->line = line_no;
-			nc->col = col + (uint32_t)m.at;
-			nc->label = m.label;
+		if (!m.canonical && ps->noncanonical++ == 0) {
+			ps->nc_line = line_no;
+			ps->nc_col = col + (uint32_t)m.at;
+			ps->nc_label = m.label;
 		}
 		dlg_turn t;
 		memset(&t, 0, sizeof t);
@@ -302,8 +342,8 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 		i = 3;
 		u->fixes[DLG_FIX_BOM]++;
 	}
-	noncanonical nc = { 0, 0, 0, NULL };
-	turn_flags flags = { false, false };
+	parse_state ps;
+	memset(&ps, 0, sizeof ps);
 	uint64_t line_no = 1;
 	size_t line_start = 0;
 	const char *cr = memchr(data, '\r', len);
@@ -314,8 +354,8 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 			cr = memchr(data + i, '\r', len - i);
 		if (cr && (size_t)(cr - data) < eol)
 			eol = (size_t)(cr - data);
-		DLG_TRY(take_line(u, data + i, eol - i, line_no, (uint32_t)(i - line_start + 1), &nc,
-				  &flags, err));
+		DLG_TRY(take_line(u, data + i, eol - i, line_no, (uint32_t)(i - line_start + 1), &ps,
+				  err));
 		if (eol == len)
 			break;
 		if (data[eol] == '\r') {
@@ -326,13 +366,102 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 		i = line_start = eol + 1;
 		line_no++;
 	}
-	if (nc.count)
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NONCANONICAL_MARKER, nc.line, nc.col, 0,
+	if (ps.noncanonical)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NONCANONICAL_MARKER, ps.nc_line, ps.nc_col, 0,
 				       "write speaker markers as '### %s:' (%llu marker%s spelled "
-				       "otherwise)", nc.label->text, (unsigned long long)nc.count,
-				       nc.count == 1 ? "" : "s"));
+				       "otherwise)", ps.nc_label->text,
+				       (unsigned long long)ps.noncanonical,
+				       ps.noncanonical == 1 ? "" : "s"));
+	if (ps.dropped)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TEXT_AFTER_SECTION_DROPPED, ps.section_line,
+				       ps.section_col, 0, "this section line ends the dialogue; "
+				       "%llu line%s of text after it dropped",
+				       (unsigned long long)ps.dropped, ps.dropped == 1 ? "" : "s"));
 	/* with no turn at all, E201 says it better than a dropped preamble would */
 	if (!u->ctx->opts->keep_preamble && u->turns.len > 0)
 		DLG_TRY(report_preamble(u, err));
 	return DLG_OK;
+}
+
+/* Where a glued marker starts: "###", blanks, a known label, blanks, ':'. */
+static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
+{
+	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
+		return false;
+	size_t k = i + 3;
+	while (k < n && is_blank(p[k]))
+		k++;
+	size_t label = k;
+	while (k < n && k - label <= MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
+		k++;
+	if (k >= n || p[k] != ':')
+		return false;
+	size_t end = k;
+	while (end > label && is_blank(p[end - 1]))
+		end--;
+	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
+}
+
+dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t len,
+					  size_t reserve_more, dlg_error *err)
+{
+	/* OpenAssistant-Guanaco rows glue markers to the sentence before ("…you.### Human:"):
+	 * give each its own line, then parse as usual */
+	dlg_buf *out = &u->decoded;
+	out->len = 0;
+	/* at most one newline per '#' is inserted */
+	size_t hashes = 0;
+	for (const char *h = memchr(text, '#', len); h;
+	     h = memchr(h + 1, '#', len - (size_t)(h + 1 - text)))
+		hashes++;
+	DLG_TRY(dlg_buf__reserve(out, len + hashes + reserve_more + 1, err));
+	size_t copied = 0;
+	for (const char *h = memchr(text, '#', len); h;
+	     h = memchr(h + 1, '#', len - (size_t)(h + 1 - text))) {
+		size_t i = (size_t)(h - text);
+		size_t before = i;
+		while (before > 0 && is_blank(text[before - 1]))
+			before--;
+		if (before == 0 || text[before - 1] == '\n' || !glued_marker_at(u->ctx, text, len, i))
+			continue;
+		DLG_TRY(dlg_buf__append(out, text + copied, before - copied, err));
+		DLG_TRY(dlg_buf__putc(out, '\n', err));
+		copied = i;
+	}
+	DLG_TRY(dlg_buf__append(out, text + copied, len - copied, err));
+	/* u->decoded does not move from here on: the lines point into it */
+	return dlg_transcript__parse(u, out->data, out->len, err);
+}
+
+dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,
+				    dlg_error *err)
+{
+	uint32_t turn_no = (uint32_t)DLG_BUF_COUNT(&u->turns, dlg_turn) + 1;
+	dlg_turn t;
+	memset(&t, 0, sizeof t);
+	t.role = role;
+	t.line = u->record_line;
+	t.col = 1;
+	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
+	turn_flags flags = { false, false };
+	size_t i = 0;
+	do {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t eol = nl ? (size_t)(nl - text) : len;
+		dlg_line ln = { text + i, eol - i, u->record_line, 1 };
+		DLG_TRY(dlg_buf__append(&u->lines, &ln, sizeof ln, err));
+		t.n_lines++;
+		marker m;
+		classify(&m, u->ctx, ln.p, ln.len);
+		if (m.kind == LINE_MARKER && !flags.marker_in_text) {
+			/* structured turns are not split again, but say it looks like they should */
+			flags.marker_in_text = true;
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MARKER_IN_TEXT, u->record_line, 1,
+					       turn_no, "speaker marker inside a turn; was this "
+					       "message meant to be split?"));
+		}
+		DLG_TRY(check_text_line(u, &ln, turn_no, &flags, err));
+		i = eol + 1;
+	} while (i <= len);
+	return dlg_buf__append(&u->turns, &t, sizeof t, err);
 }

@@ -1,0 +1,213 @@
+/*
+ * input.c - reading inputs: files or stdin, gzip-compressed or not (told by the magic
+ * bytes, not the name), whole or as chunks of complete lines, with a cap on how much a
+ * file or one line may decompress to. zlib is confined to this file. Uses buf.c, error.c.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define READ_CHUNK ((size_t)1 << 16)
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+dlg_input_format dlg_input__format_by_name(const char *path)
+{
+	size_t n = strlen(path);
+	if (ends_with(path, n, ".gz"))
+		n -= 3;
+	if (ends_with(path, n, ".txt") || ends_with(path, n, ".md"))
+		return DLG_INPUT_TEXT;
+	if (ends_with(path, n, ".jsonl"))
+		return DLG_INPUT_JSONL;
+	if (ends_with(path, n, ".json"))
+		return DLG_INPUT_JSON;
+	return DLG_INPUT_UNKNOWN;
+}
+
+static dlg_status io_error(dlg_error *err, const char *what, const char *path)
+{
+	int e = errno;
+	return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot %s '%s': %s", what, path,
+			      strerror(e));
+}
+
+/* Raw bytes from the file into rd->raw (appending); *eof when there are no more. */
+static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__reserve(&rd->raw, READ_CHUNK, err));
+	for (;;) {
+		ssize_t n = read(rd->fd, rd->raw.data + rd->raw.len, rd->raw.cap - rd->raw.len);
+		if (n < 0 && errno == EINTR && rd->cancel && *rd->cancel)
+			return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return io_error(err, "read", rd->path);
+		rd->raw_eof = n == 0;
+		rd->raw.len += (size_t)n;
+		return DLG_OK;
+	}
+}
+
+dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *o,
+			   dlg_error *err)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->path = path;
+	rd->cancel = o->cancel;
+	rd->limit = o->max_input_bytes ? o->max_input_bytes : UINT64_MAX;
+	dlg_buf__init(&rd->raw, o->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&rd->carry, o->allocator, DLG_BUF_UNCAPPED);
+	rd->is_stdin = strcmp(path, "-") == 0;
+	rd->fd = rd->is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (rd->fd < 0)
+		return io_error(err, "open", path);
+	/* enough to see the gzip magic (or the end of a tiny file) */
+	while (rd->raw.len < 2 && !rd->raw_eof)
+		DLG_TRY(fill_raw(rd, err));
+	rd->gz = rd->raw.len >= 2 && (uint8_t)rd->raw.data[0] == 0x1f &&
+		 (uint8_t)rd->raw.data[1] == 0x8b;
+	if (rd->gz) {
+		z_stream *z = dlg_mem__alloc(o->allocator, sizeof *z);
+		if (!z)
+			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		memset(z, 0, sizeof *z);
+		if (inflateInit2(z, 15 + 32) != Z_OK) {
+			dlg_mem__free(o->allocator, z);
+			return dlg_error__set(err, DLG_E_ZLIB, NULL, 0, "cannot start gzip reader");
+		}
+		rd->z = z;
+	}
+	return DLG_OK;
+}
+
+/*
+ * Append up to `want` more decompressed (or plain) bytes to `out`; sets rd->eof at the end
+ * of the input. Whole reads fail with DLG_E_LIMIT once the input passes rd->limit bytes.
+ */
+static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *err)
+{
+	if (!rd->by_line && rd->total + want > rd->limit)
+		want = (size_t)(rd->limit - rd->total) + 1; /* one past the limit tells */
+	DLG_TRY(dlg_buf__reserve(out, want, err));
+	size_t before = out->len;
+	while (out->len - before < want && !rd->eof) {
+		if (rd->raw_pos == rd->raw.len) {
+			if (rd->raw_eof) {
+				if (rd->gz && rd->in_member)
+					return dlg_error__set(err, DLG_E_ZLIB, NULL, 0,
+							      "'%s': gzip data ends early", rd->path);
+				rd->eof = true;
+				break;
+			}
+			rd->raw.len = rd->raw_pos = 0;
+			DLG_TRY(fill_raw(rd, err));
+			continue;
+		}
+		if (!rd->gz) {
+			size_t n = rd->raw.len - rd->raw_pos;
+			if (n > want - (out->len - before))
+				n = want - (out->len - before);
+			memcpy(out->data + out->len, rd->raw.data + rd->raw_pos, n);
+			out->len += n;
+			rd->raw_pos += n;
+			continue;
+		}
+		z_stream *z = rd->z;
+		z->next_in = (Bytef *)rd->raw.data + rd->raw_pos;
+		z->avail_in = (uInt)(rd->raw.len - rd->raw_pos);
+		z->next_out = (Bytef *)out->data + out->len;
+		z->avail_out = (uInt)(want - (out->len - before));
+		int zr = inflate(z, Z_NO_FLUSH);
+		rd->raw_pos = rd->raw.len - z->avail_in;
+		out->len = (size_t)((char *)z->next_out - out->data);
+		rd->in_member = zr != Z_STREAM_END;
+		if (zr == Z_STREAM_END) {
+			inflateReset(z); /* a following member continues the stream */
+		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			return dlg_error__set(err, DLG_E_ZLIB, NULL, 0, "'%s': bad gzip data (%s)",
+					      rd->path, z->msg ? z->msg : "inflate failed");
+		}
+	}
+	rd->total += out->len - before;
+	if (!rd->by_line && rd->total > rd->limit)
+		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0,
+				      "'%s' is larger than the input limit of %llu bytes "
+				      "(--max-input-bytes)%s", rd->path,
+				      (unsigned long long)rd->limit,
+				      rd->gz ? " once decompressed" : "");
+	return DLG_OK;
+}
+
+dlg_status dlg_input__read_all(dlg_reader *rd, dlg_buf *out, dlg_error *err)
+{
+	out->len = 0;
+	struct stat st;
+	size_t chunk = READ_CHUNK;
+	/* one read for a plain file whose size is known (bench/NOTES.md: reads add up) */
+	if (!rd->gz && fstat(rd->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		chunk = (size_t)st.st_size + 1;
+	while (!rd->eof)
+		DLG_TRY(produce(rd, out, chunk, err));
+	return DLG_OK;
+}
+
+dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
+				 size_t max_lines, dlg_error *err)
+{
+	out->len = 0;
+	rd->by_line = true; /* a stream may be long; only a line must fit in memory */
+	size_t lines = 0, scanned = 0;
+	/* carry over what the last call read past its last line */
+	DLG_TRY(dlg_buf__append(out, rd->carry.data, rd->carry.len, err));
+	rd->carry.len = 0;
+	for (;;) {
+		const char *nl;
+		while (lines < max_lines &&
+		       (nl = memchr(out->data + scanned, '\n', out->len - scanned)) != NULL) {
+			scanned = (size_t)(nl - out->data) + 1;
+			lines++;
+			if (scanned >= max_bytes)
+				lines = max_lines;
+		}
+		if (lines == max_lines || rd->eof)
+			break;
+		if (out->len - scanned > rd->limit)
+			return dlg_error__set(err, DLG_E_LIMIT, NULL, 0,
+					      "'%s' has a line longer than the input limit of %llu "
+					      "bytes (--max-input-bytes)", rd->path,
+					      (unsigned long long)rd->limit);
+		DLG_TRY(produce(rd, out, READ_CHUNK, err));
+	}
+	if (lines == max_lines && scanned < out->len) {
+		DLG_TRY(dlg_buf__append(&rd->carry, out->data + scanned, out->len - scanned, err));
+		out->len = scanned;
+	}
+	rd->done = rd->eof && rd->carry.len == 0;
+	return DLG_OK;
+}
+
+void dlg_input__close(dlg_reader *rd)
+{
+	if (rd->z) {
+		inflateEnd(rd->z);
+		dlg_mem__free(rd->raw.alloc, rd->z);
+		rd->z = NULL;
+	}
+	if (rd->fd >= 0 && !rd->is_stdin)
+		close(rd->fd);
+	rd->fd = -1;
+	dlg_buf__dispose(&rd->raw);
+	dlg_buf__dispose(&rd->carry);
+}
