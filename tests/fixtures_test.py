@@ -21,8 +21,34 @@ failures = []
 checked = 0
 
 
+def stem(path):
+    """The name without its input suffixes: a.txt.gz -> a."""
+    for suffix in (".gz", ".txt", ".jsonl", ".json"):
+        if path.endswith(suffix):
+            path = path[:-len(suffix)]
+    return path
+
+
+def findings(path, args):
+    """`validate --diagnostics json` as "CODE line:col[ record R turn T]" lines."""
+    r = run("validate", "--diagnostics", "json", *args, path)
+    got = []
+    for line in r.stdout.decode().splitlines():
+        d = json.loads(line)
+        got.append("%s %d:%d" % (d["code"], d["line"], d["col"]) +
+                   (" record %d turn %d" % (d["record"], d["turn"]) if "record" in d else ""))
+    return r, got
+
+
+def converted(path, args, out):
+    r = run("convert", "-q", *args, "--split", "all=1", path, "-o", out)
+    check(r.returncode == 0, "%s: convert exit %d: %s" % (path, r.returncode, r.stderr))
+    with gzip.open(os.path.join(out, "all.jsonl.gz"), "rb") as f:
+        return f.read()
+
+
 def args_for(path):
-    args_path = path[:-4] + ".args"
+    args_path = stem(path) + ".args"
     if not os.path.exists(args_path):
         return []
     return open(args_path).read().replace("{file}", path).split()
@@ -39,15 +65,14 @@ def check(cond, what):
         failures.append(what)
 
 
+INPUTS = (".txt", ".jsonl", ".json", ".gz")
+
 for name in sorted(os.listdir(os.path.join(fixtures, "invalid"))):
-    if not name.endswith(".txt"):
+    if not name.endswith(INPUTS):
         continue
     path = os.path.join(fixtures, "invalid", name)
-    expect = open(path[:-4] + ".expect").read().split("\n")
-    expect = [e for e in expect if e]
-    r = run("validate", "--diagnostics", "json", *args_for(path), path)
-    found = [json.loads(line) for line in r.stdout.decode().splitlines()]
-    got = ["%s %d:%d" % (d["code"], d["line"], d["col"]) for d in found]
+    expect = [e for e in open(stem(path) + ".expect").read().split("\n") if e]
+    r, got = findings(path, args_for(path))
     check(got == expect, "%s: findings %s, expected %s" % (name, got, expect))
     want_exit = 1 if any(e.startswith("E") for e in expect) else 0
     check(r.returncode == want_exit, "%s: exit %d, expected %d" % (name, r.returncode, want_exit))
@@ -56,20 +81,34 @@ for name in sorted(os.listdir(os.path.join(fixtures, "invalid"))):
 
 with tempfile.TemporaryDirectory() as tmp:
     for name in sorted(os.listdir(os.path.join(fixtures, "valid"))):
-        if not name.endswith(".txt"):
+        if not name.endswith(INPUTS):
             continue
         path = os.path.join(fixtures, "valid", name)
         args = args_for(path)
         r = run("validate", *args, path)
         check(r.returncode == 0, "%s: validate exit %d: %s" % (name, r.returncode, r.stdout))
-        out = os.path.join(tmp, name)
-        r = run("convert", "-q", *args, "--split", "all=1", path, "-o", out)
-        check(r.returncode == 0, "%s: convert exit %d: %s" % (name, r.returncode, r.stderr))
-        with gzip.open(os.path.join(out, "all.jsonl.gz"), "rb") as f:
-            got = f.read()
-        want = open(os.path.join(fixtures, "expected", name[:-4] + ".jsonl"), "rb").read()
+        got = converted(path, args, os.path.join(tmp, name))
+        want = open(os.path.join(fixtures, "expected", name + ".jsonl"), "rb").read()
         check(got == want, "%s: output differs from expected/%s.jsonl:\n got %s\nwant %s"
-              % (name, name[:-4], got, want))
+              % (name, name, got, want))
+
+    # Real-world excerpts (fixtures/realworld/SOURCES.md): the reviewed findings, with record
+    # and turn for JSON inputs, and the reviewed output.
+    realworld = os.path.join(fixtures, "realworld")
+    for name in sorted(os.listdir(realworld)):
+        if not name.endswith(INPUTS):
+            continue
+        path = os.path.join(realworld, name)
+        args = args_for(path)
+        expect = [e for e in open(stem(path) + ".expect").read().split("\n") if e]
+        r, got = findings(path, args)
+        check(got == expect, "%s: findings %s, expected %s" % (name, got, expect))
+        want_exit = 1 if any(e.startswith("E") for e in expect) else 0
+        check(r.returncode == want_exit, "%s: exit %d" % (name, r.returncode))
+        got = converted(path, args, os.path.join(tmp, "rw-" + name))
+        want = open(os.path.join(fixtures, "expected", "realworld", stem(name) + ".jsonl"),
+                    "rb").read()
+        check(got == want, "%s: output differs from expected/realworld" % name)
 
     # The seed (issue #2): one record, 8 messages, no preamble turn, the user turns'
     # stage directions extracted.
@@ -83,6 +122,26 @@ with tempfile.TemporaryDirectory() as tmp:
     check([m.get("stage_directions") for m in msgs if m["role"] == "user"]
           == [["sighs"], None, ["sniffles"], ["wipes away tears"]], "seed: stage directions")
     check(all("*" not in m["content"] for m in msgs), "seed: an asterisk left in content")
+
+    # Round trip: the text and sharegpt records of every valid fixture, converted again,
+    # give the same messages (and so the same ids) as the messages records.
+    valid = os.path.join(fixtures, "valid")
+    records = {}
+    for fmt in ("messages", "text", "sharegpt"):
+        out = os.path.join(tmp, "fmt-" + fmt)
+        r = run("convert", "-q", "--format", fmt, "--split", "all=1", "--no-dedup", valid, "-o", out)
+        check(r.returncode == 0, "round trip %s: exit %d" % (fmt, r.returncode))
+        if fmt != "messages":
+            again = os.path.join(tmp, "again-" + fmt)
+            r = run("convert", "-q", "--split", "all=1", "--no-dedup",
+                    os.path.join(out, "all.jsonl.gz"), "-o", again)
+            check(r.returncode == 0, "round trip %s again: exit %d %s" % (fmt, r.returncode, r.stderr))
+            out = again
+        with gzip.open(os.path.join(out, "all.jsonl.gz"), "rt") as f:
+            records[fmt] = [(r["id"], r["messages"]) for r in map(json.loads, f)]
+    check(len(records["messages"]) > 20, "round trip: only %d records" % len(records["messages"]))
+    for fmt in ("text", "sharegpt"):
+        check(records[fmt] == records["messages"], "round trip through %s changes messages" % fmt)
 
     # The whole fixture tree at once: every conversation is accounted for.
     out = os.path.join(tmp, "all")

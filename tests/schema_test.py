@@ -14,14 +14,18 @@ import subprocess
 import sys
 import tempfile
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, RefResolver
 
 dlgconv, fixtures, schemas = sys.argv[1:4]
 validators = {}
-for name in ("record", "diagnostic", "manifest", "reject"):
+store = {}
+for name in ("record", "record-sharegpt", "record-text", "diagnostic", "manifest", "reject"):
     schema = json.load(open(os.path.join(schemas, name + ".schema.json")))
     Draft202012Validator.check_schema(schema)
-    validators[name] = Draft202012Validator(schema)
+    store[schema["$id"]] = schema
+for schema in store.values():
+    name = schema["$id"].rsplit("/", 1)[1].replace(".schema.json", "")
+    validators[name] = Draft202012Validator(schema, resolver=RefResolver.from_schema(schema, store=store))
 
 failures = []
 checked = 0
@@ -36,15 +40,19 @@ def check(kind, instance, where):
 
 
 expected = os.path.join(fixtures, "expected")
-for name in sorted(os.listdir(expected)):
-    for i, line in enumerate(open(os.path.join(expected, name), encoding="utf-8")):
-        check("record", json.loads(line), "%s:%d" % (name, i + 1))
+for root, _, names in os.walk(expected):
+    for name in sorted(names):
+        for i, line in enumerate(open(os.path.join(root, name), encoding="utf-8")):
+            check("record", json.loads(line), "%s:%d" % (name, i + 1))
 
 inputs = [os.path.join(fixtures, "valid"), os.path.join(fixtures, "invalid")]
+record_kind = {"messages": "record", "sharegpt": "record-sharegpt", "text": "record-text"}
 with tempfile.TemporaryDirectory() as tmp:
     for extra in ([], ["--keep-preamble", "--seed", "18446744073709551615", "--max-turn-chars", "9",
-                       "--max-rejects", "1000", "--include", "*.txt", "--split", "a=1,b=2"]):
-        out = os.path.join(tmp, "out%d" % len(extra))
+                       "--max-rejects", "1000", "--include", "*.txt", "--split", "a=1,b=2"],
+                  ["--format", "sharegpt", "--keep-preamble"], ["--format", "text"]):
+        kind = record_kind[extra[1] if extra[:1] == ["--format"] else "messages"]
+        out = os.path.join(tmp, "out%d" % len(os.listdir(tmp)))
         r = subprocess.run([dlgconv, "convert", "-q", *extra, *inputs, "-o", out],
                            capture_output=True)
         if r.returncode != 0:
@@ -55,7 +63,7 @@ with tempfile.TemporaryDirectory() as tmp:
             if name.endswith(".jsonl.gz"):
                 with gzip.open(path, "rt", encoding="utf-8") as f:
                     for i, line in enumerate(f):
-                        check("record", json.loads(line), "%s:%d" % (name, i + 1))
+                        check(kind, json.loads(line), "%s:%d" % (name, i + 1))
             elif name == "rejects.jsonl":
                 for i, line in enumerate(open(path, encoding="utf-8")):
                     check("reject", json.loads(line), "%s:%d" % (name, i + 1))

@@ -60,6 +60,7 @@ Suite *split_suite(void);
 Suite *record_suite(void);
 Suite *sink_suite(void);
 Suite *discover_suite(void);
+Suite *input_suite(void);
 Suite *pipeline_suite(void);
 
 #endif

@@ -15,6 +15,7 @@ int main(void)
 	srunner_add_suite(sr, record_suite());
 	srunner_add_suite(sr, sink_suite());
 	srunner_add_suite(sr, discover_suite());
+	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, pipeline_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
