@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err)
@@ -221,10 +222,15 @@ dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, 
 		if (st == DLG_OK)
 			st = dlg_buf__putc(&b, '}', err);
 	} else if (d->record) {
-		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s (record %llu, turn %u) [%s]",
-				     d->source, (unsigned long long)d->line, (unsigned)d->col,
-				     severity, d->msg, (unsigned long long)d->record,
-				     (unsigned)d->turn, dlg_diag_id(d->code));
+		char where[64];
+		if (d->turn)
+			snprintf(where, sizeof where, "record %llu, turn %u",
+				 (unsigned long long)d->record, (unsigned)d->turn);
+		else
+			snprintf(where, sizeof where, "record %llu", (unsigned long long)d->record);
+		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s (%s) [%s]", d->source,
+				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
+				     where, dlg_diag_id(d->code));
 	} else {
 		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s [%s]", d->source,
 				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,

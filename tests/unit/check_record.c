@@ -93,6 +93,10 @@ START_TEST(test_record_diag_format)
 	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_GCC, NULL), DLG_OK);
 	ck_assert_str_eq(s, "a/b \"c\".txt:3:1: warning: msg (record 7, turn 2) [E203]");
 	dlg_free(s);
+	d.turn = 0;
+	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_GCC, NULL), DLG_OK);
+	ck_assert_str_eq(s, "a/b \"c\".txt:3:1: warning: msg (record 7) [E203]");
+	dlg_free(s);
 }
 END_TEST
 
