@@ -174,7 +174,7 @@ dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 	rd->carry.len = 0;
 	for (;;) {
 		const char *nl;
-		while (lines < max_lines &&
+		while (lines < max_lines && scanned < out->len &&
 		       (nl = memchr(out->data + scanned, '\n', out->len - scanned)) != NULL) {
 			scanned = (size_t)(nl - out->data) + 1;
 			lines++;

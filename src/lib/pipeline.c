@@ -620,8 +620,9 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 		s->kind = ITEM_FILE;
 		return DLG_OK;
 	}
-	DLG_TRY(dlg_input__open(&st->reader, in->path, r->ctx.opts, err));
+	/* from here the stream owns the reader, and closing it is dlg_run's on failure */
 	st->open = true;
+	DLG_TRY(dlg_input__open(&st->reader, in->path, r->ctx.opts, err));
 	st->input = index;
 	st->first = true;
 	st->next_record = 1;
