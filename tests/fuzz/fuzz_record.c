@@ -1,0 +1,40 @@
+/*
+ * fuzz_record.c - any bytes as one JSON-lines record, with a --text-field and
+ * --response-field picked by the first byte. Same invariants as fuzz_transcript.
+ */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	static const char *const fields[] = { NULL, "text", "chosen", "choices.0.turns.0",
+					      "input", "a.b.1" };
+	dlg_options o;
+	fuzz_options(&o, data[0]);
+	o.text_field = fields[data[0] % 6];
+	o.response_field = (data[0] & 8) ? "output" : NULL;
+	dlg_ctx ctx;
+	if (dlg_pipeline__ctx_init(&ctx, &o, NULL) != DLG_OK)
+		abort();
+	dlg_unit u;
+	dlg_unit__init(&u, &ctx);
+	dlg_unit__reset(&u, "fuzz.jsonl", 7, 7);
+	dlg_status st = dlg_json__record(&u, (const char *)data + 1, size - 1, NULL);
+	if (st == DLG_OK)
+		st = dlg_validate__conversation(&u, NULL);
+	if (st == DLG_OK && !u.rejected)
+		st = dlg_record__render(&u, NULL);
+	if (st != DLG_OK)
+		abort();
+	if (!u.rejected)
+		fuzz_check_json_line(&u.json);
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++) {
+		const dlg_diag *d = &DLG_BUF_AT(&u.diags, dlg_diag, i);
+		if (d->record != 7 || d->line != 7 || d->col == 0)
+			abort(); /* findings in a record name it and its line */
+	}
+	dlg_unit__dispose(&u);
+	dlg_pipeline__ctx_dispose(&ctx);
+	return 0;
+}
