@@ -205,7 +205,7 @@ typedef struct dlg_options {
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 30, 0, NULL, NULL }
+	  (uint64_t)1 << 28, 0, NULL, NULL }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

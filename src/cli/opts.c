@@ -93,7 +93,7 @@ static const struct cli_option {
 	{ "exclude", OPT_EXCLUDE, "GLOB", BOTH,
 	  "in directories, skip files matching GLOB (repeatable)" },
 	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", BOTH,
-	  "refuse input files larger than N bytes (default 1073741824)" },
+	  "refuse a file (once decompressed) or a JSON line over N bytes (default 268435456)" },
 	{ "jobs", OPT_JOBS, "N", BOTH,
 	  "threads to use (default: all cores); the output is the same for any N" },
 	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH, "gcc (default) or json" },

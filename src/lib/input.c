@@ -169,18 +169,21 @@ dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 	out->len = 0;
 	rd->by_line = true; /* a stream may be long; only a line must fit in memory */
 	size_t lines = 0, scanned = 0;
+	size_t searched = 0; /* no newline before this: a long line is not searched again */
 	/* carry over what the last call read past its last line */
 	DLG_TRY(dlg_buf__append(out, rd->carry.data, rd->carry.len, err));
 	rd->carry.len = 0;
 	for (;;) {
 		const char *nl;
-		while (lines < max_lines && scanned < out->len &&
-		       (nl = memchr(out->data + scanned, '\n', out->len - scanned)) != NULL) {
-			scanned = (size_t)(nl - out->data) + 1;
+		while (lines < max_lines && searched < out->len &&
+		       (nl = memchr(out->data + searched, '\n', out->len - searched)) != NULL) {
+			scanned = searched = (size_t)(nl - out->data) + 1;
 			lines++;
 			if (scanned >= max_bytes)
 				lines = max_lines;
 		}
+		if (lines < max_lines)
+			searched = out->len;
 		if (lines == max_lines || rd->eof)
 			break;
 		if (out->len - scanned > rd->limit)

@@ -152,7 +152,7 @@ static void note(seen *s, const dlg_line *ln, size_t off, utf8proc_int32_t cp)
 }
 
 /*
- * Step 2 on one raw line, appended to scratch, followed by step 3's trailing-space strip.
+ * Step 2 on one raw line, appended to u->text, followed by step 3's trailing-space strip.
  * Mojibake and removed characters are tallied in `invisible` and `mojibake`.
  */
 static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible, seen *mojibake,
@@ -160,7 +160,7 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 {
 	const dlg_options *o = u->ctx->opts;
 	utf8proc_option_t flags = norm_flags(o->nfkc);
-	dlg_buf *out = &u->scratch;
+	dlg_buf *out = &u->text;
 	size_t start = out->len;
 	const uint8_t *s = (const uint8_t *)ln->p;
 	bool needs_norm = false;
@@ -435,14 +435,12 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 				dlg_error *err)
 {
 	seen invisible = { 0 }, mojibake = { 0 };
-	u->scratch.len = 0;
+	size_t from = u->text.len;
 	for (size_t k = 0; k < n_lines; k++) {
 		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
 		DLG_TRY(unicode_line(u, ln, &invisible, &mojibake, err));
-		DLG_TRY(dlg_buf__putc(&u->scratch, '\n', err));
+		DLG_TRY(dlg_buf__putc(&u->text, '\n', err));
 	}
-	size_t from = u->text.len;
-	DLG_TRY(dlg_buf__append(&u->text, u->scratch.data, u->scratch.len, err));
 	u->text.len = from + tidy(u->text.data + from, u->text.len - from,
 				  &u->fixes[DLG_FIX_BLANK_LINES]);
 	*first_stage = DLG_BUF_COUNT(&u->stages, dlg_span);

@@ -130,23 +130,31 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 {
 	/* The id hashes the messages alone (whatever the format), so it does not depend on
-	 * where the file was or how the record is written. */
-	u->scratch.len = 0;
-	DLG_TRY(messages(&u->scratch, u, err));
-	dlg_split__id(u->id, u->id_hex, u->scratch.data, u->scratch.len);
+	 * where the file was or how the record is written. The messages are written in place
+	 * after a prefix whose id is filled in once they are hashed: no copy of a large turn. */
+	bool messages_format = u->ctx->opts->format == DLG_FORMAT_MESSAGES;
 	dlg_buf *out = &u->json;
 	out->len = 0;
-	DLG_TRY(dlg_buf__printf(out, err, "{\"id\":\"%s\",\"source\":", u->id_hex));
+	DLG_TRY(dlg_buf__append(out, "{\"id\":\"", 7, err));
+	size_t id_at = out->len;
+	DLG_TRY(dlg_buf__append(out, "00000000000000000000000000000000\",\"source\":", 43, err));
 	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
 	if (u->record)
 		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
 					(unsigned long long)u->record));
-	if (u->ctx->opts->format == DLG_FORMAT_MESSAGES) {
+	dlg_buf *msgs = &u->scratch;
+	size_t msgs_at = 0;
+	if (messages_format) {
 		DLG_TRY(dlg_buf__append(out, ",\"messages\":", 12, err));
-		DLG_TRY(dlg_buf__append(out, u->scratch.data, u->scratch.len, err));
-	} else {
-		DLG_TRY(other_format(out, u, err));
+		msgs = out;
+		msgs_at = out->len;
 	}
+	msgs->len = msgs_at;
+	DLG_TRY(messages(msgs, u, err));
+	dlg_split__id(u->id, u->id_hex, msgs->data + msgs_at, msgs->len - msgs_at);
+	memcpy(out->data + id_at, u->id_hex, 32);
+	if (!messages_format)
+		DLG_TRY(other_format(out, u, err));
 	if (u->preamble.len) {
 		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
