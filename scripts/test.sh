@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what is missing, builds, and runs the whole test suite twice: a normal build and
-# one under AddressSanitizer + UndefinedBehaviorSanitizer. Fails when any test fails.
+# one under AddressSanitizer + UndefinedBehaviorSanitizer; then the CLI tests under valgrind.
+# Fails when any test fails.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
@@ -12,3 +13,5 @@ cmake -S . -B build-asan -DDLGCONV_SANITIZE=ON -DDLGCONV_WERROR=ON -DCMAKE_BUILD
 cmake --build build-asan -j "$jobs" >/dev/null
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	ctest --output-on-failure -j "$jobs")
+# and the CLI tests once more with every dlgconv call under valgrind (leaks fail)
+sh scripts/valgrind-cli.sh build/dlgconv

@@ -99,9 +99,13 @@ static dlg_status walk_entry(walk *w, const char *path, const char *source, dlg_
 	}
 	if (S_ISDIR(st.st_mode))
 		return walk_dir(w, path, source, &st, err);
-	if (S_ISREG(st.st_mode) && is_transcript_name(source) && wanted(w->opts, source))
+	if (!is_transcript_name(source) || !wanted(w->opts, source))
+		return DLG_OK;
+	if (S_ISREG(st.st_mode))
 		return add(w->in, path, source, err);
-	return DLG_OK;
+	/* a FIFO in a corpus would block the walk forever: named on the command line it is
+	 * read, found in a directory it is reported and passed over */
+	return dlg_buf__append(&w->in->skipped, source, strlen(source) + 1, err);
 }
 
 static dlg_status walk_dir(walk *w, const char *path, const char *source, const struct stat *st,
@@ -193,6 +197,7 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 {
 	memset(out, 0, sizeof *out);
 	out->alloc = opts->allocator;
+	dlg_buf__init(&out->skipped, opts->allocator, DLG_BUF_UNCAPPED);
 	walk w = { .in = out, .opts = opts, .depth = 0 };
 	for (size_t i = 0; i < n_args; i++) {
 		const char *arg = args[i];
@@ -227,5 +232,6 @@ void dlg_discover__dispose(dlg_inputs *in)
 		dlg_mem__free(in->alloc, in->items[i].source);
 	}
 	dlg_mem__free(in->alloc, in->items);
+	dlg_buf__dispose(&in->skipped);
 	memset(in, 0, sizeof *in);
 }

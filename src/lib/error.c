@@ -53,6 +53,7 @@ static const struct {
 	{ DLG_DIAG_TRAILING_USER_DROPPED, "W309", "trailing-user-dropped" },
 	{ DLG_DIAG_EMPTY_LAST_TURN_DROPPED, "W310", "empty-last-turn-dropped" },
 	{ DLG_DIAG_TEXT_AFTER_SECTION_DROPPED, "W311", "text-after-section-dropped" },
+	{ DLG_DIAG_NOT_A_FILE_SKIPPED, "W312", "not-a-file-skipped" },
 };
 
 static size_t diag_index(dlg_diag_code code)

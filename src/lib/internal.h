@@ -394,6 +394,7 @@ typedef struct dlg_inputs {
 	dlg_input *items;
 	size_t count;
 	size_t cap;
+	dlg_buf skipped;   /* NUL-separated sources of FIFOs, devices and sockets passed over */
 	const dlg_allocator *alloc;
 } dlg_inputs;
 

@@ -953,6 +953,19 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
+	for (size_t at = 0; status == DLG_OK && at < files.skipped.len;) {
+		const char *source = files.skipped.data + at;
+		dlg_diag d = { DLG_DIAG_NOT_A_FILE_SKIPPED,
+			       opts->strict ? DLG_SEV_ERROR : DLG_SEV_WARNING, source, 1, 1, 0, 0,
+			       "not a regular file (a FIFO, device or socket); skipped" };
+		if (d.severity == DLG_SEV_ERROR)
+			out->errors++;
+		else
+			out->warnings++;
+		if (diag)
+			diag(&d, payload);
+		at += strlen(source) + 1;
+	}
 	if (status == DLG_OK && r->writing)
 		status = open_outputs(r, err);
 	if (status == DLG_OK)
