@@ -111,8 +111,10 @@ DLG_API const char *dlg_diag_slug(dlg_diag_code code);
 DLG_API dlg_severity dlg_diag_default_severity(dlg_diag_code code);
 
 typedef enum dlg_diag_style {
-	DLG_DIAG_STYLE_GCC = 0, /* path:line:col: error: message [E203] */
-	DLG_DIAG_STYLE_JSON = 1 /* one JSON object (schemas/diagnostic.schema.json) */
+	DLG_DIAG_STYLE_GCC = 0,    /* path:line:col: error: message [E203] */
+	DLG_DIAG_STYLE_JSON = 1,   /* one JSON object (schemas/diagnostic.schema.json) */
+	DLG_DIAG_STYLE_GITHUB = 2, /* ::error file=…,line=…,col=…,title=E203::message */
+	DLG_DIAG_STYLE_SARIF = 3   /* one SARIF 2.1.0 result object; see dlg_sarif_open() */
 } dlg_diag_style;
 
 /**
@@ -121,6 +123,15 @@ typedef enum dlg_diag_style {
  */
 DLG_API dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style,
 				   dlg_error *err);
+
+/**
+ * The start of a SARIF 2.1.0 log (tool, every rule, and `"results":[`) into `*out`; write
+ * the DLG_DIAG_STYLE_SARIF results after it, separated by commas, then dlg_sarif_close().
+ * `*out` is NUL-terminated; release it with dlg_free. Returns DLG_OK or DLG_E_NOMEM.
+ */
+DLG_API dlg_status dlg_sarif_open(char **out, dlg_error *err);
+/** What closes the SARIF log dlg_sarif_open() began. Never NULL. */
+DLG_API const char *dlg_sarif_close(void);
 
 /** Release memory the library returned through an `out` parameter. Accepts NULL. */
 DLG_API void dlg_free(void *ptr);

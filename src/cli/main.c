@@ -54,11 +54,15 @@ int main(int argc, char **argv)
 		goto out;
 	catch_signals();
 	args.opts.cancel = &interrupted;
-	cli_report report = { args.command == CLI_VALIDATE ? stdout : stderr, args.diagnostics, 0 };
+	cli_report report = { args.command == CLI_VALIDATE ? stdout : stderr, args.diagnostics,
+			      args.max_errors, 0, 0, 0, 0 };
+	if ((rc = cli_report_begin(&report)) != 0)
+		goto out;
 	dlg_summary summary;
 	dlg_error err = { 0 };
 	dlg_status st = dlg_run(&summary, (const char *const *)args.inputs, args.n_inputs,
 				&args.opts, cli_report_diag, &report, &err);
+	cli_report_end(&report);
 	rc = exit_code(st);
 	if (st != DLG_OK) {
 		fprintf(stderr, "dlgconv: %s\n", err.msg);

@@ -40,6 +40,7 @@ enum {
 	OPT_FORMAT,
 	OPT_TEXT_FIELD,
 	OPT_RESPONSE_FIELD,
+	OPT_MAX_ERRORS,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -96,7 +97,10 @@ static const struct cli_option {
 	  "refuse a file (once decompressed) or a JSON line over N bytes (default 268435456)" },
 	{ "jobs", OPT_JOBS, "N", BOTH,
 	  "threads to use (default: all cores); the output is the same for any N" },
-	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH, "gcc (default) or json" },
+	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH,
+	  "gcc (default), json, github (Actions annotations) or sarif (code scanning)" },
+	{ "max-errors", OPT_MAX_ERRORS, "N", BOTH,
+	  "print the first N errors only (the count and exit status stay whole)" },
 	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line" },
 	{ "help", OPT_HELP, NULL, BOTH, "show this help" },
 };
@@ -326,8 +330,17 @@ static int take(cli_args *a, int id, const char *v)
 			a->diagnostics = CLI_DIAG_GCC;
 		else if (strcmp(v, "json") == 0)
 			a->diagnostics = CLI_DIAG_JSON;
+		else if (strcmp(v, "github") == 0)
+			a->diagnostics = CLI_DIAG_GITHUB;
+		else if (strcmp(v, "sarif") == 0)
+			a->diagnostics = CLI_DIAG_SARIF;
 		else
-			return usage_error(c, "bad --diagnostics '%s' (gcc or json)", v);
+			return usage_error(c, "bad --diagnostics '%s' (gcc, json, github or sarif)",
+					   v);
+		break;
+	case OPT_MAX_ERRORS:
+		if (!parse_u64(&a->max_errors, v) || a->max_errors == 0)
+			return usage_error(c, "bad --max-errors '%s' (a positive number)", v);
 		break;
 	case OPT_QUIET: a->quiet = true; break;
 	case OPT_HELP: print_help(c); return 0;

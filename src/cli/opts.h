@@ -9,7 +9,12 @@
 #include <stdbool.h>
 
 typedef enum cli_command { CLI_CONVERT = 1, CLI_VALIDATE = 2 } cli_command;
-typedef enum cli_diag_format { CLI_DIAG_GCC = 0, CLI_DIAG_JSON = 1 } cli_diag_format;
+typedef enum cli_diag_format {
+	CLI_DIAG_GCC = 0,
+	CLI_DIAG_JSON,
+	CLI_DIAG_GITHUB,
+	CLI_DIAG_SARIF
+} cli_diag_format;
 
 #define CLI_MAX_LIST 64
 
@@ -19,6 +24,7 @@ typedef struct cli_args {
 	char **inputs; /* borrowed from argv */
 	size_t n_inputs;
 	cli_diag_format diagnostics;
+	uint64_t max_errors; /* print at most this many errors; 0: all */
 	bool quiet;
 	dlg_role_label roles[CLI_MAX_LIST];
 	dlg_split splits[DLG_MAX_SPLITS];

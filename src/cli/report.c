@@ -3,16 +3,51 @@
  */
 #include "report.h"
 
+int cli_report_begin(cli_report *r)
+{
+	if (r->format != CLI_DIAG_SARIF)
+		return 0;
+	char *head = NULL;
+	if (dlg_sarif_open(&head, NULL) != DLG_OK)
+		return 3;
+	fputs(head, r->findings);
+	dlg_free(head);
+	return 0;
+}
+
 void cli_report_diag(const dlg_diag *d, void *payload)
 {
+	static const dlg_diag_style styles[] = {
+		[CLI_DIAG_GCC] = DLG_DIAG_STYLE_GCC, [CLI_DIAG_JSON] = DLG_DIAG_STYLE_JSON,
+		[CLI_DIAG_GITHUB] = DLG_DIAG_STYLE_GITHUB, [CLI_DIAG_SARIF] = DLG_DIAG_STYLE_SARIF,
+	};
 	cli_report *r = payload;
+	if (d->severity == DLG_SEV_ERROR)
+		r->errors_seen++;
+	/* past the limit nothing more is shown: the errors that matter come with their
+	 * warnings, and a flood of either hides the first */
+	if (r->max_errors && r->errors_seen > r->max_errors) {
+		r->suppressed++;
+		return;
+	}
 	char *line = NULL;
-	dlg_diag_style style = r->format == CLI_DIAG_JSON ? DLG_DIAG_STYLE_JSON
-							  : DLG_DIAG_STYLE_GCC;
-	if (dlg_diag_format(&line, d, style, NULL) != DLG_OK ||
-	    fprintf(r->findings, "%s\n", line) < 0)
+	const char *sep = r->format == CLI_DIAG_SARIF ? (r->printed ? ",\n" : "\n") : "";
+	const char *end = r->format == CLI_DIAG_SARIF ? "" : "\n";
+	if (dlg_diag_format(&line, d, styles[r->format], NULL) != DLG_OK ||
+	    fprintf(r->findings, "%s%s%s", sep, line, end) < 0)
 		r->failed = 1;
+	r->printed++;
 	dlg_free(line);
+}
+
+void cli_report_end(cli_report *r)
+{
+	if (r->format == CLI_DIAG_SARIF && fprintf(r->findings, "%s\n", dlg_sarif_close()) < 0)
+		r->failed = 1;
+	if (r->suppressed)
+		fprintf(stderr, "dlgconv: %llu more finding%s not shown (--max-errors %llu)\n",
+			(unsigned long long)r->suppressed, r->suppressed == 1 ? "" : "s",
+			(unsigned long long)r->max_errors);
 }
 
 static const char *plural(uint64_t n, const char *one, const char *many)

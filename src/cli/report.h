@@ -9,13 +9,21 @@
 #include <stdio.h>
 
 typedef struct cli_report {
-	FILE *findings; /* stdout for validate, stderr for convert */
+	FILE *findings;      /* stdout for validate, stderr for convert */
 	cli_diag_format format;
-	int failed;     /* an output error while printing */
+	uint64_t max_errors; /* 0: no limit */
+	uint64_t errors_seen;
+	uint64_t printed;    /* SARIF results so far, for the commas between them */
+	uint64_t suppressed; /* findings not printed because of max_errors */
+	int failed;          /* an output error while printing */
 } cli_report;
 
+/** Start the report (SARIF opens its log here); returns 0 or an exit code. */
+int cli_report_begin(cli_report *r);
 /** dlg_diag_fn: print one finding; `payload` is a cli_report. */
 void cli_report_diag(const dlg_diag *d, void *payload);
+/** Finish the report (SARIF closes its log; a note on what --max-errors left out). */
+void cli_report_end(cli_report *r);
 void cli_report_summary(const cli_args *args, const dlg_summary *s);
 
 #endif

@@ -81,6 +81,38 @@ dlg_severity dlg_diag_default_severity(dlg_diag_code code)
 	return code < 300 ? DLG_SEV_ERROR : DLG_SEV_WARNING;
 }
 
+dlg_status dlg_sarif_open(char **out, dlg_error *err)
+{
+	*out = NULL;
+	dlg_buf b;
+	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
+	dlg_status st = dlg_buf__printf(&b, err, "{\"version\":\"2.1.0\",\"$schema\":"
+					"\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":"
+					"[{\"tool\":{\"driver\":{\"name\":\"dlgconv\",\"version\":"
+					"\"%s\",\"rules\":[", dlg_version());
+	for (size_t i = 0; st == DLG_OK && i < sizeof diag_table / sizeof diag_table[0]; i++)
+		st = dlg_buf__printf(&b, err, "%s{\"id\":\"%s\",\"name\":\"%s\","
+				     "\"defaultConfiguration\":{\"level\":\"%s\"}}",
+				     i ? "," : "", diag_table[i].id, diag_table[i].slug,
+				     dlg_diag_default_severity(diag_table[i].code) == DLG_SEV_ERROR ?
+					     "error" : "warning");
+	if (st == DLG_OK)
+		st = dlg_buf__append(&b, "]}},\"results\":[", 15, err);
+	if (st == DLG_OK)
+		st = dlg_buf__putc(&b, '\0', err);
+	if (st != DLG_OK) {
+		dlg_buf__dispose(&b);
+		return st;
+	}
+	*out = b.data;
+	return DLG_OK;
+}
+
+const char *dlg_sarif_close(void)
+{
+	return "]}]}";
+}
+
 const char *dlg_role_name(dlg_role role)
 {
 	switch (role) {

@@ -206,43 +206,91 @@ dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate, d
 	return dlg_buf__append(out, "}\n", 2, err);
 }
 
+/* GitHub's workflow commands take %, CR and LF escaped in messages, and ':' and ',' too in
+ * property values. */
+static dlg_status github_escaped(dlg_buf *b, const char *s, bool property, dlg_error *err)
+{
+	for (; *s; s++) {
+		const char *esc = *s == '%' ? "%25" : *s == '\r' ? "%0D" : *s == '\n' ? "%0A" :
+				  property && *s == ':' ? "%3A" : property && *s == ',' ? "%2C" : NULL;
+		DLG_TRY(esc ? dlg_buf__append(b, esc, 3, err) : dlg_buf__putc(b, *s, err));
+	}
+	return DLG_OK;
+}
+
+static dlg_status format_json(dlg_buf *b, const dlg_diag *d, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__append(b, "{\"source\":", 10, err));
+	DLG_TRY(dlg_record__json_string(b, d->source, strlen(d->source), err));
+	DLG_TRY(dlg_buf__printf(b, err, ",\"line\":%llu,\"col\":%u,\"severity\":\"%s\","
+				"\"code\":\"%s\",\"slug\":\"%s\",\"message\":",
+				(unsigned long long)d->line, (unsigned)d->col,
+				d->severity == DLG_SEV_ERROR ? "error" : "warning",
+				dlg_diag_id(d->code), dlg_diag_slug(d->code)));
+	DLG_TRY(dlg_record__json_string(b, d->msg, strlen(d->msg), err));
+	if (d->record)
+		DLG_TRY(dlg_buf__printf(b, err, ",\"record\":%llu,\"turn\":%u",
+					(unsigned long long)d->record, (unsigned)d->turn));
+	return dlg_buf__putc(b, '}', err);
+}
+
+static dlg_status format_sarif(dlg_buf *b, const dlg_diag *d, const char *where, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__printf(b, err, "{\"ruleId\":\"%s\",\"level\":\"%s\",\"message\":"
+				"{\"text\":", dlg_diag_id(d->code),
+				d->severity == DLG_SEV_ERROR ? "error" : "warning"));
+	dlg_buf text;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_status st = dlg_buf__printf(&text, err, "%s%s", d->msg, where);
+	if (st == DLG_OK)
+		st = dlg_record__json_string(b, text.data, text.len, err);
+	dlg_buf__dispose(&text);
+	DLG_TRY(st);
+	static const char locations[] =
+		"},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":";
+	DLG_TRY(dlg_buf__append(b, locations, sizeof locations - 1, err));
+	DLG_TRY(dlg_record__json_string(b, d->source, strlen(d->source), err));
+	return dlg_buf__printf(b, err, "},\"region\":{\"startLine\":%llu,\"startColumn\":%u}}}]}",
+			       (unsigned long long)d->line, (unsigned)d->col);
+}
+
 dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, dlg_error *err)
 {
 	*out = NULL;
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
 	const char *severity = d->severity == DLG_SEV_ERROR ? "error" : "warning";
+	char where[64] = "";
+	if (d->record && d->turn)
+		snprintf(where, sizeof where, " (record %llu, turn %u)",
+			 (unsigned long long)d->record, (unsigned)d->turn);
+	else if (d->record)
+		snprintf(where, sizeof where, " (record %llu)", (unsigned long long)d->record);
 	dlg_status st;
-	if (style == DLG_DIAG_STYLE_JSON) {
-		st = dlg_buf__append(&b, "{\"source\":", 10, err);
+	switch (style) {
+	case DLG_DIAG_STYLE_JSON:
+		st = format_json(&b, d, err);
+		break;
+	case DLG_DIAG_STYLE_SARIF:
+		st = format_sarif(&b, d, where, err);
+		break;
+	case DLG_DIAG_STYLE_GITHUB:
+		st = dlg_buf__printf(&b, err, "::%s file=", severity);
 		if (st == DLG_OK)
-			st = dlg_record__json_string(&b, d->source, strlen(d->source), err);
+			st = github_escaped(&b, d->source, true, err);
 		if (st == DLG_OK)
-			st = dlg_buf__printf(&b, err, ",\"line\":%llu,\"col\":%u,\"severity\":\"%s\","
-					     "\"code\":\"%s\",\"slug\":\"%s\",\"message\":",
-					     (unsigned long long)d->line, (unsigned)d->col, severity,
-					     dlg_diag_id(d->code), dlg_diag_slug(d->code));
+			st = dlg_buf__printf(&b, err, ",line=%llu,col=%u,title=%s::",
+					     (unsigned long long)d->line, (unsigned)d->col,
+					     dlg_diag_id(d->code));
 		if (st == DLG_OK)
-			st = dlg_record__json_string(&b, d->msg, strlen(d->msg), err);
-		if (st == DLG_OK && d->record)
-			st = dlg_buf__printf(&b, err, ",\"record\":%llu,\"turn\":%u",
-					     (unsigned long long)d->record, (unsigned)d->turn);
+			st = github_escaped(&b, d->msg, false, err);
 		if (st == DLG_OK)
-			st = dlg_buf__putc(&b, '}', err);
-	} else if (d->record) {
-		char where[64];
-		if (d->turn)
-			snprintf(where, sizeof where, "record %llu, turn %u",
-				 (unsigned long long)d->record, (unsigned)d->turn);
-		else
-			snprintf(where, sizeof where, "record %llu", (unsigned long long)d->record);
-		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s (%s) [%s]", d->source,
+			st = github_escaped(&b, where, false, err);
+		break;
+	default:
+		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s%s [%s]", d->source,
 				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
 				     where, dlg_diag_id(d->code));
-	} else {
-		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s [%s]", d->source,
-				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
-				     dlg_diag_id(d->code));
 	}
 	if (st == DLG_OK)
 		st = dlg_buf__putc(&b, '\0', err);

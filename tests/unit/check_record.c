@@ -100,6 +100,22 @@ START_TEST(test_record_diag_format)
 }
 END_TEST
 
+START_TEST(test_record_diag_format_github_escapes)
+{
+	dlg_diag d = { DLG_DIAG_MOJIBAKE, DLG_SEV_WARNING, "a:b,c.txt", 2, 5, 0, 0, "50% off\nnow" };
+	char *s;
+	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_GITHUB, NULL), DLG_OK);
+	ck_assert_str_eq(s, "::warning file=a%3Ab%2Cc.txt,line=2,col=5,title=W305::50%25 off%0Anow");
+	dlg_free(s);
+	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_SARIF, NULL), DLG_OK);
+	ck_assert_str_eq(s, "{\"ruleId\":\"W305\",\"level\":\"warning\",\"message\":{\"text\":"
+			    "\"50% off\\nnow\"},\"locations\":[{\"physicalLocation\":{"
+			    "\"artifactLocation\":{\"uri\":\"a:b,c.txt\"},\"region\":{\"startLine\":2,"
+			    "\"startColumn\":5}}}]}");
+	dlg_free(s);
+}
+END_TEST
+
 Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -109,6 +125,7 @@ Suite *record_suite(void)
 	tcase_add_test(tc, test_record_id_ignores_source_and_preamble);
 	tcase_add_test(tc, test_record_reject_line);
 	tcase_add_test(tc, test_record_diag_format);
+	tcase_add_test(tc, test_record_diag_format_github_escapes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,2 @@
+#!/bin/sh
+"$DLGCONV" validate --max-errors 2 "$FIXTURES/invalid"
