@@ -174,6 +174,18 @@ typedef struct dlg_allocator {
 	void *payload;
 } dlg_allocator;
 
+/** How far a run has got; see dlg_options.progress. */
+typedef struct dlg_progress {
+	uint64_t files_done;
+	uint64_t files_total;
+	uint64_t bytes_done;  /* of the input files' sizes on disk */
+	uint64_t bytes_total;
+	uint64_t conversations;
+} dlg_progress;
+
+/** Called after each file (or chunk of records) is committed, from one thread at a time. */
+typedef void (*dlg_progress_fn)(const dlg_progress *p, void *payload);
+
 /** Everything a run can be told. Start from DLG_OPTIONS_INIT; all pointers are borrowed. */
 typedef struct dlg_options {
 	const dlg_role_label *roles; /* added to or overriding Human/Assistant/System */
@@ -210,6 +222,7 @@ typedef struct dlg_options {
 	unsigned threads;            /* 0: one per online core; the output never depends on it */
 	const volatile sig_atomic_t *cancel; /* when it becomes non-zero (e.g. from a signal
 						handler) the run stops and cleans up */
+	dlg_progress_fn progress;    /* NULL: none; its payload is dlg_run's */
 	const dlg_allocator *allocator; /* NULL: malloc/realloc/free; must be thread-safe
 					   unless threads is 1 */
 } dlg_options;
@@ -217,7 +230,7 @@ typedef struct dlg_options {
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 28, 0, NULL, NULL }
+	  (uint64_t)1 << 28, 0, NULL, NULL, NULL }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

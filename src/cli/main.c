@@ -54,10 +54,15 @@ int main(int argc, char **argv)
 		goto out;
 	catch_signals();
 	args.opts.cancel = &interrupted;
-	cli_report report = { args.command == CLI_VALIDATE ? stdout : stderr, args.diagnostics,
-			      args.max_errors, 0, 0, 0, 0 };
+	cli_report report;
+	memset(&report, 0, sizeof report);
+	report.findings = args.command == CLI_VALIDATE ? stdout : stderr;
+	report.format = args.diagnostics;
+	report.max_errors = args.max_errors;
 	if ((rc = cli_report_begin(&report)) != 0)
 		goto out;
+	report.show_progress &= !args.quiet;
+	args.opts.progress = cli_report_progress;
 	dlg_summary summary;
 	dlg_error err = { 0 };
 	dlg_status st = dlg_run(&summary, (const char *const *)args.inputs, args.n_inputs,

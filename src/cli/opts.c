@@ -15,6 +15,7 @@ enum {
 	OPT_OUTPUT = 'o',
 	OPT_QUIET = 'q',
 	OPT_JOBS = 'j',
+	OPT_VERBOSE = 'v',
 	OPT_HELP = 'h',
 	OPT_FORCE = 256,
 	OPT_SPLIT,
@@ -101,7 +102,8 @@ static const struct cli_option {
 	  "gcc (default), json, github (Actions annotations) or sarif (code scanning)" },
 	{ "max-errors", OPT_MAX_ERRORS, "N", BOTH,
 	  "print the first N errors only (the count and exit status stay whole)" },
-	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line" },
+	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line and no progress" },
+	{ "verbose", OPT_VERBOSE, NULL, BOTH, "also print how many of each fix were made" },
 	{ "help", OPT_HELP, NULL, BOTH, "show this help" },
 };
 
@@ -343,6 +345,7 @@ static int take(cli_args *a, int id, const char *v)
 			return usage_error(c, "bad --max-errors '%s' (a positive number)", v);
 		break;
 	case OPT_QUIET: a->quiet = true; break;
+	case OPT_VERBOSE: a->verbose = true; break;
 	case OPT_HELP: print_help(c); return 0;
 	default: return usage_error(c, "%s", "unknown option");
 	}

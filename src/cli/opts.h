@@ -26,6 +26,7 @@ typedef struct cli_args {
 	cli_diag_format diagnostics;
 	uint64_t max_errors; /* print at most this many errors; 0: all */
 	bool quiet;
+	bool verbose;
 	dlg_role_label roles[CLI_MAX_LIST];
 	dlg_split splits[DLG_MAX_SPLITS];
 	const char *include[CLI_MAX_LIST];

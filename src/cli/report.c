@@ -1,10 +1,49 @@
 /*
  * report.c - prints findings in the chosen format and the one-line summary.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "report.h"
+
+#include <unistd.h>
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void clear_progress(cli_report *r)
+{
+	if (r->progress_shown)
+		fputs("\r\033[K", stderr);
+	r->progress_shown = false;
+}
+
+void cli_report_progress(const dlg_progress *p, void *payload)
+{
+	cli_report *r = payload;
+	if (!r->show_progress || (r->progress_shown && seconds_since(&r->last_progress) < 0.1))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_progress);
+	double elapsed = seconds_since(&r->started);
+	double rate = elapsed > 0 ? (double)p->bytes_done / elapsed : 0;
+	char eta[16] = "--:--"; /* a rate from the first half second says little */
+	if (elapsed >= 0.5 && rate > 0) {
+		int left = (int)((double)(p->bytes_total - p->bytes_done) / rate);
+		snprintf(eta, sizeof eta, "%d:%02d", left / 60, left % 60);
+	}
+	fprintf(stderr, "\r\033[K%llu/%llu files, %llu conversations, %.1f MB/s, ETA %s",
+		(unsigned long long)p->files_done, (unsigned long long)p->files_total,
+		(unsigned long long)p->conversations, rate / 1e6, eta);
+	r->progress_shown = true;
+}
 
 int cli_report_begin(cli_report *r)
 {
+	r->show_progress = isatty(STDERR_FILENO) == 1;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	r->last_progress = r->started;
 	if (r->format != CLI_DIAG_SARIF)
 		return 0;
 	char *head = NULL;
@@ -30,6 +69,8 @@ void cli_report_diag(const dlg_diag *d, void *payload)
 		r->suppressed++;
 		return;
 	}
+	if (r->findings == stderr)
+		clear_progress(r);
 	char *line = NULL;
 	const char *sep = r->format == CLI_DIAG_SARIF ? (r->printed ? ",\n" : "\n") : "";
 	const char *end = r->format == CLI_DIAG_SARIF ? "" : "\n";
@@ -42,6 +83,7 @@ void cli_report_diag(const dlg_diag *d, void *payload)
 
 void cli_report_end(cli_report *r)
 {
+	clear_progress(r);
 	if (r->format == CLI_DIAG_SARIF && fprintf(r->findings, "%s\n", dlg_sarif_close()) < 0)
 		r->failed = 1;
 	if (r->suppressed)
@@ -55,10 +97,25 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+static void print_fixes(FILE *f, const dlg_summary *s)
+{
+	fputs("dlgconv: fixes:", f);
+	bool any = false;
+	for (int i = 0; i < DLG_FIX_COUNT; i++)
+		if (s->fixes[i]) {
+			fprintf(f, "%s %s %llu", any ? "," : "", dlg_fix_name((dlg_fix)i),
+				(unsigned long long)s->fixes[i]);
+			any = true;
+		}
+	fputs(any ? "\n" : " none\n", f);
+}
+
 void cli_report_summary(const cli_args *a, const dlg_summary *s)
 {
 	if (a->quiet)
 		return;
+	if (a->verbose)
+		print_fixes(a->command == CLI_VALIDATE ? stderr : stdout, s);
 	char counts[160];
 	snprintf(counts, sizeof counts, "%llu rejected, %llu duplicate%s; %llu error%s, "
 		 "%llu warning%s", (unsigned long long)s->rejected,

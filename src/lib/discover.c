@@ -46,7 +46,8 @@ static bool wanted(const dlg_options *o, const char *source)
 	return false;
 }
 
-static dlg_status add(dlg_inputs *in, const char *path, const char *source, dlg_error *err)
+static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint64_t size,
+		      dlg_error *err)
 {
 	if (in->count == in->cap) {
 		size_t cap = in->cap ? in->cap * 2 : 64;
@@ -59,6 +60,7 @@ static dlg_status add(dlg_inputs *in, const char *path, const char *source, dlg_
 	dlg_input *it = &in->items[in->count];
 	it->path = dlg_mem__strndup(in->alloc, path, strlen(path));
 	it->source = dlg_mem__strndup(in->alloc, source, strlen(source));
+	it->size = size;
 	if (!it->path || !it->source) {
 		dlg_mem__free(in->alloc, it->path);
 		dlg_mem__free(in->alloc, it->source);
@@ -102,7 +104,7 @@ static dlg_status walk_entry(walk *w, const char *path, const char *source, dlg_
 	if (!is_transcript_name(source) || !wanted(w->opts, source))
 		return DLG_OK;
 	if (S_ISREG(st.st_mode))
-		return add(w->in, path, source, err);
+		return add(w->in, path, source, (uint64_t)st.st_size, err);
 	/* a FIFO in a corpus would block the walk forever: named on the command line it is
 	 * read, found in a directory it is reported and passed over */
 	return dlg_buf__append(&w->in->skipped, source, strlen(source) + 1, err);
@@ -202,7 +204,7 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 	for (size_t i = 0; i < n_args; i++) {
 		const char *arg = args[i];
 		if (strcmp(arg, "-") == 0) {
-			DLG_TRY(add(out, "-", "-", err));
+			DLG_TRY(add(out, "-", "-", 0, err));
 			continue;
 		}
 		struct stat st;
@@ -215,7 +217,7 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 		DLG_TRY(base_name(&name, opts->allocator, arg, err));
 		size_t first = out->count;
 		dlg_status st_walk = S_ISDIR(st.st_mode) ? walk_dir(&w, arg, name, &st, err)
-							 : add(out, arg, name, err);
+							 : add(out, arg, name, (uint64_t)st.st_size, err);
 		dlg_mem__free(opts->allocator, name);
 		DLG_TRY(st_walk);
 		if (out->count - first > 1)

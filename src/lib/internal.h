@@ -386,8 +386,9 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
 /* ---- discover.c ---- */
 
 typedef struct dlg_input {
-	char *path;   /* to open; "-" for stdin */
-	char *source; /* relative to the parent of its argument (SPEC section 4) */
+	char *path;    /* to open; "-" for stdin */
+	char *source;  /* relative to the parent of its argument (SPEC section 4) */
+	uint64_t size; /* on disk, for progress; 0 for stdin */
 } dlg_input;
 
 typedef struct dlg_inputs {

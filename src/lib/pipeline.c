@@ -230,6 +230,7 @@ typedef struct run {
 	size_t next_input;        /* next input to start */
 	stream stream;
 	size_t next_claim, next_commit; /* item sequence numbers */
+	dlg_progress progress;    /* touched only by the thread that commits */
 	bool committing, flushed, failed;
 	dlg_status status; /* the first failure */
 	dlg_error err;
@@ -533,6 +534,15 @@ static void commit_ready_locked(run *r, void *compressor)
 			r->sum->files++;
 		for (size_t i = 0; i < s->n_units && st == DLG_OK; i++)
 			st = commit(r, &s->units[i], compressor, &err);
+		if (st == DLG_OK && r->ctx.opts->progress) {
+			dlg_progress *p = &r->progress;
+			if (s->first_of_input) {
+				p->files_done++;
+				p->bytes_done += r->inputs->items[s->input].size;
+			}
+			p->conversations = r->sum->inputs;
+			r->ctx.opts->progress(p, r->payload);
+		}
 		pthread_mutex_lock(&r->lock);
 		if (st != DLG_OK) {
 			fail_locked(r, st, &err);
@@ -953,6 +963,9 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
+	r->progress.files_total = files.count;
+	for (size_t i = 0; i < files.count; i++)
+		r->progress.bytes_total += files.items[i].size;
 	for (size_t at = 0; status == DLG_OK && at < files.skipped.len;) {
 		const char *source = files.skipped.data + at;
 		dlg_diag d = { DLG_DIAG_NOT_A_FILE_SKIPPED,
