@@ -19,7 +19,8 @@ from jsonschema import Draft202012Validator, RefResolver
 dlgconv, fixtures, schemas = sys.argv[1:4]
 validators = {}
 store = {}
-for name in ("record", "record-sharegpt", "record-text", "diagnostic", "manifest", "reject"):
+for name in ("record", "record-sharegpt", "record-text", "diagnostic", "manifest", "reject",
+             "config"):
     schema = json.load(open(os.path.join(schemas, name + ".schema.json")))
     Draft202012Validator.check_schema(schema)
     store[schema["$id"]] = schema
@@ -76,6 +77,20 @@ if len(lines) < 20:
     failures.append("validate printed only %d findings" % len(lines))
 for i, line in enumerate(lines):
     check("diagnostic", json.loads(line), "finding %d" % (i + 1))
+
+# The config schema names exactly the options of the two commands (their --help).
+import re
+options = set()
+for command in ("convert", "validate"):
+    text = subprocess.run([dlgconv, command, "--help"], capture_output=True).stdout.decode()
+    options |= set(re.findall(r"--([a-z][a-z-]*)", text.split("\noptions:")[1].split("\nexit status:")[0]))
+options -= {"help", "config"}
+schema_options = set(json.load(open(os.path.join(schemas, "config.schema.json")))["properties"])
+checked += 1
+if options != schema_options:
+    failures.append("config schema and --help differ: %s" % sorted(options ^ schema_options))
+example = json.load(open(os.path.join(os.path.dirname(schemas), "docs", "dlgconv.json")))
+check("config", example, "docs/dlgconv.json")
 
 for f in failures:
     print("FAIL:", f)

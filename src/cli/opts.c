@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "opts.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ enum {
 	OPT_TEXT_FIELD,
 	OPT_RESPONSE_FIELD,
 	OPT_MAX_ERRORS,
+	OPT_CONFIG,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -102,6 +104,8 @@ static const struct cli_option {
 	  "gcc (default), json, github (Actions annotations) or sarif (code scanning)" },
 	{ "max-errors", OPT_MAX_ERRORS, "N", BOTH,
 	  "print the first N errors only (the count and exit status stay whole)" },
+	{ "config", OPT_CONFIG, "FILE", BOTH,
+	  "read options from a JSON object keyed by their long names (the command line wins)" },
 	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line and no progress" },
 	{ "verbose", OPT_VERBOSE, NULL, BOTH, "also print how many of each fix were made" },
 	{ "help", OPT_HELP, NULL, BOTH, "show this help" },
@@ -346,8 +350,87 @@ static int take(cli_args *a, int id, const char *v)
 		break;
 	case OPT_QUIET: a->quiet = true; break;
 	case OPT_VERBOSE: a->verbose = true; break;
+	case OPT_CONFIG: break; /* read before the command line: see cli_parse */
 	case OPT_HELP: print_help(c); return 0;
 	default: return usage_error(c, "%s", "unknown option");
+	}
+	return CLI_RUN;
+}
+
+/* One option from the config file, as if it were given on the command line. */
+static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON *v,
+			    const char *path)
+{
+	char number[32];
+	if (!o->arg) {
+		if (!cJSON_IsBool(v))
+			return usage_error(a->command, "%s: want true or false", o->name);
+		return cJSON_IsTrue(v) ? take(a, o->id, NULL) : CLI_RUN;
+	}
+	if (cJSON_IsArray(v)) {
+		const cJSON *item;
+		cJSON_ArrayForEach(item, v) {
+			int rc = take_config_item(a, o, item, path);
+			if (rc != CLI_RUN)
+				return rc;
+		}
+		return CLI_RUN;
+	}
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e18 &&
+	    v->valuedouble == (double)(unsigned long long)v->valuedouble) {
+		snprintf(number, sizeof number, "%llu", (unsigned long long)v->valuedouble);
+		return take(a, o->id, number);
+	}
+	if (!cJSON_IsString(v))
+		return usage_error(a->command, "config: '%s' wants a string, a whole number or a "
+				   "list of them", o->name);
+	(void)path;
+	return take(a, o->id, v->valuestring);
+}
+
+static int load_config(cli_args *a, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "dlgconv: cannot open '%s': %s\n", path, strerror(errno));
+		return 3;
+	}
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	do {
+		if (len + 4096 > cap) {
+			char *grown = realloc(text, cap = 2 * cap + 4096);
+			if (!grown) {
+				free(text);
+				fclose(f);
+				return 3;
+			}
+			text = grown;
+		}
+		n = fread(text + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	free(text);
+	a->config = root;
+	if (!cJSON_IsObject(root))
+		return usage_error(a->command, "config '%s' is not a JSON object", path);
+	const cJSON *item;
+	cJSON_ArrayForEach(item, root) {
+		const struct cli_option *o = NULL;
+		for (size_t i = 0; i < N_OPTIONS && !o; i++)
+			if (strcmp(options[i].name, item->string) == 0 &&
+			    (options[i].commands & a->command) && options[i].id != OPT_CONFIG &&
+			    options[i].id != OPT_HELP)
+				o = &options[i];
+		if (!o)
+			return usage_error(a->command, "config: no option '%s' for this command",
+					   item->string);
+		int rc = take_config_item(a, o, item, path);
+		if (rc != CLI_RUN)
+			return rc;
 	}
 	return CLI_RUN;
 }
@@ -393,6 +476,20 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	}
 	shortopts[s] = '\0';
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	/* the config file first, so that the command line overrides it */
+	for (int i = 2; i < argc; i++) {
+		const char *path = NULL;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		if (path) {
+			int rc = load_config(a, path);
+			if (rc != CLI_RUN)
+				return rc;
+			break;
+		}
+	}
 	/* getopt sees the command as its argv[0]; it permutes, so options may follow inputs */
 	int sub_argc = argc - 1;
 	char **sub_argv = argv + 1;
@@ -418,6 +515,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
 
 void cli_args_dispose(cli_args *a)
 {
+	cJSON_Delete(a->config);
 	for (size_t i = 0; i < a->opts.n_roles; i++)
 		free((char *)a->roles[i].label);
 	free(a->split_spec);

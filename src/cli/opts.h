@@ -32,6 +32,7 @@ typedef struct cli_args {
 	const char *include[CLI_MAX_LIST];
 	const char *exclude[CLI_MAX_LIST];
 	char *split_spec; /* owned copy that splits[].name points into */
+	void *config;     /* the --config JSON tree (cJSON), which option values point into */
 } cli_args;
 
 /* What cli_parse found: run the command, or exit now with the given code. */
