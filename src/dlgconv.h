@@ -281,6 +281,17 @@ DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n
 			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
 			   dlg_error *err);
 
+/**
+ * Convert one text transcript held in memory: parse, normalize and validate `data`
+ * (`len` bytes, not NUL-terminated) as the file `source`, and render its record in
+ * opts->format. Findings go to `diag`. `*out` receives the record line (with its '\n',
+ * NUL-terminated; release with dlg_free), or NULL when an error rejected the conversation.
+ * Splits, dedup and output_dir do not apply. Returns DLG_OK or an error status.
+ */
+DLG_API dlg_status dlg_convert_buffer(char **out, const char *data, size_t len,
+				      const char *source, const dlg_options *opts,
+				      dlg_diag_fn diag, void *payload, dlg_error *err);
+
 /** The library's version, such as "0.1.0". */
 DLG_API const char *dlg_version(void);
 

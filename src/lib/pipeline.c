@@ -1009,3 +1009,34 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_mem__free(opts->allocator, r);
 	return status;
 }
+
+dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const char *source,
+			      const dlg_options *opts, dlg_diag_fn diag, void *payload,
+			      dlg_error *err)
+{
+	if (!out || (!data && len) || !source || !opts)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "dlg_convert_buffer: NULL argument");
+	*out = NULL;
+	dlg_ctx ctx;
+	DLG_TRY(dlg_pipeline__ctx_init(&ctx, opts, err));
+	dlg_unit u;
+	dlg_unit__init(&u, &ctx);
+	dlg_unit__reset(&u, source, 0, 0);
+	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
+	if (st == DLG_OK)
+		st = finish_unit(&u, err);
+	for (size_t i = 0; st == DLG_OK && diag && i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++)
+		diag(&DLG_BUF_AT(&u.diags, dlg_diag, i), payload);
+	if (st == DLG_OK && !u.rejected) {
+		/* hand over the rendered line itself, NUL-terminated */
+		st = dlg_buf__putc(&u.json, '\0', err);
+		if (st == DLG_OK) {
+			*out = u.json.data;
+			u.json.data = NULL;
+			u.json.len = u.json.cap = 0;
+		}
+	}
+	dlg_unit__dispose(&u);
+	dlg_pipeline__ctx_dispose(&ctx);
+	return st;
+}
