@@ -186,6 +186,29 @@ typedef struct dlg_progress {
 /** Called after each file (or chunk of records) is committed, from one thread at a time. */
 typedef void (*dlg_progress_fn)(const dlg_progress *p, void *payload);
 
+/** A conversation as dlg_run() commits it; read it with dlg_conv_*() during the callback. */
+typedef struct dlg_conv dlg_conv;
+
+typedef enum dlg_fate { DLG_FATE_WRITTEN = 0, DLG_FATE_REJECTED, DLG_FATE_DUPLICATE } dlg_fate;
+
+/**
+ * Called for every conversation, in input order, from one thread at a time: its fate, and
+ * for a written one the index of its split. `c` is borrowed for the call.
+ */
+typedef void (*dlg_conv_fn)(const dlg_conv *c, dlg_fate fate, size_t split, void *payload);
+
+/** Number of turns (after merging and dropping; 0 when the bytes were unusable). */
+DLG_API size_t dlg_conv_turns(const dlg_conv *c);
+DLG_API dlg_role dlg_conv_role(const dlg_conv *c, size_t turn);
+/** The normalized content of a turn (not NUL-terminated; borrowed). */
+DLG_API const char *dlg_conv_content(const dlg_conv *c, size_t turn, size_t *len_out);
+DLG_API size_t dlg_conv_stage_count(const dlg_conv *c, size_t turn);
+/** Stage direction k of a turn, canonical (not NUL-terminated; borrowed). */
+DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len_out);
+
+/** Number of code points in valid UTF-8 (what --max-turn-chars counts). */
+DLG_API size_t dlg_utf8_chars(const char *p, size_t len);
+
 /** Everything a run can be told. Start from DLG_OPTIONS_INIT; all pointers are borrowed. */
 typedef struct dlg_options {
 	const dlg_role_label *roles; /* added to or overriding Human/Assistant/System */
@@ -223,6 +246,7 @@ typedef struct dlg_options {
 	const volatile sig_atomic_t *cancel; /* when it becomes non-zero (e.g. from a signal
 						handler) the run stops and cleans up */
 	dlg_progress_fn progress;    /* NULL: none; its payload is dlg_run's */
+	dlg_conv_fn on_conversation; /* NULL: none; its payload is dlg_run's */
 	const dlg_allocator *allocator; /* NULL: malloc/realloc/free; must be thread-safe
 					   unless threads is 1 */
 } dlg_options;
@@ -230,7 +254,7 @@ typedef struct dlg_options {
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 28, 0, NULL, NULL, NULL }
+	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "opts.h"
 #include "report.h"
+#include "stats.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -49,13 +50,13 @@ static int exit_code(dlg_status st)
 int main(int argc, char **argv)
 {
 	cli_args args;
+	cli_report report;
+	memset(&report, 0, sizeof report);
 	int rc = cli_parse(&args, argc, argv);
 	if (rc != CLI_RUN)
 		goto out;
 	catch_signals();
 	args.opts.cancel = &interrupted;
-	cli_report report;
-	memset(&report, 0, sizeof report);
 	report.findings = args.command == CLI_VALIDATE ? stdout : stderr;
 	report.format = args.diagnostics;
 	report.max_errors = args.max_errors;
@@ -63,6 +64,14 @@ int main(int argc, char **argv)
 		goto out;
 	report.show_progress &= !args.quiet;
 	args.opts.progress = cli_report_progress;
+	if (args.command == CLI_STATS) {
+		report.stats = cli_stats_new();
+		if (!report.stats) {
+			rc = 3;
+			goto out;
+		}
+		args.opts.on_conversation = cli_stats_conversation;
+	}
 	dlg_summary summary;
 	dlg_error err = { 0 };
 	dlg_status st = dlg_run(&summary, (const char *const *)args.inputs, args.n_inputs,
@@ -73,7 +82,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dlgconv: %s\n", err.msg);
 		goto out;
 	}
-	cli_report_summary(&args, &summary);
+	if (report.stats)
+		rc = cli_stats_print(report.stats, &args, &summary);
+	else
+		cli_report_summary(&args, &summary);
 	if (args.command == CLI_VALIDATE && summary.errors > 0)
 		rc = 1;
 	if (report.failed || fflush(stdout) != 0) {
@@ -81,6 +93,7 @@ int main(int argc, char **argv)
 		rc = 3;
 	}
 out:
+	cli_stats_free(report.stats);
 	cli_args_dispose(&args);
 	return rc;
 }

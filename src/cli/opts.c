@@ -44,9 +44,13 @@ enum {
 	OPT_RESPONSE_FIELD,
 	OPT_MAX_ERRORS,
 	OPT_CONFIG,
+	OPT_JSON,
+	OPT_HTML,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
+#define ALL (CLI_CONVERT | CLI_VALIDATE | CLI_STATS)
+#define SPLITS (CLI_CONVERT | CLI_STATS)
 
 static const struct cli_option {
 	const char *name;
@@ -58,64 +62,67 @@ static const struct cli_option {
 	{ "output", OPT_OUTPUT, "DIR", CLI_CONVERT, "write the dataset into DIR (required)" },
 	{ "force", OPT_FORCE, NULL, CLI_CONVERT,
 	  "write into a non-empty DIR, replacing dlgconv's own files there" },
-	{ "split", OPT_SPLIT, "SPEC", CLI_CONVERT,
+	{ "split", OPT_SPLIT, "SPEC", SPLITS,
 	  "NAME=WEIGHT,... (default train=0.9,validation=0.05,test=0.05)" },
-	{ "seed", OPT_SEED, "N", CLI_CONVERT, "seed of the split assignment (default 0)" },
-	{ "split-key", OPT_SPLIT_KEY, "KEY", CLI_CONVERT,
+	{ "seed", OPT_SEED, "N", SPLITS, "seed of the split assignment (default 0)" },
+	{ "split-key", OPT_SPLIT_KEY, "KEY", SPLITS,
 	  "what decides the split: content (default), source or group" },
-	{ "group-regex", OPT_GROUP_REGEX, "RE", CLI_CONVERT,
+	{ "group-regex", OPT_GROUP_REGEX, "RE", SPLITS,
 	  "with --split-key group: the first capture group of RE on the source path" },
 	{ "max-rejects", OPT_MAX_REJECTS, "N", CLI_CONVERT,
 	  "fail and write nothing when more than N conversations are rejected" },
 	{ "format", OPT_FORMAT, "FORMAT", CLI_CONVERT,
 	  "records as messages (default), sharegpt or text" },
-	{ "no-dedup", OPT_NO_DEDUP, NULL, BOTH, "keep exact duplicate conversations" },
-	{ "text-field", OPT_TEXT_FIELD, "PATH", BOTH,
+	{ "no-dedup", OPT_NO_DEDUP, NULL, ALL, "keep exact duplicate conversations" },
+	{ "text-field", OPT_TEXT_FIELD, "PATH", ALL,
 	  "JSON records: the transcript string at PATH (e.g. chosen, choices.0.turns.0)" },
-	{ "response-field", OPT_RESPONSE_FIELD, "PATH", BOTH,
+	{ "response-field", OPT_RESPONSE_FIELD, "PATH", ALL,
 	  "JSON records: the reply at PATH becomes the last assistant turn" },
-	{ "role", OPT_ROLE, "LABEL=ROLE", BOTH,
+	{ "role", OPT_ROLE, "LABEL=ROLE", ALL,
 	  "treat marker LABEL as user, assistant or system (repeatable)" },
-	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, BOTH,
+	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, ALL,
 	  "keep text before the first turn in meta.preamble" },
-	{ "stage", OPT_STAGE, "MODE", BOTH,
+	{ "stage", OPT_STAGE, "MODE", ALL,
 	  "stage directions like *sighs*: extract (default), keep or strip" },
-	{ "nfkc", OPT_NFKC, NULL, BOTH, "normalize to NFKC instead of NFC" },
-	{ "ascii-punct", OPT_ASCII_PUNCT, NULL, BOTH,
+	{ "nfkc", OPT_NFKC, NULL, ALL, "normalize to NFKC instead of NFC" },
+	{ "ascii-punct", OPT_ASCII_PUNCT, NULL, ALL,
 	  "map curly quotes, dashes and the ellipsis to ASCII" },
-	{ "strict", OPT_STRICT, NULL, BOTH, "treat warnings as errors" },
-	{ "min-turns", OPT_MIN_TURNS, "N", BOTH,
+	{ "strict", OPT_STRICT, NULL, ALL, "treat warnings as errors" },
+	{ "min-turns", OPT_MIN_TURNS, "N", ALL,
 	  "reject conversations with fewer user/assistant turns (default 2)" },
-	{ "max-turn-chars", OPT_MAX_TURN_CHARS, "N", BOTH,
+	{ "max-turn-chars", OPT_MAX_TURN_CHARS, "N", ALL,
 	  "reject turns longer than N code points (default unlimited)" },
-	{ "merge-consecutive", OPT_MERGE_CONSECUTIVE, NULL, BOTH,
+	{ "merge-consecutive", OPT_MERGE_CONSECUTIVE, NULL, ALL,
 	  "join consecutive turns of one role instead of rejecting (E203)" },
-	{ "trailing-user", OPT_TRAILING_USER, "MODE", BOTH,
+	{ "trailing-user", OPT_TRAILING_USER, "MODE", ALL,
 	  "a final user turn: error (default, E206) or drop (W309)" },
-	{ "include", OPT_INCLUDE, "GLOB", BOTH,
+	{ "include", OPT_INCLUDE, "GLOB", ALL,
 	  "in directories, read only files matching GLOB (repeatable)" },
-	{ "exclude", OPT_EXCLUDE, "GLOB", BOTH,
+	{ "exclude", OPT_EXCLUDE, "GLOB", ALL,
 	  "in directories, skip files matching GLOB (repeatable)" },
-	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", BOTH,
+	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", ALL,
 	  "refuse a file (once decompressed) or a JSON line over N bytes (default 268435456)" },
-	{ "jobs", OPT_JOBS, "N", BOTH,
+	{ "jobs", OPT_JOBS, "N", ALL,
 	  "threads to use (default: all cores); the output is the same for any N" },
 	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH,
 	  "gcc (default), json, github (Actions annotations) or sarif (code scanning)" },
 	{ "max-errors", OPT_MAX_ERRORS, "N", BOTH,
 	  "print the first N errors only (the count and exit status stay whole)" },
-	{ "config", OPT_CONFIG, "FILE", BOTH,
+	{ "config", OPT_CONFIG, "FILE", ALL,
 	  "read options from a JSON object keyed by their long names (the command line wins)" },
-	{ "quiet", OPT_QUIET, NULL, BOTH, "print no summary line and no progress" },
+	{ "json", OPT_JSON, NULL, CLI_STATS, "print the statistics as one JSON object" },
+	{ "html", OPT_HTML, "FILE", CLI_STATS,
+	  "also write a self-contained HTML report with charts to FILE" },
+	{ "quiet", OPT_QUIET, NULL, ALL, "print no summary line and no progress" },
 	{ "verbose", OPT_VERBOSE, NULL, BOTH, "also print how many of each fix were made" },
-	{ "help", OPT_HELP, NULL, BOTH, "show this help" },
+	{ "help", OPT_HELP, NULL, ALL, "show this help" },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
 static const char *command_name(cli_command c)
 {
-	return c == CLI_CONVERT ? "convert" : "validate";
+	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" : "stats";
 }
 
 static void print_help(cli_command c)
@@ -126,10 +133,15 @@ static void print_help(cli_command c)
 		       "DIR/rejects.jsonl and DIR/manifest.json. INPUT is a file, a directory\n"
 		       "(walked for *.txt, *.md, *.jsonl and *.json, each maybe .gz) or - for\n"
 		       "stdin; gzip is recognised by its content.\n\noptions:\n");
-	else
+	else if (c == CLI_VALIDATE)
 		printf("usage: dlgconv validate INPUT... [options]\n\n"
 		       "Parse, normalize and validate transcripts; print findings on stdout and\n"
 		       "a summary on stderr. Writes nothing.\n\noptions:\n");
+	else
+		printf("usage: dlgconv stats INPUT... [options]\n\n"
+		       "Describe a corpus: conversations, turns per conversation, characters per\n"
+		       "turn by role, top stage directions, findings by code, split sizes.\n"
+		       "Statistics are over the conversations that would be written.\n\noptions:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct cli_option *o = &options[i];
 		if (!(o->commands & c))
@@ -145,7 +157,7 @@ static void print_help(cli_command c)
 	}
 	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error\n",
 	       c == CLI_CONVERT ? "more rejects than --max-rejects (nothing written)"
-				: "the input has errors");
+	       : c == CLI_VALIDATE ? "the input has errors" : "(not used)");
 }
 
 static void print_main_help(void)
@@ -154,7 +166,8 @@ static void print_main_help(void)
 	       "Turn chat transcripts into clean, validated, reproducible fine-tuning datasets.\n\n"
 	       "commands:\n"
 	       "  convert    write train/validation/test.jsonl.gz, rejects.jsonl, manifest.json\n"
-	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n\n"
+	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n"
+	       "  stats      describe a corpus: a table with histograms, --json, --html\n\n"
 	       "Run 'dlgconv COMMAND --help' for a command's options. --version prints the version.\n");
 }
 
@@ -351,6 +364,8 @@ static int take(cli_args *a, int id, const char *v)
 	case OPT_QUIET: a->quiet = true; break;
 	case OPT_VERBOSE: a->verbose = true; break;
 	case OPT_CONFIG: break; /* read before the command line: see cli_parse */
+	case OPT_JSON: a->stats_json = true; break;
+	case OPT_HTML: a->stats_html = v; break;
 	case OPT_HELP: print_help(c); return 0;
 	default: return usage_error(c, "%s", "unknown option");
 	}
@@ -455,6 +470,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		a->command = CLI_CONVERT;
 	else if (strcmp(argv[1], "validate") == 0)
 		a->command = CLI_VALIDATE;
+	else if (strcmp(argv[1], "stats") == 0)
+		a->command = CLI_STATS;
 	else {
 		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
 		return 2;
@@ -511,6 +528,18 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	if (a->command == CLI_CONVERT && !a->opts.output_dir)
 		return usage_error(a->command, "%s", "-o DIR is required");
 	return CLI_RUN;
+}
+
+static const char *const default_split_names[] = { "train", "validation", "test" };
+
+size_t cli_split_count(const cli_args *a)
+{
+	return a->opts.splits ? a->opts.n_splits : 3;
+}
+
+const char *cli_split_name(const cli_args *a, size_t i)
+{
+	return a->opts.splits ? a->opts.splits[i].name : default_split_names[i];
 }
 
 void cli_args_dispose(cli_args *a)

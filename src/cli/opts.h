@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-typedef enum cli_command { CLI_CONVERT = 1, CLI_VALIDATE = 2 } cli_command;
+typedef enum cli_command { CLI_CONVERT = 1, CLI_VALIDATE = 2, CLI_STATS = 4 } cli_command;
 typedef enum cli_diag_format {
 	CLI_DIAG_GCC = 0,
 	CLI_DIAG_JSON,
@@ -27,6 +27,8 @@ typedef struct cli_args {
 	uint64_t max_errors; /* print at most this many errors; 0: all */
 	bool quiet;
 	bool verbose;
+	bool stats_json;        /* stats: --json */
+	const char *stats_html; /* stats: --html FILE */
 	dlg_role_label roles[CLI_MAX_LIST];
 	dlg_split splits[DLG_MAX_SPLITS];
 	const char *include[CLI_MAX_LIST];
@@ -37,6 +39,10 @@ typedef struct cli_args {
 
 /* What cli_parse found: run the command, or exit now with the given code. */
 typedef enum cli_parse_result { CLI_RUN = -1 } cli_parse_result;
+
+/** The splits in effect: those of --split, or the default three. */
+size_t cli_split_count(const cli_args *a);
+const char *cli_split_name(const cli_args *a, size_t i);
 
 /** Parse argv into *args; returns CLI_RUN, or an exit code after printing help or an error. */
 int cli_parse(cli_args *args, int argc, char **argv);

@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
+#include "stats.h"
 
 #include <unistd.h>
 
@@ -61,6 +62,10 @@ void cli_report_diag(const dlg_diag *d, void *payload)
 		[CLI_DIAG_GITHUB] = DLG_DIAG_STYLE_GITHUB, [CLI_DIAG_SARIF] = DLG_DIAG_STYLE_SARIF,
 	};
 	cli_report *r = payload;
+	if (r->stats) {
+		cli_stats_finding(r->stats, d);
+		return;
+	}
 	if (d->severity == DLG_SEV_ERROR)
 		r->errors_seen++;
 	/* past the limit nothing more is shown: the errors that matter come with their
@@ -133,11 +138,8 @@ void cli_report_summary(const cli_args *a, const dlg_summary *s)
 	       (unsigned long long)s->inputs, plural(s->inputs, "", "s"),
 	       (unsigned long long)s->files, plural(s->files, "", "s"),
 	       (unsigned long long)s->written);
-	const dlg_split *splits = a->opts.splits;
-	static const char *const default_names[] = { "train", "validation", "test" };
-	size_t n = splits ? a->opts.n_splits : 3;
-	for (size_t i = 0; i < n; i++)
-		printf("%s%s %llu", i ? ", " : "", splits ? splits[i].name : default_names[i],
+	for (size_t i = 0; i < cli_split_count(a); i++)
+		printf("%s%s %llu", i ? ", " : "", cli_split_name(a, i),
 		       (unsigned long long)s->split_written[i]);
 	printf("), %s\n", counts);
 }

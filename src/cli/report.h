@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <time.h>
 
+typedef struct cli_stats cli_stats;
+
 typedef struct cli_report {
+	cli_stats *stats;    /* stats: findings are counted here instead of printed */
 	FILE *findings;      /* stdout for validate, stderr for convert */
 	cli_diag_format format;
 	uint64_t max_errors; /* 0: no limit */

@@ -162,6 +162,7 @@ typedef struct dlg_turn {
  * hot path allocates only when a conversation is larger than any before it.
  */
 typedef struct dlg_unit {
+	/* what the public dlg_conv is: dlg_conv_*() read it */
 	const dlg_ctx *ctx;
 	const char *source;  /* borrowed */
 	uint64_t record;     /* JSONL line or .json array index (1-based); 0 for a text file */

@@ -41,6 +41,11 @@ int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
 	return 0;
 }
 
+size_t dlg_utf8_chars(const char *p, size_t len)
+{
+	return (size_t)dlg_normalize__count_chars(p, len);
+}
+
 uint64_t dlg_normalize__count_chars(const char *p, size_t n)
 {
 	uint64_t count = 0;

@@ -401,6 +401,10 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 				       u->id_hex));
 	}
 	emit_diags(r, u);
+	dlg_conv_fn seen = r->ctx.opts->on_conversation;
+	if (seen && (duplicate || u->rejected))
+		seen((const dlg_conv *)u, duplicate ? DLG_FATE_DUPLICATE : DLG_FATE_REJECTED, 0,
+		     r->payload);
 	if (duplicate || u->rejected) {
 		if (duplicate) {
 			s->duplicates++;
@@ -423,6 +427,8 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	DLG_TRY(split_of(&split, r, u));
 	s->written++;
 	s->split_written[split]++;
+	if (seen)
+		seen((const dlg_conv *)u, DLG_FATE_WRITTEN, split, r->payload);
 	if (!r->writing)
 		return DLG_OK;
 	split_out *so = &r->splits[split];

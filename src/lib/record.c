@@ -306,3 +306,43 @@ void dlg_free(void *ptr)
 {
 	dlg_mem__free(NULL, ptr);
 }
+
+/* dlg_conv is the unit a conversation was processed on (see internal.h). */
+static const dlg_turn *conv_turn(const dlg_conv *c, size_t i)
+{
+	const dlg_unit *u = (const dlg_unit *)c;
+	DLG_ASSERT(i < DLG_BUF_COUNT(&u->turns, dlg_turn));
+	return &DLG_BUF_AT(&u->turns, dlg_turn, i);
+}
+
+size_t dlg_conv_turns(const dlg_conv *c)
+{
+	return DLG_BUF_COUNT(&((const dlg_unit *)c)->turns, dlg_turn);
+}
+
+dlg_role dlg_conv_role(const dlg_conv *c, size_t turn)
+{
+	return conv_turn(c, turn)->role;
+}
+
+const char *dlg_conv_content(const dlg_conv *c, size_t turn, size_t *len_out)
+{
+	const dlg_turn *t = conv_turn(c, turn);
+	*len_out = t->text.len;
+	return ((const dlg_unit *)c)->text.data + t->text.off;
+}
+
+size_t dlg_conv_stage_count(const dlg_conv *c, size_t turn)
+{
+	return conv_turn(c, turn)->n_stage;
+}
+
+const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len_out)
+{
+	const dlg_unit *u = (const dlg_unit *)c;
+	const dlg_turn *t = conv_turn(c, turn);
+	DLG_ASSERT(k < t->n_stage);
+	dlg_span sp = DLG_BUF_AT(&u->stages, dlg_span, t->first_stage + k);
+	*len_out = sp.len;
+	return u->stage_text.data + sp.off;
+}

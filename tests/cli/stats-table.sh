@@ -1,0 +1,2 @@
+#!/bin/sh
+"$DLGCONV" stats -j 2 "$FIXTURES/valid" "$FIXTURES/invalid"

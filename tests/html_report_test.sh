@@ -1,0 +1,30 @@
+#!/bin/sh
+# `dlgconv stats --html`: a self-contained page (no script, nothing fetched) that headless
+# Chromium renders with its charts: the screenshot must show the bars' colour in quantity.
+#   html_report_test.sh DLGCONV FIXTURES_DIR
+set -u
+dlgconv=$1 fixtures=$2
+work=$(mktemp -d)
+passed=0 failed=0
+check() {
+	if eval "$2"; then passed=$((passed + 1)); else echo "FAIL: $1"; failed=$((failed + 1)); fi
+}
+"$dlgconv" stats -q --html "$work/report.html" "$fixtures/valid" "$fixtures/invalid" >/dev/null
+check "report written" "[ -s '$work/report.html' ]"
+check "no script" "! grep -qi '<script' '$work/report.html'"
+check "nothing fetched" "! grep -o 'https\\?://[^\"]*' '$work/report.html' | grep -v '^http://www.w3.org/2000/svg\$' | grep -q ."
+check "six charts" "[ \$(grep -o '<svg' '$work/report.html' | wc -l) -eq 6 ]"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync \
+	--user-data-dir="$work/profile" --window-size=1000,1600 \
+	--screenshot="$work/shot.png" "file://$work/report.html" >/dev/null 2>&1
+check "screenshot taken" "[ -s '$work/shot.png' ]"
+bars=$(/usr/bin/python3 -c "
+from PIL import Image
+img = Image.open('$work/shot.png').convert('RGB')
+print(sum(1 for p in img.getdata() if abs(p[0] - 0x3b) < 12 and abs(p[1] - 0x73) < 12 and abs(p[2] - 0xb9) < 12))
+" 2>/dev/null || echo 0)
+check "bars drawn ($bars pixels in the bar colour)" "[ '$bars' -gt 20000 ]"
+rm -rf "$work"
+echo "html: $passed passed, $failed failed"
+[ "$failed" = 0 ]
