@@ -7,7 +7,7 @@ _dlgconv()
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "convert validate --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "convert validate stats --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -17,7 +17,7 @@ _dlgconv()
 	--format) COMPREPLY=($(compgen -W "messages sharegpt text" -- "$cur")); return ;;
 	--diagnostics) COMPREPLY=($(compgen -W "gcc json github sarif" -- "$cur")); return ;;
 	-o | --output) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--config | --html) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		# the options of the command, read from its own --help
