@@ -19,10 +19,11 @@ done
 check "shared and static library" "[ -f '${libdir}libdlgconv.so' ] && [ -f '${libdir}libdlgconv.a' ]"
 export PKG_CONFIG_PATH="${libdir}pkgconfig"
 check "pkg-config knows it" "pkg-config --exists dlgconv"
-cc "$src/examples/convert_one.c" $(pkg-config --cflags --libs dlgconv) -o "$prefix/one"
+cflags=${EXAMPLE_CFLAGS:-}
+cc $cflags "$src/examples/convert_one.c" $(pkg-config --cflags --libs dlgconv) -o "$prefix/one"
 check "example against the shared library" \
 	"LD_LIBRARY_PATH='$libdir' '$prefix/one' 2>/dev/null | grep -q '\"stage_directions\":\[\"sighs\"\]'"
-cc "$src/examples/convert_one.c" $(pkg-config --cflags dlgconv) "${libdir}libdlgconv.a" \
+cc $cflags "$src/examples/convert_one.c" $(pkg-config --cflags dlgconv) "${libdir}libdlgconv.a" \
 	$(pkg-config --static --libs-only-l --libs-only-other dlgconv | sed 's/-ldlgconv//') \
 	-o "$prefix/one-static"
 check "example against the static library" \
