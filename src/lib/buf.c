@@ -107,3 +107,17 @@ dlg_status dlg_buf__printf(dlg_buf *b, dlg_error *err, const char *fmt, ...)
 	b->len += (size_t)n;
 	return DLG_OK;
 }
+
+dlg_status dlg_buf__take_string(char **out, dlg_buf *b, dlg_status st, dlg_error *err)
+{
+	*out = NULL;
+	if (st == DLG_OK)
+		st = dlg_buf__putc(b, '\0', err);
+	if (st == DLG_OK)
+		*out = b->data;
+	else
+		dlg_mem__free(b->alloc, b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return st;
+}

@@ -83,7 +83,6 @@ dlg_severity dlg_diag_default_severity(dlg_diag_code code)
 
 dlg_status dlg_sarif_open(char **out, dlg_error *err)
 {
-	*out = NULL;
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
 	dlg_status st = dlg_buf__printf(&b, err, "{\"version\":\"2.1.0\",\"$schema\":"
@@ -98,14 +97,7 @@ dlg_status dlg_sarif_open(char **out, dlg_error *err)
 					     "error" : "warning");
 	if (st == DLG_OK)
 		st = dlg_buf__append(&b, "]}},\"results\":[", 15, err);
-	if (st == DLG_OK)
-		st = dlg_buf__putc(&b, '\0', err);
-	if (st != DLG_OK) {
-		dlg_buf__dispose(&b);
-		return st;
-	}
-	*out = b.data;
-	return DLG_OK;
+	return dlg_buf__take_string(out, &b, st, err);
 }
 
 const char *dlg_sarif_close(void)

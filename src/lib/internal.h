@@ -106,6 +106,12 @@ dlg_status dlg_buf__putc(dlg_buf *b, char c, dlg_error *err) DLG_WUR;
 dlg_status dlg_buf__printf(dlg_buf *b, dlg_error *err, const char *fmt, ...) DLG_WUR
 	DLG_PRINTF(3, 4);
 
+/**
+ * Hand b's bytes over as a NUL-terminated string in *out when `st` (the status of building
+ * them) is DLG_OK; otherwise release them. Either way b is left empty. Returns the status.
+ */
+dlg_status dlg_buf__take_string(char **out, dlg_buf *b, dlg_status st, dlg_error *err) DLG_WUR;
+
 /* Typed-array view of a dlg_buf. */
 #define DLG_BUF_AT(b, type, i) (((type *)(void *)(b)->data)[i])
 #define DLG_BUF_COUNT(b, type) ((b)->len / sizeof(type))

@@ -1033,15 +1033,8 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 		st = finish_unit(&u, err);
 	for (size_t i = 0; st == DLG_OK && diag && i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++)
 		diag(&DLG_BUF_AT(&u.diags, dlg_diag, i), payload);
-	if (st == DLG_OK && !u.rejected) {
-		/* hand over the rendered line itself, NUL-terminated */
-		st = dlg_buf__putc(&u.json, '\0', err);
-		if (st == DLG_OK) {
-			*out = u.json.data;
-			u.json.data = NULL;
-			u.json.len = u.json.cap = 0;
-		}
-	}
+	if (st == DLG_OK && !u.rejected)
+		st = dlg_buf__take_string(out, &u.json, st, err); /* the rendered line itself */
 	dlg_unit__dispose(&u);
 	dlg_pipeline__ctx_dispose(&ctx);
 	return st;

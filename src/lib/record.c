@@ -256,7 +256,6 @@ static dlg_status format_sarif(dlg_buf *b, const dlg_diag *d, const char *where,
 
 dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, dlg_error *err)
 {
-	*out = NULL;
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
 	const char *severity = d->severity == DLG_SEV_ERROR ? "error" : "warning";
@@ -292,14 +291,7 @@ dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, 
 				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
 				     where, dlg_diag_id(d->code));
 	}
-	if (st == DLG_OK)
-		st = dlg_buf__putc(&b, '\0', err);
-	if (st != DLG_OK) {
-		dlg_buf__dispose(&b);
-		return st;
-	}
-	*out = b.data;
-	return DLG_OK;
+	return dlg_buf__take_string(out, &b, st, err);
 }
 
 void dlg_free(void *ptr)
