@@ -213,7 +213,7 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 			return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open '%s': %s", arg,
 					      strerror(e));
 		}
-		char *name;
+		char *name = NULL;
 		DLG_TRY(base_name(&name, opts->allocator, arg, err));
 		size_t first = out->count;
 		dlg_status st_walk = S_ISDIR(st.st_mode) ? walk_dir(&w, arg, name, &st, err)

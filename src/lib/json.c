@@ -339,9 +339,8 @@ dlg_status dlg_json__document_lines(bool *ok_out, size_t *bad_off, dlg_buf *out,
 		return DLG_OK;
 	}
 	dlg_status st = DLG_OK;
-	const cJSON *item = root;
 	bool array = cJSON_IsArray(root);
-	for (item = array ? root->child : root; item && st == DLG_OK;
+	for (const cJSON *item = array ? root->child : root; item && st == DLG_OK;
 	     item = array ? item->next : NULL) {
 		char *line = cJSON_PrintUnformatted(item);
 		if (!line) {

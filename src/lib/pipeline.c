@@ -268,10 +268,10 @@ static void wait_locked(run *r)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 100 * 1000 * 1000;
-	if (until.tv_nsec >= 1000 * 1000 * 1000) {
+	until.tv_nsec += 100000000L;
+	if (until.tv_nsec >= 1000000000L) {
 		until.tv_sec++;
-		until.tv_nsec -= 1000 * 1000 * 1000;
+		until.tv_nsec -= 1000000000L;
 	}
 	pthread_cond_timedwait(&r->cond, &r->lock, &until);
 }
