@@ -54,6 +54,7 @@ static const struct {
 	{ DLG_DIAG_EMPTY_LAST_TURN_DROPPED, "W310", "empty-last-turn-dropped" },
 	{ DLG_DIAG_TEXT_AFTER_SECTION_DROPPED, "W311", "text-after-section-dropped" },
 	{ DLG_DIAG_NOT_A_FILE_SKIPPED, "W312", "not-a-file-skipped" },
+	{ DLG_DIAG_ID_MISMATCH, "W313", "id-mismatch" },
 };
 
 static size_t diag_index(dlg_diag_code code)
@@ -164,6 +165,7 @@ void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t 
 	u->record_line = record_line;
 	u->exact_location = false;
 	u->section_end = false;
+	u->claimed_id[0] = '\0';
 	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
 	u->stages.len = u->stage_text.len = u->diags.len = u->json.len = u->decoded.len = 0;
 	u->preamble_first = u->preamble_n = 0;

@@ -176,6 +176,7 @@ typedef struct dlg_unit {
 	bool exact_location; /* a finding about the record's raw bytes keeps its column */
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
 	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
+	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
 	dlg_buf lines;       /* dlg_line[] */
 	dlg_buf turns;       /* dlg_turn[] */
 	size_t preamble_first, preamble_n; /* raw lines before the first marker */

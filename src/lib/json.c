@@ -198,11 +198,14 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_k
 			     const char *text_key, dlg_error *err)
 {
 	size_t total = 0;
-	const cJSON *m;
+	const cJSON *m, *stage;
 	cJSON_ArrayForEach(m, array) {
 		const cJSON *text = cJSON_GetObjectItemCaseSensitive(m, text_key);
 		if (cJSON_IsString(text))
 			total += strlen(text->valuestring);
+		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions"))
+			if (cJSON_IsString(stage))
+				total += strlen(stage->valuestring) + 3;
 	}
 	u->decoded.len = 0;
 	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
@@ -225,11 +228,24 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_k
 					       role->valuestring, role->valuestring));
 			continue;
 		}
-		size_t len = strlen(text->valuestring);
+		/* a dataset's stage directions go back in front, where they are extracted again
+		 * as they were (the same as the sharegpt and text formats) */
 		char *at = u->decoded.data + u->decoded.len;
-		memcpy(at, text->valuestring, len);
+		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
+			if (!cJSON_IsString(stage))
+				continue;
+			size_t n = strlen(stage->valuestring);
+			u->decoded.data[u->decoded.len++] = '*';
+			memcpy(u->decoded.data + u->decoded.len, stage->valuestring, n);
+			u->decoded.len += n;
+			memcpy(u->decoded.data + u->decoded.len, "* ", 2);
+			u->decoded.len += 2;
+		}
+		size_t len = strlen(text->valuestring);
+		memcpy(u->decoded.data + u->decoded.len, text->valuestring, len);
 		u->decoded.len += len;
-		DLG_TRY(dlg_transcript__add_turn(u, r, at, len, err));
+		DLG_TRY(dlg_transcript__add_turn(u, r, at,
+						 (size_t)(u->decoded.data + u->decoded.len - at), err));
 	}
 	return DLG_OK;
 }
@@ -307,6 +323,9 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 	const cJSON *sharegpt = cJSON_GetObjectItemCaseSensitive(root, "conversations");
 	const cJSON *text = at_path(root, field ? field : "text");
 	const cJSON *reply = o->response_field ? at_path(root, o->response_field) : NULL;
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+	if (cJSON_IsString(id) && strlen(id->valuestring) == 32)
+		memcpy(u->claimed_id, id->valuestring, 33);
 	if (!cJSON_IsObject(root))
 		st = raw_diag(u, DLG_DIAG_INVALID_JSON, 0, "record is not a JSON object", err);
 	else if (!field && !reply && cJSON_IsArray(messages))

@@ -460,6 +460,12 @@ static dlg_status finish_unit(dlg_unit *u, dlg_error *err)
 	DLG_TRY(dlg_validate__conversation(u, err));
 	if (!u->rejected)
 		DLG_TRY(dlg_record__render(u, err));
+	/* a dataset record carries the id of its messages: another one means an edit */
+	if (!u->rejected && u->claimed_id[0] && strcmp(u->claimed_id, u->id_hex) != 0)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_ID_MISMATCH, u->record_line, 1, 0,
+				       "the record's id %s is not that of its messages (%s); it "
+				       "was changed after dlgconv wrote it", u->claimed_id,
+				       u->id_hex));
 	return DLG_OK;
 }
 
