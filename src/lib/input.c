@@ -47,6 +47,8 @@ static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
 {
 	DLG_TRY(dlg_buf__reserve(&rd->raw, READ_CHUNK, err));
 	for (;;) {
+		if (rd->cancel && *rd->cancel) /* a signal that came between two reads */
+			return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
 		ssize_t n = read(rd->fd, rd->raw.data + rd->raw.len, rd->raw.cap - rd->raw.len);
 		if (n < 0 && errno == EINTR && rd->cancel && *rd->cancel)
 			return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
