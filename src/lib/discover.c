@@ -96,8 +96,7 @@ static dlg_status walk_entry(walk *w, const char *path, const char *source, dlg_
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		int e = errno;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open '%s': %s", path,
-				      strerror(e));
+		return dlg_error__io(err, e, "open", path);
 	}
 	if (S_ISDIR(st.st_mode))
 		return walk_dir(w, path, source, &st, err);
@@ -122,8 +121,7 @@ static dlg_status walk_dir(walk *w, const char *path, const char *source, const 
 	DIR *d = opendir(path);
 	if (!d) {
 		int e = errno;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open directory '%s': %s",
-				      path, strerror(e));
+		return dlg_error__io(err, e, "open directory", path);
 	}
 	w->stack[w->depth++] = (visited){ st->st_dev, st->st_ino };
 	char **names = NULL;
@@ -184,8 +182,7 @@ static dlg_status base_name(char **out, const dlg_allocator *a, const char *arg,
 	char *resolved = realpath(arg, NULL);
 	if (!resolved) {
 		int e = errno;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open '%s': %s", arg,
-				      strerror(e));
+		return dlg_error__io(err, e, "open", arg);
 	}
 	const char *slash = strrchr(resolved, '/');
 	const char *name = slash && slash[1] ? slash + 1 : resolved;
@@ -210,8 +207,7 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 		struct stat st;
 		if (stat(arg, &st) != 0) {
 			int e = errno;
-			return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot open '%s': %s", arg,
-					      strerror(e));
+			return dlg_error__io(err, e, "open", arg);
 		}
 		char *name = NULL;
 		DLG_TRY(base_name(&name, opts->allocator, arg, err));

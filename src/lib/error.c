@@ -148,6 +148,12 @@ dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, i
 	return code;
 }
 
+dlg_status dlg_error__io(dlg_error *err, int sys_errno, const char *what, const char *path)
+{
+	return dlg_error__set(err, DLG_E_IO, NULL, sys_errno, "cannot %s '%s': %s", what, path,
+			      strerror(sys_errno));
+}
+
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 {
 	memset(u, 0, sizeof *u);

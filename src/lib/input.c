@@ -35,13 +35,6 @@ dlg_input_format dlg_input__format_by_name(const char *path)
 	return DLG_INPUT_UNKNOWN;
 }
 
-static dlg_status io_error(dlg_error *err, const char *what, const char *path)
-{
-	int e = errno;
-	return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot %s '%s': %s", what, path,
-			      strerror(e));
-}
-
 /* Raw bytes from the file into rd->raw (appending); *eof when there are no more. */
 static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
 {
@@ -55,7 +48,7 @@ static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return io_error(err, "read", rd->path);
+			return dlg_error__io(err, errno, "read", rd->path);
 		rd->raw_eof = n == 0;
 		rd->raw.len += (size_t)n;
 		return DLG_OK;
@@ -74,7 +67,7 @@ dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *
 	rd->is_stdin = strcmp(path, "-") == 0;
 	rd->fd = rd->is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (rd->fd < 0)
-		return io_error(err, "open", path);
+		return dlg_error__io(err, errno, "open", path);
 	/* enough to see the gzip magic (or the end of a tiny file) */
 	while (rd->raw.len < 2 && !rd->raw_eof)
 		DLG_TRY(fill_raw(rd, err));

@@ -48,6 +48,11 @@
 #define DLG_ONES 0x0101010101010101ULL
 #define DLG_HIGHS 0x8080808080808080ULL
 
+static inline bool dlg_is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
 static inline uint64_t dlg_load64(const char *p)
 {
 	uint64_t w;
@@ -78,6 +83,9 @@ static inline uint64_t dlg_swar_ge7f(uint64_t w)
 /** Fill `err` (may be NULL) and return `code`. */
 dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
 			  const char *fmt, ...) DLG_PRINTF(5, 6);
+
+/** DLG_E_IO with "cannot <what> '<path>': <strerror(sys_errno)>"; returns DLG_E_IO. */
+dlg_status dlg_error__io(dlg_error *err, int sys_errno, const char *what, const char *path);
 
 /* ---- buf.c ---- */
 

@@ -243,11 +243,6 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 	return DLG_OK;
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /*
  * Step 3 on already-normalized text: strip trailing blanks of each line, trim the whole,
  * and collapse runs of blank lines to one. Returns the new length; works in place.
@@ -261,10 +256,10 @@ static size_t tidy(char *t, size_t n, uint64_t *collapsed)
 		const char *nl = memchr(t + i, '\n', n - i);
 		size_t eol = nl ? (size_t)(nl - t) : n;
 		size_t a = i, b = eol;
-		while (b > a && is_blank(t[b - 1]))
+		while (b > a && dlg_is_blank(t[b - 1]))
 			b--;
 		if (!content)
-			while (a < b && is_blank(t[a]))
+			while (a < b && dlg_is_blank(t[a]))
 				a++;
 		if (a == b) {
 			blank_lines += content;
@@ -304,32 +299,32 @@ static bool ends_sentence(const char *t, size_t end)
 static size_t stage_end(const char *t, size_t n, size_t i)
 {
 	char d = t[i];
-	if (i + 2 >= n || t[i + 1] == d || is_blank(t[i + 1]) || t[i + 1] == '\n')
+	if (i + 2 >= n || t[i + 1] == d || dlg_is_blank(t[i + 1]) || t[i + 1] == '\n')
 		return 0;
 	/* only after white space: rules out `2*3*4`, snake_case and `**bold**` */
-	if (i > 0 && !(t[i - 1] == '\n' || is_blank(t[i - 1])))
+	if (i > 0 && !(t[i - 1] == '\n' || dlg_is_blank(t[i - 1])))
 		return 0;
 	size_t j = i + 1;
 	unsigned words = 1;
 	bool letter = false;
 	for (; j < n && t[j] != d && t[j] != '\n'; j++) {
-		if (is_blank(t[j]) && !is_blank(t[j - 1]))
+		if (dlg_is_blank(t[j]) && !dlg_is_blank(t[j - 1]))
 			words++;
 		letter |= ((uint8_t)t[j] | 0x20) >= 'a' && ((uint8_t)t[j] | 0x20) <= 'z';
 		letter |= (uint8_t)t[j] >= 0x80;
 	}
-	if (j >= n || t[j] != d || is_blank(t[j - 1]) || words > 10 || !letter)
+	if (j >= n || t[j] != d || dlg_is_blank(t[j - 1]) || words > 10 || !letter)
 		return 0;
 	size_t after = j + 1;
-	if (after < n && !(t[after] == '\n' || is_blank(t[after])))
+	if (after < n && !(t[after] == '\n' || dlg_is_blank(t[after])))
 		return 0;
 	bool turn_edge = i == 0 || after == n;
 	size_t prev = i; /* previous non-blank on the line */
-	while (prev > 0 && is_blank(t[prev - 1]))
+	while (prev > 0 && dlg_is_blank(t[prev - 1]))
 		prev--;
 	bool line_start = prev == 0 || t[prev - 1] == '\n';
 	size_t next = after;
-	while (next < n && is_blank(t[next]))
+	while (next < n && dlg_is_blank(t[next]))
 		next++;
 	bool line_end = next == n || t[next] == '\n';
 	bool after_sentence = line_start || ends_sentence(t, prev);
@@ -399,11 +394,11 @@ static dlg_status stage_directions(dlg_unit *u, size_t from, size_t *n_stage, dl
 			u->fixes[DLG_FIX_STAGE_KEPT]++;
 		} else {
 			/* Close the gap: "a. *sighs* b" becomes "a. b", not "a.  b". */
-			while (copied < n && is_blank(t[copied]))
+			while (copied < n && dlg_is_blank(t[copied]))
 				copied++;
 			/* a line that held only the direction goes with it */
 			size_t kept = out->len;
-			while (kept > 0 && is_blank(out->data[kept - 1]))
+			while (kept > 0 && dlg_is_blank(out->data[kept - 1]))
 				kept--;
 			if (copied < n && t[copied] == '\n' &&
 			    (kept == 0 || out->data[kept - 1] == '\n')) {
@@ -411,7 +406,7 @@ static dlg_status stage_directions(dlg_unit *u, size_t from, size_t *n_stage, dl
 				copied++;
 			}
 			if (copied < n && t[copied] != '\n' && out->len > 0 &&
-			    !is_blank(out->data[out->len - 1]) && out->data[out->len - 1] != '\n')
+			    !dlg_is_blank(out->data[out->len - 1]) && out->data[out->len - 1] != '\n')
 				DLG_TRY(dlg_buf__putc(out, ' ', err));
 			removed = true;
 			if (mode == DLG_STAGE_EXTRACT) {

@@ -236,7 +236,7 @@ typedef struct run {
 	dlg_error err;
 } run;
 
-static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
+static size_t split_of(const run *r, const dlg_unit *u)
 {
 	const dlg_ctx *ctx = &r->ctx;
 	const char *key = (const char *)u->id;
@@ -259,8 +259,7 @@ static dlg_status split_of(size_t *out, const run *r, const dlg_unit *u)
 		}
 		break;
 	}
-	*out = dlg_split__assign(ctx, key, key_len);
-	return DLG_OK;
+	return dlg_split__assign(ctx, key, key_len);
 }
 
 /* A bounded wait, so that a cancel request is seen even when no thread signals. */
@@ -423,8 +422,7 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		r->rejects.records++;
 		return dlg_sink__write(&r->rejects, r->line.data, r->line.len, err);
 	}
-	size_t split;
-	DLG_TRY(split_of(&split, r, u));
+	size_t split = split_of(r, u);
 	s->written++;
 	s->split_written[split]++;
 	if (seen)
@@ -878,8 +876,7 @@ static dlg_status prepare_output_dir(bool *created_out, const dlg_options *o, dl
 		bool made = mkdir(path, 0777) == 0;
 		if (!made && errno != EEXIST) {
 			int e = errno;
-			return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot create '%s': %s", path,
-					      strerror(e));
+			return dlg_error__io(err, e, "create", path);
 		}
 		*created_out = made;
 		path[i] = c;

@@ -50,8 +50,7 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 	f->fd = open(f->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (f->fd < 0) {
 		int e = errno;
-		dlg_error__set(err, DLG_E_IO, NULL, e, "cannot create '%s': %s", f->tmp_path,
-			       strerror(e));
+		dlg_error__io(err, e, "create", f->tmp_path);
 		dlg_mem__free(a, f->tmp_path); /* nothing created: do not unlink */
 		f->tmp_path = NULL;
 		dlg_sink__discard(f);
@@ -71,8 +70,7 @@ dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *e
 			continue;
 		if (w <= 0) {
 			int e = w < 0 ? errno : ENOSPC;
-			return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot write '%s': %s",
-					      f->tmp_path, strerror(e));
+			return dlg_error__io(err, e, "write", f->tmp_path);
 		}
 		s += w;
 		n -= (size_t)w;
@@ -90,8 +88,7 @@ dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err)
 	if (fsync(f->fd) != 0 || close(f->fd) != 0) {
 		int e = errno;
 		f->fd = -1;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot flush '%s': %s", f->tmp_path,
-				      strerror(e));
+		return dlg_error__io(err, e, "flush", f->tmp_path);
 	}
 	f->fd = -1;
 	return DLG_OK;
@@ -179,8 +176,7 @@ dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err)
 		int e = errno;
 		if (fd >= 0)
 			close(fd);
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot sync directory '%s': %s",
-				      dir, strerror(e));
+		return dlg_error__io(err, e, "sync directory", dir);
 	}
 	close(fd);
 	return DLG_OK;

@@ -8,11 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static bool is_alnum(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -62,7 +57,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	memset(m, 0, sizeof *m);
 	m->kind = LINE_TEXT;
 	size_t i = 0;
-	while (i < n && is_blank(p[i]))
+	while (i < n && dlg_is_blank(p[i]))
 		i++;
 	m->at = i;
 	size_t hashes = 0;
@@ -78,7 +73,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 		while (closing < n && p[closing] == '#')
 			closing++;
 		size_t end = closing;
-		while (end < n && is_blank(p[end]))
+		while (end < n && dlg_is_blank(p[end]))
 			end++;
 		if (w > i && closing - w >= 3 && end == n) {
 			m->kind = LINE_SECTION;
@@ -86,7 +81,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 		}
 	}
 	size_t after_hashes = i;
-	while (i < n && is_blank(p[i]))
+	while (i < n && dlg_is_blank(p[i]))
 		i++;
 	size_t colon = i;
 	while (colon < n && colon - i <= MAX_LABEL_BYTES && p[colon] != ':')
@@ -94,7 +89,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	if (colon >= n || p[colon] != ':')
 		return;
 	size_t label_end = colon;
-	while (label_end > i && is_blank(p[label_end - 1]))
+	while (label_end > i && dlg_is_blank(p[label_end - 1]))
 		label_end--;
 	if (label_end == i)
 		return;
@@ -113,7 +108,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	if (hashes == 0)
 		return; /* "Note: ..." in prose is text, not a marker-like line */
 	size_t text = m->rest;
-	while (text < n && is_blank(p[text]))
+	while (text < n && dlg_is_blank(p[text]))
 		text++;
 	if (hashes == 3 && is_one_word(p + i, m->label_len) && text < n)
 		m->kind = LINE_UNKNOWN_SPEAKER;
@@ -126,7 +121,7 @@ static bool find_marker_in_text(size_t *at_out, const dlg_ctx *ctx, const char *
 {
 	for (const char *c = memchr(p, ':', n); c; c = memchr(c + 1, ':', n - (size_t)(c + 1 - p))) {
 		size_t colon = (size_t)(c - p);
-		if (colon + 1 < n && !is_blank(p[colon + 1]))
+		if (colon + 1 < n && !dlg_is_blank(p[colon + 1]))
 			continue;
 		for (size_t k = 0; k < ctx->n_labels; k++) {
 			size_t len = ctx->labels[k].len;
@@ -152,7 +147,7 @@ static bool find_unbalanced_star(size_t *at_out, const char *p, size_t n)
 {
 	size_t loose = 0, first = 0, k = 0;
 	size_t lead = 0;
-	while (lead < n && is_blank(p[lead]))
+	while (lead < n && dlg_is_blank(p[lead]))
 		lead++;
 	while (k < n) {
 		if (p[k] != '*') {
@@ -162,8 +157,8 @@ static bool find_unbalanced_star(size_t *at_out, const char *p, size_t n)
 		size_t run = k;
 		while (run < n && p[run] == '*')
 			run++;
-		bool prev_blank = k == 0 || is_blank(p[k - 1]);
-		bool next_blank = run == n || is_blank(p[run]);
+		bool prev_blank = k == 0 || dlg_is_blank(p[k - 1]);
+		bool next_blank = run == n || dlg_is_blank(p[run]);
 		bool single = run - k == 1;
 		bool bullet = k == lead && next_blank;
 		bool intra = k > 0 && run < n && is_alnum(p[k - 1]) && is_alnum(p[run]);
@@ -241,7 +236,7 @@ static dlg_status push_line(dlg_unit *u, const char *p, size_t n, uint64_t line,
 static bool is_blank_line(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_blank(p[i]))
+		if (!dlg_is_blank(p[i]))
 			return false;
 	return true;
 }
@@ -309,7 +304,7 @@ static dlg_status report_preamble(dlg_unit *u, dlg_error *err)
 	for (size_t k = 0; k < u->preamble_n; k++) {
 		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, u->preamble_first + k);
 		size_t i = 0;
-		while (i < ln->len && is_blank(ln->p[i]))
+		while (i < ln->len && dlg_is_blank(ln->p[i]))
 			i++;
 		if (i == ln->len)
 			continue;
@@ -389,7 +384,7 @@ static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t 
 	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
 		return false;
 	size_t k = i + 3;
-	while (k < n && is_blank(p[k]))
+	while (k < n && dlg_is_blank(p[k]))
 		k++;
 	size_t label = k;
 	while (k < n && k - label <= MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
@@ -397,7 +392,7 @@ static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t 
 	if (k >= n || p[k] != ':')
 		return false;
 	size_t end = k;
-	while (end > label && is_blank(p[end - 1]))
+	while (end > label && dlg_is_blank(p[end - 1]))
 		end--;
 	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
 }
@@ -420,7 +415,7 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 	     h = memchr(h + 1, '#', len - (size_t)(h + 1 - text))) {
 		size_t i = (size_t)(h - text);
 		size_t before = i;
-		while (before > 0 && is_blank(text[before - 1]))
+		while (before > 0 && dlg_is_blank(text[before - 1]))
 			before--;
 		if (before == 0 || text[before - 1] == '\n' || !glued_marker_at(u->ctx, text, len, i))
 			continue;
