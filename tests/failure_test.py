@@ -15,17 +15,10 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, finish
+
 dlgconv, shim, fixtures = sys.argv[1:4]
 inputs = [os.path.join(fixtures, "valid")]
-failures = []
-checked = 0
-
-
-def check(cond, what):
-    global checked
-    checked += 1
-    if not cond:
-        failures.append(what)
 
 
 def snapshot(d):
@@ -48,10 +41,9 @@ def convert(out, fail=None, seed="1"):
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, "out")
     r = convert(out)
+    check(r.returncode == 0, "first run: exit %d %s" % (r.returncode, r.stderr.decode()[-2000:]))
     if r.returncode != 0:
-        print("FAIL: first run: exit %d %s" % (r.returncode, r.stderr.decode()[-2000:]))
-        print("0 passed, 1 failed")
-        sys.exit(1)
+        finish()  # nothing to compare against
     before = snapshot(out)
     for kind in ("open", "write", "read", "fsync", "rename"):
         for n in range(1, 500):
@@ -69,14 +61,11 @@ with tempfile.TemporaryDirectory() as tmp:
             check(b"dlgconv: " in r.stderr, "%s:%d: no message" % (kind, n))
             check(snapshot(out) == before, "%s:%d: output directory changed" % (kind, n))
         else:
-            failures.append("%s: never succeeded" % kind)
+            check(False, "%s: never succeeded" % kind)
 
     fresh = os.path.join(tmp, "fresh")
     r = convert(fresh, "write:1")
     check(r.returncode == 3 and not os.path.exists(fresh),
           "fresh directory: exit %d, exists %s" % (r.returncode, os.path.exists(fresh)))
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (checked - len(failures), len(failures)))
-sys.exit(1 if failures else 0)
+finish()

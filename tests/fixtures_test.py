@@ -16,9 +16,9 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, finish
+
 dlgconv, fixtures = sys.argv[1], sys.argv[2]
-failures = []
-checked = 0
 
 
 def stem(path):
@@ -57,12 +57,6 @@ def args_for(path):
 def run(*argv):
     return subprocess.run([dlgconv, *argv], capture_output=True)
 
-
-def check(cond, what):
-    global checked
-    checked += 1
-    if not cond:
-        failures.append(what)
 
 
 INPUTS = (".txt", ".jsonl", ".json", ".gz")
@@ -162,7 +156,4 @@ with tempfile.TemporaryDirectory() as tmp:
         written += n
     check(written == c["written"], "fixtures: records written")
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (checked - len(failures), len(failures)))
-sys.exit(1 if failures else 0)
+finish()

@@ -5,10 +5,7 @@
 set -u
 dlgconv=$1 fixtures=$2
 work=$(mktemp -d)
-passed=0 failed=0
-check() {
-	if eval "$2"; then passed=$((passed + 1)); else echo "FAIL: $1"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/checks.sh"
 "$dlgconv" stats -q --html "$work/report.html" "$fixtures/valid" "$fixtures/invalid" >/dev/null
 check "report written" "[ -s '$work/report.html' ]"
 check "no script" "! grep -qi '<script' '$work/report.html'"
@@ -26,5 +23,4 @@ print(sum(1 for p in img.getdata() if abs(p[0] - 0x3b) < 12 and abs(p[1] - 0x73)
 " 2>/dev/null || echo 0)
 check "bars drawn ($bars pixels in the bar colour)" "[ '$bars' -gt 20000 ]"
 rm -rf "$work"
-echo "html: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_finish html

@@ -6,10 +6,7 @@
 set -u
 build=$1 src=$2
 prefix=$(mktemp -d)
-passed=0 failed=0
-check() {
-	if eval "$2"; then passed=$((passed + 1)); else echo "FAIL: $1"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/checks.sh"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 libdir=$(ls -d "$prefix"/lib*/ | head -1)
 for f in bin/dlgconv include/dlgconv.h share/man/man1/dlgconv.1 \
@@ -45,5 +42,4 @@ out=$(bash -c ". '$prefix/share/bash-completion/completions/dlgconv'
 	echo \"\${COMPREPLY[*]}\"")
 check "completion of --spl ($out)" "echo '$out' | grep -q -- '--split'"
 rm -rf "$prefix"
-echo "install: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_finish install

@@ -20,19 +20,13 @@ import subprocess
 import sys
 import tempfile
 
+from checks import check, finish
+
 dlgconv = sys.argv[1]
-failures = []
-checked = 0
 WORDS = ("I feel like the week has been long and my manager keeps adding work so I cannot "
          "sleep well lately and it is hard to focus on anything else at home or with friends "
          "maybe a walk would help or talking to someone about how overwhelming it gets").split()
 
-
-def check(cond, what):
-    global checked
-    checked += 1
-    if not cond:
-        failures.append(what)
 
 
 def conversation(rng, n):
@@ -134,7 +128,4 @@ with tempfile.TemporaryDirectory() as tmp:
     used = {next(iter(s)) for s in person_split.values()}
     check(used == {"train", "validation", "test"}, "group: splits used %s" % used)
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (checked - len(failures), len(failures)))
-sys.exit(1 if failures else 0)
+finish()

@@ -16,6 +16,8 @@ import tempfile
 
 from jsonschema import Draft202012Validator, RefResolver
 
+from checks import check, finish
+
 dlgconv, fixtures, schemas = sys.argv[1:4]
 validators = {}
 store = {}
@@ -28,23 +30,16 @@ for schema in store.values():
     name = schema["$id"].rsplit("/", 1)[1].replace(".schema.json", "")
     validators[name] = Draft202012Validator(schema, resolver=RefResolver.from_schema(schema, store=store))
 
-failures = []
-checked = 0
-
-
-def check(kind, instance, where):
-    global checked
-    checked += 1
+def check_schema(kind, instance, where):
     errors = sorted(validators[kind].iter_errors(instance), key=str)
-    if errors:
-        failures.append("%s (%s): %s" % (where, kind, errors[0].message))
+    check(not errors, "%s (%s): %s" % (where, kind, errors[0].message if errors else ""))
 
 
 expected = os.path.join(fixtures, "expected")
 for root, _, names in os.walk(expected):
     for name in sorted(names):
         for i, line in enumerate(open(os.path.join(root, name), encoding="utf-8")):
-            check("record", json.loads(line), "%s:%d" % (name, i + 1))
+            check_schema("record", json.loads(line), "%s:%d" % (name, i + 1))
 
 inputs = [os.path.join(fixtures, "valid"), os.path.join(fixtures, "invalid")]
 record_kind = {"messages": "record", "sharegpt": "record-sharegpt", "text": "record-text"}
@@ -57,26 +52,26 @@ with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([dlgconv, "convert", "-q", *extra, *inputs, "-o", out],
                            capture_output=True)
         if r.returncode != 0:
-            failures.append("convert %s: exit %d %s" % (extra, r.returncode, r.stderr))
+            check(False, "convert %s: exit %d %s" % (extra, r.returncode, r.stderr))
             continue
         for name in sorted(os.listdir(out)):
             path = os.path.join(out, name)
             if name.endswith(".jsonl.gz"):
                 with gzip.open(path, "rt", encoding="utf-8") as f:
                     for i, line in enumerate(f):
-                        check(kind, json.loads(line), "%s:%d" % (name, i + 1))
+                        check_schema(kind, json.loads(line), "%s:%d" % (name, i + 1))
             elif name == "rejects.jsonl":
                 for i, line in enumerate(open(path, encoding="utf-8")):
-                    check("reject", json.loads(line), "%s:%d" % (name, i + 1))
+                    check_schema("reject", json.loads(line), "%s:%d" % (name, i + 1))
             elif name == "manifest.json":
-                check("manifest", json.load(open(path)), name)
+                check_schema("manifest", json.load(open(path)), name)
 
 r = subprocess.run([dlgconv, "validate", "--diagnostics", "json", *inputs], capture_output=True)
 lines = r.stdout.decode().splitlines()
 if len(lines) < 20:
-    failures.append("validate printed only %d findings" % len(lines))
+    check(False, "validate printed only %d findings" % len(lines))
 for i, line in enumerate(lines):
-    check("diagnostic", json.loads(line), "finding %d" % (i + 1))
+    check_schema("diagnostic", json.loads(line), "finding %d" % (i + 1))
 
 # The config schema names exactly the options of the two commands (their --help).
 import re
@@ -86,13 +81,9 @@ for command in ("convert", "validate", "stats"):
     options |= set(re.findall(r"--([a-z][a-z-]*)", text.split("\noptions:")[1].split("\nexit status:")[0]))
 options -= {"help", "config"}
 schema_options = set(json.load(open(os.path.join(schemas, "config.schema.json")))["properties"])
-checked += 1
-if options != schema_options:
-    failures.append("config schema and --help differ: %s" % sorted(options ^ schema_options))
+check(options == schema_options,
+      "config schema and --help differ: %s" % sorted(options ^ schema_options))
 example = json.load(open(os.path.join(os.path.dirname(schemas), "docs", "dlgconv.json")))
-check("config", example, "docs/dlgconv.json")
+check_schema("config", example, "docs/dlgconv.json")
 
-for f in failures:
-    print("FAIL:", f)
-print("%d passed, %d failed" % (checked - len(failures), len(failures)))
-sys.exit(1 if failures else 0)
+finish()

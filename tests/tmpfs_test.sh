@@ -13,10 +13,7 @@ if ! mount -t tmpfs -o size=256k tmpfs "$mnt" 2>/dev/null; then
 	rm -rf "$work"
 	exit 77
 fi
-passed=0 failed=0
-check() {
-	if eval "$2"; then passed=$((passed + 1)); else echo "FAIL: $1"; failed=$((failed + 1)); fi
-}
+. "$(dirname "$0")/checks.sh"
 /usr/bin/python3 - "$work/big" <<'PY'
 import random, sys
 rng = random.Random(5)
@@ -38,5 +35,4 @@ check "the first dataset is untouched" "diff -r '$work/before' '$mnt/out' >/dev/
 check "no temporary file is left" "! ls -A '$mnt/out' | grep -q dlgconv-"
 umount "$mnt"
 rm -rf "$work"
-echo "tmpfs: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+checks_finish tmpfs
