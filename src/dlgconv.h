@@ -250,12 +250,15 @@ typedef struct dlg_options {
 	dlg_conv_fn on_conversation; /* NULL: none; its payload is dlg_run's */
 	const dlg_allocator *allocator; /* NULL: malloc/realloc/free; must be thread-safe
 					   unless threads is 1 */
+	const char *input_encoding;  /* an iconv name such as "cp1252"; NULL: UTF-8 */
+	int fix_mojibake;            /* repair UTF-8 that was decoded as Windows-1252/Latin-1 */
+	int keep_unicode_spaces;     /* keep U+00A0, U+202F and other Zs spaces as they are */
 } dlg_options;
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL }
+	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {
@@ -271,6 +274,7 @@ typedef enum dlg_fix {
 	DLG_FIX_STAGE_KEPT,       /* stage direction rewritten in canonical form */
 	DLG_FIX_STAGE_STRIPPED,   /* stage direction removed */
 	DLG_FIX_MERGED,           /* same-role neighbours merged */
+	DLG_FIX_MOJIBAKE,         /* mis-decoded sequence repaired (--fix-mojibake) */
 	DLG_FIX_COUNT
 } dlg_fix;
 

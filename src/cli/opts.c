@@ -46,6 +46,9 @@ enum {
 	OPT_CONFIG,
 	OPT_JSON,
 	OPT_HTML,
+	OPT_INPUT_ENCODING,
+	OPT_FIX_MOJIBAKE,
+	OPT_KEEP_UNICODE_SPACES,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -87,6 +90,12 @@ static const struct cli_option {
 	{ "nfkc", OPT_NFKC, NULL, ALL, "normalize to NFKC instead of NFC" },
 	{ "ascii-punct", OPT_ASCII_PUNCT, NULL, ALL,
 	  "map curly quotes, dashes and the ellipsis to ASCII" },
+	{ "keep-unicode-spaces", OPT_KEEP_UNICODE_SPACES, NULL, ALL,
+	  "keep U+00A0, U+202F and other Unicode spaces (default: make them ASCII spaces)" },
+	{ "input-encoding", OPT_INPUT_ENCODING, "NAME", ALL,
+	  "read inputs in encoding NAME (any iconv name, e.g. cp1252; default UTF-8)" },
+	{ "fix-mojibake", OPT_FIX_MOJIBAKE, NULL, ALL,
+	  "repair UTF-8 text mis-decoded as Windows-1252 or Latin-1 (Iâ€™m -> I’m)" },
 	{ "strict", OPT_STRICT, NULL, ALL, "treat warnings as errors" },
 	{ "min-turns", OPT_MIN_TURNS, "N", ALL,
 	  "reject conversations with fewer user/assistant turns (default 2)" },
@@ -305,6 +314,13 @@ static int take(cli_args *a, int id, const char *v)
 		break;
 	case OPT_NFKC: o->nfkc = 1; break;
 	case OPT_ASCII_PUNCT: o->ascii_punct = 1; break;
+	case OPT_KEEP_UNICODE_SPACES: o->keep_unicode_spaces = 1; break;
+	case OPT_INPUT_ENCODING:
+		if (!*v)
+			return usage_error(c, "%s", "--input-encoding needs an encoding name");
+		o->input_encoding = v;
+		break;
+	case OPT_FIX_MOJIBAKE: o->fix_mojibake = 1; break;
 	case OPT_STRICT: o->strict = 1; break;
 	case OPT_MIN_TURNS:
 		if (!parse_u64(&n, v) || n > 100000)

@@ -123,6 +123,7 @@ const char *dlg_fix_name(dlg_fix fix)
 		"controls_removed",    "spaces_normalized",   "ascii_punctuation",
 		"trailing_spaces",     "blank_lines_collapsed", "stage_extracted",
 		"stage_kept",          "stage_stripped",      "turns_merged",
+		"mojibake_repaired",
 	};
 	return (unsigned)fix < DLG_FIX_COUNT ? names[fix] : "unknown";
 }

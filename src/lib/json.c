@@ -46,6 +46,9 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	cJSON_AddStringToObject(j, "stage", stage_name(o->stage));
 	cJSON_AddStringToObject(j, "unicode", o->nfkc ? "nfkc" : "nfc");
 	cJSON_AddBoolToObject(j, "ascii_punct", o->ascii_punct);
+	cJSON_AddStringToObject(j, "input_encoding", o->input_encoding ? o->input_encoding : "UTF-8");
+	cJSON_AddBoolToObject(j, "fix_mojibake", o->fix_mojibake);
+	cJSON_AddBoolToObject(j, "keep_unicode_spaces", o->keep_unicode_spaces);
 	cJSON_AddBoolToObject(j, "strict", o->strict);
 	cJSON_AddNumberToObject(j, "min_turns", o->min_turns);
 	cJSON_AddItemToObject(j, "max_turn_chars", limit(o->max_turn_chars, 0));
