@@ -207,6 +207,30 @@ DLG_API size_t dlg_conv_stage_count(const dlg_conv *c, size_t turn);
 /** Stage direction k of a turn, canonical (not NUL-terminated; borrowed). */
 DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len_out);
 
+/** Where stage direction k of a turn stood: a code-point offset into its content. */
+DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
+/** The input's source name (SPEC section 4; borrowed, NUL-terminated). */
+DLG_API const char *dlg_conv_source(const dlg_conv *c);
+/** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
+DLG_API uint64_t dlg_conv_record(const dlg_conv *c);
+
+/** A `*…*` or `_…_` span that dlg_stage_scan() looked at, and what it decided. */
+typedef struct dlg_stage_span {
+	size_t start;      /* byte offset of the opening delimiter */
+	size_t end;        /* byte offset just after the closing delimiter */
+	int direction;     /* non-zero: a stage direction; zero: text */
+	const char *why;   /* static: the reason, e.g. "inside a sentence: emphasis" */
+} dlg_stage_span;
+
+typedef void (*dlg_stage_span_fn)(const dlg_stage_span *s, void *payload);
+
+/**
+ * Every candidate stage-direction span of `text` (`len` bytes of valid UTF-8, one turn),
+ * in order, to `fn` with the decision the conversion makes (README "Stage directions"):
+ * for auditing a corpus. Spans inside a direction are not reported again.
+ */
+DLG_API void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, void *payload);
+
 /** Number of code points in valid UTF-8 (what --max-turn-chars counts). */
 DLG_API size_t dlg_utf8_chars(const char *p, size_t len);
 

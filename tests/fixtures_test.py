@@ -113,8 +113,14 @@ with tempfile.TemporaryDirectory() as tmp:
     check(len(msgs) == 8, "seed: %d messages" % len(msgs))
     check([m["role"] for m in msgs] == ["user", "assistant"] * 4, "seed: roles")
     check(msgs[0]["content"].startswith("I'm just feeling so down"), "seed: preamble kept as turn")
-    check([m.get("stage_directions") for m in msgs if m["role"] == "user"]
-          == [["sighs"], None, ["sniffles"], ["wipes away tears"]], "seed: stage directions")
+    # each direction with its place: a code-point offset into the content
+    check([[(d["text"], d["offset"]) for d in m["stage_directions"]] for m in msgs
+           if m["role"] == "user"]
+          == [[("sighs", 0)], [], [("sniffles", 223)], [("wipes away tears", 0)]],
+          "seed: stage directions")
+    check(msgs[4]["content"][215:235] == "change. I just want ", "seed: sniffles' place")
+    check(all(m["stage_directions"] == [] for m in msgs if m["role"] == "assistant"),
+          "seed: every message has stage_directions")
     check(all("*" not in m["content"] for m in msgs), "seed: an asterisk left in content")
 
     # Round trip: the records of every valid fixture in each format, converted again, give

@@ -19,7 +19,7 @@ check "pkg-config knows it" "pkg-config --exists dlgconv"
 cflags=${EXAMPLE_CFLAGS:-}
 cc $cflags "$src/examples/convert_one.c" $(pkg-config --cflags --libs dlgconv) -o "$prefix/one"
 check "example against the shared library" \
-	"LD_LIBRARY_PATH='$libdir' '$prefix/one' 2>/dev/null | grep -q '\"stage_directions\":\[\"sighs\"\]'"
+	"LD_LIBRARY_PATH='$libdir' '$prefix/one' 2>/dev/null | grep -q '\"stage_directions\":\[{\"text\":\"sighs\",\"offset\":0}\]'"
 cc $cflags "$src/examples/convert_one.c" $(pkg-config --cflags dlgconv) "${libdir}libdlgconv.a" \
 	$(pkg-config --static --libs-only-l --libs-only-other dlgconv | sed 's/-ldlgconv//') \
 	-o "$prefix/one-static"

@@ -160,7 +160,7 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	memset(u, 0, sizeof *u);
 	u->ctx = ctx;
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
-			    &u->stage_text, &u->diags, &u->json, &u->decoded };
+			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
@@ -174,7 +174,8 @@ void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t 
 	u->section_end = false;
 	u->claimed_id[0] = '\0';
 	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
-	u->stages.len = u->stage_text.len = u->diags.len = u->json.len = u->decoded.len = 0;
+	u->stages.len = u->stage_text.len = u->stage_refs.len = 0;
+	u->diags.len = u->json.len = u->decoded.len = 0;
 	u->preamble_first = u->preamble_n = 0;
 	u->preamble = (dlg_span){ 0, 0 };
 	u->rejected = false;
@@ -186,7 +187,7 @@ void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t 
 void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
-			    &u->stage_text, &u->diags, &u->json, &u->decoded };
+			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
 }

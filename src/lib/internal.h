@@ -5,7 +5,8 @@
  * Modules, each using only those above it (error.c and buf.c are one base layer):
  *   error.c      status/diagnostic tables, error filling, recording findings on a unit
  *   buf.c        allocator hooks and growable byte buffers with a hard cap
- *   normalize.c  SPEC section 2 (utf8proc is confined here)
+ *   normalize.c  SPEC section 2 steps 1-3 (utf8proc is used here and in stage.c)
+ *   stage.c      SPEC section 2 step 4: stage directions, taken out and put back
  *   transcript.c raw bytes -> lines -> marker-delimited turns (SPEC section 1)
  *   validate.c   turn-structure rules (SPEC section 3 E2xx)
  *   split.c      hashes, ids, split assignment and the duplicate set (xxhash confined here)
@@ -160,6 +161,14 @@ typedef struct dlg_span {
 	size_t len;
 } dlg_span;
 
+/** A stage direction taken out of a turn: its canonical text in unit.stage_text, and the
+ * byte offset in the turn's content where it stood. */
+typedef struct dlg_stage {
+	size_t text_off;
+	size_t text_len;
+	size_t at;
+} dlg_stage;
+
 typedef struct dlg_turn {
 	dlg_role role;
 	uint64_t line; /* where its marker is */
@@ -167,7 +176,8 @@ typedef struct dlg_turn {
 	size_t first_line; /* raw text lines: unit.lines[first_line, first_line + n_lines) */
 	size_t n_lines;
 	dlg_span text;     /* normalized content in unit.text */
-	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage) */
+	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
+			       in the order of their places */
 	size_t n_stage;
 } dlg_turn;
 
@@ -191,8 +201,9 @@ typedef struct dlg_unit {
 	dlg_span preamble;   /* normalized, in text (only with keep_preamble) */
 	dlg_buf text;        /* normalized contents */
 	dlg_buf scratch;     /* per-line work space of normalize.c */
-	dlg_buf stages;      /* dlg_span[] into stage_text */
+	dlg_buf stages;      /* dlg_stage[] */
 	dlg_buf stage_text;
+	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, json.c) */
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
@@ -222,19 +233,48 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n);
 
 /**
- * Steps 2-4 on the raw lines of a turn (or the preamble when `turn_no` is 0), appending
- * the normalized text to u->text and setting *out. Stage directions go to u->stages
- * (not for the preamble).
+ * Steps 2-3 on the raw lines of a turn (or the preamble when `turn_no` is 0), appending
+ * the normalized text to u->text and setting *out.
  */
 dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
-				uint32_t turn_no, size_t *first_stage, size_t *n_stage,
-				dlg_error *err) DLG_WUR;
+				uint32_t turn_no, dlg_error *err) DLG_WUR;
+
+/**
+ * Step 3 on normalized text in place: strip trailing blanks of each line, trim the whole,
+ * collapse runs of blank lines to one (counted in *collapsed when non-NULL). The places
+ * `stages[k].at` (ascending byte offsets into t) move with the text. Returns the new length.
+ */
+size_t dlg_normalize__tidy(char *t, size_t n, uint64_t *collapsed, dlg_stage *stages,
+			  size_t n_stages);
 
 /** Whether NFC (NFKC) could change text containing `cp`: the quick check before utf8proc. */
 bool dlg_normalize__may_change(int32_t cp, bool nfkc);
 
 /** Number of code points in valid UTF-8. */
 uint64_t dlg_normalize__count_chars(const char *p, size_t n);
+
+/* ---- stage.c ---- */
+
+/**
+ * Step 4 on `turn`, whose content is the last text in u->text: find its stage directions
+ * and, by u's --stage mode, extract them (to u->stages, with their places), strip them or
+ * keep them; then tidy the content again.
+ */
+dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err) DLG_WUR;
+
+/** A stage direction to put back: its canonical text and its byte offset in the content. */
+typedef struct dlg_stage_ref {
+	const char *text;
+	size_t len;
+	size_t at;
+} dlg_stage_ref;
+
+/**
+ * Append content[0, len) to `out` with each direction `*text*` back at its place (places
+ * ascending), so that dlg_stage__extract() on the result gives the same content and places.
+ */
+dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
+			     const dlg_stage_ref *dirs, size_t n_dirs, dlg_error *err) DLG_WUR;
 
 /* ---- transcript.c ---- */
 

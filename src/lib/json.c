@@ -195,6 +195,53 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 	return l != NULL;
 }
 
+/* Byte offset of code point `chars` in p[0, n) (its end when there are fewer). */
+static size_t byte_offset(const char *p, size_t n, double chars)
+{
+	size_t i = 0;
+	for (double seen = 0; i < n; i++) {
+		if (((uint8_t)p[i] & 0xC0) == 0x80)
+			continue;
+		if (seen++ >= chars)
+			break;
+	}
+	return i;
+}
+
+/*
+ * A message's stage directions (a dlgconv dataset's: {"text","offset"}, or older plain
+ * strings, which stood first) go back where they stood in its content, appended to
+ * u->decoded, where they are extracted again as they were.
+ */
+static dlg_status content_with_stage(dlg_unit *u, const char *content, const cJSON *stages,
+				     uint32_t turn_no, dlg_error *err)
+{
+	size_t len = strlen(content);
+	u->stage_refs.len = 0;
+	const cJSON *s;
+	size_t last = 0;
+	cJSON_ArrayForEach(s, stages) {
+		const cJSON *text = cJSON_IsString(s) ? s : cJSON_GetObjectItemCaseSensitive(s, "text");
+		const cJSON *offset = cJSON_GetObjectItemCaseSensitive(s, "offset");
+		double chars = cJSON_IsString(s) ? 0 : cJSON_IsNumber(offset) ? offset->valuedouble : -1;
+		if (!cJSON_IsString(text) || !(chars >= 0)) {
+			u->stage_refs.len = 0;
+			return dlg_unit__diag(u, err, DLG_DIAG_INVALID_JSON, u->record_line, 1, turn_no,
+					      "a stage direction needs a string \"text\" and a "
+					      "number \"offset\" (code points into the content)");
+		}
+		dlg_stage_ref ref = { text->valuestring, strlen(text->valuestring),
+				      byte_offset(content, len, chars) };
+		if (ref.at < last)
+			ref.at = last; /* places go in order */
+		last = ref.at;
+		DLG_TRY(dlg_buf__append(&u->stage_refs, &ref, sizeof ref, err));
+	}
+	return dlg_stage__render(&u->decoded, content, len,
+				 (const dlg_stage_ref *)(void *)u->stage_refs.data,
+				 DLG_BUF_COUNT(&u->stage_refs, dlg_stage_ref), err);
+}
+
 /* Already structured turns: copied into u->decoded (sized first: the lines point into it),
  * then normalized and validated like any other. */
 static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_key,
@@ -206,9 +253,13 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_k
 		const cJSON *text = cJSON_GetObjectItemCaseSensitive(m, text_key);
 		if (cJSON_IsString(text))
 			total += strlen(text->valuestring);
-		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions"))
-			if (cJSON_IsString(stage))
-				total += strlen(stage->valuestring) + 3;
+		/* rendered as " *text*\n" at most */
+		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
+			const cJSON *t = cJSON_IsString(stage) ? stage :
+					 cJSON_GetObjectItemCaseSensitive(stage, "text");
+			if (cJSON_IsString(t))
+				total += strlen(t->valuestring) + 4;
+		}
 	}
 	u->decoded.len = 0;
 	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
@@ -231,24 +282,13 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_k
 					       role->valuestring, role->valuestring));
 			continue;
 		}
-		/* a dataset's stage directions go back in front, where they are extracted again
-		 * as they were (the same as the sharegpt and text formats) */
-		char *at = u->decoded.data + u->decoded.len;
-		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
-			if (!cJSON_IsString(stage))
-				continue;
-			size_t n = strlen(stage->valuestring);
-			u->decoded.data[u->decoded.len++] = '*';
-			memcpy(u->decoded.data + u->decoded.len, stage->valuestring, n);
-			u->decoded.len += n;
-			memcpy(u->decoded.data + u->decoded.len, "* ", 2);
-			u->decoded.len += 2;
-		}
-		size_t len = strlen(text->valuestring);
-		memcpy(u->decoded.data + u->decoded.len, text->valuestring, len);
-		u->decoded.len += len;
-		DLG_TRY(dlg_transcript__add_turn(u, r, at,
-						 (size_t)(u->decoded.data + u->decoded.len - at), err));
+		size_t at = u->decoded.len;
+		DLG_TRY(content_with_stage(u, text->valuestring,
+					   cJSON_GetObjectItemCaseSensitive(m, "stage_directions"),
+					   turn_no, err));
+		DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
+		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
+						 err));
 	}
 	return DLG_OK;
 }

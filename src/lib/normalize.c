@@ -1,6 +1,6 @@
 /*
  * normalize.c - SPEC section 2: byte checks, Unicode clean-up, whitespace and stage
- * directions. utf8proc is confined to this file. Uses buf.c and error.c.
+ * whitespace (stage directions are stage.c's). Uses buf.c and error.c; utf8proc.
  *
  * Text is processed one raw line at a time so that every finding keeps the exact line and
  * byte column of the original input.
@@ -207,7 +207,8 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 		if (is_invisible(cp)) {
 			note(invisible, ln, i, cp);
 			u->fixes[DLG_FIX_CONTROL]++;
-		} else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS) {
+		} else if (utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS &&
+			   !o->keep_unicode_spaces) {
 			DLG_TRY(dlg_buf__putc(out, ' ', err));
 			u->fixes[DLG_FIX_SPACE]++;
 		} else if (o->ascii_punct && (ascii = ascii_punct(cp)) != NULL) {
@@ -243,13 +244,10 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 	return DLG_OK;
 }
 
-/*
- * Step 3 on already-normalized text: strip trailing blanks of each line, trim the whole,
- * and collapse runs of blank lines to one. Returns the new length; works in place.
- */
-static size_t tidy(char *t, size_t n, uint64_t *collapsed)
+size_t dlg_normalize__tidy(char *t, size_t n, uint64_t *collapsed, dlg_stage *stages,
+			  size_t n_stages)
 {
-	size_t w = 0, blank_lines = 0;
+	size_t w = 0, blank_lines = 0, k = 0;
 	bool content = false;
 	size_t i = 0;
 	while (i < n) {
@@ -261,6 +259,9 @@ static size_t tidy(char *t, size_t n, uint64_t *collapsed)
 		if (!content)
 			while (a < b && dlg_is_blank(t[a]))
 				a++;
+		/* a place before the kept text of this line stays where the text so far ends */
+		for (; k < n_stages && stages[k].at < (a == b ? eol + 1 : a); k++)
+			stages[k].at = w;
 		if (a == b) {
 			blank_lines += content;
 		} else {
@@ -274,6 +275,8 @@ static size_t tidy(char *t, size_t n, uint64_t *collapsed)
 				while (newlines--)
 					t[w++] = '\n';
 			}
+			for (; k < n_stages && stages[k].at <= eol; k++)
+				stages[k].at = w + (stages[k].at < b ? stages[k].at - a : b - a);
 			memmove(t + w, t + a, b - a);
 			w += b - a;
 			content = true;
@@ -281,158 +284,13 @@ static size_t tidy(char *t, size_t n, uint64_t *collapsed)
 		}
 		i = eol + 1;
 	}
+	for (; k < n_stages; k++)
+		stages[k].at = w;
 	return w;
 }
 
-static bool ends_sentence(const char *t, size_t end)
-{
-	char c = t[end - 1];
-	if (c == '.' || c == '!' || c == '?' || c == '*' || c == '_')
-		return true;
-	return end >= 3 && memcmp(t + end - 3, "\xE2\x80\xA6", 3) == 0; /* ellipsis */
-}
-
-/*
- * A stage direction starts at t[i] (`*` or `_`): returns the index of its closing delimiter,
- * or 0 when the span there is not one (SPEC section 2 step 4, and README "Stage directions").
- */
-static size_t stage_end(const char *t, size_t n, size_t i)
-{
-	char d = t[i];
-	if (i + 2 >= n || t[i + 1] == d || dlg_is_blank(t[i + 1]) || t[i + 1] == '\n')
-		return 0;
-	/* only after white space: rules out `2*3*4`, snake_case and `**bold**` */
-	if (i > 0 && !(t[i - 1] == '\n' || dlg_is_blank(t[i - 1])))
-		return 0;
-	size_t j = i + 1;
-	unsigned words = 1;
-	bool letter = false;
-	for (; j < n && t[j] != d && t[j] != '\n'; j++) {
-		if (dlg_is_blank(t[j]) && !dlg_is_blank(t[j - 1]))
-			words++;
-		letter |= ((uint8_t)t[j] | 0x20) >= 'a' && ((uint8_t)t[j] | 0x20) <= 'z';
-		letter |= (uint8_t)t[j] >= 0x80;
-	}
-	if (j >= n || t[j] != d || dlg_is_blank(t[j - 1]) || words > 10 || !letter)
-		return 0;
-	size_t after = j + 1;
-	if (after < n && !(t[after] == '\n' || dlg_is_blank(t[after])))
-		return 0;
-	bool turn_edge = i == 0 || after == n;
-	size_t prev = i; /* previous non-blank on the line */
-	while (prev > 0 && dlg_is_blank(t[prev - 1]))
-		prev--;
-	bool line_start = prev == 0 || t[prev - 1] == '\n';
-	size_t next = after;
-	while (next < n && dlg_is_blank(t[next]))
-		next++;
-	bool line_end = next == n || t[next] == '\n';
-	bool after_sentence = line_start || ends_sentence(t, prev);
-	bool before_sentence = line_end || !(t[next] >= 'a' && t[next] <= 'z');
-	return turn_edge || (after_sentence && before_sentence) ? j : 0;
-}
-
-static bool outer_punct(uint8_t c)
-{
-	return strchr(" \t.,;:!?\"'()[]-", c) != NULL && c != '\0';
-}
-
-/* The canonical form of a stage direction's inner text, appended to `out`. */
-static dlg_status canonical_stage(dlg_buf *out, const char *p, size_t n, dlg_error *err)
-{
-	while (n > 0 && outer_punct((uint8_t)p[0]))
-		p++, n--;
-	while (n > 0 && outer_punct((uint8_t)p[n - 1]))
-		n--;
-	if (n == 0)
-		return DLG_OK;
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)p, (utf8proc_ssize_t)n, &cp);
-	DLG_ASSERT(len > 0);
-	uint8_t lower[4];
-	utf8proc_ssize_t lower_len = utf8proc_encode_char(utf8proc_tolower(cp), lower);
-	DLG_TRY(dlg_buf__append(out, lower, (size_t)lower_len, err));
-	return dlg_buf__append(out, p + len, n - (size_t)len, err);
-}
-
-/* Step 4 on the turn text at u->text[from, len): extract, keep or strip stage directions. */
-static dlg_status stage_directions(dlg_unit *u, size_t from, size_t *n_stage, dlg_error *err)
-{
-	dlg_stage_mode mode = u->ctx->opts->stage;
-	dlg_buf *out = &u->scratch;
-	out->len = 0;
-	const char *t = u->text.data + from;
-	size_t n = u->text.len - from;
-	bool removed = false;
-	size_t copied = 0;
-	for (size_t i = 0; i < n; i++) {
-		while (i + 8 <= n) {
-			uint64_t w = dlg_load64(t + i);
-			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_'))
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		if (t[i] != '*' && t[i] != '_')
-			continue;
-		size_t j = stage_end(t, n, i);
-		if (j == 0)
-			continue;
-		size_t canon_at = u->stage_text.len;
-		DLG_TRY(canonical_stage(&u->stage_text, t + i + 1, j - i - 1, err));
-		size_t canon_len = u->stage_text.len - canon_at;
-		if (canon_len == 0)
-			continue;
-		DLG_TRY(dlg_buf__append(out, t + copied, i - copied, err));
-		copied = j + 1;
-		if (mode == DLG_STAGE_KEEP) {
-			DLG_TRY(dlg_buf__putc(out, '*', err));
-			DLG_TRY(dlg_buf__append(out, u->stage_text.data + canon_at, canon_len, err));
-			DLG_TRY(dlg_buf__putc(out, '*', err));
-			u->stage_text.len = canon_at;
-			u->fixes[DLG_FIX_STAGE_KEPT]++;
-		} else {
-			/* Close the gap: "a. *sighs* b" becomes "a. b", not "a.  b". */
-			while (copied < n && dlg_is_blank(t[copied]))
-				copied++;
-			/* a line that held only the direction goes with it */
-			size_t kept = out->len;
-			while (kept > 0 && dlg_is_blank(out->data[kept - 1]))
-				kept--;
-			if (copied < n && t[copied] == '\n' &&
-			    (kept == 0 || out->data[kept - 1] == '\n')) {
-				out->len = kept;
-				copied++;
-			}
-			if (copied < n && t[copied] != '\n' && out->len > 0 &&
-			    !dlg_is_blank(out->data[out->len - 1]) && out->data[out->len - 1] != '\n')
-				DLG_TRY(dlg_buf__putc(out, ' ', err));
-			removed = true;
-			if (mode == DLG_STAGE_EXTRACT) {
-				dlg_span sp = { canon_at, canon_len };
-				DLG_TRY(dlg_buf__append(&u->stages, &sp, sizeof sp, err));
-				(*n_stage)++;
-				u->fixes[DLG_FIX_STAGE_EXTRACTED]++;
-			} else {
-				u->stage_text.len = canon_at;
-				u->fixes[DLG_FIX_STAGE_STRIPPED]++;
-			}
-		}
-		i = j;
-	}
-	if (copied == 0)
-		return DLG_OK;
-	DLG_TRY(dlg_buf__append(out, t + copied, n - copied, err));
-	if (removed)
-		out->len = tidy(out->data, out->len, NULL);
-	u->text.len = from;
-	return dlg_buf__append(&u->text, out->data, out->len, err);
-}
-
 dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
-				uint32_t turn_no, size_t *first_stage, size_t *n_stage,
-				dlg_error *err)
+				uint32_t turn_no, dlg_error *err)
 {
 	seen invisible = { 0 }, mojibake = { 0 };
 	size_t from = u->text.len;
@@ -441,12 +299,8 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 		DLG_TRY(unicode_line(u, ln, &invisible, &mojibake, err));
 		DLG_TRY(dlg_buf__putc(&u->text, '\n', err));
 	}
-	u->text.len = from + tidy(u->text.data + from, u->text.len - from,
-				  &u->fixes[DLG_FIX_BLANK_LINES]);
-	*first_stage = DLG_BUF_COUNT(&u->stages, dlg_span);
-	*n_stage = 0;
-	if (turn_no > 0)
-		DLG_TRY(stage_directions(u, from, n_stage, err));
+	u->text.len = from + dlg_normalize__tidy(u->text.data + from, u->text.len - from,
+						 &u->fixes[DLG_FIX_BLANK_LINES], NULL, 0);
 	*out = (dlg_span){ from, u->text.len - from };
 
 	if (invisible.count)

@@ -62,35 +62,39 @@ static dlg_status messages(dlg_buf *out, dlg_unit *u, dlg_error *err)
 		if (i)
 			DLG_TRY(dlg_buf__putc(out, ',', err));
 		DLG_TRY(dlg_buf__append(out, open[t->role], strlen(open[t->role]), err));
-		DLG_TRY(dlg_record__json_string(out, u->text.data + t->text.off, t->text.len, err));
-		if (t->n_stage) {
-			DLG_TRY(dlg_buf__append(out, ",\"stage_directions\":[", 21, err));
-			for (size_t k = 0; k < t->n_stage; k++) {
-				dlg_span sp = DLG_BUF_AT(&u->stages, dlg_span, t->first_stage + k);
-				if (k)
-					DLG_TRY(dlg_buf__putc(out, ',', err));
-				DLG_TRY(dlg_record__json_string(out, u->stage_text.data + sp.off,
-								sp.len, err));
-			}
-			DLG_TRY(dlg_buf__putc(out, ']', err));
+		const char *content = u->text.data + t->text.off;
+		DLG_TRY(dlg_record__json_string(out, content, t->text.len, err));
+		/* every message has the key, so that consumers infer one type for the column */
+		DLG_TRY(dlg_buf__append(out, ",\"stage_directions\":[", 21, err));
+		size_t counted = 0, chars = 0;
+		for (size_t k = 0; k < t->n_stage; k++) {
+			dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
+			chars += dlg_normalize__count_chars(content + counted, st.at - counted);
+			counted = st.at;
+			DLG_TRY(dlg_buf__append(out, k ? ",{\"text\":" : "{\"text\":", k ? 9 : 8,
+						err));
+			DLG_TRY(dlg_record__json_string(out, u->stage_text.data + st.text_off,
+							st.text_len, err));
+			DLG_TRY(dlg_buf__printf(out, err, ",\"offset\":%zu}", chars));
 		}
-		DLG_TRY(dlg_buf__putc(out, '}', err));
+		DLG_TRY(dlg_buf__append(out, "]}", 2, err));
 	}
 	return dlg_buf__putc(out, ']', err);
 }
 
-/* sharegpt and text have no field for stage directions: they go before the content in
+/* sharegpt and text have no field for stage directions: they go back where they stood, in
  * canonical form, where converting the record again extracts them as they were. */
-static dlg_status content_with_stage(dlg_buf *out, const dlg_unit *u, const dlg_turn *t,
+static dlg_status content_with_stage(dlg_buf *out, dlg_unit *u, const dlg_turn *t,
 				     dlg_error *err)
 {
+	u->stage_refs.len = 0;
 	for (size_t k = 0; k < t->n_stage; k++) {
-		dlg_span sp = DLG_BUF_AT(&u->stages, dlg_span, t->first_stage + k);
-		DLG_TRY(dlg_buf__putc(out, '*', err));
-		DLG_TRY(dlg_buf__append(out, u->stage_text.data + sp.off, sp.len, err));
-		DLG_TRY(dlg_buf__append(out, "* ", 2, err));
+		dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
+		dlg_stage_ref ref = { u->stage_text.data + st.text_off, st.text_len, st.at };
+		DLG_TRY(dlg_buf__append(&u->stage_refs, &ref, sizeof ref, err));
 	}
-	return dlg_buf__append(out, u->text.data + t->text.off, t->text.len, err);
+	return dlg_stage__render(out, u->text.data + t->text.off, t->text.len,
+				 (const dlg_stage_ref *)(void *)u->stage_refs.data, t->n_stage, err);
 }
 
 /* The body of a record in the sharegpt or text format, after its "source"/"record". */
@@ -334,7 +338,26 @@ const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len
 	const dlg_unit *u = (const dlg_unit *)c;
 	const dlg_turn *t = conv_turn(c, turn);
 	DLG_ASSERT(k < t->n_stage);
-	dlg_span sp = DLG_BUF_AT(&u->stages, dlg_span, t->first_stage + k);
-	*len_out = sp.len;
-	return u->stage_text.data + sp.off;
+	dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
+	*len_out = st.text_len;
+	return u->stage_text.data + st.text_off;
+}
+
+size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k)
+{
+	const dlg_unit *u = (const dlg_unit *)c;
+	const dlg_turn *t = conv_turn(c, turn);
+	DLG_ASSERT(k < t->n_stage);
+	dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
+	return (size_t)dlg_normalize__count_chars(u->text.data + t->text.off, st.at);
+}
+
+const char *dlg_conv_source(const dlg_conv *c)
+{
+	return ((const dlg_unit *)c)->source;
+}
+
+uint64_t dlg_conv_record(const dlg_conv *c)
+{
+	return ((const dlg_unit *)c)->record;
 }

@@ -1,8 +1,8 @@
 /*
- * validate.c - normalizes each turn and applies the turn-structure rules of SPEC section 3
+ * validate.c - normalizes each turn, takes out its stage directions, and applies the turn-structure rules of SPEC section 3
  * (E201-E208, W309, W310). Findings only: text is never rewritten here, though turns may
  * be merged (--merge-consecutive) or dropped (--trailing-user drop, empty last turn).
- * Uses buf.c, error.c and normalize.c.
+ * Uses buf.c, error.c, normalize.c and stage.c.
  */
 #include "internal.h"
 
@@ -36,6 +36,10 @@ static dlg_status merge_into(dlg_unit *u, size_t a, size_t b, dlg_error *err)
 	ta = turn_at(u, a);
 	tb = turn_at(u, b);
 	ta->text = (dlg_span){ from, u->text.len - from };
+	/* b's directions stood in b's text, which now starts further on */
+	size_t shift = sa.len + (sa.len && sb.len ? 2 : 0);
+	for (size_t k = 0; k < tb->n_stage; k++)
+		DLG_BUF_AT(&u->stages, dlg_stage, tb->first_stage + k).at += shift;
 	ta->n_stage += tb->n_stage;
 	u->fixes[DLG_FIX_MERGED]++;
 	drop_turn(u, b);
@@ -134,16 +138,15 @@ dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err)
 {
 	if (u->rejected && DLG_BUF_COUNT(&u->lines, dlg_line) == 0)
 		return DLG_OK; /* the bytes were unusable: nothing more to say */
-	if (u->preamble_n && u->ctx->opts->keep_preamble) {
-		size_t first_stage, n_stage;
+	if (u->preamble_n && u->ctx->opts->keep_preamble)
 		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
-					     &first_stage, &n_stage, err));
-	}
+					     err));
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	for (size_t i = 0; i < n; i++) {
 		dlg_turn t = *turn_at(u, i);
 		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
-					     &t.first_stage, &t.n_stage, err));
+					     err));
+		DLG_TRY(dlg_stage__extract(u, &t, err));
 		*turn_at(u, i) = t;
 	}
 	return structure(u, err);

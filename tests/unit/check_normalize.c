@@ -185,7 +185,7 @@ START_TEST(test_normalize_stage_keep_and_strip)
 	harness_init(&h);
 	h.opts.stage = DLG_STAGE_KEEP;
 	harness_run(&h, "### Human: *Sighs deeply.* Fine. _Nods._\n### Assistant: ok\n");
-	ck_assert_str_eq(turn_text(&h, 0), "*sighs deeply* Fine. *nods*");
+	ck_assert_str_eq(turn_text(&h, 0), "*Sighs deeply.* Fine. _Nods._");
 	ck_assert_uint_eq(turn_n_stage(&h, 0), 0);
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_KEPT], 2);
 	harness_dispose(&h);

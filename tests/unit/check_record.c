@@ -36,8 +36,9 @@ START_TEST(test_record_line_shape)
 	char *line = strndup(j->data, j->len);
 	char expect[512];
 	snprintf(expect, sizeof expect, "{\"id\":\"%s\",\"source\":\"t.txt\",\"messages\":["
-		 "{\"role\":\"user\",\"content\":\"\\\"hi\\\"\",\"stage_directions\":[\"sighs\"]},"
-		 "{\"role\":\"assistant\",\"content\":\"hello\"}]}\n", h.unit.id_hex);
+		 "{\"role\":\"user\",\"content\":\"\\\"hi\\\"\",\"stage_directions\":"
+		 "[{\"text\":\"sighs\",\"offset\":0}]},{\"role\":\"assistant\",\"content\":"
+		 "\"hello\",\"stage_directions\":[]}]}\n", h.unit.id_hex);
 	ck_assert_str_eq(line, expect);
 	free(line);
 	harness_dispose(&h);

@@ -52,12 +52,15 @@ START_TEST(test_validate_merge_consecutive)
 	harness h;
 	harness_init(&h);
 	h.opts.merge_consecutive = 1;
-	harness_run(&h, "### Human: a *sighs*\n### Human: *shrugs* b\n### Human: c\n### Assistant: d\n");
+	harness_run(&h, "### Human: a. *sighs*\n### Human: *shrugs* B\n### Human: c\n### Assistant: d\n");
 	ck_assert(!h.unit.rejected);
 	ck_assert_uint_eq(n_turns(&h), 2);
-	ck_assert_str_eq(turn_text(&h, 0), "a\n\nb\n\nc");
+	ck_assert_str_eq(turn_text(&h, 0), "a.\n\nB\n\nc");
 	ck_assert_uint_eq(turn_n_stage(&h, 0), 2);
 	ck_assert_str_eq(turn_stage(&h, 0, 1), "shrugs");
+	/* the places move with the merged text: after "a.", and before "B" */
+	ck_assert_uint_eq(turn_stage_at(&h, 0, 0), 2);
+	ck_assert_uint_eq(turn_stage_at(&h, 0, 1), 4);
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_MERGED], 2);
 	harness_dispose(&h);
 }

@@ -77,10 +77,17 @@ const char *turn_stage(const harness *h, size_t i, size_t k)
 {
 	const dlg_turn *t = turn(h, i);
 	ck_assert_uint_lt(k, t->n_stage);
-	dlg_span s = DLG_BUF_AT(&h->unit.stages, dlg_span, t->first_stage + k);
-	memcpy(text_copy, h->unit.stage_text.data + s.off, s.len);
-	text_copy[s.len] = '\0';
+	dlg_stage s = DLG_BUF_AT(&h->unit.stages, dlg_stage, t->first_stage + k);
+	memcpy(text_copy, h->unit.stage_text.data + s.text_off, s.text_len);
+	text_copy[s.text_len] = '\0';
 	return text_copy;
+}
+
+size_t turn_stage_at(const harness *h, size_t i, size_t k)
+{
+	const dlg_turn *t = turn(h, i);
+	ck_assert_uint_lt(k, t->n_stage);
+	return DLG_BUF_AT(&h->unit.stages, dlg_stage, t->first_stage + k).at;
 }
 
 size_t count_diag(const harness *h, dlg_diag_code code)

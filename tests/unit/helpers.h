@@ -28,6 +28,8 @@ dlg_role turn_role(const harness *h, size_t i);
 const char *turn_text(const harness *h, size_t i);
 /** Stage direction k of turn i (valid until the next call). */
 const char *turn_stage(const harness *h, size_t i, size_t k);
+/* byte offset in turn i's content where its stage direction k stood */
+size_t turn_stage_at(const harness *h, size_t i, size_t k);
 size_t turn_n_stage(const harness *h, size_t i);
 /** Number of findings with this code, and whether one is at (line, col) when line > 0. */
 size_t count_diag(const harness *h, dlg_diag_code code);

@@ -1,0 +1,418 @@
+/*
+ * stage.c - SPEC section 2 step 4: which `*…*` spans are stage directions (README "Stage
+ * directions"), taking them out of a turn with the place each stood, and putting them back
+ * for the formats that have no field for them. Uses buf.c, error.c and normalize.c (the
+ * whitespace tidy); utf8proc only to tell lower-case letters and to lower the first one.
+ *
+ * Precision over recall: real corpora are full of Markdown italics, so a span is a
+ * direction only when its text and its place both say so. A missed direction stays as text;
+ * a removed sentence would corrupt the data.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+static bool is_ascii_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The code point at t[i] (t valid UTF-8), or -1 at the end. */
+static int32_t cp_at(const char *t, size_t n, size_t i)
+{
+	if (i >= n)
+		return -1;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)t + i, (utf8proc_ssize_t)(n - i),
+						&cp);
+	return len > 0 ? cp : -1;
+}
+
+static bool is_lower(int32_t cp)
+{
+	return cp >= 0 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LL;
+}
+
+static bool is_upper(int32_t cp)
+{
+	return cp >= 0 && (utf8proc_category(cp) == UTF8PROC_CATEGORY_LU ||
+			   utf8proc_category(cp) == UTF8PROC_CATEGORY_LT);
+}
+
+static bool is_letter(int32_t cp)
+{
+	if (cp < 0)
+		return false;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+/* Whether the text before a span on its line (`p[0, n)`) is a Markdown list or heading
+ * marker: the span is then an item's or a heading's title. */
+static bool after_list_marker(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && dlg_is_blank(p[i]))
+		i++;
+	if (i == n)
+		return false;
+	size_t m = i;
+	if (p[i] == '#' || p[i] == '>') {
+		while (m < n && (p[m] == '#' || p[m] == '>'))
+			m++;
+	} else if (p[i] == '-' || p[i] == '+' || p[i] == '*') {
+		m++;
+	} else if (n - i >= 3 && memcmp(p + i, "\xE2\x80\xA2", 3) == 0) { /* • */
+		m += 3;
+	} else if (m + 1 < n && ((p[m] | 0x20) >= 'a' && (p[m] | 0x20) <= 'z') && p[m + 1] == ')') {
+		m += 2; /* "a) " */
+	} else {
+		while (m < n && p[m] >= '0' && p[m] <= '9')
+			m++;
+		if (m == i || m == n || (p[m] != '.' && p[m] != ')'))
+			return false; /* "1. " or "2) " */
+		m++;
+	}
+	while (m < n && dlg_is_blank(p[m]))
+		m++;
+	return m == n;
+}
+
+/* Why the inner text of a span t[a, b) is not an action or a sound, or NULL. */
+static const char *text_says_emphasis(const char *t, size_t a, size_t b)
+{
+	if (b - a > 80)
+		return "too long for a stage direction";
+	unsigned words = 1, capitalised = 0, letters = 0, upper = 0;
+	bool word_start = true;
+	for (size_t k = a; k < b;) {
+		uint8_t c = (uint8_t)t[k];
+		if (strchr("`=<>{}[]\\/|#$%^~@+&;()0123456789", c) && c)
+			return "code, maths or a number";
+		if (c == ':' || c == '?')
+			return "ends a title or asks a question (':' or '?')";
+		if (c == ',')
+			return "a clause with a comma, not an action";
+		if (c == '"' || (k == a && c == '\''))
+			return "quoted speech";
+		int32_t cp = cp_at(t, b, k);
+		if (cp == 0x201C || cp == 0x201D || cp == 0x201E || cp == 0x00AB ||
+		    cp == 0x00BB || (k == a && (cp == 0x2018 || cp == 0x00BF || cp == 0x00A1)))
+			return "quoted speech";
+		if (dlg_is_blank((char)c)) {
+			words += !word_start;
+			word_start = true;
+			k++;
+			continue;
+		}
+		if (is_letter(cp)) {
+			letters++;
+			upper += is_upper(cp);
+			capitalised += word_start && is_upper(cp);
+		}
+		word_start = false;
+		k += cp >= 0x10000 ? 4 : cp >= 0x800 ? 3 : cp >= 0x80 ? 2 : 1;
+	}
+	if (letters == 0)
+		return "no letter";
+	if (words > 8)
+		return "too long for a stage direction";
+	if (letters >= 2 && upper == letters)
+		return "capitals: emphasis";
+	if (words >= 2 && capitalised >= 2)
+		return "title case: a title or a name";
+	return NULL;
+}
+
+/* Whether the line t[line, i) has an odd number of backticks: i is inside inline code. */
+static bool in_inline_code(const char *t, size_t line, size_t i)
+{
+	size_t ticks = 0;
+	for (size_t k = line; k < i; k++)
+		ticks += t[k] == '`';
+	return ticks % 2 == 1;
+}
+
+/*
+ * The span opened by the delimiter at t[i], on the line t[line, eol): returns false when
+ * it is no candidate at all (a doubled delimiter, intra-word, nothing closes it on the
+ * line); otherwise sets *close to its closing delimiter and *why to the reason it is text,
+ * or NULL for a stage direction.
+ */
+static bool classify(size_t *close, const char **why, const char *t, size_t line, size_t eol,
+		     size_t i, bool in_fence)
+{
+	char d = t[i];
+	if (i + 2 >= eol || t[i + 1] == d || dlg_is_blank(t[i + 1]))
+		return false;
+	if (i > line && !dlg_is_blank(t[i - 1]))
+		return false; /* `2*3*4`, snake_case, `**bold**`, `un*believ*able` */
+	const char *c = memchr(t + i + 1, d, eol - i - 1);
+	if (!c)
+		return false;
+	size_t j = (size_t)(c - t);
+	size_t after = j + 1;
+	if (dlg_is_blank(t[j - 1]) || (after < eol && t[after] == d))
+		return false;
+	if (after < eol && !dlg_is_blank(t[after]) && is_ascii_alnum((uint8_t)t[after]))
+		return false;
+	*close = j;
+	if (after < eol && !dlg_is_blank(t[after])) {
+		*why = "punctuation right after it: emphasis inside a sentence";
+		return true;
+	}
+	if (in_fence) {
+		*why = "in a fenced code block";
+		return true;
+	}
+	if (in_inline_code(t, line, i)) {
+		*why = "in inline code";
+		return true;
+	}
+	if (after_list_marker(t + line, i - line)) {
+		*why = "a list item's or a heading's title";
+		return true;
+	}
+	if ((*why = text_says_emphasis(t, i + 1, j)) != NULL)
+		return true;
+	/* its place: at a line's edge or between sentences, never inside one */
+	size_t prev = i;
+	while (prev > line && dlg_is_blank(t[prev - 1]))
+		prev--;
+	bool after_sentence = prev == line || strchr(".!?*_", t[prev - 1]) ||
+			      (prev - line >= 3 && memcmp(t + prev - 3, "\xE2\x80\xA6", 3) == 0);
+	size_t next = after;
+	while (next < eol && dlg_is_blank(t[next]))
+		next++;
+	int32_t next_cp = cp_at(t, eol, next);
+	bool before_sentence = next == eol || !(is_lower(next_cp) || strchr("-,;:", t[next]) ||
+						next_cp == 0x2013 || next_cp == 0x2014);
+	if (!after_sentence)
+		*why = "inside a sentence: emphasis";
+	else if (!before_sentence)
+		*why = "a sentence goes on after it: emphasis";
+	return true;
+}
+
+/* Fence lines (``` or ~~~ after at most three spaces) open and close code blocks. */
+static bool is_fence(const char *t, size_t line, size_t eol)
+{
+	size_t k = line;
+	while (k < eol && k - line < 3 && t[k] == ' ')
+		k++;
+	return eol - k >= 3 && (memcmp(t + k, "```", 3) == 0 || memcmp(t + k, "~~~", 3) == 0);
+}
+
+/*
+ * Every candidate span of t[0, n) in order, to `fn`. The scan walks lines to know fences,
+ * but skips to the next delimiter eight bytes at a time: most text has none.
+ */
+typedef void (*span_fn)(size_t start, size_t close, const char *why, void *payload);
+
+static void scan(const char *t, size_t n, span_fn fn, void *payload)
+{
+	bool in_fence = false;
+	size_t line = 0, eol = 0; /* the line being looked at: t[line, eol) */
+	bool line_known = false;
+	for (size_t i = 0; i < n; i++) {
+		while (i + 8 <= n) {
+			uint64_t w = dlg_load64(t + i);
+			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_'))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		if (t[i] != '*' && t[i] != '_')
+			continue;
+		/* bring the line and fence state up to i */
+		while (!line_known || i >= eol) {
+			if (line_known)
+				line = eol + 1;
+			const char *nl = memchr(t + line, '\n', n - line);
+			eol = nl ? (size_t)(nl - t) : n;
+			line_known = true;
+			if (is_fence(t, line, eol))
+				in_fence = !in_fence;
+		}
+		size_t close;
+		const char *why = NULL;
+		if (!classify(&close, &why, t, line, eol, i, in_fence || is_fence(t, line, eol)))
+			continue;
+		fn(i, close, why, payload);
+		if (!why)
+			i = close; /* a direction's closing delimiter opens nothing */
+	}
+}
+
+typedef struct public_scan {
+	dlg_stage_span_fn fn;
+	void *payload;
+} public_scan;
+
+static void public_span(size_t start, size_t close, const char *why, void *payload)
+{
+	public_scan *ps = payload;
+	dlg_stage_span s = { start, close + 1, why == NULL, why ? why : "stage direction" };
+	ps->fn(&s, ps->payload);
+}
+
+void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, void *payload)
+{
+	if (!text || !fn)
+		return;
+	public_scan ps = { fn, payload };
+	scan(text, len, public_span, &ps);
+}
+
+/* A direction's delimiters: t[start] opens it, t[close] closes it. */
+typedef struct span_at {
+	size_t start, close;
+} span_at;
+
+/* The directions of one turn, found before it is rewritten. */
+typedef struct found {
+	dlg_buf *spans; /* span_at[] */
+	dlg_status st;
+	dlg_error *err;
+} found;
+
+static void collect(size_t start, size_t close, const char *why, void *payload)
+{
+	found *f = payload;
+	if (why || f->st != DLG_OK)
+		return;
+	span_at sp = { start, close };
+	f->st = dlg_buf__append(f->spans, &sp, sizeof sp, f->err);
+}
+
+static bool outer_punct(uint8_t c)
+{
+	return c && strchr(" \t.!-'", c) != NULL;
+}
+
+/* The canonical form of a direction's inner text, appended to `out`: outer punctuation off,
+ * first letter lower-case (`*Sighs deeply.*` is "sighs deeply"). */
+static dlg_status canonical(dlg_buf *out, const char *p, size_t n, dlg_error *err)
+{
+	while (n > 0 && outer_punct((uint8_t)p[0]))
+		p++, n--;
+	while (n > 0 && outer_punct((uint8_t)p[n - 1]))
+		n--;
+	if (n == 0)
+		return DLG_OK;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)p, (utf8proc_ssize_t)n, &cp);
+	DLG_ASSERT(len > 0);
+	uint8_t lower[4];
+	utf8proc_ssize_t lower_len = utf8proc_encode_char(utf8proc_tolower(cp), lower);
+	DLG_TRY(dlg_buf__append(out, lower, (size_t)lower_len, err));
+	return dlg_buf__append(out, p + len, n - (size_t)len, err);
+}
+
+dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
+{
+	dlg_stage_mode mode = u->ctx->opts->stage;
+	size_t from = turn->text.off;
+	DLG_ASSERT(from + turn->text.len == u->text.len); /* the turn is the last text */
+	turn->first_stage = DLG_BUF_COUNT(&u->stages, dlg_stage);
+	turn->n_stage = 0;
+	const char *t = u->text.data + from;
+	size_t n = turn->text.len;
+	if (!memchr(t, '*', n) && !memchr(t, '_', n))
+		return DLG_OK;
+	dlg_buf *spans = &u->scratch;
+	spans->len = 0;
+	found f = { spans, DLG_OK, err };
+	scan(t, n, collect, &f);
+	DLG_TRY(f.st);
+	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
+	if (n_spans == 0)
+		return DLG_OK;
+	if (mode == DLG_STAGE_KEEP) {
+		u->fixes[DLG_FIX_STAGE_KEPT] += n_spans;
+		return DLG_OK;
+	}
+	/* The new text goes after the old in u->text, then moves down over it; the spans sit
+	 * in scratch, so the removal offsets (before tidying) go to the stages directly. */
+	size_t out_at = u->text.len;
+	DLG_TRY(dlg_buf__reserve(&u->text, n, err));
+	t = u->text.data + from;
+	size_t copied = 0;
+	for (size_t k = 0; k < n_spans; k++) {
+		span_at sp = DLG_BUF_AT(spans, span_at, k);
+		DLG_TRY(dlg_buf__append(&u->text, t + copied, sp.start - copied, err));
+		t = u->text.data + from;
+		copied = sp.close + 1;
+		/* close the gap: "a. *sighs* b" becomes "a. b", not "a.  b" */
+		while (copied < n && dlg_is_blank(t[copied]))
+			copied++;
+		/* a line that held only the direction goes with it */
+		size_t line = u->text.len;
+		while (line > out_at && dlg_is_blank(u->text.data[line - 1]))
+			line--;
+		if ((line == out_at || u->text.data[line - 1] == '\n') &&
+		    (copied == n || t[copied] == '\n')) {
+			u->text.len = line;
+			copied += copied < n;
+		}
+		dlg_stage st = { u->stage_text.len, 0, u->text.len - out_at };
+		if (mode == DLG_STAGE_EXTRACT) {
+			DLG_TRY(canonical(&u->stage_text, t + sp.start + 1, sp.close - sp.start - 1,
+					  err));
+			st.text_len = u->stage_text.len - st.text_off;
+			DLG_TRY(dlg_buf__append(&u->stages, &st, sizeof st, err));
+			turn->n_stage++;
+			u->fixes[DLG_FIX_STAGE_EXTRACTED]++;
+		} else {
+			u->fixes[DLG_FIX_STAGE_STRIPPED]++;
+		}
+		t = u->text.data + from;
+	}
+	DLG_TRY(dlg_buf__append(&u->text, t + copied, n - copied, err));
+	/* tidy again, moving the offsets along with the text */
+	dlg_stage *stages = &DLG_BUF_AT(&u->stages, dlg_stage, turn->first_stage);
+	size_t len = u->text.len - out_at;
+	len = dlg_normalize__tidy(u->text.data + out_at, len, NULL, stages, turn->n_stage);
+	memmove(u->text.data + from, u->text.data + out_at, len);
+	u->text.len = from + len;
+	turn->text.len = len;
+	return DLG_OK;
+}
+
+/* Whether t[i] starts with a lower-case letter after any blanks on its line. */
+static bool lower_follows(const char *t, size_t n, size_t i)
+{
+	while (i < n && dlg_is_blank(t[i]))
+		i++;
+	return is_lower(cp_at(t, n, i));
+}
+
+dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
+			     const dlg_stage_ref *dirs, size_t n_dirs, dlg_error *err)
+{
+	/* Each direction goes where it stood, with the blanks extraction took away, so that
+	 * converting the result again gives back the same content and places. One that stood
+	 * on a line of its own before a line that starts in lower case gets its line back:
+	 * inline there it would read as emphasis. */
+	size_t pos = 0, start = out->len;
+	for (size_t k = 0; k < n_dirs; k++) {
+		size_t at = dirs[k].at < len ? dirs[k].at : len;
+		if (at < pos)
+			at = pos;
+		DLG_TRY(dlg_buf__append(out, content + pos, at - pos, err));
+		pos = at;
+		char before = out->len > start ? out->data[out->len - 1] : '\n';
+		if (before != ' ' && before != '\n' && before != '\t')
+			DLG_TRY(dlg_buf__putc(out, ' ', err));
+		DLG_TRY(dlg_buf__putc(out, '*', err));
+		DLG_TRY(dlg_buf__append(out, dirs[k].text, dirs[k].len, err));
+		DLG_TRY(dlg_buf__putc(out, '*', err));
+		if (at == len || content[at] == ' ' || content[at] == '\n' || content[at] == '\t')
+			continue;
+		bool own_line = before == '\n' && lower_follows(content, len, at);
+		DLG_TRY(dlg_buf__putc(out, own_line ? '\n' : ' ', err));
+	}
+	return dlg_buf__append(out, content + pos, len - pos, err);
+}
