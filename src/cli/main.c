@@ -71,6 +71,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		args.opts.on_conversation = cli_stats_conversation;
+		if (args.stage_spans) {
+			/* the spans are looked at where they stand, so nothing is taken out */
+			args.opts.stage = DLG_STAGE_KEEP;
+			args.opts.on_conversation = cli_stats_stage_spans;
+		}
 	}
 	dlg_summary summary;
 	dlg_error err = { 0 };
@@ -82,7 +87,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dlgconv: %s\n", err.msg);
 		goto out;
 	}
-	if (report.stats)
+	if (report.stats && !args.stage_spans)
 		rc = cli_stats_print(report.stats, &args, &summary);
 	else
 		cli_report_summary(&args, &summary);

@@ -49,6 +49,7 @@ enum {
 	OPT_INPUT_ENCODING,
 	OPT_FIX_MOJIBAKE,
 	OPT_KEEP_UNICODE_SPACES,
+	OPT_STAGE_SPANS,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -122,6 +123,8 @@ static const struct cli_option {
 	{ "json", OPT_JSON, NULL, CLI_STATS, "print the statistics as one JSON object" },
 	{ "html", OPT_HTML, "FILE", CLI_STATS,
 	  "also write a self-contained HTML report with charts to FILE" },
+	{ "stage-spans", OPT_STAGE_SPANS, NULL, CLI_STATS,
+	  "instead, list every *...* span with its stage-direction decision (JSON lines)" },
 	{ "quiet", OPT_QUIET, NULL, ALL, "print no summary line and no progress" },
 	{ "verbose", OPT_VERBOSE, NULL, BOTH, "also print how many of each fix were made" },
 	{ "help", OPT_HELP, NULL, ALL, "show this help" },
@@ -382,6 +385,7 @@ static int take(cli_args *a, int id, const char *v)
 	case OPT_CONFIG: break; /* read before the command line: see cli_parse */
 	case OPT_JSON: a->stats_json = true; break;
 	case OPT_HTML: a->stats_html = v; break;
+	case OPT_STAGE_SPANS: a->stage_spans = true; break;
 	case OPT_HELP: print_help(c); return 0;
 	default: return usage_error(c, "%s", "unknown option");
 	}

@@ -146,6 +146,56 @@ void cli_stats_conversation(const dlg_conv *c, dlg_fate fate, size_t split, void
 	}
 }
 
+/* One turn being scanned for --stage-spans. */
+typedef struct span_turn {
+	const dlg_conv *conv;
+	size_t turn;
+	const char *text;
+	size_t len;
+} span_turn;
+
+static void print_span(const dlg_stage_span *s, void *payload)
+{
+	const span_turn *t = payload;
+	size_t line = s->start, eol = s->end;
+	while (line > 0 && t->text[line - 1] != '\n')
+		line--;
+	while (eol < t->len && t->text[eol] != '\n')
+		eol++;
+	cJSON *o = cJSON_CreateObject();
+	char *span = strndup(t->text + s->start, s->end - s->start);
+	char *context = strndup(t->text + line, eol - line);
+	if (o && span && context) {
+		cJSON_AddStringToObject(o, "source", dlg_conv_source(t->conv));
+		cJSON_AddNumberToObject(o, "record", (double)dlg_conv_record(t->conv));
+		cJSON_AddNumberToObject(o, "turn", (double)t->turn + 1);
+		cJSON_AddStringToObject(o, "span", span);
+		cJSON_AddBoolToObject(o, "direction", s->direction);
+		cJSON_AddStringToObject(o, "why", s->why);
+		cJSON_AddNumberToObject(o, "start", (double)(s->start - line));
+		cJSON_AddStringToObject(o, "line", context);
+	}
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+	if (text)
+		printf("%s\n", text);
+	cJSON_free(text);
+	cJSON_Delete(o);
+	free(span);
+	free(context);
+}
+
+void cli_stats_stage_spans(const dlg_conv *c, dlg_fate fate, size_t split, void *payload)
+{
+	(void)fate;
+	(void)split;
+	(void)payload;
+	for (size_t i = 0; i < dlg_conv_turns(c); i++) {
+		span_turn t = { c, i, NULL, 0 };
+		t.text = dlg_conv_content(c, i, &t.len);
+		dlg_stage_scan(t.text, t.len, print_span, &t);
+	}
+}
+
 void cli_stats_finding(cli_stats *s, const dlg_diag *d)
 {
 	if ((unsigned)d->code < 400)
