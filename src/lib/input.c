@@ -1,19 +1,36 @@
 /*
  * input.c - reading inputs: files or stdin, gzip-compressed or not (told by the magic
- * bytes, not the name), whole or as chunks of complete lines, with a cap on how much a
- * file or one line may decompress to. zlib is confined to this file. Uses buf.c, error.c.
+ * bytes, not the name), converted to UTF-8 from --input-encoding, whole or as chunks of
+ * complete lines, with a cap on how much a file or one line may decompress (and convert)
+ * to. zlib and iconv are confined to this file. Uses buf.c, error.c, encoding.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #define READ_CHUNK ((size_t)1 << 16)
+/* Room past what a conversion asks for: more than any one input character of an iconv
+ * charset (some make two or three code points of one) takes in UTF-8, so a step that has
+ * not reached what was asked for always has room for the next character. */
+#define CONV_SLACK 64
+
+/* The --input-encoding converter, between decompression and the consumer. */
+typedef struct converter {
+	iconv_t cd;
+	dlg_buf in;          /* decompressed bytes not converted yet (at most a chunk and a tail) */
+	size_t pos;
+	bool in_eof;         /* no more decompressed bytes */
+	bool need_more;      /* in[pos..] starts a sequence that the next chunk completes */
+	bool rejected;       /* in[pos] is a byte the encoding rejects */
+	bool after_raw_lead; /* the last byte out was a rejected byte 0xC2-0xF4 (a UTF-8 lead) */
+} converter;
 
 static bool ends_with(const char *s, size_t n, const char *suffix)
 {
@@ -55,6 +72,28 @@ static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
 	}
 }
 
+/* The converter from `name`, or a usage error for a name iconv does not know. */
+static dlg_status open_iconv(iconv_t *out, const char *name, dlg_error *err)
+{
+	/* "" would be the locale's charset: the output must not depend on the locale */
+	*out = *name ? iconv_open("UTF-8", name) : (iconv_t)-1;
+	if (*out != (iconv_t)-1)
+		return DLG_OK;
+	if (*name && errno == ENOMEM)
+		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+	return dlg_error__set(err, DLG_E_ARG, NULL, 0, "unknown --input-encoding '%s'", name);
+}
+
+dlg_status dlg_input__check_encoding(const dlg_options *o, dlg_error *err)
+{
+	if (dlg_encoding__is_utf8(o->input_encoding))
+		return DLG_OK;
+	iconv_t cd;
+	DLG_TRY(open_iconv(&cd, o->input_encoding, err));
+	iconv_close(cd);
+	return DLG_OK;
+}
+
 dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *o,
 			   dlg_error *err)
 {
@@ -84,26 +123,39 @@ dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *
 		}
 		rd->z = z;
 	}
+	/* UTF-8 itself is read as it is: no converter, no cost */
+	if (!dlg_encoding__is_utf8(o->input_encoding)) {
+		converter *c = dlg_mem__alloc(o->allocator, sizeof *c);
+		if (!c)
+			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		memset(c, 0, sizeof *c);
+		dlg_buf__init(&c->in, o->allocator, DLG_BUF_UNCAPPED);
+		dlg_status st = open_iconv(&c->cd, o->input_encoding, err);
+		if (st != DLG_OK) {
+			dlg_mem__free(o->allocator, c);
+			return st;
+		}
+		rd->conv = c;
+	}
 	return DLG_OK;
 }
 
 /*
- * Append up to `want` more decompressed (or plain) bytes to `out`; sets rd->eof at the end
- * of the input. Whole reads fail with DLG_E_LIMIT once the input passes rd->limit bytes.
+ * Append up to `want` more decompressed (or plain) bytes to `out`; sets *eof at the end of
+ * the file.
  */
-static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *err)
+static dlg_status decompress(dlg_reader *rd, dlg_buf *out, size_t want, bool *eof,
+			     dlg_error *err)
 {
-	if (!rd->by_line && rd->total + want > rd->limit)
-		want = (size_t)(rd->limit - rd->total) + 1; /* one past the limit tells */
 	DLG_TRY(dlg_buf__reserve(out, want, err));
 	size_t before = out->len;
-	while (out->len - before < want && !rd->eof) {
+	while (out->len - before < want && !*eof) {
 		if (rd->raw_pos == rd->raw.len) {
 			if (rd->raw_eof) {
 				if (rd->gz && rd->in_member)
 					return dlg_error__set(err, DLG_E_ZLIB, NULL, 0,
 							      "'%s': gzip data ends early", rd->path);
-				rd->eof = true;
+				*eof = true;
 				break;
 			}
 			rd->raw.len = rd->raw_pos = 0;
@@ -135,6 +187,113 @@ static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *
 					      rd->path, z->msg ? z->msg : "inflate failed");
 		}
 	}
+	return DLG_OK;
+}
+
+/*
+ * A byte the input encoding rejects (iconv's EILSEQ, or a sequence the end of the file cuts
+ * short) goes out unchanged, and conversion goes on after it. It then stands in UTF-8 text,
+ * where the byte check every input gets anyway reports it as E101 at its line and column:
+ * only the conversation or JSON record holding it is rejected (a stream keeps its other
+ * records, as without --input-encoding), and no second error path is needed above this
+ * file. Failing the whole read instead would stop the run over one bad byte.
+ *
+ * So that the check cannot miss it, what goes out must not read as valid UTF-8. A byte
+ * 0x80-0xBF, 0xC0, 0xC1 or 0xF5-0xFF never does, and one 0xC2-0xF4 is a lead byte that
+ * converted text after it never completes (that starts with ASCII or a lead byte); only
+ * more rejected bytes could, so a rejected continuation byte right after a rejected lead
+ * byte is dropped: its record is rejected at the lead byte anyway. That covers the
+ * single-byte charsets this option is for (cp1252's five undefined bytes are all 0x81-0x9D).
+ * An ASCII byte is rejected only by wide or stateful encodings (half of a UTF-16 unpaired
+ * surrogate): as itself it would read as text, so 0xFF stands in for it.
+ */
+static void pass_rejected(converter *c, dlg_buf *out)
+{
+	uint8_t b = (uint8_t)c->in.data[c->pos++];
+	if (c->after_raw_lead && b >= 0x80 && b <= 0xBF)
+		return;
+	out->data[out->len++] = (char)(b >= 0x80 ? b : 0xFF);
+	c->after_raw_lead = b >= 0xC2 && b <= 0xF4;
+}
+
+/*
+ * Append about `want` (at most want + CONV_SLACK) more bytes of UTF-8 converted from the
+ * input encoding to `out`; sets rd->eof at the end. Decompressed bytes come in chunks, so
+ * memory stays one chunk beyond what the caller holds.
+ */
+static dlg_status convert(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *err)
+{
+	converter *c = rd->conv;
+	DLG_TRY(dlg_buf__reserve(out, want + CONV_SLACK, err));
+	size_t stop = out->len + want, room_end = stop + CONV_SLACK;
+	while (out->len < stop && !rd->eof) {
+		if (c->rejected) {
+			pass_rejected(c, out);
+			c->rejected = false;
+			continue;
+		}
+		if (c->pos == c->in.len || c->need_more) {
+			if (!c->in_eof) {
+				/* keep a sequence the chunk cut in two for the next chunk */
+				memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
+				c->in.len -= c->pos;
+				c->pos = 0;
+				c->need_more = false;
+				DLG_TRY(decompress(rd, &c->in, READ_CHUNK, &c->in_eof, err));
+				continue;
+			}
+			if (c->pos < c->in.len) {
+				/* the file ends inside a sequence: its bytes are rejected ones */
+				c->rejected = true;
+				c->need_more = false;
+				continue;
+			}
+			/* a stateful encoding may still owe the bytes that end its shift state */
+			char *o = out->data + out->len;
+			size_t o_left = room_end - out->len;
+			iconv(c->cd, NULL, NULL, &o, &o_left);
+			out->len = (size_t)(o - out->data);
+			rd->eof = true;
+			break;
+		}
+		char *in = c->in.data + c->pos;
+		size_t in_left = c->in.len - c->pos;
+		char *o = out->data + out->len;
+		size_t o_left = room_end - out->len;
+		errno = 0;
+		size_t r = iconv(c->cd, &in, &in_left, &o, &o_left);
+		int e = errno;
+		if (o != out->data + out->len)
+			c->after_raw_lead = false;
+		out->len = (size_t)(o - out->data);
+		c->pos = (size_t)(in - c->in.data);
+		if (r != (size_t)-1)
+			continue;
+		if (e == EILSEQ)
+			c->rejected = true;
+		else if (e == EINVAL)
+			c->need_more = true;
+		else if (e != E2BIG || out->len < stop) /* see CONV_SLACK */
+			return dlg_error__set(err, DLG_E_INTERNAL, NULL, e,
+					      "'%s': iconv failed converting to UTF-8", rd->path);
+	}
+	return DLG_OK;
+}
+
+/*
+ * Append about `want` more bytes of the input (decompressed, in UTF-8) to `out`; sets
+ * rd->eof at the end. Whole reads fail with DLG_E_LIMIT once the input passes rd->limit
+ * bytes (counted after conversion: they are what is held in memory).
+ */
+static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *err)
+{
+	if (!rd->by_line && rd->total + want > rd->limit)
+		want = (size_t)(rd->limit - rd->total) + 1; /* one past the limit tells */
+	size_t before = out->len;
+	if (rd->conv)
+		DLG_TRY(convert(rd, out, want, err));
+	else
+		DLG_TRY(decompress(rd, out, want, &rd->eof, err));
 	rd->total += out->len - before;
 	if (!rd->by_line && rd->total > rd->limit)
 		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0,
@@ -202,6 +361,13 @@ void dlg_input__close(dlg_reader *rd)
 		inflateEnd(rd->z);
 		dlg_mem__free(rd->raw.alloc, rd->z);
 		rd->z = NULL;
+	}
+	converter *c = rd->conv;
+	if (c) {
+		iconv_close(c->cd);
+		dlg_buf__dispose(&c->in);
+		dlg_mem__free(rd->raw.alloc, c);
+		rd->conv = NULL;
 	}
 	if (rd->fd >= 0 && !rd->is_stdin)
 		close(rd->fd);

@@ -2,9 +2,10 @@
  * internal.h - included first by every library file: shared types, buffers, the
  * per-conversation work unit and each module's cross-file functions (dlg_<module>__<verb>).
  *
- * Modules, each using only those above it (error.c and buf.c are one base layer):
+ * Modules, each using only those above it (error.c, buf.c and encoding.c are one base layer):
  *   error.c      status/diagnostic tables, error filling, recording findings on a unit
  *   buf.c        allocator hooks and growable byte buffers with a hard cap
+ *   encoding.c   which legacy encoding invalid UTF-8 looks like (E101's advice)
  *   normalize.c  SPEC section 2 steps 1-3 (utf8proc is used here and in stage.c)
  *   stage.c      SPEC section 2 step 4: stage directions, taken out and put back
  *   transcript.c raw bytes -> lines -> marker-delimited turns (SPEC section 1)
@@ -125,6 +126,28 @@ dlg_status dlg_buf__take_string(char **out, dlg_buf *b, dlg_status st, dlg_error
 #define DLG_BUF_AT(b, type, i) (((type *)(void *)(b)->data)[i])
 #define DLG_BUF_COUNT(b, type) ((b)->len / sizeof(type))
 
+/* ---- encoding.c ---- */
+
+/** Whether an --input-encoding name means UTF-8 (NULL, "UTF-8" or "utf8" in any case). */
+bool dlg_encoding__is_utf8(const char *name);
+
+typedef enum dlg_encoding_guess {
+	DLG_GUESS_NONE = 0, /* not a single-byte legacy text: damaged UTF-8, UTF-16, mixed */
+	DLG_GUESS_CP1252,   /* bad bytes include 0x80-0x9F ones that Windows-1252 defines */
+	DLG_GUESS_LATIN1    /* bad bytes all 0xA0-0xFF */
+} dlg_encoding_guess;
+
+/** Which legacy encoding the invalid UTF-8 in p[0, n) looks like (a whole input or a line). */
+dlg_encoding_guess dlg_encoding__guess(const char *p, size_t n);
+
+/**
+ * E101's advice for p[0, n) into out[0, cap) (NUL-terminated, under 120 bytes): which
+ * --input-encoding to pass, or to convert the file; or, when `input_encoding` (may be NULL)
+ * is not UTF-8, that the input is not valid in that encoding either.
+ */
+void dlg_encoding__hint(char *out, size_t cap, const char *p, size_t n,
+			const char *input_encoding);
+
 /* ---- shared run context (read-only while conversations are processed) ---- */
 
 typedef struct dlg_label {
@@ -154,6 +177,7 @@ typedef struct dlg_line {
 	size_t len;
 	uint64_t line;
 	uint32_t col;
+	size_t drop; /* 1 + the index of an escaping backslash to leave out; 0 for none */
 } dlg_line;
 
 typedef struct dlg_span {
@@ -294,6 +318,14 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,
 				    dlg_error *err) DLG_WUR;
 
+/**
+ * Escape b->data[from, len), one turn's content in the text format, so that reading the
+ * record again gives the same turns: a backslash before each line that would start a turn
+ * or end the dialogue and before each glued `### Label:` (README "Output formats").
+ */
+dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx,
+				  dlg_error *err) DLG_WUR;
+
 /** Look up a speaker label (without regard to case), or NULL. */
 const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, size_t n);
 
@@ -385,9 +417,10 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 
 /**
  * A .json document holding an array of records (or one record) as JSON lines, one per
- * record, into `out`. Returns false with *bad_off when it is not valid JSON.
+ * record, into `out`. *bad_code is 0, or DLG_DIAG_INVALID_JSON (not valid JSON) or
+ * DLG_DIAG_BINARY (a \u0000 escape) with the offending offset in *bad_off.
  */
-dlg_status dlg_json__document_lines(bool *ok_out, size_t *bad_off, dlg_buf *out,
+dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, dlg_buf *out,
 				    const char *p, size_t n, dlg_error *err) DLG_WUR;
 
 /* ---- input.c ---- */
@@ -402,7 +435,7 @@ typedef enum dlg_input_format {
 /** The format a path's name says (a ".gz" ending is looked through). */
 dlg_input_format dlg_input__format_by_name(const char *path);
 
-/** An open input: plain or gzip (by magic bytes), read whole or by lines. */
+/** An open input: plain or gzip (by magic bytes), read whole or by lines, as UTF-8. */
 typedef struct dlg_reader {
 	const char *path; /* borrowed */
 	int fd;
@@ -410,6 +443,7 @@ typedef struct dlg_reader {
 	bool gz;
 	void *z;          /* z_stream * */
 	bool in_member;   /* inside a gzip member: its end must come before the file's */
+	void *conv;       /* --input-encoding's converter to UTF-8 (input.c), NULL for UTF-8 */
 	dlg_buf raw;      /* bytes read, not yet consumed */
 	size_t raw_pos;
 	bool raw_eof;
@@ -422,6 +456,8 @@ typedef struct dlg_reader {
 	const volatile sig_atomic_t *cancel;
 } dlg_reader;
 
+/** DLG_E_ARG when o->input_encoding is a name iconv does not know; reads nothing. */
+dlg_status dlg_input__check_encoding(const dlg_options *o, dlg_error *err) DLG_WUR;
 /** Open `path` ("-" for stdin); call dlg_input__close afterwards even when this fails. */
 dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *o,
 			   dlg_error *err) DLG_WUR;

@@ -2,6 +2,7 @@
  * json.c - everything built or parsed as a JSON tree; cJSON is confined to this file.
  * Uses buf.c and error.c.
  */
+#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 
 #include <cjson/cJSON.h>
@@ -340,14 +341,38 @@ static dlg_status raw_diag(dlg_unit *u, dlg_diag_code code, size_t off, const ch
 	return st;
 }
 
+/* Where a `\u0000` escape is (its backslash not itself escaped), or SIZE_MAX. */
+static size_t escaped_nul(const char *p, size_t n)
+{
+	for (const char *at = memmem(p, n, "\\u0000", 6); at;
+	     at = memmem(at + 1, n - (size_t)(at + 1 - p), "\\u0000", 6)) {
+		size_t backslashes = 0;
+		while (at - backslashes > p && at[-1 - (ptrdiff_t)backslashes] == '\\')
+			backslashes++;
+		if (backslashes % 2 == 0)
+			return (size_t)(at - p);
+	}
+	return SIZE_MAX;
+}
+
 dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err)
 {
 	size_t bad;
 	int code = dlg_normalize__check_bytes(&bad, p, n);
+	if (code == DLG_DIAG_INVALID_UTF8) {
+		char hint[128], msg[192];
+		dlg_encoding__hint(hint, sizeof hint, p, n, u->ctx->opts->input_encoding);
+		snprintf(msg, sizeof msg, "invalid UTF-8 byte 0x%02X in the record; %s",
+			 (unsigned)(uint8_t)p[bad], hint);
+		return raw_diag(u, DLG_DIAG_INVALID_UTF8, bad, msg, err);
+	}
 	if (code)
-		return raw_diag(u, (dlg_diag_code)code, bad, code == DLG_DIAG_BINARY ?
-				"NUL byte in the record: binary data, not JSON" :
-				"invalid UTF-8 in the record; convert the file to UTF-8", err);
+		return raw_diag(u, DLG_DIAG_BINARY, bad,
+				"NUL byte in the record: binary data, not JSON", err);
+	/* C strings end at a NUL: the text after a \u0000 would silently go */
+	if ((bad = escaped_nul(p, n)) != SIZE_MAX)
+		return raw_diag(u, DLG_DIAG_BINARY, bad, "NUL character (\\u0000) in a JSON "
+				"string: remove it, or the text after it would be lost", err);
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
 	size_t rest = end ? (size_t)(end - p) : 0;
@@ -389,14 +414,20 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 	return st;
 }
 
-dlg_status dlg_json__document_lines(bool *ok_out, size_t *bad_off, dlg_buf *out,
+dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, dlg_buf *out,
 				    const char *p, size_t n, dlg_error *err)
 {
 	out->len = 0;
+	*bad_code = 0;
+	/* the records are printed again from the tree, where a NUL would end its string */
+	if ((*bad_off = escaped_nul(p, n)) != SIZE_MAX) {
+		*bad_code = DLG_DIAG_BINARY;
+		return DLG_OK;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
-	*ok_out = root != NULL;
 	if (!root) {
+		*bad_code = DLG_DIAG_INVALID_JSON;
 		*bad_off = end ? (size_t)(end - p) : 0;
 		return DLG_OK;
 	}

@@ -157,11 +157,12 @@ static void note(seen *s, const dlg_line *ln, size_t off, utf8proc_int32_t cp)
 }
 
 /*
- * Step 2 on one raw line, appended to u->text, followed by step 3's trailing-space strip.
- * Mojibake and removed characters are tallied in `invisible` and `mojibake`.
+ * Step 2 on one raw line (or the part of it before an escaping backslash), appended to
+ * u->text, followed by step 3's trailing-space strip at the line's end. Mojibake and
+ * removed characters are tallied in `invisible` and `mojibake`.
  */
-static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible, seen *mojibake,
-			       dlg_error *err)
+static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen *invisible,
+			       seen *mojibake, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
 	utf8proc_option_t flags = norm_flags(o->nfkc);
@@ -235,7 +236,7 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, seen *invisible,
 		u->fixes[DLG_FIX_UNICODE_NORM] += changed;
 	}
 	size_t end = out->len;
-	while (end > start && (out->data[end - 1] == ' ' || out->data[end - 1] == '\t'))
+	while (line_end && end > start && (out->data[end - 1] == ' ' || out->data[end - 1] == '\t'))
 		end--;
 	if (end != out->len) {
 		u->fixes[DLG_FIX_TRAILING_SPACE]++;
@@ -296,7 +297,16 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 	size_t from = u->text.len;
 	for (size_t k = 0; k < n_lines; k++) {
 		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
-		DLG_TRY(unicode_line(u, ln, &invisible, &mojibake, err));
+		if (ln->drop) {
+			/* an escaped marker line: the text around the backslash it was written with */
+			dlg_line head = { ln->p, ln->drop - 1, ln->line, ln->col, 0 };
+			dlg_line tail = { ln->p + ln->drop, ln->len - ln->drop, ln->line,
+					  ln->col + (uint32_t)ln->drop, 0 };
+			DLG_TRY(unicode_line(u, &head, false, &invisible, &mojibake, err));
+			DLG_TRY(unicode_line(u, &tail, true, &invisible, &mojibake, err));
+		} else {
+			DLG_TRY(unicode_line(u, ln, true, &invisible, &mojibake, err));
+		}
 		DLG_TRY(dlg_buf__putc(&u->text, '\n', err));
 	}
 	u->text.len = from + dlg_normalize__tidy(u->text.data + from, u->text.len - from,

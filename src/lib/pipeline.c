@@ -166,7 +166,7 @@ typedef enum item_kind {
 	ITEM_FILE,      /* a text transcript file, read by the worker */
 	ITEM_TEXT,      /* a text transcript already read (stdin, or told by its content) */
 	ITEM_LINES,     /* a chunk of JSON lines, one record each */
-	ITEM_BAD_JSON   /* a .json document that does not parse */
+	ITEM_BAD_JSON   /* a .json document that does not parse, or holds a \u0000 */
 } item_kind;
 
 /* JSON lines are handed out this many at a time (or about this many bytes). */
@@ -183,7 +183,8 @@ typedef struct slot {
 	dlg_buf data;
 	uint64_t first_record; /* ITEM_LINES: number of the first line's record */
 	bool by_index;     /* records are array elements, located at line 1 */
-	size_t bad_off;    /* ITEM_BAD_JSON */
+	dlg_diag_code bad_code; /* ITEM_BAD_JSON: what is wrong, and where */
+	size_t bad_off;
 	dlg_unit *units;   /* one per conversation */
 	size_t n_units, cap_units;
 	dlg_status status;
@@ -497,8 +498,10 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 				line++;
 				start = i + 1;
 			}
-		return dlg_unit__diag(u, err, DLG_DIAG_INVALID_JSON, line,
-				      (uint32_t)(s->bad_off - start + 1), 0,
+		return dlg_unit__diag(u, err, s->bad_code, line, (uint32_t)(s->bad_off - start + 1),
+				      0, s->bad_code == DLG_DIAG_BINARY ?
+				      "NUL character (\\u0000) in a JSON string: remove it, or the "
+				      "text after it would be lost" :
 				      "not valid JSON here; a .json input holds one array of records");
 	}
 	uint64_t record = s->first_record;
@@ -667,11 +670,10 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 			s->by_index = false;
 			return DLG_OK;
 		}
-		bool ok;
 		dlg_buf__init(&st->doc, r->ctx.alloc, DLG_BUF_UNCAPPED);
-		DLG_TRY(dlg_json__document_lines(&ok, &s->bad_off, &st->doc, s->data.data,
+		DLG_TRY(dlg_json__document_lines(&s->bad_code, &s->bad_off, &st->doc, s->data.data,
 						 s->data.len, err));
-		if (!ok) {
+		if (s->bad_code) {
 			dlg_buf__dispose(&st->doc);
 			s->kind = ITEM_BAD_JSON;
 			return DLG_OK;

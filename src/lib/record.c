@@ -1,7 +1,8 @@
 /*
  * record.c - one JSON line per conversation (SPEC section 4) and per rejected one. Written
  * by hand rather than through a cJSON tree: this is the hot path, and building a tree costs
- * allocations per turn. Uses buf.c, error.c and split.c.
+ * allocations per turn. Uses buf.c, error.c, stage.c, transcript.c (the text format's
+ * escapes) and split.c.
  */
 #include "internal.h"
 
@@ -115,7 +116,9 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 			if (i)
 				DLG_TRY(dlg_buf__append(tmp, "\n\n", 2, err));
 			DLG_TRY(dlg_buf__append(tmp, label[t->role], strlen(label[t->role]), err));
+			size_t content_at = tmp->len;
 			DLG_TRY(content_with_stage(tmp, u, t, err));
+			DLG_TRY(dlg_transcript__escape(tmp, content_at, u->ctx, err));
 			continue;
 		}
 		DLG_TRY(dlg_buf__printf(out, err, "%s{\"from\":\"%s\",\"value\":", i ? "," : "",

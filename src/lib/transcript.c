@@ -225,10 +225,44 @@ typedef struct parse_state {
 	uint64_t dropped;            /* non-blank lines after it */
 } parse_state;
 
+/* Whether a line (from its first non-blank) would start a turn or end the dialogue. */
+static bool marker_shaped(const dlg_ctx *ctx, const char *p, size_t n)
+{
+	marker m;
+	classify(&m, ctx, p, n);
+	return m.kind == LINE_MARKER || m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_SECTION;
+}
+
+/* The backslashes right before p[i], back to p[0]. */
+static size_t backslashes_before(const char *p, size_t i)
+{
+	size_t k = 0;
+	while (k < i && p[i - 1 - k] == '\\')
+		k++;
+	return k;
+}
+
+/*
+ * The escape that keeps the text format lossless (README "Output formats"): a line that
+ * would start a turn is written with a backslash before its first non-blank, as is each
+ * backslash already there. Reading takes one away: 1 + the index of the backslash to
+ * leave out, or 0 when the line is not escaped.
+ */
+static size_t escaped_marker(const dlg_ctx *ctx, const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && dlg_is_blank(p[i]))
+		i++;
+	size_t k = i;
+	while (k < n && p[k] == '\\')
+		k++;
+	return k > i && marker_shaped(ctx, p + k, n - k) ? i + 1 : 0;
+}
+
 static dlg_status push_line(dlg_unit *u, const char *p, size_t n, uint64_t line, uint32_t col,
 			    dlg_error *err)
 {
-	dlg_line ln = { p, n, line, col };
+	dlg_line ln = { p, n, line, col, escaped_marker(u->ctx, p, n) };
 	return dlg_buf__append(&u->lines, &ln, sizeof ln, err);
 }
 
@@ -273,7 +307,7 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		t.n_lines = 1;
 		DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
 		*flags = (turn_flags){ false, false };
-		dlg_line rest = { p + m.rest, n - m.rest, line_no, col + (uint32_t)m.rest };
+		dlg_line rest = { p + m.rest, n - m.rest, line_no, col + (uint32_t)m.rest, 0 };
 		DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
 		return check_text_line(u, &rest, (uint32_t)n_turns + 1, flags, err);
 	}
@@ -289,7 +323,7 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 				       col + (uint32_t)m.at, turn_no,
 				       "'%.*s:' names no known speaker and stays text; map it with "
 				       "--role if it is one", (int)m.label_len, p + m.label_at));
-	dlg_line ln = { p, n, line_no, col };
+	dlg_line ln = { p, n, line_no, col, 0 };
 	if (n_turns == 0) {
 		u->preamble_n++;
 		return push_line(u, p, n, line_no, col, err);
@@ -328,9 +362,12 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 			return dlg_unit__diag(u, err, DLG_DIAG_BINARY, line, col, 0,
 					      "NUL byte: this looks like binary data, not a "
 					      "transcript");
+		/* latin1 is wrong advice for 0x80-0x9F (U+0092 is a control, later deleted) */
+		char hint[128];
+		dlg_encoding__hint(hint, sizeof hint, data, len, u->ctx->opts->input_encoding);
 		return dlg_unit__diag(u, err, DLG_DIAG_INVALID_UTF8, line, col, 0,
-				      "invalid UTF-8 byte 0x%02X; convert the file to UTF-8 "
-				      "(e.g. iconv -f latin1 -t utf-8)", (unsigned)(uint8_t)data[bad]);
+				      "invalid UTF-8 byte 0x%02X; %s", (unsigned)(uint8_t)data[bad],
+				      hint);
 	}
 	size_t i = 0;
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -414,11 +451,19 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 	for (const char *h = memchr(text, '#', len); h;
 	     h = memchr(h + 1, '#', len - (size_t)(h + 1 - text))) {
 		size_t i = (size_t)(h - text);
-		size_t before = i;
+		size_t escapes = backslashes_before(text, i);
+		size_t before = i - escapes;
 		while (before > 0 && dlg_is_blank(text[before - 1]))
 			before--;
+		/* at a line's start it is the line's marker, escaped or not (take_line) */
 		if (before == 0 || text[before - 1] == '\n' || !glued_marker_at(u->ctx, text, len, i))
 			continue;
+		if (escapes) {
+			/* written as "\\### Human:" to stay text: one backslash goes */
+			DLG_TRY(dlg_buf__append(out, text + copied, i - 1 - copied, err));
+			copied = i;
+			continue;
+		}
 		DLG_TRY(dlg_buf__append(out, text + copied, before - copied, err));
 		DLG_TRY(dlg_buf__putc(out, '\n', err));
 		copied = i;
@@ -443,7 +488,7 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	do {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - text) : len;
-		dlg_line ln = { text + i, eol - i, u->record_line, 1 };
+		dlg_line ln = { text + i, eol - i, u->record_line, 1, 0 };
 		DLG_TRY(dlg_buf__append(&u->lines, &ln, sizeof ln, err));
 		t.n_lines++;
 		marker m;
@@ -459,4 +504,50 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 		i = eol + 1;
 	} while (i <= len);
 	return dlg_buf__append(&u->turns, &t, sizeof t, err);
+}
+
+/* Put a backslash at b->data[at], moving the rest along. */
+static dlg_status insert_backslash(dlg_buf *b, size_t at, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__putc(b, '\\', err));
+	memmove(b->data + at + 1, b->data + at, b->len - 1 - at);
+	b->data[at] = '\\';
+	return DLG_OK;
+}
+
+dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, dlg_error *err)
+{
+	for (size_t ls = from; ls < b->len;) {
+		const char *nl = memchr(b->data + ls, '\n', b->len - ls);
+		size_t le = nl ? (size_t)(nl - b->data) : b->len;
+		/* a line that would start a turn (not the first: it follows the turn's marker) */
+		if (ls > from) {
+			size_t i = ls;
+			while (i < le && dlg_is_blank(b->data[i]))
+				i++;
+			size_t k = i;
+			while (k < le && b->data[k] == '\\')
+				k++;
+			if (marker_shaped(ctx, b->data + k, le - k)) {
+				DLG_TRY(insert_backslash(b, i, err));
+				le++;
+			}
+		}
+		/* a marker glued to the text before it, which reading would split off */
+		for (size_t h = ls; h < le; h++) {
+			if (b->data[h] != '#' || !glued_marker_at(ctx, b->data, le, h))
+				continue;
+			size_t escapes = backslashes_before(b->data + ls, h - ls);
+			size_t before = h - escapes;
+			while (before > ls && dlg_is_blank(b->data[before - 1]))
+				before--;
+			if (before == ls && ls > from)
+				continue; /* the line's own marker, handled above */
+			DLG_TRY(insert_backslash(b, h - escapes, err));
+			le++;
+			h += 3;
+		}
+		ls = le + 1;
+	}
+	return DLG_OK;
 }

@@ -34,16 +34,23 @@ static char *file_of(dlg_buf *content, const char *name, char **dir_out)
 	return path;
 }
 
-static dlg_status read_all(dlg_buf *out, const char *path, uint64_t limit, dlg_error *err)
+static dlg_status read_all_in(dlg_buf *out, const char *path, uint64_t limit,
+			      const char *encoding, dlg_error *err)
 {
 	dlg_options o = DLG_OPTIONS_INIT;
 	o.max_input_bytes = limit;
+	o.input_encoding = encoding;
 	dlg_reader rd;
 	dlg_status st = dlg_input__open(&rd, path, &o, err);
 	if (st == DLG_OK)
 		st = dlg_input__read_all(&rd, out, err);
 	dlg_input__close(&rd);
 	return st;
+}
+
+static dlg_status read_all(dlg_buf *out, const char *path, uint64_t limit, dlg_error *err)
+{
+	return read_all_in(out, path, limit, NULL, err);
 }
 
 START_TEST(test_input_gzip_members_concatenate)
@@ -183,6 +190,350 @@ START_TEST(test_input_format_by_name)
 }
 END_TEST
 
+/* `data` written to a file (gzip-compressed when `gz`) and read whole from `encoding`. */
+static void check_converts(const char *encoding, const char *data, size_t len, bool gz,
+			   const char *want)
+{
+	dlg_buf content, out;
+	dlg_buf__init(&content, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
+	if (gz)
+		gzip_member(&content, data, len);
+	else
+		ck_assert_int_eq(dlg_buf__append(&content, data, len, NULL), DLG_OK);
+	char *dir, *path = file_of(&content, "t.txt", &dir);
+	dlg_error err;
+	ck_assert_int_eq(read_all_in(&out, path, 1 << 20, encoding, &err), DLG_OK);
+	ck_assert_uint_eq(out.len, strlen(want));
+	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
+	rm_rf(dir);
+	free(dir);
+	free(path);
+	dlg_buf__dispose(&content);
+	dlg_buf__dispose(&out);
+}
+
+START_TEST(test_input_encoding_cp1252)
+{
+	static const char cp1252[] = "### Human: I\x92ll say \x93quoted\x94 for \x80" "5 at the "
+				     "caf\xe9\x85\n### Assistant: ok \x97 fine\n";
+	static const char utf8[] = "### Human: I’ll say “quoted” for €5 at the café…\n"
+				   "### Assistant: ok — fine\n";
+	for (int gz = 0; gz < 2; gz++) {
+		check_converts("cp1252", cp1252, sizeof cp1252 - 1, gz, utf8);
+		check_converts("WINDOWS-1252", cp1252, sizeof cp1252 - 1, gz, utf8);
+	}
+}
+END_TEST
+
+START_TEST(test_input_encoding_latin1)
+{
+	static const char latin1[] = "### Human: na\xefve caf\xe9, \xa3" "5\n### Assistant: \xbfs\xed?\n";
+	static const char utf8[] = "### Human: naïve café, £5\n### Assistant: ¿sí?\n";
+	check_converts("latin1", latin1, sizeof latin1 - 1, false, utf8);
+	check_converts("ISO-8859-1", latin1, sizeof latin1 - 1, true, utf8);
+	/* 0x92 is U+0092 in Latin-1, a control: the reason E101 advises cp1252 for it */
+	check_converts("latin1", "I\x92ll", 4, false, "I\xc2\x92ll");
+}
+END_TEST
+
+START_TEST(test_input_encoding_utf16_with_bom)
+{
+	/* "### Human: café 😀\n" in UTF-16LE after its byte-order mark */
+	static const char utf16[] = "\xff\xfe#\0#\0#\0 \0H\0u\0m\0a\0n\0:\0 \0c\0a\0f\0\xe9\0 \0"
+				    "\x3d\xd8\x00\xde\n\0";
+	check_converts("UTF-16", utf16, sizeof utf16 - 1, false, "### Human: café 😀\n");
+	check_converts("utf-16", utf16, sizeof utf16 - 1, true, "### Human: café 😀\n");
+}
+END_TEST
+
+START_TEST(test_input_encoding_utf8_names_skip_iconv)
+{
+	static const char *const names[] = { NULL, "UTF-8", "utf8", "Utf-8", "UTF8" };
+	dlg_buf text;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__append(&text, "caf\xe9\n", 5, NULL), DLG_OK);
+	char *dir, *path = file_of(&text, "t.txt", &dir);
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		dlg_options o = DLG_OPTIONS_INIT;
+		o.input_encoding = names[i];
+		ck_assert_int_eq(dlg_input__check_encoding(&o, NULL), DLG_OK);
+		dlg_reader rd;
+		ck_assert_int_eq(dlg_input__open(&rd, path, &o, NULL), DLG_OK);
+		ck_assert_ptr_null(rd.conv);
+		ck_assert_int_eq(dlg_input__read_all(&rd, &text, NULL), DLG_OK);
+		ck_assert_uint_eq(text.len, 5); /* as it is, invalid byte and all */
+		dlg_input__close(&rd);
+	}
+	rm_rf(dir);
+	free(dir);
+	free(path);
+	dlg_buf__dispose(&text);
+}
+END_TEST
+
+START_TEST(test_input_encoding_unknown_name)
+{
+	static const char *const names[] = { "x-no-such-charset", "" };
+	for (size_t i = 0; i < 2; i++) {
+		dlg_options o = DLG_OPTIONS_INIT;
+		o.input_encoding = names[i];
+		dlg_error err;
+		ck_assert_int_eq(dlg_input__check_encoding(&o, &err), DLG_E_ARG);
+		char want[64];
+		snprintf(want, sizeof want, "unknown --input-encoding '%s'", names[i]);
+		ck_assert_str_eq(err.msg, want);
+		/* opening says the same, before reading anything */
+		dlg_reader rd;
+		ck_assert_int_eq(dlg_input__open(&rd, "/nonexistent-dir/x.txt", &o, &err),
+				 DLG_E_IO);
+		dlg_input__close(&rd);
+		ck_assert_int_eq(dlg_input__open(&rd, "/dev/null", &o, &err), DLG_E_ARG);
+		ck_assert_str_eq(err.msg, want);
+		dlg_input__close(&rd);
+	}
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.input_encoding = "cp1252";
+	ck_assert_int_eq(dlg_input__check_encoding(&o, NULL), DLG_OK);
+}
+END_TEST
+
+START_TEST(test_input_encoding_limit_counts_converted_bytes)
+{
+	char data[100];
+	memset(data, 0x92, sizeof data); /* 100 bytes of cp1252, 300 of UTF-8 */
+	dlg_buf text, out;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__append(&text, data, sizeof data, NULL), DLG_OK);
+	char *dir, *path = file_of(&text, "t.txt", &dir);
+	dlg_error err;
+	ck_assert_int_eq(read_all_in(&out, path, 300, "cp1252", &err), DLG_OK);
+	ck_assert_uint_eq(out.len, 300);
+	ck_assert_int_eq(read_all_in(&out, path, 299, "cp1252", &err), DLG_E_LIMIT);
+	ck_assert_int_eq(read_all_in(&out, path, 100, NULL, &err), DLG_OK);
+	rm_rf(dir);
+	free(dir);
+	free(path);
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&out);
+}
+END_TEST
+
+/* Replace every `from` byte of s[0, n) by the string `to`, into out. */
+static void replace_byte(dlg_buf *out, const char *s, size_t n, char from, const char *to)
+{
+	out->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == from)
+			ck_assert_int_eq(dlg_buf__append(out, to, strlen(to), NULL), DLG_OK);
+		else
+			ck_assert_int_eq(dlg_buf__putc(out, s[i], NULL), DLG_OK);
+	}
+}
+
+/* Read `content` by lines as the pipeline does (1 MiB, 256 lines) from `encoding`. */
+static void read_by_lines(dlg_buf *all, const dlg_buf *content, const char *encoding)
+{
+	char *dir, *path = file_of((dlg_buf *)content, "r.jsonl", &dir);
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.input_encoding = encoding;
+	dlg_reader rd;
+	dlg_buf out;
+	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_input__open(&rd, path, &o, NULL), DLG_OK);
+	all->len = 0;
+	while (!rd.done) {
+		ck_assert_int_eq(dlg_input__read_lines(&rd, &out, 1 << 20, 256, NULL), DLG_OK);
+		ck_assert(rd.done || (out.len > 0 && out.data[out.len - 1] == '\n'));
+		ck_assert_int_eq(dlg_buf__append(all, out.data, out.len, NULL), DLG_OK);
+	}
+	dlg_input__close(&rd);
+	dlg_buf__dispose(&out);
+	rm_rf(dir);
+	free(dir);
+	free(path);
+}
+
+/*
+ * cp1252 JSON lines over 1 MiB, each a run of 0x92 after a prefix of 0, 1 or 2 bytes: the
+ * 3-byte ’ falls across every 64 KiB read and 1 MiB chunk end at every alignment.
+ */
+START_TEST(test_input_encoding_jsonl_chunks_split_characters)
+{
+	dlg_buf text, want, content, all;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&want, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&content, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&all, NULL, DLG_BUF_UNCAPPED);
+	for (int i = 0; i < 60; i++) {
+		ck_assert_int_eq(dlg_buf__printf(&text, NULL, "{\"text\":\"%.*s", i % 3, "ab"),
+				 DLG_OK);
+		for (int k = 0; k < 7000 + i; k++)
+			ck_assert_int_eq(dlg_buf__putc(&text, '\x92', NULL), DLG_OK);
+		ck_assert_int_eq(dlg_buf__append(&text, "\"}\n", 3, NULL), DLG_OK);
+	}
+	replace_byte(&want, text.data, text.len, '\x92', "’");
+	ck_assert_uint_gt(want.len, 1 << 20);
+	for (int gz = 0; gz < 2; gz++) {
+		content.len = 0;
+		if (gz)
+			gzip_member(&content, text.data, text.len);
+		else
+			ck_assert_int_eq(dlg_buf__append(&content, text.data, text.len, NULL),
+					 DLG_OK);
+		read_by_lines(&all, &content, "cp1252");
+		ck_assert_uint_eq(all.len, want.len);
+		ck_assert_int_eq(memcmp(all.data, want.data, want.len), 0);
+	}
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&want);
+	dlg_buf__dispose(&content);
+	dlg_buf__dispose(&all);
+}
+END_TEST
+
+/* UTF-16 surrogate pairs (4 bytes) across the 64 KiB reads: iconv's EINVAL keeps the tail. */
+START_TEST(test_input_encoding_utf16_pairs_across_reads)
+{
+	dlg_buf text, want, all;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&want, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&all, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__append(&text, "\xff\xfe", 2, NULL), DLG_OK);
+	for (int i = 0; i < 8; i++) {
+		/* an odd number of units before the pairs on every other line */
+		ck_assert_int_eq(dlg_buf__append(&text, "x\0", (size_t)(i % 2) * 2, NULL), DLG_OK);
+		ck_assert_int_eq(dlg_buf__append(&want, "x", (size_t)(i % 2), NULL), DLG_OK);
+		for (int k = 0; k < 9000; k++) {
+			ck_assert_int_eq(dlg_buf__append(&text, "\x3d\xd8\x00\xde", 4, NULL), DLG_OK);
+			ck_assert_int_eq(dlg_buf__append(&want, "😀", 4, NULL), DLG_OK);
+		}
+		ck_assert_int_eq(dlg_buf__append(&text, "\n\0", 2, NULL), DLG_OK);
+		ck_assert_int_eq(dlg_buf__putc(&want, '\n', NULL), DLG_OK);
+	}
+	read_by_lines(&all, &text, "UTF-16");
+	ck_assert_uint_eq(all.len, want.len);
+	ck_assert_int_eq(memcmp(all.data, want.data, want.len), 0);
+	/*
+	 * A file that ends inside a pair: its bytes come through as invalid UTF-8, 0x3D (an
+	 * ASCII byte, which would read as '=') as 0xFF.
+	 */
+	text.len -= 4;
+	read_by_lines(&all, &text, "UTF-16");
+	ck_assert_uint_eq(all.len, want.len - 5 + 2);
+	ck_assert_int_eq(memcmp(all.data, want.data, want.len - 5), 0);
+	ck_assert_int_eq(memcmp(all.data + all.len - 2, "\xff\xd8", 2), 0);
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&want);
+	dlg_buf__dispose(&all);
+}
+END_TEST
+
+typedef struct findings {
+	int n;
+	dlg_diag d[8];
+} findings;
+
+static void collect(const dlg_diag *d, void *payload)
+{
+	findings *f = payload;
+	if (f->n < 8)
+		f->d[f->n++] = *d;
+}
+
+/* Validate one file named `name` holding `data`, reading it from `encoding`. */
+static void validate_one(findings *f, const char *name, const char *data, const char *encoding)
+{
+	char *dir = make_temp_dir();
+	write_file(dir, name, data, strlen(data));
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.input_encoding = encoding;
+	o.threads = 1;
+	const char *args[] = { path };
+	dlg_summary s;
+	memset(f, 0, sizeof *f);
+	ck_assert_int_eq(dlg_run(&s, args, 1, &o, collect, f, NULL), DLG_OK);
+	rm_rf(dir);
+	free(dir);
+}
+
+START_TEST(test_input_encoding_undefined_byte_is_e101)
+{
+	findings f;
+	/* cp1252 leaves 0x81 undefined: E101 where it stands, with the encoding named */
+	validate_one(&f, "t.txt", "### Human: I\x92ll ask\n\n### Assistant: ok \x81 x\n", "cp1252");
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_int_eq(f.d[0].code, DLG_DIAG_INVALID_UTF8);
+	ck_assert_uint_eq(f.d[0].line, 3);
+	ck_assert_uint_eq(f.d[0].col, 19);
+	ck_assert_str_eq(f.d[0].msg, "invalid UTF-8 byte 0x81; the input is not valid cp1252 "
+			 "here either; fix it or pass another --input-encoding");
+	/* in a stream only that record is rejected; the next ones still convert */
+	validate_one(&f, "r.jsonl", "{\"text\":\"### Human: a\\n### Assistant: b\"}\n"
+		     "{\"text\":\"### Human: \x93q\x94\\n### Assistant: \x81\"}\n"
+		     "{\"text\":\"### Human: caf\xe9\\n### Assistant: b\"}\n", "cp1252");
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_int_eq(f.d[0].code, DLG_DIAG_INVALID_UTF8);
+	ck_assert_uint_eq(f.d[0].line, 2);
+	ck_assert_uint_eq(f.d[0].record, 2);
+	/* columns count the converted UTF-8: “ and ” are 3 bytes each */
+	ck_assert_uint_eq(f.d[0].col, 41 + 4);
+	/* without the option, the same bytes get the advice to pass it */
+	validate_one(&f, "t.txt", "### Human: I\x92ll ask\n\n### Assistant: ok\n", NULL);
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_uint_eq(f.d[0].col, 13);
+	ck_assert_str_eq(f.d[0].msg, "invalid UTF-8 byte 0x92; this looks like Windows-1252: "
+			 "pass --input-encoding cp1252");
+	validate_one(&f, "r.jsonl", "{\"text\":\"### Human: caf\xe9\\n### Assistant: b\"}\n", NULL);
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_str_eq(f.d[0].msg, "invalid UTF-8 byte 0xE9 in the record; this looks like "
+			 "Latin-1: pass --input-encoding latin1");
+}
+END_TEST
+
+START_TEST(test_input_encoding_guess)
+{
+	static const struct {
+		const char *text;
+		dlg_encoding_guess want;
+	} cases[] = {
+		{ "I\x92ll", DLG_GUESS_CP1252 },
+		{ "\x93quoted\x94 \x80" "5 caf\xe9", DLG_GUESS_CP1252 },
+		{ "wait\x85", DLG_GUESS_CP1252 },
+		{ "caf\xe9 na\xefve", DLG_GUESS_LATIN1 },
+		{ "\xa3" "5", DLG_GUESS_LATIN1 },
+		{ "I\x92ll \x81", DLG_GUESS_NONE },        /* 0x81: not cp1252 */
+		{ "caf\xc3", DLG_GUESS_NONE },             /* a character cut by the end */
+		{ "a \xe2\x80 b", DLG_GUESS_NONE },        /* cut short in the middle */
+		{ "\xff\xfe#\x01", DLG_GUESS_NONE },       /* UTF-16's byte-order mark */
+		{ "é è ü — \x92", DLG_GUESS_NONE },        /* mostly UTF-8: don't re-read it all */
+		{ "\x92 \x93 — \x94", DLG_GUESS_CP1252 },  /* a coincidence among legacy bytes */
+		{ "all valid — é", DLG_GUESS_NONE },
+		{ "", DLG_GUESS_NONE },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(dlg_encoding__guess(cases[i].text, strlen(cases[i].text)) ==
+			      cases[i].want, "case %zu", i);
+	char hint[128];
+	dlg_encoding__hint(hint, sizeof hint, "a\x92", 2, NULL);
+	ck_assert_str_eq(hint, "this looks like Windows-1252: pass --input-encoding cp1252");
+	dlg_encoding__hint(hint, sizeof hint, "a\xe9 b", 4, "UTF-8");
+	ck_assert_str_eq(hint, "this looks like Latin-1: pass --input-encoding latin1");
+	dlg_encoding__hint(hint, sizeof hint, "a\x81", 2, "utf8");
+	ck_assert_str_eq(hint, "convert the file to UTF-8");
+	/* a long name is cut so that the message stays one short line */
+	char name[300];
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	dlg_encoding__hint(hint, sizeof hint, "a\x81", 2, name);
+	ck_assert_uint_lt(strlen(hint), 120);
+	ck_assert_ptr_nonnull(strstr(hint, "not valid xxxx"));
+}
+END_TEST
+
 Suite *input_suite(void)
 {
 	Suite *s = suite_create("input");
@@ -194,5 +545,19 @@ Suite *input_suite(void)
 	tcase_add_test(tc, test_input_line_limit);
 	tcase_add_test(tc, test_input_format_by_name);
 	suite_add_tcase(s, tc);
+	/* --input-encoding, and encoding.c's advice for E101 */
+	TCase *enc = tcase_create("encoding");
+	tcase_set_timeout(enc, 60);
+	tcase_add_test(enc, test_input_encoding_cp1252);
+	tcase_add_test(enc, test_input_encoding_latin1);
+	tcase_add_test(enc, test_input_encoding_utf16_with_bom);
+	tcase_add_test(enc, test_input_encoding_utf8_names_skip_iconv);
+	tcase_add_test(enc, test_input_encoding_unknown_name);
+	tcase_add_test(enc, test_input_encoding_limit_counts_converted_bytes);
+	tcase_add_test(enc, test_input_encoding_jsonl_chunks_split_characters);
+	tcase_add_test(enc, test_input_encoding_utf16_pairs_across_reads);
+	tcase_add_test(enc, test_input_encoding_undefined_byte_is_e101);
+	tcase_add_test(enc, test_input_encoding_guess);
+	suite_add_tcase(s, enc);
 	return s;
 }

@@ -1,0 +1,479 @@
+/*
+ * mojibake.c - repair of UTF-8 that was decoded as Windows-1252 (or Latin-1) and encoded as
+ * UTF-8 again: "Iâ€™m" for "I’m", "Ã…lesund" for "Ålesund", "Ð¿Ñ€Ð¸" for "при", "I\u0092ll"
+ * for "I’ll". Uses buf.c, error.c and utf8proc (decoding, encoding, categories).
+ *
+ * Precision over recall: a missed fix costs little, a corrupted sentence poisons a dataset.
+ * Decisions, each with its reason:
+ *
+ * - Candidates. A character stands for a byte when it is U+0080-U+00FF (Latin-1, so C1
+ *   controls count) or one of the 27 characters Windows-1252 puts at 0x80-0x9F. A candidate
+ *   is a lead (U+00C2-U+00F4) followed by as many such characters as its UTF-8 length needs,
+ *   each standing for a continuation byte, that together decode (utf8proc) to one code
+ *   point. ASCII never takes part, so plain text costs one 8-bytes-at-a-time scan for the
+ *   bytes 0xC2/0xC3 that every such character starts with. "â€" followed by nothing, or by
+ *   U+FFFD, and then a space, ASCII punctuation or the end, is "”": its last byte is 0x9D,
+ *   which cp1252 leaves undefined, so decoders drop or replace it. Elsewhere a lost byte is
+ *   ambiguous (0x81 0x8D 0x8F 0x90 0x9D), and inside emoji it is a joiner, so nothing is done.
+ * - Lone C1 controls (not inside a candidate) become their Windows-1252 character (U+0092 is
+ *   ’): text holds them only when cp1252 bytes were read as Latin-1. The five undefined ones
+ *   stay (normalize.c removes them as invisible).
+ * - Plausible results only. The decoded character must be assigned, not a control, not
+ *   private use, and in one of: Latin-1, Latin Extended-A, the Latin Extended-B letters
+ *   languages use (Romanian ș ț, Vietnamese ơ ư, Pinyin ǎ, schwa), Latin Extended Additional,
+ *   general punctuation, currency, letterlike, arrows, maths, technical, shapes, symbols,
+ *   dingbats, U+FEFF, U+FFFD, emoji; or Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic,
+ *   Thai, CJK, kana, Hangul. The rest (IPA, NKo, Thaana, combining marks on Latin, planes
+ *   2-16 but CJK) is what legitimate text decodes to by accident: "Gruß“" would be U+07D3.
+ * - Runs. Two or more candidates back to back ("Ð¿Ñ€Ð¸") are repaired: legitimate
+ *   Western text never puts two such pairs side by side. A candidate on its own is judged
+ *   by the rules below; those that decode to a non-Latin script (Cyrillic, CJK, ...) are
+ *   weak: repaired only when the same text has a run or a strong candidate of that script,
+ *   so "и" between repaired Russian words is fixed but "café’”" (which decodes to U+9494)
+ *   is not.
+ * - A capital accented letter ending a word ("IRMÃ…", "CAFÉ…", "„Ä“") decodes like
+ *   mojibake. For a 2-byte candidate whose lead is an upper-case letter and whose second
+ *   character is punctuation that can follow a word (… ” “ ’ ‘ – — » › ® ™ © NBSP · ¹ ² ³),
+ *   it is refused when the character before is an upper-case letter and the one after is
+ *   not a letter (or it is "…", "—" or NBSP, which glue words); when the character before
+ *   is an opening quote or bracket and the second character a closing quote; when it stands
+ *   alone and decodes to a capital ("Ã…" alone is more likely a Portuguese word than "Å");
+ *   and for "Ä–Z"-style ranges (a dash, then a capital). After a lower-case letter it is
+ *   mojibake ("majÄ…" is mają, "cafÃ©" is café).
+ * - A 3-byte candidate after a letter, before a non-letter, whose two last characters are
+ *   such punctuation ("está»…") is weak, as is any lone Latin decode there: Vietnamese
+ *   "sá»‘" (số) is fixed when the text has other mojibake, "está»…" on its own is not.
+ * - A decoded capital right after a lower-case letter, and a decoded symbol between two
+ *   letters, are refused: ftfy's badness heuristic counts both as weird, and its issue #149
+ *   ("Officiâš´le" is not "Offici⚴le") is the second.
+ * - Short cases ftfy refuses for lack of signal are fixed when the rules above allow:
+ *   "Ã…lesund" (ftfy #203), "Ä°stanbul" and "RÄ«ga" (#192): a candidate is already a
+ *   multi-byte sequence that validates as UTF-8 and lands in a plausible block.
+ * - Twice-mis-decoded text ("ÃƒÂ©") is repaired layer by layer, up to 8 layers, so that a
+ *   repair's output is itself stable under a second repair. `found` describes the first
+ *   layer only, in the caller's bytes.
+ */
+#include "mojibake.h"
+
+#include <string.h>
+#include <utf8proc.h>
+
+/* Windows-1252 at bytes 0x80-0x9F; 0 where cp1252 defines nothing. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+	0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+};
+
+/* Script groups of decoded characters: weak candidates need evidence of their own group. */
+enum {
+	G_LATIN = 1u << 0, /* Latin letters, punctuation, symbols, emoji */
+	G_GREEK = 1u << 1,
+	G_CYRILLIC = 1u << 2,
+	G_ARMENIAN = 1u << 3,
+	G_HEBREW = 1u << 4,
+	G_ARABIC = 1u << 5,
+	G_INDIC = 1u << 6, /* Devanagari to Sinhala, and Thai */
+	G_CJK = 1u << 7,   /* Han, kana, Hangul, CJK punctuation, fullwidth forms */
+};
+
+enum verdict { V_REFUSE, V_WEAK, V_STRONG };
+
+#define MAX_LAYERS 8
+
+/* One candidate: s[off, off + len) decodes to `cp`. */
+typedef struct cand {
+	size_t off;
+	size_t len;
+	int32_t cp;
+	bool c1;          /* a lone C1 control, not a multi-byte sequence */
+	bool weak_script; /* decodes outside the Latin group */
+	unsigned group;
+	uint8_t bytes[4]; /* the bytes its characters stood for */
+	int nbytes;
+} cand;
+
+/* The byte a character stood for when cp1252 or Latin-1 decoded it, or -1. */
+static int byte_of(int32_t cp)
+{
+	if (cp >= 0x80 && cp <= 0xFF)
+		return (int)cp;
+	if (cp < 0x0152 || cp > 0x2122)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		if (cp1252_high[i] == cp)
+			return 0x80 + i;
+	return -1;
+}
+
+/* The code point at s[i] and its length; -1 and 1 for a byte that is not valid UTF-8. */
+static int32_t char_at(const uint8_t *s, size_t n, size_t i, size_t *len)
+{
+	int32_t cp = -1;
+	if (i >= n) {
+		*len = 0;
+		return -1;
+	}
+	utf8proc_ssize_t l = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+	if (l <= 0) {
+		*len = 1;
+		return -1;
+	}
+	*len = (size_t)l;
+	return cp;
+}
+
+static int32_t char_before(const uint8_t *s, size_t off)
+{
+	if (off == 0)
+		return -1;
+	size_t j = off - 1;
+	while (j > 0 && off - j < 4 && (s[j] & 0xC0) == 0x80)
+		j--;
+	size_t len;
+	int32_t cp = char_at(s, off, j, &len);
+	return j + len == off ? cp : -1;
+}
+
+static utf8proc_category_t category(int32_t cp)
+{
+	return cp < 0 ? UTF8PROC_CATEGORY_CN : utf8proc_category(cp);
+}
+
+static bool is_letter(utf8proc_category_t c)
+{
+	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+static bool is_upper(utf8proc_category_t c)
+{
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+}
+
+static bool in(int32_t cp, int32_t lo, int32_t hi)
+{
+	return cp >= lo && cp <= hi;
+}
+
+/*
+ * The group of a plausible repaired character, or 0. *weak is set for the groups that need
+ * evidence of their own (everything but Latin, and the emoji presentation selector).
+ */
+static unsigned group_of(int32_t cp, bool *weak)
+{
+	utf8proc_category_t c = utf8proc_category(cp);
+	if (c == UTF8PROC_CATEGORY_CN || c == UTF8PROC_CATEGORY_CO || c == UTF8PROC_CATEGORY_CS ||
+	    c == UTF8PROC_CATEGORY_CC)
+		return 0;
+	*weak = true;
+	if (cp == 0xFE0F) /* only ever after an emoji, in a run */
+		return G_LATIN;
+	if (in(cp, 0x0370, 0x03FF))
+		return G_GREEK;
+	if (in(cp, 0x0400, 0x04FF))
+		return G_CYRILLIC;
+	if (in(cp, 0x0531, 0x058F))
+		return G_ARMENIAN;
+	if (in(cp, 0x0591, 0x05FF))
+		return G_HEBREW;
+	if (in(cp, 0x0600, 0x06FF))
+		return G_ARABIC;
+	if (in(cp, 0x0900, 0x0DFF) || in(cp, 0x0E00, 0x0E7F))
+		return G_INDIC;
+	if (in(cp, 0x2E80, 0x2FDF) || in(cp, 0x3000, 0x9FFF) || in(cp, 0xAC00, 0xD7A3) ||
+	    in(cp, 0xF900, 0xFAFF) || in(cp, 0xFE30, 0xFE4F) || in(cp, 0xFF00, 0xFFEF) ||
+	    in(cp, 0x20000, 0x2FFFF))
+		return G_CJK;
+	*weak = false;
+	if (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME)
+		return 0;
+	if (in(cp, 0x00A0, 0x017F) || cp == 0x018F || cp == 0x01A0 || cp == 0x01A1 ||
+	    cp == 0x01AF || cp == 0x01B0 || in(cp, 0x01CD, 0x01DC) || in(cp, 0x0218, 0x021B) ||
+	    cp == 0x0259 || in(cp, 0x1E00, 0x1EFF) || in(cp, 0x2000, 0x20CF) ||
+	    in(cp, 0x2100, 0x27BF) || in(cp, 0x2B00, 0x2BFF) || cp == 0xFEFF || cp == 0xFFFD ||
+	    in(cp, 0x1F000, 0x1FAFF))
+		return G_LATIN;
+	return 0;
+}
+
+/* Punctuation and symbols that legitimately follow a word, as the cp1252 byte they are. */
+static bool follows_word(uint8_t b)
+{
+	switch (b) {
+	case 0x85: case 0x91: case 0x92: case 0x93: case 0x94: case 0x96: case 0x97:
+	case 0x99: case 0x9B: case 0xA0: case 0xA9: case 0xAE: case 0xB2: case 0xB3:
+	case 0xB7: case 0xB9: case 0xBB:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool closing_quote(uint8_t b)
+{
+	return (b >= 0x91 && b <= 0x94) || b == 0x9B || b == 0xBB;
+}
+
+static bool opening(int32_t cp)
+{
+	utf8proc_category_t c = category(cp);
+	return cp == '"' || cp == '\'' || c == UTF8PROC_CATEGORY_PS || c == UTF8PROC_CATEGORY_PI;
+}
+
+/* "â€" whose third byte (0x9D: "”") was dropped or replaced by U+FFFD; j is after "€". */
+static bool lost_quote(cand *c, const uint8_t *s, size_t n, size_t i, size_t j)
+{
+	size_t len;
+	int32_t cp = char_at(s, n, j, &len);
+	if (cp == 0xFFFD) {
+		j += len;
+		cp = char_at(s, n, j, &len);
+	}
+	if (cp >= 0x80 || (cp >= 0 && (cp == '-' || cp == '_' || cp == '@' || cp == '#' ||
+				       (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' &&
+								    (cp | 0x20) <= 'z'))))
+		return false;
+	c->off = i;
+	c->len = j - i;
+	c->cp = 0x201D;
+	c->group = G_LATIN;
+	c->weak_script = false;
+	return true;
+}
+
+/* A multi-byte sequence whose lead character (U+00C2-U+00F4) is at s[i]. */
+static bool sequence_at(cand *c, const uint8_t *s, size_t n, size_t i, int32_t lead)
+{
+	int need = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+	c->bytes[0] = (uint8_t)lead;
+	size_t j = i + 2; /* a lead is two bytes of UTF-8 */
+	int k = 1;
+	for (; k < need; k++) {
+		size_t len;
+		int b = byte_of(char_at(s, n, j, &len));
+		if (b < 0x80 || b > 0xBF)
+			break;
+		c->bytes[k] = (uint8_t)b;
+		j += len;
+	}
+	c->nbytes = k;
+	c->c1 = false;
+	if (k < need)
+		return lead == 0xE2 && k == 2 && c->bytes[1] == 0x80 && lost_quote(c, s, n, i, j);
+	int32_t cp;
+	if (utf8proc_iterate(c->bytes, need, &cp) != need)
+		return false; /* overlong, a surrogate or past U+10FFFF */
+	c->group = group_of(cp, &c->weak_script);
+	if (c->group == 0)
+		return false;
+	c->off = i;
+	c->len = j - i;
+	c->cp = cp;
+	return true;
+}
+
+/* Where the next byte 0xC2 or 0xC3 is at or after i (n when none): U+0080-U+00FF start so. */
+static size_t skip_plain(const uint8_t *s, size_t n, size_t i)
+{
+	while (i + 8 <= n) {
+		uint64_t w = dlg_load64((const char *)s + i);
+		if ((w & DLG_HIGHS) && dlg_swar_eq(w & 0xFEFEFEFEFEFEFEFEULL, 0xC2))
+			break;
+		i += 8;
+	}
+	while (i < n && (s[i] & 0xFE) != 0xC2)
+		i++;
+	return i;
+}
+
+/* The next candidate at or after `pos`. */
+static bool next_cand(cand *c, const uint8_t *s, size_t n, size_t pos)
+{
+	size_t i = pos;
+	for (;;) {
+		i = skip_plain(s, n, i);
+		if (i >= n)
+			return false;
+		size_t len;
+		int32_t cp = char_at(s, n, i, &len);
+		if (cp >= 0x80 && cp <= 0x9F && cp1252_high[cp - 0x80]) {
+			c->off = i;
+			c->len = len;
+			c->cp = cp1252_high[cp - 0x80];
+			c->c1 = true;
+			c->group = G_LATIN;
+			c->weak_script = false;
+			c->nbytes = 1;
+			return true;
+		}
+		if (cp >= 0xC2 && cp <= 0xF4 && sequence_at(c, s, n, i, cp))
+			return true;
+		i += len;
+	}
+}
+
+/* How a candidate with no candidate right before or after it is judged (see the top). */
+static enum verdict judge(const cand *c, const uint8_t *s, size_t n)
+{
+	size_t len;
+	int32_t prev = char_before(s, c->off);
+	int32_t next = char_at(s, n, c->off + c->len, &len);
+	utf8proc_category_t pc = category(prev), nc = category(next), dc = category(c->cp);
+	bool prev_letter = is_letter(pc), next_letter = is_letter(nc);
+	if (is_upper(dc) && pc == UTF8PROC_CATEGORY_LL)
+		return V_REFUSE;
+	if (dc >= UTF8PROC_CATEGORY_SM && dc <= UTF8PROC_CATEGORY_SO && prev_letter && next_letter)
+		return V_REFUSE;
+	if (c->nbytes == 2 && is_upper(category(c->bytes[0])) && follows_word(c->bytes[1])) {
+		uint8_t b = c->bytes[1];
+		if (prev_letter && pc != UTF8PROC_CATEGORY_LL) {
+			if (!next_letter || b == 0x85 || b == 0x97 || b == 0xA0)
+				return V_REFUSE;
+		} else if (opening(prev) && closing_quote(b)) {
+			return V_REFUSE;
+		} else if (!prev_letter && !next_letter && is_upper(dc)) {
+			return V_REFUSE;
+		} else if (!prev_letter && is_upper(nc) && (b == 0x96 || b == 0x97)) {
+			return V_REFUSE;
+		}
+	}
+	if (c->nbytes == 3 && prev_letter && !next_letter && follows_word(c->bytes[1]) &&
+	    follows_word(c->bytes[2]))
+		return V_WEAK;
+	return c->weak_script ? V_WEAK : V_STRONG;
+}
+
+/* One pass over a text: first collecting evidence (`decide` false), then deciding. */
+typedef struct walk {
+	const uint8_t *s;
+	size_t n;
+	bool decide;
+	unsigned evidence; /* groups with a run or a strong candidate */
+	bool any;          /* some candidate was seen */
+	dlg_mojibake_found found;
+	dlg_buf *out;  /* NULL: count only */
+	size_t copied; /* s[0, copied) is in out */
+	dlg_error *err;
+} walk;
+
+static dlg_status emit(walk *w, size_t off, size_t len, int32_t cp)
+{
+	if (w->found.count++ == 0) {
+		w->found.first_off = off;
+		w->found.first_len = len;
+	}
+	if (!w->out)
+		return DLG_OK;
+	uint8_t enc[4];
+	utf8proc_ssize_t m = utf8proc_encode_char(cp, enc);
+	DLG_TRY(dlg_buf__append(w->out, w->s + w->copied, off - w->copied, w->err));
+	DLG_TRY(dlg_buf__append(w->out, enc, (size_t)m, w->err));
+	w->copied = off + len;
+	return DLG_OK;
+}
+
+/* A sequence left alone still has its C1 controls mapped, as lone ones are. */
+static dlg_status emit_c1_inside(walk *w, const cand *c)
+{
+	size_t i = c->off, end = c->off + c->len;
+	while (i < end) {
+		size_t len;
+		int32_t cp = char_at(w->s, end, i, &len);
+		if (cp >= 0x80 && cp <= 0x9F && cp1252_high[cp - 0x80])
+			DLG_TRY(emit(w, i, len, cp1252_high[cp - 0x80]));
+		i += len;
+	}
+	return DLG_OK;
+}
+
+static dlg_status walk_text(walk *w)
+{
+	cand cur, nxt;
+	bool have = next_cand(&cur, w->s, w->n, 0);
+	bool prev_adjacent = false;
+	w->any = have;
+	while (have) {
+		size_t end = cur.off + cur.len;
+		bool have_next = next_cand(&nxt, w->s, w->n, end);
+		if (cur.c1) {
+			w->evidence |= G_LATIN;
+			if (w->decide)
+				DLG_TRY(emit(w, cur.off, cur.len, cur.cp));
+			prev_adjacent = false;
+		} else {
+			bool next_adjacent = have_next && !nxt.c1 && nxt.off == end;
+			enum verdict v = prev_adjacent || next_adjacent ? V_STRONG
+								 : judge(&cur, w->s, w->n);
+			if (v == V_STRONG)
+				w->evidence |= cur.group;
+			if (!w->decide) {
+				/* evidence only */
+			} else if (v == V_STRONG || (v == V_WEAK && (w->evidence & cur.group))) {
+				DLG_TRY(emit(w, cur.off, cur.len, cur.cp));
+			} else {
+				DLG_TRY(emit_c1_inside(w, &cur));
+			}
+			prev_adjacent = next_adjacent;
+		}
+		cur = nxt;
+		have = have_next;
+	}
+	if (w->out)
+		DLG_TRY(dlg_buf__append(w->out, w->s + w->copied, w->n - w->copied, w->err));
+	return DLG_OK;
+}
+
+/* Both passes over s[0, n), appending the repaired text to `out` unless it is NULL. */
+static dlg_status repair_layer(dlg_mojibake_found *found, dlg_buf *out, const char *p, size_t n,
+			       dlg_error *err)
+{
+	walk w = { (const uint8_t *)p, n, false, 0, false, { 0, 0, 0 }, NULL, 0, err };
+	dlg_status st = walk_text(&w);
+	DLG_ASSERT(st == DLG_OK); /* nothing to fail without output */
+	if (w.any) {
+		w.decide = true;
+		w.out = out;
+		st = walk_text(&w);
+	} else if (out) {
+		st = dlg_buf__append(out, p, n, err);
+	}
+	*found = w.found;
+	return st;
+}
+
+void dlg_mojibake__find(dlg_mojibake_found *found, const char *p, size_t n)
+{
+	dlg_status st = repair_layer(found, NULL, p, n, NULL);
+	DLG_ASSERT(st == DLG_OK);
+	(void)st;
+}
+
+dlg_status dlg_mojibake__repair(dlg_buf *out, dlg_mojibake_found *found, const char *p, size_t n,
+				dlg_error *err)
+{
+	dlg_mojibake_found first, again;
+	size_t start = out->len;
+	DLG_TRY(repair_layer(&first, out, p, n, err));
+	if (found)
+		*found = first;
+	if (first.count == 0)
+		return DLG_OK;
+	/* Each layer shrinks the text; text mis-decoded three times is already rare. */
+	dlg_buf tmp;
+	dlg_buf__init(&tmp, out->alloc, out->max);
+	dlg_status st = DLG_OK;
+	for (int layer = 1; layer < MAX_LAYERS && st == DLG_OK; layer++) {
+		dlg_mojibake__find(&again, out->data + start, out->len - start);
+		if (again.count == 0)
+			break;
+		tmp.len = 0;
+		st = repair_layer(&again, &tmp, out->data + start, out->len - start, err);
+		if (st == DLG_OK) {
+			out->len = start;
+			st = dlg_buf__append(out, tmp.data, tmp.len, err);
+		}
+	}
+	dlg_buf__dispose(&tmp);
+	return st;
+}
