@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 from checks import check, finish
 
@@ -141,6 +142,46 @@ with tempfile.TemporaryDirectory() as tmp:
         check(r.returncode == 0, "round trip %s: exit %d" % (fmt, r.returncode))
         again = converted_records(os.path.join(out, "all.jsonl.gz"), os.path.join(tmp, "again-" + fmt))
         check(again == first, "round trip through %s changes messages" % fmt)
+
+    # ... and the real-world excerpts with their options, through the text and sharegpt
+    # formats too: marker-shaped text inside a turn is escaped, stage directions go back
+    # where they stood, so every id comes back.
+    for name in sorted(os.listdir(realworld)):
+        if not name.endswith(INPUTS):
+            continue
+        path = os.path.join(realworld, name)
+        first = converted_records(path, os.path.join(tmp, "rt-" + name), *args_for(path))
+        for fmt in ("messages", "text", "sharegpt"):
+            out = os.path.join(tmp, "rt-%s-%s" % (fmt, name))
+            r = run("convert", "-q", "--format", fmt, "--split", "all=1", "--no-dedup",
+                    *args_for(path), path, "-o", out)
+            check(r.returncode == 0, "round trip %s %s: exit %d" % (name, fmt, r.returncode))
+            again = converted_records(os.path.join(out, "all.jsonl.gz"), out + "-back")
+            check(again == first, "round trip of %s through %s changes messages" % (name, fmt))
+
+    # --stage keep leaves every labelled span's line as written, but for the documented
+    # Unicode and whitespace rules (NFC, controls and invisibles removed, lines trimmed).
+    def documented_rules(text):
+        text = unicodedata.normalize("NFC", text)
+        text = "".join(c for c in text if c in "\t\n" or not (
+            unicodedata.category(c) == "Cc" or c in "\u200b\u2060\u00ad\ufeff"))
+        return "\n".join(line.rstrip(" \t") for line in text.split("\n")).strip()
+
+    labelled = [json.loads(line) for line in open(os.path.join(fixtures, "stage", "labelled.jsonl"))]
+    corpus = os.path.join(tmp, "keep.jsonl")
+    with open(corpus, "w") as f:
+        for e in labelled:
+            f.write(json.dumps({"messages": [{"role": "user", "content": e["line"]},
+                                             {"role": "assistant", "content": "ok"}]}) + "\n")
+    r = run("convert", "-q", "--stage", "keep", "--keep-unicode-spaces", "--no-dedup",
+            "--split", "all=1", corpus, "-o", os.path.join(tmp, "keep"))
+    check(r.returncode == 0, "stage keep: exit %d" % r.returncode)
+    with gzip.open(os.path.join(tmp, "keep", "all.jsonl.gz"), "rt") as f:
+        kept = {json.loads(line)["record"]: json.loads(line)["messages"][0] for line in f}
+    for k, e in enumerate(labelled, 1):
+        check(k in kept and kept[k]["content"] == documented_rules(e["line"])
+              and kept[k]["stage_directions"] == [],
+              "stage keep changed line %d: %r" % (k, e["line"][:80]))
 
     # The whole fixture tree at once: every conversation is accounted for.
     out = os.path.join(tmp, "all")

@@ -228,7 +228,8 @@ END_TEST
 
 START_TEST(test_input_encoding_latin1)
 {
-	static const char latin1[] = "### Human: na\xefve caf\xe9, \xa3" "5\n### Assistant: \xbfs\xed?\n";
+	static const char latin1[] = "### Human: na\xefve caf\xe9, \xa3" "5\n"
+				     "### Assistant: \xbfs\xed?\n";
 	static const char utf8[] = "### Human: naïve café, £5\n### Assistant: ¿sí?\n";
 	check_converts("latin1", latin1, sizeof latin1 - 1, false, utf8);
 	check_converts("ISO-8859-1", latin1, sizeof latin1 - 1, true, utf8);
@@ -320,6 +321,54 @@ START_TEST(test_input_encoding_limit_counts_converted_bytes)
 }
 END_TEST
 
+/* Fail the 1st, 2nd, ... allocation of a converting read (gzip and not): a clean
+ * DLG_E_NOMEM each time, nothing left allocated, until the read succeeds. */
+START_TEST(test_input_encoding_allocation_failures)
+{
+	dlg_buf text, content;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&content, NULL, DLG_BUF_UNCAPPED);
+	for (int i = 0; i < 30000; i++)
+		ck_assert_int_eq(dlg_buf__append(&text, "caf\xe9 \x92\n", 7, NULL), DLG_OK);
+	for (int gz = 0; gz < 2; gz++) {
+		content.len = 0;
+		if (gz)
+			gzip_member(&content, text.data, text.len);
+		else
+			ck_assert_int_eq(dlg_buf__append(&content, text.data, text.len, NULL),
+					 DLG_OK);
+		char *dir, *path = file_of(&content, "t.txt", &dir);
+		long n;
+		for (n = 1; n < 1000; n++) {
+			failing_alloc fa;
+			failing_alloc_init(&fa, n);
+			dlg_options o = DLG_OPTIONS_INIT;
+			o.allocator = &fa.a;
+			o.input_encoding = "cp1252";
+			dlg_reader rd;
+			dlg_buf out;
+			dlg_buf__init(&out, &fa.a, DLG_BUF_UNCAPPED);
+			dlg_status st = dlg_input__open(&rd, path, &o, NULL);
+			if (st == DLG_OK)
+				st = dlg_input__read_all(&rd, &out, NULL);
+			dlg_input__close(&rd);
+			ck_assert_uint_eq(out.len, st == DLG_OK ? 30000 * 10 : out.len);
+			dlg_buf__dispose(&out);
+			ck_assert_int_eq(fa.live, 0);
+			if (st == DLG_OK)
+				break;
+			ck_assert_msg(st == DLG_E_NOMEM, "allocation %ld: status %d", n, st);
+		}
+		ck_assert_int_gt(n, 3);
+		rm_rf(dir);
+		free(dir);
+		free(path);
+	}
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&content);
+}
+END_TEST
+
 /* Replace every `from` byte of s[0, n) by the string `to`, into out. */
 static void replace_byte(dlg_buf *out, const char *s, size_t n, char from, const char *to)
 {
@@ -406,7 +455,8 @@ START_TEST(test_input_encoding_utf16_pairs_across_reads)
 		ck_assert_int_eq(dlg_buf__append(&text, "x\0", (size_t)(i % 2) * 2, NULL), DLG_OK);
 		ck_assert_int_eq(dlg_buf__append(&want, "x", (size_t)(i % 2), NULL), DLG_OK);
 		for (int k = 0; k < 9000; k++) {
-			ck_assert_int_eq(dlg_buf__append(&text, "\x3d\xd8\x00\xde", 4, NULL), DLG_OK);
+			/* U+1F600, the surrogates D83D DE00 */
+			ck_assert_int_eq(dlg_buf__append(&text, "=\xd8\0\xde", 4, NULL), DLG_OK);
 			ck_assert_int_eq(dlg_buf__append(&want, "😀", 4, NULL), DLG_OK);
 		}
 		ck_assert_int_eq(dlg_buf__append(&text, "\n\0", 2, NULL), DLG_OK);
@@ -554,6 +604,7 @@ Suite *input_suite(void)
 	tcase_add_test(enc, test_input_encoding_utf8_names_skip_iconv);
 	tcase_add_test(enc, test_input_encoding_unknown_name);
 	tcase_add_test(enc, test_input_encoding_limit_counts_converted_bytes);
+	tcase_add_test(enc, test_input_encoding_allocation_failures);
 	tcase_add_test(enc, test_input_encoding_jsonl_chunks_split_characters);
 	tcase_add_test(enc, test_input_encoding_utf16_pairs_across_reads);
 	tcase_add_test(enc, test_input_encoding_undefined_byte_is_e101);

@@ -135,70 +135,6 @@ START_TEST(test_normalize_ascii_punct_only_when_asked)
 }
 END_TEST
 
-/* Each row: the user turn's text, then what content and stage directions it gives. */
-static const struct stage_case {
-	const char *in;
-	const char *content;
-	const char *stages; /* joined with '|' */
-} stage_cases[] = {
-	{ "*sighs* I'm down.", "I'm down.", "sighs" },
-	{ "I'm down. *sniffles* I want more.", "I'm down. I want more.", "sniffles" },
-	{ "Thanks. *Wipes away tears.*", "Thanks.", "wipes away tears" },
-	{ "_nods slowly_ Okay.", "Okay.", "nods slowly" },
-	{ "This is **bold** text.", "This is **bold** text.", "" },
-	{ "List:\n* one\n* two", "List:\n* one\n* two", "" },
-	{ "Math: 2*3*4 = 24.", "Math: 2*3*4 = 24.", "" },
-	{ "Use snake_case_names here.", "Use snake_case_names here.", "" },
-	{ "An un*believ*able day.", "An un*believ*able day.", "" },
-	{ "This is *really* good.", "This is *really* good.", "" },
-	{ "Wow. *that* was lower-case after.", "Wow. *that* was lower-case after.", "" },
-	{ "*a b c d e f g h i j k* too many words", "*a b c d e f g h i j k* too many words", "" },
-	{ "*sighs* *smiles* Both.", "Both.", "sighs|smiles" },
-	{ "Line one.\n*pauses*\nLine two.", "Line one.\nLine two.", "pauses" },
-	{ "*...* not a direction", "*...* not a direction", "" },
-	{ "*\xc3\x89tonn\xc3\xa9* Oui.", "Oui.", "\xc3\xa9tonn\xc3\xa9" },
-};
-
-START_TEST(test_normalize_stage_directions)
-{
-	const struct stage_case *c = &stage_cases[_i];
-	harness h;
-	harness_init(&h);
-	char text[512];
-	snprintf(text, sizeof text, "### Human: %s\n### Assistant: ok\n", c->in);
-	harness_run(&h, text);
-	ck_assert_str_eq(turn_text(&h, 0), c->content);
-	char joined[256] = "";
-	for (size_t k = 0; k < turn_n_stage(&h, 0); k++) {
-		if (k)
-			strcat(joined, "|");
-		strcat(joined, turn_stage(&h, 0, k));
-	}
-	ck_assert_str_eq(joined, c->stages);
-	harness_dispose(&h);
-}
-END_TEST
-
-START_TEST(test_normalize_stage_keep_and_strip)
-{
-	harness h;
-	harness_init(&h);
-	h.opts.stage = DLG_STAGE_KEEP;
-	harness_run(&h, "### Human: *Sighs deeply.* Fine. _Nods._\n### Assistant: ok\n");
-	ck_assert_str_eq(turn_text(&h, 0), "*Sighs deeply.* Fine. _Nods._");
-	ck_assert_uint_eq(turn_n_stage(&h, 0), 0);
-	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_KEPT], 2);
-	harness_dispose(&h);
-	harness_init(&h);
-	h.opts.stage = DLG_STAGE_STRIP;
-	harness_run(&h, "### Human: *Sighs deeply.* Fine. _Nods._\n### Assistant: ok\n");
-	ck_assert_str_eq(turn_text(&h, 0), "Fine.");
-	ck_assert_uint_eq(turn_n_stage(&h, 0), 0);
-	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_STRIPPED], 2);
-	harness_dispose(&h);
-}
-END_TEST
-
 /* Every NFD sequence that NFC composes back must hold a code point the quick check flags. */
 START_TEST(test_normalize_quick_check_flags_every_decomposed_sequence)
 {
@@ -233,9 +169,6 @@ Suite *normalize_suite(void)
 	tcase_add_test(tc, test_normalize_spaces_controls_and_invisibles);
 	tcase_add_test(tc, test_normalize_whitespace);
 	tcase_add_test(tc, test_normalize_ascii_punct_only_when_asked);
-	tcase_add_loop_test(tc, test_normalize_stage_directions, 0,
-			    (int)(sizeof stage_cases / sizeof stage_cases[0]));
-	tcase_add_test(tc, test_normalize_stage_keep_and_strip);
 	suite_add_tcase(s, tc);
 	TCase *slow = tcase_create("quick_check");
 	tcase_set_timeout(slow, 300);

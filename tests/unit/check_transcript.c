@@ -124,6 +124,43 @@ START_TEST(test_transcript_marker_in_text_and_unbalanced_star)
 }
 END_TEST
 
+/* Turn contents that read as markers when written as they are in the text format. */
+static const char *const marker_shaped_contents[] = {
+	"accordingly.### Human: what if",
+	"### Assistant: at the start",
+	"fine\n\nHuman: a new turn?",
+	"fine\n  ### Assistant: indented",
+	"fine\n###ENDSEEDCHAT###\nafter",
+	"fine\n### Therapist: hello",
+	"a literal \\### Human: escape\n\\\\Human: two backslashes",
+	"code: x = \"### System: y\" ### Assistant:z",
+	"### Ingredients:\n- eggs", /* a heading stays text, escaped or not */
+};
+
+/* The text format's escape: a record written with it reads back as the same turns. */
+START_TEST(test_transcript_escape_round_trips)
+{
+	const char *content = marker_shaped_contents[_i];
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: q\n### Assistant: a\n"); /* sets up ctx and unit */
+	dlg_buf b;
+	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
+	const char *head = "### Human: q\n\n### Assistant: ";
+	ck_assert_int_eq(dlg_buf__append(&b, head, strlen(head), NULL), DLG_OK);
+	ck_assert_int_eq(dlg_buf__append(&b, content, strlen(content), NULL), DLG_OK);
+	ck_assert_int_eq(dlg_transcript__escape(&b, strlen(head), &h.ctx, NULL), DLG_OK);
+	ck_assert_uint_gt(b.len, strlen(head) + strlen(content) - (_i == 8)); /* escaped */
+	dlg_unit__reset(&h.unit, "t.jsonl", 1, 1);
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, 0, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 1), content);
+	dlg_buf__dispose(&b);
+	harness_dispose(&h);
+}
+END_TEST
+
 Suite *transcript_suite(void)
 {
 	Suite *s = suite_create("transcript");
@@ -135,6 +172,8 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_preamble_and_locations);
 	tcase_add_test(tc, test_transcript_bytes);
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
+	tcase_add_loop_test(tc, test_transcript_escape_round_trips, 0,
+			    (int)(sizeof marker_shaped_contents / sizeof marker_shaped_contents[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

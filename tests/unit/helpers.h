@@ -56,6 +56,7 @@ size_t count_entries(const char *dir);
 
 Suite *buf_suite(void);
 Suite *normalize_suite(void);
+Suite *stage_suite(void);
 Suite *transcript_suite(void);
 Suite *validate_suite(void);
 Suite *split_suite(void);
@@ -64,5 +65,6 @@ Suite *sink_suite(void);
 Suite *discover_suite(void);
 Suite *input_suite(void);
 Suite *pipeline_suite(void);
+Suite *mojibake_suite(void);
 
 #endif

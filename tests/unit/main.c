@@ -9,6 +9,7 @@ int main(void)
 {
 	SRunner *sr = srunner_create(buf_suite());
 	srunner_add_suite(sr, normalize_suite());
+	srunner_add_suite(sr, stage_suite());
 	srunner_add_suite(sr, transcript_suite());
 	srunner_add_suite(sr, validate_suite());
 	srunner_add_suite(sr, split_suite());
@@ -17,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, discover_suite());
 	srunner_add_suite(sr, input_suite());
 	srunner_add_suite(sr, pipeline_suite());
+	srunner_add_suite(sr, mojibake_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
