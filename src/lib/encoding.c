@@ -111,7 +111,7 @@ dlg_encoding_guess dlg_encoding__guess(const char *p, size_t n)
 	 */
 	if (bad == 0 || cut == bad || good > bad)
 		return DLG_GUESS_NONE;
-	/* Latin-1 would read 0x80-0x9F as C1 controls, which normalization deletes (I’ll -> Ill) */
+	/* Latin-1 reads 0x80-0x9F as C1 controls, which normalization deletes: I'll -> Ill */
 	return c1 ? DLG_GUESS_CP1252 : DLG_GUESS_LATIN1;
 }
 

@@ -234,8 +234,11 @@ static dlg_status convert(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *
 		}
 		if (c->pos == c->in.len || c->need_more) {
 			if (!c->in_eof) {
-				/* keep a sequence the chunk cut in two for the next chunk */
-				memmove(c->in.data, c->in.data + c->pos, c->in.len - c->pos);
+				/* keep a sequence the chunk cut in two for the next chunk (the
+				 * first time, there is no buffer yet: pos is 0) */
+				if (c->pos > 0)
+					memmove(c->in.data, c->in.data + c->pos,
+						c->in.len - c->pos);
 				c->in.len -= c->pos;
 				c->pos = 0;
 				c->need_more = false;

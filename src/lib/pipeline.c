@@ -104,6 +104,7 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	memset(ctx, 0, sizeof *ctx);
 	ctx->opts = o;
 	ctx->alloc = o->allocator;
+	DLG_TRY(dlg_input__check_encoding(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
 	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
@@ -1028,6 +1029,10 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	if (!out || (!data && len) || !source || !opts)
 		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "dlg_convert_buffer: NULL argument");
 	*out = NULL;
+	/* the buffer is UTF-8 already: no reader converts it */
+	dlg_options utf8 = *opts;
+	utf8.input_encoding = NULL;
+	opts = &utf8;
 	dlg_ctx ctx;
 	DLG_TRY(dlg_pipeline__ctx_init(&ctx, opts, err));
 	dlg_unit u;
