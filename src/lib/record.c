@@ -146,9 +146,9 @@ dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 	size_t id_at = out->len;
 	DLG_TRY(dlg_buf__append(out, "00000000000000000000000000000000\",\"source\":", 43, err));
 	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
-	if (u->record)
-		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
-					(unsigned long long)u->record));
+	/* every record has the same keys (consumers infer one type per column): 0 is a text
+	 * file's, which has no records */
+	DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu", (unsigned long long)u->record));
 	dlg_buf *msgs = &u->scratch;
 	size_t msgs_at = 0;
 	if (messages_format) {
@@ -162,7 +162,7 @@ dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 	memcpy(out->data + id_at, u->id_hex, 32);
 	if (!messages_format)
 		DLG_TRY(other_format(out, u, err));
-	if (u->preamble.len) {
+	if (u->ctx->opts->keep_preamble) {
 		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
 						u->preamble.len, err));

@@ -35,7 +35,7 @@ START_TEST(test_record_line_shape)
 	ck_assert_int_eq(j->data[j->len - 1], '\n');
 	char *line = strndup(j->data, j->len);
 	char expect[512];
-	snprintf(expect, sizeof expect, "{\"id\":\"%s\",\"source\":\"t.txt\",\"messages\":["
+	snprintf(expect, sizeof expect, "{\"id\":\"%s\",\"source\":\"t.txt\",\"record\":0,\"messages\":["
 		 "{\"role\":\"user\",\"content\":\"\\\"hi\\\"\",\"stage_directions\":"
 		 "[{\"text\":\"sighs\",\"offset\":0}]},{\"role\":\"assistant\",\"content\":"
 		 "\"hello\",\"stage_directions\":[]}]}\n", h.unit.id_hex);
