@@ -71,6 +71,7 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_TRAILING_USER = 206,
 	DLG_DIAG_TOO_FEW_TURNS = 207,
 	DLG_DIAG_TURN_TOO_LONG = 208,
+	DLG_DIAG_PAIR_MISMATCH = 209,
 	DLG_DIAG_PREAMBLE_DROPPED = 301,
 	DLG_DIAG_NONCANONICAL_MARKER = 302,
 	DLG_DIAG_MARKER_IN_TEXT = 303,
@@ -83,7 +84,8 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_EMPTY_LAST_TURN_DROPPED = 310,
 	DLG_DIAG_TEXT_AFTER_SECTION_DROPPED = 311,
 	DLG_DIAG_NOT_A_FILE_SKIPPED = 312,
-	DLG_DIAG_ID_MISMATCH = 313
+	DLG_DIAG_ID_MISMATCH = 313,
+	DLG_DIAG_SYSTEM_NOT_FIRST = 314
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -156,10 +158,15 @@ typedef struct dlg_split {
 
 typedef enum dlg_stage_mode { DLG_STAGE_EXTRACT = 0, DLG_STAGE_KEEP, DLG_STAGE_STRIP } dlg_stage_mode;
 typedef enum dlg_format {
-	DLG_FORMAT_MESSAGES = 0, /* {"messages":[{"role","content","stage_directions"?}]} */
+	DLG_FORMAT_MESSAGES = 0, /* {"messages":[{"role","content","stage_directions"}]} */
 	DLG_FORMAT_SHAREGPT,     /* {"conversations":[{"from":"human"|"gpt"|"system","value"}]} */
-	DLG_FORMAT_TEXT          /* {"text":"### Human: …\n\n### Assistant: …"} */
+	DLG_FORMAT_TEXT,         /* {"text":"### Human: …\n\n### Assistant: …"} */
+	DLG_FORMAT_PREFERENCE,   /* TRL: {"prompt":[…],"chosen":[…],"rejected":[…]} (messages) */
+	DLG_FORMAT_OPENAI_PREFERENCE /* {"input":{"messages":[…]},"preferred_output":[…],
+					"non_preferred_output":[…]} */
 } dlg_format;
+
+typedef enum dlg_compress { DLG_COMPRESS_GZIP = 0, DLG_COMPRESS_NONE } dlg_compress;
 
 typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_CONTENT = 0,
@@ -277,12 +284,17 @@ typedef struct dlg_options {
 	const char *input_encoding;  /* an iconv name such as "cp1252"; NULL: UTF-8 */
 	int fix_mojibake;            /* repair UTF-8 that was decoded as Windows-1252/Latin-1 */
 	int keep_unicode_spaces;     /* keep U+00A0, U+202F and other Zs spaces as they are */
+	dlg_compress compress;       /* <split>.jsonl.gz (default) or <split>.jsonl */
+	int bare;                    /* records hold only what the format defines; ids and
+					sources go to provenance.jsonl */
+	const char *rejected_field;  /* JSON records: the rejected transcript of a preference
+					pair (the chosen one is at text_field) */
 } dlg_options;
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {
@@ -295,7 +307,7 @@ typedef enum dlg_fix {
 	DLG_FIX_TRAILING_SPACE,   /* line with trailing spaces stripped */
 	DLG_FIX_BLANK_LINES,      /* run of 3+ newlines collapsed to 2 */
 	DLG_FIX_STAGE_EXTRACTED,  /* stage direction moved to stage_directions */
-	DLG_FIX_STAGE_KEPT,       /* stage direction rewritten in canonical form */
+	DLG_FIX_STAGE_KEPT,       /* stage direction recognised and left as written */
 	DLG_FIX_STAGE_STRIPPED,   /* stage direction removed */
 	DLG_FIX_MERGED,           /* same-role neighbours merged */
 	DLG_FIX_MOJIBAKE,         /* mis-decoded sequence repaired (--fix-mojibake) */

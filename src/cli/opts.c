@@ -50,6 +50,9 @@ enum {
 	OPT_FIX_MOJIBAKE,
 	OPT_KEEP_UNICODE_SPACES,
 	OPT_STAGE_SPANS,
+	OPT_COMPRESS,
+	OPT_BARE,
+	OPT_REJECTED_FIELD,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -76,12 +79,20 @@ static const struct cli_option {
 	{ "max-rejects", OPT_MAX_REJECTS, "N", CLI_CONVERT,
 	  "fail and write nothing when more than N conversations are rejected" },
 	{ "format", OPT_FORMAT, "FORMAT", CLI_CONVERT,
-	  "records as messages (default), sharegpt or text" },
+	  "records as messages (default), sharegpt, text, preference (TRL) or "
+	  "openai-preference" },
+	{ "compress", OPT_COMPRESS, "MODE", CLI_CONVERT,
+	  "gzip (default: <split>.jsonl.gz) or none (<split>.jsonl)" },
+	{ "bare", OPT_BARE, NULL, CLI_CONVERT,
+	  "records hold only the format's own keys (ids and sources go to provenance.jsonl); "
+	  "stage directions stay in the text unless --stage says otherwise" },
 	{ "no-dedup", OPT_NO_DEDUP, NULL, ALL, "keep exact duplicate conversations" },
 	{ "text-field", OPT_TEXT_FIELD, "PATH", ALL,
 	  "JSON records: the transcript string at PATH (e.g. chosen, choices.0.turns.0)" },
 	{ "response-field", OPT_RESPONSE_FIELD, "PATH", ALL,
 	  "JSON records: the reply at PATH becomes the last assistant turn" },
+	{ "rejected-field", OPT_REJECTED_FIELD, "PATH", ALL,
+	  "JSON records: the rejected transcript at PATH pairs with --text-field's (chosen)" },
 	{ "role", OPT_ROLE, "LABEL=ROLE", ALL,
 	  "treat marker LABEL as user, assistant or system (repeatable)" },
 	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, ALL,
@@ -280,14 +291,30 @@ static int take(cli_args *a, int id, const char *v)
 			o->format = DLG_FORMAT_SHAREGPT;
 		else if (strcmp(v, "text") == 0)
 			o->format = DLG_FORMAT_TEXT;
+		else if (strcmp(v, "preference") == 0)
+			o->format = DLG_FORMAT_PREFERENCE;
+		else if (strcmp(v, "openai-preference") == 0)
+			o->format = DLG_FORMAT_OPENAI_PREFERENCE;
 		else
-			return usage_error(c, "bad --format '%s' (messages, sharegpt or text)", v);
+			return usage_error(c, "bad --format '%s' (messages, sharegpt, text, "
+					   "preference or openai-preference)", v);
 		break;
+	case OPT_COMPRESS:
+		if (strcmp(v, "gzip") == 0)
+			o->compress = DLG_COMPRESS_GZIP;
+		else if (strcmp(v, "none") == 0)
+			o->compress = DLG_COMPRESS_NONE;
+		else
+			return usage_error(c, "bad --compress '%s' (gzip or none)", v);
+		break;
+	case OPT_BARE: o->bare = 1; break;
 	case OPT_TEXT_FIELD:
 	case OPT_RESPONSE_FIELD:
+	case OPT_REJECTED_FIELD:
 		if (!*v)
 			return usage_error(c, "%s", "a field option needs a field name");
-		*(id == OPT_TEXT_FIELD ? &o->text_field : &o->response_field) = v;
+		*(id == OPT_TEXT_FIELD ? &o->text_field : id == OPT_RESPONSE_FIELD ?
+		  &o->response_field : &o->rejected_field) = v;
 		break;
 	case OPT_ROLE: {
 		const char *eq = strrchr(v, '=');
@@ -306,6 +333,7 @@ static int take(cli_args *a, int id, const char *v)
 	}
 	case OPT_KEEP_PREAMBLE: o->keep_preamble = 1; break;
 	case OPT_STAGE:
+		a->stage_given = true;
 		if (strcmp(v, "extract") == 0)
 			o->stage = DLG_STAGE_EXTRACT;
 		else if (strcmp(v, "keep") == 0)
@@ -547,6 +575,9 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		return usage_error(a->command, "%s", "no INPUT given");
 	if (a->command == CLI_CONVERT && !a->opts.output_dir)
 		return usage_error(a->command, "%s", "-o DIR is required");
+	/* --bare has no field for stage directions: unless told, they stay in the text */
+	if (a->opts.bare && !a->stage_given)
+		a->opts.stage = DLG_STAGE_KEEP;
 	return CLI_RUN;
 }
 

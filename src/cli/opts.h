@@ -30,6 +30,7 @@ typedef struct cli_args {
 	bool stats_json;        /* stats: --json */
 	const char *stats_html; /* stats: --html FILE */
 	bool stage_spans;       /* stats: --stage-spans */
+	bool stage_given;       /* --stage was given (--bare's default is keep) */
 	dlg_role_label roles[CLI_MAX_LIST];
 	dlg_split splits[DLG_MAX_SPLITS];
 	const char *include[CLI_MAX_LIST];

@@ -42,6 +42,7 @@ static const struct {
 	{ DLG_DIAG_TRAILING_USER, "E206", "trailing-user-turn" },
 	{ DLG_DIAG_TOO_FEW_TURNS, "E207", "too-few-turns" },
 	{ DLG_DIAG_TURN_TOO_LONG, "E208", "turn-too-long" },
+	{ DLG_DIAG_PAIR_MISMATCH, "E209", "pair-prompt-mismatch" },
 	{ DLG_DIAG_PREAMBLE_DROPPED, "W301", "preamble-dropped" },
 	{ DLG_DIAG_NONCANONICAL_MARKER, "W302", "noncanonical-marker" },
 	{ DLG_DIAG_MARKER_IN_TEXT, "W303", "marker-in-text" },
@@ -55,6 +56,7 @@ static const struct {
 	{ DLG_DIAG_TEXT_AFTER_SECTION_DROPPED, "W311", "text-after-section-dropped" },
 	{ DLG_DIAG_NOT_A_FILE_SKIPPED, "W312", "not-a-file-skipped" },
 	{ DLG_DIAG_ID_MISMATCH, "W313", "id-mismatch" },
+	{ DLG_DIAG_SYSTEM_NOT_FIRST, "W314", "system-turn-not-first" },
 };
 
 static size_t diag_index(dlg_diag_code code)
@@ -173,6 +175,8 @@ void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t 
 	u->exact_location = false;
 	u->section_end = false;
 	u->claimed_id[0] = '\0';
+	u->consumed = false;
+	u->rejected_side = false;
 	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
 	u->stages.len = u->stage_text.len = u->stage_refs.len = 0;
 	u->diags.len = u->json.len = u->decoded.len = 0;

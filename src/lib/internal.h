@@ -15,6 +15,7 @@
  *   sink.c       temp file + SHA-256 + rename, and multi-member gzip (libdeflate)
  *   input.c      reading inputs, plain or gzip, whole or by lines (zlib confined here)
  *   json.c       everything built or parsed as a JSON tree (cJSON confined here)
+ *   card.c       the dataset card: README.md with the Hugging Face YAML header
  *   discover.c   walking input arguments into a sorted list of files
  *   pipeline.c   dlg_run(): the only module that sees them all
  */
@@ -157,6 +158,8 @@ typedef struct dlg_label {
 } dlg_label;
 
 #define DLG_MAX_LABELS 64
+/* A split name is a file name stem: it must leave room for its suffix under NAME_MAX. */
+#define DLG_MAX_SPLIT_NAME 100
 
 typedef struct dlg_ctx {
 	const dlg_options *opts;
@@ -231,6 +234,9 @@ typedef struct dlg_unit {
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
+	uint8_t key[16];     /* what --split-key content hashes: the id, or a pair's prompt */
+	bool consumed;       /* the rejected side of a pair: committed with its chosen side */
+	bool rejected_side;  /* read the record's --rejected-field instead of --text-field */
 	char id_hex[33];
 	bool rejected;       /* has a finding of error severity */
 	uint64_t fixes[DLG_FIX_COUNT];
@@ -334,6 +340,14 @@ const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, s
 /** Normalize every turn of u, then apply the structure rules (may merge or drop turns). */
 dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err) DLG_WUR;
 
+/**
+ * The two validated sides of a preference pair: the rejected side's findings become the
+ * chosen side's (which commits the pair; the rejected is marked consumed), and E209 when
+ * they are not two replies to one prompt. *prompt_out is the number of shared turns.
+ */
+dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *rejected,
+			      dlg_error *err) DLG_WUR;
+
 /* ---- split.c ---- */
 
 /** 128-bit id of bytes; hex in id_hex. */
@@ -361,6 +375,16 @@ dlg_status dlg_split__idset_insert(bool *found_out, dlg_idset *s, const uint8_t 
 dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err) DLG_WUR;
 /** Render u's messages, set its id, and write the record line to u->json. */
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err) DLG_WUR;
+/**
+ * A preference pair's record into chosen->json (--format preference or openai-preference):
+ * the first `prompt` turns, shared, then each side's own. Sets chosen's id (the pair's) and
+ * key (the prompt's).
+ */
+dlg_status dlg_record__render_pair(dlg_unit *chosen, const dlg_unit *rejected, size_t prompt,
+				   dlg_error *err) DLG_WUR;
+/** provenance.jsonl's line for a --bare record: split, id, source, record, directions. */
+dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *split,
+				  dlg_error *err) DLG_WUR;
 /** The rejects.jsonl line for u: its error findings, or its W307 when `duplicate`. */
 dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate,
 			      dlg_error *err) DLG_WUR;
@@ -384,9 +408,13 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
 /** Flush to disk and finish the hash; the file keeps its temporary name. */
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
-#define DLG_SINK_MAX_FILES (DLG_MAX_SPLITS + 2)
-/** Rename finished files in `dir` into place, all or none; on failure `dir` is unchanged. */
-dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *dir,
+#define DLG_SINK_MAX_FILES (DLG_MAX_SPLITS + 4) /* rejects, provenance, card, manifest */
+/**
+ * Rename finished files in `dir` into place and remove the `stale` ones (names in `dir`
+ * an earlier run wrote), all or none; on failure `dir` is unchanged.
+ */
+dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *const *stale,
+				size_t n_stale, const char *dir, const dlg_allocator *a,
 				dlg_error *err) DLG_WUR;
 /** Close and remove the temporary file if it is still there; release everything. */
 void dlg_sink__discard(dlg_outfile *f);
@@ -401,16 +429,28 @@ dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, 
 
 /* ---- json.c ---- */
 
-/** Everything manifest.json reports. */
+/** Everything manifest.json and the dataset card report. */
 typedef struct dlg_manifest {
 	const dlg_ctx *ctx;
 	const dlg_summary *summary;
 	const uint64_t *rejected_by_code; /* indexed by code number, 0..399 */
-	const dlg_outfile *const *files;
+	const dlg_outfile *const *files;  /* the splits that have records first */
 	size_t n_files;
+	size_t n_split_files;
 } dlg_manifest;
 
 dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
+
+/**
+ * The files an earlier run's DIR/manifest.json lists, as NUL-separated names in `out`
+ * (none when there is no readable manifest; names with '/' or a leading '.' are skipped).
+ */
+dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err) DLG_WUR;
+
+/* ---- card.c ---- */
+
+/** The dataset card (DIR/README.md) for what `m` reports, appended to `out`. */
+dlg_status dlg_card__render(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
 
 /** The turns of one JSON record (one JSONL line) into u, with findings at its line. */
 dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err) DLG_WUR;

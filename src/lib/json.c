@@ -72,11 +72,14 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	else
 		cJSON_AddNullToObject(j, "group_regex");
 	cJSON_AddBoolToObject(j, "dedup", !o->no_dedup);
-	static const char *const formats[] = { "messages", "sharegpt", "text" };
+	static const char *const formats[] = { "messages", "sharegpt", "text", "preference",
+					       "openai-preference" };
 	cJSON_AddStringToObject(j, "format", formats[o->format]);
-	const char *fields[2] = { o->text_field, o->response_field };
-	const char *names[2] = { "text_field", "response_field" };
-	for (int i = 0; i < 2; i++)
+	cJSON_AddStringToObject(j, "compress", o->compress == DLG_COMPRESS_NONE ? "none" : "gzip");
+	cJSON_AddBoolToObject(j, "bare", o->bare);
+	const char *fields[3] = { o->text_field, o->response_field, o->rejected_field };
+	const char *names[3] = { "text_field", "response_field", "rejected_field" };
+	for (int i = 0; i < 3; i++)
 		if (fields[i])
 			cJSON_AddStringToObject(j, names[i], fields[i]);
 		else
@@ -386,7 +389,7 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 	}
 	dlg_status st = DLG_OK;
 	const dlg_options *o = u->ctx->opts;
-	const char *field = o->text_field;
+	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
 	const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root, "messages");
 	const cJSON *sharegpt = cJSON_GetObjectItemCaseSensitive(root, "conversations");
 	const cJSON *text = at_path(root, field ? field : "text");
@@ -444,6 +447,38 @@ dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, dl
 		if (st == DLG_OK)
 			st = dlg_buf__putc(out, '\n', err);
 		cJSON_free(line);
+	}
+	cJSON_Delete(root);
+	return st;
+}
+
+dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err)
+{
+	out->len = 0;
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/manifest.json", dir) >= sizeof path)
+		return DLG_OK;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return DLG_OK; /* no earlier dataset here */
+	dlg_buf text;
+	dlg_buf__init(&text, out->alloc, (size_t)16 << 20); /* manifests are small */
+	dlg_status st = DLG_OK;
+	char chunk[8192];
+	size_t n;
+	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		st = dlg_buf__append(&text, chunk, n, err);
+	fclose(f);
+	cJSON *root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
+	dlg_buf__dispose(&text);
+	if (st == DLG_E_LIMIT)
+		st = DLG_OK; /* not one of ours: nothing to remove */
+	const cJSON *file;
+	cJSON_ArrayForEach(file, cJSON_GetObjectItemCaseSensitive(root, "files")) {
+		const char *name = file->string;
+		if (st != DLG_OK || !name || !*name || *name == '.' || strchr(name, '/'))
+			continue;
+		st = dlg_buf__append(out, name, strlen(name) + 1, err);
 	}
 	cJSON_Delete(root);
 	return st;

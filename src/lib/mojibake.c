@@ -4,54 +4,58 @@
  * for "I’ll". Uses buf.c, error.c and utf8proc (decoding, encoding, categories).
  *
  * Precision over recall: a missed fix costs little, a corrupted sentence poisons a dataset.
- * Decisions, each with its reason:
+ * What is decided, and why:
  *
  * - Candidates. A character stands for a byte when it is U+0080-U+00FF (Latin-1, so C1
  *   controls count) or one of the 27 characters Windows-1252 puts at 0x80-0x9F. A candidate
  *   is a lead (U+00C2-U+00F4) followed by as many such characters as its UTF-8 length needs,
  *   each standing for a continuation byte, that together decode (utf8proc) to one code
  *   point. ASCII never takes part, so plain text costs one 8-bytes-at-a-time scan for the
- *   bytes 0xC2/0xC3 that every such character starts with. "â€" followed by nothing, or by
- *   U+FFFD, and then a space, ASCII punctuation or the end, is "”": its last byte is 0x9D,
- *   which cp1252 leaves undefined, so decoders drop or replace it. Elsewhere a lost byte is
- *   ambiguous (0x81 0x8D 0x8F 0x90 0x9D), and inside emoji it is a joiner, so nothing is done.
- * - Lone C1 controls (not inside a candidate) become their Windows-1252 character (U+0092 is
- *   ’): text holds them only when cp1252 bytes were read as Latin-1. The five undefined ones
- *   stay (normalize.c removes them as invisible).
- * - Plausible results only. The decoded character must be assigned, not a control, not
- *   private use, and in one of: Latin-1, Latin Extended-A, the Latin Extended-B letters
- *   languages use (Romanian ș ț, Vietnamese ơ ư, Pinyin ǎ, schwa), Latin Extended Additional,
- *   general punctuation, currency, letterlike, arrows, maths, technical, shapes, symbols,
- *   dingbats, U+FEFF, U+FFFD, emoji; or Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic,
- *   Thai, CJK, kana, Hangul. The rest (IPA, NKo, Thaana, combining marks on Latin, planes
- *   2-16 but CJK) is what legitimate text decodes to by accident: "Gruß“" would be U+07D3.
- * - Runs. Two or more candidates back to back ("Ð¿Ñ€Ð¸") are repaired: legitimate
- *   Western text never puts two such pairs side by side. A candidate on its own is judged
- *   by the rules below; those that decode to a non-Latin script (Cyrillic, CJK, ...) are
- *   weak: repaired only when the same text has a run or a strong candidate of that script,
- *   so "и" between repaired Russian words is fixed but "café’”" (which decodes to U+9494)
- *   is not.
- * - A capital accented letter ending a word ("IRMÃ…", "CAFÉ…", "„Ä“") decodes like
- *   mojibake. For a 2-byte candidate whose lead is an upper-case letter and whose second
- *   character is punctuation that can follow a word (… ” “ ’ ‘ – — » › ® ™ © NBSP · ¹ ² ³),
- *   it is refused when the character before is an upper-case letter and the one after is
- *   not a letter (or it is "…", "—" or NBSP, which glue words); when the character before
- *   is an opening quote or bracket and the second character a closing quote; when it stands
- *   alone and decodes to a capital ("Ã…" alone is more likely a Portuguese word than "Å");
- *   and for "Ä–Z"-style ranges (a dash, then a capital). After a lower-case letter it is
- *   mojibake ("majÄ…" is mają, "cafÃ©" is café).
- * - A 3-byte candidate after a letter, before a non-letter, whose two last characters are
- *   such punctuation ("está»…") is weak, as is any lone Latin decode there: Vietnamese
- *   "sá»‘" (số) is fixed when the text has other mojibake, "está»…" on its own is not.
- * - A decoded capital right after a lower-case letter, and a decoded symbol between two
- *   letters, are refused: ftfy's badness heuristic counts both as weird, and its issue #149
- *   ("Officiâš´le" is not "Offici⚴le") is the second.
- * - Short cases ftfy refuses for lack of signal are fixed when the rules above allow:
- *   "Ã…lesund" (ftfy #203), "Ä°stanbul" and "RÄ«ga" (#192): a candidate is already a
- *   multi-byte sequence that validates as UTF-8 and lands in a plausible block.
- * - Twice-mis-decoded text ("ÃƒÂ©") is repaired layer by layer, up to 8 layers, so that a
- *   repair's output is itself stable under a second repair. `found` describes the first
- *   layer only, in the caller's bytes.
+ *   bytes 0xC2/0xC3 every such character starts with. "â€" followed by nothing or U+FFFD,
+ *   then a space, ASCII punctuation or the end, is "”": its last byte 0x9D is undefined in
+ *   cp1252, so decoders drop or replace it. Elsewhere a lost byte is ambiguous (0x81 0x8D
+ *   0x8F 0x90 0x9D; inside emoji it is a joiner), so nothing is done.
+ * - Lone C1 controls become their Windows-1252 character (U+0092 is ’): text holds them only
+ *   when cp1252 bytes were read as Latin-1. The five undefined ones stay (normalize.c drops
+ *   them as invisible).
+ * - Plausible results only: assigned, not a control, and in Latin-1, Latin Extended-A, the
+ *   Extended-B letters languages use (Romanian ș ț, Vietnamese ơ ư, Pinyin ǎ, schwa),
+ *   cp1252's ƒ ˆ ˜ (for text mis-decoded twice), Latin Extended Additional, punctuation,
+ *   currency, letterlike, arrows, maths, technical, shapes, symbols, dingbats, U+FEFF,
+ *   U+FFFD, emoji; or Greek, Cyrillic, Armenian, Hebrew, Arabic, Indic, Thai, CJK, kana,
+ *   Hangul. The rest (IPA, NKo, Thaana, combining marks on Latin, the astral planes but CJK
+ *   and emoji) is what legitimate text decodes to by accident: "Gruß“" would be U+07D3.
+ * - Runs. Two or more candidates back to back ("Ð¿Ñ€Ð¸") are repaired: legitimate text
+ *   never puts two such pairs side by side. A C1 control or U+FE0F as the result is
+ *   accepted only there (the middle layer of "ÃƒÂ\u0081"; the selector after an emoji).
+ * - A lone 2-byte candidate that decodes to a non-Latin script (Cyrillic, Greek, Hebrew,
+ *   Arabic) is weak: repaired only when the same text has a run or a strong candidate of that
+ *   script, so "и" between repaired Russian words is fixed but "Ø\u00a010 mm" is kept.
+ *   3-byte ones (CJK, Hangul, Indic) read as a letter and two symbols, never a word ending,
+ *   and are strong unless they look like one (next rule).
+ * - A word ending in a capital accented letter before punctuation ("IRMÃ…", "CAFÉ…",
+ *   "„Ä“") decodes like mojibake. A 2-byte candidate whose lead is a capital and whose
+ *   second character is punctuation that follows words (… ” “ ’ ‘ – — » › ® ™ © † ‡ •
+ *   NBSP · ¹ ² ³) is refused after an upper-case word unless the word goes on with the
+ *   repaired capital ("MÃ…L" is MÅL; no word ends in "Â"); refused when it stands alone
+ *   unless it is "Ã"/"Â" giving a lower-case letter or a symbol (one-letter words are à, é,
+ *   ó); refused for "Ä–Z"-style ranges. After a lower-case letter it is mojibake ("majÄ…"
+ *   is mają, "cafÃ©" is café), and so after a lone capital ("SÃ³" is Só, "SÄ…" is Są).
+ *   Any capital between quotes ("„Ä“", "»Ä«", "«Â»") is refused.
+ * - A 3-byte candidate before a non-letter whose two last characters close a quotation
+ *   ("café’”" would be U+9494, "está»…", "café”†") is weak: Vietnamese "sá»‘" (số) is
+ *   fixed when the text has other mojibake.
+ * - A decoded capital right after a lower-case letter (unless the next is a capital too,
+ *   Irish "tÚSÁID"), and a decoded symbol (So, Sk) between two letters, are refused: ftfy's
+ *   badness heuristic counts both as weird; its issue #149 ("Officiâš´le" is not
+ *   "Offici⚴le") is the second.
+ * - Short cases ftfy refuses for too little signal are fixed when these rules allow:
+ *   "Ã…lesund" (ftfy #203), "Ä°stanbul" and "RÄ«ga" (#192). A candidate is already a
+ *   valid multi-byte sequence landing in a plausible block, which ftfy's whole-string cost
+ *   does not credit.
+ * - Text mis-decoded twice or more ("ÃƒÂ©") is repaired layer by layer, up to 8 layers, so
+ *   that the output is stable under a second repair. `found` describes the first layer only,
+ *   in the caller's bytes.
  */
 #include "mojibake.h"
 
@@ -89,6 +93,7 @@ typedef struct cand {
 	int32_t cp;
 	bool c1;          /* a lone C1 control, not a multi-byte sequence */
 	bool weak_script; /* decodes outside the Latin group */
+	bool run_only;    /* plausible only next to another candidate */
 	unsigned group;
 	uint8_t bytes[4]; /* the bytes its characters stood for */
 	int nbytes;
@@ -124,8 +129,10 @@ static int32_t char_at(const uint8_t *s, size_t n, size_t i, size_t *len)
 	return cp;
 }
 
-static int32_t char_before(const uint8_t *s, size_t off)
+/* The code point ending at s[off] (-1 at the start), and in *start where it begins. */
+static int32_t char_before(const uint8_t *s, size_t off, size_t *start)
 {
+	*start = off;
 	if (off == 0)
 		return -1;
 	size_t j = off - 1;
@@ -133,7 +140,10 @@ static int32_t char_before(const uint8_t *s, size_t off)
 		j--;
 	size_t len;
 	int32_t cp = char_at(s, off, j, &len);
-	return j + len == off ? cp : -1;
+	if (j + len != off)
+		return -1;
+	*start = j;
+	return cp;
 }
 
 static utf8proc_category_t category(int32_t cp)
@@ -157,8 +167,8 @@ static bool in(int32_t cp, int32_t lo, int32_t hi)
 }
 
 /*
- * The group of a plausible repaired character, or 0. *weak is set for the groups that need
- * evidence of their own (everything but Latin, and the emoji presentation selector).
+ * The group of a plausible repaired character, or 0. *weak is set for the scripts that need
+ * evidence of their own when alone (everything but Latin).
  */
 static unsigned group_of(int32_t cp, bool *weak)
 {
@@ -167,8 +177,6 @@ static unsigned group_of(int32_t cp, bool *weak)
 	    c == UTF8PROC_CATEGORY_CC)
 		return 0;
 	*weak = true;
-	if (cp == 0xFE0F) /* only ever after an emoji, in a run */
-		return G_LATIN;
 	if (in(cp, 0x0370, 0x03FF))
 		return G_GREEK;
 	if (in(cp, 0x0400, 0x04FF))
@@ -189,6 +197,7 @@ static unsigned group_of(int32_t cp, bool *weak)
 	if (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME)
 		return 0;
 	if (in(cp, 0x00A0, 0x017F) || cp == 0x018F || cp == 0x01A0 || cp == 0x01A1 ||
+	    cp == 0x0192 || cp == 0x02C6 || cp == 0x02DC || /* cp1252's ƒ ˆ ˜: layered mojibake */
 	    cp == 0x01AF || cp == 0x01B0 || in(cp, 0x01CD, 0x01DC) || in(cp, 0x0218, 0x021B) ||
 	    cp == 0x0259 || in(cp, 0x1E00, 0x1EFF) || in(cp, 0x2000, 0x20CF) ||
 	    in(cp, 0x2100, 0x27BF) || in(cp, 0x2B00, 0x2BFF) || cp == 0xFEFF || cp == 0xFFFD ||
@@ -201,24 +210,32 @@ static unsigned group_of(int32_t cp, bool *weak)
 static bool follows_word(uint8_t b)
 {
 	switch (b) {
-	case 0x85: case 0x91: case 0x92: case 0x93: case 0x94: case 0x96: case 0x97:
-	case 0x99: case 0x9B: case 0xA0: case 0xA9: case 0xAE: case 0xB2: case 0xB3:
-	case 0xB7: case 0xB9: case 0xBB:
+	case 0x85: case 0x86: case 0x87: case 0x91: case 0x92: case 0x93: case 0x94:
+	case 0x95: case 0x96: case 0x97: case 0x99: case 0x9B: case 0xA0: case 0xA9:
+	case 0xAE: case 0xB2: case 0xB3: case 0xB7: case 0xB9: case 0xBB:
 		return true;
 	default:
 		return false;
 	}
 }
 
-static bool closing_quote(uint8_t b)
+/* What can close a quotation after a word, two in a row: "café’”", "está»…", "voilà »¹". */
+static bool ends_quote(uint8_t b)
 {
-	return (b >= 0x91 && b <= 0x94) || b == 0x9B || b == 0xBB;
+	return follows_word(b) && b != 0x86 && b != 0x87 && b != 0x95 && b != 0xB7;
 }
 
-static bool opening(int32_t cp)
+/* A quotation mark as a cp1252 byte, or as a character (ASCII or not). */
+static bool quote(int32_t b)
 {
-	utf8proc_category_t c = category(cp);
-	return cp == '"' || cp == '\'' || c == UTF8PROC_CATEGORY_PS || c == UTF8PROC_CATEGORY_PI;
+	switch (b) {
+	case '"': case '\'': case 0x82: case 0x84: case 0x8B: case 0x91: case 0x92: case 0x93:
+	case 0x94: case 0x9B: case 0xAB: case 0xBB: case 0x2018: case 0x2019: case 0x201A:
+	case 0x201C: case 0x201D: case 0x201E: case 0x2039: case 0x203A:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* "â€" whose third byte (0x9D: "”") was dropped or replaced by U+FFFD; j is after "€". */
@@ -239,6 +256,7 @@ static bool lost_quote(cand *c, const uint8_t *s, size_t n, size_t i, size_t j)
 	c->cp = 0x201D;
 	c->group = G_LATIN;
 	c->weak_script = false;
+	c->run_only = false;
 	return true;
 }
 
@@ -264,9 +282,18 @@ static bool sequence_at(cand *c, const uint8_t *s, size_t n, size_t i, int32_t l
 	int32_t cp;
 	if (utf8proc_iterate(c->bytes, need, &cp) != need)
 		return false; /* overlong, a surrogate or past U+10FFFF */
-	c->group = group_of(cp, &c->weak_script);
+	/*
+	 * A C1 control is what a middle layer of twice-mis-decoded text holds for an undefined
+	 * byte ("ÃƒÂ\u0081" is "Ã\u0081", then "Á"); U+FE0F follows an emoji. Both only in runs.
+	 */
+	c->run_only = in(cp, 0x80, 0x9F) || cp == 0xFE0F;
+	c->weak_script = false;
+	c->group = c->run_only ? G_LATIN : group_of(cp, &c->weak_script);
 	if (c->group == 0)
 		return false;
+	/* a lone 3-byte one (CJK, Indic) reads as a letter and two symbols: not a word ending */
+	if (need == 3 && c->group != G_LATIN)
+		c->weak_script = false;
 	c->off = i;
 	c->len = j - i;
 	c->cp = cp;
@@ -304,6 +331,7 @@ static bool next_cand(cand *c, const uint8_t *s, size_t n, size_t pos)
 			c->c1 = true;
 			c->group = G_LATIN;
 			c->weak_script = false;
+			c->run_only = false;
 			c->nbytes = 1;
 			return true;
 		}
@@ -316,31 +344,46 @@ static bool next_cand(cand *c, const uint8_t *s, size_t n, size_t pos)
 /* How a candidate with no candidate right before or after it is judged (see the top). */
 static enum verdict judge(const cand *c, const uint8_t *s, size_t n)
 {
-	size_t len;
-	int32_t prev = char_before(s, c->off);
+	size_t len, prev_at, unused;
+	int32_t prev = char_before(s, c->off, &prev_at);
 	int32_t next = char_at(s, n, c->off + c->len, &len);
 	utf8proc_category_t pc = category(prev), nc = category(next), dc = category(c->cp);
 	bool prev_letter = is_letter(pc), next_letter = is_letter(nc);
-	if (is_upper(dc) && pc == UTF8PROC_CATEGORY_LL)
+	if (c->run_only)
 		return V_REFUSE;
-	if (dc >= UTF8PROC_CATEGORY_SM && dc <= UTF8PROC_CATEGORY_SO && prev_letter && next_letter)
-		return V_REFUSE;
-	if (c->nbytes == 2 && is_upper(category(c->bytes[0])) && follows_word(c->bytes[1])) {
-		uint8_t b = c->bytes[1];
-		if (prev_letter && pc != UTF8PROC_CATEGORY_LL) {
-			if (!next_letter || b == 0x85 || b == 0x97 || b == 0xA0)
-				return V_REFUSE;
-		} else if (opening(prev) && closing_quote(b)) {
-			return V_REFUSE;
-		} else if (!prev_letter && !next_letter && is_upper(dc)) {
-			return V_REFUSE;
+	if (is_upper(dc) && pc == UTF8PROC_CATEGORY_LL && !is_upper(nc))
+		return V_REFUSE; /* "está»\u00a0:" is not "estỠ:"; Irish "tÚSÁID" is fine */
+	bool symbol = dc == UTF8PROC_CATEGORY_SK || dc == UTF8PROC_CATEGORY_SO;
+	if (symbol && prev_letter && next_letter)
+		return V_REFUSE; /* "Officiâš´le" */
+	uint8_t lead = c->bytes[0], b = c->bytes[1];
+	if (c->nbytes == 2 && is_upper(category(lead))) {
+		if (quote(b) && quote(prev) && !next_letter)
+			return V_REFUSE; /* a quoted capital: „Ä“, »Ä«, «Â» */
+		/*
+		 * An upper-case word before, but not the capital that starts "Só", "Są" or
+		 * "Rēzekne" (a capital, then a lower-case letter); "„MÄ“" and "PÅ”" are
+		 * Finnish and Scandinavian words in quotes.
+		 */
+		bool title = dc == UTF8PROC_CATEGORY_LL &&
+			     !is_letter(category(char_before(s, prev_at, &unused))) &&
+			     (next_letter || !quote(b) || lead == 0xC3);
+		bool caps = prev_letter && pc != UTF8PROC_CATEGORY_LL && lead != 0xC2 && !title;
+		if (!follows_word(b)) {
+			/* no word ends so */
+		} else if (caps) {
+			if (!next_letter || !is_upper(dc))
+				return V_REFUSE; /* IRMÃ…, CAFÃ©; "MÃ…L" is MÅL */
+		} else if (!prev_letter && !next_letter && !c->weak_script &&
+			   (is_upper(dc) || (lead != 0xC2 && lead != 0xC3))) {
+			return V_REFUSE; /* one-letter words: à, é, ó and symbols only */
 		} else if (!prev_letter && is_upper(nc) && (b == 0x96 || b == 0x97)) {
-			return V_REFUSE;
+			return V_REFUSE; /* Ä–Z */
 		}
 	}
-	if (c->nbytes == 3 && prev_letter && !next_letter && follows_word(c->bytes[1]) &&
-	    follows_word(c->bytes[2]))
-		return V_WEAK;
+	if (c->nbytes == 3 && !next_letter && ends_quote(c->bytes[1]) &&
+	    (ends_quote(c->bytes[2]) || c->bytes[2] == 0x86 || c->bytes[2] == 0x87))
+		return V_WEAK; /* "café’”", "está»…", "café”†" */
 	return c->weak_script ? V_WEAK : V_STRONG;
 }
 
@@ -389,7 +432,7 @@ static dlg_status emit_c1_inside(walk *w, const cand *c)
 
 static dlg_status walk_text(walk *w)
 {
-	cand cur, nxt;
+	cand cur = { 0 }, nxt = { 0 };
 	bool have = next_cand(&cur, w->s, w->n, 0);
 	bool prev_adjacent = false;
 	w->any = have;

@@ -61,7 +61,8 @@ static dlg_status setup_labels(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 /* Split names become file names, so they are kept to a safe alphabet. */
 static bool valid_split_name(const char *s)
 {
-	if (!s || !*s || *s == '.' || strcmp(s, "rejects") == 0 || strcmp(s, "manifest") == 0)
+	if (!s || !*s || *s == '.' || strlen(s) > DLG_MAX_SPLIT_NAME || strcmp(s, "rejects") == 0 ||
+	    strcmp(s, "manifest") == 0 || strcmp(s, "provenance") == 0)
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
 	       strlen(s);
@@ -78,8 +79,9 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_split_name(s[i].name))
 			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
-					      "invalid split name '%s' (use letters, digits, "
-					      "'_', '-' and '.')", s[i].name ? s[i].name : "");
+					      "invalid split name '%.100s' (up to %d letters, digits, "
+					      "'_', '-' and '.'; not rejects, manifest or provenance)",
+					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
 		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
 			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
 					      "split '%s' needs a positive weight", s[i].name);
@@ -105,6 +107,13 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	ctx->opts = o;
 	ctx->alloc = o->allocator;
 	DLG_TRY(dlg_input__check_encoding(o, err));
+	bool pairs = o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE;
+	if (pairs && !o->rejected_field)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "a preference format needs "
+				      "--rejected-field (and --text-field for the chosen side)");
+	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "--rejected-field makes preference "
+				      "pairs: use --format preference or openai-preference");
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
 	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
@@ -219,8 +228,8 @@ typedef struct run {
 	bool created_dir; /* output_dir did not exist before this run */
 	split_out splits[DLG_MAX_SPLITS];
 	size_t n_open_splits;
-	dlg_outfile rejects, manifest;
-	bool rejects_open, manifest_open;
+	dlg_outfile rejects, manifest, provenance, card;
+	bool rejects_open, manifest_open, provenance_open, card_open;
 	/* shared by the threads, under `lock` */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -241,8 +250,8 @@ typedef struct run {
 static size_t split_of(const run *r, const dlg_unit *u)
 {
 	const dlg_ctx *ctx = &r->ctx;
-	const char *key = (const char *)u->id;
-	size_t key_len = sizeof u->id;
+	const char *key = (const char *)u->key;
+	size_t key_len = sizeof u->key;
 	regmatch_t m[2];
 	switch (ctx->opts->split_key) {
 	case DLG_SPLIT_KEY_CONTENT:
@@ -325,8 +334,15 @@ static void run_job_locked(run *r, job *j, void *compressor)
 	j->state = JOB_RUNNING;
 	pthread_mutex_unlock(&r->lock);
 	dlg_error err;
-	dlg_status st = dlg_sink__gzip_member(&j->packed, compressor, j->plain.data, j->plain.len,
-					      &err);
+	dlg_status st = DLG_OK;
+	if (r->ctx.opts->compress == DLG_COMPRESS_GZIP) {
+		st = dlg_sink__gzip_member(&j->packed, compressor, j->plain.data, j->plain.len,
+					   &err);
+	} else {
+		dlg_buf plain = j->plain; /* written as it is */
+		j->plain = j->packed;
+		j->packed = plain;
+	}
 	pthread_mutex_lock(&r->lock);
 	if (st != DLG_OK)
 		fail_locked(r, st, &err);
@@ -389,6 +405,8 @@ static void emit_diags(run *r, const dlg_unit *u)
 static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 {
 	dlg_summary *s = r->sum;
+	if (u->consumed)
+		return DLG_OK; /* the rejected side of a pair, committed with the chosen one */
 	s->inputs++;
 	for (int f = 0; f < DLG_FIX_COUNT; f++)
 		s->fixes[f] += u->fixes[f];
@@ -434,6 +452,11 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	split_out *so = &r->splits[split];
 	DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
 	so->file.records++;
+	if (r->provenance_open) {
+		DLG_TRY(dlg_record__provenance(&r->line, u, r->ctx.splits[split].name, err));
+		r->provenance.records++;
+		DLG_TRY(dlg_sink__write(&r->provenance, r->line.data, r->line.len, err));
+	}
 	if (so->pending.len >= MEMBER_BYTES)
 		return queue_member(r, split, compressor, err);
 	return DLG_OK;
@@ -458,6 +481,9 @@ static dlg_status take_unit(dlg_unit **out, run *r, slot *s, dlg_error *err)
 static dlg_status finish_unit(dlg_unit *u, dlg_error *err)
 {
 	DLG_TRY(dlg_validate__conversation(u, err));
+	if (!u->rejected && u->ctx->opts->rejected_field)
+		return dlg_unit__diag(u, err, DLG_DIAG_PAIR_MISMATCH, 1, 1, 0, "a transcript file "
+				      "has no rejected side: preference pairs come from JSON records");
 	if (!u->rejected)
 		DLG_TRY(dlg_record__render(u, err));
 	/* a dataset record carries the id of its messages: another one means an edit */
@@ -466,6 +492,18 @@ static dlg_status finish_unit(dlg_unit *u, dlg_error *err)
 				       "the record's id %s is not that of its messages (%s); it "
 				       "was changed after dlgconv wrote it", u->claimed_id,
 				       u->id_hex));
+	return DLG_OK;
+}
+
+/* A preference pair: both sides validated, paired, and rendered as one record. */
+static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *err)
+{
+	DLG_TRY(dlg_validate__conversation(chosen, err));
+	DLG_TRY(dlg_validate__conversation(rejected, err));
+	size_t prompt;
+	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
+	if (!chosen->rejected)
+		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));
 	return DLG_OK;
 }
 
@@ -519,7 +557,17 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		DLG_TRY(take_unit(&u, r, s, err));
 		dlg_unit__reset(u, in->source, record, s->by_index ? 1 : record);
 		DLG_TRY(dlg_json__record(u, line, len, err));
-		DLG_TRY(finish_unit(u, err));
+		if (!r->ctx.opts->rejected_field) {
+			DLG_TRY(finish_unit(u, err));
+			continue;
+		}
+		size_t chosen = s->n_units - 1; /* take_unit may move the units */
+		dlg_unit *rejected;
+		DLG_TRY(take_unit(&rejected, r, s, err));
+		dlg_unit__reset(rejected, in->source, record, s->by_index ? 1 : record);
+		rejected->rejected_side = true;
+		DLG_TRY(dlg_json__record(rejected, line, len, err));
+		DLG_TRY(finish_pair(&s->units[chosen], rejected, err));
 	}
 	return DLG_OK;
 }
@@ -569,8 +617,8 @@ static void commit_ready_locked(run *r, void *compressor)
 	r->committing = false;
 }
 
-/* After the last commit: the rest of each split becomes its last member (an empty split
- * gets one empty member, so it is still a valid gzip file). */
+/* After the last commit: the rest of each split becomes its last member. A split with no
+ * record gets no file at all (consumers refuse empty ones). */
 static void flush_locked(run *r, void *compressor)
 {
 	r->flushed = true;
@@ -578,7 +626,7 @@ static void flush_locked(run *r, void *compressor)
 	dlg_status st = DLG_OK;
 	dlg_error err;
 	for (size_t i = 0; i < r->n_open_splits && st == DLG_OK; i++)
-		if (r->splits[i].pending.len > 0 || r->splits[i].next_seq == 0)
+		if (r->splits[i].pending.len > 0)
 			st = queue_member(r, i, compressor, &err);
 	pthread_mutex_lock(&r->lock);
 	if (st != DLG_OK)
@@ -898,9 +946,10 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 {
 	const dlg_options *o = r->ctx.opts;
 	DLG_TRY(prepare_output_dir(&r->created_dir, o, err));
-	char name[128];
+	char name[DLG_MAX_SPLIT_NAME + sizeof ".jsonl.gz"];
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
-		snprintf(name, sizeof name, "%s.jsonl.gz", r->ctx.splits[i].name);
+		snprintf(name, sizeof name, "%s%s", r->ctx.splits[i].name,
+			 o->compress == DLG_COMPRESS_GZIP ? ".jsonl.gz" : ".jsonl");
 		split_out *so = &r->splits[i];
 		dlg_buf__init(&so->pending, o->allocator, DLG_BUF_UNCAPPED);
 		r->n_open_splits++;
@@ -908,33 +957,67 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	}
 	DLG_TRY(dlg_sink__open(&r->rejects, o->output_dir, "rejects.jsonl", o->allocator, err));
 	r->rejects_open = true;
+	if (o->bare) {
+		DLG_TRY(dlg_sink__open(&r->provenance, o->output_dir, "provenance.jsonl",
+				       o->allocator, err));
+		r->provenance_open = true;
+	}
 	return DLG_OK;
+}
+
+/* A small file written whole: the manifest and the card. */
+static dlg_status write_small(dlg_outfile *f, bool *opened, const char *name, const dlg_buf *b,
+			      const dlg_options *o, dlg_error *err)
+{
+	DLG_TRY(dlg_sink__open(f, o->output_dir, name, o->allocator, err));
+	*opened = true;
+	DLG_TRY(dlg_sink__write(f, b->data, b->len, err));
+	return dlg_sink__finish(f, err);
 }
 
 static dlg_status finish_outputs(run *r, dlg_error *err)
 {
 	const dlg_options *o = r->ctx.opts;
-	const dlg_outfile *files[DLG_MAX_SPLITS + 1];
-	for (size_t i = 0; i < r->n_open_splits; i++) {
-		DLG_TRY(dlg_sink__finish(&r->splits[i].file, err));
-		files[i] = &r->splits[i].file;
-	}
-	DLG_TRY(dlg_sink__finish(&r->rejects, err));
-	files[r->n_open_splits] = &r->rejects;
-	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, files, r->n_open_splits + 1 };
-	r->line.len = 0;
-	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
-	DLG_TRY(dlg_sink__open(&r->manifest, o->output_dir, "manifest.json", o->allocator, err));
-	r->manifest_open = true;
-	DLG_TRY(dlg_sink__write(&r->manifest, r->line.data, r->line.len, err));
-	DLG_TRY(dlg_sink__finish(&r->manifest, err));
+	/* the files that go in: splits with records, rejects, provenance, card, manifest */
 	dlg_outfile *all[DLG_SINK_MAX_FILES];
 	size_t n = 0;
-	for (size_t i = 0; i < r->n_open_splits; i++)
-		all[n++] = &r->splits[i].file;
+	for (size_t i = 0; i < r->n_open_splits; i++) {
+		DLG_TRY(dlg_sink__finish(&r->splits[i].file, err));
+		if (r->splits[i].file.records > 0)
+			all[n++] = &r->splits[i].file;
+	}
+	size_t n_splits = n;
+	DLG_TRY(dlg_sink__finish(&r->rejects, err));
 	all[n++] = &r->rejects;
+	if (r->provenance_open) {
+		DLG_TRY(dlg_sink__finish(&r->provenance, err));
+		all[n++] = &r->provenance;
+	}
+	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, (const dlg_outfile *const *)all,
+			   n, n_splits };
+	r->line.len = 0;
+	DLG_TRY(dlg_card__render(&r->line, &m, err));
+	DLG_TRY(write_small(&r->card, &r->card_open, "README.md", &r->line, o, err));
+	all[n++] = &r->card;
+	m.n_files = n;
+	r->line.len = 0;
+	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
+	DLG_TRY(write_small(&r->manifest, &r->manifest_open, "manifest.json", &r->line, o, err));
 	all[n++] = &r->manifest;
-	return dlg_sink__commit_all(all, n, o->output_dir, err);
+	/* --force replaces the earlier dataset whole: what its manifest lists and this run does
+	 * not write goes in the same step (a split that is empty now, or named otherwise) */
+	DLG_TRY(dlg_json__manifest_files(&r->line, o->output_dir, err));
+	const char *stale[64];
+	size_t n_stale = 0;
+	for (size_t at = 0; at < r->line.len && n_stale < 64; at += strlen(r->line.data + at) + 1) {
+		const char *name = r->line.data + at;
+		bool written = false;
+		for (size_t i = 0; i < n && !written; i++)
+			written = strcmp(strrchr(all[i]->path, '/') + 1, name) == 0;
+		if (!written)
+			stale[n_stale++] = name;
+	}
+	return dlg_sink__commit_all(all, n, stale, n_stale, o->output_dir, o->allocator, err);
 }
 
 static void close_outputs(run *r)
@@ -945,6 +1028,10 @@ static void close_outputs(run *r)
 	}
 	if (r->rejects_open)
 		dlg_sink__discard(&r->rejects);
+	if (r->provenance_open)
+		dlg_sink__discard(&r->provenance);
+	if (r->card_open)
+		dlg_sink__discard(&r->card);
 	if (r->manifest_open)
 		dlg_sink__discard(&r->manifest);
 }

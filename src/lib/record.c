@@ -49,36 +49,50 @@ dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_er
 	return dlg_buf__putc(out, '"', err);
 }
 
-static dlg_status messages(dlg_buf *out, dlg_unit *u, dlg_error *err)
+/* A turn's stage directions as a JSON array of {"text","offset"} (code points). */
+static dlg_status stage_directions(dlg_buf *out, const dlg_unit *u, const dlg_turn *t,
+				   dlg_error *err)
 {
-	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	const char *content = u->text.data + t->text.off;
 	DLG_TRY(dlg_buf__putc(out, '[', err));
-	for (size_t i = 0; i < n; i++) {
+	size_t counted = 0, chars = 0;
+	for (size_t k = 0; k < t->n_stage; k++) {
+		dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
+		chars += dlg_normalize__count_chars(content + counted, st.at - counted);
+		counted = st.at;
+		DLG_TRY(dlg_buf__append(out, k ? ",{\"text\":" : "{\"text\":", k ? 9 : 8, err));
+		DLG_TRY(dlg_record__json_string(out, u->stage_text.data + st.text_off, st.text_len,
+						err));
+		DLG_TRY(dlg_buf__printf(out, err, ",\"offset\":%zu}", chars));
+	}
+	return dlg_buf__putc(out, ']', err);
+}
+
+/* Turns [first, end) of u as a messages array; with their stage directions unless bare. */
+static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t end, bool bare,
+			   dlg_error *err)
+{
+	DLG_TRY(dlg_buf__putc(out, '[', err));
+	for (size_t i = first; i < end; i++) {
 		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, i);
 		static const char *const open[] = {
 			[DLG_ROLE_SYSTEM] = "{\"role\":\"system\",\"content\":",
 			[DLG_ROLE_USER] = "{\"role\":\"user\",\"content\":",
 			[DLG_ROLE_ASSISTANT] = "{\"role\":\"assistant\",\"content\":",
 		};
-		if (i)
+		if (i > first)
 			DLG_TRY(dlg_buf__putc(out, ',', err));
 		DLG_TRY(dlg_buf__append(out, open[t->role], strlen(open[t->role]), err));
 		const char *content = u->text.data + t->text.off;
 		DLG_TRY(dlg_record__json_string(out, content, t->text.len, err));
-		/* every message has the key, so that consumers infer one type for the column */
-		DLG_TRY(dlg_buf__append(out, ",\"stage_directions\":[", 21, err));
-		size_t counted = 0, chars = 0;
-		for (size_t k = 0; k < t->n_stage; k++) {
-			dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
-			chars += dlg_normalize__count_chars(content + counted, st.at - counted);
-			counted = st.at;
-			DLG_TRY(dlg_buf__append(out, k ? ",{\"text\":" : "{\"text\":", k ? 9 : 8,
-						err));
-			DLG_TRY(dlg_record__json_string(out, u->stage_text.data + st.text_off,
-							st.text_len, err));
-			DLG_TRY(dlg_buf__printf(out, err, ",\"offset\":%zu}", chars));
+		if (bare) {
+			DLG_TRY(dlg_buf__putc(out, '}', err));
+			continue;
 		}
-		DLG_TRY(dlg_buf__append(out, "]}", 2, err));
+		/* every message has the key, so that consumers infer one type for the column */
+		DLG_TRY(dlg_buf__append(out, ",\"stage_directions\":", 20, err));
+		DLG_TRY(stage_directions(out, u, t, err));
+		DLG_TRY(dlg_buf__putc(out, '}', err));
 	}
 	return dlg_buf__putc(out, ']', err);
 }
@@ -98,7 +112,7 @@ static dlg_status content_with_stage(dlg_buf *out, dlg_unit *u, const dlg_turn *
 				 (const dlg_stage_ref *)(void *)u->stage_refs.data, t->n_stage, err);
 }
 
-/* The body of a record in the sharegpt or text format, after its "source"/"record". */
+/* The conversation as sharegpt's "conversations" or as the text format's "text". */
 static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 {
 	static const char *const from[] = { "system", "human", "gpt" };
@@ -107,7 +121,7 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	dlg_buf *tmp = &u->scratch;
 	if (sharegpt)
-		DLG_TRY(dlg_buf__append(out, ",\"conversations\":[", 18, err));
+		DLG_TRY(dlg_buf__append(out, "\"conversations\":[", 17, err));
 	else
 		tmp->len = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -130,38 +144,119 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 	}
 	if (sharegpt)
 		return dlg_buf__putc(out, ']', err);
-	DLG_TRY(dlg_buf__append(out, ",\"text\":", 8, err));
+	DLG_TRY(dlg_buf__append(out, "\"text\":", 7, err));
 	return dlg_record__json_string(out, tmp->data, tmp->len, err);
+}
+
+/*
+ * The record's provenance keys: "id" (its digits filled in by the caller once the content
+ * is hashed; *id_at says where), "source" and "record" (0 for a text file: every record has
+ * the same keys, as consumers infer one type per column). Nothing under --bare.
+ */
+static dlg_status open_record(dlg_buf *out, size_t *id_at, const dlg_unit *u, dlg_error *err)
+{
+	out->len = 0;
+	DLG_TRY(dlg_buf__putc(out, '{', err));
+	if (u->ctx->opts->bare)
+		return DLG_OK;
+	DLG_TRY(dlg_buf__append(out, "\"id\":\"", 6, err));
+	*id_at = out->len;
+	DLG_TRY(dlg_buf__append(out, "00000000000000000000000000000000\",\"source\":", 43, err));
+	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
+	return dlg_buf__printf(out, err, ",\"record\":%llu,", (unsigned long long)u->record);
+}
+
+static dlg_status close_record(dlg_buf *out, const dlg_unit *u, size_t id_at, dlg_error *err)
+{
+	if (!u->ctx->opts->bare)
+		memcpy(out->data + id_at, u->id_hex, 32);
+	if (u->ctx->opts->keep_preamble && !u->ctx->opts->bare) {
+		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
+		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
+						u->preamble.len, err));
+		DLG_TRY(dlg_buf__putc(out, '}', err));
+	}
+	return dlg_buf__append(out, "}\n", 2, err);
 }
 
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 {
 	/* The id hashes the messages alone (whatever the format), so it does not depend on
-	 * where the file was or how the record is written. The messages are written in place
-	 * after a prefix whose id is filled in once they are hashed: no copy of a large turn. */
-	bool messages_format = u->ctx->opts->format == DLG_FORMAT_MESSAGES;
+	 * where the file was or how the record is written. Messages records are written in
+	 * place and hashed there: no copy of a large turn. */
+	const dlg_options *o = u->ctx->opts;
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	dlg_buf *out = &u->json;
-	out->len = 0;
-	DLG_TRY(dlg_buf__append(out, "{\"id\":\"", 7, err));
-	size_t id_at = out->len;
-	DLG_TRY(dlg_buf__append(out, "00000000000000000000000000000000\",\"source\":", 43, err));
-	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
-	/* every record has the same keys (consumers infer one type per column): 0 is a text
-	 * file's, which has no records */
-	DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu", (unsigned long long)u->record));
-	dlg_buf *msgs = &u->scratch;
-	size_t msgs_at = 0;
-	if (messages_format) {
-		DLG_TRY(dlg_buf__append(out, ",\"messages\":", 12, err));
-		msgs = out;
-		msgs_at = out->len;
-	}
+	size_t id_at = 0;
+	DLG_TRY(open_record(out, &id_at, u, err));
+	if (o->format == DLG_FORMAT_MESSAGES)
+		DLG_TRY(dlg_buf__append(out, "\"messages\":", 11, err));
+	bool in_place = o->format == DLG_FORMAT_MESSAGES && !o->bare;
+	dlg_buf *msgs = in_place ? out : &u->scratch;
+	size_t msgs_at = in_place ? out->len : 0;
 	msgs->len = msgs_at;
-	DLG_TRY(messages(msgs, u, err));
+	DLG_TRY(messages(msgs, u, 0, n, false, err));
 	dlg_split__id(u->id, u->id_hex, msgs->data + msgs_at, msgs->len - msgs_at);
-	memcpy(out->data + id_at, u->id_hex, 32);
-	if (!messages_format)
+	memcpy(u->key, u->id, sizeof u->key);
+	if (o->format == DLG_FORMAT_MESSAGES && o->bare)
+		DLG_TRY(messages(out, u, 0, n, true, err));
+	else if (o->format != DLG_FORMAT_MESSAGES)
 		DLG_TRY(other_format(out, u, err));
+	return close_record(out, u, id_at, err);
+}
+
+dlg_status dlg_record__render_pair(dlg_unit *chosen, const dlg_unit *rejected, size_t prompt,
+				   dlg_error *err)
+{
+	/* The id hashes the whole pair and the split key its prompt alone, so that pairs with
+	 * one prompt stay in one split. */
+	const dlg_options *o = chosen->ctx->opts;
+	bool openai = o->format == DLG_FORMAT_OPENAI_PREFERENCE;
+	size_t nc = DLG_BUF_COUNT(&chosen->turns, dlg_turn);
+	size_t nr = DLG_BUF_COUNT(&rejected->turns, dlg_turn);
+	dlg_buf *tmp = &chosen->scratch;
+	tmp->len = 0;
+	DLG_TRY(messages(tmp, chosen, 0, prompt, false, err));
+	dlg_split__id(chosen->key, chosen->id_hex, tmp->data, tmp->len);
+	DLG_TRY(messages(tmp, chosen, prompt, nc, false, err));
+	DLG_TRY(messages(tmp, rejected, prompt, nr, false, err));
+	dlg_split__id(chosen->id, chosen->id_hex, tmp->data, tmp->len);
+	dlg_buf *out = &chosen->json;
+	size_t id_at = 0;
+	DLG_TRY(open_record(out, &id_at, chosen, err));
+	const char *keys[3] = { "\"prompt\":", ",\"chosen\":", ",\"rejected\":" };
+	if (openai) {
+		keys[0] = "\"input\":{\"messages\":";
+		keys[1] = "},\"preferred_output\":";
+		keys[2] = ",\"non_preferred_output\":";
+	}
+	DLG_TRY(dlg_buf__append(out, keys[0], strlen(keys[0]), err));
+	DLG_TRY(messages(out, chosen, 0, prompt, o->bare || openai, err));
+	DLG_TRY(dlg_buf__append(out, keys[1], strlen(keys[1]), err));
+	DLG_TRY(messages(out, chosen, prompt, nc, o->bare || openai, err));
+	DLG_TRY(dlg_buf__append(out, keys[2], strlen(keys[2]), err));
+	DLG_TRY(messages(out, rejected, prompt, nr, o->bare || openai, err));
+	return close_record(out, chosen, id_at, err);
+}
+
+dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *split,
+				  dlg_error *err)
+{
+	out->len = 0;
+	DLG_TRY(dlg_buf__append(out, "{\"split\":", 9, err));
+	DLG_TRY(dlg_record__json_string(out, split, strlen(split), err));
+	DLG_TRY(dlg_buf__printf(out, err, ",\"id\":\"%s\",\"source\":", u->id_hex));
+	DLG_TRY(dlg_record__json_string(out, u->source, strlen(u->source), err));
+	DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu,\"stage_directions\":[",
+				(unsigned long long)u->record));
+	/* what --bare leaves out of the record: each message's stage directions */
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			DLG_TRY(dlg_buf__putc(out, ',', err));
+		DLG_TRY(stage_directions(out, u, &DLG_BUF_AT(&u->turns, dlg_turn, i), err));
+	}
+	DLG_TRY(dlg_buf__putc(out, ']', err));
 	if (u->ctx->opts->keep_preamble) {
 		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,

@@ -102,28 +102,37 @@ static dlg_status rename_error(dlg_error *err, const char *from, const char *to)
 }
 
 /*
- * Several renames are not atomic together, so: move the files being replaced aside, move
- * the new ones in, and only then delete the old ones. On any failure, undo in reverse, so
- * that the directory holds exactly what it held before.
+ * Several renames are not atomic together, so: move the files being replaced aside (and the
+ * stale ones, which an earlier run wrote and this one does not), move the new ones in, and
+ * only then delete the old ones. On any failure, undo in reverse, so that the directory
+ * holds exactly what it held before.
  */
-dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *dir,
+dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *const *stale,
+				size_t n_stale, const char *dir, const dlg_allocator *a,
 				dlg_error *err)
 {
 	DLG_ASSERT(n <= DLG_SINK_MAX_FILES);
-	char *backup[DLG_SINK_MAX_FILES] = { 0 };
-	bool had_old[DLG_SINK_MAX_FILES] = { 0 };
+	/* the old files: n replaced, then n_stale removed */
+	size_t n_old = n + n_stale;
+	char **old = dlg_mem__alloc(a, 2 * n_old * sizeof *old + n_old * sizeof(bool) + 1);
+	if (!old)
+		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+	char **backup = old + n_old;
+	bool *had_old = (bool *)(void *)(backup + n_old);
+	memset(old, 0, 2 * n_old * sizeof *old + n_old * sizeof(bool));
 	dlg_status st = DLG_OK;
 	char prefix[48];
 	snprintf(prefix, sizeof prefix, ".dlgconv-old-%ld-", (long)getpid());
-	for (size_t i = 0; i < n && st == DLG_OK; i++) {
-		const char *slash = strrchr(files[i]->path, '/');
-		backup[i] = join_path(files[i]->alloc, dir, prefix, slash + 1);
-		if (!backup[i])
+	for (size_t i = 0; i < n_old && st == DLG_OK; i++) {
+		const char *name = i < n ? strrchr(files[i]->path, '/') + 1 : stale[i - n];
+		old[i] = join_path(a, dir, "", name);
+		backup[i] = join_path(a, dir, prefix, name);
+		if (!old[i] || !backup[i])
 			st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
-		else if (rename(files[i]->path, backup[i]) == 0)
+		else if (rename(old[i], backup[i]) == 0)
 			had_old[i] = true;
 		else if (errno != ENOENT)
-			st = rename_error(err, files[i]->path, backup[i]);
+			st = rename_error(err, old[i], backup[i]);
 	}
 	size_t placed = 0;
 	while (st == DLG_OK && placed < n) {
@@ -139,19 +148,23 @@ dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char 
 		for (size_t i = placed; i-- > 0;)
 			if (!had_old[i])
 				unlink(files[i]->path);
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n_old; i++)
 			if (had_old[i])
-				rename(backup[i], files[i]->path);
+				rename(backup[i], old[i]);
 	} else {
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n_old; i++)
 			if (had_old[i])
 				unlink(backup[i]);
+		for (size_t i = 0; i < n; i++) {
 			dlg_mem__free(files[i]->alloc, files[i]->tmp_path);
 			files[i]->tmp_path = NULL;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		dlg_mem__free(files[i]->alloc, backup[i]);
+	for (size_t i = 0; i < n_old; i++) {
+		dlg_mem__free(a, old[i]);
+		dlg_mem__free(a, backup[i]);
+	}
+	dlg_mem__free(a, old);
 	return st;
 }
 

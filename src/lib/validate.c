@@ -99,6 +99,16 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 	size_t first = 0;
 	while (first < n && turn_at(u, first)->role == DLG_ROLE_SYSTEM)
 		first++;
+	for (size_t i = first; i < n; i++) {
+		dlg_turn *t = turn_at(u, i);
+		if (t->role != DLG_ROLE_SYSTEM)
+			continue;
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_SYSTEM_NOT_FIRST, t->line, t->col,
+				       (uint32_t)i + 1, "system turn after the conversation began; "
+				       "LLaMA-Factory skips such examples and FastChat and Together "
+				       "refuse them: move it first or make it a user turn"));
+		break;
+	}
 	if (first < n && turn_at(u, first)->role != DLG_ROLE_USER) {
 		dlg_turn *t = turn_at(u, first);
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_FIRST_NOT_USER, t->line, t->col,
@@ -150,4 +160,70 @@ dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err)
 		*turn_at(u, i) = t;
 	}
 	return structure(u, err);
+}
+
+/* Whether turn i of a and turn i of b are the same message, stage directions included. */
+static bool same_turn(const dlg_unit *a, const dlg_unit *b, size_t i)
+{
+	const dlg_turn *ta = &DLG_BUF_AT(&a->turns, dlg_turn, i);
+	const dlg_turn *tb = &DLG_BUF_AT(&b->turns, dlg_turn, i);
+	if (ta->role != tb->role || ta->text.len != tb->text.len || ta->n_stage != tb->n_stage ||
+	    memcmp(a->text.data + ta->text.off, b->text.data + tb->text.off, ta->text.len) != 0)
+		return false;
+	for (size_t k = 0; k < ta->n_stage; k++) {
+		dlg_stage sa = DLG_BUF_AT(&a->stages, dlg_stage, ta->first_stage + k);
+		dlg_stage sb = DLG_BUF_AT(&b->stages, dlg_stage, tb->first_stage + k);
+		if (sa.at != sb.at || sa.text_len != sb.text_len ||
+		    memcmp(a->stage_text.data + sa.text_off, b->stage_text.data + sb.text_off,
+			   sa.text_len) != 0)
+			return false;
+	}
+	return true;
+}
+
+dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *rejected,
+			      dlg_error *err)
+{
+	/* one pair, one fate: the rejected side's findings are the pair's (but a warning
+	 * the chosen side has already had, as for their shared prompt, is said once) */
+	rejected->consumed = true;
+	size_t n_chosen = DLG_BUF_COUNT(&chosen->diags, dlg_diag);
+	for (size_t i = 0; i < DLG_BUF_COUNT(&rejected->diags, dlg_diag); i++) {
+		dlg_diag d = DLG_BUF_AT(&rejected->diags, dlg_diag, i);
+		bool said = false;
+		for (size_t k = 0; k < n_chosen && d.severity == DLG_SEV_WARNING && !said; k++) {
+			const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
+			said = c->code == d.code && c->turn == d.turn;
+		}
+		if (said)
+			continue;
+		static const char side[] = "rejected side: ";
+		memmove(d.msg + sizeof side - 1, d.msg, sizeof d.msg - sizeof side);
+		memcpy(d.msg, side, sizeof side - 1);
+		d.msg[sizeof d.msg - 1] = '\0';
+		DLG_TRY(dlg_buf__append(&chosen->diags, &d, sizeof d, err));
+	}
+	chosen->rejected |= rejected->rejected;
+	*prompt_out = 0;
+	if (chosen->rejected)
+		return DLG_OK;
+	size_t nc = DLG_BUF_COUNT(&chosen->turns, dlg_turn);
+	size_t nr = DLG_BUF_COUNT(&rejected->turns, dlg_turn);
+	size_t k = 0;
+	while (k < nc && k < nr && same_turn(chosen, rejected, k))
+		k++;
+	*prompt_out = k;
+	const char *why = NULL;
+	if (k == nc && k == nr)
+		why = "chosen and rejected are the same conversation";
+	else if (k == nc || k == nr)
+		why = "one side has no reply of its own: it is the start of the other";
+	else if (k == 0 || turn_at(chosen, k - 1)->role != DLG_ROLE_USER)
+		why = "the sides differ before the last user turn, so they are not two replies to "
+		      "one prompt";
+	if (!why)
+		return DLG_OK;
+	const dlg_turn *t = k < nc ? turn_at(chosen, k) : turn_at(chosen, 0);
+	return dlg_unit__diag(chosen, err, DLG_DIAG_PAIR_MISMATCH, t->line, t->col,
+			      (uint32_t)k + 1, "%s (they part at turn %zu)", why, k + 1);
 }

@@ -3,7 +3,8 @@
  * first byte picks the options, the rest is cut into files at "\xff\xfe\xfd" (a line that
  * starts with '{' makes a .jsonl file, else .txt). Invariants: the run succeeds; every
  * conversation is written, rejected or a duplicate; each split holds as many valid JSON
- * lines as the summary says; and -j 1 and -j 3 write the same bytes.
+ * lines as the summary says, and has a file only when it has records; and -j 1 and -j 3
+ * write the same bytes.
  */
 #define _GNU_SOURCE
 #include "fuzz_common.h"
@@ -94,14 +95,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (s1.written != s3.written || s1.rejected != s3.rejected)
 		abort();
 	static const char *const names[] = { "train.jsonl.gz", "validation.jsonl.gz",
-					     "test.jsonl.gz", "rejects.jsonl", "manifest.json" };
+					     "test.jsonl.gz", "rejects.jsonl", "README.md",
+					     "manifest.json" };
 	dlg_buf a, b;
 	dlg_buf__init(&a, NULL, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		char pa[128], pb[128];
 		snprintf(pa, sizeof pa, "%s/%s", out1, names[i]);
 		snprintf(pb, sizeof pb, "%s/%s", out3, names[i]);
+		/* a split file exists exactly when the split has records, though the directory
+		 * held an earlier input's dataset (--force replaces it whole) */
+		bool exists = access(pa, F_OK) == 0;
+		if (exists != (access(pb, F_OK) == 0) || (i < 3 && exists != (s1.split_written[i] > 0)))
+			abort();
+		if (!exists)
+			continue;
 		slurp(&a, pa);
 		slurp(&b, pb);
 		if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len) != 0))

@@ -99,7 +99,7 @@ START_TEST(test_sink_temp_name_until_commit)
 	snprintf(path, sizeof path, "%s/x.jsonl", dir);
 	ck_assert_ptr_null(fopen(path, "rb"));
 	dlg_outfile *all[] = { &f };
-	ck_assert_int_eq(dlg_sink__commit_all(all, 1, dir, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__commit_all(all, 1, NULL, 0, dir, NULL, NULL), DLG_OK);
 	dlg_sink__discard(&f);
 	char *text = read_file(path, NULL);
 	ck_assert_str_eq(text, "{}\n");

@@ -1,0 +1,139 @@
+/*
+ * card.c - the dataset card, DIR/README.md: a Hugging Face YAML header that names each
+ * split's file (`configs`) and declares the records' types (`dataset_info.features`), so
+ * that `load_dataset(DIR)` and the Hub viewer read the declared types instead of guessing
+ * them file by file; then a few lines on what the dataset is. Rendered from what the
+ * manifest reports. Uses buf.c and error.c.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+/* The features of one message, indented under its list at `pad` spaces. */
+static dlg_status message_features(dlg_buf *b, int pad, bool stage, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__printf(b, err, "%*s- name: role\n%*s  dtype: string\n"
+				"%*s- name: content\n%*s  dtype: string\n",
+				pad, "", pad, "", pad, "", pad, ""));
+	if (!stage)
+		return DLG_OK;
+	return dlg_buf__printf(b, err, "%*s- name: stage_directions\n%*s  list:\n"
+			       "%*s  - name: text\n%*s    dtype: string\n"
+			       "%*s  - name: offset\n%*s    dtype: int64\n",
+			       pad, "", pad, "", pad, "", pad, "", pad, "", pad, "");
+}
+
+/* A top-level feature that is a list of messages. */
+static dlg_status messages_feature(dlg_buf *b, const char *name, bool stage, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__printf(b, err, "  - name: %s\n    list:\n", name));
+	return message_features(b, 4, stage, err);
+}
+
+/* dataset_info.features: exactly the keys and types every record of the run has. */
+static dlg_status features(dlg_buf *b, const dlg_options *o, dlg_error *err)
+{
+	bool stage = !o->bare; /* --bare records have only what the format defines */
+	DLG_TRY(dlg_buf__append(b, "  features:\n", 12, err));
+	if (!o->bare)
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: id\n    dtype: string\n"
+					"  - name: source\n    dtype: string\n"
+					"  - name: record\n    dtype: int64\n"));
+	switch (o->format) {
+	case DLG_FORMAT_MESSAGES:
+		DLG_TRY(messages_feature(b, "messages", stage, err));
+		break;
+	case DLG_FORMAT_SHAREGPT:
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: conversations\n    list:\n"
+					"    - name: from\n      dtype: string\n"
+					"    - name: value\n      dtype: string\n"));
+		break;
+	case DLG_FORMAT_TEXT:
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: text\n    dtype: string\n"));
+		break;
+	case DLG_FORMAT_PREFERENCE:
+		DLG_TRY(messages_feature(b, "prompt", stage, err));
+		DLG_TRY(messages_feature(b, "chosen", stage, err));
+		DLG_TRY(messages_feature(b, "rejected", stage, err));
+		break;
+	case DLG_FORMAT_OPENAI_PREFERENCE:
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: input\n    struct:\n"
+					"    - name: messages\n      list:\n"));
+		DLG_TRY(message_features(b, 6, false, err));
+		DLG_TRY(messages_feature(b, "preferred_output", false, err));
+		DLG_TRY(messages_feature(b, "non_preferred_output", false, err));
+		break;
+	}
+	if (o->keep_preamble && !o->bare)
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: meta\n    struct:\n"
+					"    - name: preamble\n      dtype: string\n"));
+	return DLG_OK;
+}
+
+static const char *file_name(const dlg_outfile *f)
+{
+	const char *slash = strrchr(f->path, '/');
+	return slash ? slash + 1 : f->path;
+}
+
+/* The split a split file is, from its name: the stem before ".jsonl". */
+static int split_name_len(const dlg_outfile *f)
+{
+	const char *name = file_name(f);
+	return (int)(strstr(name, ".jsonl") - name);
+}
+
+dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
+{
+	const dlg_options *o = m->ctx->opts;
+	const dlg_summary *s = m->summary;
+	static const char *const formats[] = { "messages", "sharegpt", "text", "preference",
+					       "openai-preference" };
+	DLG_TRY(dlg_buf__append(b, "---\nconfigs:\n- config_name: default\n  data_files:\n", 50,
+				err));
+	for (size_t i = 0; i < m->n_split_files; i++)
+		/* quoted: a split named 1 or yes is still a name */
+		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%.*s\"\n    path: \"%s\"\n",
+					split_name_len(m->files[i]), file_name(m->files[i]),
+					file_name(m->files[i])));
+	DLG_TRY(dlg_buf__append(b, "dataset_info:\n", 14, err));
+	DLG_TRY(features(b, o, err));
+	DLG_TRY(dlg_buf__append(b, "  splits:\n", 10, err));
+	for (size_t i = 0; i < m->n_split_files; i++)
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: \"%.*s\"\n    num_examples: %llu\n",
+					split_name_len(m->files[i]), file_name(m->files[i]),
+					(unsigned long long)m->files[i]->records));
+	DLG_TRY(dlg_buf__printf(b, err, "---\n\n# Dataset\n\n"
+				"Written by dlgconv %s in the `%s` format%s: %llu conversations "
+				"from %llu input files, %llu written, %llu rejected and %llu "
+				"duplicates left out (each listed in `rejects.jsonl`). "
+				"`manifest.json` has every option and count.\n\n",
+				dlg_version(), formats[o->format], o->bare ? " (bare: ids and "
+				"sources in `provenance.jsonl`)" : "",
+				(unsigned long long)s->inputs, (unsigned long long)s->files,
+				(unsigned long long)s->written, (unsigned long long)s->rejected,
+				(unsigned long long)s->duplicates));
+	/* the options that shape the records and the splits */
+	static const char *const stages[] = { "extract", "keep", "strip" };
+	static const char *const keys[] = { "content", "source", "group" };
+	DLG_TRY(dlg_buf__printf(b, err, "Options: stage directions `%s`, Unicode `%s`, splits `",
+				stages[o->stage], o->nfkc ? "NFKC" : "NFC"));
+	for (size_t i = 0; i < m->ctx->n_splits; i++)
+		DLG_TRY(dlg_buf__printf(b, err, "%s%s=%g", i ? "," : "", m->ctx->splits[i].name,
+					m->ctx->splits[i].weight));
+	DLG_TRY(dlg_buf__printf(b, err, "` by %s with seed %llu, exact duplicates %s.\n\n"
+				"| split | file | records | sha256 |\n|---|---|---|---|\n",
+				keys[o->split_key], (unsigned long long)o->seed,
+				o->no_dedup ? "kept" : "dropped"));
+	for (size_t i = 0; i < m->n_split_files; i++)
+		DLG_TRY(dlg_buf__printf(b, err, "| %.*s | `%s` | %llu | `%s` |\n",
+					split_name_len(m->files[i]), file_name(m->files[i]),
+					file_name(m->files[i]),
+					(unsigned long long)m->files[i]->records,
+					m->files[i]->sha256_hex));
+	for (size_t i = m->n_split_files; i < m->n_files; i++)
+		DLG_TRY(dlg_buf__printf(b, err, "| | `%s` | %llu | `%s` |\n", file_name(m->files[i]),
+					(unsigned long long)m->files[i]->records,
+					m->files[i]->sha256_hex));
+	return DLG_OK;
+}
