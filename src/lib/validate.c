@@ -213,17 +213,15 @@ dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *re
 	while (k < nc && k < nr && same_turn(chosen, rejected, k))
 		k++;
 	*prompt_out = k;
-	const char *why = NULL;
-	if (k == nc && k == nr)
-		why = "chosen and rejected are the same conversation";
-	else if (k == nc || k == nr)
-		why = "one side has no reply of its own: it is the start of the other";
-	else if (k == 0 || turn_at(chosen, k - 1)->role != DLG_ROLE_USER)
-		why = "the sides differ before the last user turn, so they are not two replies to "
-		      "one prompt";
-	if (!why)
+	/* two replies to one prompt: the sides differ in their last turn alone, the
+	 * assistant's (what OpenAI's and Together's preference formats hold) */
+	if (k + 1 == nc && k + 1 == nr && k > 0)
 		return DLG_OK;
-	const dlg_turn *t = k < nc ? turn_at(chosen, k) : turn_at(chosen, 0);
+	const dlg_turn *t = turn_at(chosen, k < nc ? k : 0);
+	if (k == nc && k == nr)
+		return dlg_unit__diag(chosen, err, DLG_DIAG_PAIR_MISMATCH, t->line, t->col, 0,
+				      "chosen and rejected are the same conversation");
 	return dlg_unit__diag(chosen, err, DLG_DIAG_PAIR_MISMATCH, t->line, t->col,
-			      (uint32_t)k + 1, "%s (they part at turn %zu)", why, k + 1);
+			      (uint32_t)k + 1, "the sides part at turn %zu, not in their last "
+			      "reply: a pair is two replies to one prompt", k + 1);
 }
