@@ -429,7 +429,8 @@ def check_together(records, require=None):
         bad = None
         for fmt, cols in TOGETHER_FORMATS.items():
             if all(c in ex for c in cols):
-                # "Found multiple dataset formats in the input file."
+                # "Found multiple dataset formats in the input file." (In
+                # practice the extra-column check below fires first.)
                 if current is not None and current != fmt:
                     bad = _p("together:format", where, "matches both %s and %s formats" % (current, fmt))
                     break
@@ -563,7 +564,9 @@ def check_trl_preference(records, conversational=True):
                 problems.append(_p("trl:not_conversational", where, "`%s` is not a list of {role, content}" % k))
             elif kinds[k]:
                 problems += _trl_messages(v, "%s, %s" % (where, k))
-        known = [kinds[k] for k in keys if kinds[k] is not None]
+        if any(kinds[k] is None for k in keys):
+            continue
+        known = [kinds[k] for k in keys]
         # tokenize_fn concatenates example["prompt"] + example["chosen"]: a list
         # and a string cannot be added, and maybe_extract_prompt() ignores a
         # prompt whose kind differs from chosen's.
@@ -1001,6 +1004,8 @@ HF_EXTENSION_TO_MODULE = {
 HF_ALLOWED_EXTENSIONS = set(HF_EXTENSION_TO_MODULE) | {".zip"}
 # json/json.py, JsonConfig: chunksize: int = 10 << 20  # 10MB
 HF_JSON_CHUNKSIZE = 10 << 20
+# dlgconv's own files beside the splits (README "Output"): never data.
+DLGCONV_SIDE_FILES = ("rejects.jsonl", "manifest.json", "provenance.jsonl")
 
 
 def _glob_regex(pattern):
@@ -1323,8 +1328,12 @@ def _castable(t, s, path):
         if s[0] != "struct":
             return "%s: struct cannot be cast to %s" % (path, _type_str(s))
         extra = [k for k in t[1] if k not in s[1]]
+        if extra and not path:
+            # table.py, cast_table_to_schema(): "because column names don't match"
+            return "column(s) %s not in the columns inferred from the first batch (CastError: column names " \
+                   "don't match)" % ", ".join(extra)
         if extra:
-            return "%s: field(s) %s not in the schema inferred from the first batch" % (path, ", ".join(extra))
+            return "%s: field(s) %s not in the struct inferred from the first batch" % (path, ", ".join(extra))
         for k, sub in t[1].items():
             r = _castable(sub, s[1][k], "%s.%s" % (path, k))
             if r:
@@ -1525,9 +1534,9 @@ def check_hf_directory(path, strict_missing=True):
     stems = OrderedDict()
     for f in files:
         name = f.rsplit("/", 1)[-1]
-        if name in ("rejects.jsonl", "manifest.json") and f in used:
+        if name in DLGCONV_SIDE_FILES and f in used:
             problems.append(_p("hf:stray_file", f, "dlgconv's %s would be loaded as split %s" % (name, used[f])))
-        elif name in HF_FILES_TO_IGNORE or name in ("rejects.jsonl", "manifest.json") or f.startswith("."):
+        elif name in HF_FILES_TO_IGNORE or name in DLGCONV_SIDE_FILES or f.startswith("."):
             continue
         elif keep.match(f) and f not in used:
             # Without a card, a split whose name has no train/validation/test

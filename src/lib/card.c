@@ -96,7 +96,7 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%.*s\"\n    path: \"%s\"\n",
 					split_name_len(m->files[i]), file_name(m->files[i]),
 					file_name(m->files[i])));
-	DLG_TRY(dlg_buf__append(b, "dataset_info:\n", 14, err));
+	DLG_TRY(dlg_buf__printf(b, err, "dataset_info:\n  config_name: default\n"));
 	DLG_TRY(features(b, o, err));
 	DLG_TRY(dlg_buf__append(b, "  splits:\n", 10, err));
 	for (size_t i = 0; i < m->n_split_files; i++)

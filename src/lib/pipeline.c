@@ -58,14 +58,18 @@ static dlg_status setup_labels(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	return DLG_OK;
 }
 
-/* Split names become file names, so they are kept to a safe alphabet. */
+/* Split names become file names and Hugging Face split names, so they keep to the latter's
+ * alphabet (datasets' naming.py: words joined by single dots). */
 static bool valid_split_name(const char *s)
 {
-	if (!s || !*s || *s == '.' || strlen(s) > DLG_MAX_SPLIT_NAME || strcmp(s, "rejects") == 0 ||
+	if (!s || !*s || strlen(s) > DLG_MAX_SPLIT_NAME || strcmp(s, "rejects") == 0 ||
 	    strcmp(s, "manifest") == 0 || strcmp(s, "provenance") == 0)
 		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-	       strlen(s);
+	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	for (size_t n; (n = strspn(s, word)) > 0; s += n + 1)
+		if (s[n] != '.')
+			return s[n] == '\0';
+	return false;
 }
 
 static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
@@ -79,8 +83,9 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_split_name(s[i].name))
 			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
-					      "invalid split name '%.100s' (up to %d letters, digits, "
-					      "'_', '-' and '.'; not rejects, manifest or provenance)",
+					      "invalid split name '%.100s' (up to %d letters, digits "
+					      "and '_', in words joined by '.'; not rejects, manifest or "
+					      "provenance)",
 					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
 		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
 			return dlg_error__set(err, DLG_E_ARG, NULL, 0,

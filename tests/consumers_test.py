@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The datasets dlgconv writes, checked against the published rules of the tools that read
+them (tests/consumers.py, where each rule cites its source).
+
+  consumers_test.py DLGCONV FIXTURES_DIR
+
+- default output (and sharegpt) of every valid fixture and real-world excerpt: what
+  Hugging Face `datasets.load_dataset(dir)` needs (card, one type per column, no empty
+  split file, declared features that match every record);
+- `--bare --compress none`: the OpenAI cookbook's format checks and Together's check_file;
+- `--format sharegpt --bare`: LLaMA-Factory's sharegpt converter;
+- preference pairs: TRL's conversational preference shape, and OpenAI's and Together's
+  preference format for `--format openai-preference --bare --compress none`.
+"""
+import glob
+import gzip
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(__file__))
+import consumers  # noqa: E402
+from checks import check, finish  # noqa: E402
+
+dlgconv, fixtures = sys.argv[1], sys.argv[2]
+
+
+def args_for(path):
+    stem = path
+    for suffix in (".gz", ".txt", ".jsonl", ".json"):
+        if stem.endswith(suffix):
+            stem = stem[:-len(suffix)]
+    return open(stem + ".args").read().replace("{file}", path).split() \
+        if os.path.exists(stem + ".args") else []
+
+
+def convert(out, *argv):
+    r = subprocess.run([dlgconv, "convert", "-q", *argv, "-o", out], capture_output=True)
+    check(r.returncode == 0, "convert %s: exit %d %s" % (" ".join(argv), r.returncode, r.stderr))
+    return out
+
+
+def split_files(out):
+    return sorted(p for p in glob.glob(os.path.join(out, "*.jsonl*"))
+                  if not os.path.basename(p).startswith(("rejects.", "provenance.")))
+
+
+def no_problems(what, problems):
+    check(not problems, "%s: %s" % (what, "; ".join(problems[:5])))
+
+
+def records(path):
+    got, problems = consumers.read_records(path)
+    no_problems("json lines %s" % path, problems)
+    return got
+
+
+inputs = [(os.path.join(fixtures, "valid"), [])]
+for path in sorted(glob.glob(os.path.join(fixtures, "realworld", "*"))):
+    # (the alpaca_eval templates and FastChat's answers without questions write nothing)
+    if path.endswith((".txt", ".jsonl")) and "alpaca-eval" not in path and "fastchat" not in path:
+        inputs.append((path, args_for(path)))
+
+with tempfile.TemporaryDirectory() as tmp:
+    for k, (path, args) in enumerate(inputs):
+        name = "%d-%s" % (k, os.path.basename(path))
+        out = convert(os.path.join(tmp, name + "-default"), *args, path)
+        no_problems("hf %s" % name, consumers.check_hf_directory(out))
+        out = convert(os.path.join(tmp, name + "-sharegpt"), "--format", "sharegpt", *args, path)
+        no_problems("hf sharegpt %s" % name, consumers.check_hf_directory(out))
+        out = convert(os.path.join(tmp, name + "-bare"), "--bare", "--compress", "none",
+                      *args, path)
+        check(split_files(out), "%s: no split written" % name)
+        for f in split_files(out):
+            no_problems("openai %s" % f, consumers.check_openai_file(f))
+            no_problems("together %s" % f, consumers.check_together_file(f))
+        out = convert(os.path.join(tmp, name + "-sharegpt-bare"), "--format", "sharegpt",
+                      "--bare", *args, path)
+        for f in split_files(out):
+            no_problems("llamafactory %s" % f, consumers.check_llamafactory_sharegpt(records(f)))
+
+    # gzip and plain outputs hold the same bytes
+    seed = os.path.join(fixtures, "valid", "seed.txt")
+    gz = convert(os.path.join(tmp, "gz"), "--split", "all=1", seed)
+    plain = convert(os.path.join(tmp, "plain"), "--split", "all=1", "--compress", "none", seed)
+    with gzip.open(os.path.join(gz, "all.jsonl.gz"), "rb") as f:
+        check(f.read() == open(os.path.join(plain, "all.jsonl"), "rb").read(),
+              "--compress none differs from the decompressed gzip output")
+
+    pairs = [os.path.join(fixtures, "preference", "hh-rlhf-harmless-base.jsonl")]
+    fields = ["--text-field", "chosen", "--rejected-field", "rejected"]
+    out = convert(os.path.join(tmp, "trl"), "--format", "preference", *fields, *pairs)
+    no_problems("hf preference", consumers.check_hf_directory(out))
+    for f in split_files(out):
+        no_problems("trl %s" % f, consumers.check_trl_preference(records(f)))
+    out = convert(os.path.join(tmp, "openai-dpo"), "--format", "openai-preference", "--bare",
+                  "--compress", "none", *fields, *pairs)
+    check(split_files(out), "openai-preference: no split written")
+    for f in split_files(out):
+        no_problems("openai preference %s" % f, consumers.check_openai_preference(records(f)))
+        no_problems("together preference %s" % f, consumers.check_together_file(f))
+
+finish()
