@@ -11,10 +11,12 @@
  *   is a lead (U+00C2-U+00F4) followed by as many such characters as its UTF-8 length needs,
  *   each standing for a continuation byte, that together decode (utf8proc) to one code
  *   point. ASCII never takes part, so plain text costs one 8-bytes-at-a-time scan for the
- *   bytes 0xC2/0xC3 every such character starts with. "â€" followed by nothing or U+FFFD,
- *   then a space, ASCII punctuation or the end, is "”": its last byte 0x9D is undefined in
- *   cp1252, so decoders drop or replace it. Elsewhere a lost byte is ambiguous (0x81 0x8D
- *   0x8F 0x90 0x9D; inside emoji it is a joiner), so nothing is done.
+ *   bytes 0xC2/0xC3 every such character starts with.
+ * - A lost byte. cp1252 leaves 0x81 0x8D 0x8F 0x90 0x9D undefined, so decoders drop them or
+ *   put U+FFFD. "â€" with nothing after it is "”" (0x9D) only when it closes a quotation (an
+ *   opening “ or "â€œ" before it), after a word and before a space, punctuation or the end:
+ *   measured on translated messages, it is otherwise a right-to-left mark (0x8F), a joiner
+ *   (0x8D, also inside emoji) or a hyphen (0x90). Other lost bytes are left alone.
  * - Lone C1 controls become their Windows-1252 character (U+0092 is ’): text holds them only
  *   when cp1252 bytes were read as Latin-1. The five undefined ones stay (normalize.c drops
  *   them as invisible).
@@ -53,6 +55,9 @@
  *   "Ã…lesund" (ftfy #203), "Ä°stanbul" and "RÄ«ga" (#192). A candidate is already a
  *   valid multi-byte sequence landing in a plausible block, which ftfy's whole-string cost
  *   does not credit.
+ * - No repair may form a new candidate with the text around it: "ç†" (a CJK character that
+ *   lost its middle byte) and a repaired "â€œ" would make "熓" on the next repair. Such a
+ *   repair is not made, so that a second repair finds nothing new.
  * - Text mis-decoded twice or more ("ÃƒÂ©") is repaired layer by layer, up to 8 layers, so
  *   that the output is stable under a second repair. `found` describes the first layer only,
  *   in the caller's bytes.
@@ -92,7 +97,7 @@ typedef struct cand {
 	size_t len;
 	int32_t cp;
 	bool c1;          /* a lone C1 control, not a multi-byte sequence */
-	bool weak_script; /* decodes outside the Latin group */
+	bool weak_script; /* alone, needs evidence of its script (see group_of) */
 	bool run_only;    /* plausible only next to another candidate */
 	unsigned group;
 	uint8_t bytes[4]; /* the bytes its characters stood for */
@@ -238,7 +243,36 @@ static bool quote(int32_t b)
 	}
 }
 
-/* "â€" whose third byte (0x9D: "”") was dropped or replaced by U+FFFD; j is after "€". */
+/*
+ * Whether a quotation is open at s[i]: an opening “ (or its mojibake "â€œ") comes before it,
+ * within 400 bytes and with no other quotation mark (or "â€"-mojibake) between.
+ */
+static bool quote_open(const uint8_t *s, size_t i)
+{
+	size_t lo = i > 400 ? i - 400 : 0;
+	int32_t after = -1;
+	while (i > lo) {
+		int32_t cp = char_before(s, i, &i);
+		if (cp < 0 || cp == 0x201D || cp == '"')
+			return false;
+		if (cp == 0x201C)
+			return true;
+		if ((cp == 0x20AC || cp == 0x80) && i > lo) {
+			size_t at;
+			if (char_before(s, i, &at) == 0xE2)
+				return byte_of(after) == 0x9C;
+		}
+		after = cp;
+	}
+	return false;
+}
+
+/*
+ * "â€" whose third byte was dropped or replaced by U+FFFD; j is after "€". cp1252 leaves five
+ * such bytes undefined, and the one after "â€" is that of ” (0x9D) only when it closes a
+ * quotation, after a word and before a space, punctuation or the end; elsewhere it is as often
+ * a joiner (0x8D), a right-to-left mark (0x8F) or a hyphen (0x90).
+ */
 static bool lost_quote(cand *c, const uint8_t *s, size_t n, size_t i, size_t j)
 {
 	size_t len;
@@ -247,9 +281,15 @@ static bool lost_quote(cand *c, const uint8_t *s, size_t n, size_t i, size_t j)
 		j += len;
 		cp = char_at(s, n, j, &len);
 	}
-	if (cp >= 0x80 || (cp >= 0 && (cp == '-' || cp == '_' || cp == '@' || cp == '#' ||
-				       (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' &&
-								    (cp | 0x20) <= 'z'))))
+	bool ascii_word = (cp >= '0' && cp <= '9') || ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z') ||
+			  cp == '-' || cp == '_' || cp == '@' || cp == '#';
+	if (cp >= 0x80 || ascii_word)
+		return false; /* a quotation ends before a space, punctuation or the end */
+	size_t at;
+	int32_t prev = char_before(s, i, &at);
+	bool after_word = prev == '.' || prev == ',' || prev == '!' || prev == '?' ||
+			  ((prev < 0x80 || byte_of(prev) < 0) && is_letter(category(prev)));
+	if (!after_word || !quote_open(s, i))
 		return false;
 	c->off = i;
 	c->len = j - i;
@@ -430,37 +470,119 @@ static dlg_status emit_c1_inside(walk *w, const cand *c)
 	return DLG_OK;
 }
 
+/* Whether s[i] starts a candidate that ends past `boundary`. */
+static bool candidate_past(const uint8_t *s, size_t n, size_t i, size_t boundary)
+{
+	size_t len;
+	int32_t cp = char_at(s, n, i, &len);
+	cand t;
+	return cp >= 0xC2 && cp <= 0xF4 && sequence_at(&t, s, n, i, cp) && t.off + t.len > boundary;
+}
+
+/*
+ * Whether repairing s[start, end) into the characters head[] ... tail[] (its first and last
+ * three) would make a new candidate with the text around it: "ç†" (a CJK character whose
+ * middle byte was dropped) and a repaired "“" make "熓". Such a repair is not made, so that
+ * a second repair finds nothing new.
+ */
+static bool straddles(const uint8_t *s, size_t n, size_t start, size_t end, const int32_t *head,
+		      size_t n_head, const int32_t *tail, size_t n_tail)
+{
+	uint8_t win[3 * 4 + 3 * 4];
+	size_t from = start;
+	for (int k = 0; k < 3 && from > 0; k++) {
+		size_t at;
+		if (char_before(s, from, &at) < 0)
+			break;
+		from = at;
+	}
+	size_t left = start - from, len = left;
+	memcpy(win, s + from, left);
+	for (size_t k = 0; k < n_head; k++)
+		len += (size_t)utf8proc_encode_char(head[k], win + len);
+	for (size_t i = 0, step; i < left; i += step) {
+		char_at(win, len, i, &step);
+		if (candidate_past(win, len, i, left))
+			return true;
+	}
+	size_t mid = 0;
+	for (size_t k = 0; k < n_tail; k++)
+		mid += (size_t)utf8proc_encode_char(tail[k], win + mid);
+	size_t to = end;
+	for (int k = 0; k < 3 && to < n; k++) {
+		size_t step;
+		char_at(s, n, to, &step);
+		to += step;
+	}
+	memcpy(win + mid, s + end, to - end);
+	len = mid + (to - end);
+	for (size_t i = 0, step; i < mid; i += step) {
+		char_at(win, len, i, &step);
+		if (candidate_past(win, len, i, mid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The run of back-to-back candidates that starts with `first` (often just `first`): judged,
+ * counted as evidence, and when deciding, emitted or left. *after is the candidate after it.
+ */
+static dlg_status walk_run(walk *w, const cand *first, cand *after, bool *have_after)
+{
+	int32_t head[3], tail[3];
+	size_t m = 0, n_tail = 0;
+	unsigned groups = 0;
+	cand c = *first;
+	for (;;) {
+		if (m < 3)
+			head[m] = c.cp;
+		if (n_tail == 3)
+			memmove(tail, tail + 1, 2 * sizeof tail[0]);
+		tail[n_tail < 3 ? n_tail++ : 2] = c.cp;
+		groups |= c.group;
+		m++;
+		*have_after = next_cand(after, w->s, w->n, c.off + c.len);
+		if (!*have_after || after->c1 || after->off != c.off + c.len)
+			break;
+		c = *after;
+	}
+	enum verdict v = m > 1 ? V_STRONG : judge(first, w->s, w->n);
+	if (v != V_REFUSE && straddles(w->s, w->n, first->off, c.off + c.len, head, m < 3 ? m : 3,
+				       tail, n_tail))
+		v = V_REFUSE;
+	if (v == V_STRONG)
+		w->evidence |= groups;
+	if (!w->decide)
+		return DLG_OK;
+	bool repair = v == V_STRONG || (v == V_WEAK && (w->evidence & groups));
+	c = *first;
+	for (size_t k = 0; k < m; k++) {
+		if (k > 0)
+			next_cand(&c, w->s, w->n, c.off + c.len);
+		if (repair)
+			DLG_TRY(emit(w, c.off, c.len, c.cp));
+		else
+			DLG_TRY(emit_c1_inside(w, &c));
+	}
+	return DLG_OK;
+}
+
 static dlg_status walk_text(walk *w)
 {
 	cand cur = { 0 }, nxt = { 0 };
 	bool have = next_cand(&cur, w->s, w->n, 0);
-	bool prev_adjacent = false;
 	w->any = have;
 	while (have) {
-		size_t end = cur.off + cur.len;
-		bool have_next = next_cand(&nxt, w->s, w->n, end);
 		if (cur.c1) {
 			w->evidence |= G_LATIN;
 			if (w->decide)
 				DLG_TRY(emit(w, cur.off, cur.len, cur.cp));
-			prev_adjacent = false;
+			have = next_cand(&nxt, w->s, w->n, cur.off + cur.len);
 		} else {
-			bool next_adjacent = have_next && !nxt.c1 && nxt.off == end;
-			enum verdict v = prev_adjacent || next_adjacent ? V_STRONG
-								 : judge(&cur, w->s, w->n);
-			if (v == V_STRONG)
-				w->evidence |= cur.group;
-			if (!w->decide) {
-				/* evidence only */
-			} else if (v == V_STRONG || (v == V_WEAK && (w->evidence & cur.group))) {
-				DLG_TRY(emit(w, cur.off, cur.len, cur.cp));
-			} else {
-				DLG_TRY(emit_c1_inside(w, &cur));
-			}
-			prev_adjacent = next_adjacent;
+			DLG_TRY(walk_run(w, &cur, &nxt, &have));
 		}
 		cur = nxt;
-		have = have_next;
 	}
 	if (w->out)
 		DLG_TRY(dlg_buf__append(w->out, w->s + w->copied, w->n - w->copied, w->err));

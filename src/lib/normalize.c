@@ -1,11 +1,12 @@
 /*
- * normalize.c - SPEC section 2: byte checks, Unicode clean-up, whitespace and stage
- * whitespace (stage directions are stage.c's). Uses buf.c and error.c; utf8proc.
+ * normalize.c - SPEC section 2 steps 1-3: byte checks, Unicode clean-up and whitespace
+ * (stage directions are stage.c's). Uses buf.c, error.c and mojibake.c; utf8proc.
  *
  * Text is processed one raw line at a time so that every finding keeps the exact line and
  * byte column of the original input.
  */
 #include "internal.h"
+#include "mojibake.h"
 
 #include <string.h>
 #include <utf8proc.h>
@@ -158,11 +159,11 @@ static void note(seen *s, const dlg_line *ln, size_t off, utf8proc_int32_t cp)
 
 /*
  * Step 2 on one raw line (or the part of it before an escaping backslash), appended to
- * u->text, followed by step 3's trailing-space strip at the line's end. Mojibake and
- * removed characters are tallied in `invisible` and `mojibake`.
+ * u->text, followed by step 3's trailing-space strip at the line's end. U+FFFD and removed
+ * characters are tallied in `replacement` and `invisible`.
  */
 static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen *invisible,
-			       seen *mojibake, dlg_error *err)
+			       seen *replacement, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
 	utf8proc_option_t flags = norm_flags(o->nfkc);
@@ -170,8 +171,7 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 	size_t start = out->len;
 	const uint8_t *s = (const uint8_t *)ln->p;
 	bool needs_norm = false;
-	utf8proc_int32_t prev = 0;
-	size_t prev_at = 0, i = 0;
+	size_t i = 0;
 	while (i < ln->len) {
 		if (s[i] < 0x80) {
 			size_t run = i;
@@ -184,10 +184,6 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 			while (run < ln->len && s[run] >= 0x20 && s[run] < 0x7F)
 				run++;
 			DLG_TRY(dlg_buf__append(out, s + i, run - i, err));
-			if (run > i) {
-				prev = s[run - 1];
-				prev_at = run - 1;
-			}
 			i = run;
 			if (i < ln->len && s[i] < 0x80) {
 				if (s[i] == '\t') {
@@ -196,8 +192,7 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 					note(invisible, ln, i, s[i]);
 					u->fixes[DLG_FIX_CONTROL]++;
 				}
-				prev = s[i];
-				prev_at = i++;
+				i++;
 			}
 			continue;
 		}
@@ -216,18 +211,12 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 			DLG_TRY(dlg_buf__append(out, ascii, strlen(ascii), err));
 			u->fixes[DLG_FIX_ASCII_PUNCT]++;
 		} else {
-			/* UTF-8 read as Latin-1 or CP1252: "Ã©" for "é", "â€™" for "’" */
 			if (cp == 0xFFFD)
-				note(mojibake, ln, i, cp);
-			else if (((prev == 0xC3 || prev == 0xC2) && cp >= 0x80 && cp <= 0xBF) ||
-				 (prev == 0xE2 && cp == 0x20AC))
-				note(mojibake, ln, prev_at, prev);
+				note(replacement, ln, i, cp);
 			if (!needs_norm && may_change(cp, flags))
 				needs_norm = true;
 			DLG_TRY(dlg_buf__append(out, s + i, (size_t)len, err));
 		}
-		prev = cp;
-		prev_at = i;
 		i += (size_t)len;
 	}
 	if (needs_norm) {
@@ -290,10 +279,46 @@ size_t dlg_normalize__tidy(char *t, size_t n, uint64_t *collapsed, dlg_stage *st
 	return w;
 }
 
+/* The first mis-decoded sequence of a turn, and how many there were. */
+typedef struct mojibake_seen {
+	uint64_t count;
+	uint64_t line;
+	uint32_t col;
+	char excerpt[24];
+	int excerpt_len;
+} mojibake_seen;
+
+/*
+ * A line (part) through the mojibake check, and with --fix-mojibake its repair (mojibake.c),
+ * before step 2: the C1 controls step 2 removes are what the repair turns back into ’ or É.
+ */
+static dlg_status text_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen *invisible,
+			    seen *replacement, mojibake_seen *moji, dlg_error *err)
+{
+	dlg_mojibake_found f;
+	dlg_mojibake__find(&f, ln->p, ln->len);
+	if (f.count && moji->count == 0) {
+		moji->line = ln->line;
+		moji->col = ln->col + (uint32_t)f.first_off;
+		moji->excerpt_len = (int)(f.first_len < sizeof moji->excerpt ? f.first_len : 0);
+		memcpy(moji->excerpt, ln->p + f.first_off, (size_t)moji->excerpt_len);
+	}
+	moji->count += f.count;
+	if (!f.count || !u->ctx->opts->fix_mojibake)
+		return unicode_line(u, ln, line_end, invisible, replacement, err);
+	u->scratch.len = 0;
+	DLG_TRY(dlg_mojibake__repair(&u->scratch, NULL, ln->p, ln->len, err));
+	u->fixes[DLG_FIX_MOJIBAKE] += f.count;
+	/* findings after the repair point at its start: columns of the repaired text differ */
+	dlg_line repaired = { u->scratch.data, u->scratch.len, ln->line, ln->col, 0 };
+	return unicode_line(u, &repaired, line_end, invisible, replacement, err);
+}
+
 dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
 				uint32_t turn_no, dlg_error *err)
 {
-	seen invisible = { 0 }, mojibake = { 0 };
+	seen invisible = { 0 }, replacement = { 0 };
+	mojibake_seen moji = { 0 };
 	size_t from = u->text.len;
 	for (size_t k = 0; k < n_lines; k++) {
 		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
@@ -302,10 +327,10 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 			dlg_line head = { ln->p, ln->drop - 1, ln->line, ln->col, 0 };
 			dlg_line tail = { ln->p + ln->drop, ln->len - ln->drop, ln->line,
 					  ln->col + (uint32_t)ln->drop, 0 };
-			DLG_TRY(unicode_line(u, &head, false, &invisible, &mojibake, err));
-			DLG_TRY(unicode_line(u, &tail, true, &invisible, &mojibake, err));
+			DLG_TRY(text_line(u, &head, false, &invisible, &replacement, &moji, err));
+			DLG_TRY(text_line(u, &tail, true, &invisible, &replacement, &moji, err));
 		} else {
-			DLG_TRY(unicode_line(u, ln, true, &invisible, &mojibake, err));
+			DLG_TRY(text_line(u, ln, true, &invisible, &replacement, &moji, err));
 		}
 		DLG_TRY(dlg_buf__putc(&u->text, '\n', err));
 	}
@@ -319,10 +344,20 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 				       "removed %llu control or invisible character%s (first U+%04X)",
 				       (unsigned long long)invisible.count,
 				       invisible.count == 1 ? "" : "s", (unsigned)invisible.cp));
-	if (mojibake.count)
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, mojibake.line, mojibake.col,
-				       turn_no,
-				       "text looks mis-decoded (U+%04X); re-read the source as UTF-8",
-				       (unsigned)mojibake.cp));
+	if (moji.count && u->ctx->opts->fix_mojibake)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, moji.line, moji.col, turn_no,
+				       "repaired %llu mis-decoded sequence%s (first \"%.*s\"): UTF-8 "
+				       "that was read as Windows-1252 or Latin-1",
+				       (unsigned long long)moji.count, moji.count == 1 ? "" : "s",
+				       moji.excerpt_len, moji.excerpt));
+	else if (moji.count)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, moji.line, moji.col, turn_no,
+				       "text looks mis-decoded (\"%.*s\": UTF-8 read as Windows-1252 "
+				       "or Latin-1); pass --fix-mojibake to repair it",
+				       moji.excerpt_len, moji.excerpt));
+	if (replacement.count)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, replacement.line,
+				       replacement.col, turn_no, "U+FFFD: text was decoded with "
+				       "errors before it got here; re-read the source as UTF-8"));
 	return DLG_OK;
 }

@@ -107,7 +107,7 @@ static const char *const negatives[] = {
 	"Ò…", "Ì…", "Õ–", "“Ã”", "(Ã)", "Ê»", "ß…", "Þ”", "Ð…", "ë…”", "è’’", "ñ…”", "ö", "é»¹",
 	"ÿ", "Sie rief „MÄ“", "Han sa ”PÅ”.", "He wrote “‘é’”", "the café”† note",
 	"«\xc2\xa0voilà\xc2\xa0»", "Nº 5, 1ª, ¼ kg", "við…”", "tiếng Việt", "Der Buchstabe »Ä«",
-	"litera «Â»", "Întâlnirea, menită",
+	"litera «Â»", "Întâlnirea, menită", "AV1â€ (AVIF)", "Einâ€/Ausgabe",
 };
 
 /* repair(s) as a NUL-terminated string (caller frees), and what it found. */
@@ -177,8 +177,9 @@ START_TEST(test_mojibake_reports_first_sequence)
 		{ "cafÃ©", 1, 3, 4 },
 		{ "I\xc2\x92ll", 1, 1, 2 },         /* a lone C1 control */
 		{ "said â€œhiâ€", 2, 5, 7 },
-		{ "hiâ€", 1, 2, 5 },                /* "”" without its last byte */
-		{ "hiâ€\xef\xbf\xbd.", 1, 2, 8 },    /* ... or with U+FFFD for it */
+		{ "â€œhiâ€", 2, 0, 7 },             /* "”" without its last byte */
+		{ "“hiâ€\xef\xbf\xbd.", 1, 5, 8 },   /* ... or with U+FFFD for it */
+		{ "hiâ€.", 0, 0, 0 },               /* no quotation open: maybe not "”" */
 		{ "x ðŸ˜€", 1, 2, 9 },
 		{ "ÃƒÂ©", 2, 0, 4 },                /* twice mis-decoded: two sequences */
 		{ "Ð¿Ñ€Ð¸", 3, 0, 4 },
