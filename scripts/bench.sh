@@ -4,6 +4,8 @@
 #   scripts/bench.sh [WORKDIR]        (default: build/bench; corpora are generated once)
 # Targets (issue #5): convert >= 8x baseline; convert <= pigz -p 2 -6 on its own output;
 # validate >= 15x baseline --no-compress; peak RSS < 150 MiB and flat when the corpus doubles.
+# Issue #10: convert (defaults) at most 10% slower than at BENCH_BASE_REV (default 59e491f,
+# built from this repository's history), and what --fix-mojibake costs.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -78,6 +80,25 @@ p_def_d=$1 p_def_p=$2 p_def_bytes=$3
 set -- $(pigz_vs --trailing-user drop)
 p_drop_d=$1 p_drop_p=$2 p_drop_bytes=$3
 
+# 5 and 6: this convert against the same at an earlier revision, and with --fix-mojibake
+base_rev=${BENCH_BASE_REV:-59e491f}
+old=""
+if git -C "$here" cat-file -e "$base_rev^{commit}" 2>/dev/null; then
+	rm -rf "$work/base-src" && mkdir -p "$work/base-src"
+	git -C "$here" archive "$base_rev" | tar -x -C "$work/base-src"
+	cmake -S "$work/base-src" -B "$work/base-build" -DCMAKE_BUILD_TYPE=Release \
+		-DDLGCONV_BUILD_TESTS=OFF >/dev/null
+	cmake --build "$work/base-build" -j "$(nproc)" >/dev/null
+	old=$work/base-build/dlgconv
+fi
+t_new="" t_old="" t_moji=""
+for i in 1 2 3; do
+	t_new="$t_new $(secs conv "$c20")"
+	[ -n "$old" ] && t_old="$t_old $(secs "$old" convert -q "$c20" -o "$out" --force)"
+	t_moji="$t_moji $(secs conv --fix-mojibake "$c20")"
+done
+m_new=$(median3 $t_new) m_moji=$(median3 $t_moji)
+
 mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
 mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
 
@@ -99,3 +120,12 @@ printf '%-58s %7.2fs %7.2fs %7s %s\n' "2b. convert --trailing-user drop vs pigz 
 	"$p_drop_d" "$p_drop_p" "$(ratio "$p_drop_d" "$p_drop_p")" "<= 1.0"
 printf '%-58s %6d MiB (20k files) %d MiB (40k files)   < 150 MiB, flat\n' "4. peak resident memory, convert" \
 	$((mem20 / 1024)) $((mem40 / 1024))
+if [ -n "$old" ]; then
+	m_old=$(median3 $t_old)
+	printf '%-58s %7.2fs %7.2fs %7s %s\n' "5. convert (defaults) vs the same at $base_rev" \
+		"$m_new" "$m_old" "$(ratio "$m_new" "$m_old")" "<= 1.10"
+else
+	echo "(revision $base_rev not in this clone: target 5 not measured)"
+fi
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "6. convert --fix-mojibake vs convert (defaults)" \
+	"$m_moji" "$m_new" "$(ratio "$m_moji" "$m_new")" "(its cost)"

@@ -38,6 +38,7 @@ typedef enum dlg_status {
 	DLG_E_ZLIB = 104,     /* compression or decompression failed */
 	DLG_E_REJECTS = 105,  /* more conversations rejected than `max_rejects` allows */
 	DLG_E_CANCELED = 106, /* *options.cancel became non-zero */
+	DLG_E_LOCKED = 107,   /* another run is writing the output directory */
 	DLG_E_ARG = 900,      /* API misuse or invalid option value */
 	DLG_E_INTERNAL = 999  /* a bug in dlgconv */
 } dlg_status;

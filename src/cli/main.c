@@ -42,7 +42,8 @@ static int exit_code(dlg_status st)
 	case DLG_E_IO:
 	case DLG_E_LIMIT:
 	case DLG_E_ZLIB:
-	case DLG_E_CANCELED: return 3;
+	case DLG_E_CANCELED:
+	case DLG_E_LOCKED: return 3;
 	default: return 4;
 	}
 }

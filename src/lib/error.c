@@ -20,6 +20,7 @@ const char *dlg_status_id(dlg_status code)
 	case DLG_E_ZLIB: return "E_ZLIB";
 	case DLG_E_REJECTS: return "E_REJECTS";
 	case DLG_E_CANCELED: return "E_CANCELED";
+	case DLG_E_LOCKED: return "E_LOCKED";
 	case DLG_E_ARG: return "E_ARG";
 	case DLG_E_INTERNAL: return "E_INTERNAL";
 	}

@@ -12,7 +12,8 @@
  *   validate.c   turn-structure rules (SPEC section 3 E2xx)
  *   split.c      hashes, ids, split assignment and the duplicate set (xxhash confined here)
  *   record.c     one JSON output line per conversation
- *   sink.c       temp file + SHA-256 + rename, and multi-member gzip (libdeflate)
+ *   sink.c       output files + SHA-256, and multi-member gzip (libdeflate)
+ *   commit.c     the output directory: lock, staging directory, atomic swap, clean-up
  *   input.c      reading inputs, plain or gzip, whole or by lines (zlib confined here)
  *   json.c       everything built or parsed as a JSON tree (cJSON confined here)
  *   card.c       the dataset card: README.md with the Hugging Face YAML header
@@ -391,10 +392,9 @@ dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate,
 
 /* ---- sink.c ---- */
 
-/** An output file written under a temporary name, hashed as it is written. */
+/** An output file in the staging directory, hashed as it is written. */
 typedef struct dlg_outfile {
-	char *path;      /* final path */
-	char *tmp_path;
+	char *path;      /* in the staging directory, under its final name */
 	int fd;
 	uint64_t size;
 	uint64_t records;
@@ -406,17 +406,11 @@ typedef struct dlg_outfile {
 dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 			  const dlg_allocator *a, dlg_error *err) DLG_WUR;
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
-/** Flush to disk and finish the hash; the file keeps its temporary name. */
+/** Flush to disk and finish the hash. */
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
 #define DLG_SINK_MAX_FILES (DLG_MAX_SPLITS + 4) /* rejects, provenance, card, manifest */
-/**
- * Rename finished files in `dir` into place and remove the `stale` ones (names in `dir`
- * an earlier run wrote), all or none; on failure `dir` is unchanged.
- */
-dlg_status dlg_sink__commit_all(dlg_outfile *const *files, size_t n, const char *const *stale,
-				size_t n_stale, const char *dir, const dlg_allocator *a,
-				dlg_error *err) DLG_WUR;
-/** Close and remove the temporary file if it is still there; release everything. */
+/** Close the file if it is still open and release everything (the staging directory it is
+ * in goes as a whole). */
 void dlg_sink__discard(dlg_outfile *f);
 dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err) DLG_WUR;
 
@@ -426,6 +420,40 @@ void dlg_sink__deflate_free(void *compressor);
 /** Compress p[0, n) as one complete gzip member into `out` (replacing its contents). */
 dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, size_t n,
 				 dlg_error *err) DLG_WUR;
+
+/* ---- commit.c ---- */
+
+/** The output directory of a run: its lock, its staging directory, the swap. */
+typedef struct dlg_commit {
+	const dlg_allocator *alloc;
+	const char *dir;  /* borrowed: options.output_dir */
+	char *parent;     /* the directory DIR is in, and DIR's name there */
+	char *name;
+	int parent_fd;
+	int lock_fd;      /* flock()ed PARENT/.NAME.dlgconv-lock */
+	char *stage;      /* PARENT/.NAME.dlgconv-new-XXXXXX: where the files are written */
+	const char *stage_name;
+	char *created;    /* the outermost parent directory this run made, or NULL */
+	bool existed;     /* DIR was there before the run */
+	bool swapped;     /* the new dataset is DIR */
+} dlg_commit;
+
+/**
+ * Take DIR for a run: make its parents, lock it (DLG_E_LOCKED when another run holds it),
+ * clean what dead runs left, refuse a non-empty DIR without `force` (DLG_E_EXISTS), and make
+ * the staging directory c->stage. Call dlg_commit__end() afterwards even when this fails.
+ */
+dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err) DLG_WUR;
+/**
+ * Make the staged files (`names`, finished) DIR's dataset in one atomic step, keeping the
+ * user's own files in DIR and dropping the earlier dataset's (`stale`: what its manifest
+ * listed). On failure DIR is as it was.
+ */
+dlg_status dlg_commit__finish(dlg_commit *c, const char *const *names, size_t n,
+			      const char *const *stale, size_t n_stale, dlg_error *err) DLG_WUR;
+/** Remove the staging directory (the old dataset after a swap), the parents a failed run
+ * made, and unlock. */
+void dlg_commit__end(dlg_commit *c);
 
 /* ---- json.c ---- */
 

@@ -230,7 +230,7 @@ typedef struct run {
 	uint64_t rejected_by_code[400];
 	/* output files */
 	bool writing;
-	bool created_dir; /* output_dir did not exist before this run */
+	dlg_commit out;   /* the output directory */
 	split_out splits[DLG_MAX_SPLITS];
 	size_t n_open_splits;
 	dlg_outfile rejects, manifest, provenance, card;
@@ -903,54 +903,11 @@ static void free_slots_and_jobs(run *r)
 	dlg_mem__free(r->ctx.alloc, r->jobs);
 }
 
-static bool dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return true;
-	struct dirent *e;
-	bool empty = true;
-	while (empty && (e = readdir(d)) != NULL)
-		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-	closedir(d);
-	return empty;
-}
-/* mkdir -p; then refuse a non-empty directory unless --force. *created_out tells whether
- * the last component was made here, so that a failed run can take it away again. */
-static dlg_status prepare_output_dir(bool *created_out, const dlg_options *o, dlg_error *err)
-{
-	char path[4096];
-	size_t len = strlen(o->output_dir);
-	if (len == 0 || len >= sizeof path)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "bad output directory name");
-	memcpy(path, o->output_dir, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		char c = path[i];
-		path[i] = '\0';
-		bool made = mkdir(path, 0777) == 0;
-		if (!made && errno != EEXIST) {
-			int e = errno;
-			return dlg_error__io(err, e, "create", path);
-		}
-		*created_out = made;
-		path[i] = c;
-	}
-	struct stat st;
-	if (stat(o->output_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return dlg_error__set(err, DLG_E_IO, NULL, ENOTDIR, "'%s' is not a directory",
-				      o->output_dir);
-	if (!o->force && !dir_is_empty(o->output_dir))
-		return dlg_error__set(err, DLG_E_EXISTS, NULL, 0, "'%s' is not empty; pass "
-				      "--force to replace dlgconv's files in it", o->output_dir);
-	return DLG_OK;
-}
-
 static dlg_status open_outputs(run *r, dlg_error *err)
 {
 	const dlg_options *o = r->ctx.opts;
-	DLG_TRY(prepare_output_dir(&r->created_dir, o, err));
+	DLG_TRY(dlg_commit__begin(&r->out, o, err));
+	const char *stage = r->out.stage;
 	char name[DLG_MAX_SPLIT_NAME + sizeof ".jsonl.gz"];
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		snprintf(name, sizeof name, "%s%s", r->ctx.splits[i].name,
@@ -958,13 +915,13 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 		split_out *so = &r->splits[i];
 		dlg_buf__init(&so->pending, o->allocator, DLG_BUF_UNCAPPED);
 		r->n_open_splits++;
-		DLG_TRY(dlg_sink__open(&so->file, o->output_dir, name, o->allocator, err));
+		DLG_TRY(dlg_sink__open(&so->file, stage, name, o->allocator, err));
 	}
-	DLG_TRY(dlg_sink__open(&r->rejects, o->output_dir, "rejects.jsonl", o->allocator, err));
+	DLG_TRY(dlg_sink__open(&r->rejects, stage, "rejects.jsonl", o->allocator, err));
 	r->rejects_open = true;
 	if (o->bare) {
-		DLG_TRY(dlg_sink__open(&r->provenance, o->output_dir, "provenance.jsonl",
-				       o->allocator, err));
+		DLG_TRY(dlg_sink__open(&r->provenance, stage, "provenance.jsonl", o->allocator,
+				       err));
 		r->provenance_open = true;
 	}
 	return DLG_OK;
@@ -972,9 +929,9 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 
 /* A small file written whole: the manifest and the card. */
 static dlg_status write_small(dlg_outfile *f, bool *opened, const char *name, const dlg_buf *b,
-			      const dlg_options *o, dlg_error *err)
+			      const run *r, dlg_error *err)
 {
-	DLG_TRY(dlg_sink__open(f, o->output_dir, name, o->allocator, err));
+	DLG_TRY(dlg_sink__open(f, r->out.stage, name, r->ctx.opts->allocator, err));
 	*opened = true;
 	DLG_TRY(dlg_sink__write(f, b->data, b->len, err));
 	return dlg_sink__finish(f, err);
@@ -990,6 +947,8 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 		DLG_TRY(dlg_sink__finish(&r->splits[i].file, err));
 		if (r->splits[i].file.records > 0)
 			all[n++] = &r->splits[i].file;
+		else if (unlink(r->splits[i].file.path) != 0) /* no empty split file */
+			return dlg_error__io(err, errno, "remove", r->splits[i].file.path);
 	}
 	size_t n_splits = n;
 	DLG_TRY(dlg_sink__finish(&r->rejects, err));
@@ -1002,27 +961,24 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 			   n, n_splits };
 	r->line.len = 0;
 	DLG_TRY(dlg_card__render(&r->line, &m, err));
-	DLG_TRY(write_small(&r->card, &r->card_open, "README.md", &r->line, o, err));
+	DLG_TRY(write_small(&r->card, &r->card_open, "README.md", &r->line, r, err));
 	all[n++] = &r->card;
 	m.n_files = n;
 	r->line.len = 0;
 	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
-	DLG_TRY(write_small(&r->manifest, &r->manifest_open, "manifest.json", &r->line, o, err));
+	DLG_TRY(write_small(&r->manifest, &r->manifest_open, "manifest.json", &r->line, r, err));
 	all[n++] = &r->manifest;
-	/* --force replaces the earlier dataset whole: what its manifest lists and this run does
-	 * not write goes in the same step (a split that is empty now, or named otherwise) */
+	const char *names[DLG_SINK_MAX_FILES];
+	for (size_t i = 0; i < n; i++)
+		names[i] = strrchr(all[i]->path, '/') + 1;
+	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
+	 * split that is empty now, or named otherwise), the user's other files stay */
 	DLG_TRY(dlg_json__manifest_files(&r->line, o->output_dir, err));
 	const char *stale[64];
 	size_t n_stale = 0;
-	for (size_t at = 0; at < r->line.len && n_stale < 64; at += strlen(r->line.data + at) + 1) {
-		const char *name = r->line.data + at;
-		bool written = false;
-		for (size_t i = 0; i < n && !written; i++)
-			written = strcmp(strrchr(all[i]->path, '/') + 1, name) == 0;
-		if (!written)
-			stale[n_stale++] = name;
-	}
-	return dlg_sink__commit_all(all, n, stale, n_stale, o->output_dir, o->allocator, err);
+	for (size_t at = 0; at < r->line.len && n_stale < 64; at += strlen(r->line.data + at) + 1)
+		stale[n_stale++] = r->line.data + at;
+	return dlg_commit__finish(&r->out, names, n, stale, n_stale, err);
 }
 
 static void close_outputs(run *r)
@@ -1053,6 +1009,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (!r)
 		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
 	memset(r, 0, sizeof *r);
+	r->out.parent_fd = r->out.lock_fd = -1;
 	r->sum = out;
 	r->diag = diag;
 	r->payload = payload;
@@ -1097,8 +1054,8 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (status == DLG_OK && r->writing)
 		status = finish_outputs(r, err);
 	close_outputs(r);
-	if (status != DLG_OK && r->created_dir)
-		rmdir(opts->output_dir);
+	if (r->writing)
+		dlg_commit__end(&r->out);
 	free_slots_and_jobs(r);
 	if (r->stream.open) {
 		dlg_input__close(&r->stream.reader);

@@ -4,6 +4,7 @@
  *
  *   DLG_FAIL=KIND:N   fail the N-th call (1-based) of KIND, one of
  *                     open (only opens that create a file), write, read, fsync, rename
+ *                     (rename also counts renameat2 and linkat)
  * Only file descriptors above 2 count for read and write, so the report on stdout/stderr
  * is never the thing that fails.
  */
@@ -78,4 +79,19 @@ int rename(const char *from, const char *to)
 	if (should_fail(4))
 		return -1;
 	return REAL(rename)(from, to);
+}
+
+/* the commit's swap, and the links that carry the user's files over, count as renames */
+int renameat2(int from_dir, const char *from, int to_dir, const char *to, unsigned flags)
+{
+	if (should_fail(4))
+		return -1;
+	return REAL(renameat2)(from_dir, from, to_dir, to, flags);
+}
+
+int linkat(int from_dir, const char *from, int to_dir, const char *to, int flags)
+{
+	if (should_fail(4))
+		return -1;
+	return REAL(linkat)(from_dir, from, to_dir, to, flags);
 }
