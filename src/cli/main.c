@@ -7,9 +7,13 @@
 #include "report.h"
 #include "stats.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t interrupted;
 
@@ -19,7 +23,9 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-/* No SA_RESTART: a read blocked on a pipe or FIFO returns, and the run can stop. */
+/* No SA_RESTART: a read blocked on a pipe or FIFO returns, and the run can stop. A closed
+ * pipe (`| head`) and a file size limit (`ulimit -f`) come back as write errors (EPIPE,
+ * EFBIG) instead of killing the run half way: it then cleans up and exits 3. */
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -29,6 +35,25 @@ static void catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+}
+
+/* A closed stdin, stdout or stderr would be the number the next open() gets: the findings
+ * would be written into a dataset file. /dev/null takes the place of each closed one. */
+static bool standard_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (got != fd) {
+			if (got >= 0)
+				close(got);
+			return false;
+		}
+	}
+	return true;
 }
 
 static int exit_code(dlg_status st)
@@ -50,6 +75,8 @@ static int exit_code(dlg_status st)
 
 int main(int argc, char **argv)
 {
+	if (!standard_fds_open())
+		return 3;
 	cli_args args;
 	cli_report report;
 	memset(&report, 0, sizeof report);
@@ -94,9 +121,11 @@ int main(int argc, char **argv)
 		cli_report_summary(&args, &summary);
 	if (args.command == CLI_VALIDATE && summary.errors > 0)
 		rc = 1;
-	if (report.failed || fflush(stdout) != 0) {
-		fprintf(stderr, "dlgconv: cannot write the report\n");
-		rc = 3;
+	if (report.failed || fflush(stdout) != 0 || ferror(stderr)) {
+		/* convert's dataset is in place by now: exit 3 would say it is not */
+		fprintf(stderr, "dlgconv: cannot write the report%s\n", args.command == CLI_CONVERT ?
+			" (the dataset was written)" : "");
+		rc = args.command == CLI_CONVERT ? 5 : 3;
 	}
 out:
 	cli_stats_free(report.stats);
