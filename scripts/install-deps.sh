@@ -2,7 +2,7 @@
 # Installs, with apt-get, whatever the build and the tests need and the machine lacks.
 set -eu
 pkgs="cmake make gcc pkg-config libcjson-dev zlib1g-dev libutf8proc-dev check libxxhash-dev
-libdeflate-dev libssl-dev python3 python3-jsonschema gzip valgrind
+libdeflate-dev libssl-dev python3 python3-jsonschema gzip valgrind strace util-linux
 chromium python3-pil"
 missing=""
 for p in $pkgs; do
