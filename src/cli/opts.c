@@ -7,10 +7,13 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
 	OPT_OUTPUT = 'o',
@@ -164,7 +167,8 @@ static void print_help(cli_command c)
 		printf("usage: dlgconv stats INPUT... [options]\n\n"
 		       "Describe a corpus: conversations, turns per conversation, characters per\n"
 		       "turn by role, top stage directions, findings by code, split sizes.\n"
-		       "Statistics are over the conversations that would be written.\n\noptions:\n");
+		       "Statistics are over the conversations that would be written.\n\n"
+		       "options:\n");
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		const struct cli_option *o = &options[i];
 		if (!(o->commands & c))
@@ -191,25 +195,35 @@ static void print_main_help(void)
 	       "  convert    write train/validation/test.jsonl.gz, rejects.jsonl, manifest.json\n"
 	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n"
 	       "  stats      describe a corpus: a table with histograms, --json, --html\n\n"
-	       "Run 'dlgconv COMMAND --help' for a command's options. --version prints the version.\n");
+	       "Run 'dlgconv COMMAND --help' for a command's options. "
+	       "--version prints the version.\n");
 }
 
-static int usage_error(cli_command c, const char *fmt, const char *value)
+static int usage_error(cli_command c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int usage_error(cli_command c, const char *fmt, ...)
 {
 	fprintf(stderr, "dlgconv %s: ", command_name(c));
-	fprintf(stderr, fmt, value);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'dlgconv %s --help'.\n", command_name(c));
 	return 2;
 }
 
+/* Plain decimal digits only: strtoull alone takes " -1" and wraps it to 2^64-1, which
+ * turns a cap such as --max-input-bytes off; "+5", " 5" and "0x10" are refused too. */
+#define U64_RANGE "digits only, 0 to 18446744073709551615"
+#define U64_POSITIVE "digits only, 1 to 18446744073709551615"
+
 static bool parse_u64(uint64_t *out, const char *s)
 {
-	if (!*s || *s == '-')
+	if (!*s || strspn(s, "0123456789") != strlen(s))
 		return false;
-	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end)
+	unsigned long long v = strtoull(s, NULL, 10);
+	if (errno == ERANGE)
 		return false;
 	*out = v;
 	return true;
@@ -226,30 +240,51 @@ static bool parse_role(dlg_role *out, const char *s)
 	return false;
 }
 
-/* "train=0.9,validation=0.05": names point into args->split_spec. */
-static bool parse_splits(cli_args *a, const char *spec)
+/*
+ * "train=0.9,validation=0.05": names point into args->split_spec. Returns CLI_RUN or an exit
+ * code. The library checks the weights too; here the message can name the option.
+ */
+static int parse_splits(cli_args *a, const char *spec)
 {
+	cli_command c = a->command;
 	free(a->split_spec);
+	a->opts.splits = NULL;
+	a->opts.n_splits = 0;
 	a->split_spec = strdup(spec);
-	if (!a->split_spec)
-		return false;
+	if (!a->split_spec) {
+		fprintf(stderr, "dlgconv: out of memory\n");
+		return 3;
+	}
 	size_t n = 0;
+	double total = 0;
 	for (char *save = NULL, *item = strtok_r(a->split_spec, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(item, '=');
-		if (!eq || n == DLG_MAX_SPLITS)
-			return false;
-		*eq = '\0';
-		char *end;
+		char *end = NULL;
 		errno = 0;
-		double w = strtod(eq + 1, &end);
-		if (errno || *end || end == eq + 1)
-			return false;
+		double w = eq ? strtod(eq + 1, &end) : 0;
+		if (!eq || *end || end == eq + 1)
+			return usage_error(c, "bad --split '%s' (want NAME=WEIGHT,...)", spec);
+		*eq = '\0';
+		/* a NaN or infinite weight, or an infinite total, puts every conversation in one
+		 * split (a=1e308,b=1e308: all in b) */
+		if (errno || !(w > 0) || !isfinite(w))
+			return usage_error(c, "bad --split '%s' (the weight of '%s' is not a "
+					   "positive finite number)", spec, item);
+		total += w;
+		if (!isfinite(total))
+			return usage_error(c, "bad --split '%s' (the weights add up to more than a "
+					   "double holds; scale them down)", spec);
+		if (n == DLG_MAX_SPLITS)
+			return usage_error(c, "bad --split '%s' (at most %d splits)", spec,
+					   DLG_MAX_SPLITS);
 		a->splits[n++] = (dlg_split){ item, w };
 	}
+	if (n == 0)
+		return usage_error(c, "bad --split '%s' (want NAME=WEIGHT,...)", spec);
 	a->opts.splits = a->splits;
 	a->opts.n_splits = n;
-	return n > 0;
+	return CLI_RUN;
 }
 
 static int take(cli_args *a, int id, const char *v)
@@ -261,12 +296,10 @@ static int take(cli_args *a, int id, const char *v)
 	case OPT_OUTPUT: o->output_dir = v; break;
 	case OPT_FORCE: o->force = 1; break;
 	case OPT_SPLIT:
-		if (!parse_splits(a, v))
-			return usage_error(c, "bad --split '%s' (want NAME=WEIGHT,...)", v);
-		break;
+		return parse_splits(a, v);
 	case OPT_SEED:
 		if (!parse_u64(&o->seed, v))
-			return usage_error(c, "bad --seed '%s'", v);
+			return usage_error(c, "bad --seed '%s' (%s)", v, U64_RANGE);
 		break;
 	case OPT_SPLIT_KEY:
 		if (strcmp(v, "content") == 0)
@@ -281,7 +314,7 @@ static int take(cli_args *a, int id, const char *v)
 	case OPT_GROUP_REGEX: o->group_regex = v; break;
 	case OPT_MAX_REJECTS:
 		if (!parse_u64(&o->max_rejects, v))
-			return usage_error(c, "bad --max-rejects '%s'", v);
+			return usage_error(c, "bad --max-rejects '%s' (%s)", v, U64_RANGE);
 		break;
 	case OPT_NO_DEDUP: o->no_dedup = 1; break;
 	case OPT_FORMAT:
@@ -355,12 +388,12 @@ static int take(cli_args *a, int id, const char *v)
 	case OPT_STRICT: o->strict = 1; break;
 	case OPT_MIN_TURNS:
 		if (!parse_u64(&n, v) || n > 100000)
-			return usage_error(c, "bad --min-turns '%s'", v);
+			return usage_error(c, "bad --min-turns '%s' (0 to 100000)", v);
 		o->min_turns = (unsigned)n;
 		break;
 	case OPT_MAX_TURN_CHARS:
 		if (!parse_u64(&o->max_turn_chars, v) || o->max_turn_chars == 0)
-			return usage_error(c, "bad --max-turn-chars '%s' (a positive number)", v);
+			return usage_error(c, "bad --max-turn-chars '%s' (%s)", v, U64_POSITIVE);
 		break;
 	case OPT_MERGE_CONSECUTIVE: o->merge_consecutive = 1; break;
 	case OPT_TRAILING_USER:
@@ -389,7 +422,7 @@ static int take(cli_args *a, int id, const char *v)
 		break;
 	case OPT_MAX_INPUT_BYTES:
 		if (!parse_u64(&o->max_input_bytes, v) || o->max_input_bytes == 0)
-			return usage_error(c, "bad --max-input-bytes '%s'", v);
+			return usage_error(c, "bad --max-input-bytes '%s' (%s)", v, U64_POSITIVE);
 		break;
 	case OPT_DIAGNOSTICS:
 		if (strcmp(v, "gcc") == 0)
@@ -406,7 +439,7 @@ static int take(cli_args *a, int id, const char *v)
 		break;
 	case OPT_MAX_ERRORS:
 		if (!parse_u64(&a->max_errors, v) || a->max_errors == 0)
-			return usage_error(c, "bad --max-errors '%s' (a positive number)", v);
+			return usage_error(c, "bad --max-errors '%s' (%s)", v, U64_POSITIVE);
 		break;
 	case OPT_QUIET: a->quiet = true; break;
 	case OPT_VERBOSE: a->verbose = true; break;
@@ -421,33 +454,38 @@ static int take(cli_args *a, int id, const char *v)
 }
 
 /* One option from the config file, as if it were given on the command line. */
-static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON *v,
-			    const char *path)
+static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON *v)
 {
-	char number[32];
 	if (!o->arg) {
 		if (!cJSON_IsBool(v))
-			return usage_error(a->command, "%s: want true or false", o->name);
+			return usage_error(a->command, "config: '%s' wants true or false", o->name);
 		return cJSON_IsTrue(v) ? take(a, o->id, NULL) : CLI_RUN;
 	}
 	if (cJSON_IsArray(v)) {
 		const cJSON *item;
 		cJSON_ArrayForEach(item, v) {
-			int rc = take_config_item(a, o, item, path);
+			int rc = take_config_item(a, o, item);
 			if (rc != CLI_RUN)
 				return rc;
 		}
 		return CLI_RUN;
 	}
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e18 &&
-	    v->valuedouble == (double)(unsigned long long)v->valuedouble) {
-		snprintf(number, sizeof number, "%llu", (unsigned long long)v->valuedouble);
-		return take(a, o->id, number);
+	if (cJSON_IsNumber(v)) {
+		/* a JSON number is read as a double: past 2^53 it may no longer be the number
+		 * written (a seed would silently change), so larger ones come as strings */
+		double d = v->valuedouble;
+		if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) ||
+		    d != (double)(long long)d)
+			return usage_error(a->command, "config: '%s' wants a whole number up "
+					   "to 2^53 (write a larger one as a string of digits)",
+					   o->name);
+		char number[32];
+		snprintf(number, sizeof number, "%lld", (long long)d);
+		return take(a, o->id, number); /* a negative one gets the option's own message */
 	}
 	if (!cJSON_IsString(v))
 		return usage_error(a->command, "config: '%s' wants a string, a whole number or a "
 				   "list of them", o->name);
-	(void)path;
 	return take(a, o->id, v->valuestring);
 }
 
@@ -466,6 +504,7 @@ static int load_config(cli_args *a, const char *path)
 			if (!grown) {
 				free(text);
 				fclose(f);
+				fprintf(stderr, "dlgconv: out of memory\n");
 				return 3;
 			}
 			text = grown;
@@ -473,11 +512,34 @@ static int load_config(cli_args *a, const char *path)
 		n = fread(text + len, 1, cap - len, f);
 		len += n;
 	} while (n > 0);
+	int read_errno = ferror(f) ? errno : 0;
 	fclose(f);
+	if (read_errno) {
+		free(text);
+		fprintf(stderr, "dlgconv: cannot read '%s': %s\n", path, strerror(read_errno));
+		return 3;
+	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	free(text);
 	a->config = root;
+	/* One object, then only white space: a second object or text after it (two files
+	 * pasted together, a stray edit) is a mistake to report, not something to ignore. */
+	size_t at = end && end >= text ? (size_t)(end - text) : 0;
+	while (root && at < len && text[at] && strchr(" \t\r\n", text[at]))
+		at++;
+	size_t line = 1, col = 1;
+	for (size_t i = 0; i < at && i < len; i++)
+		if (text[i] == '\n')
+			line++, col = 1;
+		else
+			col++;
+	free(text);
+	if (!root)
+		return usage_error(a->command, "config '%s' is not valid JSON (line %zu, column "
+				   "%zu)", path, line, col);
+	if (at < len)
+		return usage_error(a->command, "config '%s' has text after its JSON object (line "
+				   "%zu, column %zu); it holds one object", path, line, col);
 	if (!cJSON_IsObject(root))
 		return usage_error(a->command, "config '%s' is not a JSON object", path);
 	const cJSON *item;
@@ -491,12 +553,55 @@ static int load_config(cli_args *a, const char *path)
 		if (!o)
 			return usage_error(a->command, "config: no option '%s' for this command",
 					   item->string);
-		int rc = take_config_item(a, o, item, path);
+		int rc = take_config_item(a, o, item);
 		if (rc != CLI_RUN)
 			return rc;
 	}
 	return CLI_RUN;
 }
+
+/* An option getopt refused, named as it was written; for something that may be a file whose
+ * name starts with '-' (validate -leading.txt), the two ways to pass one. */
+static int bad_option(cli_command c, const char *arg, int opt)
+{
+	const struct cli_option *known = NULL;
+	for (size_t i = 0; opt && i < N_OPTIONS && !known; i++)
+		if (options[i].id == opt && (options[i].commands & c))
+			known = &options[i];
+	bool dashes = strncmp(arg, "--", 2) == 0;
+	if (known && !known->arg)
+		return usage_error(c, "--%s takes no value", known->name);
+	if (known && dashes)
+		return usage_error(c, "--%s needs a value", known->name);
+	if (known)
+		return usage_error(c, "-%c needs a value", opt);
+	char hint[256] = "";
+	if (access(arg, F_OK) == 0 || (!dashes && strlen(arg) > 2))
+		snprintf(hint, sizeof hint, "; for a file of that name, write ./%.150s or put -- "
+			 "before it", arg);
+	if (!dashes && strlen(arg) > 2 && opt > ' ' && opt < 0x7f)
+		return usage_error(c, "unknown option '-%c' in '%s'%s", opt, arg, hint);
+	size_t len = dashes ? strcspn(arg + 2, "=") : 0;
+	size_t prefix_of = 0;
+	for (size_t i = 0; dashes && i < N_OPTIONS; i++) {
+		if (strlen(options[i].name) == len && strncmp(options[i].name, arg + 2, len) == 0 &&
+		    !(options[i].commands & c))
+			return usage_error(c, "--%s is not an option of 'dlgconv %s'",
+					   options[i].name, command_name(c));
+		prefix_of += strncmp(options[i].name, arg + 2, len) == 0 &&
+			     (options[i].commands & c);
+	}
+	if (len > 0 && prefix_of > 1)
+		return usage_error(c, "'%s' is ambiguous: several options begin with it", arg);
+	return usage_error(c, "unknown option '%s'%s", arg, hint);
+}
+
+/* An option the command line gave, kept until the config file is read: the command line
+ * wins, so it is applied last. */
+typedef struct given {
+	int id;
+	const char *value;
+} given;
 
 int cli_parse(cli_args *a, int argc, char **argv)
 {
@@ -524,11 +629,14 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
 		return 2;
 	}
+	cli_command c = a->command;
 	struct option longopts[N_OPTIONS + 1];
-	char shortopts[2 * N_OPTIONS + 1];
-	size_t n = 0, s = 0;
+	/* '-' first: inputs come back in order (as id 1) instead of being moved to the end, so
+	 * the argument getopt is in is always sub_argv[optind before the call] */
+	char shortopts[2 * N_OPTIONS + 2] = "-";
+	size_t n = 0, s = 1;
 	for (size_t i = 0; i < N_OPTIONS; i++) {
-		if (!(options[i].commands & a->command))
+		if (!(options[i].commands & c))
 			continue;
 		longopts[n++] = (struct option){ options[i].name,
 						 options[i].arg ? required_argument : no_argument,
@@ -541,44 +649,74 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	}
 	shortopts[s] = '\0';
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
-	/* the config file first, so that the command line overrides it */
-	for (int i = 2; i < argc; i++) {
-		const char *path = NULL;
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			path = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-		if (path) {
-			int rc = load_config(a, path);
-			if (rc != CLI_RUN)
-				return rc;
-			break;
-		}
-	}
-	/* getopt sees the command as its argv[0]; it permutes, so options may follow inputs */
+	/* getopt sees the command as its argv[0] */
 	int sub_argc = argc - 1;
 	char **sub_argv = argv + 1;
+	given *list = malloc((size_t)argc * sizeof *list);
+	a->inputs = malloc((size_t)argc * sizeof *a->inputs);
+	int rc = CLI_RUN;
+	if (!list || !a->inputs) {
+		fprintf(stderr, "dlgconv: out of memory\n");
+		rc = 3;
+		goto out;
+	}
+	size_t n_given = 0;
+	const char *config = NULL;
+	bool help = false;
 	optind = 1;
 	opterr = 0;
-	int id;
-	while ((id = getopt_long(sub_argc, sub_argv, shortopts, longopts, NULL)) != -1) {
-		if (id == '?' || id == ':')
-			return usage_error(a->command, "unknown option or missing value: '%s'",
-					   sub_argv[optind - 1]);
-		int rc = take(a, id, optarg);
-		if (rc != CLI_RUN)
-			return rc;
+	for (;;) {
+		int at = optind;
+		int id = getopt_long(sub_argc, sub_argv, shortopts, longopts, NULL);
+		if (id == -1)
+			break;
+		if (id == 1) {
+			a->inputs[a->n_inputs++] = optarg;
+		} else if (id == '?' || id == ':') {
+			rc = bad_option(c, sub_argv[at], optopt);
+			goto out;
+		} else if (id == OPT_HELP) {
+			help = true;
+		} else if (id == OPT_CONFIG && config) {
+			/* two would have to be merged by rules of their own: one file it is */
+			rc = usage_error(c, "only one --config ('%s', then '%s'); put the options "
+					 "in one file", config, optarg);
+			goto out;
+		} else if (id == OPT_CONFIG) {
+			config = optarg;
+		} else {
+			list[n_given++] = (given){ id, optarg };
+		}
 	}
-	a->inputs = sub_argv + optind;
-	a->n_inputs = (size_t)(sub_argc - optind);
+	/* after "--" every argument is an input, even one that starts with '-' */
+	while (optind < sub_argc)
+		a->inputs[a->n_inputs++] = sub_argv[optind++];
+	if (help) {
+		print_help(c);
+		rc = 0;
+		goto out;
+	}
+	if (config && (rc = load_config(a, config)) != CLI_RUN)
+		goto out;
+	for (size_t i = 0; i < n_given && rc == CLI_RUN; i++)
+		rc = take(a, list[i].id, list[i].value);
+	if (rc != CLI_RUN)
+		goto out;
+	size_t stdin_named = 0;
+	for (size_t i = 0; i < a->n_inputs; i++)
+		stdin_named += strcmp(a->inputs[i], "-") == 0;
 	if (a->n_inputs == 0)
-		return usage_error(a->command, "%s", "no INPUT given");
-	if (a->command == CLI_CONVERT && !a->opts.output_dir)
-		return usage_error(a->command, "%s", "-o DIR is required");
+		rc = usage_error(c, "%s", "no INPUT given");
+	else if (stdin_named > 1)
+		rc = usage_error(c, "%s", "'-' (stdin) named more than once; it can be read once");
+	else if (c == CLI_CONVERT && !a->opts.output_dir)
+		rc = usage_error(c, "%s", "-o DIR is required");
 	/* --bare has no field for stage directions: unless told, they stay in the text */
-	if (a->opts.bare && !a->stage_given)
+	else if (a->opts.bare && !a->stage_given)
 		a->opts.stage = DLG_STAGE_KEEP;
-	return CLI_RUN;
+out:
+	free(list);
+	return rc;
 }
 
 static const char *const default_split_names[] = { "train", "validation", "test" };
@@ -595,6 +733,7 @@ const char *cli_split_name(const cli_args *a, size_t i)
 
 void cli_args_dispose(cli_args *a)
 {
+	free(a->inputs);
 	cJSON_Delete(a->config);
 	for (size_t i = 0; i < a->opts.n_roles; i++)
 		free((char *)a->roles[i].label);

@@ -21,7 +21,7 @@ typedef enum cli_diag_format {
 typedef struct cli_args {
 	cli_command command;
 	dlg_options opts;
-	char **inputs; /* borrowed from argv */
+	char **inputs; /* owned array of pointers into argv */
 	size_t n_inputs;
 	cli_diag_format diagnostics;
 	uint64_t max_errors; /* print at most this many errors; 0: all */

@@ -1,20 +1,98 @@
 /*
  * discover.c - input arguments -> the list of files to read (SPEC section 1, Discovery):
- * directories walked recursively, hidden entries skipped, symlinked directories followed
- * once, --include/--exclude applied, each argument's files in byte-wise order of their
- * source name. Uses buf.c and error.c.
+ * directories walked recursively, each directory once, hidden entries skipped,
+ * --exclude applied before an entry is looked at, entries that cannot be read reported and
+ * passed over, each argument's files in byte-wise order of their source name, and every
+ * source valid UTF-8. Uses buf.c, error.c and input.c (which names are transcripts).
  */
+#define _DEFAULT_SOURCE /* d_type, DT_* */
 #define _XOPEN_SOURCE 700
 #include "internal.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
-#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+/* Recursion depth of a walk; each level holds one directory's names. */
+#define MAX_DEPTH 256
+
+/* ---- sources as valid UTF-8 ---- */
+
+/*
+ * Length of the valid UTF-8 sequence at p[0, n), or 0 when p[0] does not start one. Valid
+ * as Python's strict decoder has it (RFC 3629): no overlong forms, no surrogates, nothing
+ * past U+10FFFF, so that every consumer of our JSON can read what we escape to.
+ */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		lo = c == 0xE0 ? 0xA0 : lo; /* overlong */
+		hi = c == 0xED ? 0x9F : hi; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		lo = c == 0xF0 ? 0x90 : lo; /* overlong */
+		hi = c == 0xF4 ? 0x8F : hi; /* past U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+/*
+ * A source goes into records, rejects.jsonl, the manifest and JSON/SARIF findings, which
+ * must be valid UTF-8, but a file name is any bytes. The convention is reversible and
+ * leaves every ordinary name alone: each backslash becomes `\\` and each byte that is not
+ * part of valid UTF-8 becomes `\xHH`, so a reader undoes it by reading `\\` as `\` and
+ * `\xHH` as the byte HH. It works byte by byte and '/' never sits inside a UTF-8 sequence,
+ * so escaping a path is escaping each of its names and joining them with '/'.
+ */
+dlg_status dlg_discover__escape(dlg_buf *out, const char *s, size_t n, dlg_error *err)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		size_t from = i, k;
+		while (i < n && p[i] != '\\' && (k = utf8_seq(p + i, n - i)) != 0)
+			i += k;
+		DLG_TRY(dlg_buf__append(out, s + from, i - from, err));
+		if (i == n)
+			break;
+		char esc[4] = { '\\', '\\' };
+		size_t len = 2;
+		if (p[i] != '\\') {
+			esc[1] = 'x';
+			esc[2] = hex[p[i] >> 4];
+			esc[3] = hex[p[i] & 15];
+			len = 4;
+		}
+		DLG_TRY(dlg_buf__append(out, esc, len, err));
+		i++;
+	}
+	return DLG_OK;
+}
+
+/* ---- filters ---- */
 
 /* Directory walks pick these; a file named on the command line is read whatever its name. */
 static bool is_transcript_name(const char *name)
@@ -22,29 +100,34 @@ static bool is_transcript_name(const char *name)
 	return dlg_input__format_by_name(name) != DLG_INPUT_UNKNOWN;
 }
 
-static bool glob_match(const char *pattern, const char *source)
+static bool glob_match(const char *pattern, const char *name, const char *source)
 {
-	/* a pattern without '/' matches the file name, as in .gitignore */
-	const char *subject = source;
-	if (!strchr(pattern, '/')) {
-		const char *slash = strrchr(source, '/');
-		subject = slash ? slash + 1 : source;
-	}
-	return fnmatch(pattern, subject, 0) == 0;
+	/* a pattern without '/' matches the name, as in .gitignore; one with '/' the path */
+	return fnmatch(pattern, strchr(pattern, '/') ? source : name, 0) == 0;
 }
 
-static bool wanted(const dlg_options *o, const char *source)
+static bool excluded(const dlg_options *o, const char *name, const char *source)
 {
 	for (size_t i = 0; i < o->n_exclude; i++)
-		if (glob_match(o->exclude[i], source))
-			return false;
-	if (o->n_include == 0)
-		return true;
-	for (size_t i = 0; i < o->n_include; i++)
-		if (glob_match(o->include[i], source))
+		if (glob_match(o->exclude[i], name, source))
 			return true;
 	return false;
 }
+
+/* Whether a file (not a directory) with this name is one the walk reads. */
+static bool file_wanted(const dlg_options *o, const char *name, const char *source)
+{
+	if (!is_transcript_name(name))
+		return false;
+	if (o->n_include == 0)
+		return true;
+	for (size_t i = 0; i < o->n_include; i++)
+		if (glob_match(o->include[i], name, source))
+			return true;
+	return false;
+}
+
+/* ---- the lists ---- */
 
 static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint64_t size,
 		      dlg_error *err)
@@ -70,104 +153,323 @@ static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint
 	return DLG_OK;
 }
 
-/* Directories on the current walk, so a symlink loop is not followed again. */
-typedef struct visited {
+static dlg_status add_skipped(dlg_inputs *in, dlg_diag_code code, const char *source,
+			      dlg_error *err, const char *fmt, ...) DLG_PRINTF(5, 6);
+
+static dlg_status add_skipped(dlg_inputs *in, dlg_diag_code code, const char *source,
+			      dlg_error *err, const char *fmt, ...)
+{
+	char msg[sizeof ((dlg_diag *)0)->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	size_t slen = strlen(source), mlen = strlen(msg);
+	char *block = dlg_mem__alloc(in->alloc, slen + mlen + 2);
+	if (!block)
+		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (inputs)");
+	memcpy(block, source, slen + 1);
+	memcpy(block + slen + 1, msg, mlen + 1);
+	dlg_skipped s = { code, block, block + slen + 1 };
+	dlg_status st = dlg_buf__append(&in->skipped, &s, sizeof s, err);
+	if (st != DLG_OK)
+		dlg_mem__free(in->alloc, block);
+	return st;
+}
+
+/* ---- the walk ---- */
+
+typedef struct dir_id {
 	dev_t dev;
 	ino_t ino;
-} visited;
+	bool used;
+} dir_id;
 
+/* One argument's walk. The three paths grow and shrink as the walk goes down and up. */
 typedef struct walk {
 	dlg_inputs *in;
 	const dlg_options *opts;
-	visited stack[256];
+	const dlg_allocator *alloc;
+	dir_id *seen;     /* directories entered: an open-addressing set, cap a power of 2 */
+	size_t seen_cap;
+	size_t seen_count;
 	size_t depth;
+	dlg_buf path;     /* to open: the argument as given, then raw names */
+	dlg_buf raw;      /* the source as the file system spells it, which patterns match */
+	dlg_buf source;   /* the source escaped to UTF-8, which the lists hold */
 } walk;
 
-static int cmp_names(const void *a, const void *b)
+static bool canceled(const walk *w)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return w->opts->cancel && *w->opts->cancel;
 }
 
-static dlg_status walk_dir(walk *w, const char *path, const char *source, const struct stat *st,
-			   dlg_error *err);
-
-static dlg_status walk_entry(walk *w, const char *path, const char *source, dlg_error *err)
+static dlg_status cancel_error(dlg_error *err)
 {
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		int e = errno;
-		return dlg_error__io(err, e, "open", path);
+	return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
+}
+
+static size_t id_slot(const dir_id *id, size_t cap)
+{
+	uint64_t x = (uint64_t)id->ino * 0x9E3779B97F4A7C15ULL ^ (uint64_t)id->dev;
+	x ^= x >> 31; /* splitmix64's finalizer */
+	x *= 0xBF58476D1CE4E5B9ULL;
+	x ^= x >> 29;
+	return (size_t)x & (cap - 1);
+}
+
+static void id_put(dir_id *set, size_t cap, const dir_id *id)
+{
+	size_t i = id_slot(id, cap);
+	while (set[i].used)
+		i = (i + 1) & (cap - 1);
+	set[i] = *id;
+}
+
+/* *fresh_out is false when the directory was entered before; otherwise it is recorded. */
+static dlg_status seen_add(bool *fresh_out, walk *w, const struct stat *st, dlg_error *err)
+{
+	dir_id id = { st->st_dev, st->st_ino, true };
+	if (w->seen_cap) {
+		for (size_t i = id_slot(&id, w->seen_cap); w->seen[i].used;
+		     i = (i + 1) & (w->seen_cap - 1)) {
+			if (w->seen[i].dev == id.dev && w->seen[i].ino == id.ino) {
+				*fresh_out = false;
+				return DLG_OK;
+			}
+		}
 	}
-	if (S_ISDIR(st.st_mode))
-		return walk_dir(w, path, source, &st, err);
-	if (!is_transcript_name(source) || !wanted(w->opts, source))
-		return DLG_OK;
-	if (S_ISREG(st.st_mode))
-		return add(w->in, path, source, (uint64_t)st.st_size, err);
-	/* a FIFO in a corpus would block the walk forever: named on the command line it is
-	 * read, found in a directory it is reported and passed over */
-	return dlg_buf__append(&w->in->skipped, source, strlen(source) + 1, err);
+	if ((w->seen_count + 1) * 2 > w->seen_cap) {
+		size_t cap = w->seen_cap ? w->seen_cap * 2 : 64;
+		dir_id *set = dlg_mem__alloc(w->alloc, cap * sizeof *set);
+		if (!set)
+			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		memset(set, 0, cap * sizeof *set);
+		for (size_t i = 0; i < w->seen_cap; i++)
+			if (w->seen[i].used)
+				id_put(set, cap, &w->seen[i]);
+		dlg_mem__free(w->alloc, w->seen);
+		w->seen = set;
+		w->seen_cap = cap;
+	}
+	id_put(w->seen, w->seen_cap, &id);
+	w->seen_count++;
+	*fresh_out = true;
+	return DLG_OK;
 }
 
-static dlg_status walk_dir(walk *w, const char *path, const char *source, const struct stat *st,
-			   dlg_error *err)
+/* b = b[0, keep) "/" name, NUL-terminated beyond its length. */
+static dlg_status extend(dlg_buf *b, size_t keep, const char *name, size_t n, dlg_error *err)
 {
-	for (size_t i = 0; i < w->depth; i++)
-		if (w->stack[i].dev == st->st_dev && w->stack[i].ino == st->st_ino)
-			return DLG_OK;
-	if (w->depth == sizeof w->stack / sizeof w->stack[0])
-		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0, "directories nested too deeply "
-				      "at '%s'", path);
-	DIR *d = opendir(path);
+	b->len = keep;
+	DLG_TRY(dlg_buf__putc(b, '/', err));
+	DLG_TRY(dlg_buf__append(b, name, n, err));
+	DLG_TRY(dlg_buf__putc(b, '\0', err));
+	b->len--;
+	return DLG_OK;
+}
+
+/* b = b[0, len), NUL-terminated beyond it (b holds at least that). */
+static void cut(dlg_buf *b, size_t len)
+{
+	b->len = len;
+	b->data[len] = '\0';
+}
+
+static dlg_status set_string(dlg_buf *b, const char *s, size_t n, dlg_error *err)
+{
+	b->len = 0;
+	DLG_TRY(dlg_buf__append(b, s, n, err));
+	DLG_TRY(dlg_buf__putc(b, '\0', err));
+	b->len--;
+	return DLG_OK;
+}
+
+/* A directory entry: its raw and escaped names (NUL-terminated) and readdir's type. */
+typedef struct entry {
+	const char *raw;
+	const char *esc;
+	size_t raw_len, esc_len;
+	unsigned char type;
+} entry;
+
+typedef struct name_at {
+	size_t raw, esc; /* offsets of the raw and the escaped name */
+	unsigned char type;
+} name_at;
+
+/*
+ * Siblings are visited in the order of their names each followed by '/', which makes the
+ * walk's order (depth first) the byte-wise order of the sources below them: "a.b/x" comes
+ * before "a/x" because '.' < '/', though "a" < "a.b". See walk_dir() for why that matters.
+ */
+static int cmp_entries(const void *a, const void *b)
+{
+	const unsigned char *x = (const unsigned char *)((const entry *)a)->esc;
+	const unsigned char *y = (const unsigned char *)((const entry *)b)->esc;
+	while (*x && *x == *y)
+		x++, y++;
+	unsigned cx = *x ? *x : '/', cy = *y ? *y : '/'; /* names hold no '/' of their own */
+	return cx < cy ? -1 : cx > cy;
+}
+
+/*
+ * The names in the directory at w->path (without hidden ones, "." and ".."), escaped and
+ * sorted, into *out (an entry[] whose strings are in `names`). When the system fails,
+ * *errno_out and *what_out say how and the status is DLG_OK: the caller decides whether
+ * that ends the run.
+ */
+static dlg_status read_dir(dlg_buf *out, dlg_buf *names, int *errno_out, const char **what_out,
+			   walk *w, dlg_error *err)
+{
+	*errno_out = 0;
+	*what_out = "open directory";
+	DIR *d = opendir(w->path.data);
 	if (!d) {
-		int e = errno;
-		return dlg_error__io(err, e, "open directory", path);
+		*errno_out = errno;
+		return DLG_OK;
 	}
-	w->stack[w->depth++] = (visited){ st->st_dev, st->st_ino };
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	dlg_status status = DLG_OK;
-	struct dirent *e;
-	while (status == DLG_OK && (e = readdir(d)) != NULL) {
+	*what_out = "read directory";
+	dlg_buf offs; /* name_at[]: offsets, as `names` may move while it grows */
+	dlg_buf__init(&offs, w->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = DLG_OK;
+	for (;;) {
+		if (canceled(w)) {
+			st = cancel_error(err);
+			break;
+		}
+		errno = 0;
+		struct dirent *e = readdir(d);
+		if (!e) {
+			*errno_out = errno;
+			break;
+		}
 		if (e->d_name[0] == '.')
 			continue; /* hidden, and . and .. */
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			char **grown = dlg_mem__realloc(w->in->alloc, names, cap * sizeof *names);
-			if (!grown) {
-				status = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
-				break;
-			}
-			names = grown;
-		}
-		names[n] = dlg_mem__strndup(w->in->alloc, e->d_name, strlen(e->d_name));
-		if (!names[n])
-			status = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
-		else
-			n++;
+		name_at o = { names->len, 0, e->d_type };
+		st = dlg_buf__append(names, e->d_name, strlen(e->d_name) + 1, err);
+		o.esc = names->len;
+		if (st == DLG_OK)
+			st = dlg_discover__escape(names, e->d_name, strlen(e->d_name), err);
+		if (st == DLG_OK)
+			st = dlg_buf__putc(names, '\0', err);
+		if (st == DLG_OK)
+			st = dlg_buf__append(&offs, &o, sizeof o, err);
+		if (st != DLG_OK)
+			break;
 	}
 	closedir(d);
-	if (status == DLG_OK && n > 1)
-		qsort(names, n, sizeof *names, cmp_names);
-	for (size_t i = 0; i < n && status == DLG_OK; i++) {
-		size_t plen = strlen(path) + strlen(names[i]) + 2;
-		size_t slen = strlen(source) + strlen(names[i]) + 2;
-		char *child = dlg_mem__alloc(w->in->alloc, plen);
-		char *child_source = dlg_mem__alloc(w->in->alloc, slen);
-		if (child && child_source) {
-			snprintf(child, plen, "%s/%s", path, names[i]);
-			snprintf(child_source, slen, "%s/%s", source, names[i]);
-			status = walk_entry(w, child, child_source, err);
-		} else {
-			status = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
-		}
-		dlg_mem__free(w->in->alloc, child);
-		dlg_mem__free(w->in->alloc, child_source);
+	size_t n = *errno_out ? 0 : DLG_BUF_COUNT(&offs, name_at);
+	for (size_t i = 0; i < n && st == DLG_OK; i++) {
+		const name_at *o = &DLG_BUF_AT(&offs, name_at, i);
+		entry en = { names->data + o->raw, names->data + o->esc, o->esc - o->raw - 1, 0,
+			     o->type };
+		en.esc_len = strlen(en.esc);
+		st = dlg_buf__append(out, &en, sizeof en, err);
 	}
-	for (size_t i = 0; i < n; i++)
-		dlg_mem__free(w->in->alloc, names[i]);
-	dlg_mem__free(w->in->alloc, names);
+	if (st == DLG_OK && n > 1)
+		qsort(out->data, n, sizeof(entry), cmp_entries);
+	dlg_buf__dispose(&offs);
+	return st;
+}
+
+static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error *err);
+
+/* One entry of a directory being walked; w's paths name it. */
+static dlg_status walk_entry(walk *w, const entry *e, dlg_error *err)
+{
+	const char *name = e->raw, *raw = w->raw.data, *source = w->source.data;
+	/* before anything is looked up: an excluded name is never stat'ed (it may be a
+	 * dangling link) and an excluded directory is not descended into */
+	if (excluded(w->opts, name, raw))
+		return DLG_OK;
+	bool not_dir = e->type != DT_UNKNOWN && e->type != DT_DIR && e->type != DT_LNK;
+	if (not_dir && !file_wanted(w->opts, name, raw))
+		return DLG_OK; /* readdir said what it is: no stat needed to pass over it */
+	struct stat st;
+	if (stat(w->path.data, &st) != 0) {
+		int e_stat = errno;
+		struct stat lst;
+		if (e_stat == ENOENT && lstat(w->path.data, &lst) == 0 && S_ISLNK(lst.st_mode))
+			return add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, source, err,
+					   "dangling symbolic link; skipped (--exclude passes "
+					   "over it quietly)");
+		return add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, source, err,
+				   "cannot read: %s; skipped", strerror(e_stat));
+	}
+	if (S_ISDIR(st.st_mode))
+		return walk_dir(w, &st, false, err);
+	if (!file_wanted(w->opts, name, raw))
+		return DLG_OK;
+	if (!S_ISREG(st.st_mode))
+		/* a FIFO in a corpus would block the walk forever: named on the command line it
+		 * is read, found in a directory it is reported and passed over */
+		return add_skipped(w->in, DLG_DIAG_NOT_A_FILE_SKIPPED, source, err,
+				   "not a regular file (a FIFO, device or socket); skipped");
+	/* found by a walk, a file we may not read is a finding like an unreadable
+	 * directory, not a failure of the whole run later, when it is opened */
+	if (faccessat(AT_FDCWD, w->path.data, R_OK, AT_EACCESS) != 0) {
+		int e_acc = errno;
+		return add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, source, err,
+				   "cannot read: %s; skipped", strerror(e_acc));
+	}
+	return add(w->in, w->path.data, source, (uint64_t)st.st_size, err);
+}
+
+/*
+ * The directory at w's paths: each directory is entered once, by (st_dev, st_ino), so that
+ * symlinks can neither loop nor multiply the inputs (links d_i/{x,y} -> d_{i+1} would give
+ * 2^levels paths to one file). When several paths reach one directory, the first in the
+ * walk's order is kept, and that order is the byte-wise order of the sources (cmp_entries):
+ * so which sources a corpus gets is a function of its names alone, never of readdir's order
+ * or of inode numbers, and it is the first of the candidates in the sorted list. A
+ * directory reached again is passed over quietly: it is read, once, elsewhere.
+ * `named`: the directory is a command-line argument, which must be readable.
+ */
+static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error *err)
+{
+	bool fresh;
+	DLG_TRY(seen_add(&fresh, w, st, err));
+	if (!fresh)
+		return DLG_OK;
+	if (w->depth == MAX_DEPTH)
+		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0, "directories nested too deeply "
+				      "at '%s'", w->path.data);
+	dlg_buf entries, names;
+	dlg_buf__init(&entries, w->alloc, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&names, w->alloc, DLG_BUF_UNCAPPED);
+	int sys;
+	const char *what;
+	dlg_status status = read_dir(&entries, &names, &sys, &what, w, err);
+	if (status == DLG_OK && sys != 0)
+		status = named ? dlg_error__io(err, sys, what, w->path.data)
+			       : add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED,
+					     w->source.data, err, "cannot %s: %s; skipped", what,
+					     strerror(sys));
+	size_t path_len = w->path.len, raw_len = w->raw.len, source_len = w->source.len;
+	size_t n = sys ? 0 : DLG_BUF_COUNT(&entries, entry);
+	w->depth++;
+	for (size_t i = 0; i < n && status == DLG_OK; i++) {
+		if (canceled(w)) {
+			status = cancel_error(err);
+			break;
+		}
+		const entry *e = &DLG_BUF_AT(&entries, entry, i);
+		status = extend(&w->path, path_len, e->raw, e->raw_len, err);
+		if (status == DLG_OK)
+			status = extend(&w->raw, raw_len, e->raw, e->raw_len, err);
+		if (status == DLG_OK)
+			status = extend(&w->source, source_len, e->esc, e->esc_len, err);
+		if (status == DLG_OK)
+			status = walk_entry(w, e, err);
+	}
 	w->depth--;
+	/* give the caller back its own paths, NUL-terminated */
+	cut(&w->path, path_len);
+	cut(&w->raw, raw_len);
+	cut(&w->source, source_len);
+	dlg_buf__dispose(&entries);
+	dlg_buf__dispose(&names);
 	return status;
 }
 
@@ -176,8 +478,14 @@ static int cmp_inputs(const void *a, const void *b)
 	return strcmp(((const dlg_input *)a)->source, ((const dlg_input *)b)->source);
 }
 
-/* The last component of `arg`, for naming sources relative to the argument's parent. */
-static dlg_status base_name(char **out, const dlg_allocator *a, const char *arg, dlg_error *err)
+static int cmp_skipped(const void *a, const void *b)
+{
+	return strcmp(((const dlg_skipped *)a)->source, ((const dlg_skipped *)b)->source);
+}
+
+/* The last component of `arg` into w->raw and w->source: sources are relative to the
+ * argument's parent. */
+static dlg_status base_name(walk *w, const char *arg, dlg_error *err)
 {
 	char *resolved = realpath(arg, NULL);
 	if (!resolved) {
@@ -186,9 +494,36 @@ static dlg_status base_name(char **out, const dlg_allocator *a, const char *arg,
 	}
 	const char *slash = strrchr(resolved, '/');
 	const char *name = slash && slash[1] ? slash + 1 : resolved;
-	*out = dlg_mem__strndup(a, name, strlen(name));
+	dlg_status st = set_string(&w->raw, name, strlen(name), err);
+	w->source.len = 0;
+	if (st == DLG_OK)
+		st = dlg_discover__escape(&w->source, name, strlen(name), err);
+	if (st == DLG_OK)
+		st = dlg_buf__putc(&w->source, '\0', err);
+	if (st == DLG_OK)
+		w->source.len--;
 	free(resolved);
-	return *out ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+	return st;
+}
+
+/* One command-line argument: a file, read whatever its name, or a directory walked. */
+static dlg_status discover_arg(walk *w, const char *arg, dlg_error *err)
+{
+	if (strcmp(arg, "-") == 0)
+		return add(w->in, "-", "-", 0, err);
+	struct stat st;
+	if (stat(arg, &st) != 0) {
+		int e = errno;
+		return dlg_error__io(err, e, "open", arg);
+	}
+	DLG_TRY(base_name(w, arg, err));
+	if (!S_ISDIR(st.st_mode))
+		return add(w->in, arg, w->source.data, (uint64_t)st.st_size, err);
+	DLG_TRY(set_string(&w->path, arg, strlen(arg), err));
+	w->seen_count = 0;
+	if (w->seen)
+		memset(w->seen, 0, w->seen_cap * sizeof *w->seen);
+	return walk_dir(w, &st, true, err);
 }
 
 dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t n_args,
@@ -197,30 +532,36 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 	memset(out, 0, sizeof *out);
 	out->alloc = opts->allocator;
 	dlg_buf__init(&out->skipped, opts->allocator, DLG_BUF_UNCAPPED);
-	walk w = { .in = out, .opts = opts, .depth = 0 };
-	for (size_t i = 0; i < n_args; i++) {
-		const char *arg = args[i];
-		if (strcmp(arg, "-") == 0) {
-			DLG_TRY(add(out, "-", "-", 0, err));
-			continue;
+	/* each argument is a walk of its own (its sources are relative to its parent), so a
+	 * directory named twice, or inside another argument, is read each time */
+	walk w = { .in = out, .opts = opts, .alloc = opts->allocator };
+	dlg_buf__init(&w.path, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&w.raw, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&w.source, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_status status = DLG_OK;
+	for (size_t i = 0; i < n_args && status == DLG_OK; i++) {
+		if (canceled(&w)) {
+			status = cancel_error(err);
+			break;
 		}
-		struct stat st;
-		if (stat(arg, &st) != 0) {
-			int e = errno;
-			return dlg_error__io(err, e, "open", arg);
-		}
-		char *name = NULL;
-		DLG_TRY(base_name(&name, opts->allocator, arg, err));
 		size_t first = out->count;
-		dlg_status st_walk = S_ISDIR(st.st_mode) ? walk_dir(&w, arg, name, &st, err)
-							 : add(out, arg, name, (uint64_t)st.st_size, err);
-		dlg_mem__free(opts->allocator, name);
-		DLG_TRY(st_walk);
+		size_t first_skip = DLG_BUF_COUNT(&out->skipped, dlg_skipped);
+		status = discover_arg(&w, args[i], err);
+		if (status != DLG_OK)
+			break;
 		if (out->count - first > 1)
 			qsort(out->items + first, out->count - first, sizeof *out->items,
 			      cmp_inputs);
+		size_t n_skip = DLG_BUF_COUNT(&out->skipped, dlg_skipped) - first_skip;
+		if (n_skip > 1)
+			qsort(&DLG_BUF_AT(&out->skipped, dlg_skipped, first_skip), n_skip,
+			      sizeof(dlg_skipped), cmp_skipped);
 	}
-	return DLG_OK;
+	dlg_mem__free(w.alloc, w.seen);
+	dlg_buf__dispose(&w.path);
+	dlg_buf__dispose(&w.raw);
+	dlg_buf__dispose(&w.source);
+	return status;
 }
 
 void dlg_discover__dispose(dlg_inputs *in)
@@ -230,6 +571,8 @@ void dlg_discover__dispose(dlg_inputs *in)
 		dlg_mem__free(in->alloc, in->items[i].source);
 	}
 	dlg_mem__free(in->alloc, in->items);
+	for (size_t i = 0; i < DLG_BUF_COUNT(&in->skipped, dlg_skipped); i++)
+		dlg_mem__free(in->alloc, DLG_BUF_AT(&in->skipped, dlg_skipped, i).source);
 	dlg_buf__dispose(&in->skipped);
 	memset(in, 0, sizeof *in);
 }

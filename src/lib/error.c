@@ -58,6 +58,8 @@ static const struct {
 	{ DLG_DIAG_NOT_A_FILE_SKIPPED, "W312", "not-a-file-skipped" },
 	{ DLG_DIAG_ID_MISMATCH, "W313", "id-mismatch" },
 	{ DLG_DIAG_SYSTEM_NOT_FIRST, "W314", "system-turn-not-first" },
+	{ DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, "W315", "unreadable-entry-skipped" },
+	{ DLG_DIAG_DUPLICATE_JSON_KEY, "W316", "duplicate-json-key" },
 };
 
 static size_t diag_index(dlg_diag_code code)
@@ -136,6 +138,21 @@ const char *dlg_version(void)
 	return DLGCONV_VERSION;
 }
 
+void dlg_error__utf8_cut(char *msg)
+{
+	/* a message cut at its buffer's end may end inside a character: JSON outputs would then
+	 * hold invalid UTF-8; drop the incomplete character */
+	size_t end = strlen(msg), lead = end;
+	while (lead > 0 && ((uint8_t)msg[lead - 1] & 0xC0) == 0x80)
+		lead--;
+	if (lead == 0 || (uint8_t)msg[lead - 1] < 0xC0)
+		return;
+	uint8_t c = (uint8_t)msg[lead - 1];
+	size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+	if (end - (lead - 1) < need)
+		msg[lead - 1] = '\0';
+}
+
 dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
 			  const char *fmt, ...)
 {
@@ -149,6 +166,7 @@ dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, i
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
+	dlg_error__utf8_cut(err->msg);
 	return code;
 }
 
@@ -220,6 +238,7 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 	va_start(ap, fmt);
 	vsnprintf(d.msg, sizeof d.msg, fmt, ap);
 	va_end(ap);
+	dlg_error__utf8_cut(d.msg);
 	if (d.severity == DLG_SEV_ERROR)
 		u->rejected = true;
 	return dlg_buf__append(&u->diags, &d, sizeof d, err);

@@ -88,6 +88,9 @@ static inline uint64_t dlg_swar_ge7f(uint64_t w)
 dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
 			  const char *fmt, ...) DLG_PRINTF(5, 6);
 
+/** Drop a character the end of `msg` (NUL-terminated) cuts in two. */
+void dlg_error__utf8_cut(char *msg);
+
 /** DLG_E_IO with "cannot <what> '<path>': <strerror(sys_errno)>"; returns DLG_E_IO. */
 dlg_status dlg_error__io(dlg_error *err, int sys_errno, const char *what, const char *path);
 
@@ -159,6 +162,8 @@ typedef struct dlg_label {
 } dlg_label;
 
 #define DLG_MAX_LABELS 64
+/* Diagnostic codes are numbers below this (E1xx, E2xx, W3xx): tables indexed by code. */
+#define DLG_DIAG_CODES 400
 /* A split name is a file name stem: it must leave room for its suffix under NAME_MAX. */
 #define DLG_MAX_SPLIT_NAME 100
 
@@ -461,7 +466,7 @@ void dlg_commit__end(dlg_commit *c);
 typedef struct dlg_manifest {
 	const dlg_ctx *ctx;
 	const dlg_summary *summary;
-	const uint64_t *rejected_by_code; /* indexed by code number, 0..399 */
+	const uint64_t *rejected_by_code; /* indexed by code number, below DLG_DIAG_CODES */
 	const dlg_outfile *const *files;  /* the splits that have records first */
 	size_t n_files;
 	size_t n_split_files;
@@ -546,21 +551,42 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
 /* ---- discover.c ---- */
 
 typedef struct dlg_input {
-	char *path;    /* to open; "-" for stdin */
-	char *source;  /* relative to the parent of its argument (SPEC section 4) */
+	char *path;    /* to open, the file system's own bytes; "-" for stdin */
+	char *source;  /* relative to the parent of its argument (SPEC section 4), as valid
+			  UTF-8 (dlg_discover__escape) */
 	uint64_t size; /* on disk, for progress; 0 for stdin */
 } dlg_input;
+
+/** An entry a directory walk passed over: a finding at line 1, column 1 of its source. */
+typedef struct dlg_skipped {
+	dlg_diag_code code; /* W312 (FIFO, device, socket) or W315 (unreadable, dangling) */
+	char *source;       /* escaped like dlg_input.source; owns `msg`'s bytes too */
+	const char *msg;    /* what failed, for the finding */
+} dlg_skipped;
 
 typedef struct dlg_inputs {
 	dlg_input *items;
 	size_t count;
 	size_t cap;
-	dlg_buf skipped;   /* NUL-separated sources of FIFOs, devices and sockets passed over */
+	dlg_buf skipped;   /* dlg_skipped[]; each argument's in byte-wise order of source */
 	const dlg_allocator *alloc;
 } dlg_inputs;
 
+/**
+ * The files `args` name (README "Discovery"): each argument's directories walked, each
+ * directory once; entries a walk cannot read go to out->skipped. Fails for an argument that
+ * cannot be read, DLG_E_CANCELED when *opts->cancel is set, DLG_E_NOMEM, DLG_E_LIMIT.
+ * Call dlg_discover__dispose(out) afterwards, even when this fails.
+ */
 dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t n_args,
 				const dlg_options *opts, dlg_error *err) DLG_WUR;
 void dlg_discover__dispose(dlg_inputs *in);
+
+/**
+ * Append s[0, n) to `out` as valid UTF-8, reversibly: each backslash as `\\` and each byte
+ * that is not part of valid UTF-8 as `\xHH` (lower-case hex); valid UTF-8 without a
+ * backslash is appended unchanged. No NUL is added.
+ */
+dlg_status dlg_discover__escape(dlg_buf *out, const char *s, size_t n, dlg_error *err) DLG_WUR;
 
 #endif /* DLG_INTERNAL_H */

@@ -106,7 +106,7 @@ static cJSON *counts_json(const dlg_manifest *m)
 		cJSON_AddNumberToObject(per_split, m->ctx->splits[i].name,
 					(double)s->split_written[i]);
 	cJSON *per_code = cJSON_AddObjectToObject(j, "rejected_per_code");
-	for (int code = 0; per_code && code < 400; code++)
+	for (int code = 0; per_code && code < DLG_DIAG_CODES; code++)
 		if (m->rejected_by_code[code])
 			cJSON_AddNumberToObject(per_code, dlg_diag_id((dlg_diag_code)code),
 						(double)m->rejected_by_code[code]);
@@ -358,6 +358,106 @@ static size_t escaped_nul(const char *p, size_t n)
 	return SIZE_MAX;
 }
 
+/* The first repeated key met in a record, and how often it stood in its object. */
+typedef struct dup_keys {
+	const char *first; /* borrowed from the tree: the key that was kept */
+	size_t times;
+	dlg_status status;
+} dup_keys;
+
+typedef struct keyed {
+	cJSON *item;
+	size_t index; /* place in the object */
+} keyed;
+
+static int by_key_then_place(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+	int c = strcmp(x->item->string, y->item->string);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Keys are sorted to find repeats, so a record with 100000 keys costs n log n, not n^2; an
+ * object with at most this many needs no allocation. */
+#define FEW_KEYS 16
+
+/*
+ * Python's json keeps the last of repeated keys and cJSON the first: the earlier ones are
+ * dropped here, so a record means to dlgconv what it means to the Python tools that read it.
+ */
+static void drop_earlier_keys(dup_keys *d, cJSON *object, const dlg_allocator *alloc)
+{
+	size_t n = 0;
+	for (const cJSON *c = object->child; c; c = c->next)
+		n++;
+	if (n < 2)
+		return;
+	keyed few[FEW_KEYS], *k = few;
+	if (n > FEW_KEYS && !(k = dlg_mem__alloc(alloc, n * sizeof *k))) {
+		d->status = DLG_E_NOMEM;
+		return;
+	}
+	size_t i = 0;
+	for (cJSON *c = object->child; c; c = c->next, i++)
+		k[i] = (keyed){ c, i };
+	qsort(k, n, sizeof *k, by_key_then_place);
+	/* in each run of one key all but the last go; the run whose second place comes first
+	 * holds the first repeat a reader meets */
+	bool seen_before = d->first != NULL;
+	size_t first_at = SIZE_MAX;
+	for (size_t run = 0, end; run < n; run = end) {
+		end = run + 1;
+		while (end < n && strcmp(k[end].item->string, k[run].item->string) == 0)
+			end++;
+		if (end - run < 2)
+			continue;
+		if (!seen_before && k[run + 1].index < first_at) {
+			first_at = k[run + 1].index;
+			d->times = end - run;
+			d->first = k[end - 1].item->string;
+		}
+		for (size_t j = run; j < end - 1; j++)
+			cJSON_Delete(cJSON_DetachItemViaPointer(object, k[j].item));
+	}
+	if (k != few)
+		dlg_mem__free(alloc, k);
+}
+
+static void drop_repeated_keys(dup_keys *d, cJSON *node, const dlg_allocator *alloc)
+{
+	if (cJSON_IsObject(node))
+		drop_earlier_keys(d, node, alloc);
+	for (cJSON *c = node->child; c && d->status == DLG_OK; c = c->next)
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			drop_repeated_keys(d, c, alloc);
+}
+
+/* A key for a one-line message: quotes, backslashes and controls escaped as in JSON, cut on
+ * a character boundary (the record is valid UTF-8). */
+static void quote_key(char *out, size_t cap, const char *s)
+{
+	size_t o = 0;
+	for (size_t i = 0; s[i];) {
+		uint8_t b = (uint8_t)s[i];
+		size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		size_t need = b < 0x20 ? 6 : b == '"' || b == '\\' ? 2 : n;
+		if (o + need + 4 > cap) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (b < 0x20)
+			snprintf(out + o, cap - o, "\\u%04X", b);
+		else if (need == 2)
+			out[o] = '\\', out[o + 1] = (char)b;
+		else
+			memcpy(out + o, s + i, n);
+		o += need;
+		i += b < 0x20 || need == 2 ? 1 : n;
+	}
+	out[o] = '\0';
+}
+
 dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err)
 {
 	size_t bad;
@@ -388,6 +488,27 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 				"not valid JSON here; each line must be one JSON object", err);
 	}
 	dlg_status st = DLG_OK;
+	dup_keys dup = { NULL, 0, DLG_OK };
+	if (cJSON_IsObject(root))
+		drop_repeated_keys(&dup, root, u->ctx->alloc);
+	if (dup.status != DLG_OK) {
+		cJSON_Delete(root);
+		return dlg_error__set(err, dup.status, NULL, 0, "out of memory (JSON keys)");
+	}
+	/* a pair's two sides read one record: its chosen side reports it */
+	if (dup.first && !u->rejected_side) {
+		char key[80], times[32] = "twice";
+		quote_key(key, sizeof key, dup.first);
+		if (dup.times > 2)
+			snprintf(times, sizeof times, "%zu times", dup.times);
+		st = dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE_JSON_KEY, u->record_line, 1, 0,
+				    "key \"%s\" appears %s; the last one is used, as in Python's "
+				    "json", key, times);
+		if (st != DLG_OK) {
+			cJSON_Delete(root);
+			return st;
+		}
+	}
 	const dlg_options *o = u->ctx->opts;
 	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
 	const cJSON *messages = cJSON_GetObjectItemCaseSensitive(root, "messages");

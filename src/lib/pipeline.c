@@ -34,16 +34,85 @@ static const dlg_label default_labels[] = {
 	{ "System", 6, DLG_ROLE_SYSTEM },
 };
 
+/* transcript.c's MAX_LABEL_BYTES: a longer "label:" is a sentence with a colon */
+#define ROLE_LABEL_MAX_BYTES 40
+
+/* A label for a one-line message: control bytes (and all high bytes when it is not UTF-8) as
+ * \xNN, cut on a character boundary. */
+static void quote_label(char *out, size_t cap, const char *s, bool utf8)
+{
+	size_t o = 0, i = 0;
+	while (s[i]) {
+		uint8_t b = (uint8_t)s[i];
+		size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		bool escape = b < 0x20 || b == 0x7F || (b >= 0x80 && !utf8);
+		size_t need = escape ? 4 : utf8 ? n : 1;
+		if (o + need + 4 > cap) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (escape)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", b);
+		else
+			memcpy(out + o, s + i, need);
+		o += escape ? 0 : need;
+		i += escape ? 1 : need;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * A --role label that no marker could ever match is refused rather than silently never
+ * used: the marker grammar reads '#'s, then a label of at most ROLE_LABEL_MAX_BYTES with
+ * blanks trimmed, then ':', all on one line of valid UTF-8. '=' is refused too: a speaker
+ * name holds none, and the CLI splits LABEL=ROLE at the last '=' (Bot=x=assistant).
+ */
+static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
+{
+	size_t len = label ? strlen(label) : 0, bad;
+	bool utf8 = dlg_normalize__check_bytes(&bad, label ? label : "", len) == 0;
+	char q[72];
+	quote_label(q, sizeof q, label ? label : "", utf8);
+	const char *special = label ? strpbrk(label, "#:=") : NULL;
+	bool control = false;
+	for (size_t i = 0; i < len; i++)
+		control |= (uint8_t)label[i] < 0x20 || label[i] == 0x7F;
+	const char *why = NULL;
+	if (len == 0)
+		why = "is empty";
+	else if (!utf8)
+		why = "is not valid UTF-8";
+	else if (control)
+		why = "holds a line break or another control character";
+	else if (label[0] == ' ' || label[len - 1] == ' ')
+		why = "starts or ends with a blank, which a marker trims";
+	else if (special && *special == '#')
+		why = "holds '#', which starts a marker";
+	else if (special && *special == ':')
+		why = "holds ':', which ends a marker's label";
+	else if (special)
+		why = "holds '=', which a speaker name has none of (--role splits LABEL=ROLE at "
+		      "the last '=')";
+	else if (len > ROLE_LABEL_MAX_BYTES)
+		why = "is longer than 40 bytes, which a marker reads as prose";
+	if (why)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "role label '%s' %s; no marker "
+				      "could match it", q, why);
+	if ((unsigned)role > DLG_ROLE_ASSISTANT)
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "role label '%s' maps to no role "
+				      "(%d)", q, (int)role);
+	return DLG_OK;
+}
+
 static dlg_status setup_labels(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 {
 	ctx->n_labels = sizeof default_labels / sizeof default_labels[0];
 	memcpy(ctx->labels, default_labels, sizeof default_labels);
 	for (size_t i = 0; i < o->n_roles; i++) {
 		const dlg_role_label *r = &o->roles[i];
-		size_t len = r->label ? strlen(r->label) : 0;
-		if (len == 0 || memchr(r->label, ':', len) || (unsigned)r->role > DLG_ROLE_ASSISTANT)
-			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
-					      "invalid role label '%s'", r->label ? r->label : "");
+		DLG_TRY(check_label(r->label, r->role, err));
+		size_t len = strlen(r->label);
 		size_t k = 0;
 		while (k < ctx->n_labels && !(ctx->labels[k].len == len &&
 					      strcasecmp(ctx->labels[k].text, r->label) == 0))
@@ -89,7 +158,7 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
 		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
 			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
-					      "split '%s' needs a positive weight", s[i].name);
+					      "split '%s' needs a positive, finite weight", s[i].name);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(s[k].name, s[i].name) == 0)
 				return dlg_error__set(err, DLG_E_ARG, NULL, 0,
@@ -97,6 +166,10 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 		ctx->splits[i] = s[i];
 		total += s[i].weight;
 	}
+	/* an infinite total makes every bound 0 or NaN: all in one split (a=1e308,b=1e308) */
+	if (!isfinite(total))
+		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "the split weights add up to more "
+				      "than a double holds; scale them down");
 	ctx->n_splits = n;
 	double acc = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -227,7 +300,7 @@ typedef struct run {
 	/* touched only by the thread that commits */
 	dlg_idset ids;
 	dlg_buf line;
-	uint64_t rejected_by_code[400];
+	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	/* output files */
 	bool writing;
 	dlg_commit out;   /* the output directory */
@@ -434,11 +507,14 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 			s->duplicates++;
 		} else {
 			s->rejected++;
-			uint8_t counted[400] = { 0 };
+			/* each code once per conversation, however often it was found */
+			bool counted[DLG_DIAG_CODES] = { false };
 			for (size_t i = 0; i < DLG_BUF_COUNT(&u->diags, dlg_diag); i++) {
 				const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
-				if (d->severity == DLG_SEV_ERROR && !counted[d->code]++)
+				if (d->severity == DLG_SEV_ERROR && !counted[d->code]) {
+					counted[d->code] = true;
 					r->rejected_by_code[d->code]++;
+				}
 			}
 		}
 		if (!r->writing)
@@ -555,10 +631,11 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		const char *line = s->data.data + i;
 		size_t len = eol - i;
 		i = eol + 1;
-		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+				   line[len - 1] == '\t'))
 			len--;
 		if (len == 0)
-			continue; /* blank lines hold no record */
+			continue; /* blank lines (JSON white space only) hold no record */
 		DLG_TRY(take_unit(&u, r, s, err));
 		dlg_unit__reset(u, in->source, record, s->by_index ? 1 : record);
 		DLG_TRY(dlg_json__record(u, line, len, err));
@@ -1027,18 +1104,20 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	r->progress.files_total = files.count;
 	for (size_t i = 0; i < files.count; i++)
 		r->progress.bytes_total += files.items[i].size;
-	for (size_t at = 0; status == DLG_OK && at < files.skipped.len;) {
-		const char *source = files.skipped.data + at;
-		dlg_diag d = { DLG_DIAG_NOT_A_FILE_SKIPPED,
-			       opts->strict ? DLG_SEV_ERROR : DLG_SEV_WARNING, source, 1, 1, 0, 0,
-			       "not a regular file (a FIFO, device or socket); skipped" };
+	/* entries the walk passed over (W312, W315): findings that end nothing, but --strict
+	 * makes them errors, which `validate` exits 1 on */
+	for (size_t i = 0; status == DLG_OK && i < DLG_BUF_COUNT(&files.skipped, dlg_skipped);
+	     i++) {
+		const dlg_skipped *s = &DLG_BUF_AT(&files.skipped, dlg_skipped, i);
+		dlg_diag d = { s->code, opts->strict ? DLG_SEV_ERROR : DLG_SEV_WARNING, s->source,
+			       1, 1, 0, 0, "" };
+		snprintf(d.msg, sizeof d.msg, "%s", s->msg);
 		if (d.severity == DLG_SEV_ERROR)
 			out->errors++;
 		else
 			out->warnings++;
 		if (diag)
 			diag(&d, payload);
-		at += strlen(source) + 1;
 	}
 	if (status == DLG_OK && r->writing)
 		status = open_outputs(r, err);
@@ -1092,8 +1171,9 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 		st = finish_unit(&u, err);
 	for (size_t i = 0; st == DLG_OK && diag && i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++)
 		diag(&DLG_BUF_AT(&u.diags, dlg_diag, i), payload);
-	if (st == DLG_OK && !u.rejected)
-		st = dlg_buf__take_string(out, &u.json, st, err); /* the rendered line itself */
+	/* copied with the C library's allocator, as dlg_free() frees whatever options said */
+	if (st == DLG_OK && !u.rejected && !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
+		st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
 	dlg_unit__dispose(&u);
 	dlg_pipeline__ctx_dispose(&ctx);
 	return st;

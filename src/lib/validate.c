@@ -201,6 +201,7 @@ dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *re
 		memmove(d.msg + sizeof side - 1, d.msg, sizeof d.msg - sizeof side);
 		memcpy(d.msg, side, sizeof side - 1);
 		d.msg[sizeof d.msg - 1] = '\0';
+		dlg_error__utf8_cut(d.msg);
 		DLG_TRY(dlg_buf__append(&chosen->diags, &d, sizeof d, err));
 	}
 	chosen->rejected |= rejected->rejected;

@@ -236,6 +236,60 @@ START_TEST(test_pipeline_allocation_failure_sweep)
 }
 END_TEST
 
+/* A conversation rejected by 300 findings of one code counts once for that code (a
+ * per-code counter of one byte wrapped at 256 and counted it twice). */
+START_TEST(test_pipeline_counts_each_code_once_per_conversation)
+{
+	char *root = make_temp_dir();
+	dlg_buf record;
+	dlg_buf__init(&record, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__printf(&record, NULL, "{\"messages\":["), DLG_OK);
+	for (int i = 0; i < 300; i++) /* no "content": E103 each */
+		ck_assert_int_eq(dlg_buf__printf(&record, NULL, "%s{\"role\":\"user\"}",
+						 i ? "," : ""), DLG_OK);
+	ck_assert_int_eq(dlg_buf__printf(&record, NULL, "]}\n"), DLG_OK);
+	write_file(root, "many.jsonl", record.data, record.len);
+	dlg_buf__dispose(&record);
+	char in[1024], out[1024], path[1100];
+	snprintf(in, sizeof in, "%s/many.jsonl", root);
+	snprintf(out, sizeof out, "%s/out", root);
+	dlg_options o = DLG_OPTIONS_INIT;
+	dlg_summary s;
+	ck_assert_int_eq(convert(&s, in, out, &o), DLG_OK);
+	ck_assert_uint_eq(s.rejected, 1);
+	snprintf(path, sizeof path, "%s/manifest.json", out);
+	char *text = read_file(path, NULL);
+	cJSON *m = cJSON_Parse(text);
+	cJSON *per_code = cJSON_GetObjectItem(cJSON_GetObjectItem(m, "counts"),
+					      "rejected_per_code");
+	ck_assert_int_eq(cJSON_GetObjectItem(per_code, "E103")->valueint, 1);
+	cJSON_Delete(m);
+	free(text);
+	rm_rf(root);
+	free(root);
+}
+END_TEST
+
+/* dlg_free() releases what dlg_convert_buffer() returns, whatever allocator the options
+ * name (it used to free the caller's allocation with the C library's free). */
+START_TEST(test_pipeline_convert_buffer_with_an_allocator)
+{
+	failing_alloc fa;
+	failing_alloc_init(&fa, 0);
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.allocator = &fa.a;
+	const char *t = "### Human: hi\n### Assistant: hello\n";
+	char *line = NULL;
+	ck_assert_int_eq(dlg_convert_buffer(&line, t, strlen(t), "t.txt", &o, NULL, NULL, NULL),
+			 DLG_OK);
+	ck_assert_ptr_nonnull(strstr(line, "\"content\":\"hello\""));
+	ck_assert_int_eq(line[strlen(line) - 1], '\n');
+	dlg_free(line);
+	ck_assert_int_gt(fa.calls, 0);
+	ck_assert_int_eq(fa.live, 0);
+}
+END_TEST
+
 START_TEST(test_pipeline_rejects_bad_arguments)
 {
 	dlg_options o = DLG_OPTIONS_INIT;
@@ -263,6 +317,8 @@ Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_pipeline_validate_writes_nothing);
 	tcase_add_test(tc, test_pipeline_allocation_failure_sweep);
 	tcase_add_test(tc, test_pipeline_rejects_bad_arguments);
+	tcase_add_test(tc, test_pipeline_convert_buffer_with_an_allocator);
+	tcase_add_test(tc, test_pipeline_counts_each_code_once_per_conversation);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -66,5 +66,6 @@ Suite *discover_suite(void);
 Suite *input_suite(void);
 Suite *pipeline_suite(void);
 Suite *mojibake_suite(void);
+Suite *options_suite(void);
 
 #endif
