@@ -15,3 +15,7 @@ cmake --build build-asan -j "$jobs" >/dev/null
 	ctest --output-on-failure -j "$jobs")
 # and the CLI tests once more with every dlgconv call under valgrind (leaks fail)
 sh scripts/valgrind-cli.sh build/dlgconv
+# the library alone, as a project embedding it builds it: configures, builds, passes its tests
+cmake -S . -B build-nocli -DDLGCONV_BUILD_CLI=OFF -DDLGCONV_WERROR=ON >/dev/null
+cmake --build build-nocli -j "$jobs" >/dev/null
+(cd build-nocli && ctest --output-on-failure -j "$jobs")
