@@ -105,8 +105,8 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 			continue;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_SYSTEM_NOT_FIRST, t->line, t->col,
 				       (uint32_t)i + 1, "system turn after the conversation began; "
-				       "LLaMA-Factory skips such examples and FastChat and Together "
-				       "refuse them: move it first or make it a user turn"));
+				       "LLaMA-Factory skips such examples and FastChat refuses them: "
+				       "move it first or make it a user turn"));
 		break;
 	}
 	if (first < n && turn_at(u, first)->role != DLG_ROLE_USER) {
