@@ -1,7 +1,8 @@
 #!/bin/sh
 # Peak memory on pathological inputs (issue #6): a 64 MiB single-line transcript, a file of
 # a million tiny turns, a gzip bomb and a 64 MiB JSON line. Prints seconds and peak RSS;
-# the target is well under 512 MiB for each.
+# the target is well under 512 MiB for each. Issue #12: eight 64 MiB transcripts in one
+# folder, with -j 1 and -j 2: under 700 MiB (one alone: under 300 MiB).
 #   scripts/limits.sh [WORKDIR]
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +23,10 @@ with open(w + "/million-turns.txt", "w") as f:
 with gzip.open(w + "/bomb.txt.gz", "wb", compresslevel=9) as f:
     for _ in range(2048):
         f.write(b"\0" * (1 << 20))  # 2 GiB of zeros in about 2 MB
+import os, shutil
+os.makedirs(w + "/eight", exist_ok=True)
+for i in range(8):
+    shutil.copy(w + "/one-line.txt", "%s/eight/%d.txt" % (w, i))
 with open(w + "/long-record.jsonl", "w") as f:
     f.write(json.dumps({"text": "### Human: " + "x" * (64 << 20) + "\n### Assistant: ok"}) + "\n")
 PY
@@ -37,4 +42,11 @@ for input in one-line.txt million-turns.txt bomb.txt.gz long-record.jsonl; do
 		printf '%-34s %-9s %7ss %6d MiB  %s\n' "$input" $cmd "$1" $(($2 / 1024)) \
 			"$rc $(grep '^dlgconv:' "$work/err" | head -1)"
 	done
+done
+for jobs in 1 2; do
+	/usr/bin/time -f '%e %M' -o "$work/time" "$dlgconv" convert -q -j $jobs "$work/eight" \
+		-o "$work/out" --force >/dev/null 2>"$work/err" && rc=0 || rc=$?
+	set -- $(tail -1 "$work/time")
+	printf '%-34s %-9s %7ss %6d MiB  %s\n' "eight 64 MiB transcripts, -j $jobs" convert "$1" \
+		$(($2 / 1024)) "$rc $(grep '^dlgconv:' "$work/err" | head -1)"
 done

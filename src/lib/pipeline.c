@@ -275,6 +275,7 @@ typedef struct slot {
 	size_t bad_off;
 	dlg_unit *units;   /* one per conversation */
 	size_t n_units, cap_units;
+	uint64_t cost;     /* its input bytes, counted in run.in_flight until committed */
 	dlg_status status;
 	dlg_error err;
 } slot;
@@ -319,6 +320,7 @@ typedef struct run {
 	size_t next_input;        /* next input to start */
 	stream stream;
 	size_t next_claim, next_commit; /* item sequence numbers */
+	uint64_t in_flight;       /* input bytes of the items claimed and not yet committed */
 	dlg_progress progress;    /* touched only by the thread that commits */
 	bool committing, flushed, failed;
 	dlg_status status; /* the first failure */
@@ -662,6 +664,47 @@ static bool all_jobs_free_locked(const run *r)
 	return true;
 }
 
+/*
+ * Memory is bounded by design, not by the number of slots: items are claimed only while the
+ * input bytes in flight (claimed, not yet committed) stay within this budget, and a slot
+ * that held a large item gives its buffers back once it is committed. A conversation costs
+ * about four times its bytes in buffers, so with several 64 MiB transcripts in a corpus the
+ * peak stays near 4 x the budget whatever -j is; one item larger than the budget runs alone.
+ */
+#define MEMORY_BUDGET ((uint64_t)128 << 20)
+#define TRIM_BYTES ((size_t)16 << 20)
+
+/* What claiming the next item would add to the bytes in flight. */
+static uint64_t next_cost_locked(const run *r)
+{
+	if (r->stream.open)
+		return CHUNK_BYTES;
+	return r->inputs->items[r->next_input].size;
+}
+
+static bool within_budget_locked(const run *r)
+{
+	return r->in_flight == 0 || r->in_flight + next_cost_locked(r) <= MEMORY_BUDGET;
+}
+
+/* After its commit, a slot keeps small buffers for the next item and gives large ones back. */
+static void slot_trim(run *r, slot *s)
+{
+	if (s->data.cap > TRIM_BYTES) {
+		dlg_buf__dispose(&s->data);
+		dlg_buf__init(&s->data, r->ctx.alloc, DLG_BUF_UNCAPPED);
+	}
+	for (size_t i = 0; i < s->cap_units; i++) {
+		dlg_unit *u = &s->units[i];
+		size_t held = u->text.cap + u->decoded.cap + u->lines.cap + u->json.cap +
+			      u->scratch.cap + u->stage_text.cap;
+		if (held > TRIM_BYTES) {
+			dlg_unit__dispose(u);
+			dlg_unit__init(u, &r->ctx);
+		}
+	}
+}
+
 /* Commit every ready item that is next in order; called holding the lock. */
 static void commit_ready_locked(run *r, void *compressor)
 {
@@ -687,12 +730,14 @@ static void commit_ready_locked(run *r, void *compressor)
 			p->conversations = r->sum->inputs;
 			r->ctx.opts->progress(p, r->payload);
 		}
+		slot_trim(r, s);
 		pthread_mutex_lock(&r->lock);
 		if (st != DLG_OK) {
 			fail_locked(r, st, &err);
 			break;
 		}
 		s->state = SLOT_FREE;
+		r->in_flight -= s->cost;
 		r->next_commit++;
 		pthread_cond_broadcast(&r->cond);
 	}
@@ -720,6 +765,7 @@ static dlg_status next_chunk_locked(run *r, slot *s, dlg_error *err)
 {
 	stream *st = &r->stream;
 	s->kind = ITEM_LINES;
+	s->cost = CHUNK_BYTES;
 	s->input = st->input;
 	s->first_of_input = st->first;
 	s->first_record = st->next_record;
@@ -768,6 +814,7 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 	size_t index = r->next_input++;
 	const dlg_input *in = &r->inputs->items[index];
 	s->input = index;
+	s->cost = in->size;
 	s->first_of_input = true;
 	dlg_input_format format = dlg_input__format_by_name(in->path);
 	if (format == DLG_INPUT_TEXT && strcmp(in->path, "-") != 0) {
@@ -845,7 +892,7 @@ static void work(run *r, void *compressor)
 			continue;
 		}
 		slot *free_slot = &r->slots[r->next_claim % r->n_slots];
-		if (!all_claimed && free_slot->state == SLOT_FREE) {
+		if (!all_claimed && free_slot->state == SLOT_FREE && within_budget_locked(r)) {
 			dlg_error err;
 			dlg_status st = claim_locked(r, free_slot, &err);
 			if (st != DLG_OK) {
@@ -854,6 +901,7 @@ static void work(run *r, void *compressor)
 			}
 			free_slot->state = SLOT_BUSY;
 			free_slot->seq = r->next_claim++;
+			r->in_flight += free_slot->cost;
 			pthread_mutex_unlock(&r->lock);
 			free_slot->status = process(r, free_slot, &free_slot->err);
 			pthread_mutex_lock(&r->lock);
