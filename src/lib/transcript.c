@@ -84,7 +84,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	while (i < n && dlg_is_blank(p[i]))
 		i++;
 	size_t colon = i;
-	while (colon < n && colon - i <= MAX_LABEL_BYTES && p[colon] != ':')
+	while (colon < n && colon - i < MAX_LABEL_BYTES && p[colon] != ':')
 		colon++;
 	if (colon >= n || p[colon] != ':')
 		return;
@@ -424,7 +424,7 @@ static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t 
 	while (k < n && dlg_is_blank(p[k]))
 		k++;
 	size_t label = k;
-	while (k < n && k - label <= MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
+	while (k < n && k - label < MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
 		k++;
 	if (k >= n || p[k] != ':')
 		return false;

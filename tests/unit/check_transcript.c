@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "helpers.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 START_TEST(test_transcript_marker_grammar)
@@ -161,6 +163,24 @@ START_TEST(test_transcript_escape_round_trips)
 }
 END_TEST
 
+/* Labels longer than 40 bytes are sentences with a colon, not speakers (README). */
+START_TEST(test_transcript_label_length_limit)
+{
+	harness h;
+	harness_init(&h);
+	char text[256];
+	snprintf(text, sizeof text, "### Human: hi\n### %s: hello\n### Assistant: ok\n",
+		 "Aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd"); /* 40 bytes: a speaker */
+	harness_run(&h, text);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNKNOWN_ROLE), 1);
+	snprintf(text, sizeof text, "### Human: hi\n### %s: hello\n### Assistant: ok\n",
+		 "Aaaaaaaaaabbbbbbbbbbccccccccccddddddddddx"); /* 41 bytes: prose */
+	harness_run(&h, text);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNKNOWN_ROLE), 0);
+	harness_dispose(&h);
+}
+END_TEST
+
 Suite *transcript_suite(void)
 {
 	Suite *s = suite_create("transcript");
@@ -172,6 +192,7 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_preamble_and_locations);
 	tcase_add_test(tc, test_transcript_bytes);
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
+	tcase_add_test(tc, test_transcript_label_length_limit);
 	tcase_add_loop_test(tc, test_transcript_escape_round_trips, 0,
 			    (int)(sizeof marker_shaped_contents / sizeof marker_shaped_contents[0]));
 	suite_add_tcase(s, tc);
