@@ -309,7 +309,11 @@ static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *
 
 dlg_status dlg_input__read_all(dlg_reader *rd, dlg_buf *out, dlg_error *err)
 {
+	/* what was read by lines and given back (dlg_input__unread) comes first */
 	out->len = 0;
+	DLG_TRY(dlg_buf__append(out, rd->carry.data, rd->carry.len, err));
+	rd->carry.len = 0;
+	rd->by_line = false; /* the limit is on the whole again */
 	struct stat st;
 	size_t chunk = READ_CHUNK;
 	/* one read for a plain file whose size is known (bench/NOTES.md: reads add up) */
@@ -355,6 +359,17 @@ dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 		out->len = scanned;
 	}
 	rd->done = rd->eof && rd->carry.len == 0;
+	return DLG_OK;
+}
+
+dlg_status dlg_input__unread(dlg_reader *rd, dlg_buf *chunk, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__append(chunk, rd->carry.data, rd->carry.len, err));
+	dlg_buf swap = rd->carry;
+	rd->carry = *chunk;
+	*chunk = swap;
+	chunk->len = 0;
+	rd->done = false;
 	return DLG_OK;
 }
 

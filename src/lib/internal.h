@@ -540,6 +540,9 @@ dlg_status dlg_input__read_all(dlg_reader *rd, dlg_buf *out, dlg_error *err) DLG
  * line of the input may lack its newline); rd->done after the last. */
 dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 				 size_t max_lines, dlg_error *err) DLG_WUR;
+/** Give back what read_lines handed out (all of it, in `chunk`, which is left empty): the
+ * next read starts with it. For telling a stream's format from its first lines. */
+dlg_status dlg_input__unread(dlg_reader *rd, dlg_buf *chunk, dlg_error *err) DLG_WUR;
 void dlg_input__close(dlg_reader *rd);
 
 /* ---- pipeline.c ---- */

@@ -828,8 +828,20 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 	st->first = true;
 	st->next_record = 1;
 	st->from_doc = false;
+	if (format == DLG_INPUT_UNKNOWN) {
+		/* told by content: JSON lines (first non-blank byte '{') are streamed as a .jsonl
+		 * file is, so stdin's memory is bounded by a line, not by the whole input */
+		DLG_TRY(dlg_input__read_lines(&st->reader, &s->data, CHUNK_BYTES, CHUNK_LINES, err));
+		size_t lead = 0;
+		while (lead < s->data.len && strchr(" \t\r\n", s->data.data[lead]))
+			lead++;
+		bool lines = lead < s->data.len && s->data.data[lead] == '{';
+		DLG_TRY(dlg_input__unread(&st->reader, &s->data, err));
+		if (lines)
+			return next_chunk_locked(r, s, err);
+	}
 	if (format == DLG_INPUT_UNKNOWN || format == DLG_INPUT_JSON) {
-		/* told by content, or a whole document: read it all now */
+		/* a transcript or a whole document: read it all now */
 		DLG_TRY(dlg_input__read_all(&st->reader, &s->data, err));
 		dlg_input__close(&st->reader);
 		st->open = false;
@@ -842,7 +854,7 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 			return DLG_OK;
 		}
 		if (format == DLG_INPUT_UNKNOWN && first == '{') {
-			/* JSON lines, already in memory */
+			/* JSON lines after more than a chunk of blank lines: already in memory */
 			s->kind = ITEM_LINES;
 			s->first_record = 1;
 			s->by_index = false;
