@@ -253,10 +253,19 @@ static dlg_status carry_user_files(dlg_commit *c, const char *const *names, size
 	struct dirent *e;
 	while (st == DLG_OK && (e = readdir(d)) != NULL) {
 		const char *name = e->d_name;
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || listed(name, names, n) ||
-		    listed(name, stale, n_stale) || has_prefix(name, ".dlgconv-"))
-			continue;
 		struct stat sb;
+		bool dataset = listed(name, names, n) || listed(name, stale, n_stale);
+		if (dataset && fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(sb.st_mode)) {
+			/* a directory (or link) of the user's that bears a dataset file's name */
+			st = dlg_error__set(err, DLG_E_IO, NULL, EEXIST, "'%s/%s' is not a file "
+					    "dlgconv wrote; move it out of the output directory",
+					    c->dir, name);
+			break;
+		}
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || dataset ||
+		    has_prefix(name, ".dlgconv-"))
+			continue;
 		if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
 			st = dlg_error__set(err, DLG_E_IO, NULL, EISDIR, "'%s' holds a directory of "
 					    "yours, '%s', which cannot be carried over atomically; "
@@ -318,6 +327,12 @@ void dlg_commit__end(dlg_commit *c)
 	 * something else has filled meanwhile) */
 	char *path = !c->swapped && c->created ? dlg_mem__strndup(c->alloc, c->parent,
 								  strlen(c->parent)) : NULL;
+	if (path) {
+		/* the lock file is in the innermost of them: nobody else can hold it there */
+		char lock[300];
+		snprintf(lock, sizeof lock, ".%s.dlgconv-lock", c->name);
+		unlinkat(c->parent_fd, lock, 0);
+	}
 	while (path && rmdir(path) == 0 && strcmp(path, c->created) != 0) {
 		char *slash = strrchr(path, '/');
 		if (!slash)

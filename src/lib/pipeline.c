@@ -158,7 +158,8 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
 		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
 			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
-					      "split '%s' needs a positive, finite weight", s[i].name);
+					      "split '%s' needs a positive, finite weight",
+					      s[i].name);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(s[k].name, s[i].name) == 0)
 				return dlg_error__set(err, DLG_E_ARG, NULL, 0,

@@ -162,8 +162,9 @@ START_TEST(test_options_repeated_json_key_keeps_the_last)
 	ck_assert(!h.unit.rejected); /* a warning */
 
 	/* inside a message, three times, reported once for the record */
-	ck_assert_int_eq(run_record(&h, "{\"messages\":[{\"role\":\"assistant\",\"role\":\"system\","
-				    "\"content\":\"x\",\"role\":\"user\"},{\"content\":\"b\","
+	ck_assert_int_eq(run_record(&h, "{\"messages\":[{\"role\":\"assistant\","
+				    "\"role\":\"system\",\"content\":\"x\",\"role\":\"user\"},"
+				    "{\"content\":\"b\","
 				    "\"content\":\"a\",\"role\":\"assistant\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_int_eq(turn_role(&h, 0), DLG_ROLE_USER);
