@@ -123,7 +123,7 @@ static const struct cli_option {
 	{ "include", OPT_INCLUDE, "GLOB", ALL,
 	  "in directories, read only files matching GLOB (repeatable)" },
 	{ "exclude", OPT_EXCLUDE, "GLOB", ALL,
-	  "in directories, skip files matching GLOB (repeatable)" },
+	  "in directories, skip files and directories matching GLOB (repeatable)" },
 	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", ALL,
 	  "refuse a file (once decompressed) or a JSON line over N bytes (default 268435456)" },
 	{ "jobs", OPT_JOBS, "N", ALL,

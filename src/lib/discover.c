@@ -375,6 +375,22 @@ static dlg_status read_dir(dlg_buf *out, dlg_buf *names, int *errno_out, const c
 
 static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error *err);
 
+static bool has_entry(const dlg_buf *entries, const char *name)
+{
+	for (size_t i = 0; i < DLG_BUF_COUNT(entries, entry); i++)
+		if (strcmp(DLG_BUF_AT(entries, entry, i).raw, name) == 0)
+			return true;
+	return false;
+}
+
+/* In a dataset's directory, the files that hold records (not its manifest, card, rejects or
+ * provenance). */
+static bool dataset_split(const char *name)
+{
+	return strcmp(name, "rejects.jsonl") != 0 && strcmp(name, "provenance.jsonl") != 0 &&
+	       strcmp(name, "manifest.json") != 0 && strcmp(name, "README.md") != 0;
+}
+
 /* One entry of a directory being walked; w's paths name it. */
 static dlg_status walk_entry(walk *w, const entry *e, dlg_error *err)
 {
@@ -453,6 +469,15 @@ static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error
 					     strerror(sys));
 	size_t path_len = w->path.len, raw_len = w->raw.len, source_len = w->source.len;
 	size_t n = sys ? 0 : DLG_BUF_COUNT(&entries, entry);
+	/* a dataset dlgconv wrote (-o inside an input, a second run): its files are not
+	 * transcripts; named on the command line, its splits are what is asked for */
+	bool dataset = has_entry(&entries, "manifest.json") && has_entry(&entries, "rejects.jsonl");
+	if (status == DLG_OK && dataset && !named) {
+		n = 0;
+		status = add_skipped(w->in, DLG_DIAG_DATASET_SKIPPED, w->source.data, err,
+				     "a dlgconv dataset (manifest.json); skipped, so that a run never "
+				     "reads its own output: name it to validate its splits");
+	}
 	w->depth++;
 	for (size_t i = 0; i < n && status == DLG_OK; i++) {
 		if (canceled(w)) {
@@ -460,6 +485,8 @@ static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error
 			break;
 		}
 		const entry *e = &DLG_BUF_AT(&entries, entry, i);
+		if (dataset && !dataset_split(e->raw))
+			continue;
 		status = extend(&w->path, path_len, e->raw, e->raw_len, err);
 		if (status == DLG_OK)
 			status = extend(&w->raw, raw_len, e->raw, e->raw_len, err);
