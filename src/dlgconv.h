@@ -43,14 +43,14 @@ typedef enum dlg_status {
 	DLG_E_INTERNAL = 999  /* a bug in dlgconv */
 } dlg_status;
 
-/** Where and why a call failed. Filled only when a call fails. */
+/**
+ * Why a call failed. Filled only when a call fails. The message names the path involved;
+ * findings about the input (with their line and column) are dlg_diag, not errors.
+ */
 typedef struct dlg_error {
 	dlg_status code;
-	const char *source; /* borrowed: the input or output path involved, or NULL */
-	uint64_t line;      /* 1-based; 0 when not tied to input */
-	uint32_t col;       /* 1-based byte column; 0 when unknown */
 	int sys_errno;      /* errno at failure, else 0 */
-	char msg[256];      /* one line, no trailing newline */
+	char msg[256];      /* one line, no trailing newline; valid UTF-8 */
 } dlg_error;
 
 /** Stable name of a status such as "E_NOMEM"; never NULL, even for unknown codes. */

@@ -59,7 +59,7 @@ dlg_status dlg_buf__reserve(dlg_buf *b, size_t extra, dlg_error *err)
 	if (extra <= b->cap - b->len)
 		return DLG_OK;
 	if (extra > b->max - b->len)
-		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0,
+		return dlg_error__set(err, DLG_E_LIMIT, 0,
 				      "buffer would exceed its limit of %zu bytes", b->max);
 	size_t need = b->len + extra;
 	size_t cap = b->cap ? b->cap : 256;
@@ -69,7 +69,7 @@ dlg_status dlg_buf__reserve(dlg_buf *b, size_t extra, dlg_error *err)
 		cap = b->max;
 	char *data = dlg_mem__realloc(b->alloc, b->data, cap);
 	if (!data)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (%zu bytes)", cap);
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (%zu bytes)", cap);
 	b->data = data;
 	b->cap = cap;
 	return DLG_OK;
@@ -99,7 +99,7 @@ dlg_status dlg_buf__printf(dlg_buf *b, dlg_error *err, const char *fmt, ...)
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return dlg_error__set(err, DLG_E_INTERNAL, NULL, 0, "bad format string");
+		return dlg_error__set(err, DLG_E_INTERNAL, 0, "bad format string");
 	DLG_TRY(dlg_buf__reserve(b, (size_t)n + 1, err));
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -113,7 +113,7 @@ static dlg_status make_parents(dlg_commit *c, const char *dir, dlg_error *err)
 	size_t len = strlen(dir);
 	char *path = dlg_mem__strndup(c->alloc, dir, len);
 	if (!path)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	dlg_status st = DLG_OK;
 	for (size_t i = 1; i < len && st == DLG_OK; i++) {
 		if (path[i] != '/' || path[i - 1] == '/')
@@ -121,7 +121,7 @@ static dlg_status make_parents(dlg_commit *c, const char *dir, dlg_error *err)
 		path[i] = '\0';
 		if (mkdir(path, 0777) == 0) {
 			if (!c->created && !(c->created = dlg_mem__strndup(c->alloc, path, i)))
-				st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+				st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		} else if (errno != EEXIST) {
 			st = dlg_error__io(err, errno, "create", path);
 		}
@@ -154,13 +154,13 @@ static dlg_status split_dir(dlg_commit *c, const char *dir, dlg_error *err)
 	}
 	dlg_status st = DLG_OK;
 	if (base_len == 0 || base_len > 200)
-		st = dlg_error__set(err, DLG_E_ARG, NULL, 0, "'%s' cannot be an output directory",
+		st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' cannot be an output directory",
 				    dir);
 	else if (!(c->name = dlg_mem__strndup(c->alloc, base, base_len)) ||
 		 !(c->parent = slash ? dlg_mem__strndup(c->alloc, dir, slash == dir ? 1 :
 							  (size_t)(slash - dir)) :
 				       dlg_mem__strndup(c->alloc, ".", 1)))
-		st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	free(resolved);
 	return st;
 }
@@ -172,7 +172,7 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	c->parent_fd = c->lock_fd = -1;
 	c->dir = o->output_dir;
 	if (!*c->dir)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "empty output directory name");
+		return dlg_error__set(err, DLG_E_ARG, 0, "empty output directory name");
 	DLG_TRY(make_parents(c, c->dir, err));
 	DLG_TRY(split_dir(c, c->dir, err));
 	c->parent_fd = open(c->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -186,7 +186,7 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 		return dlg_error__io(err, errno, "create the lock file", lock);
 	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		if (errno == EWOULDBLOCK)
-			return dlg_error__set(err, DLG_E_LOCKED, NULL, 0, "another dlgconv is writing "
+			return dlg_error__set(err, DLG_E_LOCKED, 0, "another dlgconv is writing "
 					      "'%s' (it holds %s/%s); wait for it to finish",
 					      c->dir, c->parent, lock);
 		return dlg_error__io(err, errno, "lock", lock);
@@ -195,11 +195,11 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	struct stat st;
 	if (fstatat(c->parent_fd, c->name, &st, 0) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			return dlg_error__set(err, DLG_E_IO, NULL, ENOTDIR, "'%s' is not a directory",
+			return dlg_error__set(err, DLG_E_IO, ENOTDIR, "'%s' is not a directory",
 					      c->dir);
 		c->existed = true;
 		if (!o->force && !dir_is_empty(c->parent_fd, c->name))
-			return dlg_error__set(err, DLG_E_EXISTS, NULL, 0, "'%s' is not empty; pass "
+			return dlg_error__set(err, DLG_E_EXISTS, 0, "'%s' is not empty; pass "
 					      "--force to replace the dataset in it", c->dir);
 	} else if (errno != ENOENT) {
 		return dlg_error__io(err, errno, "look at", c->dir);
@@ -207,7 +207,7 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	char stage[300];
 	snprintf(stage, sizeof stage, "%s/.%s.dlgconv-new-XXXXXX", c->parent, c->name);
 	if (strlen(c->parent) + strlen(c->name) + 24 >= sizeof stage)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "output directory path too long");
+		return dlg_error__set(err, DLG_E_ARG, 0, "output directory path too long");
 	if (!mkdtemp(stage))
 		return dlg_error__io(err, errno, "create a staging directory beside", c->dir);
 	/* mkdtemp makes it 0700; the dataset directory gets the mode DIR had, or a new
@@ -221,7 +221,7 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	c->stage = dlg_mem__strndup(c->alloc, stage, strlen(stage));
 	if (!c->stage) {
 		rmdir(stage);
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	}
 	c->stage_name = strrchr(c->stage, '/') + 1;
 	return DLG_OK;
@@ -258,7 +258,7 @@ static dlg_status carry_user_files(dlg_commit *c, const char *const *names, size
 		if (dataset && fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !S_ISREG(sb.st_mode)) {
 			/* a directory (or link) of the user's that bears a dataset file's name */
-			st = dlg_error__set(err, DLG_E_IO, NULL, EEXIST, "'%s/%s' is not a file "
+			st = dlg_error__set(err, DLG_E_IO, EEXIST, "'%s/%s' is not a file "
 					    "dlgconv wrote; move it out of the output directory",
 					    c->dir, name);
 			break;
@@ -267,7 +267,7 @@ static dlg_status carry_user_files(dlg_commit *c, const char *const *names, size
 		    has_prefix(name, ".dlgconv-"))
 			continue;
 		if (fstatat(dirfd(d), name, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode))
-			st = dlg_error__set(err, DLG_E_IO, NULL, EISDIR, "'%s' holds a directory of "
+			st = dlg_error__set(err, DLG_E_IO, EISDIR, "'%s' holds a directory of "
 					    "yours, '%s', which cannot be carried over atomically; "
 					    "move it out of the output directory", c->dir, name);
 		else if (linkat(dirfd(d), name, stage_fd, name, 0) != 0)
@@ -299,7 +299,7 @@ dlg_status dlg_commit__finish(dlg_commit *c, const char *const *names, size_t n,
 		rc = renameat(c->parent_fd, c->stage_name, c->parent_fd, c->name);
 	if (rc != 0) {
 		int e = errno;
-		return dlg_error__set(err, DLG_E_IO, NULL, e, "cannot swap the new dataset into "
+		return dlg_error__set(err, DLG_E_IO, e, "cannot swap the new dataset into "
 				      "'%s': %s%s", c->dir, strerror(e), e == EINVAL ? " (this file "
 				      "system cannot exchange directories atomically)" : "");
 	}

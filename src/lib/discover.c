@@ -136,7 +136,7 @@ static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint
 		size_t cap = in->cap ? in->cap * 2 : 64;
 		dlg_input *items = dlg_mem__realloc(in->alloc, in->items, cap * sizeof *items);
 		if (!items)
-			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (inputs)");
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
 		in->items = items;
 		in->cap = cap;
 	}
@@ -147,7 +147,7 @@ static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint
 	if (!it->path || !it->source) {
 		dlg_mem__free(in->alloc, it->path);
 		dlg_mem__free(in->alloc, it->source);
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (inputs)");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
 	}
 	in->count++;
 	return DLG_OK;
@@ -167,7 +167,7 @@ static dlg_status add_skipped(dlg_inputs *in, dlg_diag_code code, const char *so
 	size_t slen = strlen(source), mlen = strlen(msg);
 	char *block = dlg_mem__alloc(in->alloc, slen + mlen + 2);
 	if (!block)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (inputs)");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
 	memcpy(block, source, slen + 1);
 	memcpy(block + slen + 1, msg, mlen + 1);
 	dlg_skipped s = { code, block, block + slen + 1 };
@@ -206,7 +206,7 @@ static bool canceled(const walk *w)
 
 static dlg_status cancel_error(dlg_error *err)
 {
-	return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
+	return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 }
 
 static size_t id_slot(const dir_id *id, size_t cap)
@@ -243,7 +243,7 @@ static dlg_status seen_add(bool *fresh_out, walk *w, const struct stat *st, dlg_
 		size_t cap = w->seen_cap ? w->seen_cap * 2 : 64;
 		dir_id *set = dlg_mem__alloc(w->alloc, cap * sizeof *set);
 		if (!set)
-			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		memset(set, 0, cap * sizeof *set);
 		for (size_t i = 0; i < w->seen_cap; i++)
 			if (w->seen[i].used)
@@ -454,7 +454,7 @@ static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error
 	if (!fresh)
 		return DLG_OK;
 	if (w->depth == MAX_DEPTH)
-		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0, "directories nested too deeply "
+		return dlg_error__set(err, DLG_E_LIMIT, 0, "directories nested too deeply "
 				      "at '%s'", w->path.data);
 	dlg_buf entries, names;
 	dlg_buf__init(&entries, w->alloc, DLG_BUF_UNCAPPED);

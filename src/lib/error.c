@@ -154,14 +154,12 @@ void dlg_error__utf8_cut(char *msg)
 		msg[lead - 1] = '\0';
 }
 
-dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
-			  const char *fmt, ...)
+dlg_status dlg_error__set(dlg_error *err, dlg_status code, int sys_errno, const char *fmt, ...)
 {
 	if (!err)
 		return code;
 	memset(err, 0, sizeof *err);
 	err->code = code;
-	err->source = source;
 	err->sys_errno = sys_errno;
 	va_list ap;
 	va_start(ap, fmt);
@@ -173,7 +171,7 @@ dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, i
 
 dlg_status dlg_error__io(dlg_error *err, int sys_errno, const char *what, const char *path)
 {
-	return dlg_error__set(err, DLG_E_IO, NULL, sys_errno, "cannot %s '%s': %s", what, path,
+	return dlg_error__set(err, DLG_E_IO, sys_errno, "cannot %s '%s': %s", what, path,
 			      strerror(sys_errno));
 }
 

@@ -58,10 +58,10 @@ static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
 	DLG_TRY(dlg_buf__reserve(&rd->raw, READ_CHUNK, err));
 	for (;;) {
 		if (rd->cancel && *rd->cancel) /* a signal that came between two reads */
-			return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 		ssize_t n = read(rd->fd, rd->raw.data + rd->raw.len, rd->raw.cap - rd->raw.len);
 		if (n < 0 && errno == EINTR && rd->cancel && *rd->cancel)
-			return dlg_error__set(err, DLG_E_CANCELED, NULL, 0, "interrupted");
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -80,8 +80,8 @@ static dlg_status open_iconv(iconv_t *out, const char *name, dlg_error *err)
 	if (*out != (iconv_t)-1)
 		return DLG_OK;
 	if (*name && errno == ENOMEM)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
-	return dlg_error__set(err, DLG_E_ARG, NULL, 0, "unknown --input-encoding '%s'", name);
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	return dlg_error__set(err, DLG_E_ARG, 0, "unknown --input-encoding '%s'", name);
 }
 
 dlg_status dlg_input__check_encoding(const dlg_options *o, dlg_error *err)
@@ -115,11 +115,11 @@ dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *
 	if (rd->gz) {
 		z_stream *z = dlg_mem__alloc(o->allocator, sizeof *z);
 		if (!z)
-			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		memset(z, 0, sizeof *z);
 		if (inflateInit2(z, 15 + 32) != Z_OK) {
 			dlg_mem__free(o->allocator, z);
-			return dlg_error__set(err, DLG_E_ZLIB, NULL, 0, "cannot start gzip reader");
+			return dlg_error__set(err, DLG_E_ZLIB, 0, "cannot start gzip reader");
 		}
 		rd->z = z;
 	}
@@ -127,7 +127,7 @@ dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *
 	if (!dlg_encoding__is_utf8(o->input_encoding)) {
 		converter *c = dlg_mem__alloc(o->allocator, sizeof *c);
 		if (!c)
-			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		memset(c, 0, sizeof *c);
 		dlg_buf__init(&c->in, o->allocator, DLG_BUF_UNCAPPED);
 		dlg_status st = open_iconv(&c->cd, o->input_encoding, err);
@@ -153,7 +153,7 @@ static dlg_status decompress(dlg_reader *rd, dlg_buf *out, size_t want, bool *eo
 		if (rd->raw_pos == rd->raw.len) {
 			if (rd->raw_eof) {
 				if (rd->gz && rd->in_member)
-					return dlg_error__set(err, DLG_E_ZLIB, NULL, 0,
+					return dlg_error__set(err, DLG_E_ZLIB, 0,
 							      "'%s': gzip data ends early", rd->path);
 				*eof = true;
 				break;
@@ -183,7 +183,7 @@ static dlg_status decompress(dlg_reader *rd, dlg_buf *out, size_t want, bool *eo
 		if (zr == Z_STREAM_END) {
 			inflateReset(z); /* a following member continues the stream */
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			return dlg_error__set(err, DLG_E_ZLIB, NULL, 0, "'%s': bad gzip data (%s)",
+			return dlg_error__set(err, DLG_E_ZLIB, 0, "'%s': bad gzip data (%s)",
 					      rd->path, z->msg ? z->msg : "inflate failed");
 		}
 	}
@@ -277,7 +277,7 @@ static dlg_status convert(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *
 		else if (e == EINVAL)
 			c->need_more = true;
 		else if (e != E2BIG || out->len < stop) /* see CONV_SLACK */
-			return dlg_error__set(err, DLG_E_INTERNAL, NULL, e,
+			return dlg_error__set(err, DLG_E_INTERNAL, e,
 					      "'%s': iconv failed converting to UTF-8", rd->path);
 	}
 	return DLG_OK;
@@ -299,7 +299,7 @@ static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *
 		DLG_TRY(decompress(rd, out, want, &rd->eof, err));
 	rd->total += out->len - before;
 	if (!rd->by_line && rd->total > rd->limit)
-		return dlg_error__set(err, DLG_E_LIMIT, NULL, 0,
+		return dlg_error__set(err, DLG_E_LIMIT, 0,
 				      "'%s' is larger than the input limit of %llu bytes "
 				      "(--max-input-bytes)%s", rd->path,
 				      (unsigned long long)rd->limit,
@@ -348,7 +348,7 @@ dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 		if (lines == max_lines || rd->eof)
 			break;
 		if (out->len - scanned > rd->limit)
-			return dlg_error__set(err, DLG_E_LIMIT, NULL, 0,
+			return dlg_error__set(err, DLG_E_LIMIT, 0,
 					      "'%s' has a line longer than the input limit of %llu "
 					      "bytes (--max-input-bytes)", rd->path,
 					      (unsigned long long)rd->limit);

@@ -85,8 +85,8 @@ static inline uint64_t dlg_swar_ge7f(uint64_t w)
 /* ---- error.c ---- */
 
 /** Fill `err` (may be NULL) and return `code`. */
-dlg_status dlg_error__set(dlg_error *err, dlg_status code, const char *source, int sys_errno,
-			  const char *fmt, ...) DLG_PRINTF(5, 6);
+dlg_status dlg_error__set(dlg_error *err, dlg_status code, int sys_errno, const char *fmt, ...)
+	DLG_PRINTF(4, 5);
 
 /** Drop a character the end of `msg` (NUL-terminated) cuts in two. */
 void dlg_error__utf8_cut(char *msg);

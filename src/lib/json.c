@@ -145,7 +145,7 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
 	cJSON_Delete(root);
 	/* cJSON allocates with malloc (its hooks are global state, which we do not touch) */
 	if (!text)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (manifest)");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (manifest)");
 	dlg_status st = dlg_buf__append(out, text, strlen(text), err);
 	if (st == DLG_OK)
 		st = dlg_buf__putc(out, '\n', err);
@@ -493,7 +493,7 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 		drop_repeated_keys(&dup, root, u->ctx->alloc);
 	if (dup.status != DLG_OK) {
 		cJSON_Delete(root);
-		return dlg_error__set(err, dup.status, NULL, 0, "out of memory (JSON keys)");
+		return dlg_error__set(err, dup.status, 0, "out of memory (JSON keys)");
 	}
 	/* a pair's two sides read one record: its chosen side reports it */
 	if (dup.first && !u->rejected_side) {
@@ -561,7 +561,7 @@ dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, dl
 	     item = array ? item->next : NULL) {
 		char *line = cJSON_PrintUnformatted(item);
 		if (!line) {
-			st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (JSON)");
+			st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (JSON)");
 			break;
 		}
 		st = dlg_buf__append(out, line, strlen(line), err);

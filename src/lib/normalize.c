@@ -104,7 +104,7 @@ static dlg_status normalize_tail(bool *changed, dlg_buf *scratch, size_t from,
 	utf8proc_ssize_t src_len = (utf8proc_ssize_t)(scratch->len - from);
 	utf8proc_ssize_t n = utf8proc_decompose(src, src_len, NULL, 0, flags);
 	if (n < 0)
-		return dlg_error__set(err, DLG_E_INTERNAL, NULL, 0, "utf8proc: %s",
+		return dlg_error__set(err, DLG_E_INTERNAL, 0, "utf8proc: %s",
 				      utf8proc_errmsg(n));
 	/* The code points go after the text, 4-byte aligned; reencoding shrinks them in place. */
 	size_t base = (scratch->len + 3) & ~(size_t)3;
@@ -115,7 +115,7 @@ static dlg_status normalize_tail(bool *changed, dlg_buf *scratch, size_t from,
 	if (n >= 0)
 		n = utf8proc_reencode(cps, n, flags);
 	if (n < 0)
-		return dlg_error__set(err, DLG_E_INTERNAL, NULL, 0, "utf8proc: %s",
+		return dlg_error__set(err, DLG_E_INTERNAL, 0, "utf8proc: %s",
 				      utf8proc_errmsg(n));
 	*changed = (size_t)n != (size_t)src_len || memcmp(src, cps, (size_t)n) != 0;
 	memmove(scratch->data + from, cps, (size_t)n);

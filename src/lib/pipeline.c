@@ -97,10 +97,10 @@ static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
 	else if (len > ROLE_LABEL_MAX_BYTES)
 		why = "is longer than 40 bytes, which a marker reads as prose";
 	if (why)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "role label '%s' %s; no marker "
+		return dlg_error__set(err, DLG_E_ARG, 0, "role label '%s' %s; no marker "
 				      "could match it", q, why);
 	if ((unsigned)role > DLG_ROLE_ASSISTANT)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "role label '%s' maps to no role "
+		return dlg_error__set(err, DLG_E_ARG, 0, "role label '%s' maps to no role "
 				      "(%d)", q, (int)role);
 	return DLG_OK;
 }
@@ -118,7 +118,7 @@ static dlg_status setup_labels(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 					      strcasecmp(ctx->labels[k].text, r->label) == 0))
 			k++;
 		if (k == DLG_MAX_LABELS)
-			return dlg_error__set(err, DLG_E_ARG, NULL, 0, "more than %d role labels",
+			return dlg_error__set(err, DLG_E_ARG, 0, "more than %d role labels",
 					      DLG_MAX_LABELS);
 		ctx->labels[k] = (dlg_label){ r->label, len, r->role };
 		if (k == ctx->n_labels)
@@ -146,30 +146,30 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	const dlg_split *s = o->splits ? o->splits : default_splits;
 	size_t n = o->splits ? o->n_splits : sizeof default_splits / sizeof default_splits[0];
 	if (n == 0 || n > DLG_MAX_SPLITS)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "need 1 to %d splits",
+		return dlg_error__set(err, DLG_E_ARG, 0, "need 1 to %d splits",
 				      DLG_MAX_SPLITS);
 	double total = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_split_name(s[i].name))
-			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+			return dlg_error__set(err, DLG_E_ARG, 0,
 					      "invalid split name '%.100s' (up to %d letters, digits "
 					      "and '_', in words joined by '.'; not rejects, manifest or "
 					      "provenance)",
 					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
 		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
-			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+			return dlg_error__set(err, DLG_E_ARG, 0,
 					      "split '%s' needs a positive, finite weight",
 					      s[i].name);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(s[k].name, s[i].name) == 0)
-				return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+				return dlg_error__set(err, DLG_E_ARG, 0,
 						      "split '%s' named twice", s[i].name);
 		ctx->splits[i] = s[i];
 		total += s[i].weight;
 	}
 	/* an infinite total makes every bound 0 or NaN: all in one split (a=1e308,b=1e308) */
 	if (!isfinite(total))
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "the split weights add up to more "
+		return dlg_error__set(err, DLG_E_ARG, 0, "the split weights add up to more "
 				      "than a double holds; scale them down");
 	ctx->n_splits = n;
 	double acc = 0;
@@ -188,20 +188,20 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	DLG_TRY(dlg_input__check_encoding(o, err));
 	bool pairs = o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE;
 	if (pairs && !o->rejected_field)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "a preference format needs "
+		return dlg_error__set(err, DLG_E_ARG, 0, "a preference format needs "
 				      "--rejected-field (and --text-field for the chosen side)");
 	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "--rejected-field makes preference "
+		return dlg_error__set(err, DLG_E_ARG, 0, "--rejected-field makes preference "
 				      "pairs: use --format preference or openai-preference");
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
 	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
 		if (!o->group_regex)
-			return dlg_error__set(err, DLG_E_ARG, NULL, 0,
+			return dlg_error__set(err, DLG_E_ARG, 0,
 					      "--split-key group needs --group-regex");
 		regex_t *re = dlg_mem__alloc(ctx->alloc, sizeof *re);
 		if (!re)
-			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		int rc = regcomp(re, o->group_regex, REG_EXTENDED);
 		if (rc != 0 || re->re_nsub < 1) {
 			char msg[128] = "it has no capture group";
@@ -210,7 +210,7 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 			else
 				regfree(re);
 			dlg_mem__free(ctx->alloc, re);
-			return dlg_error__set(err, DLG_E_ARG, NULL, 0, "bad --group-regex '%s': %s",
+			return dlg_error__set(err, DLG_E_ARG, 0, "bad --group-regex '%s': %s",
 					      o->group_regex, msg);
 		}
 		ctx->group_re = re;
@@ -552,7 +552,7 @@ static dlg_status take_unit(dlg_unit **out, run *r, slot *s, dlg_error *err)
 		size_t cap = s->cap_units ? 2 * s->cap_units : 8;
 		dlg_unit *units = dlg_mem__realloc(r->ctx.alloc, s->units, cap * sizeof *units);
 		if (!units)
-			return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		for (size_t i = s->cap_units; i < cap; i++)
 			dlg_unit__init(&units[i], &r->ctx);
 		s->units = units;
@@ -884,7 +884,7 @@ static void work(run *r, void *compressor)
 	while (!r->failed) {
 		if (cancel && *cancel) {
 			dlg_error err;
-			fail_locked(r, dlg_error__set(&err, DLG_E_CANCELED, NULL, 0, "interrupted"),
+			fail_locked(r, dlg_error__set(&err, DLG_E_CANCELED, 0, "interrupted"),
 				    &err);
 			break;
 		}
@@ -958,14 +958,14 @@ static dlg_status run_threads(run *r, unsigned n, dlg_error *err)
 	const dlg_allocator *a = r->ctx.alloc;
 	worker *w = dlg_mem__alloc(a, n * sizeof *w);
 	if (!w)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	unsigned started = 0;
 	dlg_status st = DLG_OK;
 	for (unsigned i = 0; i < n; i++) {
 		w[i].r = r;
 		w[i].compressor = r->writing ? dlg_sink__deflate_new() : NULL;
 		if (r->writing && !w[i].compressor) {
-			st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (compressor)");
+			st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (compressor)");
 			n = i;
 			break;
 		}
@@ -1011,7 +1011,7 @@ static dlg_status alloc_slots_and_jobs(run *r, unsigned threads, dlg_error *err)
 		r->slots = NULL;
 		r->jobs = NULL;
 		r->n_slots = r->n_jobs = 0;
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	}
 	for (size_t i = 0; i < r->n_slots; i++) {
 		memset(&r->slots[i], 0, sizeof r->slots[i]);
@@ -1139,13 +1139,13 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		   const dlg_options *opts, dlg_diag_fn diag, void *payload, dlg_error *err)
 {
 	if (!out || !opts || (n_inputs && !inputs))
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "dlg_run: NULL argument");
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_run: NULL argument");
 	memset(out, 0, sizeof *out);
 	if (n_inputs == 0)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "no inputs given");
+		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
 	run *r = dlg_mem__alloc(opts->allocator, sizeof *r);
 	if (!r)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	memset(r, 0, sizeof *r);
 	r->out.parent_fd = r->out.lock_fd = -1;
 	r->sum = out;
@@ -1187,7 +1187,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (status == DLG_OK)
 		status = run_threads(r, threads, err);
 	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
-		status = dlg_error__set(err, DLG_E_REJECTS, NULL, 0, "%llu conversations "
+		status = dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations "
 					"rejected, more than --max-rejects %llu; nothing written",
 					(unsigned long long)out->rejected,
 					(unsigned long long)opts->max_rejects);
@@ -1216,7 +1216,7 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 			      dlg_error *err)
 {
 	if (!out || (!data && len) || !source || !opts)
-		return dlg_error__set(err, DLG_E_ARG, NULL, 0, "dlg_convert_buffer: NULL argument");
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_convert_buffer: NULL argument");
 	*out = NULL;
 	/* the buffer is UTF-8 already: no reader converts it */
 	dlg_options utf8 = *opts;
@@ -1234,7 +1234,7 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 		diag(&DLG_BUF_AT(&u.diags, dlg_diag, i), payload);
 	/* copied with the C library's allocator, as dlg_free() frees whatever options said */
 	if (st == DLG_OK && !u.rejected && !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
-		st = dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	dlg_unit__dispose(&u);
 	dlg_pipeline__ctx_dispose(&ctx);
 	return st;

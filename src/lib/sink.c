@@ -29,12 +29,12 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 	f->sha = EVP_MD_CTX_new();
 	if (!f->path || !f->sha) {
 		dlg_sink__discard(f);
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	}
 	snprintf(f->path, n, "%s/%s", dir, name);
 	if (EVP_DigestInit_ex(f->sha, EVP_sha256(), NULL) != 1) {
 		dlg_sink__discard(f);
-		return dlg_error__set(err, DLG_E_INTERNAL, NULL, 0, "cannot start SHA-256");
+		return dlg_error__set(err, DLG_E_INTERNAL, 0, "cannot start SHA-256");
 	}
 	f->fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (f->fd < 0) {
@@ -123,6 +123,6 @@ dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, 
 	DLG_TRY(dlg_buf__reserve(out, bound, err));
 	out->len = libdeflate_gzip_compress(compressor, p, n, out->data, bound);
 	if (out->len == 0)
-		return dlg_error__set(err, DLG_E_ZLIB, NULL, 0, "gzip compression failed");
+		return dlg_error__set(err, DLG_E_ZLIB, 0, "gzip compression failed");
 	return DLG_OK;
 }

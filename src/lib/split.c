@@ -72,7 +72,7 @@ static dlg_status grow(dlg_idset *s, dlg_error *err)
 	size_t cap = s->cap ? s->cap * 2 : 1024;
 	uint8_t(*slots)[16] = dlg_mem__alloc(s->alloc, cap * 16);
 	if (!slots)
-		return dlg_error__set(err, DLG_E_NOMEM, NULL, 0, "out of memory (duplicate set)");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (duplicate set)");
 	memset(slots, 0, cap * 16);
 	for (size_t i = 0; i < s->cap; i++) {
 		if (memcmp(s->slots[i], empty_slot, 16) == 0)

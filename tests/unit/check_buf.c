@@ -1,5 +1,7 @@
 #include "helpers.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 START_TEST(test_buf_append_grows_and_keeps_bytes)
@@ -59,10 +61,36 @@ START_TEST(test_error_tables_are_stable)
 }
 END_TEST
 
+/* A message cut at the end of its buffer never ends inside a character (JSON outputs would
+ * then hold invalid UTF-8). */
+START_TEST(test_buf_error_messages_stay_utf8)
+{
+	char path[400];
+	for (size_t i = 0; i + 2 < sizeof path; i += 2)
+		memcpy(path + i, "\xc3\xa9", 2); /* é, two bytes each */
+	path[sizeof path - 2] = '\0';
+	static const char *const what[] = { "open", "opens", "open it" }; /* shift the cut */
+	for (size_t k = 0; k < 3; k++) {
+		dlg_error err;
+		ck_assert_int_eq(dlg_error__io(&err, ENOENT, what[k], path), DLG_E_IO);
+		size_t bad;
+		ck_assert_int_eq(dlg_normalize__check_bytes(&bad, err.msg, strlen(err.msg)), 0);
+		ck_assert_uint_gt(strlen(err.msg), 200);
+	}
+	char msg[8] = "ab\xe2\x80";
+	dlg_error__utf8_cut(msg);
+	ck_assert_str_eq(msg, "ab");
+	char whole[8] = "ab\xe2\x80\x94";
+	dlg_error__utf8_cut(whole);
+	ck_assert_str_eq(whole, "ab\xe2\x80\x94");
+}
+END_TEST
+
 Suite *buf_suite(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_buf_error_messages_stay_utf8);
 	tcase_add_test(tc, test_buf_append_grows_and_keeps_bytes);
 	tcase_add_test(tc, test_buf_cap_gives_limit_not_growth);
 	tcase_add_test(tc, test_buf_out_of_memory_is_reported);
