@@ -3,7 +3,8 @@
  * directories walked recursively, each directory once, hidden entries skipped,
  * --exclude applied before an entry is looked at, entries that cannot be read reported and
  * passed over, each argument's files in byte-wise order of their source name, and every
- * source valid UTF-8. Uses buf.c, error.c and input.c (which names are transcripts).
+ * source valid UTF-8. Uses buf.c, error.c, encoding.c (UTF-8 sequences) and input.c
+ * (which names are transcripts).
  */
 #define _DEFAULT_SOURCE /* d_type, DT_* */
 #define _XOPEN_SOURCE 700
@@ -26,39 +27,6 @@
 /* ---- sources as valid UTF-8 ---- */
 
 /*
- * Length of the valid UTF-8 sequence at p[0, n), or 0 when p[0] does not start one. Valid
- * as Python's strict decoder has it (RFC 3629): no overlong forms, no surrogates, nothing
- * past U+10FFFF, so that every consumer of our JSON can read what we escape to.
- */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned c = p[0];
-	if (c < 0x80)
-		return 1;
-	size_t len;
-	unsigned lo = 0x80, hi = 0xBF;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		lo = c == 0xE0 ? 0xA0 : lo; /* overlong */
-		hi = c == 0xED ? 0x9F : hi; /* surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		lo = c == 0xF0 ? 0x90 : lo; /* overlong */
-		hi = c == 0xF4 ? 0x8F : hi; /* past U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return len;
-}
-
-/*
  * A source goes into records, rejects.jsonl, the manifest and JSON/SARIF findings, which
  * must be valid UTF-8, but a file name is any bytes. The convention is reversible and
  * leaves every ordinary name alone: each backslash becomes `\\` and each byte that is not
@@ -72,8 +40,9 @@ dlg_status dlg_discover__escape(dlg_buf *out, const char *s, size_t n, dlg_error
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
-		size_t from = i, k;
-		while (i < n && p[i] != '\\' && (k = utf8_seq(p + i, n - i)) != 0)
+		size_t from = i, k, prefix;
+		while (i < n && p[i] != '\\' &&
+		       (k = p[i] < 0x80 ? 1 : dlg_encoding__utf8_sequence(&prefix, p + i, n - i)) != 0)
 			i += k;
 		DLG_TRY(dlg_buf__append(out, s + from, i - from, err));
 		if (i == n)

@@ -37,7 +37,7 @@ static bool cp1252_undefined(uint8_t b)
  * table 3-7: no overlong forms, surrogates or code points past U+10FFFF): its length when it
  * is complete, else 0 with *prefix = how many of its bytes were still right (at least 1).
  */
-static size_t utf8_sequence(size_t *prefix, const uint8_t *s, size_t n)
+size_t dlg_encoding__utf8_sequence(size_t *prefix, const uint8_t *s, size_t n)
 {
 	uint8_t b = s[0];
 	size_t len;
@@ -84,7 +84,7 @@ dlg_encoding_guess dlg_encoding__guess(const char *p, size_t n)
 			continue;
 		}
 		size_t prefix;
-		size_t len = utf8_sequence(&prefix, s + i, n - i);
+		size_t len = dlg_encoding__utf8_sequence(&prefix, s + i, n - i);
 		if (len) {
 			good++;
 			i += len;

@@ -142,6 +142,13 @@ typedef enum dlg_encoding_guess {
 	DLG_GUESS_LATIN1    /* bad bytes all 0xA0-0xFF */
 } dlg_encoding_guess;
 
+/**
+ * How many bytes at s[0, n) (s[0] >= 0x80) begin a well-formed UTF-8 sequence (no overlong
+ * forms, surrogates or code points past U+10FFFF, as Python's strict decoder has it): its
+ * length when it is complete, else 0 with *prefix = how many of its bytes were still right.
+ */
+size_t dlg_encoding__utf8_sequence(size_t *prefix, const uint8_t *s, size_t n);
+
 /** Which legacy encoding the invalid UTF-8 in p[0, n) looks like (a whole input or a line). */
 dlg_encoding_guess dlg_encoding__guess(const char *p, size_t n);
 
