@@ -181,6 +181,23 @@ START_TEST(test_transcript_label_length_limit)
 }
 END_TEST
 
+/* Only a backslash before a marker-shaped line is an escape: a section line or a speaker
+ * turn's marker kept as text (preamble, E205) keeps every byte. */
+START_TEST(test_transcript_unescaped_marker_lines_keep_their_bytes)
+{
+	harness h;
+	harness_init(&h);
+	h.opts.keep_preamble = 1;
+	harness_run(&h, "###ENDSEEDCHAT###\n\\### Human: escaped\n### Human: hi\n"
+			"### Assistant: ok\n");
+	dlg_span p = h.unit.preamble;
+	ck_assert_int_eq((int)p.len, 36);
+	ck_assert_int_eq(memcmp(h.unit.text.data + p.off,
+				"###ENDSEEDCHAT###\n### Human: escaped", p.len), 0);
+	harness_dispose(&h);
+}
+END_TEST
+
 Suite *transcript_suite(void)
 {
 	Suite *s = suite_create("transcript");
@@ -193,6 +210,7 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_bytes);
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
 	tcase_add_test(tc, test_transcript_label_length_limit);
+	tcase_add_test(tc, test_transcript_unescaped_marker_lines_keep_their_bytes);
 	tcase_add_loop_test(tc, test_transcript_escape_round_trips, 0,
 			    (int)(sizeof marker_shaped_contents / sizeof marker_shaped_contents[0]));
 	suite_add_tcase(s, tc);
