@@ -6,10 +6,13 @@ set -u
 dlgconv=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+# The log goes to a high descriptor: with --log-file, a test that closes stderr (2>&-) would
+# get valgrind's log as its descriptor 2 and write its findings there.
 cat >"$work/dlgconv" <<WRAP
 #!/bin/sh
+exec 9>"$work/vg.\$\$"
 exec valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \\
-	--error-exitcode=99 --log-file="$work/vg.%p" "$dlgconv" "\$@"
+	--error-exitcode=99 --log-fd=9 "$dlgconv" "\$@"
 WRAP
 chmod +x "$work/dlgconv"
 sh "$here/scripts/cli-tests.sh" "$work/dlgconv"
