@@ -675,6 +675,19 @@ static bool all_jobs_free_locked(const run *r)
 #define MEMORY_BUDGET ((uint64_t)128 << 20)
 #define TRIM_BYTES ((size_t)16 << 20)
 
+/*
+ * A slot's data is a whole input (at most --max-input-bytes once decompressed) or a chunk of
+ * lines (about CHUNK_BYTES, and one line of at most the limit): its cap says so, so that a
+ * bug can only fail with DLG_E_LIMIT, never grow without end. The buffers a conversation is
+ * processed in grow with it, by factors that depend on its shape (a line array per line, a
+ * finding per turn): they are bounded through it, by the input limit and the budget below.
+ */
+static size_t slot_data_cap(const run *r)
+{
+	uint64_t limit = r->ctx.opts->max_input_bytes;
+	return limit && limit < SIZE_MAX / 2 ? (size_t)limit + 2 * CHUNK_BYTES : DLG_BUF_UNCAPPED;
+}
+
 /* What claiming the next item would add to the bytes in flight. */
 static uint64_t next_cost_locked(const run *r)
 {
@@ -693,7 +706,7 @@ static void slot_trim(run *r, slot *s)
 {
 	if (s->data.cap > TRIM_BYTES) {
 		dlg_buf__dispose(&s->data);
-		dlg_buf__init(&s->data, r->ctx.alloc, DLG_BUF_UNCAPPED);
+		dlg_buf__init(&s->data, r->ctx.alloc, slot_data_cap(r));
 	}
 	for (size_t i = 0; i < s->cap_units; i++) {
 		dlg_unit *u = &s->units[i];
@@ -1015,7 +1028,7 @@ static dlg_status alloc_slots_and_jobs(run *r, unsigned threads, dlg_error *err)
 	}
 	for (size_t i = 0; i < r->n_slots; i++) {
 		memset(&r->slots[i], 0, sizeof r->slots[i]);
-		dlg_buf__init(&r->slots[i].data, a, DLG_BUF_UNCAPPED);
+		dlg_buf__init(&r->slots[i].data, a, slot_data_cap(r));
 	}
 	for (size_t i = 0; i < r->n_jobs; i++) {
 		memset(&r->jobs[i], 0, sizeof r->jobs[i]);
