@@ -270,6 +270,40 @@ START_TEST(test_pipeline_counts_each_code_once_per_conversation)
 }
 END_TEST
 
+/* The buffer an input is read into is capped at the input limit (plus slack): a stream far
+ * longer than the limit still goes through chunk by chunk, and a file over it is refused. */
+START_TEST(test_pipeline_read_buffers_follow_the_input_limit)
+{
+	char *root = make_temp_dir();
+	dlg_buf lines;
+	dlg_buf__init(&lines, NULL, DLG_BUF_UNCAPPED);
+	for (int i = 0; i < 4000; i++) /* about 300 kB, each line under 100 bytes */
+		ck_assert_int_eq(dlg_buf__printf(&lines, NULL, "{\"messages\":[{\"role\":\"user\","
+						 "\"content\":\"q%d\"},{\"role\":\"assistant\","
+						 "\"content\":\"a\"}]}\n", i), DLG_OK);
+	write_file(root, "long.jsonl", lines.data, lines.len);
+	char *big = malloc(300000);
+	memcpy(big, "### Human: ", 11);
+	memset(big + 11, 'w', 300000 - 11);
+	write_file(root, "big.txt", big, 300000);
+	free(big);
+	char in[1024], out[1024];
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.max_input_bytes = 4096;
+	dlg_summary s;
+	snprintf(in, sizeof in, "%s/long.jsonl", root);
+	snprintf(out, sizeof out, "%s/out", root);
+	ck_assert_int_eq(convert(&s, in, out, &o), DLG_OK);
+	ck_assert_uint_eq(s.written, 4000);
+	snprintf(in, sizeof in, "%s/big.txt", root);
+	snprintf(out, sizeof out, "%s/out2", root);
+	ck_assert_int_eq(convert(&s, in, out, &o), DLG_E_LIMIT);
+	dlg_buf__dispose(&lines);
+	rm_rf(root);
+	free(root);
+}
+END_TEST
+
 /* dlg_free() releases what dlg_convert_buffer() returns, whatever allocator the options
  * name (it used to free the caller's allocation with the C library's free). */
 START_TEST(test_pipeline_convert_buffer_with_an_allocator)
@@ -319,6 +353,7 @@ Suite *pipeline_suite(void)
 	tcase_add_test(tc, test_pipeline_rejects_bad_arguments);
 	tcase_add_test(tc, test_pipeline_convert_buffer_with_an_allocator);
 	tcase_add_test(tc, test_pipeline_counts_each_code_once_per_conversation);
+	tcase_add_test(tc, test_pipeline_read_buffers_follow_the_input_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
