@@ -43,10 +43,12 @@ def findings(path, args):
 
 def converted(path, args, out):
     r = run("convert", "-q", *args, "--split", "all=1", path, "-o", out)
-    check(r.returncode == 0, "%s: convert exit %d: %s" % (path, r.returncode, r.stderr))
     split = os.path.join(out, "all.jsonl.gz")
+    # exit 1 exactly when no conversation was written (and the split has no file)
+    check(r.returncode == (0 if os.path.exists(split) else 1),
+          "%s: convert exit %d: %s" % (path, r.returncode, r.stderr))
     if not os.path.exists(split):
-        return b""  # a split with no records gets no file
+        return b""
     with gzip.open(split, "rb") as f:
         data = f.read()
     check(data != b"", "%s: an empty split file" % path)
@@ -135,8 +137,10 @@ with tempfile.TemporaryDirectory() as tmp:
 
     def converted_records(inp, out, *args):
         r = run("convert", "-q", *args, "--split", "all=1", "--no-dedup", inp, "-o", out)
-        check(r.returncode == 0, "round trip %s: exit %d %s" % (out, r.returncode, r.stderr))
-        if not os.path.exists(os.path.join(out, "all.jsonl.gz")):
+        written = os.path.exists(os.path.join(out, "all.jsonl.gz"))
+        check(r.returncode == (0 if written else 1),
+              "round trip %s: exit %d %s" % (out, r.returncode, r.stderr))
+        if not written:
             return []
         with gzip.open(os.path.join(out, "all.jsonl.gz"), "rt") as f:
             return [(r["id"], r["messages"]) for r in map(json.loads, f)]

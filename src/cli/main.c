@@ -121,6 +121,14 @@ int main(int argc, char **argv)
 		cli_report_summary(&args, &summary);
 	if (args.command == CLI_VALIDATE && summary.errors > 0)
 		rc = 1;
+	/* a dataset with no conversation is a failure CI must see (a folder of Git LFS
+	 * pointers, a format mistaken for another) */
+	if (args.command == CLI_CONVERT && summary.written == 0) {
+		fprintf(stderr, "dlgconv: no conversation written (%llu rejected, %llu "
+			"duplicates); rejects.jsonl says why\n", (unsigned long long)summary.rejected,
+			(unsigned long long)summary.duplicates);
+		rc = 1;
+	}
 	if (report.failed || fflush(stdout) != 0 || ferror(stderr)) {
 		/* convert's dataset is in place by now: exit 3 would say it is not */
 		fprintf(stderr, "dlgconv: cannot write the report%s\n", args.command == CLI_CONVERT ?

@@ -182,9 +182,10 @@ static void print_help(cli_command c)
 				 o->arg ? o->arg : "");
 		printf("  %-28s %s\n", left, o->help);
 	}
-	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error\n",
-	       c == CLI_CONVERT ? "more rejects than --max-rejects (nothing written)"
-	       : c == CLI_VALIDATE ? "the input has errors" : "(not used)");
+	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error%s\n",
+	       c == CLI_CONVERT ? "more rejects than --max-rejects (nothing written), or no "
+	       "conversation written" : c == CLI_VALIDATE ? "the input has errors" : "(not used)",
+	       c == CLI_CONVERT ? "; 5 dataset written, report not" : "");
 }
 
 static void print_main_help(void)

@@ -35,6 +35,7 @@ static const struct {
 	{ DLG_DIAG_INVALID_UTF8, "E101", "invalid-utf8" },
 	{ DLG_DIAG_BINARY, "E102", "binary-data" },
 	{ DLG_DIAG_INVALID_JSON, "E103", "invalid-json" },
+	{ DLG_DIAG_LFS_POINTER, "E104", "git-lfs-pointer" },
 	{ DLG_DIAG_NO_TURNS, "E201", "no-turns" },
 	{ DLG_DIAG_FIRST_NOT_USER, "E202", "first-turn-not-user" },
 	{ DLG_DIAG_REPEATED_ROLE, "E203", "repeated-role" },

@@ -591,6 +591,22 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	return DLG_OK;
 }
 
+/* A Git LFS pointer (a clone without `git lfs pull`) stands where the data should be. */
+static bool lfs_pointer(const dlg_buf *data)
+{
+	static const char sig[] = "version https://git-lfs.github.com/spec/";
+	return data->len >= sizeof sig - 1 && memcmp(data->data, sig, sizeof sig - 1) == 0;
+}
+
+static dlg_status lfs_finding(run *r, slot *s, const dlg_input *in, dlg_error *err)
+{
+	dlg_unit *u;
+	DLG_TRY(take_unit(&u, r, s, err));
+	dlg_unit__reset(u, in->source, 0, 0);
+	return dlg_unit__diag(u, err, DLG_DIAG_LFS_POINTER, 1, 1, 0, "a Git LFS pointer, not "
+			      "the data: run `git lfs pull` in its repository");
+}
+
 /* The pure step: turn an item into rendered records and their findings. */
 static dlg_status process(run *r, slot *s, dlg_error *err)
 {
@@ -605,6 +621,9 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		dlg_input__close(&rd);
 		DLG_TRY(st);
 	}
+	/* one finding for the whole file, not one per line of the pointer */
+	if (s->first_of_input && lfs_pointer(&s->data))
+		return lfs_finding(r, s, in, err);
 	if (s->kind == ITEM_FILE || s->kind == ITEM_TEXT) {
 		DLG_TRY(take_unit(&u, r, s, err));
 		dlg_unit__reset(u, in->source, 0, 0);
