@@ -3,7 +3,7 @@
  * split's file (`configs`) and declares the records' types (`dataset_info.features`), so
  * that `load_dataset(DIR)` and the Hub viewer read the declared types instead of guessing
  * them file by file; then a few lines on what the dataset is. Rendered from what the
- * manifest reports. Uses buf.c and error.c.
+ * manifest reports. Uses buf.c, error.c and json.c (the options' names).
  */
 #include "internal.h"
 
@@ -87,8 +87,6 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 {
 	const dlg_options *o = m->ctx->opts;
 	const dlg_summary *s = m->summary;
-	static const char *const formats[] = { "messages", "sharegpt", "text", "preference",
-					       "openai-preference" };
 	DLG_TRY(dlg_buf__append(b, "---\nconfigs:\n- config_name: default\n  data_files:\n", 50,
 				err));
 	for (size_t i = 0; i < m->n_split_files; i++)
@@ -108,22 +106,20 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 				"from %llu input files, %llu written, %llu rejected and %llu "
 				"duplicates left out (each listed in `rejects.jsonl`). "
 				"`manifest.json` has every option and count.\n\n",
-				dlg_version(), formats[o->format], o->bare ? " (bare: ids and "
+				dlg_version(), dlg_json__format_name(o->format), o->bare ? " (bare: ids and "
 				"sources in `provenance.jsonl`)" : "",
 				(unsigned long long)s->inputs, (unsigned long long)s->files,
 				(unsigned long long)s->written, (unsigned long long)s->rejected,
 				(unsigned long long)s->duplicates));
 	/* the options that shape the records and the splits */
-	static const char *const stages[] = { "extract", "keep", "strip" };
-	static const char *const keys[] = { "content", "source", "group" };
 	DLG_TRY(dlg_buf__printf(b, err, "Options: stage directions `%s`, Unicode `%s`, splits `",
-				stages[o->stage], o->nfkc ? "NFKC" : "NFC"));
+				dlg_json__stage_name(o->stage), o->nfkc ? "NFKC" : "NFC"));
 	for (size_t i = 0; i < m->ctx->n_splits; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "%s%s=%g", i ? "," : "", m->ctx->splits[i].name,
 					m->ctx->splits[i].weight));
 	DLG_TRY(dlg_buf__printf(b, err, "` by %s with seed %llu, exact duplicates %s.\n\n"
 				"| split | file | records | sha256 |\n|---|---|---|---|\n",
-				keys[o->split_key], (unsigned long long)o->seed,
+				dlg_json__split_key_name(o->split_key), (unsigned long long)o->seed,
 				o->no_dedup ? "kept" : "dropped"));
 	for (size_t i = 0; i < m->n_split_files; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "| %.*s | `%s` | %llu | `%s` |\n",

@@ -487,6 +487,11 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
  */
 dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err) DLG_WUR;
 
+/** The names the manifest and the card give options ("extract", "content", "sharegpt"). */
+const char *dlg_json__stage_name(dlg_stage_mode m);
+const char *dlg_json__split_key_name(dlg_split_key k);
+const char *dlg_json__format_name(dlg_format f);
+
 /* ---- card.c ---- */
 
 /** The dataset card (DIR/README.md) for what `m` reports, appended to `out`. */

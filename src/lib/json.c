@@ -11,14 +11,21 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *stage_name(dlg_stage_mode m)
+const char *dlg_json__stage_name(dlg_stage_mode m)
 {
 	return m == DLG_STAGE_KEEP ? "keep" : m == DLG_STAGE_STRIP ? "strip" : "extract";
 }
 
-static const char *split_key_name(dlg_split_key k)
+const char *dlg_json__split_key_name(dlg_split_key k)
 {
 	return k == DLG_SPLIT_KEY_SOURCE ? "source" : k == DLG_SPLIT_KEY_GROUP ? "group" : "content";
+}
+
+const char *dlg_json__format_name(dlg_format f)
+{
+	static const char *const names[] = { "messages", "sharegpt", "text", "preference",
+					     "openai-preference" };
+	return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
 /* A count, or null for "unlimited". */
@@ -44,7 +51,7 @@ static cJSON *options_json(const dlg_ctx *ctx)
 		cJSON_AddStringToObject(roles, ctx->labels[i].text,
 					dlg_role_name(ctx->labels[i].role));
 	cJSON_AddBoolToObject(j, "keep_preamble", o->keep_preamble);
-	cJSON_AddStringToObject(j, "stage", stage_name(o->stage));
+	cJSON_AddStringToObject(j, "stage", dlg_json__stage_name(o->stage));
 	cJSON_AddStringToObject(j, "unicode", o->nfkc ? "nfkc" : "nfc");
 	cJSON_AddBoolToObject(j, "ascii_punct", o->ascii_punct);
 	cJSON_AddStringToObject(j, "input_encoding", o->input_encoding ? o->input_encoding : "UTF-8");
@@ -66,15 +73,13 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	char seed[24];
 	snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
 	cJSON_AddStringToObject(j, "seed", seed);
-	cJSON_AddStringToObject(j, "split_key", split_key_name(o->split_key));
+	cJSON_AddStringToObject(j, "split_key", dlg_json__split_key_name(o->split_key));
 	if (o->group_regex)
 		cJSON_AddStringToObject(j, "group_regex", o->group_regex);
 	else
 		cJSON_AddNullToObject(j, "group_regex");
 	cJSON_AddBoolToObject(j, "dedup", !o->no_dedup);
-	static const char *const formats[] = { "messages", "sharegpt", "text", "preference",
-					       "openai-preference" };
-	cJSON_AddStringToObject(j, "format", formats[o->format]);
+	cJSON_AddStringToObject(j, "format", dlg_json__format_name(o->format));
 	cJSON_AddStringToObject(j, "compress", o->compress == DLG_COMPRESS_NONE ? "none" : "gzip");
 	cJSON_AddBoolToObject(j, "bare", o->bare);
 	const char *fields[3] = { o->text_field, o->response_field, o->rejected_field };

@@ -166,17 +166,23 @@ static dlg_status open_record(dlg_buf *out, size_t *id_at, const dlg_unit *u, dl
 	return dlg_buf__printf(out, err, ",\"record\":%llu,", (unsigned long long)u->record);
 }
 
-static dlg_status close_record(dlg_buf *out, const dlg_unit *u, size_t id_at, dlg_error *err)
+/* The record's last key, meta (with --keep-preamble and `meta`), and its end. */
+static dlg_status close_with_meta(dlg_buf *out, const dlg_unit *u, bool meta, dlg_error *err)
 {
-	if (!u->ctx->opts->bare)
-		memcpy(out->data + id_at, u->id_hex, 32);
-	if (u->ctx->opts->keep_preamble && !u->ctx->opts->bare) {
+	if (meta && u->ctx->opts->keep_preamble) {
 		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
 						u->preamble.len, err));
 		DLG_TRY(dlg_buf__putc(out, '}', err));
 	}
 	return dlg_buf__append(out, "}\n", 2, err);
+}
+
+static dlg_status close_record(dlg_buf *out, const dlg_unit *u, size_t id_at, dlg_error *err)
+{
+	if (!u->ctx->opts->bare)
+		memcpy(out->data + id_at, u->id_hex, 32);
+	return close_with_meta(out, u, !u->ctx->opts->bare, err);
 }
 
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
@@ -257,13 +263,7 @@ dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *s
 		DLG_TRY(stage_directions(out, u, &DLG_BUF_AT(&u->turns, dlg_turn, i), err));
 	}
 	DLG_TRY(dlg_buf__putc(out, ']', err));
-	if (u->ctx->opts->keep_preamble) {
-		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
-		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
-						u->preamble.len, err));
-		DLG_TRY(dlg_buf__putc(out, '}', err));
-	}
-	return dlg_buf__append(out, "}\n", 2, err);
+	return close_with_meta(out, u, true, err);
 }
 
 /* Whether a finding is one of the reasons a conversation was left out. */
