@@ -98,8 +98,8 @@ static bool file_wanted(const dlg_options *o, const char *name, const char *sour
 
 /* ---- the lists ---- */
 
-static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint64_t size,
-		      dlg_error *err)
+static dlg_status add(dlg_inputs *in, const char *path, const char *source, const char *shown,
+		      const struct stat *st, dlg_error *err)
 {
 	if (in->count == in->cap) {
 		size_t cap = in->cap ? in->cap * 2 : 64;
@@ -112,38 +112,18 @@ static dlg_status add(dlg_inputs *in, const char *path, const char *source, uint
 	dlg_input *it = &in->items[in->count];
 	it->path = dlg_mem__strndup(in->alloc, path, strlen(path));
 	it->source = dlg_mem__strndup(in->alloc, source, strlen(source));
-	it->size = size;
-	if (!it->path || !it->source) {
+	it->shown = shown ? dlg_mem__strndup(in->alloc, shown, strlen(shown)) : NULL;
+	it->size = st ? (uint64_t)st->st_size : 0;
+	it->dev = st ? (uint64_t)st->st_dev : 0;
+	it->ino = st ? (uint64_t)st->st_ino : 0;
+	if (!it->path || !it->source || (shown && !it->shown)) {
 		dlg_mem__free(in->alloc, it->path);
 		dlg_mem__free(in->alloc, it->source);
+		dlg_mem__free(in->alloc, it->shown);
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
 	}
 	in->count++;
 	return DLG_OK;
-}
-
-static dlg_status add_skipped(dlg_inputs *in, dlg_diag_code code, const char *source,
-			      dlg_error *err, const char *fmt, ...) DLG_PRINTF(5, 6);
-
-static dlg_status add_skipped(dlg_inputs *in, dlg_diag_code code, const char *source,
-			      dlg_error *err, const char *fmt, ...)
-{
-	char msg[sizeof ((dlg_diag *)0)->msg];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	size_t slen = strlen(source), mlen = strlen(msg);
-	char *block = dlg_mem__alloc(in->alloc, slen + mlen + 2);
-	if (!block)
-		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
-	memcpy(block, source, slen + 1);
-	memcpy(block + slen + 1, msg, mlen + 1);
-	dlg_skipped s = { code, block, block + slen + 1 };
-	dlg_status st = dlg_buf__append(&in->skipped, &s, sizeof s, err);
-	if (st != DLG_OK)
-		dlg_mem__free(in->alloc, block);
-	return st;
 }
 
 /* ---- the walk ---- */
@@ -166,6 +146,12 @@ typedef struct walk {
 	dlg_buf path;     /* to open: the argument as given, then raw names */
 	dlg_buf raw;      /* the source as the file system spells it, which patterns match */
 	dlg_buf source;   /* the source escaped to UTF-8, which the lists hold */
+	/* an absolute argument's source starts with its last name, but findings name its
+	 * files by the path as typed: `typed` is that path, escaped, and `typed_base` the
+	 * length of the argument's own part of `source`, which `typed` replaces */
+	bool absolute;
+	dlg_buf typed;
+	size_t typed_len, typed_base;
 } walk;
 
 static bool canceled(const walk *w)
@@ -227,11 +213,13 @@ static dlg_status seen_add(bool *fresh_out, walk *w, const struct stat *st, dlg_
 	return DLG_OK;
 }
 
-/* b = b[0, keep) "/" name, NUL-terminated beyond its length. */
+/* b = b[0, keep) "/" name (no "/" after nothing: `.` has no part of its own), NUL-terminated
+ * beyond its length. */
 static dlg_status extend(dlg_buf *b, size_t keep, const char *name, size_t n, dlg_error *err)
 {
 	b->len = keep;
-	DLG_TRY(dlg_buf__putc(b, '/', err));
+	if (keep)
+		DLG_TRY(dlg_buf__putc(b, '/', err));
 	DLG_TRY(dlg_buf__append(b, name, n, err));
 	DLG_TRY(dlg_buf__putc(b, '\0', err));
 	b->len--;
@@ -352,6 +340,57 @@ static bool has_entry(const dlg_buf *entries, const char *name)
 	return false;
 }
 
+/* What findings call the entry at w's paths: its source, or for an absolute argument the
+ * path as typed; NULL when that is the source. */
+static dlg_status shown_path(const char **out, walk *w, dlg_error *err)
+{
+	*out = NULL;
+	if (!w->absolute)
+		return DLG_OK;
+	w->typed.len = w->typed_len;
+	DLG_TRY(dlg_buf__append(&w->typed, w->source.data + w->typed_base,
+				w->source.len - w->typed_base + 1, err));
+	w->typed.len--;
+	*out = w->typed.data;
+	return DLG_OK;
+}
+
+/* The entry at w's paths, a file to read. */
+static dlg_status add_file(walk *w, const struct stat *st, dlg_error *err)
+{
+	const char *shown;
+	DLG_TRY(shown_path(&shown, w, err));
+	return add(w->in, w->path.data, w->source.data, shown, st, err);
+}
+
+static dlg_status add_skipped(walk *w, dlg_diag_code code, dlg_error *err, const char *fmt,
+			      ...) DLG_PRINTF(4, 5);
+
+/* The entry at w's paths, passed over: a finding, which names it by its shown path. */
+static dlg_status add_skipped(walk *w, dlg_diag_code code, dlg_error *err, const char *fmt, ...)
+{
+	const char *shown;
+	DLG_TRY(shown_path(&shown, w, err));
+	if (!shown)
+		shown = w->source.data;
+	char msg[sizeof ((dlg_diag *)0)->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	size_t slen = strlen(shown), mlen = strlen(msg);
+	char *block = dlg_mem__alloc(w->alloc, slen + mlen + 2);
+	if (!block)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
+	memcpy(block, shown, slen + 1);
+	memcpy(block + slen + 1, msg, mlen + 1);
+	dlg_skipped s = { code, block, block + slen + 1 };
+	dlg_status st = dlg_buf__append(&w->in->skipped, &s, sizeof s, err);
+	if (st != DLG_OK)
+		dlg_mem__free(w->alloc, block);
+	return st;
+}
+
 /* In a dataset's directory, the files that hold records (not its manifest, card, rejects or
  * provenance). */
 static bool dataset_split(const char *name)
@@ -363,7 +402,7 @@ static bool dataset_split(const char *name)
 /* One entry of a directory being walked; w's paths name it. */
 static dlg_status walk_entry(walk *w, const entry *e, dlg_error *err)
 {
-	const char *name = e->raw, *raw = w->raw.data, *source = w->source.data;
+	const char *name = e->raw, *raw = w->raw.data;
 	/* before anything is looked up: an excluded name is never stat'ed (it may be a
 	 * dangling link) and an excluded directory is not descended into */
 	if (excluded(w->opts, name, raw))
@@ -376,10 +415,10 @@ static dlg_status walk_entry(walk *w, const entry *e, dlg_error *err)
 		int e_stat = errno;
 		struct stat lst;
 		if (e_stat == ENOENT && lstat(w->path.data, &lst) == 0 && S_ISLNK(lst.st_mode))
-			return add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, source, err,
+			return add_skipped(w, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, err,
 					   "dangling symbolic link; skipped (--exclude passes "
 					   "over it quietly)");
-		return add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, source, err,
+		return add_skipped(w, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, err,
 				   "cannot read: %s; skipped", strerror(e_stat));
 	}
 	if (S_ISDIR(st.st_mode))
@@ -389,7 +428,7 @@ static dlg_status walk_entry(walk *w, const entry *e, dlg_error *err)
 	if (!S_ISREG(st.st_mode))
 		/* a FIFO in a corpus would block the walk forever: named on the command line it
 		 * is read, found in a directory it is reported and passed over */
-		return add_skipped(w->in, DLG_DIAG_NOT_A_FILE_SKIPPED, source, err,
+		return add_skipped(w, DLG_DIAG_NOT_A_FILE_SKIPPED, err,
 				   "not a regular file (a FIFO, device or socket); skipped");
 	/* found by a walk, a file we may not read is a finding like an unreadable
 	 * directory, not a failure of the whole run later, when it is opened. faccessat()
@@ -400,10 +439,10 @@ static dlg_status walk_entry(walk *w, const entry *e, dlg_error *err)
 	if ((st.st_mode & all_read) != all_read &&
 	    faccessat(AT_FDCWD, w->path.data, R_OK, AT_EACCESS) != 0) {
 		int e_acc = errno;
-		return add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, source, err,
+		return add_skipped(w, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, err,
 				   "cannot read: %s; skipped", strerror(e_acc));
 	}
-	return add(w->in, w->path.data, source, (uint64_t)st.st_size, err);
+	return add_file(w, &st, err);
 }
 
 /*
@@ -433,8 +472,8 @@ static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error
 	dlg_status status = read_dir(&entries, &names, &sys, &what, w, err);
 	if (status == DLG_OK && sys != 0)
 		status = named ? dlg_error__io(err, sys, what, w->path.data)
-			       : add_skipped(w->in, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED,
-					     w->source.data, err, "cannot %s: %s; skipped", what,
+			       : add_skipped(w, DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, err,
+					     "cannot %s: %s; skipped", what,
 					     strerror(sys));
 	size_t path_len = w->path.len, raw_len = w->raw.len, source_len = w->source.len;
 	size_t n = sys ? 0 : DLG_BUF_COUNT(&entries, entry);
@@ -443,7 +482,7 @@ static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error
 	bool dataset = has_entry(&entries, "manifest.json") && has_entry(&entries, "rejects.jsonl");
 	if (status == DLG_OK && dataset && !named) {
 		n = 0;
-		status = add_skipped(w->in, DLG_DIAG_DATASET_SKIPPED, w->source.data, err,
+		status = add_skipped(w, DLG_DIAG_DATASET_SKIPPED, err,
 				     "a dlgconv dataset (manifest.json); skipped, so that a run never "
 				     "reads its own output: name it to validate its splits");
 	}
@@ -481,28 +520,72 @@ static int cmp_inputs(const void *a, const void *b)
 
 static int cmp_skipped(const void *a, const void *b)
 {
-	return strcmp(((const dlg_skipped *)a)->source, ((const dlg_skipped *)b)->source);
+	return strcmp(((const dlg_skipped *)a)->shown, ((const dlg_skipped *)b)->shown);
 }
 
-/* The last component of `arg` into w->raw and w->source: sources are relative to the
- * argument's parent. */
-static dlg_status base_name(walk *w, const char *arg, dlg_error *err)
+static dlg_status set_escaped(dlg_buf *b, const char *s, size_t n, dlg_error *err)
 {
+	b->len = 0;
+	DLG_TRY(dlg_discover__escape(b, s, n, err));
+	DLG_TRY(dlg_buf__putc(b, '\0', err));
+	b->len--;
+	return DLG_OK;
+}
+
+/*
+ * The argument's own part of w->raw and w->source (README "Sources and paths"). A relative
+ * argument is kept as typed, less its "." components and repeated slashes: `alice/s.txt`
+ * and `bob/s.txt` stay apart, and findings name a path that opens from the shell's
+ * directory. An absolute argument contributes its last name only (`/data/corpus` gives
+ * `corpus/...`), so that a dataset does not depend on where the corpus sits; its findings
+ * still name the path as typed (w->typed).
+ */
+static dlg_status argument_paths(walk *w, const char *arg, dlg_error *err)
+{
+	dlg_buf typed;
+	dlg_buf__init(&typed, w->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = DLG_OK;
+	w->absolute = arg[0] == '/';
+	if (w->absolute)
+		st = dlg_buf__putc(&typed, '/', err);
+	for (const char *p = arg; st == DLG_OK && *p;) {
+		size_t n = strcspn(p, "/");
+		bool skip = n == 0 || (n == 1 && p[0] == '.');
+		if (!skip && typed.len > (size_t)w->absolute)
+			st = dlg_buf__putc(&typed, '/', err);
+		if (!skip && st == DLG_OK)
+			st = dlg_buf__append(&typed, p, n, err);
+		p += n + (p[n] == '/');
+	}
+	if (st == DLG_OK)
+		st = dlg_buf__putc(&typed, '\0', err);
+	if (st != DLG_OK) {
+		dlg_buf__dispose(&typed);
+		return st;
+	}
+	typed.len--;
+	if (!w->absolute) {
+		st = set_string(&w->raw, typed.data, typed.len, err);
+		if (st == DLG_OK)
+			st = set_escaped(&w->source, typed.data, typed.len, err);
+		dlg_buf__dispose(&typed);
+		return st;
+	}
+	st = set_escaped(&w->typed, typed.data, typed.len, err);
+	dlg_buf__dispose(&typed);
+	DLG_TRY(st);
+	w->typed_len = w->typed.len;
+	/* the last name of what it resolves to: `/data/corpus/.` is `corpus` too */
 	char *resolved = realpath(arg, NULL);
 	if (!resolved) {
 		int e = errno;
 		return dlg_error__io(err, e, "open", arg);
 	}
-	const char *slash = strrchr(resolved, '/');
-	const char *name = slash && slash[1] ? slash + 1 : resolved;
-	dlg_status st = set_string(&w->raw, name, strlen(name), err);
-	w->source.len = 0;
+	const char *name = strrchr(resolved, '/') + 1; /* "" for the root */
+	st = set_string(&w->raw, name, strlen(name), err);
 	if (st == DLG_OK)
-		st = dlg_discover__escape(&w->source, name, strlen(name), err);
-	if (st == DLG_OK)
-		st = dlg_buf__putc(&w->source, '\0', err);
-	if (st == DLG_OK)
-		w->source.len--;
+		st = set_escaped(&w->source, name, strlen(name), err);
+	w->typed_base = w->source.len;
 	free(resolved);
 	return st;
 }
@@ -511,20 +594,51 @@ static dlg_status base_name(walk *w, const char *arg, dlg_error *err)
 static dlg_status discover_arg(walk *w, const char *arg, dlg_error *err)
 {
 	if (strcmp(arg, "-") == 0)
-		return add(w->in, "-", "-", 0, err);
+		return add(w->in, "-", "-", NULL, NULL, err);
 	struct stat st;
 	if (stat(arg, &st) != 0) {
 		int e = errno;
 		return dlg_error__io(err, e, "open", arg);
 	}
-	DLG_TRY(base_name(w, arg, err));
-	if (!S_ISDIR(st.st_mode))
-		return add(w->in, arg, w->source.data, (uint64_t)st.st_size, err);
+	DLG_TRY(argument_paths(w, arg, err));
 	DLG_TRY(set_string(&w->path, arg, strlen(arg), err));
+	if (!S_ISDIR(st.st_mode))
+		return add_file(w, &st, err);
 	w->seen_count = 0;
 	if (w->seen)
 		memset(w->seen, 0, w->seen_cap * sizeof *w->seen);
 	return walk_dir(w, &st, true, err);
+}
+
+static int cmp_input_refs(const void *a, const void *b)
+{
+	return cmp_inputs(*(const dlg_input *const *)a, *(const dlg_input *const *)b);
+}
+
+/* Two files with one source would be one input to --split-key source and to whoever reads
+ * the dataset. Only absolute arguments can do that (`/a/s.txt /b/s.txt`); one file named
+ * twice is one input. */
+static dlg_status distinct_sources(const dlg_inputs *in, dlg_error *err)
+{
+	if (in->count < 2)
+		return DLG_OK;
+	const dlg_input **refs = dlg_mem__alloc(in->alloc, in->count * sizeof *refs);
+	if (!refs)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
+	for (size_t i = 0; i < in->count; i++)
+		refs[i] = &in->items[i];
+	qsort(refs, in->count, sizeof *refs, cmp_input_refs);
+	dlg_status st = DLG_OK;
+	for (size_t i = 1; i < in->count && st == DLG_OK; i++) {
+		const dlg_input *a = refs[i - 1], *b = refs[i];
+		if (strcmp(a->source, b->source) == 0 && (a->dev != b->dev || a->ino != b->ino))
+			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' and '%s' would both be source "
+					    "'%s': name them by relative paths, or name a folder "
+					    "that holds both", dlg_input__shown(a),
+					    dlg_input__shown(b), a->source);
+	}
+	dlg_mem__free(in->alloc, refs);
+	return st;
 }
 
 dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t n_args,
@@ -539,6 +653,7 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 	dlg_buf__init(&w.path, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&w.raw, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&w.source, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&w.typed, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_status status = DLG_OK;
 	for (size_t i = 0; i < n_args && status == DLG_OK; i++) {
 		if (canceled(&w)) {
@@ -562,7 +677,8 @@ dlg_status dlg_discover__inputs(dlg_inputs *out, const char *const *args, size_t
 	dlg_buf__dispose(&w.path);
 	dlg_buf__dispose(&w.raw);
 	dlg_buf__dispose(&w.source);
-	return status;
+	dlg_buf__dispose(&w.typed);
+	return status == DLG_OK ? distinct_sources(out, err) : status;
 }
 
 void dlg_discover__dispose(dlg_inputs *in)
@@ -570,10 +686,11 @@ void dlg_discover__dispose(dlg_inputs *in)
 	for (size_t i = 0; i < in->count; i++) {
 		dlg_mem__free(in->alloc, in->items[i].path);
 		dlg_mem__free(in->alloc, in->items[i].source);
+		dlg_mem__free(in->alloc, in->items[i].shown);
 	}
 	dlg_mem__free(in->alloc, in->items);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&in->skipped, dlg_skipped); i++)
-		dlg_mem__free(in->alloc, DLG_BUF_AT(&in->skipped, dlg_skipped, i).source);
+		dlg_mem__free(in->alloc, DLG_BUF_AT(&in->skipped, dlg_skipped, i).shown);
 	dlg_buf__dispose(&in->skipped);
 	memset(in, 0, sizeof *in);
 }

@@ -186,9 +186,10 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
 
-void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t record_line)
+void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t record_line)
 {
-	u->source = source;
+	u->source = in->source;
+	u->shown = dlg_input__shown(in);
 	u->record = record;
 	u->record_line = record_line;
 	u->exact_location = false;
@@ -224,7 +225,7 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 	d.severity = dlg_diag_default_severity(code);
 	if (u->ctx->opts->strict)
 		d.severity = DLG_SEV_ERROR;
-	d.source = u->source;
+	d.source = u->shown;
 	d.line = line;
 	d.col = col;
 	if (u->record && !u->exact_location) {

@@ -228,7 +228,8 @@ typedef struct dlg_turn {
 typedef struct dlg_unit {
 	/* what the public dlg_conv is: dlg_conv_*() read it */
 	const dlg_ctx *ctx;
-	const char *source;  /* borrowed */
+	const char *source;  /* borrowed: what records call the input */
+	const char *shown;   /* borrowed: what findings call it (dlg_input__shown) */
 	uint64_t record;     /* JSONL line or .json array index (1-based); 0 for a text file */
 	uint64_t record_line; /* where findings about a record point */
 	bool exact_location; /* a finding about the record's raw bytes keeps its column */
@@ -256,7 +257,10 @@ typedef struct dlg_unit {
 } dlg_unit;
 
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
-void dlg_unit__reset(dlg_unit *u, const char *source, uint64_t record, uint64_t record_line);
+struct dlg_input;
+/** Ready `u` for a conversation of `in` (borrowed; a record's, when `record` is not 0). */
+void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
+		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
 
 /**
@@ -567,15 +571,24 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
 
 typedef struct dlg_input {
 	char *path;    /* to open, the file system's own bytes; "-" for stdin */
-	char *source;  /* relative to the parent of its argument (SPEC section 4), as valid
-			  UTF-8 (dlg_discover__escape) */
+	char *source;  /* the name records carry (README "Sources and paths"), as valid UTF-8
+			  (dlg_discover__escape) */
+	char *shown;   /* what findings call it when that differs from `source` (an absolute
+			  argument: the path as typed), else NULL; see dlg_input__shown() */
 	uint64_t size; /* on disk, for progress; 0 for stdin */
+	uint64_t dev, ino; /* which file it is; 0 for stdin */
 } dlg_input;
+
+/** What findings call an input: the path as the user typed it, then the walked part. */
+static inline const char *dlg_input__shown(const dlg_input *in)
+{
+	return in->shown ? in->shown : in->source;
+}
 
 /** An entry a directory walk passed over: a finding at line 1, column 1 of its source. */
 typedef struct dlg_skipped {
 	dlg_diag_code code; /* W312 (FIFO, device, socket) or W315 (unreadable, dangling) */
-	char *source;       /* escaped like dlg_input.source; owns `msg`'s bytes too */
+	char *shown;        /* as dlg_input__shown() would say; owns `msg`'s bytes too */
 	const char *msg;    /* what failed, for the finding */
 } dlg_skipped;
 
@@ -583,7 +596,7 @@ typedef struct dlg_inputs {
 	dlg_input *items;
 	size_t count;
 	size_t cap;
-	dlg_buf skipped;   /* dlg_skipped[]; each argument's in byte-wise order of source */
+	dlg_buf skipped;   /* dlg_skipped[]; each argument's in byte-wise order of path */
 	const dlg_allocator *alloc;
 } dlg_inputs;
 

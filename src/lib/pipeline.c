@@ -602,7 +602,7 @@ static dlg_status lfs_finding(run *r, slot *s, const dlg_input *in, dlg_error *e
 {
 	dlg_unit *u;
 	DLG_TRY(take_unit(&u, r, s, err));
-	dlg_unit__reset(u, in->source, 0, 0);
+	dlg_unit__reset(u, in, 0, 0);
 	return dlg_unit__diag(u, err, DLG_DIAG_LFS_POINTER, 1, 1, 0, "a Git LFS pointer, not "
 			      "the data: run `git lfs pull` in its repository");
 }
@@ -626,13 +626,13 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		return lfs_finding(r, s, in, err);
 	if (s->kind == ITEM_FILE || s->kind == ITEM_TEXT) {
 		DLG_TRY(take_unit(&u, r, s, err));
-		dlg_unit__reset(u, in->source, 0, 0);
+		dlg_unit__reset(u, in, 0, 0);
 		DLG_TRY(dlg_transcript__parse(u, s->data.data, s->data.len, err));
 		return finish_unit(u, err);
 	}
 	if (s->kind == ITEM_BAD_JSON) {
 		DLG_TRY(take_unit(&u, r, s, err));
-		dlg_unit__reset(u, in->source, 0, 0);
+		dlg_unit__reset(u, in, 0, 0);
 		uint64_t line = 1;
 		size_t start = 0;
 		for (size_t i = 0; i < s->bad_off && i < s->data.len; i++)
@@ -659,7 +659,7 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		if (len == 0)
 			continue; /* blank lines (JSON white space only) hold no record */
 		DLG_TRY(take_unit(&u, r, s, err));
-		dlg_unit__reset(u, in->source, record, s->by_index ? 1 : record);
+		dlg_unit__reset(u, in, record, s->by_index ? 1 : record);
 		DLG_TRY(dlg_json__record(u, line, len, err));
 		if (!r->ctx.opts->rejected_field) {
 			DLG_TRY(finish_unit(u, err));
@@ -668,7 +668,7 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		size_t chosen = s->n_units - 1; /* take_unit may move the units */
 		dlg_unit *rejected;
 		DLG_TRY(take_unit(&rejected, r, s, err));
-		dlg_unit__reset(rejected, in->source, record, s->by_index ? 1 : record);
+		dlg_unit__reset(rejected, in, record, s->by_index ? 1 : record);
 		rejected->rejected_side = true;
 		DLG_TRY(dlg_json__record(rejected, line, len, err));
 		DLG_TRY(finish_pair(&s->units[chosen], rejected, err));
@@ -1202,7 +1202,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	for (size_t i = 0; status == DLG_OK && i < DLG_BUF_COUNT(&files.skipped, dlg_skipped);
 	     i++) {
 		const dlg_skipped *s = &DLG_BUF_AT(&files.skipped, dlg_skipped, i);
-		dlg_diag d = { s->code, opts->strict ? DLG_SEV_ERROR : DLG_SEV_WARNING, s->source,
+		dlg_diag d = { s->code, opts->strict ? DLG_SEV_ERROR : DLG_SEV_WARNING, s->shown,
 			       1, 1, 0, 0, "" };
 		snprintf(d.msg, sizeof d.msg, "%s", s->msg);
 		if (d.severity == DLG_SEV_ERROR)
@@ -1258,7 +1258,8 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	DLG_TRY(dlg_pipeline__ctx_init(&ctx, opts, err));
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
-	dlg_unit__reset(&u, source, 0, 0);
+	dlg_input in = { .source = (char *)source };
+	dlg_unit__reset(&u, &in, 0, 0);
 	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
 	if (st == DLG_OK)
 		st = finish_unit(&u, err);

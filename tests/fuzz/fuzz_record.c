@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
-	dlg_unit__reset(&u, "fuzz.jsonl", 7, 7);
+	static const dlg_input input = { .source = "fuzz.jsonl" };
+	dlg_unit__reset(&u, &input, 7, 7);
 	dlg_status st = dlg_json__record(&u, (const char *)data + 1, size - 1, NULL);
 	if (st == DLG_OK)
 		st = dlg_validate__conversation(&u, NULL);

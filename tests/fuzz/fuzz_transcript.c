@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
-	dlg_unit__reset(&u, "fuzz.txt", 0, 0);
+	static const dlg_input input = { .source = "fuzz.txt" };
+	dlg_unit__reset(&u, &input, 0, 0);
 	dlg_status st = dlg_transcript__parse(&u, (const char *)data + 1, size - 1, NULL);
 	if (st == DLG_OK)
 		st = dlg_validate__conversation(&u, NULL);

@@ -127,7 +127,8 @@ static dlg_status run_record(harness *h, const char *json, bool rejected_side)
 		dlg_unit__init(&h->unit, &h->ctx);
 		h->started = true;
 	}
-	dlg_unit__reset(&h->unit, "t.jsonl", 1, 1);
+	static const dlg_input input = { .source = "t.jsonl" };
+	dlg_unit__reset(&h->unit, &input, 1, 1);
 	h->unit.rejected_side = rejected_side;
 	dlg_status st = dlg_json__record(&h->unit, json, strlen(json), &err);
 	if (st == DLG_OK)
@@ -241,7 +242,8 @@ START_TEST(test_options_repeated_keys_out_of_memory)
 		if (st == DLG_OK) {
 			dlg_unit u;
 			dlg_unit__init(&u, &ctx);
-			dlg_unit__reset(&u, "t.jsonl", 1, 1);
+			static const dlg_input input = { .source = "t.jsonl" };
+			dlg_unit__reset(&u, &input, 1, 1);
 			st = dlg_json__record(&u, json, strlen(json), &err);
 			dlg_unit__dispose(&u);
 			dlg_pipeline__ctx_dispose(&ctx);

@@ -153,7 +153,8 @@ START_TEST(test_transcript_escape_round_trips)
 	ck_assert_int_eq(dlg_buf__append(&b, content, strlen(content), NULL), DLG_OK);
 	ck_assert_int_eq(dlg_transcript__escape(&b, strlen(head), &h.ctx, NULL), DLG_OK);
 	ck_assert_uint_gt(b.len, strlen(head) + strlen(content) - (_i == 8)); /* escaped */
-	dlg_unit__reset(&h.unit, "t.jsonl", 1, 1);
+	static const dlg_input input = { .source = "t.jsonl" };
+	dlg_unit__reset(&h.unit, &input, 1, 1);
 	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, 0, NULL), DLG_OK);
 	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);

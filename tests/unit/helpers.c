@@ -25,7 +25,8 @@ void harness_run(harness *h, const char *text)
 		dlg_unit__init(&h->unit, &h->ctx);
 		h->started = true;
 	}
-	dlg_unit__reset(&h->unit, "t.txt", 0, 0);
+	static const dlg_input input = { .source = "t.txt" };
+	dlg_unit__reset(&h->unit, &input, 0, 0);
 	ck_assert_int_eq(dlg_transcript__parse(&h->unit, text, strlen(text), &err), DLG_OK);
 	ck_assert_int_eq(dlg_validate__conversation(&h->unit, &err), DLG_OK);
 	if (!h->unit.rejected)
