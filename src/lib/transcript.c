@@ -21,6 +21,15 @@ typedef enum line_kind {
 	LINE_SECTION          /* `###ENDSEEDCHAT###`: after a turn, ends the dialogue (W311) */
 } line_kind;
 
+/* How a marker is spelled. `### Human:` is the canonical form; `Human:` at a line's start is
+ * the other established one (Anthropic's HH-RLHF, Vicuna's `USER:`), a corpus's format rather
+ * than a slip, so W302 is about anything else, and about mixing the two. */
+typedef enum marker_style {
+	STYLE_OTHER = 0, /* `## Human:`, `###Human:`, ` Human :`, `### human:`... */
+	STYLE_HASHED,    /* `### Human: ` */
+	STYLE_BARE       /* `Human: ` */
+} marker_style;
+
 typedef struct marker {
 	line_kind kind;
 	const dlg_label *label;
@@ -28,7 +37,7 @@ typedef struct marker {
 	size_t label_at;
 	size_t label_len;
 	size_t rest;      /* first byte after the colon */
-	bool canonical;
+	marker_style style;
 } marker;
 
 /* Labels longer than this are sentences with a colon, not speakers. */
@@ -99,10 +108,13 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	m->label = dlg_transcript__find_label(ctx, p + i, m->label_len);
 	if (m->label) {
 		m->kind = LINE_MARKER;
-		m->canonical = m->at == 0 && hashes == 3 && i == after_hashes + 1 &&
-			       p[after_hashes] == ' ' && label_end == colon &&
-			       memcmp(p + i, m->label->text, m->label_len) == 0 &&
-			       (colon + 1 == n || p[colon + 1] == ' ');
+		bool exact = m->at == 0 && label_end == colon &&
+			     memcmp(p + i, m->label->text, m->label_len) == 0 &&
+			     (colon + 1 == n || p[colon + 1] == ' ');
+		if (exact && hashes == 3 && i == after_hashes + 1 && p[after_hashes] == ' ')
+			m->style = STYLE_HASHED;
+		else if (exact && hashes == 0)
+			m->style = STYLE_BARE;
 		return;
 	}
 	if (hashes == 0)
@@ -215,7 +227,8 @@ static void offset_to_line_col(uint64_t *line, uint32_t *col, const char *p, siz
 
 /* What the findings about a whole transcript need while its lines go by. */
 typedef struct parse_state {
-	uint64_t noncanonical;       /* markers not spelled canonically, the first at: */
+	marker_style style;          /* of the first marker */
+	uint64_t noncanonical;       /* markers spelled otherwise, the first at: */
 	uint64_t nc_line;
 	uint32_t nc_col;
 	const dlg_label *nc_label;
@@ -293,7 +306,9 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		return DLG_OK;
 	}
 	if (m.kind == LINE_MARKER) {
-		if (!m.canonical && ps->noncanonical++ == 0) {
+		if (n_turns == 0)
+			ps->style = m.style;
+		if ((m.style == STYLE_OTHER || m.style != ps->style) && ps->noncanonical++ == 0) {
 			ps->nc_line = line_no;
 			ps->nc_col = col + (uint32_t)m.at;
 			ps->nc_label = m.label;
@@ -400,9 +415,9 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 	}
 	if (ps.noncanonical)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NONCANONICAL_MARKER, ps.nc_line, ps.nc_col, 0,
-				       "write speaker markers as '### %s:' (%llu marker%s spelled "
-				       "otherwise)", ps.nc_label->text,
-				       (unsigned long long)ps.noncanonical,
+				       "write speaker markers as '%s%s:' (%llu marker%s spelled "
+				       "otherwise)", ps.style == STYLE_BARE ? "" : "### ",
+				       ps.nc_label->text, (unsigned long long)ps.noncanonical,
 				       ps.noncanonical == 1 ? "" : "s"));
 	if (ps.dropped)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TEXT_AFTER_SECTION_DROPPED, ps.section_line,

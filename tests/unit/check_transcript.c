@@ -39,6 +39,27 @@ START_TEST(test_transcript_canonical_markers_give_no_warning)
 }
 END_TEST
 
+START_TEST(test_transcript_bare_markers_are_a_format_and_mixing_is_w302)
+{
+	/* HH-RLHF's and Vicuna's `Human:` / `USER:` at a line's start, used throughout */
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "Human: q\n\nAssistant: a\n\nHuman: q2\n\nAssistant: a2\n");
+	ck_assert_uint_eq(n_turns(&h), 4);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	/* the two styles mixed: the second style is the slip */
+	harness_run(&h, "Human: q\n\n### Assistant: a\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_NONCANONICAL_MARKER, 3, 1));
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_NONCANONICAL_MARKER), 1);
+	ck_assert_ptr_nonnull(strstr(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).msg,
+				     "as 'Assistant:'"));
+	/* a bare marker spelled otherwise than its label is still a slip */
+	harness_run(&h, "human: q\n\nAssistant: a\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_NONCANONICAL_MARKER, 1, 1));
+	harness_dispose(&h);
+}
+END_TEST
+
 START_TEST(test_transcript_unknown_labels)
 {
 	harness h;
@@ -205,6 +226,7 @@ Suite *transcript_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_transcript_marker_grammar);
 	tcase_add_test(tc, test_transcript_canonical_markers_give_no_warning);
+	tcase_add_test(tc, test_transcript_bare_markers_are_a_format_and_mixing_is_w302);
 	tcase_add_test(tc, test_transcript_unknown_labels);
 	tcase_add_test(tc, test_transcript_role_option_maps_and_overrides);
 	tcase_add_test(tc, test_transcript_preamble_and_locations);

@@ -99,7 +99,7 @@ START_TEST(test_validate_strict_promotes_warnings)
 	harness h;
 	harness_init(&h);
 	h.opts.strict = 1;
-	harness_run(&h, "Human: q\nAssistant: a\n");
+	harness_run(&h, "### Human: q\nAssistant: a\n");
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_NONCANONICAL_MARKER), 1);
 	ck_assert_int_eq(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).severity, DLG_SEV_ERROR);
 	ck_assert(h.unit.rejected);
