@@ -117,6 +117,9 @@ DLG_API const char *dlg_diag_id(dlg_diag_code code);
 DLG_API const char *dlg_diag_slug(dlg_diag_code code);
 /** The severity a code has without --strict. */
 DLG_API dlg_severity dlg_diag_default_severity(dlg_diag_code code);
+/** The code named `name`, its id ("W303", any case) or its slug ("marker-in-text"), into
+ * *out; returns 0 when no code has that name. */
+DLG_API int dlg_diag_parse(const char *name, dlg_diag_code *out);
 
 typedef enum dlg_diag_style {
 	DLG_DIAG_STYLE_GCC = 0,    /* path:line:col: error: message [E203] */
@@ -294,12 +297,21 @@ typedef struct dlg_options {
 					sources go to provenance.jsonl */
 	const char *rejected_field;  /* JSON records: the rejected transcript of a preference
 					pair (the chosen one is at text_field) */
+	/* which warnings are reported (README "Choosing findings"); errors always are */
+	const dlg_diag_code *ignore; /* warnings not reported; what their rule does still
+					happens (a duplicate is still dropped) */
+	size_t n_ignore;
+	const dlg_diag_code *select; /* when any: the only warnings reported */
+	size_t n_select;
+	const dlg_diag_code *error_codes; /* warnings that reject the conversation */
+	size_t n_error_codes;
 } dlg_options;
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL }
+	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
+	  NULL, 0, NULL, 0, NULL, 0 }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

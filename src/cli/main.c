@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	report.findings = args.command == CLI_VALIDATE ? stdout : stderr;
 	report.format = args.diagnostics;
 	report.max_errors = args.max_errors;
+	report.quiet = args.quiet;
 	if ((rc = cli_report_begin(&report)) != 0)
 		goto out;
 	report.show_progress &= !args.quiet;

@@ -40,6 +40,9 @@ enum {
 	OPT_TRAILING_USER,
 	OPT_INCLUDE,
 	OPT_EXCLUDE,
+	OPT_IGNORE,
+	OPT_SELECT,
+	OPT_ERROR,
 	OPT_MAX_INPUT_BYTES,
 	OPT_DIAGNOSTICS,
 	OPT_FORMAT,
@@ -112,6 +115,12 @@ static const struct cli_option {
 	{ "fix-mojibake", OPT_FIX_MOJIBAKE, NULL, ALL,
 	  "repair UTF-8 text mis-decoded as Windows-1252 or Latin-1 (Iâ€™m -> I’m)" },
 	{ "strict", OPT_STRICT, NULL, ALL, "treat warnings as errors" },
+	{ "ignore", OPT_IGNORE, "CODES", ALL,
+	  "do not report these warnings (W302,W303 or slugs; repeatable); their rules still act" },
+	{ "select", OPT_SELECT, "CODES", ALL,
+	  "report only these warnings (errors are always reported)" },
+	{ "error", OPT_ERROR, "CODES", ALL,
+	  "make these warnings errors, which reject the conversation (e.g. W303)" },
 	{ "min-turns", OPT_MIN_TURNS, "N", ALL,
 	  "reject conversations with fewer user/assistant turns (default 2)" },
 	{ "max-turn-chars", OPT_MAX_TURN_CHARS, "N", ALL,
@@ -131,7 +140,8 @@ static const struct cli_option {
 	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH,
 	  "gcc (default), json, github (Actions annotations) or sarif (code scanning)" },
 	{ "max-errors", OPT_MAX_ERRORS, "N", BOTH,
-	  "print the first N errors only (the count and exit status stay whole)" },
+	  "print the first N findings only, and how many more there were (counts and exit "
+	  "status stay whole)" },
 	{ "config", OPT_CONFIG, "FILE", ALL,
 	  "read options from a JSON object keyed by their long names (the command line wins)" },
 	{ "json", OPT_JSON, NULL, CLI_STATS, "print the statistics as one JSON object" },
@@ -139,7 +149,8 @@ static const struct cli_option {
 	  "also write a self-contained HTML report with charts to FILE" },
 	{ "stage-spans", OPT_STAGE_SPANS, NULL, CLI_STATS,
 	  "instead, list every *...* span with its stage-direction decision (JSON lines)" },
-	{ "quiet", OPT_QUIET, NULL, ALL, "print no summary line and no progress" },
+	{ "quiet", OPT_QUIET, NULL, ALL,
+	  "print no findings and no progress: only the summary and the run's own errors" },
 	{ "verbose", OPT_VERBOSE, NULL, BOTH, "also print how many of each fix were made" },
 	{ "help", OPT_HELP, NULL, ALL, "show this help" },
 };
@@ -288,6 +299,40 @@ static int parse_splits(cli_args *a, const char *spec)
 	return CLI_RUN;
 }
 
+/* --ignore, --select or --error: codes or slugs, comma-separated. */
+static int take_codes(cli_args *a, int id, const char *v)
+{
+	dlg_options *o = &a->opts;
+	const char *option = id == OPT_IGNORE ? "--ignore" : id == OPT_SELECT ? "--select" : "--error";
+	dlg_diag_code *list = id == OPT_IGNORE ? a->ignore : id == OPT_SELECT ? a->select :
+						    a->error_codes;
+	size_t *count = id == OPT_IGNORE ? &o->n_ignore : id == OPT_SELECT ? &o->n_select :
+						    &o->n_error_codes;
+	for (const char *p = v;; p++) {
+		size_t len = strcspn(p, ",");
+		char name[64];
+		if (len == 0 || len >= sizeof name)
+			return usage_error(a->command, "bad %s '%s' (codes such as W303, or their "
+					   "names, separated by commas)", option, v);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		dlg_diag_code code;
+		if (!dlg_diag_parse(name, &code))
+			return usage_error(a->command, "%s: no finding is called '%s' (see 'man "
+					   "dlgconv' for the codes)", option, name);
+		if (*count == CLI_MAX_LIST)
+			return usage_error(a->command, "too many %s codes at '%s'", option, name);
+		list[(*count)++] = code;
+		p += len;
+		if (!*p)
+			break;
+	}
+	o->ignore = a->ignore;
+	o->select = a->select;
+	o->error_codes = a->error_codes;
+	return CLI_RUN;
+}
+
 static int take(cli_args *a, int id, const char *v)
 {
 	dlg_options *o = &a->opts;
@@ -416,6 +461,10 @@ static int take(cli_args *a, int id, const char *v)
 		o->exclude = a->exclude;
 		break;
 	}
+	case OPT_IGNORE:
+	case OPT_SELECT:
+	case OPT_ERROR:
+		return take_codes(a, id, v);
 	case OPT_JOBS:
 		if (!parse_u64(&n, v) || n == 0 || n > 1024)
 			return usage_error(c, "bad --jobs '%s' (1 to 1024)", v);

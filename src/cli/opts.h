@@ -24,8 +24,8 @@ typedef struct cli_args {
 	char **inputs; /* owned array of pointers into argv */
 	size_t n_inputs;
 	cli_diag_format diagnostics;
-	uint64_t max_errors; /* print at most this many errors; 0: all */
-	bool quiet;
+	uint64_t max_errors; /* print at most this many findings; 0: all */
+	bool quiet;          /* print the summary and the run's own errors, no findings */
 	bool verbose;
 	bool stats_json;        /* stats: --json */
 	const char *stats_html; /* stats: --html FILE */
@@ -35,6 +35,7 @@ typedef struct cli_args {
 	dlg_split splits[DLG_MAX_SPLITS];
 	const char *include[CLI_MAX_LIST];
 	const char *exclude[CLI_MAX_LIST];
+	dlg_diag_code ignore[CLI_MAX_LIST], select[CLI_MAX_LIST], error_codes[CLI_MAX_LIST];
 	char *split_spec; /* owned copy that splits[].name points into */
 	void *config;     /* the --config JSON tree (cJSON), which option values point into */
 } cli_args;

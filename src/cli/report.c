@@ -66,11 +66,10 @@ void cli_report_diag(const dlg_diag *d, void *payload)
 		cli_stats_finding(r->stats, d);
 		return;
 	}
-	if (d->severity == DLG_SEV_ERROR)
-		r->errors_seen++;
-	/* past the limit nothing more is shown: the errors that matter come with their
-	 * warnings, and a flood of either hides the first */
-	if (r->max_errors && r->errors_seen > r->max_errors) {
+	if (r->quiet)
+		return;
+	/* past the limit nothing more is shown: a flood of findings hides the first */
+	if (r->max_errors && r->printed == r->max_errors) {
 		r->suppressed++;
 		return;
 	}
@@ -117,17 +116,15 @@ static void print_fixes(FILE *f, const dlg_summary *s)
 
 void cli_report_summary(const cli_args *a, const dlg_summary *s)
 {
-	if (a->quiet)
-		return;
 	if (a->verbose)
-		print_fixes(a->command == CLI_VALIDATE ? stderr : stdout, s);
+		print_fixes(a->command == CLI_CONVERT ? stdout : stderr, s);
 	char counts[160];
 	snprintf(counts, sizeof counts, "%llu rejected, %llu duplicate%s; %llu error%s, "
 		 "%llu warning%s", (unsigned long long)s->rejected,
 		 (unsigned long long)s->duplicates, plural(s->duplicates, "", "s"),
 		 (unsigned long long)s->errors, plural(s->errors, "", "s"),
 		 (unsigned long long)s->warnings, plural(s->warnings, "", "s"));
-	if (a->command == CLI_VALIDATE) {
+	if (a->command != CLI_CONVERT) { /* stdout holds findings or spans */
 		fprintf(stderr, "dlgconv: %llu conversation%s in %llu file%s: %llu valid, %s\n",
 			(unsigned long long)s->inputs, plural(s->inputs, "", "s"),
 			(unsigned long long)s->files, plural(s->files, "", "s"),

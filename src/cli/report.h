@@ -15,9 +15,9 @@ typedef struct cli_report {
 	cli_stats *stats;    /* stats: findings are counted here instead of printed */
 	FILE *findings;      /* stdout for validate, stderr for convert */
 	cli_diag_format format;
-	uint64_t max_errors; /* 0: no limit */
-	uint64_t errors_seen;
-	uint64_t printed;    /* SARIF results so far, for the commas between them */
+	uint64_t max_errors; /* --max-errors: print at most this many findings; 0: no limit */
+	bool quiet;          /* --quiet: print no finding */
+	uint64_t printed;    /* findings so far (SARIF puts commas between them) */
 	uint64_t suppressed; /* findings not printed because of max_errors */
 	int failed;          /* an output error while printing */
 	bool show_progress;  /* stderr is a terminal and not --quiet */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 const char *dlg_status_id(dlg_status code)
 {
@@ -87,6 +88,25 @@ const char *dlg_diag_slug(dlg_diag_code code)
 dlg_severity dlg_diag_default_severity(dlg_diag_code code)
 {
 	return code < 300 ? DLG_SEV_ERROR : DLG_SEV_WARNING;
+}
+
+int dlg_diag_parse(const char *name, dlg_diag_code *out)
+{
+	for (size_t i = 0; i < sizeof diag_table / sizeof diag_table[0]; i++)
+		if (strcasecmp(name, diag_table[i].id) == 0 || strcmp(name, diag_table[i].slug) == 0) {
+			*out = diag_table[i].code;
+			return 1;
+		}
+	return 0;
+}
+
+dlg_severity dlg_ctx__severity(const dlg_ctx *ctx, dlg_diag_code code)
+{
+	if (dlg_diag_default_severity(code) == DLG_SEV_ERROR)
+		return DLG_SEV_ERROR;
+	dlg_code_mode mode = ctx->code_mode[code];
+	return mode == DLG_CODE_ERROR || (ctx->opts->strict && mode != DLG_CODE_IGNORED) ?
+		       DLG_SEV_ERROR : DLG_SEV_WARNING;
 }
 
 dlg_status dlg_sarif_open(char **out, dlg_error *err)
@@ -222,9 +242,7 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 	dlg_diag d;
 	memset(&d, 0, sizeof d);
 	d.code = code;
-	d.severity = dlg_diag_default_severity(code);
-	if (u->ctx->opts->strict)
-		d.severity = DLG_SEV_ERROR;
+	d.severity = dlg_ctx__severity(u->ctx, code);
 	d.source = u->shown;
 	d.line = line;
 	d.col = col;

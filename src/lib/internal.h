@@ -174,6 +174,13 @@ typedef struct dlg_label {
 /* A split name is a file name stem: it must leave room for its suffix under NAME_MAX. */
 #define DLG_MAX_SPLIT_NAME 100
 
+/* What --ignore, --select and --error made of a warning code. */
+typedef enum dlg_code_mode {
+	DLG_CODE_REPORTED = 0,
+	DLG_CODE_IGNORED,
+	DLG_CODE_ERROR
+} dlg_code_mode;
+
 typedef struct dlg_ctx {
 	const dlg_options *opts;
 	const dlg_allocator *alloc;
@@ -183,7 +190,11 @@ typedef struct dlg_ctx {
 	size_t n_splits;
 	double split_upper[DLG_MAX_SPLITS]; /* cumulative weights scaled to [0, 1] */
 	void *group_re;                      /* regex_t *, or NULL */
+	uint8_t code_mode[DLG_DIAG_CODES];   /* dlg_code_mode, by code number */
 } dlg_ctx;
+
+/** A code's severity in this run: its own, or an error by --strict or --error. */
+dlg_severity dlg_ctx__severity(const dlg_ctx *ctx, dlg_diag_code code);
 
 /* ---- one conversation in flight ---- */
 
@@ -560,6 +571,42 @@ dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
  * next read starts with it. For telling a stream's format from its first lines. */
 dlg_status dlg_input__unread(dlg_reader *rd, dlg_buf *chunk, dlg_error *err) DLG_WUR;
 void dlg_input__close(dlg_reader *rd);
+
+/* ---- findings.c ---- */
+
+/** Resolve --ignore, --select and --error into ctx->code_mode; DLG_E_ARG for a code that
+ * is not a warning, or one both ignored and made an error. */
+dlg_status dlg_findings__setup(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
+
+/** A warning code's run of findings on every record of a file so far. */
+typedef struct dlg_streak {
+	bool on;
+	uint64_t count;   /* findings in the streak */
+	size_t n_held;    /* of them in dlg_findings.held: the first HELD_MAX */
+	dlg_diag last;
+} dlg_streak;
+
+/** What a run reports, and the counts of it in `sum` (errors, warnings). */
+typedef struct dlg_findings {
+	const dlg_ctx *ctx;
+	dlg_summary *sum;
+	dlg_diag_fn fn;
+	void *payload;
+	const char *file;  /* the source whose records are going by (pointer identity) */
+	uint64_t records;  /* of that file so far */
+	dlg_streak streaks[DLG_DIAG_CODES - 300]; /* warnings, W300 at 0 */
+	dlg_buf held;      /* dlg_diag[]: the streaks' findings, in the order they came */
+} dlg_findings;
+
+void dlg_findings__init(dlg_findings *f, const dlg_ctx *ctx, dlg_summary *sum, dlg_diag_fn fn,
+			void *payload);
+void dlg_findings__dispose(dlg_findings *f);
+/** One finding that belongs to no record (an entry a walk passed over). */
+void dlg_findings__one(dlg_findings *f, const dlg_diag *d);
+/** A conversation's findings, units in input order. */
+dlg_status dlg_findings__unit(dlg_findings *f, const dlg_unit *u, dlg_error *err) DLG_WUR;
+/** The run's end: what streaks still hold is said. */
+void dlg_findings__end(dlg_findings *f);
 
 /* ---- pipeline.c ---- */
 

@@ -195,6 +195,7 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 				      "pairs: use --format preference or openai-preference");
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
+	DLG_TRY(dlg_findings__setup(ctx, o, err));
 	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
 		if (!o->group_regex)
 			return dlg_error__set(err, DLG_E_ARG, 0,
@@ -297,7 +298,7 @@ typedef struct run {
 	dlg_ctx ctx;
 	const dlg_inputs *inputs;
 	dlg_summary *sum;
-	dlg_diag_fn diag;
+	dlg_findings findings; /* reports them; counts in sum */
 	void *payload;
 	/* touched only by the thread that commits */
 	dlg_idset ids;
@@ -468,20 +469,6 @@ static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error
 	return DLG_OK;
 }
 
-static void emit_diags(run *r, const dlg_unit *u)
-{
-	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
-	for (size_t i = 0; i < n; i++) {
-		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
-		if (d->severity == DLG_SEV_ERROR)
-			r->sum->errors++;
-		else
-			r->sum->warnings++;
-		if (r->diag)
-			r->diag(d, r->payload);
-	}
-}
-
 /* In input order: drop duplicates, pick the split, append, report. */
 static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 {
@@ -500,7 +487,7 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 				       "exact duplicate of an earlier conversation (id %s); dropped",
 				       u->id_hex));
 	}
-	emit_diags(r, u);
+	DLG_TRY(dlg_findings__unit(&r->findings, u, err));
 	dlg_conv_fn seen = r->ctx.opts->on_conversation;
 	if (seen && (duplicate || u->rejected))
 		seen((const dlg_conv *)u, duplicate ? DLG_FATE_DUPLICATE : DLG_FATE_REJECTED, 0,
@@ -1181,7 +1168,6 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	memset(r, 0, sizeof *r);
 	r->out.parent_fd = r->out.lock_fd = -1;
 	r->sum = out;
-	r->diag = diag;
 	r->payload = payload;
 	r->writing = opts->output_dir != NULL;
 	pthread_mutex_init(&r->lock, NULL);
@@ -1199,18 +1185,14 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		r->progress.bytes_total += files.items[i].size;
 	/* entries the walk passed over (W312, W315): findings that end nothing, but --strict
 	 * makes them errors, which `validate` exits 1 on */
+	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	for (size_t i = 0; status == DLG_OK && i < DLG_BUF_COUNT(&files.skipped, dlg_skipped);
 	     i++) {
 		const dlg_skipped *s = &DLG_BUF_AT(&files.skipped, dlg_skipped, i);
-		dlg_diag d = { s->code, opts->strict ? DLG_SEV_ERROR : DLG_SEV_WARNING, s->shown,
-			       1, 1, 0, 0, "" };
+		dlg_diag d = { s->code, dlg_ctx__severity(&r->ctx, s->code), s->shown, 1, 1, 0, 0,
+			       "" };
 		snprintf(d.msg, sizeof d.msg, "%s", s->msg);
-		if (d.severity == DLG_SEV_ERROR)
-			out->errors++;
-		else
-			out->warnings++;
-		if (diag)
-			diag(&d, payload);
+		dlg_findings__one(&r->findings, &d);
 	}
 	if (status == DLG_OK && r->writing)
 		status = open_outputs(r, err);
@@ -1218,6 +1200,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		status = alloc_slots_and_jobs(r, threads, err);
 	if (status == DLG_OK)
 		status = run_threads(r, threads, err);
+	dlg_findings__end(&r->findings); /* what streaks hold, even of a failed run */
 	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
 		status = dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations "
 					"rejected, more than --max-rejects %llu; nothing written",
@@ -1234,6 +1217,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		dlg_buf__dispose(&r->stream.doc);
 	}
 	dlg_discover__dispose(&files);
+	dlg_findings__dispose(&r->findings);
 	dlg_buf__dispose(&r->line);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_pipeline__ctx_dispose(&r->ctx);
@@ -1263,8 +1247,12 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
 	if (st == DLG_OK)
 		st = finish_unit(&u, err);
-	for (size_t i = 0; st == DLG_OK && diag && i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++)
-		diag(&DLG_BUF_AT(&u.diags, dlg_diag, i), payload);
+	dlg_summary counts;
+	dlg_findings findings;
+	dlg_findings__init(&findings, &ctx, &counts, diag, payload);
+	for (size_t i = 0; st == DLG_OK && i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++)
+		dlg_findings__one(&findings, &DLG_BUF_AT(&u.diags, dlg_diag, i));
+	dlg_findings__dispose(&findings);
 	/* copied with the C library's allocator, as dlg_free() frees whatever options said */
 	if (st == DLG_OK && !u.rejected && !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
 		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");

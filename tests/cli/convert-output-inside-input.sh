@@ -4,7 +4,7 @@
 mkdir nest
 cp "$FIXTURES/valid/seed.txt" "$FIXTURES/valid/crlf.txt" "$FIXTURES/invalid/E203-repeated-role.txt" nest/
 for run in 1 2 3; do
-	$DLGCONV convert -q --force nest -o nest/out 2>&1 | grep -o "W317"
+	$DLGCONV convert --force nest -o nest/out 2>&1 >/dev/null | grep -o "W317"
 	python3 -c 'import json; c = json.load(open("nest/out/manifest.json"))["counts"]; print(c["inputs"], c["written"], c["rejected"])'
 done
 $DLGCONV validate nest/out 2>&1

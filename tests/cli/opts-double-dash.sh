@@ -9,9 +9,9 @@ echo "exit $?"
 "$DLGCONV" validate ./-leading.txt
 echo "exit $?"
 # options may still come before --, and inputs before options
-"$DLGCONV" validate -q -leading.txt 2>/dev/null
+"$DLGCONV" validate -leading.txt 2>/dev/null
 echo "exit $?"
-"$DLGCONV" validate ./-leading.txt -q -- -leading.txt
+"$DLGCONV" validate ./-leading.txt -- -leading.txt 2>/dev/null
 echo "exit $?"
 # what getopt refused, named as written
 printf '{}' >--odd.json

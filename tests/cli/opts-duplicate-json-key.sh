@@ -9,13 +9,13 @@ JSON
 "$DLGCONV" validate dup.jsonl
 echo "exit $?"
 "$DLGCONV" validate --diagnostics json dup.jsonl 2>/dev/null | head -1
-"$DLGCONV" convert -q --compress none --split all=1 dup.jsonl -o out
+"$DLGCONV" convert --compress none --split all=1 dup.jsonl -o out >/dev/null
 echo "exit $?"
 sed 's/"id":"[0-9a-f]*",//' out/all.jsonl
 printf '[{"text":"### Human: x\\n### Assistant: y","text":"### Human: q\\n### Assistant: a"}]' >doc.json
-"$DLGCONV" convert -q --compress none --split all=1 doc.json -o doc
+"$DLGCONV" convert --compress none --split all=1 doc.json -o doc >/dev/null
 echo "exit $?"
 sed 's/"id":"[0-9a-f]*",//' doc/all.jsonl
 # --strict makes it an error, like every warning
-"$DLGCONV" validate -q --strict dup.jsonl
+"$DLGCONV" validate --strict dup.jsonl 2>/dev/null
 echo "exit $?"

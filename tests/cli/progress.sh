@@ -6,4 +6,4 @@ grep -aq "$(printf '\r\033\\[K')dlgconv:" typescript && echo "cleared before the
 "$DLGCONV" validate "$FIXTURES/valid" >/dev/null 2>pipe
 grep -c "$(printf '\r')" pipe
 "$DLGCONV" validate -q "$FIXTURES/valid" >/dev/null 2>quiet
-wc -c <quiet
+tr -cd "$(printf '\r')" <quiet | wc -c

@@ -1,2 +1,2 @@
 #!/bin/sh
-"$DLGCONV" validate --quiet - < "$FIXTURES/invalid/E206-trailing-user-turn.txt"
+"$DLGCONV" validate - < "$FIXTURES/invalid/E206-trailing-user-turn.txt"
