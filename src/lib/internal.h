@@ -305,6 +305,18 @@ uint64_t dlg_normalize__count_chars(const char *p, size_t n);
  */
 dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err) DLG_WUR;
 
+/** Whether the line p[0, n) is a code fence (``` or ~~~ after at most three spaces): it
+ * opens or closes a fenced block. */
+bool dlg_stage__is_fence(const char *p, size_t n);
+
+/**
+ * W304 on a line p[0, n) of a turn (`in_fence`: inside a fenced code block): the offset of
+ * a '*' that opens a span as a stage direction's would (alone, after white space or the
+ * line's start, a word after it, not in code nor an item's or a heading's title) and that
+ * no later '*' on the line closes; SIZE_MAX when there is none.
+ */
+size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence);
+
 /** A stage direction to put back: its canonical text and its byte offset in the content. */
 typedef struct dlg_stage_ref {
 	const char *text;

@@ -1,7 +1,7 @@
 /*
  * transcript.c - SPEC section 1 for text transcripts: bytes -> lines -> marker-delimited
  * turns, with the findings that need the raw text (E101/E102, E205, W301-W304, W308).
- * Uses buf.c, error.c and normalize.c.
+ * Uses buf.c, error.c, normalize.c and stage.c (which `*` is code, for W304).
  */
 #include "internal.h"
 
@@ -40,6 +40,20 @@ const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, s
 		if (ctx->labels[i].len == n && strncasecmp(ctx->labels[i].text, p, n) == 0)
 			return &ctx->labels[i];
 	return NULL;
+}
+
+/* "1", "2.1", "3.": the label of a numbered heading (`#1: The Public Library`), not a name. */
+static bool is_number(const char *p, size_t n)
+{
+	size_t i = 0;
+	do {
+		size_t digits = i;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == digits)
+			return false;
+	} while (i < n && p[i] == '.' && ++i < n);
+	return i == n;
 }
 
 static bool is_one_word(const char *p, size_t n)
@@ -107,6 +121,8 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	}
 	if (hashes == 0)
 		return; /* "Note: ..." in prose is text, not a marker-like line */
+	if (is_number(p + i, m->label_len))
+		return; /* a numbered heading: `## 2: Setup` names no speaker */
 	size_t text = m->rest;
 	while (text < n && dlg_is_blank(p[text]))
 		text++;
@@ -142,40 +158,11 @@ static bool find_marker_in_text(size_t *at_out, const dlg_ctx *ctx, const char *
 	return false;
 }
 
-/* W304: an odd number of lone '*' on a line (not `**`, bullets, `2*3` or ` * `). */
-static bool find_unbalanced_star(size_t *at_out, const char *p, size_t n)
-{
-	size_t loose = 0, first = 0, k = 0;
-	size_t lead = 0;
-	while (lead < n && dlg_is_blank(p[lead]))
-		lead++;
-	while (k < n) {
-		if (p[k] != '*') {
-			k++;
-			continue;
-		}
-		size_t run = k;
-		while (run < n && p[run] == '*')
-			run++;
-		bool prev_blank = k == 0 || dlg_is_blank(p[k - 1]);
-		bool next_blank = run == n || dlg_is_blank(p[run]);
-		bool single = run - k == 1;
-		bool bullet = k == lead && next_blank;
-		bool intra = k > 0 && run < n && is_alnum(p[k - 1]) && is_alnum(p[run]);
-		if (single && !bullet && !intra && !(prev_blank && next_blank)) {
-			if (loose++ == 0)
-				first = k;
-		}
-		k = run;
-	}
-	*at_out = first;
-	return loose % 2 == 1;
-}
-
 /* Per-turn state of the raw-text warnings, so each is reported once per turn. */
 typedef struct turn_flags {
 	bool marker_in_text;
 	bool unbalanced;
+	bool in_fence; /* inside a fenced code block, where a '*' is code */
 } turn_flags;
 
 static dlg_status check_text_line(dlg_unit *u, const dlg_line *ln, uint32_t turn_no,
@@ -189,8 +176,11 @@ static dlg_status check_text_line(dlg_unit *u, const dlg_line *ln, uint32_t turn
 				       "speaker label inside a turn; if it starts a new turn, "
 				       "put it at the start of its own line"));
 	}
+	bool fence = dlg_stage__is_fence(ln->p, ln->len);
+	flags->in_fence ^= fence;
 	if (!flags->unbalanced && memchr(ln->p, '*', ln->len) &&
-	    find_unbalanced_star(&at, ln->p, ln->len)) {
+	    (at = dlg_stage__unclosed_star(ln->p, ln->len, flags->in_fence || fence)) !=
+		    SIZE_MAX) {
 		flags->unbalanced = true;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNBALANCED_STAGE, ln->line,
 				       ln->col + (uint32_t)at, turn_no,
@@ -306,7 +296,7 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
 		t.n_lines = 1;
 		DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
-		*flags = (turn_flags){ false, false };
+		*flags = (turn_flags){ false, false, false };
 		dlg_line rest = { p + m.rest, n - m.rest, line_no, col + (uint32_t)m.rest, 0 };
 		DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
 		return check_text_line(u, &rest, (uint32_t)n_turns + 1, flags, err);
@@ -483,7 +473,7 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	t.line = u->record_line;
 	t.col = 1;
 	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
-	turn_flags flags = { false, false };
+	turn_flags flags = { false, false, false };
 	size_t i = 0;
 	do {
 		const char *nl = memchr(text + i, '\n', len - i);

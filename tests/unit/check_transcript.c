@@ -126,6 +126,92 @@ START_TEST(test_transcript_marker_in_text_and_unbalanced_star)
 }
 END_TEST
 
+/* W304 in a user turn: the column of the '*' it points at, 0 for none. The turn's text
+ * starts at column 12 of its marker line. */
+static const struct star_case {
+	const char *text;
+	uint32_t col;
+} star_cases[] = {
+	{ "*sighs and looks away", 12 },
+	{ "Okay. *nods slowly and walks off", 18 },
+	{ "*sighs* and then *nods", 29 },
+	{ "I *really* love *this", 28 },
+	{ "*Sighs. I forgot to close it.", 12 },
+	{ "fine\n*sighs I forgot", 1 }, /* on the turn's second line */
+	/* code, maths, globs, footnotes, titles: not a broken direction */
+	{ "std::regex(\"^# (.*)\")", 0 },
+	{ "a * b is a product", 0 },
+	{ "char *ptr; then ptr* and ptr *", 0 },
+	{ "def f(a, **kwargs): pass", 0 },
+	{ "f(a, *args)", 0 },
+	{ "return *ptr;", 0 },
+	{ "Sagittarius A* is a black hole.", 0 },
+	{ "Run `ls *sighs` now.", 0 },
+	{ "```\n*sighs inside a fence\n```", 0 },
+	{ "```python\nprint(\"hi\")\n*sighs inside a fence\n```", 0 },
+	{ "Delete *.txt and *.md files.", 0 },
+	{ "Prices may vary* and so on.", 0 },
+	{ "* a list item", 0 },
+	{ "- *Trade wisely with others", 0 },
+	{ "## *Heading in italics", 0 },
+	{ "*10 minutes later", 0 },
+	{ "*\"Hello there", 0 },
+	{ "*sighs* balanced", 0 },
+};
+
+START_TEST(test_transcript_unbalanced_star_table)
+{
+	const struct star_case *c = &star_cases[_i];
+	char text[256];
+	snprintf(text, sizeof text, "### Human: %s\n### Assistant: ok\n", c->text);
+	harness h;
+	harness_init(&h);
+	harness_run(&h, text);
+	uint64_t line = strchr(c->text, '\n') ? 2 : 1;
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNBALANCED_STAGE), c->col ? 1 : 0);
+	if (c->col)
+		ck_assert(has_diag_at(&h, DLG_DIAG_UNBALANCED_STAGE, line, c->col));
+	harness_dispose(&h);
+}
+END_TEST
+
+/* Marker-like lines with an unknown label: W308 (text), E205 (a speaker) or plain text. */
+static const struct label_case {
+	const char *line;
+	dlg_diag_code code; /* 0: plain text, no finding */
+} label_cases[] = {
+	{ "### Ingredients:", DLG_DIAG_UNKNOWN_LABEL_KEPT },
+	{ "## Output (a): x", DLG_DIAG_UNKNOWN_LABEL_KEPT },
+	{ "# Step 1: mix", DLG_DIAG_UNKNOWN_LABEL_KEPT },
+	{ "### Therapist: hello", DLG_DIAG_UNKNOWN_ROLE },
+	{ "#1: The Public Library", 0 },
+	{ "## 2: Setup", 0 },
+	{ "### 3: the third speaker is a number", 0 },
+	{ "### 2.1: Details", 0 },
+	{ "# 12.: Twelve", 0 },
+	{ "Note: prose", 0 },
+};
+
+START_TEST(test_transcript_unknown_label_table)
+{
+	const struct label_case *c = &label_cases[_i];
+	char text[256];
+	snprintf(text, sizeof text, "### Human: q\n### Assistant: a\n%s\n", c->line);
+	harness h;
+	harness_init(&h);
+	harness_run(&h, text);
+	size_t kept = count_diag(&h, DLG_DIAG_UNKNOWN_LABEL_KEPT);
+	size_t speaker = count_diag(&h, DLG_DIAG_UNKNOWN_ROLE);
+	ck_assert_uint_eq(kept, c->code == DLG_DIAG_UNKNOWN_LABEL_KEPT);
+	ck_assert_uint_eq(speaker, c->code == DLG_DIAG_UNKNOWN_ROLE);
+	if (c->code)
+		ck_assert(has_diag_at(&h, c->code, 3, 1));
+	else
+		ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
 /* Turn contents that read as markers when written as they are in the text format. */
 static const char *const marker_shaped_contents[] = {
 	"accordingly.### Human: what if",
@@ -211,6 +297,10 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
 	tcase_add_test(tc, test_transcript_label_length_limit);
 	tcase_add_test(tc, test_transcript_unescaped_marker_lines_keep_their_bytes);
+	tcase_add_loop_test(tc, test_transcript_unbalanced_star_table, 0,
+			    (int)(sizeof star_cases / sizeof star_cases[0]));
+	tcase_add_loop_test(tc, test_transcript_unknown_label_table, 0,
+			    (int)(sizeof label_cases / sizeof label_cases[0]));
 	tcase_add_loop_test(tc, test_transcript_escape_round_trips, 0,
 			    (int)(sizeof marker_shaped_contents / sizeof marker_shaped_contents[0]));
 	suite_add_tcase(s, tc);
