@@ -309,6 +309,10 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err) DLG_W
  * opens or closes a fenced block. */
 bool dlg_stage__is_fence(const char *p, size_t n);
 
+/** Whether line[i] is inside inline code: an odd number of backticks before it on its line
+ * (line[0, i)). */
+bool dlg_stage__in_inline_code(const char *line, size_t i);
+
 /**
  * W304 on a line p[0, n) of a turn (`in_fence`: inside a fenced code block): the offset of
  * a '*' that opens a span as a stage direction's would (alone, after white space or the

@@ -8,6 +8,7 @@
  * direction only when its text and its place both say so. A missed direction stays as text;
  * a removed sentence would corrupt the data.
  */
+#define _GNU_SOURCE /* memrchr */
 #include "internal.h"
 
 #include <string.h>
@@ -154,12 +155,11 @@ static const char *text_says_emphasis(const char *t, size_t a, size_t b)
 	return NULL;
 }
 
-/* Whether the line t[line, i) has an odd number of backticks: i is inside inline code. */
-static bool in_inline_code(const char *t, size_t line, size_t i)
+bool dlg_stage__in_inline_code(const char *line, size_t i)
 {
 	size_t ticks = 0;
-	for (size_t k = line; k < i; k++)
-		ticks += t[k] == '`';
+	for (size_t k = 0; k < i; k++)
+		ticks += line[k] == '`';
 	return ticks % 2 == 1;
 }
 
@@ -180,7 +180,7 @@ static const char *context_says_text(const char *t, size_t line, size_t i, bool 
 {
 	if (in_fence)
 		return "in a fenced code block";
-	if (in_inline_code(t, line, i))
+	if (dlg_stage__in_inline_code(t + line, i - line))
 		return "in inline code";
 	if (after_list_marker(t + line, i - line))
 		return "a list item's or a heading's title";
@@ -246,15 +246,13 @@ bool dlg_stage__is_fence(const char *p, size_t n)
 
 size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence)
 {
-	for (const char *s = memchr(p, '*', n); s; s = memchr(s + 1, '*', n - (size_t)(s + 1 - p))) {
-		size_t i = (size_t)(s - p);
-		if (!opens_span(p, 0, n, i) || !starts_with_word(p, n, i + 1) ||
-		    context_says_text(p, 0, i, in_fence))
-			continue;
-		if (!memchr(p + i + 1, '*', n - i - 1))
-			return i;
-	}
-	return SIZE_MAX;
+	/* only the line's last '*' has none after it */
+	const char *last = memrchr(p, '*', n);
+	if (!last)
+		return SIZE_MAX;
+	size_t i = (size_t)(last - p);
+	return opens_span(p, 0, n, i) && starts_with_word(p, n, i + 1) &&
+	       !context_says_text(p, 0, i, in_fence) ? i : SIZE_MAX;
 }
 
 /*

@@ -28,6 +28,7 @@ typedef struct marker {
 	size_t label_at;
 	size_t label_len;
 	size_t rest;      /* first byte after the colon */
+	size_t hashes;
 	bool canonical;
 } marker;
 
@@ -79,6 +80,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 		i++, hashes++;
 	if (hashes > 6)
 		return;
+	m->hashes = hashes;
 	if (hashes >= 3) {
 		size_t w = i;
 		while (w < n && (is_alnum(p[w]) || p[w] == '_'))
@@ -205,6 +207,7 @@ static void offset_to_line_col(uint64_t *line, uint32_t *col, const char *p, siz
 
 /* What the findings about a whole transcript need while its lines go by. */
 typedef struct parse_state {
+	bool split_inline;           /* a text file: a marker line may hold more turns */
 	uint64_t noncanonical;       /* markers not spelled canonically, the first at: */
 	uint64_t nc_line;
 	uint32_t nc_col;
@@ -221,6 +224,25 @@ static bool marker_shaped(const dlg_ctx *ctx, const char *p, size_t n)
 	marker m;
 	classify(&m, ctx, p, n);
 	return m.kind == LINE_MARKER || m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_SECTION;
+}
+
+/* Where a glued marker starts: "###", blanks, a known label, blanks, ':'. */
+static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
+{
+	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
+		return false;
+	size_t k = i + 3;
+	while (k < n && dlg_is_blank(p[k]))
+		k++;
+	size_t label = k;
+	while (k < n && k - label < MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
+		k++;
+	if (k >= n || p[k] != ':')
+		return false;
+	size_t end = k;
+	while (end > label && dlg_is_blank(p[end - 1]))
+		end--;
+	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
 }
 
 /* The backslashes right before p[i], back to p[0]. */
@@ -265,6 +287,52 @@ static bool is_blank_line(const char *p, size_t n)
 	return true;
 }
 
+/*
+ * Where the next turn starts on a text file's marker line p[0, n) whose turn text starts at
+ * p[from]: at a `### Label:` with a known label (README "Markers"), not after a backslash
+ * nor inside inline code; n when there is none.
+ */
+static size_t next_inline_marker(const dlg_ctx *ctx, const char *p, size_t from, size_t n)
+{
+	bool in_code = false; /* at p[seen], kept up as the scan goes, so a line costs O(n) */
+	size_t seen = 0;
+	for (const char *h = memchr(p + from, '#', n - from); h;
+	     h = memchr(h + 1, '#', n - (size_t)(h + 1 - p))) {
+		size_t i = (size_t)(h - p);
+		if (!glued_marker_at(ctx, p, n, i) || backslashes_before(p, i) > 0)
+			continue;
+		in_code ^= dlg_stage__in_inline_code(p + seen, i - seen);
+		seen = i;
+		if (!in_code)
+			return i;
+	}
+	return n;
+}
+
+/* Start a turn at the marker `m` of p[0, n), whose text is the rest of p. */
+static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t n,
+			     uint64_t line_no, uint32_t col, parse_state *ps, dlg_error *err)
+{
+	if (!m->canonical && ps->noncanonical++ == 0) {
+		ps->nc_line = line_no;
+		ps->nc_col = col + (uint32_t)m->at;
+		ps->nc_label = m->label;
+	}
+	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	dlg_turn t;
+	memset(&t, 0, sizeof t);
+	t.role = m->label->role;
+	t.line = line_no;
+	t.col = col + (uint32_t)m->at;
+	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
+	t.n_lines = 1;
+	DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
+	ps->flags = (turn_flags){ false, false, false };
+	dlg_line rest = { p + m->rest, n - m->rest, line_no, col + (uint32_t)m->rest, 0 };
+	DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
+	return check_text_line(u, &rest, (uint32_t)n_turns + 1, &ps->flags, err);
+}
+
 static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
 			    parse_state *ps, dlg_error *err)
 {
@@ -283,23 +351,18 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		return DLG_OK;
 	}
 	if (m.kind == LINE_MARKER) {
-		if (!m.canonical && ps->noncanonical++ == 0) {
-			ps->nc_line = line_no;
-			ps->nc_col = col + (uint32_t)m.at;
-			ps->nc_label = m.label;
+		for (;;) {
+			size_t end = ps->split_inline && m.hashes == 3 ?
+				     next_inline_marker(u->ctx, p, m.rest, n) : n;
+			DLG_TRY(start_turn(u, &m, p, end, line_no, col, ps, err));
+			if (end == n)
+				return DLG_OK;
+			p += end;
+			n -= end;
+			col += (uint32_t)end;
+			classify(&m, u->ctx, p, n);
+			DLG_ASSERT(m.kind == LINE_MARKER);
 		}
-		dlg_turn t;
-		memset(&t, 0, sizeof t);
-		t.role = m.label->role;
-		t.line = line_no;
-		t.col = col + (uint32_t)m.at;
-		t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
-		t.n_lines = 1;
-		DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
-		*flags = (turn_flags){ false, false, false };
-		dlg_line rest = { p + m.rest, n - m.rest, line_no, col + (uint32_t)m.rest, 0 };
-		DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
-		return check_text_line(u, &rest, (uint32_t)n_turns + 1, flags, err);
 	}
 	uint32_t turn_no = (uint32_t)n_turns;
 	if (m.kind == LINE_UNKNOWN_SPEAKER)
@@ -340,7 +403,8 @@ static dlg_status report_preamble(dlg_unit *u, dlg_error *err)
 	return DLG_OK;
 }
 
-dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_error *err)
+static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool split_inline,
+			     dlg_error *err)
 {
 	size_t bad;
 	int code = dlg_normalize__check_bytes(&bad, data, len);
@@ -366,6 +430,7 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 	}
 	parse_state ps;
 	memset(&ps, 0, sizeof ps);
+	ps.split_inline = split_inline;
 	uint64_t line_no = 1;
 	size_t line_start = 0;
 	const char *cr = memchr(data, '\r', len);
@@ -405,23 +470,9 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 	return DLG_OK;
 }
 
-/* Where a glued marker starts: "###", blanks, a known label, blanks, ':'. */
-static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
+dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_error *err)
 {
-	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
-		return false;
-	size_t k = i + 3;
-	while (k < n && dlg_is_blank(p[k]))
-		k++;
-	size_t label = k;
-	while (k < n && k - label < MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
-		k++;
-	if (k >= n || p[k] != ':')
-		return false;
-	size_t end = k;
-	while (end > label && dlg_is_blank(p[end - 1]))
-		end--;
-	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
+	return parse_text(u, data, len, true, err);
 }
 
 dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t len,
@@ -459,8 +510,9 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 		copied = i;
 	}
 	DLG_TRY(dlg_buf__append(out, text + copied, len - copied, err));
-	/* u->decoded does not move from here on: the lines point into it */
-	return dlg_transcript__parse(u, out->data, out->len, err);
+	/* u->decoded does not move from here on: the lines point into it. Every glued marker
+	 * has its own line now, and one that was escaped must stay text: */
+	return parse_text(u, out->data, out->len, false, err);
 }
 
 dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,

@@ -126,6 +126,77 @@ START_TEST(test_transcript_marker_in_text_and_unbalanced_star)
 }
 END_TEST
 
+/* A text file's marker line that holds more turns (README "Markers"): the turns it gives,
+ * as "role:text" joined with '|', and the W303 findings left. */
+static const struct inline_case {
+	const char *text;
+	const char *turns;
+	size_t w303;
+} inline_cases[] = {
+	{ "### Human: Hi there ### Assistant: Hello!", "user:Hi there|assistant:Hello!", 0 },
+	{ "### Human: a ### Assistant: b ### Human: c ###  Assistant : d",
+	  "user:a|assistant:b|user:c|assistant:d", 0 },
+	{ "### Human: Thanks.### Assistant: Sure", "user:Thanks.|assistant:Sure", 0 },
+	{ "### Human: q\n### Assistant: x ### Human: y", "user:q|assistant:x|user:y", 0 },
+	/* not a marker line of three '#', a backslash, inline code, an unknown label: text */
+	{ "### Human: q\n### Assistant: a\nthen ### Human: more", 
+	  "user:q|assistant:a\nthen ### Human: more", 1 },
+	{ "Human: hi ### Assistant: yo", "user:hi ### Assistant: yo", 1 },
+	{ "## Human: hi ### Assistant: yo", "user:hi ### Assistant: yo", 1 },
+	{ "### Human: a #### Assistant: b", "user:a #### Assistant: b", 1 },
+	{ "### Human: q \\### Assistant: kept\n### Assistant: a",
+	  "user:q \\### Assistant: kept|assistant:a", 1 },
+	{ "### Human: type `### Assistant: hi` here\n### Assistant: a",
+	  "user:type `### Assistant: hi` here|assistant:a", 1 },
+	{ "### Human: ask ### Therapist: hello\n### Assistant: a",
+	  "user:ask ### Therapist: hello|assistant:a", 0 },
+	{ "### Human: prose says Human: hi\n### Assistant: a",
+	  "user:prose says Human: hi|assistant:a", 1 },
+};
+
+START_TEST(test_transcript_turns_on_one_line)
+{
+	const struct inline_case *c = &inline_cases[_i];
+	harness h;
+	harness_init(&h);
+	harness_run(&h, c->text);
+	char joined[512] = "";
+	for (size_t i = 0; i < n_turns(&h); i++) {
+		static const char *const roles[] = { "system", "user", "assistant" };
+		char one[128];
+		snprintf(one, sizeof one, "%s%s:%s", i ? "|" : "", roles[turn_role(&h, i)],
+			 turn_text(&h, i));
+		strncat(joined, one, sizeof joined - strlen(joined) - 1);
+	}
+	ck_assert_str_eq(joined, c->turns);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_MARKER_IN_TEXT), c->w303);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* The same transcript in a JSON text field gives the same turns (SPEC section 1). */
+START_TEST(test_transcript_turns_on_one_line_as_in_json)
+{
+	const char *line = "### Human: Hi there ### Assistant: Hello!";
+	harness h;
+	harness_init(&h);
+	harness_run(&h, line);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	char text[2][64];
+	for (size_t i = 0; i < 2; i++)
+		snprintf(text[i], sizeof text[i], "%s", turn_text(&h, i));
+	dlg_unit__reset(&h.unit, "t.jsonl", 1, 1);
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, line, strlen(line), 0, NULL),
+			 DLG_OK);
+	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 0), text[0]);
+	ck_assert_str_eq(turn_text(&h, 1), text[1]);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
 /* W304 in a user turn: the column of the '*' it points at, 0 for none. The turn's text
  * starts at column 12 of its marker line. */
 static const struct star_case {
@@ -297,6 +368,9 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
 	tcase_add_test(tc, test_transcript_label_length_limit);
 	tcase_add_test(tc, test_transcript_unescaped_marker_lines_keep_their_bytes);
+	tcase_add_loop_test(tc, test_transcript_turns_on_one_line, 0,
+			    (int)(sizeof inline_cases / sizeof inline_cases[0]));
+	tcase_add_test(tc, test_transcript_turns_on_one_line_as_in_json);
 	tcase_add_loop_test(tc, test_transcript_unbalanced_star_table, 0,
 			    (int)(sizeof star_cases / sizeof star_cases[0]));
 	tcase_add_loop_test(tc, test_transcript_unknown_label_table, 0,
