@@ -91,6 +91,13 @@ dlg_status dlg_error__set(dlg_error *err, dlg_status code, int sys_errno, const 
 /** Drop a character the end of `msg` (NUL-terminated) cuts in two. */
 void dlg_error__utf8_cut(char *msg);
 
+/**
+ * s[0, n) (valid UTF-8) for a one-line message, into out[0, cap) (cap >= 8, NUL-terminated):
+ * quotes, backslashes and controls escaped as in JSON, cut on a character boundary with
+ * "..." when it does not fit.
+ */
+void dlg_error__quote(char *out, size_t cap, const char *s, size_t n);
+
 /** DLG_E_IO with "cannot <what> '<path>': <strerror(sys_errno)>"; returns DLG_E_IO. */
 dlg_status dlg_error__io(dlg_error *err, int sys_errno, const char *what, const char *path);
 
@@ -221,6 +228,26 @@ typedef struct dlg_turn {
 	size_t n_stage;
 } dlg_turn;
 
+/* Findings located in a JSON line per record: each costs a pass over the line. */
+#define DLG_MAX_LOCATED 16
+
+/**
+ * Where a JSON record's text came from, so that a finding inside it can name its column in
+ * the record's line (transcript.c). All borrowed.
+ */
+typedef struct dlg_json_origin {
+	const char *line;  /* the record's JSON line as read (pipeline.c); NULL for a .json
+			      document's records, which are printed again */
+	size_t line_len;
+	const char *text;  /* the JSON string being read into turns, decoded */
+	size_t text_len;
+	const char *key;   /* the key it stands under, or NULL */
+	const char *copy;  /* its copy in unit.decoded (glued markers on lines of their own,
+			      stage directions put back) */
+	size_t copy_len;
+	unsigned located;  /* findings located so far, up to DLG_MAX_LOCATED */
+} dlg_json_origin;
+
 /**
  * Everything one conversation needs, reused from one conversation to the next so that the
  * hot path allocates only when a conversation is larger than any before it.
@@ -234,6 +261,7 @@ typedef struct dlg_unit {
 	bool exact_location; /* a finding about the record's raw bytes keeps its column */
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
 	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
+	dlg_json_origin origin; /* where a JSON record's text came from */
 	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
 	dlg_buf lines;       /* dlg_line[] */
 	dlg_buf turns;       /* dlg_turn[] */
@@ -345,13 +373,18 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len,
  * A transcript inside a JSON string (SPEC section 1): `### Label:` markers glued to the text
  * before them start turns too. The text is copied into u->decoded first, which keeps room
  * for `reserve_more` bytes after it (the lines point into it, so it cannot grow later).
+ * `key` (may be NULL) is the key the string stands under in its record: it tells the
+ * string apart from an equal one, to locate findings inside it (u->origin).
  */
 dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t len,
-					  size_t reserve_more, dlg_error *err) DLG_WUR;
+					  const char *key, size_t reserve_more,
+					  dlg_error *err) DLG_WUR;
 
-/** Add an already structured turn (from a messages array); `text` must live in u->decoded. */
+/** Add an already structured turn (from a messages array); `text` must live in u->decoded
+ * and be the string under `key` (may be NULL) as it stands in the record, but for stage
+ * directions put back. */
 dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,
-				    dlg_error *err) DLG_WUR;
+				    const char *key, dlg_error *err) DLG_WUR;
 
 /**
  * Escape b->data[from, len), one turn's content in the text format, so that reading the

@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -186,13 +187,171 @@ START_TEST(test_transcript_turns_on_one_line_as_in_json)
 	for (size_t i = 0; i < 2; i++)
 		snprintf(text[i], sizeof text[i], "%s", turn_text(&h, i));
 	dlg_unit__reset(&h.unit, "t.jsonl", 1, 1);
-	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, line, strlen(line), 0, NULL),
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, line, strlen(line), NULL, 0, NULL),
 			 DLG_OK);
 	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 0), text[0]);
 	ck_assert_str_eq(turn_text(&h, 1), text[1]);
 	ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
+/*
+ * W303 in a JSON record (README "Findings"): the column of the marker in the record's line,
+ * found after the text `after` (the key of the field it is in), or column 1 when `point` is
+ * NULL; and an excerpt in the message.
+ */
+static const struct located_case {
+	const char *record;
+	const char *text_field, *response_field;
+	const char *after, *point;
+	const char *excerpt;
+} located_cases[] = {
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\\n\\nHuman: again\"},"
+	  "{\"role\":\"assistant\",\"content\":\"ok\"}]}", NULL, NULL,
+	  "", "Human: again", "\"Human: again\"" },
+	/* escapes before the marker: \u, a surrogate pair, \", \\ */
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" "
+	  "\\\\ x\\n\\nHuman: again\"},{\"role\":\"assistant\",\"content\":\"ok\"}]}", NULL, NULL,
+	  "", "Human: again", "\"Human: again\"" },
+	/* mid-line in a transcript string, HH-RLHF style */
+	{ "{\"text\":\"\\n\\nHuman: hi\\n\\nAssistant: Sure. Human: more?\"}", NULL, NULL,
+	  "", "Human: more", "\"Sure. Human: more?\"" },
+	/* glued markers get their own lines in reading: the text around this one did not move */
+	{ "{\"text\":\"### Human: hi### Assistant: Sure, and then the Human: said more\"}", NULL,
+	  NULL, "", "Human: said", "\"...nd then the Human: said more\"" },
+	/* an equal string under another key: the one under the field's key */
+	{ "{\"prompt\":\"### Human: hi ### Assistant:\",\"generation\":\"ok\\nHuman: more\","
+	  "\"generation_truncated\":\"ok\\nHuman: more\"}", "prompt", "generation",
+	  "\"generation\"", "Human", "\"Human: more\"" },
+	{ "{\"prompt\":\"### Human: hi ### Assistant:\",\"generation\":\"ok\\nHuman: more\","
+	  "\"generation_truncated\":\"ok\\nHuman: more\"}", "prompt", "generation_truncated",
+	  "\"generation_truncated\"", "Human", "\"Human: more\"" },
+	/* not told for sure: the same message twice, a message with its directions put back */
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"a\\nHuman: b\"},{\"role\":\"assistant\","
+	  "\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"a\\nHuman: b\"},"
+	  "{\"role\":\"assistant\",\"content\":\"ok!\"}]}", NULL, NULL, "", NULL, "\"Human: b\"" },
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\\nHuman: b\",\"stage_directions\":"
+	  "[{\"text\":\"sighs\",\"offset\":0}]},{\"role\":\"assistant\",\"content\":\"ok\"}]}",
+	  NULL, NULL, "", NULL, "\"Human: b\"" },
+};
+
+static void first_w303(const dlg_diag *d, void *payload)
+{
+	dlg_diag *out = payload;
+	if (d->code == DLG_DIAG_MARKER_IN_TEXT && out->code != DLG_DIAG_MARKER_IN_TEXT)
+		*out = *d;
+}
+
+/* Runs `data` as the file `name` through dlg_run (validate) and returns its first W303. */
+static dlg_diag validate_w303(const char *name, const char *data, dlg_options *o)
+{
+	char *dir = make_temp_dir();
+	write_file(dir, name, data, strlen(data));
+	char path[1100];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	const char *args[] = { path };
+	dlg_summary sum;
+	dlg_error err;
+	dlg_diag d;
+	memset(&d, 0, sizeof d);
+	ck_assert_int_eq(dlg_run(&sum, args, 1, o, first_w303, &d, &err), DLG_OK);
+	rm_rf(dir);
+	free(dir);
+	ck_assert_int_eq(d.code, DLG_DIAG_MARKER_IN_TEXT);
+	return d;
+}
+
+START_TEST(test_transcript_marker_in_json_located)
+{
+	const struct located_case *c = &located_cases[_i];
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.text_field = c->text_field;
+	o.response_field = c->response_field;
+	char line[512];
+	snprintf(line, sizeof line, "{}\n%s\n", c->record); /* the record is line 2 */
+	dlg_diag d = validate_w303("r.jsonl", line, &o);
+	ck_assert_uint_eq(d.line, 2);
+	uint32_t col = 1;
+	if (c->point)
+		col = (uint32_t)(strstr(strstr(c->record, c->after), c->point) - c->record) + 1;
+	ck_assert_uint_eq(d.col, col);
+	ck_assert_ptr_nonnull(strstr(d.msg, c->excerpt));
+}
+END_TEST
+
+/* A .json document's records are printed again: no column in them means anything. */
+START_TEST(test_transcript_marker_in_json_document_at_column_1)
+{
+	dlg_options o = DLG_OPTIONS_INIT;
+	dlg_diag d = validate_w303("r.json", "[{\"messages\":[{\"role\":\"user\",\"content\":"
+				   "\"hi\\n\\nHuman: again\"},{\"role\":\"assistant\","
+				   "\"content\":\"ok\"}]}]", &o);
+	ck_assert_uint_eq(d.line, 1);
+	ck_assert_uint_eq(d.col, 1);
+	ck_assert_ptr_nonnull(strstr(d.msg, "\"Human: again\""));
+}
+END_TEST
+
+static void w303_columns(const dlg_diag *d, void *payload)
+{
+	dlg_buf *cols = payload;
+	if (d->code == DLG_DIAG_MARKER_IN_TEXT)
+		ck_assert_int_eq(dlg_buf__append(cols, &d->col, sizeof d->col, NULL), DLG_OK);
+}
+
+/* Each located finding costs a pass over the line: past DLG_MAX_LOCATED in a record, the
+ * rest are at column 1, so a record with a W303 in each of its messages costs O(length). */
+START_TEST(test_transcript_marker_in_json_located_a_bounded_number_of_times)
+{
+	dlg_buf json;
+	dlg_buf__init(&json, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__printf(&json, NULL, "{\"messages\":["), DLG_OK);
+	for (int i = 0; i < DLG_MAX_LOCATED + 2; i++)
+		ck_assert_int_eq(dlg_buf__printf(&json, NULL, "%s{\"role\":\"%s\",\"content\":"
+						 "\"t%d\\nHuman: x\"}", i ? "," : "",
+						 i % 2 ? "assistant" : "user", i), DLG_OK);
+	ck_assert_int_eq(dlg_buf__printf(&json, NULL, "]}\n"), DLG_OK);
+	char *dir = make_temp_dir();
+	write_file(dir, "r.jsonl", json.data, json.len);
+	char path[1100];
+	snprintf(path, sizeof path, "%s/r.jsonl", dir);
+	const char *args[] = { path };
+	dlg_options o = DLG_OPTIONS_INIT;
+	dlg_summary sum;
+	dlg_buf cols;
+	dlg_buf__init(&cols, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_run(&sum, args, 1, &o, w303_columns, &cols, NULL), DLG_OK);
+	ck_assert_uint_eq(DLG_BUF_COUNT(&cols, uint32_t), DLG_MAX_LOCATED + 2);
+	for (size_t i = 0; i < DLG_MAX_LOCATED + 2; i++) {
+		uint32_t col = DLG_BUF_AT(&cols, uint32_t, i);
+		if (i < DLG_MAX_LOCATED)
+			ck_assert_int_eq(memcmp(json.data + col - 1, "Human", 5), 0);
+		else
+			ck_assert_uint_eq(col, 1);
+	}
+	rm_rf(dir);
+	free(dir);
+	dlg_buf__dispose(&cols);
+	dlg_buf__dispose(&json);
+}
+END_TEST
+
+/* In a text file: the marker's own column and an excerpt cut on a character boundary. */
+START_TEST(test_transcript_marker_in_text_excerpt)
+{
+	harness h;
+	harness_init(&h);
+	/* 12 bytes before the label fall inside an é: the excerpt starts after it */
+	harness_run(&h, "### Human: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 then, "
+			"Assistant: a reply that goes on and on past the cut\n### Assistant: ok\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_MARKER_IN_TEXT, 1, 33));
+	const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
+	ck_assert_str_eq(d->msg, "speaker label inside a turn: \"...\xc3\xa9\xc3\xa9 then, Assistant: a "
+			 "reply that goes...\"; if it starts a new turn, put it at the start of "
+			 "its own line");
 	harness_dispose(&h);
 }
 END_TEST
@@ -311,7 +470,7 @@ START_TEST(test_transcript_escape_round_trips)
 	ck_assert_int_eq(dlg_transcript__escape(&b, strlen(head), &h.ctx, NULL), DLG_OK);
 	ck_assert_uint_gt(b.len, strlen(head) + strlen(content) - (_i == 8)); /* escaped */
 	dlg_unit__reset(&h.unit, "t.jsonl", 1, 1);
-	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, 0, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, NULL, 0, NULL), DLG_OK);
 	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 1), content);
@@ -371,6 +530,11 @@ Suite *transcript_suite(void)
 	tcase_add_loop_test(tc, test_transcript_turns_on_one_line, 0,
 			    (int)(sizeof inline_cases / sizeof inline_cases[0]));
 	tcase_add_test(tc, test_transcript_turns_on_one_line_as_in_json);
+	tcase_add_loop_test(tc, test_transcript_marker_in_json_located, 0,
+			    (int)(sizeof located_cases / sizeof located_cases[0]));
+	tcase_add_test(tc, test_transcript_marker_in_json_document_at_column_1);
+	tcase_add_test(tc, test_transcript_marker_in_json_located_a_bounded_number_of_times);
+	tcase_add_test(tc, test_transcript_marker_in_text_excerpt);
 	tcase_add_loop_test(tc, test_transcript_unbalanced_star_table, 0,
 			    (int)(sizeof star_cases / sizeof star_cases[0]));
 	tcase_add_loop_test(tc, test_transcript_unknown_label_table, 0,
