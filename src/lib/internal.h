@@ -226,6 +226,10 @@ typedef struct dlg_turn {
 	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
 			       in the order of their places */
 	size_t n_stage;
+	size_t speaker;      /* 1 + the index in unit.lines of its first line shaped like a
+				turn of an unknown speaker without '#' (`Alex: I'm fine`), or 0;
+				its label is the line's first `speaker_len` bytes (transcript.c) */
+	size_t speaker_len;
 } dlg_turn;
 
 /* Findings located in a JSON line per record: each costs a pass over the line. */

@@ -484,6 +484,24 @@ static bool is_blank_line(const char *p, size_t n)
 }
 
 /*
+ * Whether a text line p[0, n) that `m` classified reads like a turn of a speaker nobody
+ * mapped, written as the file's no-'#' markers are: a capitalised one-word label at the
+ * line's start and text after its colon (`Alex: I'm fine`). Only the turn order can tell it
+ * from prose such as `Note: …` (validate.c).
+ */
+static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n)
+{
+	if (m->kind != LINE_TEXT || m->label_len == 0 || m->hashes > 0 || m->at > 0 ||
+	    !is_one_word(p, m->label_len) || (p[0] >= 'a' && p[0] <= 'z') ||
+	    (p[0] >= '0' && p[0] <= '9'))
+		return false;
+	size_t text = m->rest;
+	while (text < n && dlg_is_blank(p[text]))
+		text++;
+	return text < n;
+}
+
+/*
  * Where the next turn starts on a text file's marker line p[0, n) whose turn text starts at
  * p[from]: at a `### Label:` with a known label (README "Markers"), not after a backslash
  * nor inside inline code; n when there is none.
@@ -577,7 +595,12 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		u->preamble_n++;
 		return push_line(u, p, n, line_no, col, err);
 	}
-	DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1).n_lines++;
+	dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1);
+	if (t->speaker == 0 && unknown_speaker_shaped(&m, p, n)) {
+		t->speaker = DLG_BUF_COUNT(&u->lines, dlg_line) + 1;
+		t->speaker_len = m.label_len;
+	}
+	t->n_lines++;
 	DLG_TRY(push_line(u, p, n, line_no, col, err));
 	return check_text_line(u, &ln, turn_no, flags, err);
 }
