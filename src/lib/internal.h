@@ -226,9 +226,10 @@ typedef struct dlg_turn {
 	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
 			       in the order of their places */
 	size_t n_stage;
-	size_t speaker;      /* 1 + the index in unit.lines of its first line shaped like a
-				turn of an unknown speaker without '#' (`Alex: I'm fine`), or 0;
-				its label is the line's first `speaker_len` bytes (transcript.c) */
+	size_t speaker_line; /* 1 + the index in unit.lines of its first line shaped like a
+				turn of a speaker no label maps, written as its own marker is
+				(`Alex: I'm fine`, `### Lucky:`), or 0 (transcript.c) */
+	const char *speaker; /* that speaker's label in the line */
 	size_t speaker_len;
 } dlg_turn;
 

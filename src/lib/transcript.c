@@ -404,6 +404,7 @@ static void offset_to_line_col(uint64_t *line, uint32_t *col, const char *p, siz
 /* What the findings about a whole transcript need while its lines go by. */
 typedef struct parse_state {
 	bool split_inline;           /* a text file: a marker line may hold more turns */
+	size_t turn_hashes;          /* the '#' of the marker of the turn being read */
 	uint64_t noncanonical;       /* markers not spelled canonically, the first at: */
 	uint64_t nc_line;
 	uint32_t nc_col;
@@ -484,21 +485,25 @@ static bool is_blank_line(const char *p, size_t n)
 }
 
 /*
- * Whether a text line p[0, n) that `m` classified reads like a turn of a speaker nobody
- * mapped, written as the file's no-'#' markers are: a capitalised one-word label at the
- * line's start and text after its colon (`Alex: I'm fine`). Only the turn order can tell it
- * from prose such as `Note: …` (validate.c).
+ * Whether a line p[0, n) inside a turn, classified as `m`, reads like a turn of a speaker no
+ * label maps, written as the turn's own marker is (with as many '#'): a capitalised one-word
+ * label at the line's start, then text after its colon (`Alex: I'm fine`), or a heading-like
+ * marker line (`### Lucky:`, W308). Only the turn order can tell it from prose such as
+ * `Note: …` or a heading such as `### Ingredients:` (validate.c).
  */
-static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n)
+static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n, size_t hashes)
 {
-	if (m->kind != LINE_TEXT || m->label_len == 0 || m->hashes > 0 || m->at > 0 ||
-	    !is_one_word(p, m->label_len) || (p[0] >= 'a' && p[0] <= 'z') ||
-	    (p[0] >= '0' && p[0] <= '9'))
+	const char *label = p + m->label_at;
+	if (m->label_len == 0 || m->label || m->hashes != hashes || m->at > 0 ||
+	    !is_one_word(label, m->label_len) || (label[0] >= 'a' && label[0] <= 'z') ||
+	    (label[0] >= '0' && label[0] <= '9'))
 		return false;
+	if (m->kind == LINE_UNKNOWN_LABEL)
+		return true;
 	size_t text = m->rest;
 	while (text < n && dlg_is_blank(p[text]))
 		text++;
-	return text < n;
+	return m->kind == LINE_TEXT && text < n;
 }
 
 /*
@@ -541,6 +546,7 @@ static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t
 	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
 	t.n_lines = 1;
 	DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
+	ps->turn_hashes = m->hashes;
 	ps->flags = (turn_flags){ false, false, false, false };
 	dlg_line rest = { p + m->rest, n - m->rest, line_no, col + (uint32_t)m->rest, 0 };
 	DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
@@ -596,8 +602,9 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		return push_line(u, p, n, line_no, col, err);
 	}
 	dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1);
-	if (t->speaker == 0 && unknown_speaker_shaped(&m, p, n)) {
-		t->speaker = DLG_BUF_COUNT(&u->lines, dlg_line) + 1;
+	if (t->speaker_line == 0 && unknown_speaker_shaped(&m, p, n, ps->turn_hashes)) {
+		t->speaker_line = DLG_BUF_COUNT(&u->lines, dlg_line) + 1;
+		t->speaker = p + m.label_at;
 		t->speaker_len = m.label_len;
 	}
 	t->n_lines++;

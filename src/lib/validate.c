@@ -55,48 +55,65 @@ static bool has_finding(const dlg_unit *u, dlg_diag_code code)
 	return false;
 }
 
-/*
- * E205 for a speaker written like the file's markers but mapped by no label (README "Unknown
- * speakers"): its lines were read as text (`Alex: …` inside turns), so turns of one role
- * follow each other. Said when every turn that another of its role follows, and a last user
- * turn, holds a line of that speaker (transcript.c marks the first of each turn); the turn
- * order is then not worth judging. Nothing when the order is fine or another reason shows.
- */
-static dlg_status unmapped_speaker(dlg_unit *u, size_t n, dlg_error *err)
+/* Take out the findings of `code` at (line, col). */
+static void drop_findings_at(dlg_unit *u, dlg_diag_code code, uint64_t line, uint32_t col)
 {
-	const dlg_line *first = NULL;
-	size_t label_len = 0, turns = 0, first_turn = 0;
-	dlg_role role = DLG_ROLE_USER;
+	size_t kept = 0, n = DLG_BUF_COUNT(&u->diags, dlg_diag);
+	for (size_t i = 0; i < n; i++) {
+		dlg_diag d = DLG_BUF_AT(&u->diags, dlg_diag, i);
+		if (d.code != code || d.line != line || d.col != col)
+			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
+	}
+	u->diags.len = kept * sizeof(dlg_diag);
+}
+
+/*
+ * E205 for a speaker written like the turns' markers but mapped by no label (README "One
+ * root cause, one finding"): its lines were read as text (`Alex: …`, `### Lucky:` inside
+ * turns), so turns of one role follow each other. Said when every turn that another of its
+ * role follows, and a user turn left last (`reply_slot`: not for want of an empty reply
+ * slot), holds a line of that speaker (transcript.c marks the first of each turn), instead
+ * of the W308 of those lines; the turn order is then not judged. Nothing when the order is
+ * fine or another reason shows.
+ */
+static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_error *err)
+{
+	const dlg_turn *first = NULL;
+	size_t turns = 0, first_turn = 0;
 	for (size_t i = 0; i < n; i++) {
 		const dlg_turn *t = turn_at(u, i);
 		bool next_same = i + 1 < n && turn_at(u, i + 1)->role == t->role;
-		bool last_user = i + 1 == n && t->role == DLG_ROLE_USER;
+		bool last_user = i + 1 == n && t->role == DLG_ROLE_USER && !reply_slot;
 		if (!next_same && !last_user)
 			continue;
-		if (!t->speaker || t->role == DLG_ROLE_SYSTEM)
+		if (!t->speaker_line || t->role == DLG_ROLE_SYSTEM)
 			return DLG_OK;
-		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, t->speaker - 1);
 		if (!first) {
-			first = ln;
+			first = t;
 			first_turn = i + 1;
-			label_len = t->speaker_len;
-			role = t->role;
-		} else if (t->speaker_len != label_len || t->role != role ||
-			   strncasecmp(ln->p, first->p, label_len) != 0) {
+		} else if (t->speaker_len != first->speaker_len || t->role != first->role ||
+			   strncasecmp(t->speaker, first->speaker, first->speaker_len) != 0) {
 			return DLG_OK;
 		}
 		turns++;
 	}
 	if (!first)
 		return DLG_OK;
-	const char *other = dlg_role_name(role == DLG_ROLE_USER ? DLG_ROLE_ASSISTANT :
-					  DLG_ROLE_USER);
-	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, first->line, first->col,
-			      (uint32_t)first_turn,
-			      "unknown speaker '%.*s' (read as text in %zu %s turn%s); map it "
-			      "with --role %.*s=%s", (int)label_len, first->p, turns,
-			      dlg_role_name(role), turns == 1 ? "" : "s", (int)label_len,
-			      first->p, other);
+	for (size_t i = 0; i < n; i++) {
+		const dlg_turn *t = turn_at(u, i);
+		if (t->speaker_line) {
+			const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, t->speaker_line - 1);
+			drop_findings_at(u, DLG_DIAG_UNKNOWN_LABEL_KEPT, ln->line, ln->col);
+		}
+	}
+	const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first->speaker_line - 1);
+	int len = (int)first->speaker_len;
+	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, ln->line, ln->col,
+			      (uint32_t)first_turn, "unknown speaker '%.*s' (read as text in %zu %s "
+			      "turn%s); map it with --role %.*s=%s", len, first->speaker, turns,
+			      dlg_role_name(first->role), turns == 1 ? "" : "s", len,
+			      first->speaker, dlg_role_name(first->role == DLG_ROLE_USER ?
+							    DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
 }
 
 static dlg_status structure(dlg_unit *u, dlg_error *err)
@@ -113,12 +130,13 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 	bool slot_dropped = slot.text.len == 0 && slot.n_stage == 0;
 	if (slot_dropped)
 		drop_turn(u, --n);
-	DLG_TRY(unmapped_speaker(u, n, err));
+	bool reply_slot = slot_dropped && slot.role == DLG_ROLE_ASSISTANT && n > 0 &&
+			  turn_at(u, n - 1)->role == DLG_ROLE_USER;
+	DLG_TRY(unmapped_speaker(u, n, reply_slot, err));
 	/* with a speaker unknown, the turns are not what they seem: their order says nothing */
 	bool roles_known = !has_finding(u, DLG_DIAG_UNKNOWN_ROLE);
 	/* a reply slot left empty after a user turn is said by E206 (or W309) alone */
-	bool reply_missing = slot_dropped && roles_known && slot.role == DLG_ROLE_ASSISTANT &&
-			     n > 0 && turn_at(u, n - 1)->role == DLG_ROLE_USER;
+	bool reply_missing = reply_slot && roles_known;
 	if (slot_dropped && !reply_missing)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_LAST_TURN_DROPPED, slot.line,
 				       slot.col, (uint32_t)n + 1, "empty last %s turn dropped",
