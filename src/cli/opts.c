@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 enum {
 	OPT_OUTPUT = 'o',
@@ -146,7 +147,8 @@ static const struct cli_option {
 	  "read options from a JSON object keyed by their long names (the command line wins)" },
 	{ "json", OPT_JSON, NULL, CLI_STATS, "print the statistics as one JSON object" },
 	{ "html", OPT_HTML, "FILE", CLI_STATS,
-	  "also write a self-contained HTML report with charts to FILE" },
+	  "also write a self-contained HTML report with charts to FILE (a new file)" },
+	{ "force", OPT_FORCE, NULL, CLI_STATS, "let --html replace an existing FILE" },
 	{ "stage-spans", OPT_STAGE_SPANS, NULL, CLI_STATS,
 	  "instead, list every *...* span with its stage-direction decision (JSON lines)" },
 	{ "quiet", OPT_QUIET, NULL, ALL,
@@ -610,6 +612,29 @@ static int load_config(cli_args *a, const char *path)
 	return CLI_RUN;
 }
 
+/*
+ * --html FILE is never an input, nor, without --force, a file that exists: `stats --html
+ * a.jsonl b.jsonl` (--html taken for a flag) once wrote the report over a.jsonl.
+ */
+static int check_html_file(const cli_args *a)
+{
+	struct stat html;
+	if (stat(a->stats_html, &html) != 0)
+		return CLI_RUN; /* a new file; one that cannot be made is said when writing */
+	for (size_t i = 0; i < a->n_inputs; i++) {
+		struct stat in;
+		if (strcmp(a->inputs[i], "-") != 0 && stat(a->inputs[i], &in) == 0 &&
+		    in.st_dev == html.st_dev && in.st_ino == html.st_ino)
+			return usage_error(a->command, "--html '%s' is an input; name a new FILE "
+					   "for the report", a->stats_html);
+	}
+	if (!a->opts.force)
+		return usage_error(a->command, "--html would write over '%s', which exists; name "
+				   "a new FILE for the report, or pass --force to replace it",
+				   a->stats_html);
+	return CLI_RUN;
+}
+
 /* An option getopt refused, named as it was written; for something that may be a file whose
  * name starts with '-' (validate -leading.txt), the two ways to pass one. */
 static int bad_option(cli_command c, const char *arg, int opt)
@@ -761,6 +786,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		rc = usage_error(c, "%s", "'-' (stdin) named more than once; it can be read once");
 	else if (c == CLI_CONVERT && !a->opts.output_dir)
 		rc = usage_error(c, "%s", "-o DIR is required");
+	else if (c == CLI_STATS && a->stats_html)
+		rc = check_html_file(a);
 	/* --bare has no field for stage directions: unless told, they stay in the text */
 	else if (a->opts.bare && !a->stage_given)
 		a->opts.stage = DLG_STAGE_KEEP;

@@ -7,8 +7,10 @@
 #include "stats.h"
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define TURN_BUCKETS 21 /* 0..19 turns, then 20 or more */
 #define CHAR_BUCKETS 20 /* [0,1), [1,2), [2,4), ... [2^18, inf) characters */
@@ -431,9 +433,14 @@ static void svg_bars(FILE *f, const char *title, const char *const *labels,
 static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 		      const dlg_summary *sum)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
+	/* without --force, a file made since the options were checked stays as it is */
+	int fd = open(path, O_WRONLY | O_CREAT | (a->opts.force ? O_TRUNC : O_EXCL), 0666);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return -1;
+	}
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	      "<title>dlgconv stats</title><style>"
 	      "body{font:14px system-ui,sans-serif;margin:2em;color:#222}"

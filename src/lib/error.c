@@ -175,6 +175,33 @@ void dlg_error__utf8_cut(char *msg)
 		msg[lead - 1] = '\0';
 }
 
+void dlg_error__quote(char *out, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		uint8_t b = (uint8_t)s[i];
+		size_t len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		if (len > n - i)
+			len = n - i;
+		bool quote = b == '"' || b == '\\';
+		size_t need = b < 0x20 ? 6 : quote ? 2 : len;
+		if (o + need + 4 > cap) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (b < 0x20)
+			snprintf(out + o, cap - o, "\\u%04X", b);
+		else if (quote)
+			out[o] = '\\', out[o + 1] = (char)b;
+		else
+			memcpy(out + o, s + i, len);
+		o += need;
+		i += b < 0x20 || quote ? 1 : len;
+	}
+	out[o] = '\0';
+}
+
 dlg_status dlg_error__set(dlg_error *err, dlg_status code, int sys_errno, const char *fmt, ...)
 {
 	if (!err)
@@ -213,6 +240,7 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->record = record;
 	u->record_line = record_line;
 	u->exact_location = false;
+	memset(&u->origin, 0, sizeof u->origin);
 	u->section_end = false;
 	u->claimed_id[0] = '\0';
 	u->consumed = false;

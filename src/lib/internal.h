@@ -91,6 +91,13 @@ dlg_status dlg_error__set(dlg_error *err, dlg_status code, int sys_errno, const 
 /** Drop a character the end of `msg` (NUL-terminated) cuts in two. */
 void dlg_error__utf8_cut(char *msg);
 
+/**
+ * s[0, n) (valid UTF-8) for a one-line message, into out[0, cap) (cap >= 8, NUL-terminated):
+ * quotes, backslashes and controls escaped as in JSON, cut on a character boundary with
+ * "..." when it does not fit.
+ */
+void dlg_error__quote(char *out, size_t cap, const char *s, size_t n);
+
 /** DLG_E_IO with "cannot <what> '<path>': <strerror(sys_errno)>"; returns DLG_E_IO. */
 dlg_status dlg_error__io(dlg_error *err, int sys_errno, const char *what, const char *path);
 
@@ -230,7 +237,32 @@ typedef struct dlg_turn {
 	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
 			       in the order of their places */
 	size_t n_stage;
+	size_t speaker_line; /* 1 + the index in unit.lines of its first line shaped like a
+				turn of a speaker no label maps, written as its own marker is
+				(`Alex: I'm fine`, `### Lucky:`), or 0 (transcript.c) */
+	const char *speaker; /* that speaker's label in the line */
+	size_t speaker_len;
 } dlg_turn;
+
+/* Findings located in a JSON line per record: each costs a pass over the line. */
+#define DLG_MAX_LOCATED 16
+
+/**
+ * Where a JSON record's text came from, so that a finding inside it can name its column in
+ * the record's line (transcript.c). All borrowed.
+ */
+typedef struct dlg_json_origin {
+	const char *line;  /* the record's JSON line as read (pipeline.c); NULL for a .json
+			      document's records, which are printed again */
+	size_t line_len;
+	const char *text;  /* the JSON string being read into turns, decoded */
+	size_t text_len;
+	const char *key;   /* the key it stands under, or NULL */
+	const char *copy;  /* its copy in unit.decoded (glued markers on lines of their own,
+			      stage directions put back) */
+	size_t copy_len;
+	unsigned located;  /* findings located so far, up to DLG_MAX_LOCATED */
+} dlg_json_origin;
 
 /**
  * Everything one conversation needs, reused from one conversation to the next so that the
@@ -246,6 +278,7 @@ typedef struct dlg_unit {
 	bool exact_location; /* a finding about the record's raw bytes keeps its column */
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
 	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
+	dlg_json_origin origin; /* where a JSON record's text came from */
 	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
 	dlg_buf lines;       /* dlg_line[] */
 	dlg_buf turns;       /* dlg_turn[] */
@@ -320,6 +353,22 @@ uint64_t dlg_normalize__count_chars(const char *p, size_t n);
  */
 dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err) DLG_WUR;
 
+/** Whether the line p[0, n) is a code fence (``` or ~~~ after at most three spaces): it
+ * opens or closes a fenced block. */
+bool dlg_stage__is_fence(const char *p, size_t n);
+
+/** Whether line[i] is inside inline code: an odd number of backticks before it on its line
+ * (line[0, i)). */
+bool dlg_stage__in_inline_code(const char *line, size_t i);
+
+/**
+ * W304 on a line p[0, n) of a turn (`in_fence`: inside a fenced code block): the offset of
+ * a '*' that opens a span as a stage direction's would (alone, after white space or the
+ * line's start, a word after it, not in code nor an item's or a heading's title) and that
+ * no later '*' on the line closes; SIZE_MAX when there is none.
+ */
+size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence);
+
 /** A stage direction to put back: its canonical text and its byte offset in the content. */
 typedef struct dlg_stage_ref {
 	const char *text;
@@ -344,13 +393,18 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len,
  * A transcript inside a JSON string (SPEC section 1): `### Label:` markers glued to the text
  * before them start turns too. The text is copied into u->decoded first, which keeps room
  * for `reserve_more` bytes after it (the lines point into it, so it cannot grow later).
+ * `key` (may be NULL) is the key the string stands under in its record: it tells the
+ * string apart from an equal one, to locate findings inside it (u->origin).
  */
 dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t len,
-					  size_t reserve_more, dlg_error *err) DLG_WUR;
+					  const char *key, size_t reserve_more,
+					  dlg_error *err) DLG_WUR;
 
-/** Add an already structured turn (from a messages array); `text` must live in u->decoded. */
+/** Add an already structured turn (from a messages array); `text` must live in u->decoded
+ * and be the string under `key` (may be NULL) as it stands in the record, but for stage
+ * directions put back. */
 dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,
-				    dlg_error *err) DLG_WUR;
+				    const char *key, dlg_error *err) DLG_WUR;
 
 /**
  * Escape b->data[from, len), one turn's content in the text format, so that reading the

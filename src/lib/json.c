@@ -297,7 +297,7 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, const char *role_k
 					   turn_no, err));
 		DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
 		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
-						 err));
+						 text_key, err));
 	}
 	return DLG_OK;
 }
@@ -318,12 +318,14 @@ static bool blank_turn(const dlg_unit *u, const dlg_turn *t)
  * `### Assistant:` slot a prompt ends with. The reply is one turn as it stands: markers in
  * it (a model inventing the next exchange) are flagged (W303), not split.
  */
-static dlg_status transcript_and_reply(dlg_unit *u, const char *text, const char *reply,
+static dlg_status transcript_and_reply(dlg_unit *u, const cJSON *text, const cJSON *reply,
 				       dlg_error *err)
 {
-	size_t reply_len = reply ? strlen(reply) : 0;
+	size_t reply_len = reply ? strlen(reply->valuestring) : 0;
 	if (text)
-		DLG_TRY(dlg_transcript__parse_embedded(u, text, strlen(text), reply_len + 1, err));
+		DLG_TRY(dlg_transcript__parse_embedded(u, text->valuestring,
+						       strlen(text->valuestring), text->string,
+						       reply_len + 1, err));
 	else
 		DLG_TRY(dlg_buf__reserve(&u->decoded, reply_len + 1, err));
 	if (!reply || u->rejected)
@@ -333,9 +335,9 @@ static dlg_status transcript_and_reply(dlg_unit *u, const char *text, const char
 	if (last && last->role == DLG_ROLE_ASSISTANT && blank_turn(u, last))
 		u->turns.len -= sizeof(dlg_turn);
 	char *at = u->decoded.data + u->decoded.len;
-	memcpy(at, reply, reply_len);
+	memcpy(at, reply->valuestring, reply_len);
 	u->decoded.len += reply_len;
-	return dlg_transcript__add_turn(u, DLG_ROLE_ASSISTANT, at, reply_len, err);
+	return dlg_transcript__add_turn(u, DLG_ROLE_ASSISTANT, at, reply_len, reply->string, err);
 }
 
 /* A finding about the record's raw bytes, at its exact column in the line. */
@@ -437,32 +439,6 @@ static void drop_repeated_keys(dup_keys *d, cJSON *node, const dlg_allocator *al
 			drop_repeated_keys(d, c, alloc);
 }
 
-/* A key for a one-line message: quotes, backslashes and controls escaped as in JSON, cut on
- * a character boundary (the record is valid UTF-8). */
-static void quote_key(char *out, size_t cap, const char *s)
-{
-	size_t o = 0;
-	for (size_t i = 0; s[i];) {
-		uint8_t b = (uint8_t)s[i];
-		size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-		size_t need = b < 0x20 ? 6 : b == '"' || b == '\\' ? 2 : n;
-		if (o + need + 4 > cap) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (b < 0x20)
-			snprintf(out + o, cap - o, "\\u%04X", b);
-		else if (need == 2)
-			out[o] = '\\', out[o + 1] = (char)b;
-		else
-			memcpy(out + o, s + i, n);
-		o += need;
-		i += b < 0x20 || need == 2 ? 1 : n;
-	}
-	out[o] = '\0';
-}
-
 dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err)
 {
 	size_t bad;
@@ -503,7 +479,7 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 	/* a pair's two sides read one record: its chosen side reports it */
 	if (dup.first && !u->rejected_side) {
 		char key[80], times[32] = "twice";
-		quote_key(key, sizeof key, dup.first);
+		dlg_error__quote(key, sizeof key, dup.first, strlen(dup.first));
 		if (dup.times > 2)
 			snprintf(times, sizeof times, "%zu times", dup.times);
 		st = dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE_JSON_KEY, u->record_line, 1, 0,
@@ -533,8 +509,7 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 		st = dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 				    "no string at \"%s\" (--response-field)", o->response_field);
 	else if (cJSON_IsString(text) || reply)
-		st = transcript_and_reply(u, cJSON_IsString(text) ? text->valuestring : NULL,
-					  reply ? reply->valuestring : NULL, err);
+		st = transcript_and_reply(u, cJSON_IsString(text) ? text : NULL, reply, err);
 	else
 		st = dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 				    "no \"messages\" array and no string at \"%s\"; name the "

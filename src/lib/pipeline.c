@@ -594,6 +594,16 @@ static dlg_status lfs_finding(run *r, slot *s, const dlg_input *in, dlg_error *e
 			      "the data: run `git lfs pull` in its repository");
 }
 
+/* A JSON line of the file is where findings inside its strings point; a .json document's
+ * records are printed again, so their columns would mean nothing. */
+static void raw_line(dlg_unit *u, const slot *s, const char *line, size_t len)
+{
+	if (!s->by_index) {
+		u->origin.line = line;
+		u->origin.line_len = len;
+	}
+}
+
 /* The pure step: turn an item into rendered records and their findings. */
 static dlg_status process(run *r, slot *s, dlg_error *err)
 {
@@ -647,6 +657,7 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 			continue; /* blank lines (JSON white space only) hold no record */
 		DLG_TRY(take_unit(&u, r, s, err));
 		dlg_unit__reset(u, in, record, s->by_index ? 1 : record);
+		raw_line(u, s, line, len);
 		DLG_TRY(dlg_json__record(u, line, len, err));
 		if (!r->ctx.opts->rejected_field) {
 			DLG_TRY(finish_unit(u, err));
@@ -656,6 +667,7 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		dlg_unit *rejected;
 		DLG_TRY(take_unit(&rejected, r, s, err));
 		dlg_unit__reset(rejected, in, record, s->by_index ? 1 : record);
+		raw_line(rejected, s, line, len);
 		rejected->rejected_side = true;
 		DLG_TRY(dlg_json__record(rejected, line, len, err));
 		DLG_TRY(finish_pair(&s->units[chosen], rejected, err));

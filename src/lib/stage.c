@@ -8,6 +8,7 @@
  * direction only when its text and its place both say so. A missed direction stays as text;
  * a removed sentence would corrupt the data.
  */
+#define _GNU_SOURCE /* memrchr */
 #include "internal.h"
 
 #include <string.h>
@@ -46,6 +47,35 @@ static bool is_letter(int32_t cp)
 		return false;
 	utf8proc_category_t c = utf8proc_category(cp);
 	return c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+}
+
+/* Bytes of the UTF-8 encoding of cp. */
+static size_t utf8_len(int32_t cp)
+{
+	return cp >= 0x10000 ? 4 : cp >= 0x800 ? 3 : cp >= 0x80 ? 2 : 1;
+}
+
+/* Whether t[i, n) starts with a word of letters (an inner ' or - allowed) that ends at a
+ * blank, the line's end or the end of a sentence: how a direction starts (`*sighs I…`,
+ * `*Nods.`), unlike code after a '*' (`*args)`, `*ptr;`, `*this->x`). */
+static bool starts_with_word(const char *t, size_t n, size_t i)
+{
+	size_t k = i;
+	while (k < n) {
+		int32_t cp = cp_at(t, n, k);
+		if (is_letter(cp))
+			k += utf8_len(cp);
+		else if (k > i && (t[k] == '\'' || t[k] == '-') && is_letter(cp_at(t, n, k + 1)))
+			k++;
+		else
+			break;
+	}
+	if (k == i)
+		return false;
+	int32_t after = cp_at(t, n, k);
+	if (after == '.' || after == '!' || after == '?' || after == 0x2026) /* … */
+		k += utf8_len(after);
+	return k == n || dlg_is_blank(t[k]);
 }
 
 /* Whether the text before a span on its line (`p[0, n)`) is a Markdown list or heading
@@ -112,7 +142,7 @@ static const char *text_says_emphasis(const char *t, size_t a, size_t b)
 			capitalised += word_start && is_upper(cp);
 		}
 		word_start = false;
-		k += cp >= 0x10000 ? 4 : cp >= 0x800 ? 3 : cp >= 0x80 ? 2 : 1;
+		k += utf8_len(cp);
 	}
 	if (letters == 0)
 		return "no letter";
@@ -125,13 +155,36 @@ static const char *text_says_emphasis(const char *t, size_t a, size_t b)
 	return NULL;
 }
 
-/* Whether the line t[line, i) has an odd number of backticks: i is inside inline code. */
-static bool in_inline_code(const char *t, size_t line, size_t i)
+bool dlg_stage__in_inline_code(const char *line, size_t i)
 {
 	size_t ticks = 0;
-	for (size_t k = line; k < i; k++)
-		ticks += t[k] == '`';
+	for (size_t k = 0; k < i; k++)
+		ticks += line[k] == '`';
 	return ticks % 2 == 1;
+}
+
+/* Whether the delimiter at t[i], on the line t[line, eol), can open a span by its place:
+ * alone, after white space or the line's start, with no blank after it. Not `2*3*4`,
+ * snake_case, `**bold**`, `un*believ*able`, `* list items`, `a * b`. */
+static bool opens_span(const char *t, size_t line, size_t eol, size_t i)
+{
+	char d = t[i];
+	return i + 1 < eol && t[i + 1] != d && !dlg_is_blank(t[i + 1]) &&
+	       (i == line || dlg_is_blank(t[i - 1]));
+}
+
+/* Why a span opened at t[i] on the line starting at t[line] is text by where it stands,
+ * whatever it says: in code, or an item's or a heading's title. NULL when it may be a
+ * direction. */
+static const char *context_says_text(const char *t, size_t line, size_t i, bool in_fence)
+{
+	if (in_fence)
+		return "in a fenced code block";
+	if (dlg_stage__in_inline_code(t + line, i - line))
+		return "in inline code";
+	if (after_list_marker(t + line, i - line))
+		return "a list item's or a heading's title";
+	return NULL;
 }
 
 /*
@@ -144,10 +197,8 @@ static bool classify(size_t *close, const char **why, const char *t, size_t line
 		     size_t i, bool in_fence)
 {
 	char d = t[i];
-	if (i + 2 >= eol || t[i + 1] == d || dlg_is_blank(t[i + 1]))
+	if (i + 2 >= eol || !opens_span(t, line, eol, i))
 		return false;
-	if (i > line && !dlg_is_blank(t[i - 1]))
-		return false; /* `2*3*4`, snake_case, `**bold**`, `un*believ*able` */
 	const char *c = memchr(t + i + 1, d, eol - i - 1);
 	if (!c)
 		return false;
@@ -162,18 +213,8 @@ static bool classify(size_t *close, const char **why, const char *t, size_t line
 		*why = "punctuation right after it: emphasis inside a sentence";
 		return true;
 	}
-	if (in_fence) {
-		*why = "in a fenced code block";
+	if ((*why = context_says_text(t, line, i, in_fence)) != NULL)
 		return true;
-	}
-	if (in_inline_code(t, line, i)) {
-		*why = "in inline code";
-		return true;
-	}
-	if (after_list_marker(t + line, i - line)) {
-		*why = "a list item's or a heading's title";
-		return true;
-	}
 	if ((*why = text_says_emphasis(t, i + 1, j)) != NULL)
 		return true;
 	/* its place: at a line's edge or between sentences, never inside one */
@@ -195,13 +236,23 @@ static bool classify(size_t *close, const char **why, const char *t, size_t line
 	return true;
 }
 
-/* Fence lines (``` or ~~~ after at most three spaces) open and close code blocks. */
-static bool is_fence(const char *t, size_t line, size_t eol)
+bool dlg_stage__is_fence(const char *p, size_t n)
 {
-	size_t k = line;
-	while (k < eol && k - line < 3 && t[k] == ' ')
+	size_t k = 0;
+	while (k < n && k < 3 && p[k] == ' ')
 		k++;
-	return eol - k >= 3 && (memcmp(t + k, "```", 3) == 0 || memcmp(t + k, "~~~", 3) == 0);
+	return n - k >= 3 && (memcmp(p + k, "```", 3) == 0 || memcmp(p + k, "~~~", 3) == 0);
+}
+
+size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence)
+{
+	/* only the line's last '*' has none after it */
+	const char *last = memrchr(p, '*', n);
+	if (!last)
+		return SIZE_MAX;
+	size_t i = (size_t)(last - p);
+	return opens_span(p, 0, n, i) && starts_with_word(p, n, i + 1) &&
+	       !context_says_text(p, 0, i, in_fence) ? i : SIZE_MAX;
 }
 
 /*
@@ -233,12 +284,12 @@ static void scan(const char *t, size_t n, span_fn fn, void *payload)
 			const char *nl = memchr(t + line, '\n', n - line);
 			eol = nl ? (size_t)(nl - t) : n;
 			line_known = true;
-			if (is_fence(t, line, eol))
+			if (dlg_stage__is_fence(t + line, eol - line))
 				in_fence = !in_fence;
 		}
 		size_t close;
 		const char *why = NULL;
-		if (!classify(&close, &why, t, line, eol, i, in_fence || is_fence(t, line, eol)))
+		if (!classify(&close, &why, t, line, eol, i, in_fence || dlg_stage__is_fence(t + line, eol - line)))
 			continue;
 		fn(i, close, why, payload);
 		if (!why)

@@ -1,10 +1,12 @@
 /*
  * transcript.c - SPEC section 1 for text transcripts: bytes -> lines -> marker-delimited
  * turns, with the findings that need the raw text (E101/E102, E205, W301-W304, W308).
- * Uses buf.c, error.c and normalize.c.
+ * Uses buf.c, error.c, normalize.c and stage.c (which `*` is code, for W304).
  */
+#define _GNU_SOURCE /* memmem */
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -37,6 +39,7 @@ typedef struct marker {
 	size_t label_at;
 	size_t label_len;
 	size_t rest;      /* first byte after the colon */
+	size_t hashes;
 	marker_style style;
 } marker;
 
@@ -49,6 +52,20 @@ const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, s
 		if (ctx->labels[i].len == n && strncasecmp(ctx->labels[i].text, p, n) == 0)
 			return &ctx->labels[i];
 	return NULL;
+}
+
+/* "1", "2.1", "3.": the label of a numbered heading (`#1: The Public Library`), not a name. */
+static bool is_number(const char *p, size_t n)
+{
+	size_t i = 0;
+	do {
+		size_t digits = i;
+		while (i < n && p[i] >= '0' && p[i] <= '9')
+			i++;
+		if (i == digits)
+			return false;
+	} while (i < n && p[i] == '.' && ++i < n);
+	return i == n;
 }
 
 static bool is_one_word(const char *p, size_t n)
@@ -74,6 +91,7 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 		i++, hashes++;
 	if (hashes > 6)
 		return;
+	m->hashes = hashes;
 	if (hashes >= 3) {
 		size_t w = i;
 		while (w < n && (is_alnum(p[w]) || p[w] == '_'))
@@ -119,6 +137,8 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 	}
 	if (hashes == 0)
 		return; /* "Note: ..." in prose is text, not a marker-like line */
+	if (is_number(p + i, m->label_len))
+		return; /* a numbered heading: `## 2: Setup` names no speaker */
 	size_t text = m->rest;
 	while (text < n && dlg_is_blank(p[text]))
 		text++;
@@ -128,8 +148,10 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 		m->kind = LINE_UNKNOWN_LABEL;
 }
 
-/* W303: a known label followed by ':' in the middle of a text line. */
-static bool find_marker_in_text(size_t *at_out, const dlg_ctx *ctx, const char *p, size_t n)
+/* W303: a known label followed by ':' in the middle of a text line; *at_out is where the
+ * label starts, *end_out the byte after its colon. */
+static bool find_marker_in_text(size_t *at_out, size_t *end_out, const dlg_ctx *ctx,
+				const char *p, size_t n)
 {
 	for (const char *c = memchr(p, ':', n); c; c = memchr(c + 1, ':', n - (size_t)(c + 1 - p))) {
 		size_t colon = (size_t)(c - p);
@@ -147,6 +169,7 @@ static bool find_marker_in_text(size_t *at_out, const dlg_ctx *ctx, const char *
 				continue;
 			if (strncasecmp(p + start, ctx->labels[k].text, len) == 0) {
 				*at_out = start;
+				*end_out = colon + 1;
 				return true;
 			}
 		}
@@ -154,55 +177,220 @@ static bool find_marker_in_text(size_t *at_out, const dlg_ctx *ctx, const char *
 	return false;
 }
 
-/* W304: an odd number of lone '*' on a line (not `**`, bullets, `2*3` or ` * `). */
-static bool find_unbalanced_star(size_t *at_out, const char *p, size_t n)
+/* The 4 hex digits at s (valid JSON), as a number. */
+static uint32_t hex4(const char *s)
 {
-	size_t loose = 0, first = 0, k = 0;
-	size_t lead = 0;
-	while (lead < n && dlg_is_blank(p[lead]))
-		lead++;
-	while (k < n) {
-		if (p[k] != '*') {
-			k++;
-			continue;
-		}
-		size_t run = k;
-		while (run < n && p[run] == '*')
-			run++;
-		bool prev_blank = k == 0 || dlg_is_blank(p[k - 1]);
-		bool next_blank = run == n || dlg_is_blank(p[run]);
-		bool single = run - k == 1;
-		bool bullet = k == lead && next_blank;
-		bool intra = k > 0 && run < n && is_alnum(p[k - 1]) && is_alnum(p[run]);
-		if (single && !bullet && !intra && !(prev_blank && next_blank)) {
-			if (loose++ == 0)
-				first = k;
-		}
-		k = run;
+	uint32_t v = 0;
+	for (int k = 0; k < 4; k++)
+		v = v << 4 | (uint32_t)(s[k] <= '9' ? s[k] - '0' : (s[k] | 0x20) - 'a' + 10);
+	return v;
+}
+
+/*
+ * The character of a JSON string literal at s[i] (s[0, n) is valid JSON: cJSON read it), as
+ * UTF-8 in out with its length in *len_out; returns the index after it.
+ */
+static size_t json_char(char out[4], size_t *len_out, const char *s, size_t n, size_t i)
+{
+	if (s[i] != '\\' || i + 1 >= n) {
+		out[0] = s[i];
+		*len_out = 1;
+		return i + 1;
 	}
-	*at_out = first;
-	return loose % 2 == 1;
+	if (s[i + 1] != 'u' || i + 6 > n) {
+		static const char escaped[] = "bfnrt", meant[] = "\b\f\n\r\t";
+		const char *k = strchr(escaped, s[i + 1]);
+		out[0] = k && *k ? meant[k - escaped] : s[i + 1]; /* or '"', '\\', '/' */
+		*len_out = 1;
+		return i + 2;
+	}
+	uint32_t cp = hex4(s + i + 2);
+	i += 6;
+	if (cp >= 0xD800 && cp < 0xDC00 && i + 6 <= n && s[i] == '\\' && s[i + 1] == 'u') {
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (hex4(s + i + 2) - 0xDC00);
+		i += 6;
+	}
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		*len_out = 1;
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		*len_out = 2;
+	} else if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		*len_out = 3;
+	} else {
+		out[0] = (char)(0xF0 | cp >> 18);
+		out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[3] = (char)(0x80 | (cp & 0x3F));
+		*len_out = 4;
+	}
+	return i;
+}
+
+/*
+ * Where the string literal whose decoded text is t[0, n) starts in the JSON line s[0, len)
+ * (the byte after its opening quote): the only one that holds that text, or else the only
+ * one of those that is the value of `key` (may be NULL); 0 when there is none such.
+ */
+static size_t literal_of(const char *s, size_t len, const char *t, size_t n, const char *key)
+{
+	size_t found = 0, count = 0, found_keyed = 0, count_keyed = 0;
+	size_t key_start = 0, key_end = 0; /* the literal before, s[key_start, key_end) */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] != '"')
+			continue;
+		size_t start = i + 1, decoded = 0;
+		bool same = true;
+		for (i = start; i < len && s[i] != '"';) {
+			char c[4];
+			size_t c_len;
+			i = json_char(c, &c_len, s, len, i);
+			same = same && decoded + c_len <= n && memcmp(t + decoded, c, c_len) == 0;
+			decoded += c_len;
+		}
+		if (same && decoded == n) {
+			found = start;
+			count++;
+			/* the value of key: `"key"`, blanks, ':', blanks, then this literal */
+			size_t k = start - 1;
+			while (k > key_end && strchr(" \t\r\n", s[k - 1]))
+				k--;
+			bool after_colon = k > key_end && s[--k] == ':';
+			while (k > key_end && strchr(" \t\r\n", s[k - 1]))
+				k--;
+			if (key && after_colon && k == key_end + 1 &&
+			    key_end - key_start == strlen(key) &&
+			    memcmp(s + key_start, key, key_end - key_start) == 0) {
+				found_keyed = start;
+				count_keyed++;
+			}
+		}
+		key_start = start;
+		key_end = i;
+	}
+	return count == 1 ? found : count_keyed == 1 ? found_keyed : 0;
+}
+
+/* The occurrences of needle[0, k) in p[0, n) that start before p[before] (n: all). */
+static size_t occurrences(const char *p, size_t n, const char *needle, size_t k, size_t before)
+{
+	size_t count = 0;
+	for (const char *at = memmem(p, n, needle, k); at && (size_t)(at - p) < before;
+	     at = memmem(at + 1, n - (size_t)(at + 1 - p), needle, k))
+		count++;
+	return count;
+}
+
+/*
+ * The 1-based column in the JSON record's line of a marker at `line[at]`, a line of the text
+ * being read into turns (README "Findings"): where the text from the line's start through the
+ * marker's colon (line[0, end)) stands in the JSON string the text came from, mapped through
+ * its escapes. 0 when that cannot be told for sure: the record is part of a .json document,
+ * the string stands twice in the line, or reading changed the text around the marker; and
+ * past the record's first DLG_MAX_LOCATED findings, so that a record costs O(its length).
+ */
+static uint32_t json_column(dlg_json_origin *o, const char *line, size_t at, size_t end)
+{
+	if (!o->line || !o->copy || o->located == DLG_MAX_LOCATED)
+		return 0;
+	o->located++;
+	size_t nth = occurrences(o->copy, o->copy_len, line, end, (size_t)(line - o->copy));
+	if (occurrences(o->copy, o->copy_len, line, end, o->copy_len) !=
+	    occurrences(o->text, o->text_len, line, end, o->text_len))
+		return 0;
+	const char *in_text = memmem(o->text, o->text_len, line, end);
+	while (nth-- > 0)
+		in_text = memmem(in_text + 1, o->text_len - (size_t)(in_text + 1 - o->text), line,
+				 end);
+	size_t target = (size_t)(in_text - o->text) + at;
+	size_t i = literal_of(o->line, o->line_len, o->text, o->text_len, o->key);
+	if (i == 0)
+		return 0;
+	for (size_t decoded = 0; decoded < target && i < o->line_len;) {
+		char c[4];
+		size_t c_len;
+		i = json_char(c, &c_len, o->line, o->line_len, i);
+		decoded += c_len;
+	}
+	return i < UINT32_MAX ? (uint32_t)i + 1 : 0;
+}
+
+/*
+ * A short excerpt of the line p[0, n) around p[at] for a finding's message, into out: at most
+ * 12 bytes before it and 40 in all, cut on character boundaries and without blanks at its
+ * ends, "..." where the line's text goes on, quoted and escaped as in JSON.
+ */
+static void excerpt(char *out, size_t cap, const char *p, size_t n, size_t at)
+{
+	size_t start = 0, end = n;
+	while (start < at && dlg_is_blank(p[start]))
+		start++;
+	while (end > at && dlg_is_blank(p[end - 1]))
+		end--;
+	size_t from = at - start > 12 ? at - 12 : start;
+	while (from < at && (((uint8_t)p[from] & 0xC0) == 0x80 || dlg_is_blank(p[from])))
+		from++;
+	size_t to = end - from > 40 ? from + 40 : end;
+	while (to > at && to < end && ((uint8_t)p[to] & 0xC0) == 0x80)
+		to--;
+	while (to > at && dlg_is_blank(p[to - 1]))
+		to--;
+	char quoted[128];
+	dlg_error__quote(quoted, sizeof quoted, p + from, to - from);
+	snprintf(out, cap, "\"%s%s%s\"", from > start ? "..." : "", quoted, to < end ? "..." : "");
 }
 
 /* Per-turn state of the raw-text warnings, so each is reported once per turn. */
 typedef struct turn_flags {
 	bool marker_in_text;
 	bool unbalanced;
+	bool in_fence;   /* inside a fenced code block, where a '*' is code */
+	bool structured; /* a message of a JSON record, never split */
 } turn_flags;
+
+/*
+ * W303 for the marker at ln->p[at] (its colon ends at ln->p[end - 1]), with an excerpt; in a
+ * JSON record at the marker's column in the record's line when json_column() can tell it.
+ */
+static dlg_status marker_in_text(dlg_unit *u, const dlg_line *ln, size_t at, size_t end,
+				 uint32_t turn_no, const turn_flags *flags, dlg_error *err)
+{
+	char quoted[160];
+	excerpt(quoted, sizeof quoted, ln->p, ln->len, at);
+	uint64_t line = ln->line;
+	uint32_t col = ln->col + (uint32_t)at;
+	if (u->record) {
+		line = u->record_line;
+		col = json_column(&u->origin, ln->p, at, end);
+		u->exact_location = col > 0;
+	}
+	dlg_status st = dlg_unit__diag(u, err, DLG_DIAG_MARKER_IN_TEXT, line, col, turn_no,
+				       "speaker label inside a %s: %s; %s", flags->structured ?
+				       "message" : "turn", quoted, flags->structured ?
+				       "was this message meant to be split?" : "if it starts a "
+				       "new turn, put it at the start of its own line");
+	u->exact_location = false;
+	return st;
+}
 
 static dlg_status check_text_line(dlg_unit *u, const dlg_line *ln, uint32_t turn_no,
 				  turn_flags *flags, dlg_error *err)
 {
-	size_t at;
-	if (!flags->marker_in_text && find_marker_in_text(&at, u->ctx, ln->p, ln->len)) {
+	size_t at, end;
+	if (!flags->marker_in_text && find_marker_in_text(&at, &end, u->ctx, ln->p, ln->len)) {
 		flags->marker_in_text = true;
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MARKER_IN_TEXT, ln->line,
-				       ln->col + (uint32_t)at, turn_no,
-				       "speaker label inside a turn; if it starts a new turn, "
-				       "put it at the start of its own line"));
+		DLG_TRY(marker_in_text(u, ln, at, end, turn_no, flags, err));
 	}
+	bool fence = dlg_stage__is_fence(ln->p, ln->len);
+	flags->in_fence ^= fence;
 	if (!flags->unbalanced && memchr(ln->p, '*', ln->len) &&
-	    find_unbalanced_star(&at, ln->p, ln->len)) {
+	    (at = dlg_stage__unclosed_star(ln->p, ln->len, flags->in_fence || fence)) !=
+		    SIZE_MAX) {
 		flags->unbalanced = true;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNBALANCED_STAGE, ln->line,
 				       ln->col + (uint32_t)at, turn_no,
@@ -228,6 +416,8 @@ static void offset_to_line_col(uint64_t *line, uint32_t *col, const char *p, siz
 /* What the findings about a whole transcript need while its lines go by. */
 typedef struct parse_state {
 	marker_style style;          /* of the first marker */
+	bool split_inline;           /* a text file: a marker line may hold more turns */
+	size_t turn_hashes;          /* the '#' of the marker of the turn being read */
 	uint64_t noncanonical;       /* markers spelled otherwise, the first at: */
 	uint64_t nc_line;
 	uint32_t nc_col;
@@ -244,6 +434,25 @@ static bool marker_shaped(const dlg_ctx *ctx, const char *p, size_t n)
 	marker m;
 	classify(&m, ctx, p, n);
 	return m.kind == LINE_MARKER || m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_SECTION;
+}
+
+/* Where a glued marker starts: "###", blanks, a known label, blanks, ':'. */
+static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
+{
+	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
+		return false;
+	size_t k = i + 3;
+	while (k < n && dlg_is_blank(p[k]))
+		k++;
+	size_t label = k;
+	while (k < n && k - label < MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
+		k++;
+	if (k >= n || p[k] != ':')
+		return false;
+	size_t end = k;
+	while (end > label && dlg_is_blank(p[end - 1]))
+		end--;
+	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
 }
 
 /* The backslashes right before p[i], back to p[0]. */
@@ -288,6 +497,77 @@ static bool is_blank_line(const char *p, size_t n)
 	return true;
 }
 
+/*
+ * Whether a line p[0, n) inside a turn, classified as `m`, reads like a turn of a speaker no
+ * label maps, written as the turn's own marker is (with as many '#'): a capitalised one-word
+ * label at the line's start, then text after its colon (`Alex: I'm fine`), or a heading-like
+ * marker line (`### Lucky:`, W308). Only the turn order can tell it from prose such as
+ * `Note: …` or a heading such as `### Ingredients:` (validate.c).
+ */
+static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n, size_t hashes)
+{
+	const char *label = p + m->label_at;
+	if (m->label_len == 0 || m->label || m->hashes != hashes || m->at > 0 ||
+	    !is_one_word(label, m->label_len) || (label[0] >= 'a' && label[0] <= 'z') ||
+	    (label[0] >= '0' && label[0] <= '9'))
+		return false;
+	if (m->kind == LINE_UNKNOWN_LABEL)
+		return true;
+	size_t text = m->rest;
+	while (text < n && dlg_is_blank(p[text]))
+		text++;
+	return m->kind == LINE_TEXT && text < n;
+}
+
+/*
+ * Where the next turn starts on a text file's marker line p[0, n) whose turn text starts at
+ * p[from]: at a `### Label:` with a known label (README "Markers"), not after a backslash
+ * nor inside inline code; n when there is none.
+ */
+static size_t next_inline_marker(const dlg_ctx *ctx, const char *p, size_t from, size_t n)
+{
+	bool in_code = false; /* at p[seen], kept up as the scan goes, so a line costs O(n) */
+	size_t seen = 0;
+	for (const char *h = memchr(p + from, '#', n - from); h;
+	     h = memchr(h + 1, '#', n - (size_t)(h + 1 - p))) {
+		size_t i = (size_t)(h - p);
+		if (!glued_marker_at(ctx, p, n, i) || backslashes_before(p, i) > 0)
+			continue;
+		in_code ^= dlg_stage__in_inline_code(p + seen, i - seen);
+		seen = i;
+		if (!in_code)
+			return i;
+	}
+	return n;
+}
+
+/* Start a turn at the marker `m` of p[0, n), whose text is the rest of p. */
+static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t n,
+			     uint64_t line_no, uint32_t col, parse_state *ps, dlg_error *err)
+{
+	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	if (n_turns == 0)
+		ps->style = m->style;
+	if ((m->style == STYLE_OTHER || m->style != ps->style) && ps->noncanonical++ == 0) {
+		ps->nc_line = line_no;
+		ps->nc_col = col + (uint32_t)m->at;
+		ps->nc_label = m->label;
+	}
+	dlg_turn t;
+	memset(&t, 0, sizeof t);
+	t.role = m->label->role;
+	t.line = line_no;
+	t.col = col + (uint32_t)m->at;
+	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
+	t.n_lines = 1;
+	DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
+	ps->turn_hashes = m->hashes;
+	ps->flags = (turn_flags){ false, false, false, false };
+	dlg_line rest = { p + m->rest, n - m->rest, line_no, col + (uint32_t)m->rest, 0 };
+	DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
+	return check_text_line(u, &rest, (uint32_t)n_turns + 1, &ps->flags, err);
+}
+
 static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
 			    parse_state *ps, dlg_error *err)
 {
@@ -306,25 +586,18 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		return DLG_OK;
 	}
 	if (m.kind == LINE_MARKER) {
-		if (n_turns == 0)
-			ps->style = m.style;
-		if ((m.style == STYLE_OTHER || m.style != ps->style) && ps->noncanonical++ == 0) {
-			ps->nc_line = line_no;
-			ps->nc_col = col + (uint32_t)m.at;
-			ps->nc_label = m.label;
+		for (;;) {
+			size_t end = ps->split_inline && m.hashes == 3 ?
+				     next_inline_marker(u->ctx, p, m.rest, n) : n;
+			DLG_TRY(start_turn(u, &m, p, end, line_no, col, ps, err));
+			if (end == n)
+				return DLG_OK;
+			p += end;
+			n -= end;
+			col += (uint32_t)end;
+			classify(&m, u->ctx, p, n);
+			DLG_ASSERT(m.kind == LINE_MARKER);
 		}
-		dlg_turn t;
-		memset(&t, 0, sizeof t);
-		t.role = m.label->role;
-		t.line = line_no;
-		t.col = col + (uint32_t)m.at;
-		t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
-		t.n_lines = 1;
-		DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
-		*flags = (turn_flags){ false, false };
-		dlg_line rest = { p + m.rest, n - m.rest, line_no, col + (uint32_t)m.rest, 0 };
-		DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
-		return check_text_line(u, &rest, (uint32_t)n_turns + 1, flags, err);
 	}
 	uint32_t turn_no = (uint32_t)n_turns;
 	if (m.kind == LINE_UNKNOWN_SPEAKER)
@@ -343,7 +616,13 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		u->preamble_n++;
 		return push_line(u, p, n, line_no, col, err);
 	}
-	DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1).n_lines++;
+	dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1);
+	if (t->speaker_line == 0 && unknown_speaker_shaped(&m, p, n, ps->turn_hashes)) {
+		t->speaker_line = DLG_BUF_COUNT(&u->lines, dlg_line) + 1;
+		t->speaker = p + m.label_at;
+		t->speaker_len = m.label_len;
+	}
+	t->n_lines++;
 	DLG_TRY(push_line(u, p, n, line_no, col, err));
 	return check_text_line(u, &ln, turn_no, flags, err);
 }
@@ -365,7 +644,8 @@ static dlg_status report_preamble(dlg_unit *u, dlg_error *err)
 	return DLG_OK;
 }
 
-dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_error *err)
+static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool split_inline,
+			     dlg_error *err)
 {
 	size_t bad;
 	int code = dlg_normalize__check_bytes(&bad, data, len);
@@ -391,6 +671,7 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 	}
 	parse_state ps;
 	memset(&ps, 0, sizeof ps);
+	ps.split_inline = split_inline;
 	uint64_t line_no = 1;
 	size_t line_start = 0;
 	const char *cr = memchr(data, '\r', len);
@@ -430,27 +711,13 @@ dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_
 	return DLG_OK;
 }
 
-/* Where a glued marker starts: "###", blanks, a known label, blanks, ':'. */
-static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
+dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len, dlg_error *err)
 {
-	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
-		return false;
-	size_t k = i + 3;
-	while (k < n && dlg_is_blank(p[k]))
-		k++;
-	size_t label = k;
-	while (k < n && k - label < MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
-		k++;
-	if (k >= n || p[k] != ':')
-		return false;
-	size_t end = k;
-	while (end > label && dlg_is_blank(p[end - 1]))
-		end--;
-	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
+	return parse_text(u, data, len, true, err);
 }
 
 dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t len,
-					  size_t reserve_more, dlg_error *err)
+					  const char *key, size_t reserve_more, dlg_error *err)
 {
 	/* OpenAssistant-Guanaco rows glue markers to the sentence before ("…you.### Human:"):
 	 * give each its own line, then parse as usual */
@@ -484,12 +751,18 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 		copied = i;
 	}
 	DLG_TRY(dlg_buf__append(out, text + copied, len - copied, err));
-	/* u->decoded does not move from here on: the lines point into it */
-	return dlg_transcript__parse(u, out->data, out->len, err);
+	/* u->decoded does not move from here on: the lines point into it. Every glued marker
+	 * has its own line now, and one that was escaped must stay text: */
+	u->origin.text = text;
+	u->origin.text_len = len;
+	u->origin.key = key;
+	u->origin.copy = out->data;
+	u->origin.copy_len = out->len;
+	return parse_text(u, out->data, out->len, false, err);
 }
 
 dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text, size_t len,
-				    dlg_error *err)
+				    const char *key, dlg_error *err)
 {
 	uint32_t turn_no = (uint32_t)DLG_BUF_COUNT(&u->turns, dlg_turn) + 1;
 	dlg_turn t;
@@ -498,7 +771,11 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	t.line = u->record_line;
 	t.col = 1;
 	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
-	turn_flags flags = { false, false };
+	turn_flags flags = { false, false, false, true };
+	/* a message's content stands as it is in its JSON string */
+	u->origin.text = u->origin.copy = text;
+	u->origin.text_len = u->origin.copy_len = len;
+	u->origin.key = key;
 	size_t i = 0;
 	do {
 		const char *nl = memchr(text + i, '\n', len - i);
@@ -511,9 +788,7 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 		if (m.kind == LINE_MARKER && !flags.marker_in_text) {
 			/* structured turns are not split again, but say it looks like they should */
 			flags.marker_in_text = true;
-			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MARKER_IN_TEXT, u->record_line, 1,
-					       turn_no, "speaker marker inside a turn; was this "
-					       "message meant to be split?"));
+			DLG_TRY(marker_in_text(u, &ln, m.at, m.rest, turn_no, &flags, err));
 		}
 		DLG_TRY(check_text_line(u, &ln, turn_no, &flags, err));
 		i = eol + 1;

@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <string.h>
+#include <strings.h>
 
 static dlg_turn *turn_at(dlg_unit *u, size_t i)
 {
@@ -46,6 +47,75 @@ static dlg_status merge_into(dlg_unit *u, size_t a, size_t b, dlg_error *err)
 	return DLG_OK;
 }
 
+static bool has_finding(const dlg_unit *u, dlg_diag_code code)
+{
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u->diags, dlg_diag); i++)
+		if (DLG_BUF_AT(&u->diags, dlg_diag, i).code == code)
+			return true;
+	return false;
+}
+
+/* Take out the findings of `code` at (line, col). */
+static void drop_findings_at(dlg_unit *u, dlg_diag_code code, uint64_t line, uint32_t col)
+{
+	size_t kept = 0, n = DLG_BUF_COUNT(&u->diags, dlg_diag);
+	for (size_t i = 0; i < n; i++) {
+		dlg_diag d = DLG_BUF_AT(&u->diags, dlg_diag, i);
+		if (d.code != code || d.line != line || d.col != col)
+			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
+	}
+	u->diags.len = kept * sizeof(dlg_diag);
+}
+
+/*
+ * E205 for a speaker written like the turns' markers but mapped by no label (README "One
+ * root cause, one finding"): its lines were read as text (`Alex: …`, `### Lucky:` inside
+ * turns), so turns of one role follow each other. Said when every turn that another of its
+ * role follows, and a user turn left last (`reply_slot`: not for want of an empty reply
+ * slot), holds a line of that speaker (transcript.c marks the first of each turn), instead
+ * of the W308 of those lines; the turn order is then not judged. Nothing when the order is
+ * fine or another reason shows.
+ */
+static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_error *err)
+{
+	const dlg_turn *first = NULL;
+	size_t turns = 0, first_turn = 0;
+	for (size_t i = 0; i < n; i++) {
+		const dlg_turn *t = turn_at(u, i);
+		bool next_same = i + 1 < n && turn_at(u, i + 1)->role == t->role;
+		bool last_user = i + 1 == n && t->role == DLG_ROLE_USER && !reply_slot;
+		if (!next_same && !last_user)
+			continue;
+		if (!t->speaker_line || t->role == DLG_ROLE_SYSTEM)
+			return DLG_OK;
+		if (!first) {
+			first = t;
+			first_turn = i + 1;
+		} else if (t->speaker_len != first->speaker_len || t->role != first->role ||
+			   strncasecmp(t->speaker, first->speaker, first->speaker_len) != 0) {
+			return DLG_OK;
+		}
+		turns++;
+	}
+	if (!first)
+		return DLG_OK;
+	for (size_t i = 0; i < n; i++) {
+		const dlg_turn *t = turn_at(u, i);
+		if (t->speaker_line) {
+			const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, t->speaker_line - 1);
+			drop_findings_at(u, DLG_DIAG_UNKNOWN_LABEL_KEPT, ln->line, ln->col);
+		}
+	}
+	const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first->speaker_line - 1);
+	int len = (int)first->speaker_len;
+	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, ln->line, ln->col,
+			      (uint32_t)first_turn, "unknown speaker '%.*s' (read as text in %zu %s "
+			      "turn%s); map it with --role %.*s=%s", len, first->speaker, turns,
+			      dlg_role_name(first->role), turns == 1 ? "" : "s", len,
+			      first->speaker, dlg_role_name(first->role == DLG_ROLE_USER ?
+							    DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
+}
+
 static dlg_status structure(dlg_unit *u, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
@@ -56,15 +126,23 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 				      "'### Human:' or map the speaker labels with --role");
 
 	/* An empty final turn is a template's slot for the next reply, not a turn. */
-	dlg_turn *last = turn_at(u, n - 1);
-	if (last->text.len == 0 && last->n_stage == 0) {
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_LAST_TURN_DROPPED, last->line,
-				       last->col, (uint32_t)n, "empty last %s turn dropped",
-				       dlg_role_name(last->role)));
+	dlg_turn slot = *turn_at(u, n - 1);
+	bool slot_dropped = slot.text.len == 0 && slot.n_stage == 0;
+	if (slot_dropped)
 		drop_turn(u, --n);
-	}
+	bool reply_slot = slot_dropped && slot.role == DLG_ROLE_ASSISTANT && n > 0 &&
+			  turn_at(u, n - 1)->role == DLG_ROLE_USER;
+	DLG_TRY(unmapped_speaker(u, n, reply_slot, err));
+	/* with a speaker unknown, the turns are not what they seem: their order says nothing */
+	bool roles_known = !has_finding(u, DLG_DIAG_UNKNOWN_ROLE);
+	/* a reply slot left empty after a user turn is said by E206 (or W309) alone */
+	bool reply_missing = reply_slot && roles_known;
+	if (slot_dropped && !reply_missing)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_LAST_TURN_DROPPED, slot.line,
+				       slot.col, (uint32_t)n + 1, "empty last %s turn dropped",
+				       dlg_role_name(slot.role)));
 
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 1; i < n && roles_known; i++) {
 		dlg_turn *t = turn_at(u, i);
 		if (t->role != turn_at(u, i - 1)->role)
 			continue;
@@ -95,6 +173,8 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 					       "than --max-turn-chars %llu", (unsigned long long)chars,
 					       (unsigned long long)o->max_turn_chars));
 	}
+	if (!roles_known)
+		return DLG_OK;
 
 	size_t first = 0;
 	while (first < n && turn_at(u, first)->role == DLG_ROLE_SYSTEM)
@@ -109,8 +189,11 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 				       "move it first or make it a user turn"));
 		break;
 	}
+	/* the turns E202 and E206 say are missing; E207 only when adding them is not enough */
+	size_t missing = 0;
 	if (first < n && turn_at(u, first)->role != DLG_ROLE_USER) {
 		dlg_turn *t = turn_at(u, first);
+		missing++;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_FIRST_NOT_USER, t->line, t->col,
 				       (uint32_t)first + 1, "conversation starts with an %s turn; "
 				       "the first turn after any system turn must be the user's",
@@ -121,10 +204,17 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 		dlg_turn *t = turn_at(u, n - 1);
 		if (o->drop_trailing_user) {
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TRAILING_USER_DROPPED, t->line,
-					       t->col, (uint32_t)n,
-					       "final user turn without a reply dropped"));
+					       t->col, (uint32_t)n, reply_missing ?
+					       "final user turn dropped with the empty assistant turn "
+					       "after it" : "final user turn without a reply dropped"));
 			drop_turn(u, --n);
+		} else if (reply_missing) {
+			missing++;
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TRAILING_USER, slot.line, slot.col,
+					       (uint32_t)n + 1, "the last assistant turn is empty: "
+					       "write the reply or pass --trailing-user drop"));
 		} else {
+			missing++;
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TRAILING_USER, t->line, t->col,
 					       (uint32_t)n, "conversation ends with a user turn; "
 					       "add the reply or pass --trailing-user drop"));
@@ -134,7 +224,7 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 	size_t dialogue = 0;
 	for (size_t i = 0; i < n; i++)
 		dialogue += turn_at(u, i)->role != DLG_ROLE_SYSTEM;
-	if (dialogue < o->min_turns) {
+	if (dialogue + missing < o->min_turns) {
 		uint64_t line = n ? turn_at(u, 0)->line : 1;
 		uint32_t col = n ? turn_at(u, 0)->col : 1;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TOO_FEW_TURNS, line, col, 0,

@@ -183,6 +183,10 @@ START_TEST(test_options_repeated_json_key_keeps_the_last)
 	ck_assert_int_eq(run_record(&h, "{\"a\\nb\":1,\"a\\nb\":2,\"messages\":[]}", false),
 			 DLG_OK);
 	ck_assert_ptr_nonnull(strstr(w316_message(&h), "key \"a\\u000Ab\" appears twice"));
+	/* two-byte characters pass as they are (they were once escaped as if quotes) */
+	ck_assert_int_eq(run_record(&h, "{\"caf\xc3\xa9\\\"\":1,\"caf\xc3\xa9\\\"\":2,"
+				    "\"messages\":[]}", false), DLG_OK);
+	ck_assert_ptr_nonnull(strstr(w316_message(&h), "key \"caf\xc3\xa9\\\"\" appears twice"));
 
 	/* no repeat, no finding; nor for a pair's rejected side (its chosen side reports) */
 	ck_assert_int_eq(run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"

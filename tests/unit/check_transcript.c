@@ -2,6 +2,7 @@
 #include "helpers.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -147,6 +148,322 @@ START_TEST(test_transcript_marker_in_text_and_unbalanced_star)
 }
 END_TEST
 
+/* A text file's marker line that holds more turns (README "Markers"): the turns it gives,
+ * as "role:text" joined with '|', and the W303 findings left. */
+static const struct inline_case {
+	const char *text;
+	const char *turns;
+	size_t w303;
+} inline_cases[] = {
+	{ "### Human: Hi there ### Assistant: Hello!", "user:Hi there|assistant:Hello!", 0 },
+	{ "### Human: a ### Assistant: b ### Human: c ###  Assistant : d",
+	  "user:a|assistant:b|user:c|assistant:d", 0 },
+	{ "### Human: Thanks.### Assistant: Sure", "user:Thanks.|assistant:Sure", 0 },
+	{ "### Human: q\n### Assistant: x ### Human: y", "user:q|assistant:x|user:y", 0 },
+	/* not a marker line of three '#', a backslash, inline code, an unknown label: text */
+	{ "### Human: q\n### Assistant: a\nthen ### Human: more", 
+	  "user:q|assistant:a\nthen ### Human: more", 1 },
+	{ "Human: hi ### Assistant: yo", "user:hi ### Assistant: yo", 1 },
+	{ "## Human: hi ### Assistant: yo", "user:hi ### Assistant: yo", 1 },
+	{ "### Human: a #### Assistant: b", "user:a #### Assistant: b", 1 },
+	{ "### Human: q \\### Assistant: kept\n### Assistant: a",
+	  "user:q \\### Assistant: kept|assistant:a", 1 },
+	{ "### Human: type `### Assistant: hi` here\n### Assistant: a",
+	  "user:type `### Assistant: hi` here|assistant:a", 1 },
+	{ "### Human: ask ### Therapist: hello\n### Assistant: a",
+	  "user:ask ### Therapist: hello|assistant:a", 0 },
+	{ "### Human: prose says Human: hi\n### Assistant: a",
+	  "user:prose says Human: hi|assistant:a", 1 },
+};
+
+START_TEST(test_transcript_turns_on_one_line)
+{
+	const struct inline_case *c = &inline_cases[_i];
+	harness h;
+	harness_init(&h);
+	harness_run(&h, c->text);
+	char joined[512] = "";
+	for (size_t i = 0; i < n_turns(&h); i++) {
+		static const char *const roles[] = { "system", "user", "assistant" };
+		char one[128];
+		snprintf(one, sizeof one, "%s%s:%s", i ? "|" : "", roles[turn_role(&h, i)],
+			 turn_text(&h, i));
+		strncat(joined, one, sizeof joined - strlen(joined) - 1);
+	}
+	ck_assert_str_eq(joined, c->turns);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_MARKER_IN_TEXT), c->w303);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* The same transcript in a JSON text field gives the same turns (SPEC section 1). */
+START_TEST(test_transcript_turns_on_one_line_as_in_json)
+{
+	const char *line = "### Human: Hi there ### Assistant: Hello!";
+	harness h;
+	harness_init(&h);
+	harness_run(&h, line);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	char text[2][64];
+	for (size_t i = 0; i < 2; i++)
+		snprintf(text[i], sizeof text[i], "%s", turn_text(&h, i));
+	static const dlg_input input = { .source = "t.jsonl" };
+	dlg_unit__reset(&h.unit, &input, 1, 1);
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, line, strlen(line), NULL, 0, NULL),
+			 DLG_OK);
+	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 0), text[0]);
+	ck_assert_str_eq(turn_text(&h, 1), text[1]);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
+/*
+ * W303 in a JSON record (README "Findings"): the column of the marker in the record's line,
+ * found after the text `after` (the key of the field it is in), or column 1 when `point` is
+ * NULL; and an excerpt in the message.
+ */
+static const struct located_case {
+	const char *record;
+	const char *text_field, *response_field;
+	const char *after, *point;
+	const char *excerpt;
+} located_cases[] = {
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\\n\\nHuman: again\"},"
+	  "{\"role\":\"assistant\",\"content\":\"ok\"}]}", NULL, NULL,
+	  "", "Human: again", "\"Human: again\"" },
+	/* escapes before the marker: \u, a surrogate pair, \", \\ */
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" "
+	  "\\\\ x\\n\\nHuman: again\"},{\"role\":\"assistant\",\"content\":\"ok\"}]}", NULL, NULL,
+	  "", "Human: again", "\"Human: again\"" },
+	/* mid-line in a transcript string, HH-RLHF style */
+	{ "{\"text\":\"\\n\\nHuman: hi\\n\\nAssistant: Sure. Human: more?\"}", NULL, NULL,
+	  "", "Human: more", "\"Sure. Human: more?\"" },
+	/* glued markers get their own lines in reading: the text around this one did not move */
+	{ "{\"text\":\"### Human: hi### Assistant: Sure, and then the Human: said more\"}", NULL,
+	  NULL, "", "Human: said", "\"...nd then the Human: said more\"" },
+	/* an equal string under another key: the one under the field's key */
+	{ "{\"prompt\":\"### Human: hi ### Assistant:\",\"generation\":\"ok\\nHuman: more\","
+	  "\"generation_truncated\":\"ok\\nHuman: more\"}", "prompt", "generation",
+	  "\"generation\"", "Human", "\"Human: more\"" },
+	{ "{\"prompt\":\"### Human: hi ### Assistant:\",\"generation\":\"ok\\nHuman: more\","
+	  "\"generation_truncated\":\"ok\\nHuman: more\"}", "prompt", "generation_truncated",
+	  "\"generation_truncated\"", "Human", "\"Human: more\"" },
+	/* not told for sure: the same message twice, a message with its directions put back */
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"a\\nHuman: b\"},{\"role\":\"assistant\","
+	  "\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"a\\nHuman: b\"},"
+	  "{\"role\":\"assistant\",\"content\":\"ok!\"}]}", NULL, NULL, "", NULL, "\"Human: b\"" },
+	{ "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\\nHuman: b\",\"stage_directions\":"
+	  "[{\"text\":\"sighs\",\"offset\":0}]},{\"role\":\"assistant\",\"content\":\"ok\"}]}",
+	  NULL, NULL, "", NULL, "\"Human: b\"" },
+};
+
+static void first_w303(const dlg_diag *d, void *payload)
+{
+	dlg_diag *out = payload;
+	if (d->code == DLG_DIAG_MARKER_IN_TEXT && out->code != DLG_DIAG_MARKER_IN_TEXT)
+		*out = *d;
+}
+
+/* Runs `data` as the file `name` through dlg_run (validate) and returns its first W303. */
+static dlg_diag validate_w303(const char *name, const char *data, dlg_options *o)
+{
+	char *dir = make_temp_dir();
+	write_file(dir, name, data, strlen(data));
+	char path[1100];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	const char *args[] = { path };
+	dlg_summary sum;
+	dlg_error err;
+	dlg_diag d;
+	memset(&d, 0, sizeof d);
+	ck_assert_int_eq(dlg_run(&sum, args, 1, o, first_w303, &d, &err), DLG_OK);
+	rm_rf(dir);
+	free(dir);
+	ck_assert_int_eq(d.code, DLG_DIAG_MARKER_IN_TEXT);
+	return d;
+}
+
+START_TEST(test_transcript_marker_in_json_located)
+{
+	const struct located_case *c = &located_cases[_i];
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.text_field = c->text_field;
+	o.response_field = c->response_field;
+	char line[512];
+	snprintf(line, sizeof line, "{}\n%s\n", c->record); /* the record is line 2 */
+	dlg_diag d = validate_w303("r.jsonl", line, &o);
+	ck_assert_uint_eq(d.line, 2);
+	uint32_t col = 1;
+	if (c->point)
+		col = (uint32_t)(strstr(strstr(c->record, c->after), c->point) - c->record) + 1;
+	ck_assert_uint_eq(d.col, col);
+	ck_assert_ptr_nonnull(strstr(d.msg, c->excerpt));
+}
+END_TEST
+
+/* A .json document's records are printed again: no column in them means anything. */
+START_TEST(test_transcript_marker_in_json_document_at_column_1)
+{
+	dlg_options o = DLG_OPTIONS_INIT;
+	dlg_diag d = validate_w303("r.json", "[{\"messages\":[{\"role\":\"user\",\"content\":"
+				   "\"hi\\n\\nHuman: again\"},{\"role\":\"assistant\","
+				   "\"content\":\"ok\"}]}]", &o);
+	ck_assert_uint_eq(d.line, 1);
+	ck_assert_uint_eq(d.col, 1);
+	ck_assert_ptr_nonnull(strstr(d.msg, "\"Human: again\""));
+}
+END_TEST
+
+static void w303_columns(const dlg_diag *d, void *payload)
+{
+	dlg_buf *cols = payload;
+	if (d->code == DLG_DIAG_MARKER_IN_TEXT)
+		ck_assert_int_eq(dlg_buf__append(cols, &d->col, sizeof d->col, NULL), DLG_OK);
+}
+
+/* Each located finding costs a pass over the line: past DLG_MAX_LOCATED in a record, the
+ * rest are at column 1, so a record with a W303 in each of its messages costs O(length). */
+START_TEST(test_transcript_marker_in_json_located_a_bounded_number_of_times)
+{
+	dlg_buf json;
+	dlg_buf__init(&json, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__printf(&json, NULL, "{\"messages\":["), DLG_OK);
+	for (int i = 0; i < DLG_MAX_LOCATED + 2; i++)
+		ck_assert_int_eq(dlg_buf__printf(&json, NULL, "%s{\"role\":\"%s\",\"content\":"
+						 "\"t%d\\nHuman: x\"}", i ? "," : "",
+						 i % 2 ? "assistant" : "user", i), DLG_OK);
+	ck_assert_int_eq(dlg_buf__printf(&json, NULL, "]}\n"), DLG_OK);
+	char *dir = make_temp_dir();
+	write_file(dir, "r.jsonl", json.data, json.len);
+	char path[1100];
+	snprintf(path, sizeof path, "%s/r.jsonl", dir);
+	const char *args[] = { path };
+	dlg_options o = DLG_OPTIONS_INIT;
+	dlg_summary sum;
+	dlg_buf cols;
+	dlg_buf__init(&cols, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_run(&sum, args, 1, &o, w303_columns, &cols, NULL), DLG_OK);
+	ck_assert_uint_eq(DLG_BUF_COUNT(&cols, uint32_t), DLG_MAX_LOCATED + 2);
+	for (size_t i = 0; i < DLG_MAX_LOCATED + 2; i++) {
+		uint32_t col = DLG_BUF_AT(&cols, uint32_t, i);
+		if (i < DLG_MAX_LOCATED)
+			ck_assert_int_eq(memcmp(json.data + col - 1, "Human", 5), 0);
+		else
+			ck_assert_uint_eq(col, 1);
+	}
+	rm_rf(dir);
+	free(dir);
+	dlg_buf__dispose(&cols);
+	dlg_buf__dispose(&json);
+}
+END_TEST
+
+/* In a text file: the marker's own column and an excerpt cut on a character boundary. */
+START_TEST(test_transcript_marker_in_text_excerpt)
+{
+	harness h;
+	harness_init(&h);
+	/* 12 bytes before the label fall inside an é: the excerpt starts after it */
+	harness_run(&h, "### Human: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 then, "
+			"Assistant: a reply that goes on and on past the cut\n### Assistant: ok\n");
+	ck_assert(has_diag_at(&h, DLG_DIAG_MARKER_IN_TEXT, 1, 33));
+	const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
+	ck_assert_str_eq(d->msg, "speaker label inside a turn: \"...\xc3\xa9\xc3\xa9 then, Assistant: a "
+			 "reply that goes...\"; if it starts a new turn, put it at the start of "
+			 "its own line");
+	harness_dispose(&h);
+}
+END_TEST
+
+/* W304 in a user turn: the column of the '*' it points at, 0 for none. The turn's text
+ * starts at column 12 of its marker line. */
+static const struct star_case {
+	const char *text;
+	uint32_t col;
+} star_cases[] = {
+	{ "*sighs and looks away", 12 },
+	{ "Okay. *nods slowly and walks off", 18 },
+	{ "*sighs* and then *nods", 29 },
+	{ "I *really* love *this", 28 },
+	{ "*Sighs. I forgot to close it.", 12 },
+	{ "fine\n*sighs I forgot", 1 }, /* on the turn's second line */
+	/* code, maths, globs, footnotes, titles: not a broken direction */
+	{ "std::regex(\"^# (.*)\")", 0 },
+	{ "a * b is a product", 0 },
+	{ "char *ptr; then ptr* and ptr *", 0 },
+	{ "def f(a, **kwargs): pass", 0 },
+	{ "f(a, *args)", 0 },
+	{ "return *ptr;", 0 },
+	{ "Sagittarius A* is a black hole.", 0 },
+	{ "Run `ls *sighs` now.", 0 },
+	{ "```\n*sighs inside a fence\n```", 0 },
+	{ "```python\nprint(\"hi\")\n*sighs inside a fence\n```", 0 },
+	{ "Delete *.txt and *.md files.", 0 },
+	{ "Prices may vary* and so on.", 0 },
+	{ "* a list item", 0 },
+	{ "- *Trade wisely with others", 0 },
+	{ "## *Heading in italics", 0 },
+	{ "*10 minutes later", 0 },
+	{ "*\"Hello there", 0 },
+	{ "*sighs* balanced", 0 },
+};
+
+START_TEST(test_transcript_unbalanced_star_table)
+{
+	const struct star_case *c = &star_cases[_i];
+	char text[256];
+	snprintf(text, sizeof text, "### Human: %s\n### Assistant: ok\n", c->text);
+	harness h;
+	harness_init(&h);
+	harness_run(&h, text);
+	uint64_t line = strchr(c->text, '\n') ? 2 : 1;
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_UNBALANCED_STAGE), c->col ? 1 : 0);
+	if (c->col)
+		ck_assert(has_diag_at(&h, DLG_DIAG_UNBALANCED_STAGE, line, c->col));
+	harness_dispose(&h);
+}
+END_TEST
+
+/* Marker-like lines with an unknown label: W308 (text), E205 (a speaker) or plain text. */
+static const struct label_case {
+	const char *line;
+	dlg_diag_code code; /* 0: plain text, no finding */
+} label_cases[] = {
+	{ "### Ingredients:", DLG_DIAG_UNKNOWN_LABEL_KEPT },
+	{ "## Output (a): x", DLG_DIAG_UNKNOWN_LABEL_KEPT },
+	{ "# Step 1: mix", DLG_DIAG_UNKNOWN_LABEL_KEPT },
+	{ "### Therapist: hello", DLG_DIAG_UNKNOWN_ROLE },
+	{ "#1: The Public Library", 0 },
+	{ "## 2: Setup", 0 },
+	{ "### 3: the third speaker is a number", 0 },
+	{ "### 2.1: Details", 0 },
+	{ "# 12.: Twelve", 0 },
+	{ "Note: prose", 0 },
+};
+
+START_TEST(test_transcript_unknown_label_table)
+{
+	const struct label_case *c = &label_cases[_i];
+	char text[256];
+	snprintf(text, sizeof text, "### Human: q\n### Assistant: a\n%s\n", c->line);
+	harness h;
+	harness_init(&h);
+	harness_run(&h, text);
+	size_t kept = count_diag(&h, DLG_DIAG_UNKNOWN_LABEL_KEPT);
+	size_t speaker = count_diag(&h, DLG_DIAG_UNKNOWN_ROLE);
+	ck_assert_uint_eq(kept, c->code == DLG_DIAG_UNKNOWN_LABEL_KEPT);
+	ck_assert_uint_eq(speaker, c->code == DLG_DIAG_UNKNOWN_ROLE);
+	if (c->code)
+		ck_assert(has_diag_at(&h, c->code, 3, 1));
+	else
+		ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
 /* Turn contents that read as markers when written as they are in the text format. */
 static const char *const marker_shaped_contents[] = {
 	"accordingly.### Human: what if",
@@ -176,7 +493,7 @@ START_TEST(test_transcript_escape_round_trips)
 	ck_assert_uint_gt(b.len, strlen(head) + strlen(content) - (_i == 8)); /* escaped */
 	static const dlg_input input = { .source = "t.jsonl" };
 	dlg_unit__reset(&h.unit, &input, 1, 1);
-	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, 0, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, NULL, 0, NULL), DLG_OK);
 	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 1), content);
@@ -234,6 +551,18 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
 	tcase_add_test(tc, test_transcript_label_length_limit);
 	tcase_add_test(tc, test_transcript_unescaped_marker_lines_keep_their_bytes);
+	tcase_add_loop_test(tc, test_transcript_turns_on_one_line, 0,
+			    (int)(sizeof inline_cases / sizeof inline_cases[0]));
+	tcase_add_test(tc, test_transcript_turns_on_one_line_as_in_json);
+	tcase_add_loop_test(tc, test_transcript_marker_in_json_located, 0,
+			    (int)(sizeof located_cases / sizeof located_cases[0]));
+	tcase_add_test(tc, test_transcript_marker_in_json_document_at_column_1);
+	tcase_add_test(tc, test_transcript_marker_in_json_located_a_bounded_number_of_times);
+	tcase_add_test(tc, test_transcript_marker_in_text_excerpt);
+	tcase_add_loop_test(tc, test_transcript_unbalanced_star_table, 0,
+			    (int)(sizeof star_cases / sizeof star_cases[0]));
+	tcase_add_loop_test(tc, test_transcript_unknown_label_table, 0,
+			    (int)(sizeof label_cases / sizeof label_cases[0]));
 	tcase_add_loop_test(tc, test_transcript_escape_round_trips, 0,
 			    (int)(sizeof marker_shaped_contents / sizeof marker_shaped_contents[0]));
 	suite_add_tcase(s, tc);

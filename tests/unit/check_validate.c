@@ -1,5 +1,8 @@
 #include "helpers.h"
 
+#include <stdio.h>
+#include <string.h>
+
 START_TEST(test_validate_good_conversation_has_no_findings)
 {
 	harness h;
@@ -39,10 +42,110 @@ START_TEST(test_validate_empty_last_turn_is_dropped_not_an_error)
 	ck_assert(has_diag_at(&h, DLG_DIAG_EMPTY_LAST_TURN_DROPPED, 3, 1));
 	ck_assert(!h.unit.rejected);
 	ck_assert_uint_eq(n_turns(&h), 2);
-	/* a template slot for the reply: dropped, which leaves a trailing user turn */
+	/* a template slot for the reply: dropped, which leaves a trailing user turn; E206 says
+	 * so where the reply goes */
 	harness_run(&h, "### Human: q\n### Assistant:\n");
-	ck_assert(has_diag_at(&h, DLG_DIAG_TRAILING_USER, 1, 1));
+	ck_assert(has_diag_at(&h, DLG_DIAG_TRAILING_USER, 2, 1));
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_EMPTY_LAST_TURN_DROPPED), 0);
 	ck_assert(h.unit.rejected);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* One root cause, one finding: each transcript's findings as "CODE line:col", in order. */
+static const struct cascade_case {
+	const char *text;
+	unsigned min_turns; /* 0: the default */
+	bool drop_trailing_user, merge_consecutive;
+	const char *findings;
+} cascade_cases[] = {
+	/* the missing turn is said once: not E207 as well */
+	{ "### Human: hi\n", 0, false, false, "E206 1:1" },
+	{ "### Assistant: hi\n", 0, false, false, "E202 1:1" },
+	{ "### System: s\n### Assistant: hi\n", 0, false, false, "E202 2:1" },
+	{ "### Human: hi\n", 4, false, false, "E206 1:1|E207 1:1" }, /* not enough either */
+	{ "### Human: hi\n### Human: again\n", 0, false, false, "E203 2:1|E206 2:1" },
+	/* an empty reply slot after the user's turn: E206 where the reply goes, no W310 */
+	{ "### Human: q\n### Assistant:\n", 0, false, false, "E206 2:1" },
+	{ "### Human: q\n### Assistant:\n", 0, true, false, "W309 1:1|E207 1:1" },
+	{ "### Human: q\n### Assistant: a\n### Human:\n", 0, false, false, "W310 3:1" },
+	/* an unknown speaker: its turns are not turns, their order says nothing */
+	{ "### Human: hi\n### Therapist: hello\n", 0, false, false, "E205 2:1" },
+	{ "### Human: hi\n### Assistant: yo\n### Therapist: so?\n### Assistant: yo\n", 0, false,
+	  false, "E205 3:1" },
+	{ "### Human: hi\n### Therapist: so?\n### Assistant:\n", 0, false, false,
+	  "E205 2:1|W310 3:1" },
+	/* one written like the turns' markers but unmapped, read as text (companion-app) */
+	{ "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n", 0, false, false,
+	  "W302 1:1|E205 2:1" },
+	{ "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n", 0, false, true,
+	  "W302 1:1|E205 2:1" },
+	{ "### Human:\nHi\n\n### Lucky:\nHello!\n\n### Human:\nWow\n\n### Lucky:\nYes\n", 0,
+	  false, false, "E205 4:1" }, /* and not W308 on its lines */
+	{ "### Human: hi\n### Rosie:\nHello!\n### Human:\n", 0, false, false,
+	  "E205 2:1|W310 4:1" },
+	/* not when the order is fine, nor when a turn without such a line is out of order, nor
+	 * for a line written otherwise than the markers, nor a template's heading */
+	{ "Human: q\nNote: x\nAssistant: a\n", 0, false, false, "W302 1:1" },
+	{ "Human: q\nAnswer: 4\nHuman: thanks\n", 0, false, false,
+	  "W302 1:1|E203 3:1|E206 3:1" },
+	{ "Human: q\nanswer: 4\nHuman: q2\nanswer: 5\n", 0, false, false,
+	  "W302 1:1|E203 3:1|E206 3:1" }, /* lower case: prose */
+	{ "Human: q\nAnswer: 4\nHuman: q2\nResult: 5\n", 0, false, false,
+	  "W302 1:1|E203 3:1|E206 3:1" }, /* two labels */
+	{ "### Human: q\nAnswer: 4\n### Human: q2\nAnswer: 5\n", 0, false, false,
+	  "E203 3:1|E206 3:1" }, /* no '#' under '###' markers */
+	{ "### Human: q\n### Ingredients:\n- eggs\n### Assistant:\n", 0, false, false,
+	  "W308 2:1|E206 4:1" },
+};
+
+START_TEST(test_validate_one_finding_per_root_cause)
+{
+	const struct cascade_case *c = &cascade_cases[_i];
+	harness h;
+	harness_init(&h);
+	if (c->min_turns)
+		h.opts.min_turns = c->min_turns;
+	h.opts.drop_trailing_user = c->drop_trailing_user;
+	h.opts.merge_consecutive = c->merge_consecutive;
+	harness_run(&h, c->text);
+	char joined[256] = "";
+	for (size_t i = 0; i < DLG_BUF_COUNT(&h.unit.diags, dlg_diag); i++) {
+		const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, i);
+		char one[64];
+		snprintf(one, sizeof one, "%s%s %llu:%u", i ? "|" : "", dlg_diag_id(d->code),
+			 (unsigned long long)d->line, d->col);
+		strncat(joined, one, sizeof joined - strlen(joined) - 1);
+	}
+	ck_assert_str_eq(joined, c->findings);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* What the findings that stand for several say. */
+START_TEST(test_validate_root_cause_messages)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n");
+	const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 1);
+	ck_assert_str_eq(d->msg, "unknown speaker 'Alex' (read as text in 2 user turns); map it "
+			 "with --role Alex=assistant");
+	ck_assert_uint_eq(d->turn, 1);
+	harness_run(&h, "### Human: q\n### Assistant:\n");
+	d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
+	ck_assert_str_eq(d->msg, "the last assistant turn is empty: write the reply or pass "
+			 "--trailing-user drop");
+	ck_assert_uint_eq(d->turn, 2);
+	harness_dispose(&h);
+	/* mapped as it says, the same transcript converts */
+	harness_init(&h);
+	dlg_role_label alex = { "Alex", DLG_ROLE_ASSISTANT };
+	h.opts.roles = &alex;
+	h.opts.n_roles = 1;
+	harness_run(&h, "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n");
+	ck_assert(!h.unit.rejected);
+	ck_assert_uint_eq(n_turns(&h), 4);
 	harness_dispose(&h);
 }
 END_TEST
@@ -114,6 +217,9 @@ Suite *validate_suite(void)
 	tcase_add_test(tc, test_validate_good_conversation_has_no_findings);
 	tcase_add_test(tc, test_validate_structure_errors);
 	tcase_add_test(tc, test_validate_empty_last_turn_is_dropped_not_an_error);
+	tcase_add_loop_test(tc, test_validate_one_finding_per_root_cause, 0,
+			    (int)(sizeof cascade_cases / sizeof cascade_cases[0]));
+	tcase_add_test(tc, test_validate_root_cause_messages);
 	tcase_add_test(tc, test_validate_merge_consecutive);
 	tcase_add_test(tc, test_validate_trailing_user_drop_and_min_turns);
 	tcase_add_test(tc, test_validate_max_turn_chars_counts_code_points);
