@@ -77,22 +77,22 @@ static const struct cascade_case {
 	  "E205 2:1|W310 3:1" },
 	/* one written like the turns' markers but unmapped, read as text (companion-app) */
 	{ "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n", 0, false, false,
-	  "W302 1:1|E205 2:1" },
+	  "E205 2:1" },
 	{ "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n", 0, false, true,
-	  "W302 1:1|E205 2:1" },
+	  "E205 2:1" },
 	{ "### Human:\nHi\n\n### Lucky:\nHello!\n\n### Human:\nWow\n\n### Lucky:\nYes\n", 0,
 	  false, false, "E205 4:1" }, /* and not W308 on its lines */
 	{ "### Human: hi\n### Rosie:\nHello!\n### Human:\n", 0, false, false,
 	  "E205 2:1|W310 4:1" },
 	/* not when the order is fine, nor when a turn without such a line is out of order, nor
 	 * for a line written otherwise than the markers, nor a template's heading */
-	{ "Human: q\nNote: x\nAssistant: a\n", 0, false, false, "W302 1:1" },
+	{ "Human: q\nNote: x\nAssistant: a\n", 0, false, false, "" },
 	{ "Human: q\nAnswer: 4\nHuman: thanks\n", 0, false, false,
-	  "W302 1:1|E203 3:1|E206 3:1" },
+	  "E203 3:1|E206 3:1" },
 	{ "Human: q\nanswer: 4\nHuman: q2\nanswer: 5\n", 0, false, false,
-	  "W302 1:1|E203 3:1|E206 3:1" }, /* lower case: prose */
+	  "E203 3:1|E206 3:1" }, /* lower case: prose */
 	{ "Human: q\nAnswer: 4\nHuman: q2\nResult: 5\n", 0, false, false,
-	  "W302 1:1|E203 3:1|E206 3:1" }, /* two labels */
+	  "E203 3:1|E206 3:1" }, /* two labels */
 	{ "### Human: q\nAnswer: 4\n### Human: q2\nAnswer: 5\n", 0, false, false,
 	  "E203 3:1|E206 3:1" }, /* no '#' under '###' markers */
 	{ "### Human: q\n### Ingredients:\n- eggs\n### Assistant:\n", 0, false, false,
@@ -128,7 +128,7 @@ START_TEST(test_validate_root_cause_messages)
 	harness h;
 	harness_init(&h);
 	harness_run(&h, "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n");
-	const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 1);
+	const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
 	ck_assert_str_eq(d->msg, "unknown speaker 'Alex' (read as text in 2 user turns); map it "
 			 "with --role Alex=assistant");
 	ck_assert_uint_eq(d->turn, 1);
