@@ -10,7 +10,8 @@
  *   stage.c      SPEC section 2 step 4: stage directions, taken out and put back
  *   transcript.c raw bytes -> lines -> marker-delimited turns (SPEC section 1)
  *   validate.c   turn-structure rules (SPEC section 3 E2xx)
- *   split.c      hashes, ids, split assignment and the duplicate set (xxhash confined here)
+ *   split.c      hashes, ids, split assignment and the duplicate set (xxhash)
+ *   neardup.c    near-duplicate signatures and their LSH index (utf8proc, xxhash)
  *   record.c     one JSON output line per conversation
  *   sink.c       output files + SHA-256, and multi-member gzip (libdeflate)
  *   commit.c     the output directory: lock, staging directory, atomic swap, clean-up
@@ -450,6 +451,84 @@ void dlg_split__idset_dispose(dlg_idset *s);
 /** *found_out is true when `id` was present; otherwise it is added. */
 dlg_status dlg_split__idset_insert(bool *found_out, dlg_idset *s, const uint8_t id[16],
 				   dlg_error *err) DLG_WUR;
+
+/* ---- neardup.c ---- */
+
+#define DLG_NEARDUP_BINS 256
+#define DLG_NEARDUP_BANDS 16
+/** As dlg_neardup__add's `cluster`: the new id starts a cluster of its own. */
+#define DLG_NEARDUP_NEW UINT32_MAX
+/** Ids are 0 .. DLG_NEARDUP_MAX_IDS - 1; UINT32_MAX marks no id. */
+#define DLG_NEARDUP_MAX_IDS (UINT32_MAX - 1)
+
+/** A conversation's MinHash signature: 256 bins of 4 bits (129 bytes). */
+typedef struct dlg_neardup_sig {
+	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* bin 2k in the low 4 bits of nib[k], 2k+1 high */
+	bool empty;                        /* no words: similar to nothing */
+} dlg_neardup_sig;
+
+/**
+ * The signature of u's turns (roles and normalized contents) into *out. `scratch` is work
+ * space, reused from call to call so that only a conversation larger than any before it
+ * allocates. Fails only with DLG_E_NOMEM or DLG_E_LIMIT (scratch's cap).
+ */
+dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_buf *scratch,
+				  dlg_error *err) DLG_WUR;
+/** Estimated Jaccard similarity of two signatures' shingle sets, in [0, 1]; 0 with an empty
+ * one. */
+double dlg_neardup__similarity(const dlg_neardup_sig *a, const dlg_neardup_sig *b);
+
+typedef struct dlg_neardup_member {
+	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* its signature (zeros when empty) */
+	uint32_t cluster;                  /* the id of its cluster's first member */
+	uint8_t tag;                       /* the caller's */
+	bool joined;                       /* a first member that others joined */
+} dlg_neardup_member;
+
+typedef struct dlg_neardup_slot {
+	uint32_t key; /* a band's 8 bins */
+	uint32_t id;  /* the first id with that key; UINT32_MAX in an empty slot */
+} dlg_neardup_slot;
+
+typedef struct dlg_neardup_band {
+	dlg_neardup_slot *slots; /* open addressing; cap is 0 or a power of two */
+	size_t cap;
+	size_t count;
+} dlg_neardup_band;
+
+/**
+ * Signatures by id (ids in order of insertion) and, per LSH band, the first id that had
+ * each key. Read `count` (ids) and `clusters` (clusters of two or more) directly.
+ */
+typedef struct dlg_neardup_index {
+	dlg_neardup_member *members;
+	size_t cap;
+	uint32_t count;
+	uint32_t clusters;
+	dlg_neardup_band bands[DLG_NEARDUP_BANDS];
+	const dlg_allocator *alloc;
+} dlg_neardup_index;
+
+void dlg_neardup__init(dlg_neardup_index *ix, const dlg_allocator *alloc);
+void dlg_neardup__dispose(dlg_neardup_index *ix);
+/**
+ * The earliest id sharing a band with `s` whose estimated similarity to it is at least
+ * `threshold`: true with the id in *match_out and the similarity in *similarity_out (may
+ * be NULL). False when there is none, and always for an empty signature.
+ */
+bool dlg_neardup__find(uint32_t *match_out, double *similarity_out, const dlg_neardup_index *ix,
+		       const dlg_neardup_sig *s, double threshold);
+/**
+ * Append `s` with the caller's `tag`; its id (the number of earlier ones) in *id_out. It
+ * joins the cluster of id `cluster` (any member; usually what dlg_neardup__find matched)
+ * or, with DLG_NEARDUP_NEW, starts its own. DLG_E_LIMIT past DLG_NEARDUP_MAX_IDS ids,
+ * DLG_E_NOMEM; on failure the index is as it was.
+ */
+dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_neardup_sig *s,
+			    uint32_t cluster, uint8_t tag, dlg_error *err) DLG_WUR;
+/** The id of the first member of id's cluster (id itself when it started one). */
+uint32_t dlg_neardup__cluster(const dlg_neardup_index *ix, uint32_t id);
+uint8_t dlg_neardup__tag(const dlg_neardup_index *ix, uint32_t id);
 
 /* ---- record.c ---- */
 

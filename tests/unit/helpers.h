@@ -67,5 +67,6 @@ Suite *input_suite(void);
 Suite *pipeline_suite(void);
 Suite *mojibake_suite(void);
 Suite *options_suite(void);
+Suite *neardup_suite(void);
 
 #endif

@@ -1,0 +1,511 @@
+/*
+ * neardup.c - near-duplicate conversations: a MinHash signature per conversation and an
+ * LSH index that finds, for a new signature, the earliest earlier one like it (issue 14).
+ * Uses buf.c and error.c; utf8proc to tell words, XXH3 for every hash.
+ *
+ * Text -> shingles. A conversation is the sequence of its turns' words, each turn preceded
+ * by a token for its role, so that moving text from one speaker to the other changes it. A
+ * word is a maximal run of letters, marks and numbers (Unicode categories L*, M*, N*),
+ * lower-cased: case, punctuation and spacing, the things a light edit of a copy changes,
+ * do not count. Shingles are the windows of 3 consecutive tokens, each hashed once with
+ * XXH3-64 over the tokens' bytes joined by a NUL (which no token contains).
+ *
+ * Signature. One-permutation MinHash (Li, Owen & Zhang 2012): the top 8 bits of a
+ * shingle's hash choose one of 256 bins and the rest is its value; a bin keeps its least
+ * value. One hash per shingle, where classic MinHash needs 256. Bins no shingle fell in
+ * (a conversation needs some 1,500 shingles to leave none empty) take the value of a
+ * non-empty bin chosen by optimal densification (Shrivastava 2017): empty bin i probes bins
+ * XXH3(i, seed = 1, 2, ...) mod 256 until one was filled by a shingle; this keeps the
+ * chance that two signatures agree in a bin equal to their Jaccard similarity. Only the
+ * low 4 bits of each bin are kept (b-bit minwise hashing, Li & Koenig 2010): 128 bytes a
+ * conversation. Two unrelated bins agree with chance 1/16, so the share m of equal bins
+ * estimates J = (m - 1/16) / (1 - 1/16); with 256 bins its standard error is about 0.023
+ * at J = 0.85.
+ *
+ * A conversation without a single word has the empty signature, similar to nothing: its
+ * shingles would be role tokens only, and every such conversation (emoji, "...") would be
+ * a copy of every other.
+ *
+ * Index. LSH banding: bins 0-127 form 16 bands of 8 bins, and a band's key is its eight
+ * 4-bit values (32 bits). Two conversations of similarity J share a band with chance
+ * p^8, p = J + (1 - J) / 16, so at least one of 16 with chance 1 - (1 - p^8)^16: 0.97
+ * at J = 0.8, 0.996 at 0.85, 0.1 at 0.5. Each band has an open-addressing table from key
+ * to the first id that had the key (ids count insertions from 0); a later holder of the
+ * same key is reached through its other bands, and when it is a near copy of the first
+ * holder the first is the answer anyway. Candidates are verified against the whole
+ * signature in ascending id order, so the earliest near duplicate wins and the answer
+ * does not depend on table layout.
+ *
+ * Memory. Per id: its 128 signature bytes, cluster (4), tag and a flag (1 each): 136
+ * bytes with padding; per band and distinct key: 8 bytes at a load of 3/8 to 3/4 (tables
+ * double at 3/4). Arrays double, so for N >= 1024 conversations the index takes at most
+ *     136 * 2^ceil(log2 N) + 16 * 8 * 2^ceil(log2(N / 0.75))   bytes,
+ * plus one band table's old copy while it doubles: 310-610 bytes a conversation, by where
+ * N falls between powers of two. For 1M conversations, 136 MiB + 256 MiB = 392 MiB (400
+ * MiB while the last table doubles).
+ * Texts are never kept.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <utf8proc.h>
+/* xxHash's own header-only mode: the same functions compiled in here, so that the few
+ * hundred hashes of a conversation do not each pay a call into the shared library */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#define BINS DLG_NEARDUP_BINS
+#define BAND_BINS 8
+#define NO_VALUE UINT64_MAX   /* a bin no shingle fell in: values have 56 bits */
+#define EMPTY_SLOT UINT32_MAX /* a band table slot without a key */
+#define TOKEN_SEPARATOR '\0'
+
+_Static_assert(DLG_NEARDUP_BANDS * BAND_BINS <= BINS, "bands take bins of the signature");
+_Static_assert(UTF8PROC_CATEGORY_LU == 1 && UTF8PROC_CATEGORY_NO == 11,
+	       "letters, marks and numbers are categories LU to NO");
+
+/* ---- signature ---- */
+
+typedef struct shingler {
+	uint64_t mins[BINS];
+	size_t start[4]; /* offsets in the scratch buffer of the last four tokens, oldest first */
+	uint64_t tokens;
+	bool words;
+} shingler;
+
+static void add_shingle(shingler *sh, uint64_t h)
+{
+	uint64_t value = h & (NO_VALUE >> 8);
+	size_t bin = (size_t)(h >> 56);
+	uint64_t least = sh->mins[bin];
+	sh->mins[bin] = value < least ? value : least; /* no branch: which is less is a toss-up */
+}
+
+/*
+ * The token at buf[start, end) is complete: separate it, and hash the shingle that the
+ * token before it ended (tokens are one separator apart). Hashing a token late keeps the
+ * hash's loads off bytes stored moments ago, which they would have to wait for. Returns
+ * where the next token starts; positions go by value because every byte stored through
+ * `buf` (a char *) could alias them and keep them out of registers.
+ */
+static size_t end_token(shingler *sh, char *buf, size_t start, size_t end)
+{
+	memmove(sh->start, sh->start + 1, 3 * sizeof *sh->start);
+	sh->start[3] = start;
+	if (++sh->tokens >= 4)
+		add_shingle(sh, XXH3_64bits(buf + sh->start[0], start - 1 - sh->start[0]));
+	buf[end] = TOKEN_SEPARATOR;
+	return end + 1;
+}
+
+/*
+ * The code point at s[0, len) (len > 0) is *n bytes long. When it is a letter, mark or
+ * number, write it lower-cased at `out` and return how many bytes that took; else 0. The
+ * ASCII ones are exactly [0-9A-Za-z], so plain text needs no utf8proc look-up.
+ */
+static size_t lower_word_cp(char *out, const uint8_t *s, size_t len, size_t *n)
+{
+	if (s[0] < 0x80) {
+		*n = 1;
+		if ((unsigned)(s[0] - '0') < 10u) {
+			*out = (char)s[0];
+			return 1;
+		}
+		uint8_t lower = s[0] | 0x20;
+		if ((unsigned)(lower - 'a') < 26u) {
+			*out = (char)lower;
+			return 1;
+		}
+		return 0;
+	}
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t cp_len = utf8proc_iterate(s, (utf8proc_ssize_t)len, &cp);
+	/* normalized text is valid UTF-8; were it not, a bad byte would just end a word */
+	*n = cp_len > 0 ? (size_t)cp_len : 1;
+	if (cp_len <= 0)
+		return 0;
+	utf8proc_category_t c = utf8proc_category(cp);
+	if (c < UTF8PROC_CATEGORY_LU || c > UTF8PROC_CATEGORY_NO)
+		return 0;
+	return (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (uint8_t *)out);
+}
+
+/*
+ * Eight bytes of text at once: one bit (0x80) per byte in *word_out for each ASCII letter or
+ * digit, and the bytes with letters lower-cased as the result. Bytes from 0x80 are no word's
+ * here: the caller looks at them one code point at a time.
+ */
+static uint64_t lower_ascii8(uint64_t *word_out, uint64_t x)
+{
+	/* with the top bits clear, adding (0x80 - c) sets a byte's top bit exactly when the
+	 * byte is >= c, and carries into no other byte */
+	uint64_t x7 = x & ~DLG_HIGHS;
+	uint64_t digit = (x7 + DLG_ONES * (0x80 - '0')) & ~(x7 + DLG_ONES * (0x80 - '9' - 1));
+	uint64_t folded = x7 | DLG_ONES * 0x20;
+	uint64_t letter =
+		(folded + DLG_ONES * (0x80 - 'a')) & ~(folded + DLG_ONES * (0x80 - 'z' - 1));
+	*word_out = (digit | letter) & ~x & DLG_HIGHS;
+	return x7 | (letter & ~x & DLG_HIGHS) >> 2;
+}
+
+/* The index of the first byte whose 0x80 bit is set in `mask` (not 0), in memory order. */
+static size_t first_byte(uint64_t mask)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(mask) / 8;
+#else
+	return (size_t)__builtin_ctzll(mask) / 8;
+#endif
+}
+
+/* Room turn_tokens() needs for a turn of `len` bytes: a word of k bytes becomes at most 2k
+ * lower-cased (ASCII stays one byte and no code point takes more than 4) and a separator
+ * that the byte after it pays for (except after the last word); the role token takes 3;
+ * eight bytes go at once. */
+#define TURN_ROOM(len) (2 * (len) + 4 + 8)
+
+/*
+ * The role token and the words of one turn onto buf at `at`; returns where they end. Plain
+ * ASCII goes 8 bytes at a time, so that a word costs a few steps and one branch the
+ * predictor cannot know (where it ends) rather than a few per byte.
+ */
+static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, const char *text,
+			  size_t len)
+{
+	static const char role_tokens[][2] = {
+		[DLG_ROLE_SYSTEM] = { 1, 's' },
+		[DLG_ROLE_USER] = { 1, 'u' },
+		[DLG_ROLE_ASSISTANT] = { 1, 'a' },
+	};
+	DLG_ASSERT((size_t)role < sizeof role_tokens / sizeof role_tokens[0]);
+	memcpy(buf + at, role_tokens[role], 2);
+	at = end_token(sh, buf, at, at + 2);
+
+	const uint8_t *s = (const uint8_t *)text;
+	size_t i = 0;
+	for (;;) {
+		/* to the first code point of a word */
+		size_t n, w = 0;
+		while (w == 0) {
+			if (i + 8 <= len) {
+				uint64_t x = dlg_load64(text + i), word;
+				lower_ascii8(&word, x);
+				uint64_t look = word | (x & DLG_HIGHS);
+				if (!look) {
+					i += 8;
+					continue;
+				}
+				i += first_byte(look);
+			}
+			if (i == len)
+				return at;
+			w = lower_word_cp(buf + at, s + i, len - i, &n);
+			i += n;
+		}
+		size_t start = at;
+		at += w;
+		/* to its end */
+		while (i < len) {
+			if (i + 8 <= len) {
+				uint64_t x = dlg_load64(text + i), word;
+				uint64_t lower = lower_ascii8(&word, x);
+				/* the bytes past the word are written over later */
+				memcpy(buf + at, &lower, 8);
+				uint64_t stop = ~word & DLG_HIGHS;
+				if (!stop) {
+					i += 8;
+					at += 8;
+					continue;
+				}
+				n = first_byte(stop);
+				i += n;
+				at += n;
+				if (s[i] < 0x80) {
+					i++;
+					break;
+				}
+			}
+			w = lower_word_cp(buf + at, s + i, len - i, &n);
+			i += n;
+			if (w == 0)
+				break;
+			at += w;
+		}
+		sh->words = true;
+		at = end_token(sh, buf, start, at);
+	}
+}
+
+/*
+ * The value of each bin, empty ones filled by optimal densification: empty bin i takes the
+ * value of the first bin XXH3(i, seed = attempt) mod 256, attempt = 1, 2, ..., that a
+ * shingle filled. Every bin reaches every other within 2915 attempts (the unit tests check
+ * it), so this ends.
+ *
+ * Whether an attempt hits is a coin toss when about half the bins are filled, the common
+ * case, and a mispredicted branch costs more than the hash. So attempts go in rounds, one
+ * for each bin still empty, without branches, while a round fills a quarter of them or
+ * more; the rest go one bin at a time, which is faster once hits are rare.
+ */
+static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
+{
+	uint8_t left[BINS]; /* bins still empty, in ascending order */
+	size_t n_left = 0;
+	for (size_t i = 0; i < BINS; i++) {
+		values[i] = (uint8_t)(mins[i] & 15);
+		left[n_left] = (uint8_t)i;
+		n_left += mins[i] == NO_VALUE;
+	}
+	uint64_t attempt = 1;
+	for (size_t filled = n_left; n_left > 0 && filled * 4 >= n_left; attempt++) {
+		size_t kept = 0;
+		for (size_t e = 0; e < n_left; e++) {
+			uint8_t bin = left[e]; /* hashed as one byte: the same on every machine */
+			uint64_t m = mins[XXH3_64bits_withSeed(&bin, 1, attempt) % BINS];
+			uint8_t hit = m != NO_VALUE;
+			values[bin] ^= (values[bin] ^ (uint8_t)(m & 15)) & (uint8_t)-hit;
+			left[kept] = bin;
+			kept += !hit;
+		}
+		filled = n_left - kept;
+		n_left = kept;
+	}
+	for (size_t e = 0; e < n_left; e++) {
+		uint8_t bin = left[e];
+		for (uint64_t a = attempt;; a++) {
+			uint64_t m = mins[XXH3_64bits_withSeed(&bin, 1, a) % BINS];
+			if (m != NO_VALUE) {
+				values[bin] = (uint8_t)(m & 15);
+				break;
+			}
+		}
+	}
+}
+
+dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_buf *scratch,
+				  dlg_error *err)
+{
+	shingler sh;
+	for (size_t i = 0; i < BINS; i++)
+		sh.mins[i] = NO_VALUE;
+	memset(sh.start, 0, sizeof sh.start);
+	sh.tokens = 0;
+	sh.words = false;
+	scratch->len = 0;
+	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	for (size_t t = 0; t < n_turns; t++) {
+		const dlg_turn *turn = &DLG_BUF_AT(&u->turns, dlg_turn, t);
+		if (turn->text.len > SIZE_MAX / 2 - 12)
+			return dlg_error__set(err, DLG_E_LIMIT, 0, "turn too long to compare");
+		DLG_TRY(dlg_buf__reserve(scratch, TURN_ROOM(turn->text.len), err));
+		scratch->len = turn_tokens(&sh, scratch->data, scratch->len, turn->role,
+					   u->text.data + turn->text.off, turn->text.len);
+	}
+	memset(out, 0, sizeof *out);
+	if (!sh.words) {
+		out->empty = true;
+		return DLG_OK;
+	}
+	/* the last shingle; with fewer than 3 tokens, all of them */
+	size_t last = sh.tokens < 3 ? 0 : sh.start[1];
+	add_shingle(&sh, XXH3_64bits(scratch->data + last, scratch->len - 1 - last));
+	uint8_t values[BINS];
+	densify(values, sh.mins);
+	for (size_t k = 0; k < BINS / 2; k++)
+		out->nib[k] = (uint8_t)(values[2 * k] | values[2 * k + 1] << 4);
+	return DLG_OK;
+}
+
+/* Bins with equal 4-bit values: XOR, then one bit per nibble that is not zero. */
+static unsigned equal_bins(const uint8_t *a, const uint8_t *b)
+{
+	unsigned differ = 0;
+	for (size_t k = 0; k < BINS / 2; k += 8) {
+		uint64_t x = dlg_load64((const char *)a + k) ^ dlg_load64((const char *)b + k);
+		x = (x | x >> 1 | x >> 2 | x >> 3) & 0x1111111111111111ULL;
+		differ += (unsigned)__builtin_popcountll(x);
+	}
+	return BINS - differ;
+}
+
+static double estimate(const uint8_t *a, const uint8_t *b)
+{
+	double chance = 1.0 / 16;
+	double j = ((double)equal_bins(a, b) / BINS - chance) / (1 - chance);
+	return j < 0 ? 0 : j;
+}
+
+double dlg_neardup__similarity(const dlg_neardup_sig *a, const dlg_neardup_sig *b)
+{
+	if (a->empty || b->empty)
+		return 0;
+	return estimate(a->nib, b->nib);
+}
+
+/* ---- index ---- */
+
+void dlg_neardup__init(dlg_neardup_index *ix, const dlg_allocator *alloc)
+{
+	memset(ix, 0, sizeof *ix);
+	ix->alloc = alloc;
+}
+
+void dlg_neardup__dispose(dlg_neardup_index *ix)
+{
+	dlg_mem__free(ix->alloc, ix->members);
+	for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++)
+		dlg_mem__free(ix->alloc, ix->bands[b].slots);
+	dlg_neardup__init(ix, ix->alloc);
+}
+
+/* A band's key: its 8 bins' 4-bit values, in the order of the signature's bytes. */
+static uint32_t band_key(const uint8_t *nib, size_t band)
+{
+	const uint8_t *p = nib + band * (BAND_BINS / 2);
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Keys are 4-bit MinHash values, far from uniform in short conversations (densification
+ * repeats values): hash them before they choose a slot. */
+static uint64_t key_hash(uint32_t key)
+{
+	uint8_t bytes[4] = { (uint8_t)key, (uint8_t)(key >> 8), (uint8_t)(key >> 16),
+			     (uint8_t)(key >> 24) };
+	return XXH3_64bits(bytes, sizeof bytes);
+}
+
+/* Linear probing: the slot holding `key`, or the empty slot where it would go. */
+static size_t probe(const dlg_neardup_slot *slots, size_t cap, uint32_t key)
+{
+	size_t i = (size_t)key_hash(key) & (cap - 1);
+	while (slots[i].id != EMPTY_SLOT && slots[i].key != key)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static dlg_status grow_band(dlg_neardup_band *t, const dlg_allocator *alloc, dlg_error *err)
+{
+	size_t cap = t->cap ? t->cap * 2 : 1024;
+	if (cap > SIZE_MAX / sizeof *t->slots)
+		return dlg_error__set(err, DLG_E_LIMIT, 0, "near-duplicate index too large");
+	dlg_neardup_slot *slots = dlg_mem__alloc(alloc, cap * sizeof *slots);
+	if (!slots)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (near-duplicate index)");
+	for (size_t i = 0; i < cap; i++)
+		slots[i].id = EMPTY_SLOT;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slots[i].id != EMPTY_SLOT)
+			slots[probe(slots, cap, t->slots[i].key)] = t->slots[i];
+	dlg_mem__free(alloc, t->slots);
+	t->slots = slots;
+	t->cap = cap;
+	return DLG_OK;
+}
+
+static dlg_status grow_members(dlg_neardup_index *ix, dlg_error *err)
+{
+	size_t cap = ix->cap ? ix->cap * 2 : 1024;
+	if (cap > SIZE_MAX / sizeof *ix->members)
+		return dlg_error__set(err, DLG_E_LIMIT, 0, "near-duplicate index too large");
+	dlg_neardup_member *members =
+		dlg_mem__realloc(ix->alloc, ix->members, cap * sizeof *members);
+	if (!members)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (near-duplicate index)");
+	ix->members = members;
+	ix->cap = cap;
+	return DLG_OK;
+}
+
+bool dlg_neardup__find(uint32_t *match_out, double *similarity_out, const dlg_neardup_index *ix,
+		       const dlg_neardup_sig *s, double threshold)
+{
+	if (s->empty)
+		return false;
+	uint32_t candidates[DLG_NEARDUP_BANDS];
+	size_t n = 0;
+	for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
+		const dlg_neardup_band *t = &ix->bands[b];
+		if (t->cap == 0)
+			continue;
+		uint32_t id = t->slots[probe(t->slots, t->cap, band_key(s->nib, b))].id;
+		if (id == EMPTY_SLOT)
+			continue;
+		/* insert in ascending order, once */
+		size_t at = n;
+		while (at > 0 && candidates[at - 1] > id)
+			at--;
+		if (at > 0 && candidates[at - 1] == id)
+			continue;
+		memmove(candidates + at + 1, candidates + at, (n - at) * sizeof *candidates);
+		candidates[at] = id;
+		n++;
+	}
+	for (size_t k = 0; k < n; k++) {
+		double sim = estimate(s->nib, ix->members[candidates[k]].nib);
+		if (sim >= threshold) {
+			*match_out = candidates[k];
+			if (similarity_out)
+				*similarity_out = sim;
+			return true;
+		}
+	}
+	return false;
+}
+
+dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_neardup_sig *s,
+			    uint32_t cluster, uint8_t tag, dlg_error *err)
+{
+	if (ix->count >= DLG_NEARDUP_MAX_IDS)
+		return dlg_error__set(err, DLG_E_LIMIT, 0,
+				      "more than %lu conversations to compare for near duplicates",
+				      (unsigned long)DLG_NEARDUP_MAX_IDS);
+	DLG_ASSERT(cluster == DLG_NEARDUP_NEW || cluster < ix->count);
+	/* all the room first, so that a failure leaves the index as it was */
+	if (ix->count == ix->cap)
+		DLG_TRY(grow_members(ix, err));
+	if (!s->empty)
+		for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
+			dlg_neardup_band *t = &ix->bands[b];
+			if ((t->count + 1) * 4 > t->cap * 3)
+				DLG_TRY(grow_band(t, ix->alloc, err));
+		}
+
+	uint32_t id = ix->count++;
+	dlg_neardup_member *m = &ix->members[id];
+	memcpy(m->nib, s->nib, sizeof m->nib);
+	m->tag = tag;
+	m->joined = false;
+	if (cluster == DLG_NEARDUP_NEW) {
+		m->cluster = id;
+	} else {
+		m->cluster = ix->members[cluster].cluster;
+		dlg_neardup_member *first = &ix->members[m->cluster];
+		ix->clusters += !first->joined;
+		first->joined = true;
+	}
+	/* An empty signature stays out of the tables: it is never a candidate. */
+	if (!s->empty)
+		for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
+			dlg_neardup_band *t = &ix->bands[b];
+			uint32_t key = band_key(s->nib, b);
+			size_t i = probe(t->slots, t->cap, key);
+			if (t->slots[i].id == EMPTY_SLOT) {
+				t->slots[i] = (dlg_neardup_slot){ .key = key, .id = id };
+				t->count++;
+			}
+		}
+	*id_out = id;
+	return DLG_OK;
+}
+
+uint32_t dlg_neardup__cluster(const dlg_neardup_index *ix, uint32_t id)
+{
+	DLG_ASSERT(id < ix->count);
+	return ix->members[id].cluster;
+}
+
+uint8_t dlg_neardup__tag(const dlg_neardup_index *ix, uint32_t id)
+{
+	DLG_ASSERT(id < ix->count);
+	return ix->members[id].tag;
+}

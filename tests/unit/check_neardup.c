@@ -1,0 +1,643 @@
+#include "helpers.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* splitmix64: a fixed-seed generator, the same on every machine */
+static uint64_t next_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static size_t random_below(uint64_t *state, size_t n)
+{
+	return (size_t)(next_random(state) % n);
+}
+
+static void signature_of(dlg_neardup_sig *out, const char *text)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, text);
+	dlg_buf scratch;
+	dlg_buf__init(&scratch, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_neardup__signature(out, &h.unit, &scratch, NULL), DLG_OK);
+	dlg_buf__dispose(&scratch);
+	harness_dispose(&h);
+}
+
+static void random_signature(dlg_neardup_sig *out, uint64_t *state)
+{
+	for (size_t k = 0; k < sizeof out->nib; k++)
+		out->nib[k] = (uint8_t)next_random(state);
+	out->empty = false;
+}
+
+static void add(dlg_neardup_index *ix, const dlg_neardup_sig *s, uint32_t expected_id)
+{
+	uint32_t id;
+	ck_assert_int_eq(dlg_neardup__add(&id, ix, s, DLG_NEARDUP_NEW, 0, NULL), DLG_OK);
+	ck_assert_uint_eq(id, expected_id);
+}
+
+/* "### Human: w0 w1 ...\n\n### Assistant: ..." with words made from numbers */
+static char *numbered_conversation(size_t n_words, size_t changed_word, const char *change)
+{
+	dlg_buf b;
+	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
+	for (size_t i = 0; i < n_words; i++) {
+		if (i % 50 == 0)
+			ck_assert_int_eq(dlg_buf__printf(&b, NULL, "%s### %s:", i ? "\n\n" : "",
+							 i % 100 ? "Assistant" : "Human"),
+					 DLG_OK);
+		if (i == changed_word)
+			ck_assert_int_eq(dlg_buf__printf(&b, NULL, " %s", change), DLG_OK);
+		else
+			ck_assert_int_eq(dlg_buf__printf(&b, NULL, " word%zu", i), DLG_OK);
+	}
+	char *text;
+	ck_assert_int_eq(dlg_buf__take_string(&text, &b, DLG_OK, NULL), DLG_OK);
+	return text;
+}
+
+START_TEST(test_neardup_identical_conversations_match)
+{
+	const char *text = "### Human: how do I boil an egg without cracking it?\n\n"
+			   "### Assistant: Lower it gently into simmering water with a spoon.\n";
+	dlg_neardup_sig a, b;
+	signature_of(&a, text);
+	signature_of(&b, text);
+	ck_assert(!a.empty);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 1.0);
+
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	ck_assert(!dlg_neardup__find(&(uint32_t){ 0 }, NULL, &ix, &a, 0.8));
+	add(&ix, &a, 0);
+	uint32_t match = 99;
+	double sim = 0;
+	ck_assert(dlg_neardup__find(&match, &sim, &ix, &b, 0.8));
+	ck_assert_uint_eq(match, 0);
+	ck_assert_double_eq(sim, 1.0);
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_one_word_changed_still_matches)
+{
+	char *text = numbered_conversation(300, (size_t)-1, NULL);
+	char *edited = numbered_conversation(300, 137, "typo");
+	dlg_neardup_sig a, b;
+	signature_of(&a, text);
+	signature_of(&b, edited);
+	ck_assert_int_ne(memcmp(&a, &b, sizeof a), 0);
+	ck_assert_double_gt(dlg_neardup__similarity(&a, &b), 0.8);
+
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	add(&ix, &a, 0);
+	uint32_t match;
+	ck_assert(dlg_neardup__find(&match, NULL, &ix, &b, 0.8));
+	ck_assert_uint_eq(match, 0);
+	dlg_neardup__dispose(&ix);
+	free(text);
+	free(edited);
+}
+END_TEST
+
+START_TEST(test_neardup_unrelated_conversations_do_not_match)
+{
+	dlg_neardup_sig a, b;
+	signature_of(&a, "### Human: what is the capital of France and why is it there?\n\n"
+			 "### Assistant: Paris, which grew around an island in the Seine.\n");
+	signature_of(&b, "### Human: can you help me fix my bicycle chain please?\n\n"
+			 "### Assistant: Sure: shift down, then look for a stiff link.\n");
+	ck_assert_double_lt(dlg_neardup__similarity(&a, &b), 0.15);
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	add(&ix, &a, 0);
+	ck_assert(!dlg_neardup__find(&(uint32_t){ 0 }, NULL, &ix, &b, 0.8));
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_case_and_punctuation_do_not_count)
+{
+	dlg_neardup_sig a, b;
+	signature_of(&a, "### Human: Hello, World! ÉTÉ à Paris?\n"
+			 "### Assistant: Fine;  THANKS...\n");
+	signature_of(&b, "### Human: hello world été à paris\n### Assistant: fine thanks\n");
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+}
+END_TEST
+
+START_TEST(test_neardup_words_across_eight_byte_steps)
+{
+	/* long words, letters outside ASCII inside and at the ends of words, digits, and text
+	 * shorter than eight bytes at the end of a turn */
+	dlg_neardup_sig a, b;
+	signature_of(&a, "### Human: Ábcdefghijklmnopq STRAẞENBAHNHALTESTELLE,x1234567890y "
+			 "über-groß—MAẞ  Ωmega's\n### Assistant: Done; OK.\n");
+	signature_of(&b, "### Human: ábcdefghijklmnopq straßenbahnhaltestelle x1234567890y über "
+			 "groß maß ωmega s\n### Assistant: done ok\n");
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	signature_of(&b, "### Human: ábcdefghijklmnopq straßenbahnhaltestelle x1234567890y über "
+			 "groß maß ωmega\n### Assistant: done ok\n");
+	ck_assert_int_ne(memcmp(&a, &b, sizeof a), 0);
+}
+END_TEST
+
+START_TEST(test_neardup_roles_count)
+{
+	const char *text = "### Human: one two three\n### Assistant: four five six\n"
+			   "### Human: seven eight nine\n### Assistant: ten eleven twelve\n";
+	const char *swapped = "### Assistant: one two three\n### Human: four five six\n"
+			      "### Assistant: seven eight nine\n### Human: ten eleven twelve\n";
+	dlg_neardup_sig a, b;
+	signature_of(&a, text);
+	signature_of(&b, swapped);
+	/* 10 of the 14 shingles hold a role token: J = 4 / 24 */
+	ck_assert_double_lt(dlg_neardup__similarity(&a, &b), 0.5);
+}
+END_TEST
+
+START_TEST(test_neardup_signature_is_deterministic)
+{
+	char *text = numbered_conversation(120, 5, "Ünïcödé");
+	dlg_neardup_sig a, b;
+	signature_of(&a, text);
+	signature_of(&b, text);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	/* pinned: the same bytes on every machine and in every version that keeps the design */
+	ck_assert_uint_eq(XXH3_64bits(a.nib, sizeof a.nib), 0x685305CC66A5861AULL);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_neardup_empty_conversation_is_similar_to_nothing)
+{
+	dlg_neardup_sig none, dots, tiny;
+	signature_of(&none, "just text\n");
+	signature_of(&dots, "### Human: ...\n### Assistant: ?! 🙂\n");
+	signature_of(&tiny, "### Human: hi\n");
+	ck_assert(none.empty);
+	ck_assert(dots.empty);
+	ck_assert(!tiny.empty);
+	ck_assert_double_eq(dlg_neardup__similarity(&none, &none), 0);
+	ck_assert_double_eq(dlg_neardup__similarity(&dots, &none), 0);
+	ck_assert_double_eq(dlg_neardup__similarity(&tiny, &tiny), 1);
+
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	add(&ix, &none, 0);
+	add(&ix, &tiny, 1);
+	uint32_t match;
+	ck_assert(!dlg_neardup__find(&match, NULL, &ix, &none, 0));
+	ck_assert(!dlg_neardup__find(&match, NULL, &ix, &dots, 0));
+	ck_assert(dlg_neardup__find(&match, NULL, &ix, &tiny, 0.8));
+	ck_assert_uint_eq(match, 1);
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_earliest_match_wins)
+{
+	uint64_t state = 14;
+	dlg_neardup_sig unrelated, exact, variant;
+	random_signature(&unrelated, &state);
+	random_signature(&exact, &state);
+	/* differs from `exact` in band 0 only: 4 of 256 bins */
+	variant = exact;
+	variant.nib[0] ^= 0x11;
+	variant.nib[1] ^= 0x11;
+
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	add(&ix, &unrelated, 0);
+	add(&ix, &variant, 1);
+	add(&ix, &exact, 2);
+	/* band 0 leads to id 2, an exact match; the other bands to id 1, a close one */
+	uint32_t match;
+	double sim;
+	ck_assert(dlg_neardup__find(&match, &sim, &ix, &exact, 0.9));
+	ck_assert_uint_eq(match, 1);
+	ck_assert_double_lt(sim, 1);
+	ck_assert(dlg_neardup__find(&match, &sim, &ix, &exact, 0.999));
+	ck_assert_uint_eq(match, 2);
+	ck_assert_double_eq(sim, 1);
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_index_grows_without_losing_entries)
+{
+	enum { N = 100000 };
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	uint64_t state = 1;
+	dlg_neardup_sig s;
+	for (uint32_t i = 0; i < N; i++) {
+		random_signature(&s, &state);
+		add(&ix, &s, i);
+	}
+	ck_assert_uint_eq(ix.count, N);
+	ck_assert_uint_eq(ix.clusters, 0);
+	for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
+		/* random 32-bit keys: a few of 100000 collide */
+		ck_assert_uint_gt(ix.bands[b].count, N - 20);
+		ck_assert_uint_le(ix.bands[b].count * 4, ix.bands[b].cap * 3);
+	}
+	state = 1;
+	for (uint32_t i = 0; i < N; i++) {
+		random_signature(&s, &state);
+		uint32_t match;
+		ck_assert(dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
+		ck_assert_uint_eq(match, i);
+	}
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_clusters_and_tags)
+{
+	uint64_t state = 7;
+	dlg_neardup_sig s;
+	random_signature(&s, &state);
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	uint32_t a, b, c, d, e;
+	ck_assert_int_eq(dlg_neardup__add(&a, &ix, &s, DLG_NEARDUP_NEW, 1, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_neardup__add(&b, &ix, &s, a, 2, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_neardup__add(&c, &ix, &s, b, 3, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_neardup__add(&d, &ix, &s, DLG_NEARDUP_NEW, 4, NULL), DLG_OK);
+	ck_assert_uint_eq(ix.clusters, 1);
+	ck_assert_int_eq(dlg_neardup__add(&e, &ix, &s, d, 5, NULL), DLG_OK);
+	ck_assert_uint_eq(ix.clusters, 2);
+	ck_assert_uint_eq(dlg_neardup__cluster(&ix, a), a);
+	ck_assert_uint_eq(dlg_neardup__cluster(&ix, b), a);
+	ck_assert_uint_eq(dlg_neardup__cluster(&ix, c), a); /* joined through b */
+	ck_assert_uint_eq(dlg_neardup__cluster(&ix, d), d);
+	ck_assert_uint_eq(dlg_neardup__cluster(&ix, e), d);
+	ck_assert_uint_eq(dlg_neardup__tag(&ix, c), 3);
+	ck_assert_uint_eq(dlg_neardup__tag(&ix, e), 5);
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_id_limit)
+{
+	uint64_t state = 3;
+	dlg_neardup_sig s;
+	random_signature(&s, &state);
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	ix.count = DLG_NEARDUP_MAX_IDS; /* as if that many had been added */
+	dlg_error err;
+	uint32_t id;
+	ck_assert_int_eq(dlg_neardup__add(&id, &ix, &s, DLG_NEARDUP_NEW, 0, &err), DLG_E_LIMIT);
+	ck_assert_int_eq(err.code, DLG_E_LIMIT);
+	ix.count = 0;
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_out_of_memory_leaves_index_whole)
+{
+	enum { N = 3000 };
+	bool finished = false;
+	for (long fail_at = 1; !finished; fail_at++) {
+		failing_alloc fa;
+		failing_alloc_init(&fa, fail_at);
+		dlg_neardup_index ix;
+		dlg_neardup__init(&ix, &fa.a);
+		uint64_t state = 5;
+		dlg_neardup_sig s;
+		uint32_t added = 0;
+		dlg_status st = DLG_OK;
+		while (added < N && st == DLG_OK) {
+			random_signature(&s, &state);
+			uint32_t id;
+			st = dlg_neardup__add(&id, &ix, &s, DLG_NEARDUP_NEW, 0, NULL);
+			added += st == DLG_OK;
+		}
+		finished = st == DLG_OK;
+		if (!finished)
+			ck_assert_int_eq(st, DLG_E_NOMEM);
+		ck_assert_uint_eq(ix.count, added);
+		state = 5;
+		for (uint32_t i = 0; i < added; i++) {
+			random_signature(&s, &state);
+			uint32_t match;
+			ck_assert(dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
+			ck_assert_uint_eq(match, i);
+		}
+		dlg_neardup__dispose(&ix);
+		ck_assert_int_eq(fa.live, 0);
+	}
+
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: hi there\n### Assistant: hello\n");
+	failing_alloc fa;
+	failing_alloc_init(&fa, 1);
+	dlg_buf scratch;
+	dlg_buf__init(&scratch, &fa.a, DLG_BUF_UNCAPPED);
+	dlg_neardup_sig s;
+	ck_assert_int_eq(dlg_neardup__signature(&s, &h.unit, &scratch, NULL), DLG_E_NOMEM);
+	dlg_buf__dispose(&scratch);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* densify() in neardup.c probes bins XXH3(bin, seed = 1, 2, ...) mod 256 for an empty bin:
+ * every bin must reach every other, or a conversation whose shingles all fell in bins some
+ * bin never reaches would never end. */
+START_TEST(test_neardup_densification_reaches_every_bin)
+{
+	for (unsigned i = 0; i < DLG_NEARDUP_BINS; i++) {
+		bool reached[DLG_NEARDUP_BINS] = { false };
+		unsigned left = DLG_NEARDUP_BINS;
+		uint8_t bin = (uint8_t)i;
+		for (uint64_t attempt = 1; attempt <= 2915 && left; attempt++) {
+			uint64_t h = XXH3_64bits_withSeed(&bin, 1, attempt);
+			size_t j = (size_t)(h % DLG_NEARDUP_BINS);
+			left -= !reached[j];
+			reached[j] = true;
+		}
+		ck_assert_uint_eq(left, 0);
+	}
+}
+END_TEST
+
+/*
+ * The accuracy experiment of issue 14: planted near duplicates (1-5% of words edited, the
+ * greeting swapped, the last reply regenerated) and unrelated pairs, each judged against
+ * the exact Jaccard similarity of their 3-shingle sets.
+ */
+
+enum {
+	VOCABULARY = 3000,
+	GREETINGS = 8,
+	ROLE_TOKEN = 1 << 12, /* + dlg_role; word tokens are below */
+	MAX_TOKENS = 400,
+	PAIRS = 300
+};
+
+typedef struct synthetic {
+	uint16_t tokens[MAX_TOKENS];
+	size_t n;
+	size_t greeting_end; /* tokens[1, greeting_end): the greeting line of the first turn */
+	size_t last_reply;   /* tokens[last_reply, n): the words of the last reply */
+} synthetic;
+
+/* Made-up word i: its base-16 digits as syllables, so distinct words are spelled apart. */
+static size_t spell(char *out, unsigned word)
+{
+	static const char syllables[16][3] = { "ka", "lo", "mi", "nu", "pe", "ri", "so", "ta",
+					       "ve", "zu", "bo", "di", "fe", "gu", "ha", "jo" };
+	char digits[4];
+	size_t n = 0;
+	do {
+		digits[n++] = (char)(word % 16);
+		word /= 16;
+	} while (word);
+	size_t len = 0;
+	while (n)
+		for (const char *s = syllables[(int)digits[--n]]; *s; s++)
+			out[len++] = *s;
+	return len;
+}
+
+/* Common words more often than rare ones, like text. */
+static uint16_t random_word(uint64_t *state)
+{
+	double u = (double)(next_random(state) >> 11) * 0x1.0p-53;
+	return (uint16_t)(u * u * VOCABULARY);
+}
+
+static void push(synthetic *c, uint16_t token)
+{
+	ck_assert_uint_lt(c->n, MAX_TOKENS);
+	c->tokens[c->n++] = token;
+}
+
+/* Greeting g is 2 to 4 words of its own, the first VOCABULARY + 4g. */
+static void push_greeting(synthetic *c, size_t greeting)
+{
+	for (size_t k = 0; k < 2 + greeting % 3; k++)
+		push(c, (uint16_t)(VOCABULARY + greeting * 4 + k));
+}
+
+static void push_words(synthetic *c, size_t n, uint64_t *state)
+{
+	for (size_t k = 0; k < n; k++)
+		push(c, random_word(state));
+}
+
+static void random_conversation(synthetic *c, uint64_t *state)
+{
+	c->n = 0;
+	size_t words = 80 + random_below(state, 221);
+	size_t turns = 2 * (1 + random_below(state, 3));
+	push(c, ROLE_TOKEN + DLG_ROLE_USER);
+	push_greeting(c, random_below(state, GREETINGS));
+	c->greeting_end = c->n;
+	for (size_t t = 0; t < turns; t++) {
+		if (t > 0)
+			push(c, ROLE_TOKEN + (t % 2 ? DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
+		if (t == turns - 1)
+			c->last_reply = c->n;
+		push_words(c, words / turns, state);
+	}
+}
+
+static bool is_word(uint16_t token)
+{
+	return token < ROLE_TOKEN;
+}
+
+static void edit_words(synthetic *c, size_t percent, uint64_t *state)
+{
+	size_t edits = (c->n * percent + 99) / 100;
+	for (size_t k = 0; k < edits; k++) {
+		size_t at = random_below(state, c->n);
+		if (is_word(c->tokens[at]) && c->tokens[at] < VOCABULARY)
+			c->tokens[at] = random_word(state);
+	}
+}
+
+static void swap_greeting(synthetic *c, uint64_t *state)
+{
+	synthetic rest = *c;
+	size_t old = (c->tokens[1] - VOCABULARY) / 4;
+	size_t greeting = (old + 1 + random_below(state, GREETINGS - 1)) % GREETINGS;
+	c->n = 1;
+	push_greeting(c, greeting);
+	size_t moved = c->n - rest.greeting_end;
+	for (size_t k = rest.greeting_end; k < rest.n; k++)
+		push(c, rest.tokens[k]);
+	c->greeting_end = rest.greeting_end + moved;
+	c->last_reply = rest.last_reply + moved;
+}
+
+static void regenerate_last_reply(synthetic *c, uint64_t *state)
+{
+	size_t len = c->n - c->last_reply;
+	c->n = c->last_reply;
+	push_words(c, len * 4 / 5 + random_below(state, len * 2 / 5 + 1), state);
+}
+
+/* As a transcript, with the case and punctuation of text (which must not count). */
+static char *render(const synthetic *c, uint64_t *state)
+{
+	dlg_buf b;
+	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
+	bool sentence_start = true;
+	for (size_t k = 0; k < c->n; k++) {
+		uint16_t t = c->tokens[k];
+		if (!is_word(t)) {
+			const char *label = t == ROLE_TOKEN + DLG_ROLE_USER ? "Human" : "Assistant";
+			ck_assert_int_eq(dlg_buf__printf(&b, NULL, "%s### %s:", k ? ".\n\n" : "",
+							 label),
+					 DLG_OK);
+			sentence_start = true;
+			continue;
+		}
+		char word[16];
+		size_t len = spell(word, t);
+		if (sentence_start)
+			word[0] = (char)(word[0] - 'a' + 'A');
+		char space = k == c->greeting_end ? '\n' : ' ';
+		ck_assert_int_eq(dlg_buf__putc(&b, space, NULL), DLG_OK);
+		ck_assert_int_eq(dlg_buf__append(&b, word, len, NULL), DLG_OK);
+		size_t mark = random_below(state, 12);
+		if (mark < 2)
+			ck_assert_int_eq(dlg_buf__append(&b, mark ? "," : ".", 1, NULL), DLG_OK);
+		sentence_start = mark == 0;
+	}
+	char *text;
+	ck_assert_int_eq(dlg_buf__putc(&b, '\n', NULL), DLG_OK);
+	ck_assert_int_eq(dlg_buf__take_string(&text, &b, DLG_OK, NULL), DLG_OK);
+	return text;
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The slow reference: the set of 3-token windows, each packed exactly into 64 bits. */
+static size_t shingle_set(uint64_t *out, const synthetic *c)
+{
+	size_t n = 0;
+	for (size_t k = 0; k + 3 <= c->n; k++)
+		out[n++] = (uint64_t)c->tokens[k] << 32 | (uint64_t)c->tokens[k + 1] << 16 |
+			   c->tokens[k + 2];
+	qsort(out, n, sizeof *out, compare_u64);
+	size_t unique = 0;
+	for (size_t k = 0; k < n; k++)
+		if (unique == 0 || out[unique - 1] != out[k])
+			out[unique++] = out[k];
+	return unique;
+}
+
+static double exact_jaccard(const synthetic *a, const synthetic *b)
+{
+	uint64_t sa[MAX_TOKENS], sb[MAX_TOKENS];
+	size_t na = shingle_set(sa, a), nb = shingle_set(sb, b);
+	size_t both = 0;
+	for (size_t i = 0, j = 0; i < na && j < nb;) {
+		if (sa[i] == sb[j]) {
+			both++;
+			i++;
+			j++;
+		} else if (sa[i] < sb[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return (double)both / (double)(na + nb - both);
+}
+
+START_TEST(test_neardup_planted_pairs_accuracy)
+{
+	static synthetic firsts[PAIRS], seconds[PAIRS];
+	static dlg_neardup_sig first_sigs[PAIRS];
+	uint64_t state = 2024;
+	for (size_t p = 0; p < PAIRS; p++) {
+		synthetic *a = &firsts[p], *b = &seconds[p];
+		random_conversation(a, &state);
+		*b = *a;
+		switch (p % 5) {
+		case 0: edit_words(b, 1 + random_below(&state, 5), &state); break;
+		case 1: swap_greeting(b, &state); break;
+		case 2: regenerate_last_reply(b, &state); break;
+		case 3: random_conversation(b, &state); break;
+		default:
+			swap_greeting(b, &state);
+			edit_words(b, 1 + random_below(&state, 2), &state);
+		}
+	}
+
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	for (size_t p = 0; p < PAIRS; p++) {
+		char *text = render(&firsts[p], &state);
+		signature_of(&first_sigs[p], text);
+		free(text);
+		add(&ix, &first_sigs[p], (uint32_t)p);
+	}
+	size_t high = 0, high_found = 0, low = 0, low_found = 0;
+	for (size_t p = 0; p < PAIRS; p++) {
+		char *text = render(&seconds[p], &state);
+		dlg_neardup_sig s;
+		signature_of(&s, text);
+		free(text);
+		double j = exact_jaccard(&firsts[p], &seconds[p]);
+		uint32_t match;
+		bool found = dlg_neardup__find(&match, NULL, &ix, &s, 0.8) && match == p;
+		if (j >= 0.85) {
+			high++;
+			high_found += found;
+		} else if (j < 0.5) {
+			low++;
+			low_found += found;
+		}
+	}
+	dlg_neardup__dispose(&ix);
+	ck_assert_uint_ge(high, 100); /* enough of each to mean something */
+	ck_assert_uint_ge(low, 60);
+	ck_assert_uint_ge(high_found * 100, high * 98);
+	ck_assert_uint_eq(low_found, 0);
+}
+END_TEST
+
+Suite *neardup_suite(void)
+{
+	Suite *s = suite_create("neardup");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_neardup_identical_conversations_match);
+	tcase_add_test(tc, test_neardup_one_word_changed_still_matches);
+	tcase_add_test(tc, test_neardup_unrelated_conversations_do_not_match);
+	tcase_add_test(tc, test_neardup_case_and_punctuation_do_not_count);
+	tcase_add_test(tc, test_neardup_words_across_eight_byte_steps);
+	tcase_add_test(tc, test_neardup_roles_count);
+	tcase_add_test(tc, test_neardup_signature_is_deterministic);
+	tcase_add_test(tc, test_neardup_empty_conversation_is_similar_to_nothing);
+	tcase_add_test(tc, test_neardup_earliest_match_wins);
+	tcase_add_test(tc, test_neardup_index_grows_without_losing_entries);
+	tcase_add_test(tc, test_neardup_clusters_and_tags);
+	tcase_add_test(tc, test_neardup_id_limit);
+	tcase_add_test(tc, test_neardup_out_of_memory_leaves_index_whole);
+	tcase_add_test(tc, test_neardup_densification_reaches_every_bin);
+	tcase_add_test(tc, test_neardup_planted_pairs_accuracy);
+	suite_add_tcase(s, tc);
+	return s;
+}
