@@ -90,7 +90,8 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_SYSTEM_NOT_FIRST = 314,
 	DLG_DIAG_UNREADABLE_ENTRY_SKIPPED = 315,
 	DLG_DIAG_DUPLICATE_JSON_KEY = 316,
-	DLG_DIAG_DATASET_SKIPPED = 317
+	DLG_DIAG_DATASET_SKIPPED = 317,
+	DLG_DIAG_NEAR_DUPLICATE = 321
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -176,6 +177,13 @@ typedef enum dlg_format {
 
 typedef enum dlg_compress { DLG_COMPRESS_GZIP = 0, DLG_COMPRESS_NONE } dlg_compress;
 
+/** What --near-dup does with near-duplicate clusters (README "Near-duplicates"). */
+typedef enum dlg_near_dup {
+	DLG_NEAR_DUP_OFF = 0,
+	DLG_NEAR_DUP_GROUP, /* a cluster's members all go to its first member's split */
+	DLG_NEAR_DUP_DROP   /* the first member is kept, the others dropped (W321) */
+} dlg_near_dup;
+
 typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_CONTENT = 0,
 	DLG_SPLIT_KEY_SOURCE,
@@ -205,7 +213,12 @@ typedef void (*dlg_progress_fn)(const dlg_progress *p, void *payload);
 /** A conversation as dlg_run() commits it; read it with dlg_conv_*() during the callback. */
 typedef struct dlg_conv dlg_conv;
 
-typedef enum dlg_fate { DLG_FATE_WRITTEN = 0, DLG_FATE_REJECTED, DLG_FATE_DUPLICATE } dlg_fate;
+typedef enum dlg_fate {
+	DLG_FATE_WRITTEN = 0,
+	DLG_FATE_REJECTED,
+	DLG_FATE_DUPLICATE,
+	DLG_FATE_NEAR_DUPLICATE /* dropped by --near-dup drop */
+} dlg_fate;
 
 /**
  * Called for every conversation, in input order, from one thread at a time: its fate, and
@@ -305,13 +318,15 @@ typedef struct dlg_options {
 	size_t n_select;
 	const dlg_diag_code *error_codes; /* warnings that reject the conversation */
 	size_t n_error_codes;
+	dlg_near_dup near_dup;
+	double near_dup_threshold;   /* estimated Jaccard similarity, in (0, 1]; default 0.8 */
 } dlg_options;
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
 	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
-	  NULL, 0, NULL, 0, NULL, 0 }
+	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_OFF, 0.8 }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {
@@ -343,6 +358,9 @@ typedef struct dlg_summary {
 	uint64_t written;        /* conversations accepted (written, for convert) */
 	uint64_t rejected;       /* conversations with an error */
 	uint64_t duplicates;     /* exact duplicates dropped */
+	uint64_t near_duplicates; /* dropped by --near-dup drop; inputs = written + rejected +
+				     duplicates + near_duplicates */
+	uint64_t near_dup_clusters; /* --near-dup: clusters of two or more conversations */
 	uint64_t errors;         /* findings of error severity */
 	uint64_t warnings;       /* findings of warning severity */
 	uint64_t split_written[DLG_MAX_SPLITS]; /* per split, in the order of options.splits */
@@ -362,6 +380,50 @@ typedef struct dlg_summary {
 DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
 			   dlg_error *err);
+
+#define DLG_LEAK_EXAMPLES 10
+
+/** One side of a near-duplicate pair `dlg_leakage` found. */
+typedef struct dlg_leak_side {
+	const char *label;    /* a split name (the report's), or an --against path (the
+				 caller's) */
+	char id[33];          /* the conversation's id, as in the dataset */
+	uint64_t record;      /* its line in that file */
+} dlg_leak_side;
+
+typedef struct dlg_leak_pair {
+	dlg_leak_side a, b;   /* b is a conversation of the dataset */
+	double similarity;    /* estimated Jaccard similarity of their word 3-grams */
+} dlg_leak_pair;
+
+/** What `dlg_leakage` found. Release with dlg_leakage_dispose(). */
+typedef struct dlg_leakage_report {
+	double threshold;          /* the similarity compared with */
+	size_t n_splits;
+	char **splits;             /* the dataset's split names, sorted */
+	uint64_t *conversations;   /* per split */
+	uint64_t *leaked;          /* [i * n_splits + j]: conversations of split i with a
+				      near-duplicate in split j (i != j) */
+	uint64_t total;            /* conversations in the dataset */
+	uint64_t total_leaked;     /* of them with a near-duplicate in another split */
+	dlg_leak_pair worst[DLG_LEAK_EXAMPLES]; /* the most similar cross-split pairs */
+	size_t n_worst;
+	uint64_t against_conversations; /* in the --against files */
+	uint64_t against_leaked;   /* dataset conversations with a near-duplicate there */
+	dlg_leak_pair against_worst[DLG_LEAK_EXAMPLES];
+	size_t n_against_worst;
+} dlg_leakage_report;
+
+/**
+ * Near-duplicates across the splits of `dataset` (a directory of <split>.jsonl[.gz] files
+ * in any format dlgconv reads: its own output, or messages/sharegpt/text JSON lines), and
+ * between the dataset and the `against` files (an evaluation set: contamination), with
+ * opts->near_dup_threshold (README "Leakage"). Other options say how to read the files.
+ */
+DLG_API dlg_status dlg_leakage(dlg_leakage_report *out, const char *dataset,
+			       const char *const *against, size_t n_against,
+			       const dlg_options *opts, dlg_error *err);
+DLG_API void dlg_leakage_dispose(dlg_leakage_report *r);
 
 /**
  * Convert one text transcript held in memory: parse, normalize and validate `data`

@@ -3,6 +3,7 @@
  * A client of dlgconv.h only.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "leakage.h"
 #include "opts.h"
 #include "report.h"
 #include "stats.h"
@@ -73,6 +74,23 @@ static int exit_code(dlg_status st)
 	}
 }
 
+static int run_leakage(const cli_args *a)
+{
+	dlg_leakage_report report;
+	dlg_error err = { 0 };
+	dlg_status st = dlg_leakage(&report, a->inputs[0], a->against, a->n_against, &a->opts,
+				    &err);
+	if (st != DLG_OK) {
+		fprintf(stderr, "dlgconv: %s\n", err.msg);
+		return exit_code(st);
+	}
+	int rc = cli_leakage_print(&report, a);
+	dlg_leakage_dispose(&report);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = 3;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (!standard_fds_open())
@@ -85,6 +103,10 @@ int main(int argc, char **argv)
 		goto out;
 	catch_signals();
 	args.opts.cancel = &interrupted;
+	if (args.command == CLI_LEAKAGE) {
+		rc = run_leakage(&args);
+		goto out;
+	}
 	report.findings = args.command == CLI_VALIDATE ? stdout : stderr;
 	report.format = args.diagnostics;
 	report.max_errors = args.max_errors;

@@ -41,6 +41,10 @@ enum {
 	OPT_TRAILING_USER,
 	OPT_INCLUDE,
 	OPT_EXCLUDE,
+	OPT_NEAR_DUP,
+	OPT_NEAR_DUP_THRESHOLD,
+	OPT_AGAINST,
+	OPT_MAX_LEAKAGE,
 	OPT_IGNORE,
 	OPT_SELECT,
 	OPT_ERROR,
@@ -63,7 +67,7 @@ enum {
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
-#define ALL (CLI_CONVERT | CLI_VALIDATE | CLI_STATS)
+#define ALL (CLI_CONVERT | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE)
 #define SPLITS (CLI_CONVERT | CLI_STATS)
 
 static const struct cli_option {
@@ -94,6 +98,12 @@ static const struct cli_option {
 	  "records hold only the format's own keys (ids and sources go to provenance.jsonl); "
 	  "stage directions stay in the text unless --stage says otherwise" },
 	{ "no-dedup", OPT_NO_DEDUP, NULL, ALL, "keep exact duplicate conversations" },
+	{ "near-dup", OPT_NEAR_DUP, "MODE", ALL,
+	  "near-duplicate clusters: off (default), group (one split per cluster) or drop "
+	  "(keep the first, W321 for the rest)" },
+	{ "near-dup-threshold", OPT_NEAR_DUP_THRESHOLD, "J", ALL,
+	  "estimated Jaccard similarity of word 3-grams from which two conversations are "
+	  "near-duplicates (default 0.8)" },
 	{ "text-field", OPT_TEXT_FIELD, "PATH", ALL,
 	  "JSON records: the transcript string at PATH (e.g. chosen, choices.0.turns.0)" },
 	{ "response-field", OPT_RESPONSE_FIELD, "PATH", ALL,
@@ -145,7 +155,14 @@ static const struct cli_option {
 	  "status stay whole)" },
 	{ "config", OPT_CONFIG, "FILE", ALL,
 	  "read options from a JSON object keyed by their long names (the command line wins)" },
-	{ "json", OPT_JSON, NULL, CLI_STATS, "print the statistics as one JSON object" },
+	{ "json", OPT_JSON, NULL, CLI_STATS | CLI_LEAKAGE,
+	  "print the statistics (stats) or the report (leakage) as one JSON object" },
+	{ "against", OPT_AGAINST, "FILE", CLI_LEAKAGE,
+	  "also look for the dataset's conversations in FILE, e.g. an evaluation set "
+	  "(repeatable)" },
+	{ "max-leakage", OPT_MAX_LEAKAGE, "RATE", CLI_LEAKAGE,
+	  "exit 1 when more than RATE (0 to 1) of the conversations have a near-duplicate in "
+	  "another split, or in the --against files" },
 	{ "html", OPT_HTML, "FILE", CLI_STATS,
 	  "also write a self-contained HTML report with charts to FILE (a new file)" },
 	{ "force", OPT_FORCE, NULL, CLI_STATS, "let --html replace an existing FILE" },
@@ -161,7 +178,8 @@ static const struct cli_option {
 
 static const char *command_name(cli_command c)
 {
-	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" : "stats";
+	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" :
+	       c == CLI_STATS ? "stats" : "leakage";
 }
 
 static void print_help(cli_command c)
@@ -176,6 +194,12 @@ static void print_help(cli_command c)
 		printf("usage: dlgconv validate INPUT... [options]\n\n"
 		       "Parse, normalize and validate transcripts; print findings on stdout and\n"
 		       "a summary on stderr. Writes nothing.\n\noptions:\n");
+	else if (c == CLI_LEAKAGE)
+		printf("usage: dlgconv leakage DATASET [--against FILE...] [options]\n\n"
+		       "Report near-duplicate conversations across the splits of DATASET (a\n"
+		       "directory of <split>.jsonl[.gz] files: dlgconv's, or any messages,\n"
+		       "sharegpt or text JSON lines), and between DATASET and the --against files\n"
+		       "(an evaluation set: contamination).\n\noptions:\n");
 	else
 		printf("usage: dlgconv stats INPUT... [options]\n\n"
 		       "Describe a corpus: conversations, turns per conversation, characters per\n"
@@ -197,7 +221,8 @@ static void print_help(cli_command c)
 	}
 	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error%s\n",
 	       c == CLI_CONVERT ? "more rejects than --max-rejects (nothing written), or no "
-	       "conversation written" : c == CLI_VALIDATE ? "the input has errors" : "(not used)",
+	       "conversation written" : c == CLI_VALIDATE ? "the input has errors" :
+	       c == CLI_LEAKAGE ? "leakage above --max-leakage" : "(not used)",
 	       c == CLI_CONVERT ? "; 5 dataset written, report not" : "");
 }
 
@@ -208,7 +233,8 @@ static void print_main_help(void)
 	       "commands:\n"
 	       "  convert    write train/validation/test.jsonl.gz, rejects.jsonl, manifest.json\n"
 	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n"
-	       "  stats      describe a corpus: a table with histograms, --json, --html\n\n"
+	       "  stats      describe a corpus: a table with histograms, --json, --html\n"
+	       "  leakage    near-duplicates across a dataset's splits and against other files\n\n"
 	       "Run 'dlgconv COMMAND --help' for a command's options. "
 	       "--version prints the version.\n");
 }
@@ -240,6 +266,18 @@ static bool parse_u64(uint64_t *out, const char *s)
 	if (errno == ERANGE)
 		return false;
 	*out = v;
+	return true;
+}
+
+/* A number from 0 to 1, such as 0.8. */
+static bool parse_fraction(double *out, const char *s)
+{
+	char *end;
+	errno = 0;
+	double x = strtod(s, &end);
+	if (!*s || *end || errno || !(x >= 0 && x <= 1))
+		return false;
+	*out = x;
 	return true;
 }
 
@@ -463,6 +501,31 @@ static int take(cli_args *a, int id, const char *v)
 		o->exclude = a->exclude;
 		break;
 	}
+	case OPT_NEAR_DUP:
+		if (strcmp(v, "off") == 0)
+			o->near_dup = DLG_NEAR_DUP_OFF;
+		else if (strcmp(v, "group") == 0)
+			o->near_dup = DLG_NEAR_DUP_GROUP;
+		else if (strcmp(v, "drop") == 0)
+			o->near_dup = DLG_NEAR_DUP_DROP;
+		else
+			return usage_error(c, "bad --near-dup '%s' (off, group or drop)", v);
+		break;
+	case OPT_NEAR_DUP_THRESHOLD:
+		if (!parse_fraction(&o->near_dup_threshold, v) || o->near_dup_threshold == 0)
+			return usage_error(c, "bad --near-dup-threshold '%s' (a similarity above 0 "
+					   "and at most 1, e.g. 0.8)", v);
+		break;
+	case OPT_MAX_LEAKAGE:
+		if (!parse_fraction(&a->max_leakage, v))
+			return usage_error(c, "bad --max-leakage '%s' (a rate from 0 to 1, e.g. "
+					   "0.01)", v);
+		break;
+	case OPT_AGAINST:
+		if (a->n_against == CLI_MAX_LIST)
+			return usage_error(c, "too many --against files at '%s'", v);
+		a->against[a->n_against++] = v;
+		break;
 	case OPT_IGNORE:
 	case OPT_SELECT:
 	case OPT_ERROR:
@@ -521,6 +584,11 @@ static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON
 				return rc;
 		}
 		return CLI_RUN;
+	}
+	if (cJSON_IsNumber(v) && (o->id == OPT_NEAR_DUP_THRESHOLD || o->id == OPT_MAX_LEAKAGE)) {
+		char number[32]; /* the options that take a fraction */
+		snprintf(number, sizeof number, "%.17g", v->valuedouble);
+		return take(a, o->id, number);
 	}
 	if (cJSON_IsNumber(v)) {
 		/* a JSON number is read as a double: past 2^53 it may no longer be the number
@@ -682,6 +750,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof *a);
 	a->opts = (dlg_options)DLG_OPTIONS_INIT;
+	a->max_leakage = 1;
 	if (argc < 2) {
 		print_main_help();
 		return 2;
@@ -700,6 +769,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		a->command = CLI_VALIDATE;
 	else if (strcmp(argv[1], "stats") == 0)
 		a->command = CLI_STATS;
+	else if (strcmp(argv[1], "leakage") == 0)
+		a->command = CLI_LEAKAGE;
 	else {
 		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
 		return 2;
@@ -784,6 +855,9 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		rc = usage_error(c, "%s", "no INPUT given");
 	else if (stdin_named > 1)
 		rc = usage_error(c, "%s", "'-' (stdin) named more than once; it can be read once");
+	else if (c == CLI_LEAKAGE && a->n_inputs != 1)
+		rc = usage_error(c, "%s", "name one DATASET directory (other files go after "
+				 "--against)");
 	else if (c == CLI_CONVERT && !a->opts.output_dir)
 		rc = usage_error(c, "%s", "-o DIR is required");
 	else if (c == CLI_STATS && a->stats_html)

@@ -8,7 +8,12 @@
 
 #include <stdbool.h>
 
-typedef enum cli_command { CLI_CONVERT = 1, CLI_VALIDATE = 2, CLI_STATS = 4 } cli_command;
+typedef enum cli_command {
+	CLI_CONVERT = 1,
+	CLI_VALIDATE = 2,
+	CLI_STATS = 4,
+	CLI_LEAKAGE = 8
+} cli_command;
 typedef enum cli_diag_format {
 	CLI_DIAG_GCC = 0,
 	CLI_DIAG_JSON,
@@ -27,7 +32,10 @@ typedef struct cli_args {
 	uint64_t max_errors; /* print at most this many findings; 0: all */
 	bool quiet;          /* print the summary and the run's own errors, no findings */
 	bool verbose;
-	bool stats_json;        /* stats: --json */
+	bool stats_json;        /* stats, leakage: --json */
+	const char *against[CLI_MAX_LIST]; /* leakage: --against FILE */
+	size_t n_against;
+	double max_leakage;     /* leakage: --max-leakage; 1 when not given */
 	const char *stats_html; /* stats: --html FILE */
 	bool stage_spans;       /* stats: --stage-spans */
 	bool stage_given;       /* --stage was given (--bare's default is keep) */

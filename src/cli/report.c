@@ -118,10 +118,14 @@ void cli_report_summary(const cli_args *a, const dlg_summary *s)
 {
 	if (a->verbose)
 		print_fixes(a->command == CLI_CONVERT ? stdout : stderr, s);
-	char counts[160];
-	snprintf(counts, sizeof counts, "%llu rejected, %llu duplicate%s; %llu error%s, "
+	char near[64] = "";
+	if (s->near_duplicates)
+		snprintf(near, sizeof near, ", %llu near-duplicate%s",
+			 (unsigned long long)s->near_duplicates, plural(s->near_duplicates, "", "s"));
+	char counts[224];
+	snprintf(counts, sizeof counts, "%llu rejected, %llu duplicate%s%s; %llu error%s, "
 		 "%llu warning%s", (unsigned long long)s->rejected,
-		 (unsigned long long)s->duplicates, plural(s->duplicates, "", "s"),
+		 (unsigned long long)s->duplicates, plural(s->duplicates, "", "s"), near,
 		 (unsigned long long)s->errors, plural(s->errors, "", "s"),
 		 (unsigned long long)s->warnings, plural(s->warnings, "", "s"));
 	if (a->command != CLI_CONVERT) { /* stdout holds findings or spans */

@@ -63,6 +63,7 @@ static const struct {
 	{ DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, "W315", "unreadable-entry-skipped" },
 	{ DLG_DIAG_DUPLICATE_JSON_KEY, "W316", "duplicate-json-key" },
 	{ DLG_DIAG_DATASET_SKIPPED, "W317", "dataset-skipped" },
+	{ DLG_DIAG_NEAR_DUPLICATE, "W321", "near-duplicate" },
 };
 
 static size_t diag_index(dlg_diag_code code)

@@ -265,6 +265,21 @@ typedef struct dlg_json_origin {
 	unsigned located;  /* findings located so far, up to DLG_MAX_LOCATED */
 } dlg_json_origin;
 
+/* ---- neardup.c, what a unit holds of it ---- */
+
+#define DLG_NEARDUP_BINS 256
+#define DLG_NEARDUP_BANDS 16
+/** As dlg_neardup__add's `cluster`: the new id starts a cluster of its own. */
+#define DLG_NEARDUP_NEW UINT32_MAX
+/** Ids are 0 .. DLG_NEARDUP_MAX_IDS - 1; UINT32_MAX marks no id. */
+#define DLG_NEARDUP_MAX_IDS (UINT32_MAX - 1)
+
+/** A conversation's MinHash signature: 256 bins of 4 bits (129 bytes). */
+typedef struct dlg_neardup_sig {
+	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* bin 2k in the low 4 bits of nib[k], 2k+1 high */
+	bool empty;                        /* no words: similar to nothing */
+} dlg_neardup_sig;
+
 /**
  * Everything one conversation needs, reused from one conversation to the next so that the
  * hot path allocates only when a conversation is larger than any before it.
@@ -293,6 +308,7 @@ typedef struct dlg_unit {
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
+	dlg_neardup_sig near_sig; /* with --near-dup, of a conversation not rejected */
 	uint8_t key[16];     /* what --split-key content hashes: the id, or a pair's prompt */
 	bool consumed;       /* the rejected side of a pair: committed with its chosen side */
 	bool rejected_side;  /* read the record's --rejected-field instead of --text-field */
@@ -435,6 +451,8 @@ dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *re
 
 /** 128-bit id of bytes; hex in id_hex. */
 void dlg_split__id(uint8_t id[16], char id_hex[33], const char *p, size_t n);
+/** An id as 32 lower-case hex digits. */
+void dlg_split__hex(char id_hex[33], const uint8_t id[16]);
 /** Index into ctx->splits for a key; a pure function of (seed, key). */
 size_t dlg_split__assign(const dlg_ctx *ctx, const void *key, size_t key_len);
 
@@ -454,18 +472,6 @@ dlg_status dlg_split__idset_insert(bool *found_out, dlg_idset *s, const uint8_t 
 
 /* ---- neardup.c ---- */
 
-#define DLG_NEARDUP_BINS 256
-#define DLG_NEARDUP_BANDS 16
-/** As dlg_neardup__add's `cluster`: the new id starts a cluster of its own. */
-#define DLG_NEARDUP_NEW UINT32_MAX
-/** Ids are 0 .. DLG_NEARDUP_MAX_IDS - 1; UINT32_MAX marks no id. */
-#define DLG_NEARDUP_MAX_IDS (UINT32_MAX - 1)
-
-/** A conversation's MinHash signature: 256 bins of 4 bits (129 bytes). */
-typedef struct dlg_neardup_sig {
-	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* bin 2k in the low 4 bits of nib[k], 2k+1 high */
-	bool empty;                        /* no words: similar to nothing */
-} dlg_neardup_sig;
 
 /**
  * The signature of u's turns (roles and normalized contents) into *out. `scratch` is work
@@ -480,6 +486,7 @@ double dlg_neardup__similarity(const dlg_neardup_sig *a, const dlg_neardup_sig *
 
 typedef struct dlg_neardup_member {
 	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* its signature (zeros when empty) */
+	uint8_t conv_id[16];               /* the conversation's id, for findings and reports */
 	uint32_t cluster;                  /* the id of its cluster's first member */
 	uint8_t tag;                       /* the caller's */
 	bool joined;                       /* a first member that others joined */
@@ -525,10 +532,21 @@ bool dlg_neardup__find(uint32_t *match_out, double *similarity_out, const dlg_ne
  * DLG_E_NOMEM; on failure the index is as it was.
  */
 dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_neardup_sig *s,
-			    uint32_t cluster, uint8_t tag, dlg_error *err) DLG_WUR;
+			    const uint8_t conv_id[16], uint32_t cluster, uint8_t tag,
+			    dlg_error *err) DLG_WUR;
 /** The id of the first member of id's cluster (id itself when it started one). */
 uint32_t dlg_neardup__cluster(const dlg_neardup_index *ix, uint32_t id);
 uint8_t dlg_neardup__tag(const dlg_neardup_index *ix, uint32_t id);
+
+/**
+ * convert's near-duplicate step (README "Near-duplicates") for `u`, about to be written to
+ * split *split, in input order; u->near_sig is its signature. --near-dup group: near an
+ * earlier conversation, it joins that one's cluster and takes its split. --near-dup drop:
+ * near an earlier kept one, *near_out is that one's index id (else UINT32_MAX) with the
+ * similarity in *similarity_out, and it is not indexed (only what is kept is compared).
+ */
+dlg_status dlg_neardup__place(uint32_t *near_out, double *similarity_out, size_t *split,
+			      dlg_neardup_index *ix, const dlg_unit *u, dlg_error *err) DLG_WUR;
 
 /* ---- record.c ---- */
 
@@ -546,9 +564,11 @@ dlg_status dlg_record__render_pair(dlg_unit *chosen, const dlg_unit *rejected, s
 /** provenance.jsonl's line for a --bare record: split, id, source, record, directions. */
 dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *split,
 				  dlg_error *err) DLG_WUR;
-/** The rejects.jsonl line for u: its error findings, or its W307 when `duplicate`. */
-dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate,
-			      dlg_error *err) DLG_WUR;
+/** The rejects.jsonl line for u: its error findings, or with `dropped_by` (W307, W321)
+ * that finding, the reason a conversation without errors was dropped; for W321 the kept
+ * conversation's id and the estimated similarity. */
+dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, dlg_diag_code dropped_by,
+			      const char *kept_hex, double similarity, dlg_error *err) DLG_WUR;
 
 /* ---- sink.c ---- */
 

@@ -79,6 +79,9 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	else
 		cJSON_AddNullToObject(j, "group_regex");
 	cJSON_AddBoolToObject(j, "dedup", !o->no_dedup);
+	static const char *const near_dup[] = { "off", "group", "drop" };
+	cJSON_AddStringToObject(j, "near_dup", near_dup[o->near_dup]);
+	cJSON_AddNumberToObject(j, "near_dup_threshold", o->near_dup_threshold);
 	cJSON_AddStringToObject(j, "format", dlg_json__format_name(o->format));
 	cJSON_AddStringToObject(j, "compress", o->compress == DLG_COMPRESS_NONE ? "none" : "gzip");
 	cJSON_AddBoolToObject(j, "bare", o->bare);
@@ -104,6 +107,8 @@ static cJSON *counts_json(const dlg_manifest *m)
 	cJSON_AddNumberToObject(j, "written", (double)s->written);
 	cJSON_AddNumberToObject(j, "rejected", (double)s->rejected);
 	cJSON_AddNumberToObject(j, "duplicates", (double)s->duplicates);
+	cJSON_AddNumberToObject(j, "near_duplicates", (double)s->near_duplicates);
+	cJSON_AddNumberToObject(j, "near_dup_clusters", (double)s->near_dup_clusters);
 	cJSON_AddNumberToObject(j, "errors", (double)s->errors);
 	cJSON_AddNumberToObject(j, "warnings", (double)s->warnings);
 	cJSON *per_split = cJSON_AddObjectToObject(j, "written_per_split");

@@ -453,7 +453,8 @@ bool dlg_neardup__find(uint32_t *match_out, double *similarity_out, const dlg_ne
 }
 
 dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_neardup_sig *s,
-			    uint32_t cluster, uint8_t tag, dlg_error *err)
+			    const uint8_t conv_id[16], uint32_t cluster, uint8_t tag,
+			    dlg_error *err)
 {
 	if (ix->count >= DLG_NEARDUP_MAX_IDS)
 		return dlg_error__set(err, DLG_E_LIMIT, 0,
@@ -473,6 +474,7 @@ dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_n
 	uint32_t id = ix->count++;
 	dlg_neardup_member *m = &ix->members[id];
 	memcpy(m->nib, s->nib, sizeof m->nib);
+	memcpy(m->conv_id, conv_id, sizeof m->conv_id);
 	m->tag = tag;
 	m->joined = false;
 	if (cluster == DLG_NEARDUP_NEW) {
@@ -508,4 +510,21 @@ uint8_t dlg_neardup__tag(const dlg_neardup_index *ix, uint32_t id)
 {
 	DLG_ASSERT(id < ix->count);
 	return ix->members[id].tag;
+}
+
+dlg_status dlg_neardup__place(uint32_t *near_out, double *similarity_out, size_t *split,
+			      dlg_neardup_index *ix, const dlg_unit *u, dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	uint32_t match;
+	bool near = dlg_neardup__find(&match, similarity_out, ix, &u->near_sig,
+				      o->near_dup_threshold);
+	*near_out = near && o->near_dup == DLG_NEAR_DUP_DROP ? match : UINT32_MAX;
+	if (*near_out != UINT32_MAX)
+		return DLG_OK;
+	if (near)
+		*split = dlg_neardup__tag(ix, match);
+	uint32_t id;
+	return dlg_neardup__add(&id, ix, &u->near_sig, u->id, near ? match : DLG_NEARDUP_NEW,
+				(uint8_t)*split, err);
 }

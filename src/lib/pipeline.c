@@ -196,6 +196,11 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
 	DLG_TRY(dlg_findings__setup(ctx, o, err));
+	if (o->near_dup > DLG_NEAR_DUP_DROP)
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown near_dup mode %d", (int)o->near_dup);
+	if (!(o->near_dup_threshold > 0 && o->near_dup_threshold <= 1))
+		return dlg_error__set(err, DLG_E_ARG, 0, "the near-duplicate threshold is a "
+				      "similarity above 0 and at most 1");
 	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
 		if (!o->group_regex)
 			return dlg_error__set(err, DLG_E_ARG, 0,
@@ -299,6 +304,7 @@ typedef struct run {
 	const dlg_inputs *inputs;
 	dlg_summary *sum;
 	dlg_findings findings; /* reports them; counts in sum */
+	dlg_neardup_index near; /* --near-dup: the conversations to compare with */
 	void *payload;
 	/* touched only by the thread that commits */
 	dlg_idset ids;
@@ -481,20 +487,39 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	bool duplicate = false;
 	if (!u->rejected && !r->ctx.opts->no_dedup)
 		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, u->id, err));
-	if (duplicate) {
-		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, 0);
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, t->line, t->col, 0,
+	/* a conversation that is not rejected has turns: its findings point at the first */
+	const dlg_turn *first = u->rejected ? NULL : &DLG_BUF_AT(&u->turns, dlg_turn, 0);
+	if (duplicate)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, first->line, first->col, 0,
 				       "exact duplicate of an earlier conversation (id %s); dropped",
 				       u->id_hex));
+	size_t split = 0;
+	uint32_t near = UINT32_MAX;
+	double similarity = 0;
+	char kept[33] = "";
+	if (!duplicate && !u->rejected) {
+		split = split_of(r, u);
+		if (r->ctx.opts->near_dup)
+			DLG_TRY(dlg_neardup__place(&near, &similarity, &split, &r->near, u, err));
+		if (near != UINT32_MAX) {
+			dlg_split__hex(kept, r->near.members[near].conv_id);
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NEAR_DUPLICATE, first->line, first->col,
+					       0, "near-duplicate of %s (estimated similarity %.2f); "
+					       "dropped", kept, similarity));
+		}
 	}
 	DLG_TRY(dlg_findings__unit(&r->findings, u, err));
 	dlg_conv_fn seen = r->ctx.opts->on_conversation;
-	if (seen && (duplicate || u->rejected))
-		seen((const dlg_conv *)u, duplicate ? DLG_FATE_DUPLICATE : DLG_FATE_REJECTED, 0,
-		     r->payload);
-	if (duplicate || u->rejected) {
+	dlg_diag_code dropped_by = duplicate ? DLG_DIAG_DUPLICATE :
+				   near != UINT32_MAX ? DLG_DIAG_NEAR_DUPLICATE : 0;
+	if (seen && (dropped_by || u->rejected))
+		seen((const dlg_conv *)u, duplicate ? DLG_FATE_DUPLICATE : dropped_by ?
+		     DLG_FATE_NEAR_DUPLICATE : DLG_FATE_REJECTED, 0, r->payload);
+	if (dropped_by || u->rejected) {
 		if (duplicate) {
 			s->duplicates++;
+		} else if (dropped_by) {
+			s->near_duplicates++;
 		} else {
 			s->rejected++;
 			/* each code once per conversation, however often it was found */
@@ -509,11 +534,10 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		}
 		if (!r->writing)
 			return DLG_OK;
-		DLG_TRY(dlg_record__reject(&r->line, u, duplicate, err));
+		DLG_TRY(dlg_record__reject(&r->line, u, dropped_by, kept, similarity, err));
 		r->rejects.records++;
 		return dlg_sink__write(&r->rejects, r->line.data, r->line.len, err);
 	}
-	size_t split = split_of(r, u);
 	s->written++;
 	s->split_written[split]++;
 	if (seen)
@@ -557,6 +581,8 @@ static dlg_status finish_unit(dlg_unit *u, dlg_error *err)
 				      "has no rejected side: preference pairs come from JSON records");
 	if (!u->rejected)
 		DLG_TRY(dlg_record__render(u, err));
+	if (!u->rejected && u->ctx->opts->near_dup)
+		DLG_TRY(dlg_neardup__signature(&u->near_sig, u, &u->scratch, err));
 	/* a dataset record carries the id of its messages: another one means an edit */
 	if (!u->rejected && u->claimed_id[0] && strcmp(u->claimed_id, u->id_hex) != 0)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_ID_MISMATCH, u->record_line, 1, 0,
@@ -575,6 +601,8 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));
+	if (!chosen->rejected && chosen->ctx->opts->near_dup)
+		DLG_TRY(dlg_neardup__signature(&chosen->near_sig, chosen, &chosen->scratch, err));
 	return DLG_OK;
 }
 
@@ -1198,6 +1226,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	/* entries the walk passed over (W312, W315): findings that end nothing, but --strict
 	 * makes them errors, which `validate` exits 1 on */
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
+	dlg_neardup__init(&r->near, opts->allocator);
 	for (size_t i = 0; status == DLG_OK && i < DLG_BUF_COUNT(&files.skipped, dlg_skipped);
 	     i++) {
 		const dlg_skipped *s = &DLG_BUF_AT(&files.skipped, dlg_skipped, i);
@@ -1213,6 +1242,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (status == DLG_OK)
 		status = run_threads(r, threads, err);
 	dlg_findings__end(&r->findings); /* what streaks hold, even of a failed run */
+	out->near_dup_clusters = r->near.clusters;
 	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
 		status = dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations "
 					"rejected, more than --max-rejects %llu; nothing written",
@@ -1230,6 +1260,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	}
 	dlg_discover__dispose(&files);
 	dlg_findings__dispose(&r->findings);
+	dlg_neardup__dispose(&r->near);
 	dlg_buf__dispose(&r->line);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_pipeline__ctx_dispose(&r->ctx);

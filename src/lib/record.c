@@ -267,12 +267,13 @@ dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *s
 }
 
 /* Whether a finding is one of the reasons a conversation was left out. */
-static bool is_reason(const dlg_diag *d, bool duplicate)
+static bool is_reason(const dlg_diag *d, dlg_diag_code dropped_by)
 {
-	return duplicate ? d->code == DLG_DIAG_DUPLICATE : d->severity == DLG_SEV_ERROR;
+	return dropped_by ? d->code == dropped_by : d->severity == DLG_SEV_ERROR;
 }
 
-dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate, dlg_error *err)
+dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, dlg_diag_code dropped_by,
+			      const char *kept_hex, double similarity, dlg_error *err)
 {
 	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
 	const dlg_diag *first = NULL;
@@ -285,12 +286,12 @@ dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate, d
 	DLG_TRY(dlg_buf__append(out, ",\"codes\":[", 10, err));
 	for (size_t i = 0; i < n; i++) {
 		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
-		if (!is_reason(d, duplicate))
+		if (!is_reason(d, dropped_by))
 			continue;
 		bool seen = false;
 		for (size_t k = 0; k < i && !seen; k++) {
 			const dlg_diag *e = &DLG_BUF_AT(&u->diags, dlg_diag, k);
-			seen = is_reason(e, duplicate) && e->code == d->code;
+			seen = is_reason(e, dropped_by) && e->code == d->code;
 		}
 		if (seen)
 			continue;
@@ -303,8 +304,11 @@ dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, bool duplicate, d
 	DLG_TRY(dlg_buf__printf(out, err, "],\"line\":%llu,\"col\":%u,\"message\":",
 				(unsigned long long)first->line, (unsigned)first->col));
 	DLG_TRY(dlg_record__json_string(out, first->msg, strlen(first->msg), err));
-	if (duplicate)
+	if (dropped_by == DLG_DIAG_DUPLICATE)
 		DLG_TRY(dlg_buf__printf(out, err, ",\"duplicate_of\":\"%s\"", u->id_hex));
+	if (dropped_by == DLG_DIAG_NEAR_DUPLICATE)
+		DLG_TRY(dlg_buf__printf(out, err, ",\"near_duplicate_of\":\"%s\",\"similarity\":"
+					"%.4f", kept_hex, similarity));
 	return dlg_buf__append(out, "}\n", 2, err);
 }
 

@@ -13,6 +13,11 @@ void dlg_split__id(uint8_t id[16], char id_hex[33], const char *p, size_t n)
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits(p, n));
 	memcpy(id, c.digest, 16);
+	dlg_split__hex(id_hex, id);
+}
+
+void dlg_split__hex(char id_hex[33], const uint8_t id[16])
+{
 	static const char hex[] = "0123456789abcdef";
 	for (size_t i = 0; i < 16; i++) {
 		id_hex[2 * i] = hex[id[i] >> 4];

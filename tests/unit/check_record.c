@@ -67,7 +67,7 @@ START_TEST(test_record_reject_line)
 	harness_run(&h, "### Assistant: a\n### Assistant: b\n");
 	dlg_buf out;
 	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
-	ck_assert_int_eq(dlg_record__reject(&out, &h.unit, false, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_record__reject(&out, &h.unit, 0, NULL, 0, NULL), DLG_OK);
 	char *line = strndup(out.data, out.len);
 	ck_assert_str_eq(line, "{\"source\":\"t.txt\",\"codes\":[\"E203\",\"E202\"],"
 			       "\"line\":2,\"col\":1,\"message\":\"two consecutive assistant turns; "
