@@ -257,6 +257,17 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	memset(u->fixes, 0, sizeof u->fixes);
 }
 
+void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line)
+{
+	size_t kept = 0, n = DLG_BUF_COUNT(&u->diags, dlg_diag);
+	for (size_t i = 0; i < n; i++) {
+		dlg_diag d = DLG_BUF_AT(&u->diags, dlg_diag, i);
+		if (d.code != code || (line && d.line != line))
+			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
+	}
+	u->diags.len = kept * sizeof(dlg_diag);
+}
+
 void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,

@@ -332,6 +332,12 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 			  uint32_t col, uint32_t turn, const char *fmt, ...) DLG_WUR
 	DLG_PRINTF(7, 8);
 
+/**
+ * Take back the findings of `code` on `u` at `line` (0: at any line), when a finding about
+ * their cause says it instead (error.c). u->rejected stays as it is.
+ */
+void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line);
+
 /* ---- normalize.c ---- */
 
 /**

@@ -1,8 +1,9 @@
 /*
  * stage.c - SPEC section 2 step 4: which `*…*` spans are stage directions (README "Stage
  * directions"), taking them out of a turn with the place each stood, and putting them back
- * for the formats that have no field for them. Uses buf.c, error.c and normalize.c (the
- * whitespace tidy); utf8proc only to tell lower-case letters and to lower the first one.
+ * for the formats that have no field for them; and for W304 (transcript.c), a '*' that opens
+ * a direction nothing closes, judged by the same rule. Uses buf.c, error.c and normalize.c
+ * (the whitespace tidy); utf8proc only to tell letters and to lower the first one.
  *
  * Precision over recall: real corpora are full of Markdown italics, so a span is a
  * direction only when its text and its place both say so. A missed direction stays as text;
@@ -289,7 +290,8 @@ static void scan(const char *t, size_t n, span_fn fn, void *payload)
 		}
 		size_t close;
 		const char *why = NULL;
-		if (!classify(&close, &why, t, line, eol, i, in_fence || dlg_stage__is_fence(t + line, eol - line)))
+		bool fenced = in_fence || dlg_stage__is_fence(t + line, eol - line);
+		if (!classify(&close, &why, t, line, eol, i, fenced))
 			continue;
 		fn(i, close, why, payload);
 		if (!why)

@@ -418,6 +418,9 @@ typedef struct parse_state {
 	marker_style style;          /* of the first marker */
 	bool split_inline;           /* a text file: a marker line may hold more turns */
 	size_t turn_hashes;          /* the '#' of the marker of the turn being read */
+	const char *unmapped[3];     /* distinct labels before any turn that may be speakers */
+	size_t unmapped_len[3];
+	size_t n_unmapped;           /* how many distinct, up to 4 (4: more than 3) */
 	uint64_t noncanonical;       /* markers spelled otherwise, the first at: */
 	uint64_t nc_line;
 	uint32_t nc_col;
@@ -568,6 +571,40 @@ static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t
 	return check_text_line(u, &rest, (uint32_t)n_turns + 1, &ps->flags, err);
 }
 
+/* A label that may be a speaker, seen before any turn, for E201 to name. */
+static void remember_unmapped(parse_state *ps, const char *label, size_t len)
+{
+	for (size_t k = 0; k < ps->n_unmapped && k < 3; k++)
+		if (ps->unmapped_len[k] == len && strncasecmp(ps->unmapped[k], label, len) == 0)
+			return;
+	if (ps->n_unmapped < 3) {
+		ps->unmapped[ps->n_unmapped] = label;
+		ps->unmapped_len[ps->n_unmapped] = len;
+	}
+	ps->n_unmapped += ps->n_unmapped < 4;
+}
+
+/*
+ * E201 for a transcript whose markers all name labels nobody mapped (a template's `###
+ * [[USER_NAME]]:`, companion-app's `User:` / `Evelyn:`): it names them, instead of a W308 or
+ * an E205 for each of their lines (README "One root cause, one finding").
+ */
+static dlg_status no_turns_but_labels(dlg_unit *u, const parse_state *ps, dlg_error *err)
+{
+	dlg_unit__drop_diags(u, DLG_DIAG_UNKNOWN_LABEL_KEPT, 0);
+	dlg_unit__drop_diags(u, DLG_DIAG_UNKNOWN_ROLE, 0);
+	char names[160] = "";
+	for (size_t k = 0; k < ps->n_unmapped && k < 3; k++) {
+		size_t at = strlen(names);
+		snprintf(names + at, sizeof names - at, "%s'%.*s:'", k ? ", " : "",
+			 (int)ps->unmapped_len[k], ps->unmapped[k]);
+	}
+	return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, 1, 1, 0, "no turns found: no marker "
+			      "names a known speaker (%s%s); map the speakers' labels with --role "
+			      "LABEL=user and --role LABEL=assistant", names,
+			      ps->n_unmapped > 3 ? ", ..." : "");
+}
+
 static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
 			    parse_state *ps, dlg_error *err)
 {
@@ -613,6 +650,9 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 				       "--role if it is one", (int)m.label_len, p + m.label_at));
 	dlg_line ln = { p, n, line_no, col, 0 };
 	if (n_turns == 0) {
+		if (m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_UNKNOWN_LABEL ||
+		    unknown_speaker_shaped(&m, p, n, 0))
+			remember_unmapped(ps, p + m.label_at, m.label_len);
 		u->preamble_n++;
 		return push_line(u, p, n, line_no, col, err);
 	}
@@ -708,6 +748,8 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 	/* with no turn at all, E201 says it better than a dropped preamble would */
 	if (!u->ctx->opts->keep_preamble && u->turns.len > 0)
 		DLG_TRY(report_preamble(u, err));
+	if (u->turns.len == 0 && ps.n_unmapped > 0)
+		DLG_TRY(no_turns_but_labels(u, &ps, err));
 	return DLG_OK;
 }
 

@@ -21,6 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dlg_unit__init(&u, &ctx);
 	static const dlg_input input = { .source = "fuzz.jsonl" };
 	dlg_unit__reset(&u, &input, 7, 7);
+	u.origin.line = (const char *)data + 1; /* as the pipeline has it for a JSON line */
+	u.origin.line_len = size - 1;
 	dlg_status st = dlg_json__record(&u, (const char *)data + 1, size - 1, NULL);
 	if (st == DLG_OK)
 		st = dlg_validate__conversation(&u, NULL);
@@ -32,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_check_json_line(&u.json);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++) {
 		const dlg_diag *d = &DLG_BUF_AT(&u.diags, dlg_diag, i);
-		if (d->record != 7 || d->line != 7 || d->col == 0)
-			abort(); /* findings in a record name it and its line */
+		if (d->record != 7 || d->line != 7 || d->col == 0 || d->col > size)
+			abort(); /* findings in a record name it and its line, within the line */
 	}
 	dlg_unit__dispose(&u);
 	dlg_pipeline__ctx_dispose(&ctx);

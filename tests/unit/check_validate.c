@@ -75,6 +75,11 @@ static const struct cascade_case {
 	  false, "E205 3:1" },
 	{ "### Human: hi\n### Therapist: so?\n### Assistant:\n", 0, false, false,
 	  "E205 2:1|W310 3:1" },
+	/* no turns: E201 names the labels, no W308 or E205 for each of their lines */
+	{ "Intro.\n### [[USER_NAME]]: hi\n### [[AI_NAME]]: yo\n### [[USER_NAME]]:\n", 0, false,
+	  false, "E201 1:1" },
+	{ "User: hi\nEvelyn: hello\n", 0, false, false, "E201 1:1" },
+	{ "### Therapist: hello\n", 0, false, false, "E201 1:1" },
 	/* one written like the turns' markers but unmapped, read as text (companion-app) */
 	{ "Human: Hi\nAlex: Hello\nHuman: How are you?\nAlex: Fine\n", 0, false, false,
 	  "E205 2:1" },
@@ -132,6 +137,15 @@ START_TEST(test_validate_root_cause_messages)
 	ck_assert_str_eq(d->msg, "unknown speaker 'Alex' (read as text in 2 user turns); map it "
 			 "with --role Alex=assistant");
 	ck_assert_uint_eq(d->turn, 1);
+	harness_run(&h, "User: hi\n## Step 1: x\nEvelyn: hello\nuser: again\nBot: yes\n");
+	d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
+	ck_assert_str_eq(d->msg, "no turns found: no marker names a known speaker ('User:', "
+			 "'Step 1:', 'Evelyn:', ...); map the speakers' labels with --role "
+			 "LABEL=user and --role LABEL=assistant");
+	harness_run(&h, "just text: with a colon\n");
+	d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
+	ck_assert_str_eq(d->msg, "no turns found; start each turn with a marker such as "
+			 "'### Human:' or map the speaker labels with --role");
 	harness_run(&h, "### Human: q\n### Assistant:\n");
 	d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
 	ck_assert_str_eq(d->msg, "the last assistant turn is empty: write the reply or pass "
