@@ -3,7 +3,7 @@
 # header. Prints offending lines and fails when there are any.
 cd "$(dirname "$0")/.." || exit 2
 bad=$(grep -n '#include' src/cli/*.c src/cli/*.h | grep -v -e '<' -e '"dlgconv.h"' \
-	-e '"opts.h"' -e '"report.h"' -e '"stats.h"')
+	-e '"opts.h"' -e '"report.h"' -e '"stats.h"' -e '"leakage.h"')
 if [ -n "$bad" ]; then
 	echo "src/cli includes library internals:"
 	echo "$bad"

@@ -73,10 +73,10 @@ if len(lines) < 20:
 for i, line in enumerate(lines):
     check_schema("diagnostic", json.loads(line), "finding %d" % (i + 1))
 
-# The config schema names exactly the options of the two commands (their --help).
+# The config schema names exactly the options of the commands (their --help).
 import re
 options = set()
-for command in ("convert", "validate", "stats"):
+for command in ("convert", "validate", "stats", "leakage"):
     text = subprocess.run([dlgconv, command, "--help"], capture_output=True).stdout.decode()
     options |= set(re.findall(r"--([a-z][a-z-]*)", text.split("\noptions:")[1].split("\nexit status:")[0]))
 options -= {"help", "config"}

@@ -117,8 +117,8 @@ void cli_stats_conversation(const dlg_conv *c, dlg_fate fate, size_t split, void
 		s->rejected++;
 		return;
 	}
-	if (fate == DLG_FATE_DUPLICATE) {
-		s->duplicates++;
+	if (fate == DLG_FATE_DUPLICATE || fate == DLG_FATE_NEAR_DUPLICATE) {
+		s->duplicates += fate == DLG_FATE_DUPLICATE;
 		return;
 	}
 	s->accepted++;
@@ -269,6 +269,10 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 		(unsigned long long)s->accepted, (unsigned long long)s->rejected,
 		(unsigned long long)s->duplicates, (unsigned long long)sum->inputs,
 		(unsigned long long)sum->files);
+	if (a->opts.near_dup)
+		fprintf(f, "near-dup       %llu clusters, %llu near-duplicates dropped\n",
+			(unsigned long long)sum->near_dup_clusters,
+			(unsigned long long)sum->near_duplicates);
 	fputs("splits        ", f);
 	for (size_t i = 0; i < cli_split_count(a); i++)
 		fprintf(f, " %s %llu", cli_split_name(a, i), (unsigned long long)sum->split_written[i]);
@@ -347,6 +351,10 @@ static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary
 	cJSON_AddNumberToObject(convs, "written", (double)s->accepted);
 	cJSON_AddNumberToObject(convs, "rejected", (double)s->rejected);
 	cJSON_AddNumberToObject(convs, "duplicates", (double)s->duplicates);
+	if (a->opts.near_dup) {
+		cJSON_AddNumberToObject(convs, "near_duplicates", (double)sum->near_duplicates);
+		cJSON_AddNumberToObject(convs, "near_dup_clusters", (double)sum->near_dup_clusters);
+	}
 	cJSON *splits = cJSON_AddObjectToObject(root, "splits");
 	for (size_t i = 0; i < cli_split_count(a); i++)
 		cJSON_AddNumberToObject(splits, cli_split_name(a, i), (double)sum->split_written[i]);
