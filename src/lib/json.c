@@ -359,7 +359,8 @@ static void note_problem(message_problem *p, uint32_t turn_no, const char *fmt, 
 }
 
 /* "\"role\", \"from\" or \"speaker\"", or the one key given. */
-static void key_names(char *out, size_t cap, const char *key, const char *const spellings[N_SPELLINGS])
+static void key_names(char *out, size_t cap, const char *key,
+		      const char *const spellings[N_SPELLINGS])
 {
 	if (key)
 		snprintf(out, cap, "\"%.64s\"", key);
@@ -409,8 +410,8 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 		dlg_role r;
 		if (!cJSON_IsString(role)) {
 			key_names(keys, sizeof keys, o->role_key, role_keys);
-			note_problem(shape, turn_no, "message has no string %s for its role%s", keys,
-				     o->role_key ? "" : "; name the key with --role-key");
+			note_problem(shape, turn_no, "message has no role: no string at %s%s", keys,
+				     o->role_key ? "" : "; name its key with --role-key");
 			continue;
 		}
 		if (!message_role(&r, u->ctx, role->valuestring)) {
@@ -430,9 +431,9 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 		}
 		if (kind == CONTENT_MALFORMED) {
 			key_names(keys, sizeof keys, o->content_key, content_keys);
-			note_problem(shape, turn_no, "message has no text at %s (a string, or content "
-				     "parts {\"type\":\"text\",\"text\":...})%s", keys,
-				     o->content_key ? "" : "; name the key with --content-key");
+			note_problem(shape, turn_no, "message has no text: no string or content "
+				     "parts at %s%s", keys,
+				     o->content_key ? "" : "; name its key with --content-key");
 			continue;
 		}
 		size_t at = u->decoded.len;
@@ -449,21 +450,23 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
 						 err));
 	}
-	/* in the order a reader meets them */
-	for (uint32_t turn = 1; turn <= turn_no; turn++)
-		for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++) {
-			message_problem *p = &problems[i];
-			if (p->first_turn != turn)
-				continue;
-			u->incomplete = true;
-			if (p->count == 1)
-				DLG_TRY(dlg_unit__diag(u, err, p->code, u->record_line, 1, turn, "%s",
-						       p->msg));
-			else
-				DLG_TRY(dlg_unit__diag(u, err, p->code, u->record_line, 1, turn,
-						       "%s (in %zu messages)", p->msg, p->count));
-		}
-	return DLG_OK;
+	/* each kind once, in the order a reader meets them */
+	for (message_problem *next = NULL;; next = NULL) {
+		for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
+			if (problems[i].count && (!next || problems[i].first_turn < next->first_turn))
+				next = &problems[i];
+		if (!next)
+			return DLG_OK;
+		u->incomplete = true;
+		if (next->count == 1)
+			DLG_TRY(dlg_unit__diag(u, err, next->code, u->record_line, 1,
+					       next->first_turn, "%s", next->msg));
+		else
+			DLG_TRY(dlg_unit__diag(u, err, next->code, u->record_line, 1,
+					       next->first_turn, "%s (in %zu messages)", next->msg,
+					       next->count));
+		next->count = 0;
+	}
 }
 
 static bool blank_turn(const dlg_unit *u, const dlg_turn *t)
@@ -751,6 +754,15 @@ static bool is_type(const cJSON *t, const char *name)
 	return !t || (cJSON_IsString(t) && strcmp(t->valuestring, name) == 0);
 }
 
+/* Member `name` of `object` becomes `item` (replacing one of that name); false when out of
+ * memory, and then the caller still owns `item`. */
+static bool set_member(cJSON *object, const char *name, cJSON *item)
+{
+	if (cJSON_GetObjectItemCaseSensitive(object, name))
+		return cJSON_ReplaceItemInObjectCaseSensitive(object, name, item);
+	return cJSON_AddItemToObject(object, name, item);
+}
+
 /* A copy of what a and b (NULL: "null") both fit in; NULL with *conflict when there is none
  * (a string and an object), NULL alone when out of memory. */
 static cJSON *join_types(const cJSON *a, const cJSON *b, bool *conflict)
@@ -792,8 +804,7 @@ static cJSON *join_types(const cJSON *a, const cJSON *b, bool *conflict)
 	for (const cJSON *f = sb->child; joined && f; f = f->next) {
 		cJSON *mine = cJSON_GetObjectItemCaseSensitive(fields, f->string);
 		cJSON *j = mine ? join_types(mine, f, conflict) : cJSON_Duplicate(f, true);
-		if (!j || !(mine ? cJSON_ReplaceItemViaPointer(fields, mine, j) :
-			    cJSON_AddItemToObject(fields, f->string, j))) {
+		if (!j || !set_member(fields, f->string, j)) {
 			cJSON_Delete(j);
 			cJSON_Delete(joined);
 			joined = NULL;
@@ -834,10 +845,10 @@ static bool join_into(scan *s, cJSON **inner, const char *name, const cJSON *sub
 	if (!name) {
 		cJSON_Delete(*inner);
 		*inner = joined;
-	} else if (mine) {
-		cJSON_ReplaceItemViaPointer(*inner, mine, joined);
-	} else {
-		cJSON_AddItemToObject(*inner, name, joined);
+	} else if (!set_member(*inner, name, joined)) {
+		cJSON_Delete(joined);
+		s->status = DLG_E_NOMEM;
+		return false;
 	}
 	return true;
 }
