@@ -659,6 +659,20 @@ static size_t skip_space(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/*
+ * Where cJSON's reading goes on after white space: it takes every byte up to 32 for white
+ * space (and a UTF-8 byte-order mark at the very start), so positions in a text it has read
+ * are found by its rule, not JSON's.
+ */
+static size_t skip_cjson_space(const char *p, size_t n, size_t i)
+{
+	if (i == 0 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < n && (uint8_t)p[i] <= ' ')
+		i++;
+	return i;
+}
+
 /* Copy p[from, s->i) when copying. */
 static void copy_token(scan *s, size_t from)
 {
@@ -951,11 +965,12 @@ static bool strict_json(const char *p, size_t n)
 	return scan_value(&s, 0, NULL) && skip_space(p, n, s.i) == n;
 }
 
-/* Past the value at p[i] of a record cJSON has read (which may not be strict JSON). */
+/* Past the value at p[i] (after any white space) of a text cJSON has read, which may not be
+ * strict JSON. */
 static size_t skip_lenient(const char *p, size_t n, size_t i)
 {
 	size_t depth = 0;
-	do {
+	for (i = skip_cjson_space(p, n, i); i < n; i++) {
 		char c = p[i];
 		if (c == '"') {
 			for (i++; i < n && p[i] != '"'; i++)
@@ -965,18 +980,22 @@ static size_t skip_lenient(const char *p, size_t n, size_t i)
 		} else if (c == '}' || c == ']') {
 			depth--;
 		} else if (depth == 0) {
-			while (i < n && !json_space(p[i]) && p[i] != ',' && p[i] != '}' && p[i] != ']')
+			/* a number or a literal runs to white space or punctuation */
+			while (i < n && (uint8_t)p[i] > ' ' && p[i] != ',' && p[i] != '}' && p[i] != ']')
 				i++;
 			return i;
 		}
-		i++;
-	} while (i < n && depth > 0);
-	return i;
+		if (depth == 0)
+			return i < n ? i + 1 : n;
+	}
+	return n;
 }
 
 /* Whether the key token p[0, n) (quotes included) is `name`. */
 static bool key_is(const char *p, size_t n, const char *name)
 {
+	if (n < 2)
+		return false;
 	if (!memchr(p, '\\', n))
 		return n - 2 == strlen(name) && memcmp(p + 1, name, n - 2) == 0;
 	cJSON *key = cJSON_ParseWithLength(p, n);
@@ -989,26 +1008,26 @@ static bool key_is(const char *p, size_t n, const char *name)
  * as the tree keeps (drop_earlier_keys). */
 static bool member_text(dlg_span *out, const char *p, size_t n, const char *name)
 {
-	size_t i = skip_space(p, n, 0);
+	size_t i = skip_cjson_space(p, n, 0);
 	if (i >= n || p[i] != '{')
 		return false;
 	bool found = false;
-	for (i = skip_space(p, n, i + 1); i < n && p[i] == '"';) {
+	for (i = skip_cjson_space(p, n, i + 1); i < n && p[i] == '"';) {
 		size_t key = i;
 		i = skip_lenient(p, n, i);
 		bool match = key_is(p + key, i - key, name);
-		i = skip_space(p, n, i);
+		i = skip_cjson_space(p, n, i);
 		if (i >= n || p[i] != ':')
 			return found;
-		size_t value = skip_space(p, n, i + 1);
+		size_t value = skip_cjson_space(p, n, i + 1);
 		i = skip_lenient(p, n, value);
 		if (match) {
 			*out = (dlg_span){ value, i - value };
 			found = true;
 		}
-		i = skip_space(p, n, i);
+		i = skip_cjson_space(p, n, i);
 		if (i < n && p[i] == ',')
-			i = skip_space(p, n, i + 1);
+			i = skip_cjson_space(p, n, i + 1);
 	}
 	return found;
 }
@@ -1285,25 +1304,37 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 	return st;
 }
 
-dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, bool *json_lines,
-				    dlg_buf *out, const char *p, size_t n, dlg_error *err)
+dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, const char **bad_msg,
+				    bool *json_lines, dlg_buf *out, const char *p, size_t n,
+				    dlg_error *err)
 {
 	out->len = 0;
 	*bad_code = 0;
 	*json_lines = false;
-	/* a record printed again from the tree would end at the NUL */
+	/* a NUL would end a string in the tree, silently: binary data, as for any file */
+	const char *nul = memchr(p, '\0', n);
+	if (nul) {
+		*bad_code = DLG_DIAG_BINARY;
+		*bad_off = (size_t)(nul - p);
+		*bad_msg = "NUL byte: binary data, not JSON";
+		return DLG_OK;
+	}
 	if ((*bad_off = escaped_nul(p, n)) != SIZE_MAX) {
 		*bad_code = DLG_DIAG_BINARY;
+		*bad_msg = "NUL character (\\u0000) in a JSON string: remove it, or the text "
+			   "after it would be lost";
 		return DLG_OK;
 	}
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	*bad_msg = "not valid JSON here; a .json input holds one array of records";
 	if (!root) {
 		*bad_code = DLG_DIAG_INVALID_JSON;
 		*bad_off = end ? (size_t)(end - p) : 0;
 		return DLG_OK;
 	}
-	size_t lead = skip_space(p, n, 0), after = (size_t)(end - p), rest = skip_space(p, n, after);
+	size_t lead = skip_cjson_space(p, n, 0), after = (size_t)(end - p);
+	size_t rest = skip_cjson_space(p, n, after);
 	if (rest < n) {
 		/* an object on its line and another after it: JSON lines, whatever the name says
 		 * (cJSON alone would read the first record and drop the rest unsaid) */
@@ -1323,7 +1354,7 @@ dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, bo
 	size_t at = array ? lead + 1 : lead;
 	for (const cJSON *item = array ? root->child : root; item && st == DLG_OK;
 	     item = array ? item->next : NULL) {
-		size_t from = skip_space(p, n, at), before = out->len;
+		size_t from = skip_cjson_space(p, n, at), before = out->len;
 		scan s = { p, n, from, out, DLG_OK, err };
 		bool strict = scan_value(&s, 0, NULL);
 		if ((st = s.status) != DLG_OK)
@@ -1338,7 +1369,7 @@ dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, bo
 		}
 		if (st == DLG_OK)
 			st = dlg_buf__putc(out, '\n', err);
-		at = skip_space(p, n, at);
+		at = skip_cjson_space(p, n, at);
 		at += at < n && p[at] == ',';
 	}
 	cJSON_Delete(root);

@@ -314,8 +314,9 @@ typedef struct slot {
 	dlg_buf data;
 	uint64_t first_record; /* ITEM_LINES: number of the first line's record */
 	bool by_index;     /* records are array elements, located at line 1 */
-	dlg_diag_code bad_code; /* ITEM_BAD_JSON: what is wrong, and where */
+	dlg_diag_code bad_code; /* ITEM_BAD_JSON: what is wrong, where, and its message */
 	size_t bad_off;
+	const char *bad_msg;
 	const char *content_note; /* W319 on the input's first record: its content is not
 				     what its name says; NULL when it is */
 	dlg_unit *units;   /* one per conversation */
@@ -693,10 +694,7 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 				start = i + 1;
 			}
 		return dlg_unit__diag(u, err, s->bad_code, line, (uint32_t)(s->bad_off - start + 1),
-				      0, s->bad_code == DLG_DIAG_BINARY ?
-				      "NUL character (\\u0000) in a JSON string: remove it, or the "
-				      "text after it would be lost" :
-				      "not valid JSON here; a .json input holds one array of records");
+				      0, "%s", s->bad_msg);
 	}
 	uint64_t record = s->first_record;
 	for (size_t i = 0; i < s->data.len; record++) {
@@ -964,8 +962,8 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 	}
 	bool json_lines;
 	dlg_buf__init(&st->doc, r->ctx.alloc, DLG_BUF_UNCAPPED);
-	DLG_TRY(dlg_json__document_lines(&s->bad_code, &s->bad_off, &json_lines, &st->doc,
-					 s->data.data, s->data.len, err));
+	DLG_TRY(dlg_json__document_lines(&s->bad_code, &s->bad_off, &s->bad_msg, &json_lines,
+					 &st->doc, s->data.data, s->data.len, err));
 	if (s->bad_code || json_lines) {
 		dlg_buf__dispose(&st->doc);
 		s->kind = s->bad_code ? ITEM_BAD_JSON : ITEM_LINES;

@@ -222,6 +222,11 @@ START_TEST(test_json_kept_values_are_verbatim)
 	static const char *const again[] = { "1", "[1,2]", "\"a\\tb\"", "null", "null",
 					     "null" };
 	check_kept(&h, again, 6);
+	/* a byte-order mark and control bytes before a value, as cJSON reads them */
+	ck_assert_int_eq(harness_run_record(&h, "\xEF\xBB\xBF{\"id\":\v7,\"messages\":[]}",
+					    false), DLG_OK);
+	static const char *const bom[] = { "7", "null", "null", "null", "null", "null" };
+	check_kept(&h, bom, 6);
 	/* a pair's rejected side keeps nothing: its chosen side does */
 	ck_assert_int_eq(harness_run_record(&h, "{\"id\":1,\"messages\":[]}", true), DLG_OK);
 	ck_assert_uint_eq(h.unit.kept.len, 0);
@@ -326,7 +331,8 @@ static dlg_status document(dlg_diag_code *code, size_t *off, bool *lines, dlg_bu
 			   const char *json)
 {
 	dlg_error err;
-	return dlg_json__document_lines(code, off, lines, out, json, strlen(json), &err);
+	const char *msg;
+	return dlg_json__document_lines(code, off, &msg, lines, out, json, strlen(json), &err);
 }
 
 START_TEST(test_json_document_lines)
@@ -346,6 +352,23 @@ START_TEST(test_json_document_lines)
 	ck_assert_int_eq(dlg_buf__putc(&out, '\0', NULL), DLG_OK);
 	ck_assert_str_eq(out.data, "{\"a\":1.0,\"b\":\"x y\\n\"}\n{\"n\":12345678901234567891}\n"
 			 "{\"p\":1}\n");
+	/* positions follow cJSON's reading: a byte-order mark, control bytes as white space
+	 * (a record with one inside is printed again, and the next one is still found) */
+	ck_assert_int_eq(document(&code, &off, &lines, &out, "\xEF\xBB\xBF[{\"a\":{\"x\":1,"
+				  "\"y\":2}},\v{\"b\":\v{\"c\":1,\"d\":2}},{\"e\":3}]\x1a"), DLG_OK);
+	ck_assert_int_eq(code, 0);
+	ck_assert_int_eq(dlg_buf__putc(&out, '\0', NULL), DLG_OK);
+	ck_assert_str_eq(out.data, "{\"a\":{\"x\":1,\"y\":2}}\n{\"b\":{\"c\":1,\"d\":2}}\n"
+			 "{\"e\":3}\n");
+	/* a NUL byte is binary data, not a string's end */
+	static const char nul[] = "[{\"a\":\"x\0y\"}]";
+	dlg_error err;
+	const char *msg;
+	ck_assert_int_eq(dlg_json__document_lines(&code, &off, &msg, &lines, &out, nul,
+						  sizeof nul - 1, &err), DLG_OK);
+	ck_assert_int_eq(code, DLG_DIAG_BINARY);
+	ck_assert_uint_eq(off, 8);
+	ck_assert_str_eq(msg, "NUL byte: binary data, not JSON");
 	/* one record, over several lines */
 	ck_assert_int_eq(document(&code, &off, &lines, &out, "{\n\"a\": [1, 2]\n}\n"), DLG_OK);
 	ck_assert(!lines && code == 0);
