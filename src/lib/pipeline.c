@@ -965,8 +965,11 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 	DLG_TRY(dlg_json__document_lines(&s->bad_code, &s->bad_off, &s->bad_msg, &json_lines,
 					 &st->doc, s->data.data, s->data.len, err));
 	if (s->bad_code || json_lines) {
+		/* a .jsonl file that is not one JSON array after all (`[1]` on its first line,
+		 * records after it) is what its name says, with a finding per bad line */
+		bool lines = json_lines || format == DLG_INPUT_JSONL;
 		dlg_buf__dispose(&st->doc);
-		s->kind = s->bad_code ? ITEM_BAD_JSON : ITEM_LINES;
+		s->kind = lines ? ITEM_LINES : ITEM_BAD_JSON;
 		s->first_record = 1;
 		s->by_index = false;
 		if (json_lines)

@@ -15,7 +15,9 @@ echo "exit $?"
 "$DLGCONV" convert -q --no-dedup --compress none --split all=1 lines.json array.jsonl -o out
 echo "exit $?"
 sed 's/"id":"[0-9a-f]*",//; s/,"stage_directions":\[\]//g' out/all.jsonl
-# JSON lines stay streamed: a .jsonl file of records is no W319
+# JSON lines stay streamed: a .jsonl file of records is no W319, nor one whose first line
+# is an array but not the whole file
 printf '%s\n%s\n' "$m1" "$m2" >plain.jsonl
-"$DLGCONV" validate plain.jsonl
+printf '[1]\n%s\n' "$m2" >array-line.jsonl
+"$DLGCONV" validate --no-dedup plain.jsonl array-line.jsonl
 echo "exit $?"
