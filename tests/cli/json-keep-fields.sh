@@ -26,3 +26,9 @@ echo "exit $?"
 echo "exit $?"
 "$DLGCONV" validate --keep-fields id --keep-fields id kept.jsonl
 echo "exit $?"
+# in --config, as a list (repeatable options add up)
+echo '{"keep-fields": ["id", "lang,meta"], "compress": "none", "split": "all=1"}' >cfg.json
+"$DLGCONV" convert -q --config cfg.json kept.jsonl -o cfg 2>/dev/null
+echo "exit $?"
+python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["options"]["keep_fields"])' \
+	cfg/manifest.json
