@@ -401,7 +401,7 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 				       { DLG_DIAG_UNKNOWN_ROLE, 0, 0, "" },
 				       { DLG_DIAG_NON_TEXT_CONTENT, 0, 0, "" } };
 	message_problem *shape = &problems[0], *unknown = &problems[1], *non_text = &problems[2];
-	char keys[64];
+	char keys[80];
 	uint32_t turn_no = 0;
 	cJSON_ArrayForEach(m, array) {
 		turn_no++;
@@ -1112,6 +1112,7 @@ dlg_status dlg_json__kept_types_add(dlg_kept_types *t, dlg_unit *u, dlg_error *e
 			return dlg_error__set(err, s.status, 0, "out of memory (JSON types)");
 		}
 		DLG_ASSERT(strict); /* kept_values keeps only strict text */
+		(void)strict;       /* when assertions are compiled out */
 		bool conflict = mixed(type);
 		cJSON *joined = conflict ? NULL : join_types(t->fields[f], type, &conflict);
 		if (joined) {
