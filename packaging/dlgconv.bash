@@ -14,6 +14,7 @@ _dlgconv()
 	--stage) COMPREPLY=($(compgen -W "extract keep strip" -- "$cur")); return ;;
 	--split-key) COMPREPLY=($(compgen -W "content source group" -- "$cur")); return ;;
 	--trailing-user) COMPREPLY=($(compgen -W "error drop" -- "$cur")); return ;;
+	--leading-assistant) COMPREPLY=($(compgen -W "error drop keep" -- "$cur")); return ;;
 	--format) COMPREPLY=($(compgen -W "messages sharegpt text preference openai-preference" -- "$cur")); return ;;
 	--compress) COMPREPLY=($(compgen -W "gzip none" -- "$cur")); return ;;
 	--diagnostics) COMPREPLY=($(compgen -W "gcc json github sarif" -- "$cur")); return ;;

@@ -74,6 +74,7 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_TOO_FEW_TURNS = 207,
 	DLG_DIAG_TURN_TOO_LONG = 208,
 	DLG_DIAG_PAIR_MISMATCH = 209,
+	DLG_DIAG_NON_TEXT_CONTENT = 210,
 	DLG_DIAG_PREAMBLE_DROPPED = 301,
 	DLG_DIAG_NONCANONICAL_MARKER = 302,
 	DLG_DIAG_MARKER_IN_TEXT = 303,
@@ -91,6 +92,9 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_UNREADABLE_ENTRY_SKIPPED = 315,
 	DLG_DIAG_DUPLICATE_JSON_KEY = 316,
 	DLG_DIAG_DATASET_SKIPPED = 317,
+	DLG_DIAG_LEADING_ASSISTANT_DROPPED = 318,
+	DLG_DIAG_CONTENT_NOT_AS_NAMED = 319,
+	DLG_DIAG_KEPT_FIELD_TYPE_CHANGED = 320,
 	DLG_DIAG_NEAR_DUPLICATE = 321
 } dlg_diag_code;
 
@@ -183,6 +187,12 @@ typedef enum dlg_near_dup {
 	DLG_NEAR_DUP_GROUP, /* a cluster's members all go to its first member's split */
 	DLG_NEAR_DUP_DROP   /* the first member is kept, the others dropped (W321) */
 } dlg_near_dup;
+/** What to do with assistant turns a conversation opens with (after any system turns). */
+typedef enum dlg_leading_assistant {
+	DLG_LEADING_ASSISTANT_ERROR = 0, /* E202 rejects the conversation */
+	DLG_LEADING_ASSISTANT_DROP,      /* drop them (W318) */
+	DLG_LEADING_ASSISTANT_KEEP       /* keep them (messages, sharegpt and text formats) */
+} dlg_leading_assistant;
 
 typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_CONTENT = 0,
@@ -320,13 +330,26 @@ typedef struct dlg_options {
 	size_t n_error_codes;
 	dlg_near_dup near_dup;
 	double near_dup_threshold;   /* estimated Jaccard similarity, in (0, 1]; default 0.8 */
+	const char *messages_field;  /* JSON records: dotted path of the messages array; NULL:
+					"messages", else "conversations" */
+	const char *role_key;        /* a message's role key; NULL: the first of "role", "from"
+					and "speaker" that it has */
+	const char *content_key;     /* a message's content key; NULL: the first of "content",
+					"value" and "text" that it has */
+	dlg_leading_assistant leading_assistant;
+	const char *const *keep_fields; /* JSON records: top-level fields copied into meta (a
+					   record without one gets null) */
+	size_t n_keep_fields;        /* at most DLG_MAX_KEEP_FIELDS */
 } dlg_options;
+
+#define DLG_MAX_KEEP_FIELDS 64
 
 #define DLG_OPTIONS_INIT                                                                   \
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
 	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
-	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_OFF, 0.8 }
+	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_OFF, 0.8, NULL, NULL, NULL,               \
+	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0 }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

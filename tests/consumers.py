@@ -1208,7 +1208,7 @@ def _check_value(v, f, where, problems, strict_missing):
     """Strict version of table.py cast_array_to_feature()/array_cast():
     - a struct (dict) may only have declared fields: `array_fields <= set(feature)`,
       else "Couldn't cast array of type struct<...>"; a missing field is filled
-      with null (reported unless strict_missing is false);
+      with null (reported unless strict_missing is false, and so is a null);
     - a list needs a list;
     - scalars must already have the declared type (datasets would cast an int
       to a string, but fail string->int64 unless the text is a number and
@@ -1217,7 +1217,9 @@ def _check_value(v, f, where, problems, strict_missing):
     if kind == "other":
         return
     if v is None:
-        problems.append(_p("hf:type", where, "null where %s is declared" % _feature_str(f)))
+        # a null is what datasets fills a missing field with: it loads as None
+        if strict_missing:
+            problems.append(_p("hf:type", where, "null where %s is declared" % _feature_str(f)))
         return
     if kind == "value":
         dt = f[1]

@@ -414,6 +414,11 @@ Text after the header is not read.
     d = hf_dir("hf_missing_col", files={"train.jsonl.gz": train, "test.jsonl.gz": [no_rec]})
     expect("hf missing column (strict)", C.check_hf_directory(d), {"hf:missing_column"})
     expect("hf missing column (--allow-missing)", C.check_hf_directory(d, strict_missing=False), set())
+    null_rec = dlg(4)
+    null_rec["record"] = None
+    d = hf_dir("hf_null", files={"train.jsonl.gz": train, "test.jsonl.gz": [null_rec]})
+    expect("hf null value (strict)", C.check_hf_directory(d), {"hf:type"})
+    expect("hf null value (--allow-missing)", C.check_hf_directory(d, strict_missing=False), set())
 
     d = hf_dir("hf_missing_file", files={"train.jsonl.gz": train})
     expect("hf card names a file that is not there", C.check_hf_directory(d), {"hf:data_files_missing"})

@@ -80,6 +80,13 @@ with tempfile.TemporaryDirectory() as tmp:
         for f in split_files(out):
             no_problems("llamafactory %s" % f, consumers.check_llamafactory_sharegpt(records(f)))
 
+    # ESConv with --keep-fields: the card declares each kept field's type; survey_score's
+    # objects, whose keys differ from record to record, as one struct, and a field no record
+    # has as null (datasets fills what a record lacks with null)
+    esconv = os.path.join(fixtures, "realworld", "esconv-failed.json")
+    out = convert(os.path.join(tmp, "esconv"), *args_for(esconv), "--keep-fields", "lang", esconv)
+    no_problems("hf esconv", consumers.check_hf_directory(out, strict_missing=False))
+
     # gzip and plain outputs hold the same bytes
     seed = os.path.join(fixtures, "valid", "seed.txt")
     gz = convert(os.path.join(tmp, "gz"), "--split", "all=1", seed)

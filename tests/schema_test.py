@@ -46,7 +46,8 @@ record_kind = {"messages": "record", "sharegpt": "record-sharegpt", "text": "rec
 with tempfile.TemporaryDirectory() as tmp:
     for extra in ([], ["--keep-preamble", "--seed", "18446744073709551615", "--max-turn-chars", "9",
                        "--max-rejects", "1000", "--include", "*.txt", "--split", "a=1,b=2"],
-                  ["--format", "sharegpt", "--keep-preamble"], ["--format", "text"]):
+                  ["--format", "sharegpt", "--keep-preamble", "--keep-fields", "id,lang",
+                   "--leading-assistant", "drop"], ["--format", "text"]):
         kind = record_kind[extra[1] if extra[:1] == ["--format"] else "messages"]
         out = os.path.join(tmp, "out%d" % len(os.listdir(tmp)))
         r = subprocess.run([dlgconv, "convert", "-q", *extra, *inputs, "-o", out],

@@ -2,7 +2,7 @@
  * opts.c - one static option table drives both getopt_long parsing and --help, so the two
  * cannot drift apart. Value parsers report usage errors (exit 2).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* strsep */
 #include "opts.h"
 
 #include <cjson/cJSON.h>
@@ -64,6 +64,11 @@ enum {
 	OPT_COMPRESS,
 	OPT_BARE,
 	OPT_REJECTED_FIELD,
+	OPT_MESSAGES_FIELD,
+	OPT_ROLE_KEY,
+	OPT_CONTENT_KEY,
+	OPT_LEADING_ASSISTANT,
+	OPT_KEEP_FIELDS,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -110,6 +115,16 @@ static const struct cli_option {
 	  "JSON records: the reply at PATH becomes the last assistant turn" },
 	{ "rejected-field", OPT_REJECTED_FIELD, "PATH", ALL,
 	  "JSON records: the rejected transcript at PATH pairs with --text-field's (chosen)" },
+	{ "messages-field", OPT_MESSAGES_FIELD, "PATH", ALL,
+	  "JSON records: the messages array at PATH (default: messages, then conversations)" },
+	{ "role-key", OPT_ROLE_KEY, "KEY", ALL,
+	  "a message's role key (default: the first it has of role, from, speaker)" },
+	{ "content-key", OPT_CONTENT_KEY, "KEY", ALL,
+	  "a message's text key (default: the first it has of content, value, text)" },
+	{ "leading-assistant", OPT_LEADING_ASSISTANT, "MODE", ALL,
+	  "assistant turns before the first user turn: error (default), drop or keep" },
+	{ "keep-fields", OPT_KEEP_FIELDS, "NAMES", ALL,
+	  "JSON records: copy top-level fields NAME,... into meta (repeatable)" },
 	{ "role", OPT_ROLE, "LABEL=ROLE", ALL,
 	  "treat marker LABEL as user, assistant or system (repeatable)" },
 	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, ALL,
@@ -373,6 +388,31 @@ static int take_codes(cli_args *a, int id, const char *v)
 	return CLI_RUN;
 }
 
+/* "emotion_type,situation": names point into an owned copy of each value. Returns CLI_RUN
+ * or an exit code. */
+static int parse_keep_fields(cli_args *a, const char *spec)
+{
+	cli_command c = a->command;
+	if (a->n_keep_specs == CLI_MAX_LIST)
+		return usage_error(c, "too many --keep-fields at '%s'", spec);
+	char *copy = strdup(spec);
+	if (!copy) {
+		fprintf(stderr, "dlgconv: out of memory\n");
+		return 3;
+	}
+	a->keep_specs[a->n_keep_specs++] = copy;
+	/* strsep, not strtok: an empty name (a,,b) is a mistake to report, not to skip */
+	for (char *name; (name = strsep(&copy, ",")) != NULL;) {
+		if (!*name)
+			return usage_error(c, "bad --keep-fields '%s' (want NAME,NAME,...)", spec);
+		if (a->opts.n_keep_fields == CLI_MAX_LIST)
+			return usage_error(c, "more than %d --keep-fields", CLI_MAX_LIST);
+		a->keep_fields[a->opts.n_keep_fields++] = name;
+	}
+	a->opts.keep_fields = a->keep_fields;
+	return CLI_RUN;
+}
+
 static int take(cli_args *a, int id, const char *v)
 {
 	dlg_options *o = &a->opts;
@@ -435,6 +475,26 @@ static int take(cli_args *a, int id, const char *v)
 		*(id == OPT_TEXT_FIELD ? &o->text_field : id == OPT_RESPONSE_FIELD ?
 		  &o->response_field : &o->rejected_field) = v;
 		break;
+	case OPT_MESSAGES_FIELD:
+	case OPT_ROLE_KEY:
+	case OPT_CONTENT_KEY:
+		if (!*v)
+			return usage_error(c, "%s", "a field option needs a field name");
+		*(id == OPT_MESSAGES_FIELD ? &o->messages_field : id == OPT_ROLE_KEY ?
+		  &o->role_key : &o->content_key) = v;
+		break;
+	case OPT_LEADING_ASSISTANT:
+		if (strcmp(v, "error") == 0)
+			o->leading_assistant = DLG_LEADING_ASSISTANT_ERROR;
+		else if (strcmp(v, "drop") == 0)
+			o->leading_assistant = DLG_LEADING_ASSISTANT_DROP;
+		else if (strcmp(v, "keep") == 0)
+			o->leading_assistant = DLG_LEADING_ASSISTANT_KEEP;
+		else
+			return usage_error(c, "bad --leading-assistant '%s' (error, drop or keep)", v);
+		break;
+	case OPT_KEEP_FIELDS:
+		return parse_keep_fields(a, v);
 	case OPT_ROLE: {
 		const char *eq = strrchr(v, '=');
 		dlg_role role;
@@ -888,5 +948,7 @@ void cli_args_dispose(cli_args *a)
 	cJSON_Delete(a->config);
 	for (size_t i = 0; i < a->opts.n_roles; i++)
 		free((char *)a->roles[i].label);
+	for (size_t i = 0; i < a->n_keep_specs; i++)
+		free(a->keep_specs[i]);
 	free(a->split_spec);
 }

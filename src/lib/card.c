@@ -3,7 +3,8 @@
  * split's file (`configs`) and declares the records' types (`dataset_info.features`), so
  * that `load_dataset(DIR)` and the Hub viewer read the declared types instead of guessing
  * them file by file; then a few lines on what the dataset is. Rendered from what the
- * manifest reports. Uses buf.c, error.c and json.c (the options' names).
+ * manifest reports. Uses buf.c, error.c and json.c (the options' names, the kept fields'
+ * types).
  */
 #include "internal.h"
 
@@ -31,8 +32,9 @@ static dlg_status messages_feature(dlg_buf *b, const char *name, bool stage, dlg
 }
 
 /* dataset_info.features: exactly the keys and types every record of the run has. */
-static dlg_status features(dlg_buf *b, const dlg_options *o, dlg_error *err)
+static dlg_status features(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 {
+	const dlg_options *o = m->ctx->opts;
 	bool stage = !o->bare; /* --bare records have only what the format defines */
 	DLG_TRY(dlg_buf__append(b, "  features:\n", 12, err));
 	if (!o->bare)
@@ -64,10 +66,12 @@ static dlg_status features(dlg_buf *b, const dlg_options *o, dlg_error *err)
 		DLG_TRY(messages_feature(b, "non_preferred_output", false, err));
 		break;
 	}
-	if (o->keep_preamble && !o->bare)
-		DLG_TRY(dlg_buf__printf(b, err, "  - name: meta\n    struct:\n"
-					"    - name: preamble\n      dtype: string\n"));
-	return DLG_OK;
+	if (o->bare || (!o->keep_preamble && !o->n_keep_fields))
+		return DLG_OK;
+	DLG_TRY(dlg_buf__printf(b, err, "  - name: meta\n    struct:\n"));
+	if (o->keep_preamble)
+		DLG_TRY(dlg_buf__printf(b, err, "    - name: preamble\n      dtype: string\n"));
+	return m->kept_types ? dlg_json__kept_features(b, m->kept_types, 4, err) : DLG_OK;
 }
 
 static const char *file_name(const dlg_outfile *f)
@@ -95,7 +99,7 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 					split_name_len(m->files[i]), file_name(m->files[i]),
 					file_name(m->files[i])));
 	DLG_TRY(dlg_buf__printf(b, err, "dataset_info:\n  config_name: default\n"));
-	DLG_TRY(features(b, o, err));
+	DLG_TRY(features(b, m, err));
 	DLG_TRY(dlg_buf__append(b, "  splits:\n", 10, err));
 	for (size_t i = 0; i < m->n_split_files; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: \"%.*s\"\n    num_examples: %llu\n",

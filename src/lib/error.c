@@ -46,6 +46,7 @@ static const struct {
 	{ DLG_DIAG_TOO_FEW_TURNS, "E207", "too-few-turns" },
 	{ DLG_DIAG_TURN_TOO_LONG, "E208", "turn-too-long" },
 	{ DLG_DIAG_PAIR_MISMATCH, "E209", "pair-prompt-mismatch" },
+	{ DLG_DIAG_NON_TEXT_CONTENT, "E210", "non-text-content" },
 	{ DLG_DIAG_PREAMBLE_DROPPED, "W301", "preamble-dropped" },
 	{ DLG_DIAG_NONCANONICAL_MARKER, "W302", "noncanonical-marker" },
 	{ DLG_DIAG_MARKER_IN_TEXT, "W303", "marker-in-text" },
@@ -63,6 +64,9 @@ static const struct {
 	{ DLG_DIAG_UNREADABLE_ENTRY_SKIPPED, "W315", "unreadable-entry-skipped" },
 	{ DLG_DIAG_DUPLICATE_JSON_KEY, "W316", "duplicate-json-key" },
 	{ DLG_DIAG_DATASET_SKIPPED, "W317", "dataset-skipped" },
+	{ DLG_DIAG_LEADING_ASSISTANT_DROPPED, "W318", "leading-assistant-dropped" },
+	{ DLG_DIAG_CONTENT_NOT_AS_NAMED, "W319", "content-not-as-named" },
+	{ DLG_DIAG_KEPT_FIELD_TYPE_CHANGED, "W320", "kept-field-type-changed" },
 	{ DLG_DIAG_NEAR_DUPLICATE, "W321", "near-duplicate" },
 };
 
@@ -229,7 +233,8 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	memset(u, 0, sizeof *u);
 	u->ctx = ctx;
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
-			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded };
+			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
+			    &u->kept };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
@@ -248,7 +253,10 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->rejected_side = false;
 	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
 	u->stages.len = u->stage_text.len = u->stage_refs.len = 0;
-	u->diags.len = u->json.len = u->decoded.len = 0;
+	u->diags.len = u->json.len = u->decoded.len = u->kept.len = 0;
+	u->kept_nulled = 0;
+	u->meta_at = 0;
+	u->incomplete = false;
 	u->preamble_first = u->preamble_n = 0;
 	u->preamble = (dlg_span){ 0, 0 };
 	u->rejected = false;
@@ -271,7 +279,8 @@ void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line)
 void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
-			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded };
+			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
+			    &u->kept };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
 }

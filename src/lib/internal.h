@@ -314,6 +314,12 @@ typedef struct dlg_unit {
 	bool rejected_side;  /* read the record's --rejected-field instead of --text-field */
 	char id_hex[33];
 	bool rejected;       /* has a finding of error severity */
+	bool incomplete;     /* a message could not be read: the turn rules would judge a
+				conversation other than the one written, so they are not applied */
+	dlg_buf kept;        /* a JSON record's --keep-fields values as JSON text, a NUL after
+				each; empty for a text file (all null) */
+	uint64_t kept_nulled; /* bit f: field f is written as null (W320) */
+	size_t meta_at;      /* where json's meta (or its closing brace) begins */
 	uint64_t fixes[DLG_FIX_COUNT];
 } dlg_unit;
 
@@ -567,6 +573,8 @@ dlg_status dlg_record__render(dlg_unit *u, dlg_error *err) DLG_WUR;
  */
 dlg_status dlg_record__render_pair(dlg_unit *chosen, const dlg_unit *rejected, size_t prompt,
 				   dlg_error *err) DLG_WUR;
+/** Write u->json's meta again, after dlg_json__kept_types_add() nulled a field. */
+dlg_status dlg_record__rewrite_meta(dlg_unit *u, dlg_error *err) DLG_WUR;
 /** provenance.jsonl's line for a --bare record: split, id, source, record, directions. */
 dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *split,
 				  dlg_error *err) DLG_WUR;
@@ -643,6 +651,22 @@ void dlg_commit__end(dlg_commit *c);
 
 /* ---- json.c ---- */
 
+/** The types of the --keep-fields values written so far, as pyarrow would infer them. */
+typedef struct dlg_kept_types dlg_kept_types;
+
+dlg_status dlg_json__kept_types_new(dlg_kept_types **out, const dlg_options *o,
+				    dlg_error *err) DLG_WUR;
+void dlg_json__kept_types_free(dlg_kept_types *t);
+/**
+ * Join the types of u's kept values into t, in commit order. A value whose type does not
+ * join those before it (a string where objects were) is W320 on u and set in u->kept_nulled
+ * (written as null), so that every column keeps one type.
+ */
+dlg_status dlg_json__kept_types_add(dlg_kept_types *t, dlg_unit *u, dlg_error *err) DLG_WUR;
+/** The kept fields as Hugging Face features (YAML, each "- name:" at `pad` spaces). */
+dlg_status dlg_json__kept_features(dlg_buf *b, const dlg_kept_types *t, int pad,
+				   dlg_error *err) DLG_WUR;
+
 /** Everything manifest.json and the dataset card report. */
 typedef struct dlg_manifest {
 	const dlg_ctx *ctx;
@@ -651,6 +675,7 @@ typedef struct dlg_manifest {
 	const dlg_outfile *const *files;  /* the splits that have records first */
 	size_t n_files;
 	size_t n_split_files;
+	const dlg_kept_types *kept_types; /* NULL without --keep-fields */
 } dlg_manifest;
 
 dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
@@ -677,10 +702,13 @@ dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err
 /**
  * A .json document holding an array of records (or one record) as JSON lines, one per
  * record, into `out`. *bad_code is 0, or DLG_DIAG_INVALID_JSON (not valid JSON) or
- * DLG_DIAG_BINARY (a \u0000 escape) with the offending offset in *bad_off.
+ * DLG_DIAG_BINARY (a NUL byte or a \u0000 escape) with the offending offset in *bad_off and
+ * the finding's message in *bad_msg (static). *json_lines is true (and `out` empty) when p
+ * holds JSON lines instead: an object on its first line and more after it.
  */
-dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, dlg_buf *out,
-				    const char *p, size_t n, dlg_error *err) DLG_WUR;
+dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, const char **bad_msg,
+				    bool *json_lines, dlg_buf *out, const char *p, size_t n,
+				    dlg_error *err) DLG_WUR;
 
 /* ---- input.c ---- */
 

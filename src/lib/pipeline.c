@@ -180,6 +180,47 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	return DLG_OK;
 }
 
+/* The options that say how JSON records are read, and what leading assistant turns may
+ * become, checked together: a combination that cannot work is refused, not half applied. */
+static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
+{
+	const char *keys[] = { o->messages_field, o->role_key, o->content_key };
+	const char *names[] = { "--messages-field", "--role-key", "--content-key" };
+	for (int i = 0; i < 3; i++)
+		if (keys[i] && !*keys[i])
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s needs a name", names[i]);
+	bool strings = o->text_field || o->response_field || o->rejected_field;
+	if (strings && (o->messages_field || o->role_key || o->content_key))
+		return dlg_error__set(err, DLG_E_ARG, 0, "--messages-field, --role-key and "
+				      "--content-key read messages arrays; --text-field, "
+				      "--response-field and --rejected-field read transcript "
+				      "strings: give one kind or the other");
+	if ((unsigned)o->leading_assistant > DLG_LEADING_ASSISTANT_KEEP)
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown leading_assistant %d",
+				      (int)o->leading_assistant);
+	if (o->leading_assistant == DLG_LEADING_ASSISTANT_KEEP &&
+	    (o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE))
+		return dlg_error__set(err, DLG_E_ARG, 0, "--leading-assistant keep: a preference "
+				      "pair answers a user's prompt, which opens with the user; use "
+				      "drop or error");
+	if (o->n_keep_fields > DLG_MAX_KEEP_FIELDS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "more than %d --keep-fields",
+				      DLG_MAX_KEEP_FIELDS);
+	for (size_t i = 0; i < o->n_keep_fields; i++) {
+		const char *f = o->keep_fields[i];
+		if (!f || !*f)
+			return dlg_error__set(err, DLG_E_ARG, 0, "--keep-fields needs field names");
+		if (o->keep_preamble && strcmp(f, "preamble") == 0)
+			return dlg_error__set(err, DLG_E_ARG, 0, "--keep-fields preamble: "
+					      "--keep-preamble writes meta.preamble already");
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(o->keep_fields[k], f) == 0)
+				return dlg_error__set(err, DLG_E_ARG, 0, "--keep-fields names "
+						      "'%.100s' twice", f);
+	}
+	return DLG_OK;
+}
+
 dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 {
 	memset(ctx, 0, sizeof *ctx);
@@ -193,6 +234,7 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
 		return dlg_error__set(err, DLG_E_ARG, 0, "--rejected-field makes preference "
 				      "pairs: use --format preference or openai-preference");
+	DLG_TRY(check_record_options(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
 	DLG_TRY(dlg_findings__setup(ctx, o, err));
@@ -278,8 +320,11 @@ typedef struct slot {
 	dlg_buf data;
 	uint64_t first_record; /* ITEM_LINES: number of the first line's record */
 	bool by_index;     /* records are array elements, located at line 1 */
-	dlg_diag_code bad_code; /* ITEM_BAD_JSON: what is wrong, and where */
+	dlg_diag_code bad_code; /* ITEM_BAD_JSON: what is wrong, where, and its message */
 	size_t bad_off;
+	const char *bad_msg;
+	const char *content_note; /* W319 on the input's first record: its content is not
+				     what its name says; NULL when it is */
 	dlg_unit *units;   /* one per conversation */
 	size_t n_units, cap_units;
 	uint64_t cost;     /* its input bytes, counted in run.in_flight until committed */
@@ -293,6 +338,7 @@ typedef struct stream {
 	size_t input;
 	dlg_reader reader;
 	bool from_doc;     /* a .json document turned into lines in `doc` */
+	const char *content_note; /* for the first chunk's slot */
 	dlg_buf doc;
 	size_t doc_pos;
 	uint64_t next_record;
@@ -310,6 +356,7 @@ typedef struct run {
 	dlg_idset ids;
 	dlg_buf line;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
+	dlg_kept_types *kept_types; /* with --keep-fields: for the card */
 	/* output files */
 	bool writing;
 	dlg_commit out;   /* the output directory */
@@ -484,6 +531,12 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	s->inputs++;
 	for (int f = 0; f < DLG_FIX_COUNT; f++)
 		s->fixes[f] += u->fixes[f];
+	/* the kept values' types in commit order, so that the card declares one per column */
+	if (!u->rejected && r->kept_types) {
+		DLG_TRY(dlg_json__kept_types_add(r->kept_types, u, err));
+		if (u->kept_nulled && !u->rejected)
+			DLG_TRY(dlg_record__rewrite_meta(u, err));
+	}
 	bool duplicate = false;
 	if (!u->rejected && !r->ctx.opts->no_dedup)
 		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, u->id, err));
@@ -666,10 +719,7 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 				start = i + 1;
 			}
 		return dlg_unit__diag(u, err, s->bad_code, line, (uint32_t)(s->bad_off - start + 1),
-				      0, s->bad_code == DLG_DIAG_BINARY ?
-				      "NUL character (\\u0000) in a JSON string: remove it, or the "
-				      "text after it would be lost" :
-				      "not valid JSON here; a .json input holds one array of records");
+				      0, "%s", s->bad_msg);
 	}
 	uint64_t record = s->first_record;
 	for (size_t i = 0; i < s->data.len; record++) {
@@ -686,6 +736,14 @@ static dlg_status process(run *r, slot *s, dlg_error *err)
 		DLG_TRY(take_unit(&u, r, s, err));
 		dlg_unit__reset(u, in, record, s->by_index ? 1 : record);
 		raw_line(u, s, line, len);
+		if (s->content_note) {
+			/* about the file: said once, at its start, on its first record */
+			u->exact_location = true;
+			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_CONTENT_NOT_AS_NAMED, 1, 1, 0, "%s",
+					       s->content_note));
+			u->exact_location = false;
+			s->content_note = NULL;
+		}
 		DLG_TRY(dlg_json__record(u, line, len, err));
 		if (!r->ctx.opts->rejected_field) {
 			DLG_TRY(finish_unit(u, err));
@@ -830,6 +888,7 @@ static dlg_status next_chunk_locked(run *r, slot *s, dlg_error *err)
 	s->first_of_input = st->first;
 	s->first_record = st->next_record;
 	s->by_index = st->from_doc;
+	s->content_note = st->first ? st->content_note : NULL;
 	st->first = false;
 	bool done;
 	if (st->from_doc) {
@@ -861,6 +920,15 @@ static dlg_status next_chunk_locked(run *r, slot *s, dlg_error *err)
 	return DLG_OK;
 }
 
+/* The first byte that is not JSON white space, or '\0'. */
+static char first_byte(const dlg_buf *b)
+{
+	size_t lead = 0;
+	while (lead < b->len && strchr(" \t\r\n", b->data[lead]) && b->data[lead])
+		lead++;
+	return lead < b->len ? b->data[lead] : '\0';
+}
+
 /*
  * Set up the next item in s. Text files named as such are read later by the worker, in
  * parallel; anything else is opened here, under the lock, so that its chunks come out in
@@ -876,6 +944,7 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 	s->input = index;
 	s->cost = in->size;
 	s->first_of_input = true;
+	s->content_note = NULL;
 	dlg_input_format format = dlg_input__format_by_name(in->path);
 	if (format == DLG_INPUT_TEXT && strcmp(in->path, "-") != 0) {
 		s->kind = ITEM_FILE;
@@ -888,50 +957,56 @@ static dlg_status claim_locked(run *r, slot *s, dlg_error *err)
 	st->first = true;
 	st->next_record = 1;
 	st->from_doc = false;
-	if (format == DLG_INPUT_UNKNOWN) {
-		/* told by content: JSON lines (first non-blank byte '{') are streamed as a .jsonl
-		 * file is, so stdin's memory is bounded by a line, not by the whole input */
+	st->content_note = NULL;
+	if (format == DLG_INPUT_UNKNOWN || format == DLG_INPUT_JSONL) {
+		/* the content decides: JSON lines (first non-blank byte '{', or anything but '['
+		 * in a .jsonl file) are streamed, so memory is bounded by a line, not by the
+		 * whole input; a .jsonl file holding one JSON array is read as a document */
 		DLG_TRY(dlg_input__read_lines(&st->reader, &s->data, CHUNK_BYTES, CHUNK_LINES, err));
-		size_t lead = 0;
-		while (lead < s->data.len && strchr(" \t\r\n", s->data.data[lead]))
-			lead++;
-		bool lines = lead < s->data.len && s->data.data[lead] == '{';
+		char first = first_byte(&s->data);
 		DLG_TRY(dlg_input__unread(&st->reader, &s->data, err));
-		if (lines)
+		if (format == DLG_INPUT_JSONL && first == '[')
+			st->content_note = "the file holds one JSON array, not JSON lines: read as "
+					   "a JSON document";
+		else if (format == DLG_INPUT_JSONL || first == '{')
 			return next_chunk_locked(r, s, err);
 	}
-	if (format == DLG_INPUT_UNKNOWN || format == DLG_INPUT_JSON) {
-		/* a transcript or a whole document: read it all now */
-		DLG_TRY(dlg_input__read_all(&st->reader, &s->data, err));
-		dlg_input__close(&st->reader);
-		st->open = false;
-		size_t lead = 0;
-		while (lead < s->data.len && strchr(" \t\r\n", s->data.data[lead]))
-			lead++;
-		char first = lead < s->data.len ? s->data.data[lead] : '\0';
-		if (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[') {
-			s->kind = ITEM_TEXT;
-			return DLG_OK;
-		}
-		if (format == DLG_INPUT_UNKNOWN && first == '{') {
-			/* JSON lines after more than a chunk of blank lines: already in memory */
-			s->kind = ITEM_LINES;
-			s->first_record = 1;
-			s->by_index = false;
-			return DLG_OK;
-		}
-		dlg_buf__init(&st->doc, r->ctx.alloc, DLG_BUF_UNCAPPED);
-		DLG_TRY(dlg_json__document_lines(&s->bad_code, &s->bad_off, &st->doc, s->data.data,
-						 s->data.len, err));
-		if (s->bad_code) {
-			dlg_buf__dispose(&st->doc);
-			s->kind = ITEM_BAD_JSON;
-			return DLG_OK;
-		}
-		st->open = true;
-		st->from_doc = true;
-		st->doc_pos = 0;
+	/* a transcript or a whole document: read it all now */
+	DLG_TRY(dlg_input__read_all(&st->reader, &s->data, err));
+	dlg_input__close(&st->reader);
+	st->open = false;
+	char first = first_byte(&s->data);
+	if (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[') {
+		s->kind = ITEM_TEXT;
+		return DLG_OK;
 	}
+	if (format == DLG_INPUT_UNKNOWN && first == '{') {
+		/* JSON lines after more than a chunk of blank lines: already in memory */
+		s->kind = ITEM_LINES;
+		s->first_record = 1;
+		s->by_index = false;
+		return DLG_OK;
+	}
+	bool json_lines;
+	dlg_buf__init(&st->doc, r->ctx.alloc, DLG_BUF_UNCAPPED);
+	DLG_TRY(dlg_json__document_lines(&s->bad_code, &s->bad_off, &s->bad_msg, &json_lines,
+					 &st->doc, s->data.data, s->data.len, err));
+	if (s->bad_code || json_lines) {
+		/* a .jsonl file that is not one JSON array after all (`[1]` on its first line,
+		 * records after it) is what its name says, with a finding per bad line */
+		bool lines = json_lines || format == DLG_INPUT_JSONL;
+		dlg_buf__dispose(&st->doc);
+		s->kind = lines ? ITEM_LINES : ITEM_BAD_JSON;
+		s->first_record = 1;
+		s->by_index = false;
+		if (json_lines)
+			s->content_note = "the file holds JSON lines, not one JSON document: read "
+					  "line by line";
+		return DLG_OK;
+	}
+	st->open = true;
+	st->from_doc = true;
+	st->doc_pos = 0;
 	return next_chunk_locked(r, s, err);
 }
 
@@ -1155,7 +1230,7 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 		all[n++] = &r->provenance;
 	}
 	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, (const dlg_outfile *const *)all,
-			   n, n_splits };
+			   n, n_splits, r->kept_types };
 	r->line.len = 0;
 	DLG_TRY(dlg_card__render(&r->line, &m, err));
 	DLG_TRY(write_small(&r->card, &r->card_open, "README.md", &r->line, r, err));
@@ -1218,6 +1293,8 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_buf__init(&r->line, opts->allocator, DLG_BUF_UNCAPPED);
 	unsigned threads = thread_count(opts);
 	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
+	if (status == DLG_OK && opts->n_keep_fields)
+		status = dlg_json__kept_types_new(&r->kept_types, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
 	r->progress.files_total = files.count;
@@ -1262,6 +1339,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_findings__dispose(&r->findings);
 	dlg_neardup__dispose(&r->near);
 	dlg_buf__dispose(&r->line);
+	dlg_json__kept_types_free(r->kept_types);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_pipeline__ctx_dispose(&r->ctx);
 	pthread_cond_destroy(&r->cond);

@@ -166,23 +166,46 @@ static dlg_status open_record(dlg_buf *out, size_t *id_at, const dlg_unit *u, dl
 	return dlg_buf__printf(out, err, ",\"record\":%llu,", (unsigned long long)u->record);
 }
 
-/* The record's last key, meta (with --keep-preamble and `meta`), and its end. */
+/* The record's last key, meta (when `meta`, with --keep-preamble's preamble and the
+ * --keep-fields values, each null when the input had none), and its end. */
 static dlg_status close_with_meta(dlg_buf *out, const dlg_unit *u, bool meta, dlg_error *err)
 {
-	if (meta && u->ctx->opts->keep_preamble) {
-		DLG_TRY(dlg_buf__append(out, ",\"meta\":{\"preamble\":", 20, err));
+	const dlg_options *o = u->ctx->opts;
+	if (!meta || (!o->keep_preamble && !o->n_keep_fields))
+		return dlg_buf__append(out, "}\n", 2, err);
+	DLG_TRY(dlg_buf__append(out, ",\"meta\":{", 9, err));
+	if (o->keep_preamble) {
+		DLG_TRY(dlg_buf__append(out, "\"preamble\":", 11, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
 						u->preamble.len, err));
-		DLG_TRY(dlg_buf__putc(out, '}', err));
 	}
-	return dlg_buf__append(out, "}\n", 2, err);
+	const char *value = u->kept.data;
+	for (size_t f = 0; f < o->n_keep_fields; f++) {
+		if (f || o->keep_preamble)
+			DLG_TRY(dlg_buf__putc(out, ',', err));
+		DLG_TRY(dlg_record__json_string(out, o->keep_fields[f], strlen(o->keep_fields[f]),
+						err));
+		DLG_TRY(dlg_buf__putc(out, ':', err));
+		bool null = !u->kept.len || (u->kept_nulled >> f & 1);
+		DLG_TRY(dlg_buf__append(out, null ? "null" : value, null ? 4 : strlen(value), err));
+		if (u->kept.len)
+			value += strlen(value) + 1;
+	}
+	return dlg_buf__append(out, "}}\n", 3, err);
 }
 
-static dlg_status close_record(dlg_buf *out, const dlg_unit *u, size_t id_at, dlg_error *err)
+static dlg_status close_record(dlg_buf *out, dlg_unit *u, size_t id_at, dlg_error *err)
 {
 	if (!u->ctx->opts->bare)
 		memcpy(out->data + id_at, u->id_hex, 32);
+	u->meta_at = out->len;
 	return close_with_meta(out, u, !u->ctx->opts->bare, err);
+}
+
+dlg_status dlg_record__rewrite_meta(dlg_unit *u, dlg_error *err)
+{
+	u->json.len = u->meta_at;
+	return close_with_meta(&u->json, u, !u->ctx->opts->bare, err);
 }
 
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)

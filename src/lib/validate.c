@@ -1,7 +1,8 @@
 /*
  * validate.c - normalizes each turn, takes out its stage directions, and applies the turn-structure rules of SPEC section 3
- * (E201-E208, W309, W310). Findings only: text is never rewritten here, though turns may
- * be merged (--merge-consecutive) or dropped (--trailing-user drop, empty last turn).
+ * (E201-E208, W309, W310, W318). Findings only: text is never rewritten here, though turns may
+ * be merged (--merge-consecutive) or dropped (--trailing-user drop, --leading-assistant drop,
+ * empty last turn).
  * Uses buf.c, error.c, normalize.c and stage.c.
  */
 #include "internal.h"
@@ -182,13 +183,23 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 	}
 	/* the turns E202 and E206 say are missing; E207 only when adding them is not enough */
 	size_t missing = 0;
-	if (first < n && turn_at(u, first)->role != DLG_ROLE_USER) {
+	size_t leading = 0;
+	while (first + leading < n && turn_at(u, first + leading)->role == DLG_ROLE_ASSISTANT)
+		leading++;
+	if (leading && o->leading_assistant == DLG_LEADING_ASSISTANT_DROP) {
+		dlg_turn *t = turn_at(u, first);
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_LEADING_ASSISTANT_DROPPED, t->line, t->col,
+				       (uint32_t)first + 1, "%zu assistant turn%s before the user's "
+				       "first dropped", leading, leading == 1 ? "" : "s"));
+		for (; leading > 0; leading--, n--)
+			drop_turn(u, first);
+	} else if (leading && o->leading_assistant == DLG_LEADING_ASSISTANT_ERROR) {
 		dlg_turn *t = turn_at(u, first);
 		missing++;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_FIRST_NOT_USER, t->line, t->col,
-				       (uint32_t)first + 1, "conversation starts with an %s turn; "
-				       "the first turn after any system turn must be the user's",
-				       dlg_role_name(t->role)));
+				       (uint32_t)first + 1, "conversation starts with an assistant "
+				       "turn; the first turn after any system turn must be the "
+				       "user's, or pass --leading-assistant drop or keep"));
 	}
 
 	if (n > 0 && turn_at(u, n - 1)->role == DLG_ROLE_USER) {
@@ -227,8 +238,9 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 
 dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err)
 {
-	if (u->rejected && DLG_BUF_COUNT(&u->lines, dlg_line) == 0)
-		return DLG_OK; /* the bytes were unusable: nothing more to say */
+	/* the bytes were unusable, or a message was: nothing more to say */
+	if (u->rejected && (DLG_BUF_COUNT(&u->lines, dlg_line) == 0 || u->incomplete))
+		return DLG_OK;
 	if (u->preamble_n && u->ctx->opts->keep_preamble)
 		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
 					     err));
@@ -266,15 +278,18 @@ dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *re
 			      dlg_error *err)
 {
 	/* one pair, one fate: the rejected side's findings are the pair's (but a warning
-	 * the chosen side has already had, as for their shared prompt, is said once) */
+	 * the chosen side has already had, as for their shared prompt, is said once, and so
+	 * is an error about the record both sides were read from, such as invalid JSON) */
 	rejected->consumed = true;
 	size_t n_chosen = DLG_BUF_COUNT(&chosen->diags, dlg_diag);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&rejected->diags, dlg_diag); i++) {
 		dlg_diag d = DLG_BUF_AT(&rejected->diags, dlg_diag, i);
 		bool said = false;
-		for (size_t k = 0; k < n_chosen && d.severity == DLG_SEV_WARNING && !said; k++) {
+		for (size_t k = 0; k < n_chosen && !said; k++) {
 			const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
-			said = c->code == d.code && c->turn == d.turn;
+			said = c->code == d.code && c->turn == d.turn &&
+			       (d.severity == DLG_SEV_WARNING ||
+				(c->line == d.line && c->col == d.col && strcmp(c->msg, d.msg) == 0));
 		}
 		if (said)
 			continue;

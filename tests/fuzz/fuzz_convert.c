@@ -1,7 +1,8 @@
 /*
  * fuzz_convert.c - the whole convert path on a few small files made from the input: the
- * first byte picks the options, the rest is cut into files at "\xff\xfe\xfd" (a line that
- * starts with '{' makes a .jsonl file, else .txt). Invariants: the run succeeds; every
+ * first byte picks the options, the rest is cut into files at "\xff\xfe\xfd" (a piece that
+ * starts with '{' makes a .jsonl file, with '[' a .json file, else .txt; "id" and "meta" are
+ * kept). Invariants: the run succeeds; every
  * conversation is written, rejected or a duplicate; each split holds as many valid JSON
  * lines as the summary says, and has a file only when it has records; and -j 1 and -j 3
  * write the same bytes.
@@ -81,7 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *cut = memmem(p, (size_t)(end - p), "\xff\xfe\xfd", 3);
 		const char *stop = cut ? cut : end;
 		char path[128];
-		snprintf(path, sizeof path, "%s/f%d.%s", in, i, stop > p && *p == '{' ? "jsonl" : "txt");
+		snprintf(path, sizeof path, "%s/f%d.%s", in, i, stop > p && *p == '{' ? "jsonl" :
+			 stop > p && *p == '[' ? "json" : "txt");
 		FILE *f = fopen(path, "wb");
 		fwrite(p, 1, (size_t)(stop - p), f);
 		fclose(f);
@@ -89,6 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	dlg_options o;
 	fuzz_options(&o, data[0]);
+	static const char *const kept[] = { "id", "meta" };
+	o.keep_fields = kept;
+	o.n_keep_fields = 2;
 	dlg_summary s1, s3;
 	run(&s1, &o, 1, out1);
 	run(&s3, &o, 3, out3);

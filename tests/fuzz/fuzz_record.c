@@ -1,6 +1,8 @@
 /*
  * fuzz_record.c - any bytes as one JSON-lines record, with a --text-field and
- * --response-field picked by the first byte. Same invariants as fuzz_transcript.
+ * --response-field picked by the first byte, and "id" and "meta" kept (--keep-fields), their
+ * types joined as the commit joins them. Same invariants as fuzz_transcript; the record stays
+ * one JSON object when a kept field is written as null.
  */
 #include "fuzz_common.h"
 
@@ -14,6 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_options(&o, data[0]);
 	o.text_field = fields[data[0] % 6];
 	o.response_field = (data[0] & 8) ? "output" : NULL;
+	static const char *const kept[] = { "id", "meta" };
+	o.keep_fields = kept;
+	o.n_keep_fields = 2;
+	o.leading_assistant = (dlg_leading_assistant)((data[0] >> 4) % 3);
 	dlg_ctx ctx;
 	if (dlg_pipeline__ctx_init(&ctx, &o, NULL) != DLG_OK)
 		abort();
@@ -28,6 +34,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = dlg_validate__conversation(&u, NULL);
 	if (st == DLG_OK && !u.rejected)
 		st = dlg_record__render(&u, NULL);
+	/* twice: the second may find a type the first did not (W320) */
+	dlg_kept_types *types = NULL;
+	if (st == DLG_OK)
+		st = dlg_json__kept_types_new(&types, &o, NULL);
+	for (int i = 0; i < 2 && st == DLG_OK && !u.rejected; i++) {
+		st = dlg_json__kept_types_add(types, &u, NULL);
+		if (st == DLG_OK && u.kept_nulled)
+			st = dlg_record__rewrite_meta(&u, NULL);
+	}
+	dlg_json__kept_types_free(types);
 	if (st != DLG_OK)
 		abort();
 	if (!u.rejected)

@@ -118,52 +118,25 @@ START_TEST(test_options_split_weights_must_be_finite_with_a_finite_total)
 }
 END_TEST
 
-/* One JSON record through the harness's context, then validated. */
-static dlg_status run_record(harness *h, const char *json, bool rejected_side)
-{
-	dlg_error err;
-	if (!h->started) {
-		ck_assert_int_eq(dlg_pipeline__ctx_init(&h->ctx, &h->opts, &err), DLG_OK);
-		dlg_unit__init(&h->unit, &h->ctx);
-		h->started = true;
-	}
-	static const dlg_input input = { .source = "t.jsonl" };
-	dlg_unit__reset(&h->unit, &input, 1, 1);
-	h->unit.rejected_side = rejected_side;
-	dlg_status st = dlg_json__record(&h->unit, json, strlen(json), &err);
-	if (st == DLG_OK)
-		st = dlg_validate__conversation(&h->unit, &err);
-	return st;
-}
-
-static const char *w316_message(const harness *h)
-{
-	for (size_t i = 0; i < DLG_BUF_COUNT(&h->unit.diags, dlg_diag); i++) {
-		const dlg_diag *d = &DLG_BUF_AT(&h->unit.diags, dlg_diag, i);
-		if (d->code == DLG_DIAG_DUPLICATE_JSON_KEY)
-			return d->msg;
-	}
-	return NULL;
-}
-
 START_TEST(test_options_repeated_json_key_keeps_the_last)
 {
 	harness h;
 	harness_init(&h);
-	ck_assert_int_eq(run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"old\"}],"
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"old\"}],"
 				    "\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
 				    "{\"role\":\"assistant\",\"content\":\"a\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 0), "q");
 	ck_assert_str_eq(turn_text(&h, 1), "a");
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 1);
-	ck_assert_str_eq(w316_message(&h), "key \"messages\" appears twice; the last one is used, "
+	ck_assert_str_eq(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
+			 "key \"messages\" appears twice; the last one is used, "
 			 "as in Python's json");
 	ck_assert(has_diag_at(&h, DLG_DIAG_DUPLICATE_JSON_KEY, 1, 1));
 	ck_assert(!h.unit.rejected); /* a warning */
 
 	/* inside a message, three times, reported once for the record */
-	ck_assert_int_eq(run_record(&h, "{\"messages\":[{\"role\":\"assistant\","
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"assistant\","
 				    "\"role\":\"system\",\"content\":\"x\",\"role\":\"user\"},"
 				    "{\"content\":\"b\","
 				    "\"content\":\"a\",\"role\":\"assistant\"}]}", false), DLG_OK);
@@ -171,28 +144,32 @@ START_TEST(test_options_repeated_json_key_keeps_the_last)
 	ck_assert_int_eq(turn_role(&h, 0), DLG_ROLE_USER);
 	ck_assert_str_eq(turn_text(&h, 1), "a");
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 1);
-	ck_assert_str_eq(w316_message(&h), "key \"role\" appears 3 times; the last one is used, "
+	ck_assert_str_eq(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
+			 "key \"role\" appears 3 times; the last one is used, "
 			 "as in Python's json");
 
 	/* the first repeat a reader meets is named, and the key is escaped onto one line */
-	ck_assert_int_eq(run_record(&h, "{\"z\":1,\"a\\nb\":1,\"z\":2,\"a\\nb\":2,\"messages\":["
+	ck_assert_int_eq(harness_run_record(&h, "{\"z\":1,\"a\\nb\":1,\"z\":2,\"a\\nb\":2,\"messages\":["
 				    "{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\","
 				    "\"content\":\"a\"}]}", false), DLG_OK);
-	ck_assert_str_eq(w316_message(&h), "key \"z\" appears twice; the last one is used, as in "
+	ck_assert_str_eq(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
+			 "key \"z\" appears twice; the last one is used, as in "
 			 "Python's json");
-	ck_assert_int_eq(run_record(&h, "{\"a\\nb\":1,\"a\\nb\":2,\"messages\":[]}", false),
+	ck_assert_int_eq(harness_run_record(&h, "{\"a\\nb\":1,\"a\\nb\":2,\"messages\":[]}", false),
 			 DLG_OK);
-	ck_assert_ptr_nonnull(strstr(w316_message(&h), "key \"a\\u000Ab\" appears twice"));
+	ck_assert_ptr_nonnull(strstr(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
+				     "key \"a\\u000Ab\" appears twice"));
 	/* two-byte characters pass as they are (they were once escaped as if quotes) */
-	ck_assert_int_eq(run_record(&h, "{\"caf\xc3\xa9\\\"\":1,\"caf\xc3\xa9\\\"\":2,"
+	ck_assert_int_eq(harness_run_record(&h, "{\"caf\xc3\xa9\\\"\":1,\"caf\xc3\xa9\\\"\":2,"
 				    "\"messages\":[]}", false), DLG_OK);
-	ck_assert_ptr_nonnull(strstr(w316_message(&h), "key \"caf\xc3\xa9\\\"\" appears twice"));
+	ck_assert_ptr_nonnull(strstr(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
+				     "key \"caf\xc3\xa9\\\"\" appears twice"));
 
 	/* no repeat, no finding; nor for a pair's rejected side (its chosen side reports) */
-	ck_assert_int_eq(run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
 				    "{\"role\":\"assistant\",\"content\":\"a\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 0);
-	ck_assert_int_eq(run_record(&h, "{\"x\":1,\"x\":2,\"messages\":[]}", true), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, "{\"x\":1,\"x\":2,\"messages\":[]}", true), DLG_OK);
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 0);
 	harness_dispose(&h);
 }
@@ -219,11 +196,12 @@ START_TEST(test_options_repeated_keys_in_a_large_object)
 	harness h;
 	harness_init(&h);
 	char *json = many_keys_record(2000);
-	ck_assert_int_eq(run_record(&h, json, false), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, json, false), DLG_OK);
 	ck_assert_str_eq(turn_text(&h, 0), "q");
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 1);
 	/* k0 comes round again (after k999) before the second "content" */
-	ck_assert_str_eq(w316_message(&h), "key \"k0\" appears twice; the last one is used, as "
+	ck_assert_str_eq(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
+			 "key \"k0\" appears twice; the last one is used, as "
 			 "in Python's json");
 	free(json);
 	harness_dispose(&h);

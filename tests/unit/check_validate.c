@@ -224,12 +224,52 @@ START_TEST(test_validate_strict_promotes_warnings)
 }
 END_TEST
 
+START_TEST(test_validate_leading_assistant)
+{
+	static const char text[] = "### System: s\n### Assistant: hello\n### Human: q\n"
+				   "### Assistant: a\n";
+	harness h;
+	harness_init(&h);
+	h.opts.leading_assistant = DLG_LEADING_ASSISTANT_DROP;
+	harness_run(&h, text);
+	ck_assert(!h.unit.rejected);
+	ck_assert_uint_eq(h.unit.diags.len, sizeof(dlg_diag));
+	ck_assert(has_diag_at(&h, DLG_DIAG_LEADING_ASSISTANT_DROPPED, 2, 1));
+	ck_assert_str_eq(diag_message(&h, DLG_DIAG_LEADING_ASSISTANT_DROPPED),
+			 "1 assistant turn before the user's first dropped");
+	ck_assert_uint_eq(n_turns(&h), 3);
+	ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_USER);
+	/* dropped, what is left is judged: here too little */
+	harness_run(&h, "### Assistant: a\n### Assistant: b\n### Human: q\n");
+	ck_assert_str_eq(diag_message(&h, DLG_DIAG_LEADING_ASSISTANT_DROPPED),
+			 "2 assistant turns before the user's first dropped");
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_TRAILING_USER), 1);
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_FIRST_NOT_USER), 0);
+	harness_dispose(&h);
+
+	harness_init(&h);
+	h.opts.leading_assistant = DLG_LEADING_ASSISTANT_KEEP;
+	harness_run(&h, text);
+	ck_assert(!h.unit.rejected);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	ck_assert_uint_eq(n_turns(&h), 4);
+	harness_dispose(&h);
+
+	harness_init(&h);
+	harness_run(&h, text);
+	ck_assert(has_diag_at(&h, DLG_DIAG_FIRST_NOT_USER, 2, 1));
+	ck_assert_uint_eq(n_turns(&h), 4);
+	harness_dispose(&h);
+}
+END_TEST
+
 Suite *validate_suite(void)
 {
 	Suite *s = suite_create("validate");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_validate_good_conversation_has_no_findings);
 	tcase_add_test(tc, test_validate_structure_errors);
+	tcase_add_test(tc, test_validate_leading_assistant);
 	tcase_add_test(tc, test_validate_empty_last_turn_is_dropped_not_an_error);
 	tcase_add_loop_test(tc, test_validate_one_finding_per_root_cause, 0,
 			    (int)(sizeof cascade_cases / sizeof cascade_cases[0]));

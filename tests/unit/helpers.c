@@ -33,6 +33,23 @@ void harness_run(harness *h, const char *text)
 		ck_assert_int_eq(dlg_record__render(&h->unit, &err), DLG_OK);
 }
 
+dlg_status harness_run_record(harness *h, const char *json, bool rejected_side)
+{
+	dlg_error err;
+	if (!h->started) {
+		ck_assert_int_eq(dlg_pipeline__ctx_init(&h->ctx, &h->opts, &err), DLG_OK);
+		dlg_unit__init(&h->unit, &h->ctx);
+		h->started = true;
+	}
+	static const dlg_input record_input = { .source = "t.jsonl" };
+	dlg_unit__reset(&h->unit, &record_input, 1, 1);
+	h->unit.rejected_side = rejected_side;
+	dlg_status st = dlg_json__record(&h->unit, json, strlen(json), &err);
+	if (st == DLG_OK)
+		st = dlg_validate__conversation(&h->unit, &err);
+	return st;
+}
+
 void harness_dispose(harness *h)
 {
 	if (h->started) {
@@ -97,6 +114,16 @@ size_t count_diag(const harness *h, dlg_diag_code code)
 	for (size_t i = 0; i < DLG_BUF_COUNT(&h->unit.diags, dlg_diag); i++)
 		n += DLG_BUF_AT(&h->unit.diags, dlg_diag, i).code == code;
 	return n;
+}
+
+const char *diag_message(const harness *h, dlg_diag_code code)
+{
+	for (size_t i = 0; i < DLG_BUF_COUNT(&h->unit.diags, dlg_diag); i++) {
+		const dlg_diag *d = &DLG_BUF_AT(&h->unit.diags, dlg_diag, i);
+		if (d->code == code)
+			return d->msg;
+	}
+	return NULL;
 }
 
 bool has_diag_at(const harness *h, dlg_diag_code code, uint64_t line, uint32_t col)

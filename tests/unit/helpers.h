@@ -20,6 +20,9 @@ typedef struct harness {
 void harness_init(harness *h);
 /** Process `text` as one transcript named "t.txt"; renders the record when accepted. */
 void harness_run(harness *h, const char *text);
+/** Read `json` as one JSON record (line 1 of "t.jsonl"), then validate it; renders nothing.
+ * Returns the status of reading and validating. */
+dlg_status harness_run_record(harness *h, const char *json, bool rejected_side);
 void harness_dispose(harness *h);
 
 size_t n_turns(const harness *h);
@@ -34,6 +37,8 @@ size_t turn_n_stage(const harness *h, size_t i);
 /** Number of findings with this code, and whether one is at (line, col) when line > 0. */
 size_t count_diag(const harness *h, dlg_diag_code code);
 bool has_diag_at(const harness *h, dlg_diag_code code, uint64_t line, uint32_t col);
+/** The message of the first finding with this code, or NULL. */
+const char *diag_message(const harness *h, dlg_diag_code code);
 
 /** An allocator that fails its `fail_at`-th allocation (1-based; 0 = never). */
 typedef struct failing_alloc {
@@ -68,5 +73,6 @@ Suite *pipeline_suite(void);
 Suite *mojibake_suite(void);
 Suite *options_suite(void);
 Suite *neardup_suite(void);
+Suite *json_suite(void);
 
 #endif
