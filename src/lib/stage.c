@@ -245,6 +245,23 @@ bool dlg_stage__is_fence(const char *p, size_t n)
 	return n - k >= 3 && (memcmp(p + k, "```", 3) == 0 || memcmp(p + k, "~~~", 3) == 0);
 }
 
+/* A chat correction: a line of nothing but `*word` or `*two words` (`*future`, `*mad`),
+ * which fixes a typo in the message before; no direction was begun. Three words
+ * (`*sighs I forgot`) may well be one. */
+static bool correction(const char *p, size_t n, size_t star)
+{
+	for (size_t k = 0; k < star; k++)
+		if (!dlg_is_blank(p[k]))
+			return false;
+	size_t words = 0;
+	for (size_t k = star + 1; k < n; k++) {
+		if (p[k] == '.' || p[k] == '!' || p[k] == '?' || p[k] == ',')
+			return false;
+		words += !dlg_is_blank(p[k]) && (k == star + 1 || dlg_is_blank(p[k - 1]));
+	}
+	return words <= 2;
+}
+
 size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence)
 {
 	/* only the line's last '*' has none after it */
@@ -253,7 +270,7 @@ size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence)
 		return SIZE_MAX;
 	size_t i = (size_t)(last - p);
 	return opens_span(p, 0, n, i) && starts_with_word(p, n, i + 1) &&
-	       !context_says_text(p, 0, i, in_fence) ? i : SIZE_MAX;
+	       !context_says_text(p, 0, i, in_fence) && !correction(p, n, i) ? i : SIZE_MAX;
 }
 
 /*

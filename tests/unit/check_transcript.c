@@ -409,6 +409,10 @@ static const struct star_case {
 	{ "*10 minutes later", 0 },
 	{ "*\"Hello there", 0 },
 	{ "*sighs* balanced", 0 },
+	/* a chat correction of the message before (ESConv's FailedESConv.json, dialog 66) */
+	{ "*future", 0 },
+	{ "I am mad at him\n*so mad", 0 },
+	{ "*three words warn", 12 },
 };
 
 START_TEST(test_transcript_unbalanced_star_table)
