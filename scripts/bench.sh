@@ -6,6 +6,8 @@
 # validate >= 15x baseline --no-compress; peak RSS < 150 MiB and flat when the corpus doubles.
 # Issue #10: convert (defaults) at most 10% slower than at BENCH_BASE_REV (default 59e491f,
 # built from this repository's history), and what --fix-mojibake costs.
+# Issue #14: convert --near-dup group at most 1.25x convert on the 60k-file corpus; 1M short
+# conversations with --near-dup group: time and peak memory (< 512 MiB).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -21,11 +23,14 @@ dlgconv=$work/build/dlgconv
 py=/usr/bin/python3
 
 [ -f "$bench/gen.py" ] || { echo "bench: $bench/gen.py not found" >&2; exit 2; }
-for n in 20000 40000; do
+for n in 20000 40000 60000; do
 	[ -d "$work/corpus$n" ] || $py "$bench/gen.py" "$work/corpus$n" $n --jobs "$(nproc)" >/dev/null
 done
 c20=$work/corpus20000
 c40=$work/corpus40000
+c60=$work/corpus60000
+short=$work/short1m.jsonl
+[ -f "$short" ] || $py "$here/scripts/neardup-corpus.py" "$short" 800000 --short >/dev/null
 
 # seconds of one run of "$@" (stdout and stderr dropped)
 secs() {
@@ -99,6 +104,18 @@ for i in 1 2 3; do
 done
 m_new=$(median3 $t_new) m_moji=$(median3 $t_moji)
 
+# 7 and 8: near-duplicates
+t_off="" t_group=""
+for i in 1 2 3; do
+	t_off="$t_off $(secs conv "$c60")"
+	t_group="$t_group $(secs conv --near-dup group "$c60")"
+done
+m_off=$(median3 $t_off) m_group=$(median3 $t_group)
+n_short=$(wc -l <"$short")
+s_off=$(secs conv "$short")
+s_group=$(secs conv --near-dup group "$short")
+mem_short=$(peak_kib "$dlgconv" convert -q --near-dup group "$short" -o "$out" --force)
+
 mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
 mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
 
@@ -129,3 +146,9 @@ else
 fi
 printf '%-58s %7.2fs %7.2fs %7s %s\n' "6. convert --fix-mojibake vs convert (defaults)" \
 	"$m_moji" "$m_new" "$(ratio "$m_moji" "$m_new")" "(its cost)"
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "7. convert --near-dup group vs convert, 60k files" \
+	"$m_group" "$m_off" "$(ratio "$m_group" "$m_off")" "<= 1.25"
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "8. --near-dup group vs off, $n_short short conversations" \
+	"$s_group" "$s_off" "$(ratio "$s_group" "$s_off")" "(time)"
+printf '%-58s %6d MiB   < 512 MiB\n' "8b. peak resident memory, --near-dup group, $n_short convs" \
+	$((mem_short / 1024))

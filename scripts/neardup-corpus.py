@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a chat corpus with planted near-duplicates, and what was planted.
 
-    neardup-corpus.py OUT.jsonl N [--seed S] [--truth TRUTH.jsonl]
+    neardup-corpus.py OUT.jsonl N [--seed S] [--truth TRUTH.jsonl] [--short]
 
 OUT.jsonl holds N base conversations ({"messages": [...]}, 2-8 turns of 15-60 made-up
 words), and after them, in a shuffled order, a variant of about a quarter of them: 1-5% of
@@ -29,12 +29,12 @@ def sentence_text(rng, vocab, lo, hi):
     return words(rng, vocab, rng.randint(lo, hi)).capitalize() + "."
 
 
-def base_conversation(rng, vocab):
-    turns = 2 * rng.randint(1, 4)
+def base_conversation(rng, vocab, short=False):
+    turns = 2 if short else 2 * rng.randint(1, 4)
     msgs = []
     for i in range(turns):
         role = "user" if i % 2 == 0 else "assistant"
-        text = sentence_text(rng, vocab, 15, 60)
+        text = sentence_text(rng, vocab, 8, 20) if short else sentence_text(rng, vocab, 15, 60)
         if i == 0:
             text = rng.choice(GREETINGS) + " " + text
         msgs.append({"role": role, "content": text})
@@ -113,13 +113,15 @@ def main():
     p.add_argument("n", type=int)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--truth")
+    p.add_argument("--short", action="store_true",
+                   help="one exchange of 8-20 words a turn (the 1M-conversation benchmark)")
     a = p.parse_args()
     rng = random.Random(a.seed)
     letters = "bcdfghjklmnprstvz"
     vowels = "aeiou"
     vocab = sorted({"".join(rng.choice(letters) + rng.choice(vowels)
                             for _ in range(rng.randint(1, 4))) for _ in range(6000)})
-    convs = [base_conversation(rng, vocab) for _ in range(a.n)]
+    convs = [base_conversation(rng, vocab, a.short) for _ in range(a.n)]
     planted = []
     for i in rng.sample(range(a.n), a.n // 4):
         kind = rng.choice(["edit", "greeting", "last-reply", "half"])

@@ -504,13 +504,9 @@ typedef struct dlg_neardup_member {
 	bool joined;                       /* a first member that others joined */
 } dlg_neardup_member;
 
-typedef struct dlg_neardup_slot {
-	uint32_t key; /* a band's 8 bins */
-	uint32_t id;  /* the first id with that key; UINT32_MAX in an empty slot */
-} dlg_neardup_slot;
-
 typedef struct dlg_neardup_band {
-	dlg_neardup_slot *slots; /* open addressing; cap is 0 or a power of two */
+	uint32_t *slots; /* open addressing, by the key's hash: the first id with each key
+			    (UINT32_MAX: empty); cap is 0 or a power of two */
 	size_t cap;
 	size_t count;
 } dlg_neardup_band;

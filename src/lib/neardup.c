@@ -36,17 +36,18 @@
  * signature in ascending id order, so the earliest near duplicate wins and the answer
  * does not depend on table layout.
  *
- * Memory. Per id: its 128 signature bytes, cluster (4), tag and a flag (1 each): 136
- * bytes with padding; per band and distinct key: 8 bytes at a load of 3/8 to 3/4 (tables
- * double at 3/4). Arrays double, so for N >= 1024 conversations the index takes at most
- *     136 * 2^ceil(log2 N) + 16 * 8 * 2^ceil(log2(N / 0.75))   bytes,
- * plus one band table's old copy while it doubles: 310-610 bytes a conversation, by where
- * N falls between powers of two. For 1M conversations, 136 MiB + 256 MiB = 392 MiB (400
- * MiB while the last table doubles).
+ * Memory. Per id: its 128 signature bytes, its conversation id (16), cluster (4), tag and a
+ * flag (1 each): 152 bytes with padding; per band and distinct key: a 4-byte slot (the id;
+ * the key is read back from the signature) at a load of 3/8 to 3/4 (tables double at 3/4).
+ * Arrays double, so for N >= 1024 conversations the index takes at most
+ *     152 * 2^ceil(log2 N) + 16 * 4 * 2^ceil(log2(N / 0.75))   bytes,
+ * plus the old copy of what is doubling: 216-432 bytes a conversation, by where N falls
+ * between powers of two. For 1M conversations, 152 MiB + 128 MiB = 280 MiB.
  * Texts are never kept.
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <utf8proc.h>
 /* xxHash's own header-only mode: the same functions compiled in here, so that the few
@@ -247,8 +248,31 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
  * for each bin still empty, without branches, while a round fills a quarter of them or
  * more; the rest go one bin at a time, which is faster once hits are rare.
  */
+/* The bins empty bin `bin` probes at attempts 1..PROBED, computed once: short conversations
+ * fill few bins, and hashing each probe was most of their signature's cost. */
+#define PROBED 64
+static uint8_t probe_bins[PROBED][BINS];
+static pthread_once_t probe_bins_once = PTHREAD_ONCE_INIT;
+
+static void fill_probe_bins(void)
+{
+	for (size_t a = 0; a < PROBED; a++)
+		for (size_t i = 0; i < BINS; i++) {
+			uint8_t bin = (uint8_t)i; /* hashed as one byte: the same on every machine */
+			probe_bins[a][i] = (uint8_t)(XXH3_64bits_withSeed(&bin, 1, a + 1) % BINS);
+		}
+}
+
+static size_t probed_bin(uint8_t bin, uint64_t attempt)
+{
+	if (attempt <= PROBED)
+		return probe_bins[attempt - 1][bin];
+	return XXH3_64bits_withSeed(&bin, 1, attempt) % BINS;
+}
+
 static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 {
+	pthread_once(&probe_bins_once, fill_probe_bins);
 	uint8_t left[BINS]; /* bins still empty, in ascending order */
 	size_t n_left = 0;
 	for (size_t i = 0; i < BINS; i++) {
@@ -260,8 +284,8 @@ static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 	for (size_t filled = n_left; n_left > 0 && filled * 4 >= n_left; attempt++) {
 		size_t kept = 0;
 		for (size_t e = 0; e < n_left; e++) {
-			uint8_t bin = left[e]; /* hashed as one byte: the same on every machine */
-			uint64_t m = mins[XXH3_64bits_withSeed(&bin, 1, attempt) % BINS];
+			uint8_t bin = left[e];
+			uint64_t m = mins[probed_bin(bin, attempt)];
 			uint8_t hit = m != NO_VALUE;
 			values[bin] ^= (values[bin] ^ (uint8_t)(m & 15)) & (uint8_t)-hit;
 			left[kept] = bin;
@@ -273,7 +297,7 @@ static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 	for (size_t e = 0; e < n_left; e++) {
 		uint8_t bin = left[e];
 		for (uint64_t a = attempt;; a++) {
-			uint64_t m = mins[XXH3_64bits_withSeed(&bin, 1, a) % BINS];
+			uint64_t m = mins[probed_bin(bin, a)];
 			if (m != NO_VALUE) {
 				values[bin] = (uint8_t)(m & 15);
 				break;
@@ -374,29 +398,34 @@ static uint64_t key_hash(uint32_t key)
 	return XXH3_64bits(bytes, sizeof bytes);
 }
 
-/* Linear probing: the slot holding `key`, or the empty slot where it would go. */
-static size_t probe(const dlg_neardup_slot *slots, size_t cap, uint32_t key)
+/* Linear probing in band b's table: the slot holding the id whose key is `key`, or the
+ * empty slot where it would go. A slot holds the id alone; its key is read back from the
+ * id's signature, which halves the tables (4 bytes a slot, not 8). */
+static size_t probe(const dlg_neardup_index *ix, const uint32_t *slots, size_t cap, size_t b,
+		    uint32_t key)
 {
 	size_t i = (size_t)key_hash(key) & (cap - 1);
-	while (slots[i].id != EMPTY_SLOT && slots[i].key != key)
+	while (slots[i] != EMPTY_SLOT && band_key(ix->members[slots[i]].nib, b) != key)
 		i = (i + 1) & (cap - 1);
 	return i;
 }
 
-static dlg_status grow_band(dlg_neardup_band *t, const dlg_allocator *alloc, dlg_error *err)
+static dlg_status grow_band(dlg_neardup_index *ix, size_t b, dlg_error *err)
 {
+	dlg_neardup_band *t = &ix->bands[b];
 	size_t cap = t->cap ? t->cap * 2 : 1024;
 	if (cap > SIZE_MAX / sizeof *t->slots)
 		return dlg_error__set(err, DLG_E_LIMIT, 0, "near-duplicate index too large");
-	dlg_neardup_slot *slots = dlg_mem__alloc(alloc, cap * sizeof *slots);
+	uint32_t *slots = dlg_mem__alloc(ix->alloc, cap * sizeof *slots);
 	if (!slots)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (near-duplicate index)");
 	for (size_t i = 0; i < cap; i++)
-		slots[i].id = EMPTY_SLOT;
+		slots[i] = EMPTY_SLOT;
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].id != EMPTY_SLOT)
-			slots[probe(slots, cap, t->slots[i].key)] = t->slots[i];
-	dlg_mem__free(alloc, t->slots);
+		if (t->slots[i] != EMPTY_SLOT)
+			slots[probe(ix, slots, cap, b, band_key(ix->members[t->slots[i]].nib, b))] =
+				t->slots[i];
+	dlg_mem__free(ix->alloc, t->slots);
 	t->slots = slots;
 	t->cap = cap;
 	return DLG_OK;
@@ -427,7 +456,7 @@ bool dlg_neardup__find(uint32_t *match_out, double *similarity_out, const dlg_ne
 		const dlg_neardup_band *t = &ix->bands[b];
 		if (t->cap == 0)
 			continue;
-		uint32_t id = t->slots[probe(t->slots, t->cap, band_key(s->nib, b))].id;
+		uint32_t id = t->slots[probe(ix, t->slots, t->cap, b, band_key(s->nib, b))];
 		if (id == EMPTY_SLOT)
 			continue;
 		/* insert in ascending order, once */
@@ -468,7 +497,7 @@ dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_n
 		for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
 			dlg_neardup_band *t = &ix->bands[b];
 			if ((t->count + 1) * 4 > t->cap * 3)
-				DLG_TRY(grow_band(t, ix->alloc, err));
+				DLG_TRY(grow_band(ix, b, err));
 		}
 
 	uint32_t id = ix->count++;
@@ -489,10 +518,9 @@ dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_n
 	if (!s->empty)
 		for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
 			dlg_neardup_band *t = &ix->bands[b];
-			uint32_t key = band_key(s->nib, b);
-			size_t i = probe(t->slots, t->cap, key);
-			if (t->slots[i].id == EMPTY_SLOT) {
-				t->slots[i] = (dlg_neardup_slot){ .key = key, .id = id };
+			size_t i = probe(ix, t->slots, t->cap, b, band_key(s->nib, b));
+			if (t->slots[i] == EMPTY_SLOT) {
+				t->slots[i] = id;
 				t->count++;
 			}
 		}
