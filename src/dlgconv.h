@@ -184,7 +184,7 @@ typedef enum dlg_compress { DLG_COMPRESS_GZIP = 0, DLG_COMPRESS_NONE } dlg_compr
 /** What --near-dup does with near-duplicate clusters (README "Near-duplicates"). */
 typedef enum dlg_near_dup {
 	DLG_NEAR_DUP_OFF = 0,
-	DLG_NEAR_DUP_GROUP, /* a cluster's members all go to its first member's split */
+	DLG_NEAR_DUP_GROUP, /* (default) a cluster's members all go to its first member's split */
 	DLG_NEAR_DUP_DROP   /* the first member is kept, the others dropped (W321) */
 } dlg_near_dup;
 /** What to do with assistant turns a conversation opens with (after any system turns). */
@@ -348,7 +348,7 @@ typedef struct dlg_options {
 	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
 	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
-	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_OFF, 0.8, NULL, NULL, NULL,               \
+	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_GROUP, 0.8, NULL, NULL, NULL,               \
 	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0 }
 
 /** Normalization fixes, each counted in the manifest. */

@@ -118,7 +118,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(all(where[b][0] == where[k][0] for b, k in dropped_near.items()),
           "what drop pairs up, group puts in one split (clusters never straddle splits)")
     off = os.path.join(tmp, "off")
-    run("convert", "-q", *common, data, "-o", off)
+    run("convert", "-q", "--near-dup", "off", *common, data, "-o", off)
     moved = sum(1 for rec, (split, _) in written(off, splits).items()
                 if rec in where and where[rec][0] != split)
     check(0 < moved <= len(dropped_near), "group moves only cluster members")

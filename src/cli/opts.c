@@ -104,8 +104,8 @@ static const struct cli_option {
 	  "stage directions stay in the text unless --stage says otherwise" },
 	{ "no-dedup", OPT_NO_DEDUP, NULL, ALL, "keep exact duplicate conversations" },
 	{ "near-dup", OPT_NEAR_DUP, "MODE", ALL,
-	  "near-duplicate clusters: off (default), group (one split per cluster) or drop "
-	  "(keep the first, W321 for the rest)" },
+	  "near-duplicate clusters: group (default: one split per cluster), drop (keep the "
+	  "first, W321 for the rest) or off" },
 	{ "near-dup-threshold", OPT_NEAR_DUP_THRESHOLD, "J", ALL,
 	  "estimated Jaccard similarity of word 3-grams from which two conversations are "
 	  "near-duplicates (default 0.8)" },

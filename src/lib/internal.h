@@ -199,6 +199,8 @@ typedef struct dlg_ctx {
 	double split_upper[DLG_MAX_SPLITS]; /* cumulative weights scaled to [0, 1] */
 	void *group_re;                      /* regex_t *, or NULL */
 	uint8_t code_mode[DLG_DIAG_CODES];   /* dlg_code_mode, by code number */
+	bool near_dup;  /* the near-dup step runs: drop, or group where splits are seen (a
+			   run that writes, or reports each conversation's split) */
 } dlg_ctx;
 
 /** A code's severity in this run: its own, or an error by --strict or --error. */

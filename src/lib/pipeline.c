@@ -238,6 +238,8 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
 	DLG_TRY(dlg_findings__setup(ctx, o, err));
+	ctx->near_dup = o->near_dup == DLG_NEAR_DUP_DROP ||
+			(o->near_dup == DLG_NEAR_DUP_GROUP && (o->output_dir || o->on_conversation));
 	if (o->near_dup > DLG_NEAR_DUP_DROP)
 		return dlg_error__set(err, DLG_E_ARG, 0, "unknown near_dup mode %d", (int)o->near_dup);
 	if (!(o->near_dup_threshold > 0 && o->near_dup_threshold <= 1))
@@ -552,7 +554,7 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	char kept[33] = "";
 	if (!duplicate && !u->rejected) {
 		split = split_of(r, u);
-		if (r->ctx.opts->near_dup)
+		if (r->ctx.near_dup)
 			DLG_TRY(dlg_neardup__place(&near, &similarity, &split, &r->near, u, err));
 		if (near != UINT32_MAX) {
 			dlg_split__hex(kept, r->near.members[near].conv_id);
@@ -634,7 +636,7 @@ static dlg_status finish_unit(dlg_unit *u, dlg_error *err)
 				      "has no rejected side: preference pairs come from JSON records");
 	if (!u->rejected)
 		DLG_TRY(dlg_record__render(u, err));
-	if (!u->rejected && u->ctx->opts->near_dup)
+	if (!u->rejected && u->ctx->near_dup)
 		DLG_TRY(dlg_neardup__signature(&u->near_sig, u, &u->scratch, err));
 	/* a dataset record carries the id of its messages: another one means an edit */
 	if (!u->rejected && u->claimed_id[0] && strcmp(u->claimed_id, u->id_hex) != 0)
@@ -654,7 +656,7 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));
-	if (!chosen->rejected && chosen->ctx->opts->near_dup)
+	if (!chosen->rejected && chosen->ctx->near_dup)
 		DLG_TRY(dlg_neardup__signature(&chosen->near_sig, chosen, &chosen->scratch, err));
 	return DLG_OK;
 }
