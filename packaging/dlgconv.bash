@@ -7,7 +7,7 @@ _dlgconv()
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "convert validate stats --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "convert validate stats leakage --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -15,11 +15,12 @@ _dlgconv()
 	--split-key) COMPREPLY=($(compgen -W "content source group" -- "$cur")); return ;;
 	--trailing-user) COMPREPLY=($(compgen -W "error drop" -- "$cur")); return ;;
 	--leading-assistant) COMPREPLY=($(compgen -W "error drop keep" -- "$cur")); return ;;
+	--near-dup) COMPREPLY=($(compgen -W "group drop off" -- "$cur")); return ;;
 	--format) COMPREPLY=($(compgen -W "messages sharegpt text preference openai-preference" -- "$cur")); return ;;
 	--compress) COMPREPLY=($(compgen -W "gzip none" -- "$cur")); return ;;
 	--diagnostics) COMPREPLY=($(compgen -W "gcc json github sarif" -- "$cur")); return ;;
 	-o | --output) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--config | --html) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--config | --html | --against) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		# the options of the command, read from its own --help
