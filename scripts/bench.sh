@@ -152,3 +152,5 @@ printf '%-58s %7.2fs %7.2fs %7s %s\n' "8. --near-dup group vs off, $n_short shor
 	"$s_group" "$s_off" "$(ratio "$s_group" "$s_off")" "(time)"
 printf '%-58s %6d MiB   < 512 MiB\n' "8b. peak resident memory, --near-dup group, $n_short convs" \
 	$((mem_short / 1024))
+# 9: accuracy on planted pairs against their exact Jaccard (tests/neardup_test.py's figures)
+$py "$here/tests/neardup_test.py" "$dlgconv" | sed -n 's/^drop: /9. near-dup, planted pairs: /p'
