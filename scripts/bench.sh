@@ -51,7 +51,7 @@ echo "dlgconv: $("$dlgconv" --version), $(nproc) threads; medians of 3, alternat
 echo
 
 out=$work/out
-conv() { "$dlgconv" convert -q "$@" -o "$out" --force; }
+conv() { "$dlgconv" convert -q "$@" -o "$out" --force >/dev/null; } # -q keeps the summary
 have_baseline=0
 [ -f "$bench/baseline.py" ] && have_baseline=1
 

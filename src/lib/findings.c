@@ -111,7 +111,8 @@ static void break_streak(dlg_findings *f, dlg_diag_code code)
 		last.record = last.turn = 0;
 		emit(f, &last);
 	}
-	memset(s, 0, sizeof *s);
+	s->on = false;
+	s->count = s->n_held = 0;
 }
 
 /* One finding for a streak that lasted the whole file, said where it began. */
@@ -147,7 +148,12 @@ static void end_file(dlg_findings *f)
 		}
 		f->held.len = 0;
 	}
-	memset(f->streaks, 0, sizeof f->streaks);
+	/* field by field: a file of one conversation, the common case, has no streak, and
+	 * clearing the whole array (its held copies of findings) was a quarter of validate */
+	for (int c = 300; c < DLG_DIAG_CODES; c++) {
+		f->streaks[c - 300].on = false;
+		f->streaks[c - 300].count = f->streaks[c - 300].n_held = 0;
+	}
 	f->file = NULL;
 	f->records = 0;
 }
