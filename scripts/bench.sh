@@ -100,7 +100,7 @@ t_new="" t_old="" t_moji=""
 for i in 1 2 3; do
 	t_new="$t_new $(secs conv --near-dup off "$c20")" # the same work as then
 	[ -n "$old" ] && t_old="$t_old $(secs "$old" convert -q "$c20" -o "$out" --force)"
-	t_moji="$t_moji $(secs conv --fix-mojibake "$c20")"
+	t_moji="$t_moji $(secs conv --near-dup off --fix-mojibake "$c20")"
 done
 m_new=$(median3 $t_new) m_moji=$(median3 $t_moji)
 
