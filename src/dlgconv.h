@@ -340,7 +340,12 @@ typedef struct dlg_options {
 	const char *const *keep_fields; /* JSON records: top-level fields copied into meta (a
 					   record without one gets null) */
 	size_t n_keep_fields;        /* at most DLG_MAX_KEEP_FIELDS */
+	unsigned shards;             /* files per split, at most DLG_MAX_SHARDS; 0 or 1: one
+					<split>.jsonl.gz, else <split>-SSSSS-of-NNNNN.jsonl.gz with
+					each record placed by a hash of its id */
 } dlg_options;
+
+#define DLG_MAX_SHARDS 1024
 
 #define DLG_MAX_KEEP_FIELDS 64
 
@@ -349,7 +354,7 @@ typedef struct dlg_options {
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
 	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
 	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_OFF, 0.8, NULL, NULL, NULL,               \
-	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0 }
+	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0, 1 }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {

@@ -69,6 +69,7 @@ enum {
 	OPT_CONTENT_KEY,
 	OPT_LEADING_ASSISTANT,
 	OPT_KEEP_FIELDS,
+	OPT_SHARDS,
 };
 
 #define BOTH (CLI_CONVERT | CLI_VALIDATE)
@@ -99,6 +100,9 @@ static const struct cli_option {
 	  "openai-preference" },
 	{ "compress", OPT_COMPRESS, "MODE", CLI_CONVERT,
 	  "gzip (default: <split>.jsonl.gz) or none (<split>.jsonl)" },
+	{ "shards", OPT_SHARDS, "N", CLI_CONVERT,
+	  "write each split as N files, <split>-SSSSS-of-NNNNN.jsonl.gz, by a hash of "
+	  "the id (default 1)" },
 	{ "bare", OPT_BARE, NULL, CLI_CONVERT,
 	  "records hold only the format's own keys (ids and sources go to provenance.jsonl); "
 	  "stage directions stay in the text unless --stage says otherwise" },
@@ -467,6 +471,11 @@ static int take(cli_args *a, int id, const char *v)
 			return usage_error(c, "bad --compress '%s' (gzip or none)", v);
 		break;
 	case OPT_BARE: o->bare = 1; break;
+	case OPT_SHARDS:
+		if (!parse_u64(&n, v) || n == 0 || n > DLG_MAX_SHARDS)
+			return usage_error(c, "bad --shards '%s' (1 to %d)", v, DLG_MAX_SHARDS);
+		o->shards = (unsigned)n;
+		break;
 	case OPT_TEXT_FIELD:
 	case OPT_RESPONSE_FIELD:
 	case OPT_REJECTED_FIELD:

@@ -197,6 +197,7 @@ typedef struct dlg_ctx {
 	dlg_split splits[DLG_MAX_SPLITS];
 	size_t n_splits;
 	double split_upper[DLG_MAX_SPLITS]; /* cumulative weights scaled to [0, 1] */
+	unsigned shards;                     /* files per split: options.shards, at least 1 */
 	void *group_re;                      /* regex_t *, or NULL */
 	uint8_t code_mode[DLG_DIAG_CODES];   /* dlg_code_mode, by code number */
 } dlg_ctx;
@@ -467,6 +468,8 @@ void dlg_split__id(uint8_t id[16], char id_hex[33], const char *p, size_t n);
 void dlg_split__hex(char id_hex[33], const uint8_t id[16]);
 /** Index into ctx->splits for a key; a pure function of (seed, key). */
 size_t dlg_split__assign(const dlg_ctx *ctx, const void *key, size_t key_len);
+/** The shard (below `shards`) a record of this id goes to within its split. */
+unsigned dlg_split__shard(const uint8_t id[16], unsigned shards);
 
 /** Set of 128-bit ids, for dropping exact duplicates. */
 typedef struct dlg_idset {
@@ -597,12 +600,23 @@ typedef struct dlg_outfile {
 	const dlg_allocator *alloc;
 } dlg_outfile;
 
+/* Every writer of split files (convert's threads, reduce) ends a gzip member after the
+ * record that brings its pending text to this many bytes, and after the file's last, so
+ * that the same records make the same bytes. Members of this size cost under 1% of ratio
+ * against one stream (bench/NOTES.md), and are what one thread compresses at a time. */
+#define DLG_MEMBER_BYTES ((size_t)4 << 20)
+
+/** A split file's name: <split>.jsonl[.gz], or <split>-SSSSS-of-NNNNN.jsonl[.gz] (Hugging
+ * Face's shard naming) when there is more than one shard. `out` holds DLG_SPLIT_FILE_NAME. */
+#define DLG_SPLIT_FILE_NAME (DLG_MAX_SPLIT_NAME + sizeof "-00000-of-00000.jsonl.gz")
+void dlg_sink__split_file_name(char *out, const char *split, unsigned shard, unsigned shards,
+			       dlg_compress compress);
+
 dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 			  const dlg_allocator *a, dlg_error *err) DLG_WUR;
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
 /** Flush to disk and finish the hash. */
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
-#define DLG_SINK_MAX_FILES (DLG_MAX_SPLITS + 4) /* rejects, provenance, card, manifest */
 /** Close the file if it is still open and release everything (the staging directory it is
  * in goes as a whole). */
 void dlg_sink__discard(dlg_outfile *f);

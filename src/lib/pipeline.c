@@ -237,6 +237,9 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	DLG_TRY(check_record_options(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
+	if (o->shards > DLG_MAX_SHARDS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "at most %d shards", DLG_MAX_SHARDS);
+	ctx->shards = o->shards ? o->shards : 1;
 	DLG_TRY(dlg_findings__setup(ctx, o, err));
 	if (o->near_dup > DLG_NEAR_DUP_DROP)
 		return dlg_error__set(err, DLG_E_ARG, 0, "unknown near_dup mode %d", (int)o->near_dup);
@@ -274,10 +277,7 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx)
 	}
 }
 
-/* Members of this size cost under 1% of ratio against one stream (bench/NOTES.md), and
- * are what one thread compresses at a time. */
-#define MEMBER_BYTES ((size_t)4 << 20)
-
+/* The file of one split's shard (one split, with a single shard). */
 typedef struct split_out {
 	dlg_outfile file;
 	dlg_buf pending;      /* lines of the member being filled */
@@ -290,7 +290,7 @@ typedef enum job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE } job_state
 /* One gzip member to compress and then write in its place. */
 typedef struct job {
 	job_state state;
-	size_t split;
+	size_t out; /* index into run.outs */
 	uint64_t seq;
 	uint64_t order; /* jobs are taken first-queued first, so no thread waits on a later one */
 	dlg_buf plain;
@@ -360,8 +360,8 @@ typedef struct run {
 	/* output files */
 	bool writing;
 	dlg_commit out;   /* the output directory */
-	split_out splits[DLG_MAX_SPLITS];
-	size_t n_open_splits;
+	split_out *outs;  /* split * shards + shard */
+	size_t n_open_outs;
 	dlg_outfile rejects, manifest, provenance, card;
 	bool rejects_open, manifest_open, provenance_open, card_open;
 	/* shared by the threads, under `lock` */
@@ -431,15 +431,15 @@ static void fail_locked(run *r, dlg_status st, const dlg_error *err)
 	pthread_cond_broadcast(&r->cond);
 }
 
-/* Write the finished members of a split that are next in line. */
-static void drain_locked(run *r, size_t split)
+/* Write the finished members of an output file that are next in line. */
+static void drain_locked(run *r, size_t out)
 {
-	split_out *so = &r->splits[split];
+	split_out *so = &r->outs[out];
 	for (bool wrote = true; wrote && !r->failed;) {
 		wrote = false;
 		for (size_t i = 0; i < r->n_jobs; i++) {
 			job *j = &r->jobs[i];
-			if (j->state != JOB_DONE || j->split != split || j->seq != so->written_seq)
+			if (j->state != JOB_DONE || j->out != out || j->seq != so->written_seq)
 				continue;
 			dlg_error err;
 			dlg_status st = dlg_sink__write(&so->file, j->packed.data, j->packed.len, &err);
@@ -482,11 +482,11 @@ static void run_job_locked(run *r, job *j, void *compressor)
 	if (st != DLG_OK)
 		fail_locked(r, st, &err);
 	j->state = JOB_DONE;
-	drain_locked(r, j->split);
+	drain_locked(r, j->out);
 }
 
-/* Hand a split's pending lines to a compression job (called without the lock). */
-static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error *err)
+/* Hand an output file's pending lines to a compression job (called without the lock). */
+static dlg_status queue_member(run *r, size_t out, void *compressor, dlg_error *err)
 {
 	pthread_mutex_lock(&r->lock);
 	job *free_job = NULL;
@@ -509,11 +509,11 @@ static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error
 		pthread_mutex_unlock(&r->lock);
 		return st;
 	}
-	split_out *so = &r->splits[split];
+	split_out *so = &r->outs[out];
 	dlg_buf swap = free_job->plain;
 	free_job->plain = so->pending;
 	so->pending = swap;
-	free_job->split = split;
+	free_job->out = out;
 	free_job->seq = so->next_seq++;
 	free_job->order = r->job_order++;
 	free_job->state = JOB_QUEUED;
@@ -597,7 +597,8 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		seen((const dlg_conv *)u, DLG_FATE_WRITTEN, split, r->payload);
 	if (!r->writing)
 		return DLG_OK;
-	split_out *so = &r->splits[split];
+	size_t out = split * r->ctx.shards + dlg_split__shard(u->id, r->ctx.shards);
+	split_out *so = &r->outs[out];
 	DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
 	so->file.records++;
 	if (r->provenance_open) {
@@ -605,8 +606,8 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		r->provenance.records++;
 		DLG_TRY(dlg_sink__write(&r->provenance, r->line.data, r->line.len, err));
 	}
-	if (so->pending.len >= MEMBER_BYTES)
-		return queue_member(r, split, compressor, err);
+	if (so->pending.len >= DLG_MEMBER_BYTES)
+		return queue_member(r, out, compressor, err);
 	return DLG_OK;
 }
 
@@ -870,8 +871,8 @@ static void flush_locked(run *r, void *compressor)
 	pthread_mutex_unlock(&r->lock);
 	dlg_status st = DLG_OK;
 	dlg_error err;
-	for (size_t i = 0; i < r->n_open_splits && st == DLG_OK; i++)
-		if (r->splits[i].pending.len > 0)
+	for (size_t i = 0; i < r->n_open_outs && st == DLG_OK; i++)
+		if (r->outs[i].pending.len > 0)
 			st = queue_member(r, i, compressor, &err);
 	pthread_mutex_lock(&r->lock);
 	if (st != DLG_OK)
@@ -1180,13 +1181,18 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	const dlg_options *o = r->ctx.opts;
 	DLG_TRY(dlg_commit__begin(&r->out, o, err));
 	const char *stage = r->out.stage;
-	char name[DLG_MAX_SPLIT_NAME + sizeof ".jsonl.gz"];
-	for (size_t i = 0; i < r->ctx.n_splits; i++) {
-		snprintf(name, sizeof name, "%s%s", r->ctx.splits[i].name,
-			 o->compress == DLG_COMPRESS_GZIP ? ".jsonl.gz" : ".jsonl");
-		split_out *so = &r->splits[i];
+	char name[DLG_SPLIT_FILE_NAME];
+	size_t n_outs = r->ctx.n_splits * r->ctx.shards;
+	r->outs = dlg_mem__alloc(o->allocator, n_outs * sizeof *r->outs);
+	if (!r->outs)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; i < n_outs; i++) {
+		dlg_sink__split_file_name(name, r->ctx.splits[i / r->ctx.shards].name,
+					  (unsigned)(i % r->ctx.shards), r->ctx.shards, o->compress);
+		split_out *so = &r->outs[i];
+		memset(so, 0, sizeof *so);
 		dlg_buf__init(&so->pending, o->allocator, DLG_BUF_UNCAPPED);
-		r->n_open_splits++;
+		r->n_open_outs++;
 		DLG_TRY(dlg_sink__open(&so->file, stage, name, o->allocator, err));
 	}
 	DLG_TRY(dlg_sink__open(&r->rejects, stage, "rejects.jsonl", o->allocator, err));
@@ -1209,19 +1215,12 @@ static dlg_status write_small(dlg_outfile *f, bool *opened, const char *name, co
 	return dlg_sink__finish(f, err);
 }
 
-static dlg_status finish_outputs(run *r, dlg_error *err)
+/* The files after the split files (`all` has room for them): rejects, provenance, card and
+ * manifest; then the commit. */
+static dlg_status finish_files(run *r, dlg_outfile **all, const char **names, size_t n,
+			       dlg_error *err)
 {
 	const dlg_options *o = r->ctx.opts;
-	/* the files that go in: splits with records, rejects, provenance, card, manifest */
-	dlg_outfile *all[DLG_SINK_MAX_FILES];
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_open_splits; i++) {
-		DLG_TRY(dlg_sink__finish(&r->splits[i].file, err));
-		if (r->splits[i].file.records > 0)
-			all[n++] = &r->splits[i].file;
-		else if (unlink(r->splits[i].file.path) != 0) /* no empty split file */
-			return dlg_error__io(err, errno, "remove", r->splits[i].file.path);
-	}
 	size_t n_splits = n;
 	DLG_TRY(dlg_sink__finish(&r->rejects, err));
 	all[n++] = &r->rejects;
@@ -1240,25 +1239,57 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
 	DLG_TRY(write_small(&r->manifest, &r->manifest_open, "manifest.json", &r->line, r, err));
 	all[n++] = &r->manifest;
-	const char *names[DLG_SINK_MAX_FILES];
 	for (size_t i = 0; i < n; i++)
 		names[i] = strrchr(all[i]->path, '/') + 1;
 	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
 	 * split that is empty now, or named otherwise), the user's other files stay */
 	DLG_TRY(dlg_json__manifest_files(&r->line, o->output_dir, err));
-	const char *stale[64];
 	size_t n_stale = 0;
-	for (size_t at = 0; at < r->line.len && n_stale < 64; at += strlen(r->line.data + at) + 1)
+	for (size_t at = 0; at < r->line.len; at += strlen(r->line.data + at) + 1)
+		n_stale++;
+	const char **stale = dlg_mem__alloc(o->allocator, (n_stale + 1) * sizeof *stale);
+	if (!stale)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	n_stale = 0;
+	for (size_t at = 0; at < r->line.len; at += strlen(r->line.data + at) + 1)
 		stale[n_stale++] = r->line.data + at;
-	return dlg_commit__finish(&r->out, names, n, stale, n_stale, err);
+	dlg_status st = dlg_commit__finish(&r->out, names, n, stale, n_stale, err);
+	dlg_mem__free(o->allocator, stale);
+	return st;
+}
+
+static dlg_status finish_outputs(run *r, dlg_error *err)
+{
+	const dlg_options *o = r->ctx.opts;
+	/* the files that go in: split files with records, rejects, provenance, card,
+	 * manifest */
+	size_t n = 0, cap = r->n_open_outs + 4;
+	dlg_outfile **all = dlg_mem__alloc(o->allocator, cap * sizeof *all);
+	const char **names = dlg_mem__alloc(o->allocator, cap * sizeof *names);
+	dlg_status st = all && names ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0,
+								"out of memory");
+	for (size_t i = 0; st == DLG_OK && i < r->n_open_outs; i++) {
+		dlg_outfile *f = &r->outs[i].file;
+		st = dlg_sink__finish(f, err);
+		if (st == DLG_OK && f->records > 0)
+			all[n++] = f;
+		else if (st == DLG_OK && unlink(f->path) != 0) /* no empty split file */
+			st = dlg_error__io(err, errno, "remove", f->path);
+	}
+	if (st == DLG_OK)
+		st = finish_files(r, all, names, n, err);
+	dlg_mem__free(o->allocator, all);
+	dlg_mem__free(o->allocator, names);
+	return st;
 }
 
 static void close_outputs(run *r)
 {
-	for (size_t i = 0; i < r->n_open_splits; i++) {
-		dlg_sink__discard(&r->splits[i].file);
-		dlg_buf__dispose(&r->splits[i].pending);
+	for (size_t i = 0; i < r->n_open_outs; i++) {
+		dlg_sink__discard(&r->outs[i].file);
+		dlg_buf__dispose(&r->outs[i].pending);
 	}
+	dlg_mem__free(r->ctx.alloc, r->outs);
 	if (r->rejects_open)
 		dlg_sink__discard(&r->rejects);
 	if (r->provenance_open)

@@ -18,6 +18,16 @@
 
 #define GZ_LEVEL 6
 
+void dlg_sink__split_file_name(char *out, const char *split, unsigned shard, unsigned shards,
+			       dlg_compress compress)
+{
+	const char *ext = compress == DLG_COMPRESS_GZIP ? ".jsonl.gz" : ".jsonl";
+	if (shards > 1)
+		snprintf(out, DLG_SPLIT_FILE_NAME, "%s-%05u-of-%05u%s", split, shard, shards, ext);
+	else
+		snprintf(out, DLG_SPLIT_FILE_NAME, "%s%s", split, ext);
+}
+
 dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 			  const dlg_allocator *a, dlg_error *err)
 {
