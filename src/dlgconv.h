@@ -409,6 +409,39 @@ DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n
 			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
 			   dlg_error *err);
 
+/*
+ * Map/reduce (docs/map-reduce.md): the same dataset as dlg_run() with `shards`, byte for
+ * byte, made by steps a batch scheduler runs as job arrays. Every step takes the options
+ * convert would (checked against the parts'); near_dup, keep_fields and bare are refused.
+ */
+
+/**
+ * Map step: run the stages up to the split on the part-th of `parts` slices of the inputs
+ * (every part discovers them all the same way) and commit WORK/part-KKKKK-of-MMMMM atomically:
+ * a bucket per split and shard, a journal of its rejects and kept ids, a partial manifest.
+ * A rerun replaces the part whole. `*out` holds the part's counts. Returns as dlg_run().
+ */
+DLG_API dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+			   unsigned part, unsigned parts, const char *work_dir,
+			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
+			   dlg_error *err);
+
+/**
+ * Reduce step: merge bucket `shard` (of opts->shards) of every part in part order, drop the
+ * ids an earlier part kept, compress as convert does, and commit WORK/shard-SSSSS-of-NNNNN.
+ * Fails naming a part that is missing or incomplete. Returns DLG_OK or an error status.
+ */
+DLG_API dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *opts,
+			      dlg_error *err);
+
+/**
+ * Finalize step: check every part and shard in WORK, then commit opts->output_dir as
+ * dlg_run() would have: the shards, rejects.jsonl in input order, README.md and
+ * manifest.json. `*out` holds the run's counts. Returns as dlg_run().
+ */
+DLG_API dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_options *opts,
+				dlg_error *err);
+
 #define DLG_LEAK_EXAMPLES 10
 
 /** One side of a near-duplicate pair `dlg_leakage` found. */

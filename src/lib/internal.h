@@ -700,6 +700,30 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
  */
 dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err) DLG_WUR;
 
+/** A file as a manifest lists it. */
+typedef struct dlg_listed_file {
+	char name[DLG_SPLIT_FILE_NAME];
+	uint64_t size, records;
+	char sha256_hex[65];
+} dlg_listed_file;
+
+/** What a map part's or a reduced shard's manifest.json says (shard.c reads them). */
+typedef struct dlg_manifest_read {
+	char path[4096];     /* the manifest to read; set by the caller */
+	bool found;          /* false: there is no such file */
+	bool same_options;   /* it was written with the options of the ctx it is read with */
+	dlg_summary counts;
+	uint64_t rejected_by_code[DLG_DIAG_CODES];
+	dlg_buf files;       /* dlg_listed_file[] */
+} dlg_manifest_read;
+
+/**
+ * Read out->path; a manifest that is not there is not an error (out->found is false). Its
+ * counts are read by ctx's split names; its options are compared with ctx's.
+ */
+dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx,
+				   dlg_error *err) DLG_WUR;
+
 /** The names the manifest and the card give options ("extract", "content", "sharegpt"). */
 const char *dlg_json__stage_name(dlg_stage_mode m);
 const char *dlg_json__split_key_name(dlg_split_key k);
@@ -814,6 +838,28 @@ void dlg_findings__end(dlg_findings *f);
 /** Resolve labels, splits and the group pattern of `o` (borrowed) into `ctx`. */
 dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
 void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
+
+/**
+ * Write README.md (when `card`) and manifest.json beside m's finished files in c's staging
+ * directory, and swap them in as DIR's dataset. `files` is m->files, with room for two more
+ * entries after m->n_files.
+ */
+dlg_status dlg_pipeline__commit_dataset(dlg_commit *c, dlg_manifest *m,
+					const dlg_outfile **files, bool card, dlg_error *err) DLG_WUR;
+
+/* ---- shard.c ---- */
+
+/* A map part's journal (docs/map-reduce.md): its rejects.jsonl lines, and for each
+ * conversation it keeps, in their order, "ID SPLIT " and the W307 line it becomes when an
+ * earlier part kept its id. */
+#define DLG_JOURNAL "journal"
+#define DLG_MAX_PARTS 99999
+
+/** Refuse the options whose results depend on every part at once (near-dup, ...). */
+dlg_status dlg_shard__check_options(const dlg_options *o, dlg_error *err) DLG_WUR;
+/** WORK/part-KKKKK-of-MMMMM into out; returns what snprintf returns. */
+size_t dlg_shard__part_dir(char *out, size_t cap, const char *work, unsigned part,
+			   unsigned parts);
 
 /* ---- discover.c ---- */
 

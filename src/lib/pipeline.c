@@ -355,15 +355,17 @@ typedef struct run {
 	/* touched only by the thread that commits */
 	dlg_idset ids;
 	dlg_buf line;
+	dlg_buf scratch;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	dlg_kept_types *kept_types; /* with --keep-fields: for the card */
 	/* output files */
 	bool writing;
+	bool mapping;     /* dlg_map: buckets and a journal in a part directory (shard.c) */
 	dlg_commit out;   /* the output directory */
 	split_out *outs;  /* split * shards + shard */
 	size_t n_open_outs;
-	dlg_outfile rejects, manifest, provenance, card;
-	bool rejects_open, manifest_open, provenance_open, card_open;
+	dlg_outfile rejects, provenance;
+	bool rejects_open, provenance_open;
 	/* shared by the threads, under `lock` */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -373,6 +375,7 @@ typedef struct run {
 	size_t n_jobs;
 	uint64_t job_order;
 	size_t next_input;        /* next input to start */
+	size_t end_input;         /* one past the last input of this run (of this map part) */
 	stream stream;
 	size_t next_claim, next_commit; /* item sequence numbers */
 	uint64_t in_flight;       /* input bytes of the items claimed and not yet committed */
@@ -470,7 +473,7 @@ static void run_job_locked(run *r, job *j, void *compressor)
 	pthread_mutex_unlock(&r->lock);
 	dlg_error err;
 	dlg_status st = DLG_OK;
-	if (r->ctx.opts->compress == DLG_COMPRESS_GZIP) {
+	if (r->ctx.opts->compress == DLG_COMPRESS_GZIP && !r->mapping) {
 		st = dlg_sink__gzip_member(&j->packed, compressor, j->plain.data, j->plain.len,
 					   &err);
 	} else {
@@ -522,6 +525,37 @@ static dlg_status queue_member(run *r, size_t out, void *compressor, dlg_error *
 	return DLG_OK;
 }
 
+/* W307 on a conversation whose id came before; its findings point at its first turn. */
+static dlg_status mark_duplicate(dlg_unit *u, dlg_error *err)
+{
+	const dlg_turn *first = &DLG_BUF_AT(&u->turns, dlg_turn, 0);
+	return dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, first->line, first->col, 0,
+			      "exact duplicate of an earlier conversation (id %s); dropped",
+			      u->id_hex);
+}
+
+/*
+ * A map part's journal line for a conversation it keeps: its id, its split, and the
+ * rejects.jsonl line it becomes when an earlier part had its id (shard.c), rendered here
+ * with the unit at hand by marking it a duplicate and taking the mark back.
+ */
+static dlg_status journal_kept(run *r, dlg_unit *u, size_t split, dlg_error *err)
+{
+	bool rejected = u->rejected;
+	size_t n_diags = u->diags.len;
+	dlg_status st = mark_duplicate(u, err);
+	if (st == DLG_OK)
+		st = dlg_record__reject(&r->scratch, u, DLG_DIAG_DUPLICATE, "", 0, err);
+	u->diags.len = n_diags;
+	u->rejected = rejected;
+	r->line.len = 0;
+	if (st == DLG_OK)
+		st = dlg_buf__printf(&r->line, err, "%s %zu ", u->id_hex, split);
+	if (st == DLG_OK)
+		st = dlg_buf__append(&r->line, r->scratch.data, r->scratch.len, err);
+	return st == DLG_OK ? dlg_sink__write(&r->rejects, r->line.data, r->line.len, err) : st;
+}
+
 /* In input order: drop duplicates, pick the split, append, report. */
 static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 {
@@ -543,9 +577,7 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	/* a conversation that is not rejected has turns: its findings point at the first */
 	const dlg_turn *first = u->rejected ? NULL : &DLG_BUF_AT(&u->turns, dlg_turn, 0);
 	if (duplicate)
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, first->line, first->col, 0,
-				       "exact duplicate of an earlier conversation (id %s); dropped",
-				       u->id_hex));
+		DLG_TRY(mark_duplicate(u, err));
 	size_t split = 0;
 	uint32_t near = UINT32_MAX;
 	double similarity = 0;
@@ -597,6 +629,8 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		seen((const dlg_conv *)u, DLG_FATE_WRITTEN, split, r->payload);
 	if (!r->writing)
 		return DLG_OK;
+	if (r->mapping)
+		DLG_TRY(journal_kept(r, u, split, err));
 	size_t out = split * r->ctx.shards + dlg_split__shard(u->id, r->ctx.shards);
 	split_out *so = &r->outs[out];
 	DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
@@ -1023,7 +1057,7 @@ static void work(run *r, void *compressor)
 				    &err);
 			break;
 		}
-		bool all_claimed = r->next_input == r->inputs->count && !r->stream.open;
+		bool all_claimed = r->next_input == r->end_input && !r->stream.open;
 		slot *next = &r->slots[r->next_commit % r->n_slots];
 		if (!r->committing && r->next_commit < r->next_claim &&
 		    next->state == SLOT_READY && next->seq == r->next_commit) {
@@ -1187,15 +1221,18 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	if (!r->outs)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	for (size_t i = 0; i < n_outs; i++) {
+		/* a map part's buckets are plain: reduce compresses them, cut as convert does */
 		dlg_sink__split_file_name(name, r->ctx.splits[i / r->ctx.shards].name,
-					  (unsigned)(i % r->ctx.shards), r->ctx.shards, o->compress);
+					  (unsigned)(i % r->ctx.shards), r->ctx.shards,
+					  r->mapping ? DLG_COMPRESS_NONE : o->compress);
 		split_out *so = &r->outs[i];
 		memset(so, 0, sizeof *so);
 		dlg_buf__init(&so->pending, o->allocator, DLG_BUF_UNCAPPED);
 		r->n_open_outs++;
 		DLG_TRY(dlg_sink__open(&so->file, stage, name, o->allocator, err));
 	}
-	DLG_TRY(dlg_sink__open(&r->rejects, stage, "rejects.jsonl", o->allocator, err));
+	DLG_TRY(dlg_sink__open(&r->rejects, stage, r->mapping ? DLG_JOURNAL : "rejects.jsonl",
+			       o->allocator, err));
 	r->rejects_open = true;
 	if (o->bare) {
 		DLG_TRY(dlg_sink__open(&r->provenance, stage, "provenance.jsonl", o->allocator,
@@ -1205,22 +1242,67 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	return DLG_OK;
 }
 
-/* A small file written whole: the manifest and the card. */
-static dlg_status write_small(dlg_outfile *f, bool *opened, const char *name, const dlg_buf *b,
-			      const run *r, dlg_error *err)
+/* A small file written whole in the staging directory: the manifest and the card. */
+static dlg_status write_small(dlg_outfile *f, const char *name, const dlg_buf *b,
+			      const dlg_commit *c, dlg_error *err)
 {
-	DLG_TRY(dlg_sink__open(f, r->out.stage, name, r->ctx.opts->allocator, err));
-	*opened = true;
+	DLG_TRY(dlg_sink__open(f, c->stage, name, c->alloc, err));
 	DLG_TRY(dlg_sink__write(f, b->data, b->len, err));
 	return dlg_sink__finish(f, err);
 }
 
+/* The card and the manifest, then the swap (scratch holds each in turn). */
+static dlg_status commit_files(dlg_commit *c, dlg_manifest *m, const dlg_outfile **files,
+			       bool card, dlg_outfile *card_file, dlg_outfile *manifest_file,
+			       dlg_buf *scratch, dlg_error *err)
+{
+	if (card) {
+		scratch->len = 0;
+		DLG_TRY(dlg_card__render(scratch, m, err));
+		DLG_TRY(write_small(card_file, "README.md", scratch, c, err));
+		files[m->n_files++] = card_file;
+	}
+	scratch->len = 0;
+	DLG_TRY(dlg_json__manifest(scratch, m, err));
+	DLG_TRY(write_small(manifest_file, "manifest.json", scratch, c, err));
+	files[m->n_files++] = manifest_file;
+	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
+	 * split that is empty now, or named otherwise), the user's other files stay */
+	DLG_TRY(dlg_json__manifest_files(scratch, c->dir, err));
+	size_t n_stale = 0;
+	for (size_t at = 0; at < scratch->len; at += strlen(scratch->data + at) + 1)
+		n_stale++;
+	const char **names = dlg_mem__alloc(c->alloc, (m->n_files + n_stale + 1) * sizeof *names);
+	if (!names)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; i < m->n_files; i++)
+		names[i] = strrchr(files[i]->path, '/') + 1;
+	const char **stale = names + m->n_files;
+	n_stale = 0;
+	for (size_t at = 0; at < scratch->len; at += strlen(scratch->data + at) + 1)
+		stale[n_stale++] = scratch->data + at;
+	dlg_status st = dlg_commit__finish(c, names, m->n_files, stale, n_stale, err);
+	dlg_mem__free(c->alloc, names);
+	return st;
+}
+
+dlg_status dlg_pipeline__commit_dataset(dlg_commit *c, dlg_manifest *m,
+					const dlg_outfile **files, bool card, dlg_error *err)
+{
+	dlg_outfile card_file = { .fd = -1 }, manifest_file = { .fd = -1 };
+	dlg_buf scratch;
+	dlg_buf__init(&scratch, c->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = commit_files(c, m, files, card, &card_file, &manifest_file, &scratch, err);
+	dlg_buf__dispose(&scratch);
+	dlg_sink__discard(&card_file);
+	dlg_sink__discard(&manifest_file);
+	return st;
+}
+
 /* The files after the split files (`all` has room for them): rejects, provenance, card and
  * manifest; then the commit. */
-static dlg_status finish_files(run *r, dlg_outfile **all, const char **names, size_t n,
-			       dlg_error *err)
+static dlg_status finish_files(run *r, const dlg_outfile **all, size_t n, dlg_error *err)
 {
-	const dlg_options *o = r->ctx.opts;
 	size_t n_splits = n;
 	DLG_TRY(dlg_sink__finish(&r->rejects, err));
 	all[n++] = &r->rejects;
@@ -1228,34 +1310,10 @@ static dlg_status finish_files(run *r, dlg_outfile **all, const char **names, si
 		DLG_TRY(dlg_sink__finish(&r->provenance, err));
 		all[n++] = &r->provenance;
 	}
-	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, (const dlg_outfile *const *)all,
-			   n, n_splits, r->kept_types };
-	r->line.len = 0;
-	DLG_TRY(dlg_card__render(&r->line, &m, err));
-	DLG_TRY(write_small(&r->card, &r->card_open, "README.md", &r->line, r, err));
-	all[n++] = &r->card;
-	m.n_files = n;
-	r->line.len = 0;
-	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
-	DLG_TRY(write_small(&r->manifest, &r->manifest_open, "manifest.json", &r->line, r, err));
-	all[n++] = &r->manifest;
-	for (size_t i = 0; i < n; i++)
-		names[i] = strrchr(all[i]->path, '/') + 1;
-	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
-	 * split that is empty now, or named otherwise), the user's other files stay */
-	DLG_TRY(dlg_json__manifest_files(&r->line, o->output_dir, err));
-	size_t n_stale = 0;
-	for (size_t at = 0; at < r->line.len; at += strlen(r->line.data + at) + 1)
-		n_stale++;
-	const char **stale = dlg_mem__alloc(o->allocator, (n_stale + 1) * sizeof *stale);
-	if (!stale)
-		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-	n_stale = 0;
-	for (size_t at = 0; at < r->line.len; at += strlen(r->line.data + at) + 1)
-		stale[n_stale++] = r->line.data + at;
-	dlg_status st = dlg_commit__finish(&r->out, names, n, stale, n_stale, err);
-	dlg_mem__free(o->allocator, stale);
-	return st;
+	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, all, n, n_splits,
+			   r->kept_types };
+	/* a map part's manifest is for finalize, which writes the card */
+	return dlg_pipeline__commit_dataset(&r->out, &m, all, !r->mapping, err);
 }
 
 static dlg_status finish_outputs(run *r, dlg_error *err)
@@ -1264,10 +1322,8 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 	/* the files that go in: split files with records, rejects, provenance, card,
 	 * manifest */
 	size_t n = 0, cap = r->n_open_outs + 4;
-	dlg_outfile **all = dlg_mem__alloc(o->allocator, cap * sizeof *all);
-	const char **names = dlg_mem__alloc(o->allocator, cap * sizeof *names);
-	dlg_status st = all && names ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0,
-								"out of memory");
+	const dlg_outfile **all = dlg_mem__alloc(o->allocator, cap * sizeof *all);
+	dlg_status st = all ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	for (size_t i = 0; st == DLG_OK && i < r->n_open_outs; i++) {
 		dlg_outfile *f = &r->outs[i].file;
 		st = dlg_sink__finish(f, err);
@@ -1277,9 +1333,8 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 			st = dlg_error__io(err, errno, "remove", f->path);
 	}
 	if (st == DLG_OK)
-		st = finish_files(r, all, names, n, err);
+		st = finish_files(r, all, n, err);
 	dlg_mem__free(o->allocator, all);
-	dlg_mem__free(o->allocator, names);
 	return st;
 }
 
@@ -1294,20 +1349,14 @@ static void close_outputs(run *r)
 		dlg_sink__discard(&r->rejects);
 	if (r->provenance_open)
 		dlg_sink__discard(&r->provenance);
-	if (r->card_open)
-		dlg_sink__discard(&r->card);
-	if (r->manifest_open)
-		dlg_sink__discard(&r->manifest);
 }
 
-dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
-		   const dlg_options *opts, dlg_diag_fn diag, void *payload, dlg_error *err)
+/* dlg_run, or with `parts` > 0 the map step of part `part` (opts->output_dir is the part's
+ * directory): the same stages on the part-th slice of the inputs every part discovers. */
+static dlg_status run_inputs(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+			     const dlg_options *opts, unsigned part, unsigned parts,
+			     dlg_diag_fn diag, void *payload, dlg_error *err)
 {
-	if (!out || !opts || (n_inputs && !inputs))
-		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_run: NULL argument");
-	memset(out, 0, sizeof *out);
-	if (n_inputs == 0)
-		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
 	run *r = dlg_mem__alloc(opts->allocator, sizeof *r);
 	if (!r)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
@@ -1316,27 +1365,34 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	r->sum = out;
 	r->payload = payload;
 	r->writing = opts->output_dir != NULL;
+	r->mapping = parts > 0;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	dlg_inputs files = { 0 };
 	r->inputs = &files;
 	dlg_split__idset_init(&r->ids, opts->allocator);
 	dlg_buf__init(&r->line, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->scratch, opts->allocator, DLG_BUF_UNCAPPED);
 	unsigned threads = thread_count(opts);
 	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
 	if (status == DLG_OK && opts->n_keep_fields)
 		status = dlg_json__kept_types_new(&r->kept_types, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
-	r->progress.files_total = files.count;
-	for (size_t i = 0; i < files.count; i++)
+	/* a part's slice of the file list, by index, so that the parts in order are the
+	 * inputs in order */
+	r->next_input = r->mapping ? (size_t)((uint64_t)files.count * part / parts) : 0;
+	r->end_input = r->mapping ? (size_t)((uint64_t)files.count * (part + 1) / parts) :
+				    files.count;
+	r->progress.files_total = r->end_input - r->next_input;
+	for (size_t i = r->next_input; i < r->end_input; i++)
 		r->progress.bytes_total += files.items[i].size;
 	/* entries the walk passed over (W312, W315): findings that end nothing, but --strict
 	 * makes them errors, which `validate` exits 1 on */
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	dlg_neardup__init(&r->near, opts->allocator);
-	for (size_t i = 0; status == DLG_OK && i < DLG_BUF_COUNT(&files.skipped, dlg_skipped);
-	     i++) {
+	size_t n_skipped = r->mapping && part > 0 ? 0 : DLG_BUF_COUNT(&files.skipped, dlg_skipped);
+	for (size_t i = 0; status == DLG_OK && i < n_skipped; i++) {
 		const dlg_skipped *s = &DLG_BUF_AT(&files.skipped, dlg_skipped, i);
 		dlg_diag d = { s->code, dlg_ctx__severity(&r->ctx, s->code), s->shown, 1, 1, 0, 0,
 			       "" };
@@ -1351,7 +1407,8 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		status = run_threads(r, threads, err);
 	dlg_findings__end(&r->findings); /* what streaks hold, even of a failed run */
 	out->near_dup_clusters = r->near.clusters;
-	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
+	/* a map part cannot know the whole run's rejects: finalize counts them */
+	if (status == DLG_OK && r->writing && !r->mapping && out->rejected > opts->max_rejects)
 		status = dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations "
 					"rejected, more than --max-rejects %llu; nothing written",
 					(unsigned long long)out->rejected,
@@ -1370,6 +1427,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_findings__dispose(&r->findings);
 	dlg_neardup__dispose(&r->near);
 	dlg_buf__dispose(&r->line);
+	dlg_buf__dispose(&r->scratch);
 	dlg_json__kept_types_free(r->kept_types);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_pipeline__ctx_dispose(&r->ctx);
@@ -1377,6 +1435,40 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	pthread_mutex_destroy(&r->lock);
 	dlg_mem__free(opts->allocator, r);
 	return status;
+}
+
+dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+		   const dlg_options *opts, dlg_diag_fn diag, void *payload, dlg_error *err)
+{
+	if (!out || !opts || (n_inputs && !inputs))
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_run: NULL argument");
+	memset(out, 0, sizeof *out);
+	if (n_inputs == 0)
+		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
+	return run_inputs(out, inputs, n_inputs, opts, 0, 0, diag, payload, err);
+}
+
+dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+		   unsigned part, unsigned parts, const char *work_dir, const dlg_options *opts,
+		   dlg_diag_fn diag, void *payload, dlg_error *err)
+{
+	if (!out || !opts || !work_dir || (n_inputs && !inputs))
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_map: NULL argument");
+	memset(out, 0, sizeof *out);
+	if (n_inputs == 0)
+		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
+	DLG_TRY(dlg_shard__check_options(opts, err));
+	if (parts == 0 || part >= parts || parts > DLG_MAX_PARTS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "part %u of %u: want K/M with K below M "
+				      "and M from 1 to %d", part, parts, DLG_MAX_PARTS);
+	char dir[4096];
+	if (dlg_shard__part_dir(dir, sizeof dir, work_dir, part, parts) >= sizeof dir)
+		return dlg_error__set(err, DLG_E_ARG, 0, "work directory path too long");
+	/* a rerun of a part replaces its directory whole, as convert --force does */
+	dlg_options o = *opts;
+	o.output_dir = dir;
+	o.force = 1;
+	return run_inputs(out, inputs, n_inputs, &o, part, parts, diag, payload, err);
 }
 
 dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const char *source,
