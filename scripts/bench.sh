@@ -6,6 +6,8 @@
 # validate >= 15x baseline --no-compress; peak RSS < 150 MiB and flat when the corpus doubles.
 # Issue #10: convert (defaults) at most 10% slower than at BENCH_BASE_REV (default 59e491f,
 # built from this repository's history), and what --fix-mojibake costs.
+# Issue #15: map (4 parts), reduce (3 shards) and finalize, run one after another on this
+# machine, against one convert --shards 3: the cost of cutting the work into steps.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -99,6 +101,20 @@ for i in 1 2 3; do
 done
 m_new=$(median3 $t_new) m_moji=$(median3 $t_moji)
 
+# 7: the map/reduce steps one after another against one convert --shards 3
+steps() {
+	rm -rf "$work/mr"
+	for k in 0 1 2 3; do "$dlgconv" map -q --part $k/4 --shards 3 "$c20" -o "$work/mr"; done
+	for s in 0 1 2; do "$dlgconv" reduce --shard $s/3 "$work/mr"; done
+	"$dlgconv" finalize -q --shards 3 "$work/mr" -o "$out" --force
+}
+t_steps="" t_sharded=""
+for i in 1 2 3; do
+	t_sharded="$t_sharded $(secs conv --shards 3 "$c20")"
+	t_steps="$t_steps $(secs steps)"
+done
+m_steps=$(median3 $t_steps) m_sharded=$(median3 $t_sharded)
+
 mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
 mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
 
@@ -129,3 +145,5 @@ else
 fi
 printf '%-58s %7.2fs %7.2fs %7s %s\n' "6. convert --fix-mojibake vs convert (defaults)" \
 	"$m_moji" "$m_new" "$(ratio "$m_moji" "$m_new")" "(its cost)"
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "7. map 4 + reduce 3 + finalize, in turn, vs convert --shards 3" \
+	"$m_steps" "$m_sharded" "$(ratio "$m_steps" "$m_sharded")" "(the overhead)"

@@ -84,19 +84,21 @@ static const dlg_listed_file *listed(const dlg_manifest_read *m, const char *nam
 /*
  * A part's or a shard's manifest, checked: it is there, it was made with these options, and
  * every file it lists is there at its size. A step's directory appears whole (commit.c), so
- * this catches a part of another run or one changed by hand. `what` names it ("part 2/4").
+ * this catches a part of another run or one changed by hand. `what` names it ("part 2/4"),
+ * `redo` is the step that makes it ("map --part 2/4").
  */
 static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const char *dir,
-			       const char *what, dlg_error *err)
+			       const char *what, const char *redo, dlg_error *err)
 {
 	snprintf(m->path, sizeof m->path, "%s/manifest.json", dir);
 	DLG_TRY(dlg_json__read_manifest(m, ctx, err));
 	if (!m->found)
 		return dlg_error__set(err, DLG_E_IO, ENOENT, "%s is missing: there is no %s "
-				      "(run that step, or run it again)", what, m->path);
+				      "(run %s)", what, m->path, redo);
 	if (!m->same_options)
 		return dlg_error__set(err, DLG_E_ARG, 0, "%s (%s) was made with other options: "
-				      "give every step the same options", what, dir);
+				      "give every step the same options (run %s again)", what, dir,
+				      redo);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&m->files, dlg_listed_file); i++) {
 		const dlg_listed_file *f = &DLG_BUF_AT(&m->files, dlg_listed_file, i);
 		char path[4096 + DLG_SPLIT_FILE_NAME + 2];
@@ -104,8 +106,8 @@ static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const c
 		snprintf(path, sizeof path, "%s/%s", dir, f->name);
 		if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != f->size)
 			return dlg_error__set(err, DLG_E_IO, 0, "%s is incomplete: %s is missing or "
-					      "not the size its manifest says (run that step again)",
-					      what, path);
+					      "not the size its manifest says (run %s again)", what,
+					      path, redo);
 	}
 	return DLG_OK;
 }
@@ -237,10 +239,11 @@ static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg
 static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsigned parts,
 			      dlg_error *err)
 {
-	char dir[4096], what[64];
+	char dir[4096], what[64], redo[64];
 	dlg_shard__part_dir(dir, sizeof dir, work, part, parts);
 	snprintf(what, sizeof what, "part %u/%u", part, parts);
-	DLG_TRY(read_checked(&r->part, &r->ctx, dir, what, err));
+	snprintf(redo, sizeof redo, "map --part %u/%u", part, parts);
+	DLG_TRY(read_checked(&r->part, &r->ctx, dir, what, redo, err));
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		char name[DLG_SPLIT_FILE_NAME], path[4096 + DLG_SPLIT_FILE_NAME + 2];
 		dlg_sink__split_file_name(name, r->ctx.splits[i].name, r->shard, r->ctx.shards,
@@ -374,10 +377,11 @@ static dlg_status sum_parts(finalizer *f, dlg_error *err)
 	dlg_buf__init(&part.files, f->ctx.alloc, DLG_BUF_UNCAPPED);
 	dlg_status st = DLG_OK;
 	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
-		char dir[4096], what[64];
+		char dir[4096], what[64], redo[64];
 		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
 		snprintf(what, sizeof what, "part %u/%u", k, f->parts);
-		st = read_checked(&part, &f->ctx, dir, what, err);
+		snprintf(redo, sizeof redo, "map --part %u/%u", k, f->parts);
+		st = read_checked(&part, &f->ctx, dir, what, redo, err);
 		const dlg_summary *c = &part.counts;
 		dlg_summary *s = &f->sum;
 		s->files += c->files;
@@ -431,10 +435,11 @@ static dlg_status copy_shard_file(finalizer *f, const char *dir, const dlg_liste
 static dlg_status gather_shards(finalizer *f, dlg_error *err)
 {
 	for (unsigned s = 0; s < f->ctx.shards; s++) {
-		char dir[4096], what[64];
+		char dir[4096], what[64], redo[64];
 		shard_dir(dir, sizeof dir, f->work, s, f->ctx.shards);
 		snprintf(what, sizeof what, "shard %u/%u", s, f->ctx.shards);
-		DLG_TRY(read_checked(&f->shards[s], &f->ctx, dir, what, err));
+		snprintf(redo, sizeof redo, "reduce --shard %u/%u", s, f->ctx.shards);
+		DLG_TRY(read_checked(&f->shards[s], &f->ctx, dir, what, redo, err));
 	}
 	for (size_t i = 0; i < f->ctx.n_splits; i++) {
 		uint64_t records = 0;
