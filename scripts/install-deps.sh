@@ -3,7 +3,7 @@
 set -eu
 pkgs="cmake make gcc pkg-config libcjson-dev zlib1g-dev libutf8proc-dev check libxxhash-dev
 libdeflate-dev libssl-dev python3 python3-jsonschema gzip valgrind strace util-linux
-chromium python3-pil"
+chromium python3-pil slurm-wlm munge parallel"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
