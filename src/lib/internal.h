@@ -709,7 +709,7 @@ typedef struct dlg_listed_file {
 
 /** What a map part's or a reduced shard's manifest.json says (shard.c reads them). */
 typedef struct dlg_manifest_read {
-	char path[4096];     /* the manifest to read; set by the caller */
+	char path[4096 + sizeof "/manifest.json"]; /* the manifest to read; set by the caller */
 	bool found;          /* false: there is no such file */
 	bool same_options;   /* it was written with the options of the ctx it is read with */
 	dlg_summary counts;
