@@ -9,6 +9,7 @@ makes finalize fail naming it.
 """
 import hashlib
 import json
+import jsonschema
 import os
 import shutil
 import signal
@@ -94,6 +95,7 @@ def steps(work, out, parts, shards, options, skip_finalize=False):
 
 
 corpus = make_corpus(tmp)
+manifest_schema = json.load(open(os.path.join(fixtures, "..", "schemas", "manifest.schema.json")))
 OPTIONS = ["--split", "train=0.8,validation=0.1,test=0.1"]
 
 for shards in (1, 3):
@@ -101,6 +103,9 @@ for shards in (1, 3):
     r = run("convert", "-q", "--shards", str(shards), *OPTIONS, corpus, "-o", single)
     check(r.returncode == 0, "convert --shards %d: exit %d" % (shards, r.returncode))
     names = sorted(os.listdir(single))
+    manifest = json.load(open(os.path.join(single, "manifest.json")))
+    jsonschema.validate(manifest, manifest_schema)
+    check(manifest["options"].get("shards", 1) == shards, "the manifest says --shards")
     train = "train.jsonl.gz" if shards == 1 else "train-00002-of-00003.jsonl.gz"
     check(train in names, "--shards %d names: %s" % (shards, names))
     # where the steps must cut members as convert does
