@@ -152,11 +152,14 @@ static dlg_status journal_open(journal *j, const char *dir, dlg_error *err)
 	return j->f ? DLG_OK : dlg_error__io(err, errno, "open", j->path);
 }
 
-/* The next line into j->line with its '\n'; false at the end. */
-static bool journal_next(journal *j)
+/* The next line into j->line, with its '\n'; *more is false at the end. */
+static dlg_status journal_next(bool *more, journal *j, dlg_error *err)
 {
 	j->number++;
-	return getline(&j->line, &j->cap, j->f) > 0;
+	*more = getline(&j->line, &j->cap, j->f) > 0;
+	if (!*more && ferror(j->f))
+		return dlg_error__io(err, errno, "read", j->path);
+	return DLG_OK;
 }
 
 static void journal_close(journal *j)
@@ -211,6 +214,8 @@ static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
 static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg_error *err)
 {
 	ssize_t len = getline(&r->record, &r->record_cap, r->buckets[split]);
+	if (len <= 0 && ferror(r->buckets[split]))
+		return dlg_error__io(err, errno, "read a bucket of", r->part.path);
 	if (len <= 0)
 		return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket of this part ends before its "
 				      "journal does (run that part again)", r->part.path);
@@ -253,7 +258,10 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 			return dlg_error__io(err, errno, "open", path);
 	}
 	DLG_TRY(journal_open(&r->journal, dir, err));
-	while (journal_next(&r->journal)) {
+	for (bool more = true;;) {
+		DLG_TRY(journal_next(&more, &r->journal, err));
+		if (!more)
+			break;
 		uint8_t id[16];
 		size_t split;
 		const char *rest;
@@ -478,7 +486,10 @@ static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *e
 		char dir[4096];
 		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
 		st = journal_open(&f->journal, dir, err);
-		while (st == DLG_OK && journal_next(&f->journal)) {
+		for (bool more = true; st == DLG_OK;) {
+			st = journal_next(&more, &f->journal, err);
+			if (st != DLG_OK || !more)
+				break;
 			const char *line = f->journal.line;
 			uint8_t id[16];
 			size_t split;
