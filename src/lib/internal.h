@@ -600,11 +600,12 @@ typedef struct dlg_outfile {
 	const dlg_allocator *alloc;
 } dlg_outfile;
 
-/* Every writer of split files (convert's threads, reduce) ends a gzip member after the
- * record that brings its pending text to this many bytes, and after the file's last, so
- * that the same records make the same bytes. Members of this size cost under 1% of ratio
- * against one stream (bench/NOTES.md), and are what one thread compresses at a time. */
-#define DLG_MEMBER_BYTES ((size_t)4 << 20)
+/**
+ * Every writer of split files (convert's threads, reduce) ends a gzip member after the record
+ * that brings its pending text to this many bytes, and after the file's last, so that the
+ * same records make the same bytes: 4 MiB with one shard per split, less with more shards.
+ */
+size_t dlg_sink__member_bytes(unsigned shards);
 
 /** A split file's name: <split>.jsonl[.gz], or <split>-SSSSS-of-NNNNN.jsonl[.gz] (Hugging
  * Face's shard naming) when there is more than one shard. `out` holds DLG_SPLIT_FILE_NAME. */

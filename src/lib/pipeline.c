@@ -640,7 +640,7 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		r->provenance.records++;
 		DLG_TRY(dlg_sink__write(&r->provenance, r->line.data, r->line.len, err));
 	}
-	if (so->pending.len >= DLG_MEMBER_BYTES)
+	if (so->pending.len >= dlg_sink__member_bytes(r->ctx.shards))
 		return queue_member(r, out, compressor, err);
 	return DLG_OK;
 }

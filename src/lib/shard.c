@@ -195,7 +195,7 @@ typedef struct reducer {
 	dlg_summary sum;
 } reducer;
 
-/* A split's pending lines become its next member (DLG_MEMBER_BYTES: as convert cuts). */
+/* A split's pending lines become its next member (cut as convert cuts them). */
 static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
 {
 	dlg_buf *plain = &r->pending[split];
@@ -237,7 +237,8 @@ static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg
 	r->sum.written++;
 	r->sum.split_written[split]++;
 	DLG_TRY(dlg_buf__append(&r->pending[split], r->record, (size_t)len, err));
-	return r->pending[split].len >= DLG_MEMBER_BYTES ? write_member(r, split, err) : DLG_OK;
+	bool full = r->pending[split].len >= dlg_sink__member_bytes(r->ctx.shards);
+	return full ? write_member(r, split, err) : DLG_OK;
 }
 
 /* Bucket `shard` of part `part`, in the order of its journal. */
