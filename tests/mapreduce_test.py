@@ -108,6 +108,10 @@ for shards in (1, 3):
     check(manifest["options"].get("shards", 1) == shards, "the manifest says --shards")
     train = "train.jsonl.gz" if shards == 1 else "train-00002-of-00003.jsonl.gz"
     check(train in names, "--shards %d names: %s" % (shards, names))
+    # the card's data_files name every shard, as Hugging Face datasets reads them
+    r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "consumers.py"),
+                        "hf", single], capture_output=True)
+    check(r.returncode == 0, "--shards %d: datasets' rules: %s" % (shards, r.stdout[-500:]))
     # where the steps must cut members as convert does
     check(gzip_members(os.path.join(single, train)) > 1, "%s has several members" % train)
     rejects = open(os.path.join(single, "rejects.jsonl")).read()
