@@ -194,6 +194,14 @@ with open(journal, "ab") as f:
 r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
 check(r.returncode == 3 and b"part 1/3 is incomplete" in r.stderr,
       "a part changed after map: exit %d %s" % (r.returncode, r.stderr))
+extra = os.path.join(tmp, "extra")
+os.makedirs(extra)
+with open(os.path.join(extra, "more.txt"), "w") as f:
+    f.write("### Human: one more\n### Assistant: yes\n")
+r = run("map", "-q", "--part", "1/3", "--shards", "3", *OPTIONS, corpus, extra, "-o", work)
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 2 and b"part 1/3 saw other input files" in r.stderr,
+      "a part mapped from other inputs: exit %d %s" % (r.returncode, r.stderr))
 r = run("map", "-q", "--part", "1/3", "--shards", "3", "--seed", "9", *OPTIONS, corpus, "-o", work)
 r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
 check(r.returncode == 2 and b"part 0/3" not in r.stderr and b"other options" in r.stderr,

@@ -691,6 +691,7 @@ typedef struct dlg_manifest {
 	size_t n_files;
 	size_t n_split_files;
 	const dlg_kept_types *kept_types; /* NULL without --keep-fields */
+	const char *inputs_digest; /* a map part's: the whole file list's (shard.c); else NULL */
 } dlg_manifest;
 
 dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
@@ -716,6 +717,7 @@ typedef struct dlg_manifest_read {
 	dlg_summary counts;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	dlg_buf files;       /* dlg_listed_file[] */
+	char inputs_digest[33]; /* a map part's; "" for others */
 } dlg_manifest_read;
 
 /**

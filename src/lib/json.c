@@ -159,6 +159,8 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
 		cJSON_AddItemToObject(root, "options", options_json(m->ctx));
 		cJSON_AddItemToObject(root, "counts", counts_json(m));
 		cJSON_AddItemToObject(root, "files", files_json(m));
+		if (m->inputs_digest)
+			cJSON_AddStringToObject(root, "inputs_digest", m->inputs_digest);
 	}
 	char *text = root ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
@@ -1442,6 +1444,7 @@ dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx, d
 {
 	out->found = out->same_options = false;
 	out->files.len = 0;
+	out->inputs_digest[0] = '\0';
 	memset(&out->counts, 0, sizeof out->counts);
 	memset(out->rejected_by_code, 0, sizeof out->rejected_by_code);
 	FILE *f = fopen(out->path, "rb");
@@ -1469,6 +1472,9 @@ dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx, d
 		const cJSON *given = cJSON_GetObjectItemCaseSensitive(root, "options");
 		theirs = given ? cJSON_PrintUnformatted(given) : NULL;
 		out->same_options = mine && theirs && strcmp(mine, theirs) == 0;
+		const cJSON *digest = cJSON_GetObjectItemCaseSensitive(root, "inputs_digest");
+		snprintf(out->inputs_digest, sizeof out->inputs_digest, "%s",
+			 cJSON_IsString(digest) ? digest->valuestring : "");
 		read_counts(out, cJSON_GetObjectItemCaseSensitive(root, "counts"), ctx);
 		st = listed_files(out, cJSON_GetObjectItemCaseSensitive(root, "files"), err);
 	}

@@ -361,6 +361,7 @@ typedef struct run {
 	/* output files */
 	bool writing;
 	bool mapping;     /* dlg_map: buckets and a journal in a part directory (shard.c) */
+	char inputs_digest[33]; /* mapping: of the whole file list, which every part shares */
 	dlg_commit out;   /* the output directory */
 	split_out *outs;  /* split * shards + shard */
 	size_t n_open_outs;
@@ -1311,7 +1312,7 @@ static dlg_status finish_files(run *r, const dlg_outfile **all, size_t n, dlg_er
 		all[n++] = &r->provenance;
 	}
 	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, all, n, n_splits,
-			   r->kept_types };
+			   r->kept_types, r->mapping ? r->inputs_digest : NULL };
 	/* a map part's manifest is for finalize, which writes the card */
 	return dlg_pipeline__commit_dataset(&r->out, &m, all, !r->mapping, err);
 }
@@ -1351,6 +1352,24 @@ static void close_outputs(run *r)
 		dlg_sink__discard(&r->provenance);
 }
 
+/* The file list every map part discovers, as a hash of each file's source name and size:
+ * finalize refuses parts that saw different ones (another INPUT, a file added meanwhile). */
+static dlg_status digest_inputs(char hex[33], const dlg_inputs *files, const dlg_allocator *a,
+				dlg_error *err)
+{
+	dlg_buf list;
+	dlg_buf__init(&list, a, DLG_BUF_UNCAPPED);
+	dlg_status st = DLG_OK;
+	for (size_t i = 0; st == DLG_OK && i < files->count; i++)
+		st = dlg_buf__printf(&list, err, "%s%c%llu%c", files->items[i].source, 0,
+				     (unsigned long long)files->items[i].size, 0);
+	uint8_t id[16];
+	if (st == DLG_OK)
+		dlg_split__id(id, hex, list.data ? list.data : "", list.len);
+	dlg_buf__dispose(&list);
+	return st;
+}
+
 /* dlg_run, or with `parts` > 0 the map step of part `part` (opts->output_dir is the part's
  * directory): the same stages on the part-th slice of the inputs every part discovers. */
 static dlg_status run_inputs(dlg_summary *out, const char *const *inputs, size_t n_inputs,
@@ -1379,6 +1398,8 @@ static dlg_status run_inputs(dlg_summary *out, const char *const *inputs, size_t
 		status = dlg_json__kept_types_new(&r->kept_types, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
+	if (status == DLG_OK && r->mapping)
+		status = digest_inputs(r->inputs_digest, &files, opts->allocator, err);
 	/* a part's slice of the file list, by index, so that the parts in order are the
 	 * inputs in order */
 	r->next_input = r->mapping ? (size_t)((uint64_t)files.count * part / parts) : 0;

@@ -305,7 +305,7 @@ static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
 		files[n++] = &r->files[i];
 	}
 	const uint64_t no_rejects[DLG_DIAG_CODES] = { 0 }; /* a shard's are in the journals */
-	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL };
+	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL, NULL };
 	return dlg_pipeline__commit_dataset(&r->out, &m, files, false, err);
 }
 
@@ -385,12 +385,20 @@ static dlg_status sum_parts(finalizer *f, dlg_error *err)
 	dlg_manifest_read part = { .path = "" };
 	dlg_buf__init(&part.files, f->ctx.alloc, DLG_BUF_UNCAPPED);
 	dlg_status st = DLG_OK;
+	char inputs[33] = "";
 	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
 		char dir[4096], what[64], redo[64];
 		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
 		snprintf(what, sizeof what, "part %u/%u", k, f->parts);
 		snprintf(redo, sizeof redo, "map --part %u/%u", k, f->parts);
 		st = read_checked(&part, &f->ctx, dir, what, redo, err);
+		if (st == DLG_OK && k == 0)
+			memcpy(inputs, part.inputs_digest, sizeof inputs);
+		if (st == DLG_OK && strcmp(part.inputs_digest, inputs) != 0)
+			st = dlg_error__set(err, DLG_E_ARG, 0, "part %u/%u saw other input files than "
+					    "part 0/%u (another INPUT, or files added or changed "
+					    "meanwhile): give every map task the same INPUTs and run "
+					    "them again", k, f->parts, f->parts);
 		const dlg_summary *c = &part.counts;
 		dlg_summary *s = &f->sum;
 		s->files += c->files;
@@ -544,7 +552,8 @@ static dlg_status finalize_all(finalizer *f, dlg_error *err)
 	for (size_t i = 0; i < f->n_files; i++)
 		f->listed[n++] = &f->files[i];
 	f->listed[n++] = rejects;
-	dlg_manifest m = { &f->ctx, &f->sum, f->rejected_by_code, f->listed, n, f->n_files, NULL };
+	dlg_manifest m = { &f->ctx, &f->sum, f->rejected_by_code, f->listed, n, f->n_files, NULL,
+			   NULL };
 	return dlg_pipeline__commit_dataset(&f->out, &m, f->listed, true, err);
 }
 
