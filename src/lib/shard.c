@@ -152,9 +152,12 @@ static dlg_status journal_open(journal *j, const char *dir, dlg_error *err)
 	return j->f ? DLG_OK : dlg_error__io(err, errno, "open", j->path);
 }
 
-/* The next line into j->line, with its '\n'; *more is false at the end. */
-static dlg_status journal_next(bool *more, journal *j, dlg_error *err)
+/* The next line into j->line, with its '\n'; *more is false at the end. Where a step spends
+ * its time, so it is where a cancel request (options.cancel) stops it. */
+static dlg_status journal_next(bool *more, journal *j, const dlg_options *o, dlg_error *err)
 {
+	if (o->cancel && *o->cancel)
+		return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 	j->number++;
 	*more = getline(&j->line, &j->cap, j->f) > 0;
 	if (!*more && ferror(j->f))
@@ -215,10 +218,10 @@ static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg
 {
 	ssize_t len = getline(&r->record, &r->record_cap, r->buckets[split]);
 	if (len <= 0 && ferror(r->buckets[split]))
-		return dlg_error__io(err, errno, "read a bucket of", r->part.path);
+		return dlg_error__io(err, errno, "read a bucket beside", r->journal.path);
 	if (len <= 0)
-		return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket of this part ends before its "
-				      "journal does (run that part again)", r->part.path);
+		return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket ends before the journal does "
+				      "(run that part again)", r->journal.path);
 	bool duplicate = false;
 	if (!r->opts.no_dedup)
 		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, id, err));
@@ -260,7 +263,7 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 	}
 	DLG_TRY(journal_open(&r->journal, dir, err));
 	for (bool more = true;;) {
-		DLG_TRY(journal_next(&more, &r->journal, err));
+		DLG_TRY(journal_next(&more, &r->journal, &r->opts, err));
 		if (!more)
 			break;
 		uint8_t id[16];
@@ -277,9 +280,8 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 	journal_close(&r->journal);
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		if (r->buckets[i] && fgetc(r->buckets[i]) != EOF)
-			return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket of this part holds more "
-					      "than its journal lists (run that part again)",
-					      r->part.path);
+			return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket holds more than the "
+					      "journal lists (run that part again)", dir);
 		if (r->buckets[i])
 			fclose(r->buckets[i]);
 		r->buckets[i] = NULL;
@@ -496,7 +498,7 @@ static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *e
 		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
 		st = journal_open(&f->journal, dir, err);
 		for (bool more = true; st == DLG_OK;) {
-			st = journal_next(&more, &f->journal, err);
+			st = journal_next(&more, &f->journal, f->ctx.opts, err);
 			if (st != DLG_OK || !more)
 				break;
 			const char *line = f->journal.line;
