@@ -114,6 +114,9 @@ for shards in (1, 3):
     check(r.returncode == 0, "--shards %d: datasets' rules: %s" % (shards, r.stdout[-500:]))
     # where the steps must cut members as convert does
     check(gzip_members(os.path.join(single, train)) > 1, "%s has several members" % train)
+    one_thread = os.path.join(tmp, "single-%d-j1" % shards)
+    run("convert", "-q", "-j", "1", "--shards", str(shards), *OPTIONS, corpus, "-o", one_thread)
+    same_tree(single, one_thread, "--shards %d with one thread" % shards)
     rejects = open(os.path.join(single, "rejects.jsonl")).read()
     check(rejects.count('"W307"') >= 4000, "the corpus has duplicates across files")
     for parts in (1, 3, 4):
