@@ -233,8 +233,9 @@ static void print_help(cli_command c)
 		       "(an evaluation set: contamination).\n\noptions:\n");
 	else if (c == CLI_MAP)
 		printf("usage: dlgconv map --part K/M INPUT... -o WORK [options]\n\n"
-		       "The first step of a cluster run (docs/map-reduce.md): convert the K-th of M\n"
-		       "slices of the inputs into WORK/part-K-of-M, in buckets by split and shard.\n"
+		       "The first step of a cluster run (docs/map-reduce.md): convert the K-th\n"
+		       "of M slices of the inputs into WORK/part-K-of-M, in buckets by split\n"
+		       "and shard.\n"
 		       "Give every step the options convert would get.\n\noptions:\n");
 	else if (c == CLI_REDUCE)
 		printf("usage: dlgconv reduce --shard S/N WORK [options]\n\n"
@@ -265,8 +266,8 @@ static void print_help(cli_command c)
 	}
 	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error%s\n",
 	       c == CLI_MAP || c == CLI_REDUCE ? "(not used)" :
-	       c & (CLI_CONVERT | CLI_FINALIZE) ? "more rejects than --max-rejects (nothing written), or no "
-	       "conversation written" : c == CLI_VALIDATE ? "the input has errors" :
+	       c & (CLI_CONVERT | CLI_FINALIZE) ? "more rejects than --max-rejects (nothing "
+	       "written), or no conversation written" : c == CLI_VALIDATE ? "the input has errors" :
 	       c == CLI_LEAKAGE ? "leakage above --max-leakage" : "(not used)",
 	       c & (CLI_CONVERT | CLI_FINALIZE) ? "; 5 dataset written, report not" : "");
 }
@@ -521,7 +522,8 @@ static int take(cli_args *a, int id, const char *v)
 		if (!parse_u64(&n, v) || n == 0 || n > DLG_MAX_SHARDS)
 			return usage_error(c, "bad --shards '%s' (1 to %d)", v, DLG_MAX_SHARDS);
 		if (a->shard_given && o->shards != n)
-			return usage_error(c, "--shards %s and --shard .../%u disagree", v, o->shards);
+			return usage_error(c, "--shards %s and --shard .../%u disagree", v,
+					   o->shards);
 		o->shards = (unsigned)n;
 		break;
 	case OPT_PART:

@@ -117,7 +117,8 @@ static void print_fixes(FILE *f, const dlg_summary *s)
 void cli_report_summary(const cli_args *a, const dlg_summary *s)
 {
 	if (a->verbose)
-		print_fixes(a->command & (CLI_CONVERT | CLI_MAP | CLI_FINALIZE) ? stdout : stderr, s);
+		print_fixes(a->command & (CLI_CONVERT | CLI_MAP | CLI_FINALIZE) ? stdout : stderr,
+			    s);
 	char near[64] = "";
 	if (s->near_duplicates)
 		snprintf(near, sizeof near, ", %llu near-duplicate%s",

@@ -110,7 +110,8 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%.*s\"\n",
 					split_name_len(m->files[i]), file_name(m->files[i])));
 		if (m->ctx->shards == 1) {
-			DLG_TRY(dlg_buf__printf(b, err, "    path: \"%s\"\n", file_name(m->files[i])));
+			DLG_TRY(dlg_buf__printf(b, err, "    path: \"%s\"\n",
+						file_name(m->files[i])));
 			continue;
 		}
 		/* a split's shards, each named: a glob would also take a stray file */
@@ -123,7 +124,8 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 	DLG_TRY(dlg_buf__append(b, "  splits:\n", 10, err));
 	for (size_t i = 0, end; i < m->n_split_files; i = end) {
 		uint64_t records = 0;
-		for (end = i; end < m->n_split_files && same_split(m->files[i], m->files[end]); end++)
+		for (end = i; end < m->n_split_files && same_split(m->files[i], m->files[end]);
+		     end++)
 			records += m->files[end]->records;
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: \"%.*s\"\n    num_examples: %llu\n",
 					split_name_len(m->files[i]), file_name(m->files[i]),

@@ -848,7 +848,8 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
  * entries after m->n_files.
  */
 dlg_status dlg_pipeline__commit_dataset(dlg_commit *c, dlg_manifest *m,
-					const dlg_outfile **files, bool card, dlg_error *err) DLG_WUR;
+					const dlg_outfile **files, bool card,
+					dlg_error *err) DLG_WUR;
 
 /* ---- shard.c ---- */
 

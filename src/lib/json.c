@@ -1406,7 +1406,8 @@ static dlg_status listed_files(dlg_manifest_read *out, const cJSON *files, dlg_e
 	const cJSON *f;
 	cJSON_ArrayForEach(f, files) {
 		const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
-		dlg_listed_file l = { .size = count_at(f, "size"), .records = count_at(f, "records") };
+		dlg_listed_file l = { .size = count_at(f, "size"),
+				      .records = count_at(f, "records") };
 		if (!f->string || strlen(f->string) >= sizeof l.name || !cJSON_IsString(sha) ||
 		    strlen(sha->valuestring) != 64)
 			return dlg_error__set(err, DLG_E_IO, 0, "%s lists a file it cannot have "

@@ -61,9 +61,9 @@ static dlg_status count_parts(unsigned *parts, const char *work, dlg_error *err)
 		if (strcmp(canonical, e->d_name) != 0 || m == 0)
 			continue;
 		if (*parts && m != *parts)
-			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' holds the parts of two map runs "
-					    "(of %u and of %u parts); remove the stale ones", work,
-					    *parts, m);
+			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' holds the parts of two "
+					    "map runs (of %u and of %u parts); remove the stale "
+					    "ones", work, *parts, m);
 		*parts = m;
 	}
 	closedir(d);
@@ -105,9 +105,9 @@ static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const c
 		struct stat sb;
 		snprintf(path, sizeof path, "%s/%s", dir, f->name);
 		if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != f->size)
-			return dlg_error__set(err, DLG_E_IO, 0, "%s is incomplete: %s is missing or "
-					      "not the size its manifest says (run %s again)", what,
-					      path, redo);
+			return dlg_error__set(err, DLG_E_IO, 0, "%s is incomplete: %s is "
+					      "missing or not the size its manifest says (run %s "
+					      "again)", what, path, redo);
 	}
 	return DLG_OK;
 }
@@ -397,10 +397,10 @@ static dlg_status sum_parts(finalizer *f, dlg_error *err)
 		if (st == DLG_OK && k == 0)
 			memcpy(inputs, part.inputs_digest, sizeof inputs);
 		if (st == DLG_OK && strcmp(part.inputs_digest, inputs) != 0)
-			st = dlg_error__set(err, DLG_E_ARG, 0, "part %u/%u saw other input files than "
-					    "part 0/%u (another INPUT, or files added or changed "
-					    "meanwhile): give every map task the same INPUTs and run "
-					    "them again", k, f->parts, f->parts);
+			st = dlg_error__set(err, DLG_E_ARG, 0, "part %u/%u saw other input "
+					    "files than part 0/%u (another INPUT, or files added "
+					    "or changed meanwhile): give every map task the same "
+					    "INPUTs and run them again", k, f->parts, f->parts);
 		const dlg_summary *c = &part.counts;
 		dlg_summary *s = &f->sum;
 		s->files += c->files;
@@ -444,9 +444,9 @@ static dlg_status copy_shard_file(finalizer *f, const char *dir, const dlg_liste
 	DLG_TRY(dlg_sink__finish(out, err));
 	out->records = l->records;
 	if (strcmp(out->sha256_hex, l->sha256_hex) != 0)
-		return dlg_error__set(err, DLG_E_IO, 0, "shard %u/%u: %s is not what reduce wrote "
-				      "(run reduce --shard %u/%u again)", shard, f->ctx.shards, path,
-				      shard, f->ctx.shards);
+		return dlg_error__set(err, DLG_E_IO, 0, "shard %u/%u: %s is not what reduce "
+				      "wrote (run reduce --shard %u/%u again)", shard,
+				      f->ctx.shards, path, shard, f->ctx.shards);
 	return DLG_OK;
 }
 
@@ -474,10 +474,10 @@ static dlg_status gather_shards(finalizer *f, dlg_error *err)
 		}
 		/* the other way round would mean shards reduced from other parts than these */
 		if (records != f->sum.split_written[i])
-			return dlg_error__set(err, DLG_E_IO, 0, "the shards hold %llu conversations of "
-					      "split %s, the parts kept %llu: run reduce again for "
-					      "every shard", (unsigned long long)records,
-					      f->ctx.splits[i].name,
+			return dlg_error__set(err, DLG_E_IO, 0, "the shards hold %llu "
+					      "conversations of split %s, the parts kept %llu: run "
+					      "reduce again for every shard",
+					      (unsigned long long)records, f->ctx.splits[i].name,
 					      (unsigned long long)f->sum.split_written[i]);
 	}
 	return DLG_OK;
