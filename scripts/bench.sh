@@ -8,6 +8,8 @@
 # built from this repository's history), and what --fix-mojibake costs.
 # Issue #14: convert --near-dup group at most 1.25x convert on the 60k-file corpus; 1M short
 # conversations with --near-dup group: time and peak memory (< 512 MiB).
+# Issue #15: map (4 parts), reduce (3 shards) and finalize, run one after another on this
+# machine, against one convert --shards 3: the cost of cutting the work into steps.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -115,6 +117,19 @@ n_short=$(wc -l <"$short")
 s_off=$(secs conv --near-dup off "$short")
 s_group=$(secs conv --near-dup group "$short")
 mem_short=$(peak_kib "$dlgconv" convert -q --near-dup group "$short" -o "$out" --force)
+# 10: the map/reduce steps one after another against one convert --shards 3
+steps() {
+	rm -rf "$work/mr"
+	for k in 0 1 2 3; do "$dlgconv" map -q --part $k/4 --shards 3 "$c20" -o "$work/mr"; done
+	for s in 0 1 2; do "$dlgconv" reduce --shard $s/3 "$work/mr"; done
+	"$dlgconv" finalize -q --shards 3 "$work/mr" -o "$out" --force
+}
+t_steps="" t_sharded=""
+for i in 1 2 3; do
+	t_sharded="$t_sharded $(secs conv --near-dup off --shards 3 "$c20")"
+	t_steps="$t_steps $(secs steps)"
+done
+m_steps=$(median3 $t_steps) m_sharded=$(median3 $t_sharded)
 
 mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
 mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
@@ -154,3 +169,5 @@ printf '%-58s %6d MiB   < 512 MiB\n' "8b. peak resident memory, --near-dup group
 	$((mem_short / 1024))
 # 9: accuracy on planted pairs against their exact Jaccard (tests/neardup_test.py's figures)
 $py "$here/tests/neardup_test.py" "$dlgconv" | sed -n 's/^drop: /9. near-dup, planted pairs: /p'
+printf '%-58s %7.2fs %7.2fs %7s %s\n' "10. map 4 + reduce 3 + finalize, in turn, vs convert --shards 3" \
+	"$m_steps" "$m_sharded" "$(ratio "$m_steps" "$m_sharded")" "(the overhead)"

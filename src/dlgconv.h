@@ -340,7 +340,12 @@ typedef struct dlg_options {
 	const char *const *keep_fields; /* JSON records: top-level fields copied into meta (a
 					   record without one gets null) */
 	size_t n_keep_fields;        /* at most DLG_MAX_KEEP_FIELDS */
+	unsigned shards;             /* files per split, at most DLG_MAX_SHARDS; 0 or 1: one
+					<split>.jsonl.gz, else <split>-SSSSS-of-NNNNN.jsonl.gz with
+					each record placed by a hash of its id */
 } dlg_options;
+
+#define DLG_MAX_SHARDS 1024
 
 #define DLG_MAX_KEEP_FIELDS 64
 
@@ -349,7 +354,7 @@ typedef struct dlg_options {
 	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
 	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
 	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_GROUP, 0.8, NULL, NULL, NULL,               \
-	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0 }
+	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0, 1 }
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {
@@ -403,6 +408,40 @@ typedef struct dlg_summary {
 DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
 			   dlg_error *err);
+
+/*
+ * Map/reduce (docs/map-reduce.md): the same dataset as dlg_run() with `shards`, byte for
+ * byte, made by steps a batch scheduler runs as job arrays. Every step takes the options
+ * convert would (checked against the parts'); near_dup (set it to DLG_NEAR_DUP_OFF: group is
+ * DLG_OPTIONS_INIT's), keep_fields and bare are refused.
+ */
+
+/**
+ * Map step: run the stages up to the split on the part-th of `parts` slices of the inputs
+ * (every part discovers them all the same way) and commit WORK/part-KKKKK-of-MMMMM atomically:
+ * a bucket per split and shard, a journal of its rejects and kept ids, a partial manifest.
+ * A rerun replaces the part whole. `*out` holds the part's counts. Returns as dlg_run().
+ */
+DLG_API dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+			   unsigned part, unsigned parts, const char *work_dir,
+			   const dlg_options *opts, dlg_diag_fn diag, void *payload,
+			   dlg_error *err);
+
+/**
+ * Reduce step: merge bucket `shard` (of opts->shards) of every part in part order, drop the
+ * ids an earlier part kept, compress as convert does, and commit WORK/shard-SSSSS-of-NNNNN.
+ * Fails naming a part that is missing or incomplete. Returns DLG_OK or an error status.
+ */
+DLG_API dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *opts,
+			      dlg_error *err);
+
+/**
+ * Finalize step: check every part and shard in WORK, then commit opts->output_dir as
+ * dlg_run() would have: the shards, rejects.jsonl in input order, README.md and
+ * manifest.json. `*out` holds the run's counts. Returns as dlg_run().
+ */
+DLG_API dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_options *opts,
+				dlg_error *err);
 
 #define DLG_LEAK_EXAMPLES 10
 

@@ -63,6 +63,46 @@ with tempfile.TemporaryDirectory() as tmp:
         else:
             check(False, "%s: never succeeded" % kind)
 
+    # reduce and finalize (docs/map-reduce.md) fail the same way: exit 3 and their directory
+    # (a shard's, the dataset) as it was
+    work = os.path.join(tmp, "work")
+    steps_options = ["--shards", "2", "--seed", "1"]
+    for k in (0, 1):
+        r = subprocess.run([dlgconv, "map", "-q", "--part", "%d/2" % k, *steps_options, *inputs,
+                            "-o", work], capture_output=True)
+        check(r.returncode == 0, "map %d/2: exit %d" % (k, r.returncode))
+
+    def step(name, fail=None):
+        env = dict(os.environ)
+        if fail:
+            env.update(LD_PRELOAD=shim, DLG_FAIL=fail,
+                       ASAN_OPTIONS=env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+        argv = {"reduce": ["reduce", "--shard", "1/2", *steps_options, work],
+                "finalize": ["finalize", "-q", "--force", *steps_options, work, "-o", out]}
+        return subprocess.run([dlgconv, *argv[name]], capture_output=True, env=env, timeout=120)
+
+    for name, changed in (("reduce", os.path.join(work, "shard-00001-of-00002")),
+                          ("finalize", out)):
+        if name == "finalize":
+            check(step("reduce").returncode == 0, "reduce 1/2")
+            r = subprocess.run([dlgconv, "reduce", "--shard", "0/2", *steps_options, work],
+                               capture_output=True)
+            check(r.returncode == 0, "reduce 0/2: exit %d" % r.returncode)
+        r = step(name)
+        check(r.returncode == 0, "%s: exit %d %s" % (name, r.returncode, r.stderr[-500:]))
+        before = snapshot(changed)
+        for kind in ("open", "write", "read", "fsync", "rename"):
+            for n in range(1, 500):
+                r = step(name, "%s:%d" % (kind, n))
+                if r.returncode == 0:
+                    break
+                check(r.returncode == 3 and b"dlgconv: " in r.stderr, "%s %s:%d: exit %d %s"
+                      % (name, kind, n, r.returncode, r.stderr[-300:]))
+                check(snapshot(changed) == before, "%s %s:%d: its directory changed"
+                      % (name, kind, n))
+                if r.returncode != 3:
+                    break
+
     fresh = os.path.join(tmp, "fresh")
     r = convert(fresh, "write:1")
     check(r.returncode == 3 and not os.path.exists(fresh),

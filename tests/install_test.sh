@@ -27,7 +27,7 @@ check "example against the static library" \
 	"'$prefix/one-static' 2>/dev/null | grep -q '\"role\":\"assistant\"'"
 # the man page documents every option of both commands and every finding code
 man=$prefix/share/man/man1/dlgconv.1
-for cmd in convert validate stats; do
+for cmd in convert validate stats map reduce finalize; do
 	for opt in $("$prefix/bin/dlgconv" $cmd --help | sed -n '/^options:/,/^exit status/p' |
 		grep -o -- '--[a-z][a-z-]*' | sort -u); do
 		check "man page has $opt" "sed 's/\\\\-/-/g' '$man' | grep -q -- '$opt'"

@@ -130,8 +130,18 @@ int main(int argc, char **argv)
 	}
 	dlg_summary summary;
 	dlg_error err = { 0 };
-	dlg_status st = dlg_run(&summary, (const char *const *)args.inputs, args.n_inputs,
-				&args.opts, cli_report_diag, &report, &err);
+	const char *const *inputs = (const char *const *)args.inputs;
+	dlg_status st;
+	if (args.command == CLI_MAP)
+		st = dlg_map(&summary, inputs, args.n_inputs, args.part, args.parts,
+			     args.opts.output_dir, &args.opts, cli_report_diag, &report, &err);
+	else if (args.command == CLI_REDUCE)
+		st = dlg_reduce(inputs[0], args.shard, &args.opts, &err);
+	else if (args.command == CLI_FINALIZE)
+		st = dlg_finalize(&summary, inputs[0], &args.opts, &err);
+	else
+		st = dlg_run(&summary, inputs, args.n_inputs, &args.opts, cli_report_diag, &report,
+			     &err);
 	cli_report_end(&report);
 	rc = exit_code(st);
 	if (st != DLG_OK) {
@@ -140,13 +150,14 @@ int main(int argc, char **argv)
 	}
 	if (report.stats && !args.stage_spans)
 		rc = cli_stats_print(report.stats, &args, &summary);
-	else
+	else if (args.command != CLI_REDUCE) /* a shard's counts are finalize's to say */
 		cli_report_summary(&args, &summary);
 	if (args.command == CLI_VALIDATE && summary.errors > 0)
 		rc = 1;
 	/* a dataset with no conversation is a failure CI must see (a folder of Git LFS
 	 * pointers, a format mistaken for another) */
-	if (args.command == CLI_CONVERT && summary.written == 0) {
+	bool wrote_dataset = args.command == CLI_CONVERT || args.command == CLI_FINALIZE;
+	if (wrote_dataset && summary.written == 0) {
 		fprintf(stderr, "dlgconv: no conversation written (%llu rejected, %llu "
 			"duplicates); rejects.jsonl says why\n", (unsigned long long)summary.rejected,
 			(unsigned long long)summary.duplicates);
@@ -154,9 +165,9 @@ int main(int argc, char **argv)
 	}
 	if (report.failed || fflush(stdout) != 0 || ferror(stderr)) {
 		/* convert's dataset is in place by now: exit 3 would say it is not */
-		fprintf(stderr, "dlgconv: cannot write the report%s\n", args.command == CLI_CONVERT ?
+		fprintf(stderr, "dlgconv: cannot write the report%s\n", wrote_dataset ?
 			" (the dataset was written)" : "");
-		rc = args.command == CLI_CONVERT ? 5 : 3;
+		rc = wrote_dataset ? 5 : 3;
 	}
 out:
 	cli_stats_free(report.stats);

@@ -69,11 +69,18 @@ enum {
 	OPT_CONTENT_KEY,
 	OPT_LEADING_ASSISTANT,
 	OPT_KEEP_FIELDS,
+	OPT_SHARDS,
+	OPT_PART,
+	OPT_SHARD,
 };
 
-#define BOTH (CLI_CONVERT | CLI_VALIDATE)
-#define ALL (CLI_CONVERT | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE)
-#define SPLITS (CLI_CONVERT | CLI_STATS)
+/* map, reduce and finalize take every option convert takes, so that one option string
+ * serves every step (each step checks the parts were made with the same) */
+#define STEPS (CLI_MAP | CLI_REDUCE | CLI_FINALIZE)
+#define WRITE (CLI_CONVERT | STEPS)
+#define BOTH (WRITE | CLI_VALIDATE)
+#define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE)
+#define SPLITS (WRITE | CLI_STATS)
 
 static const struct cli_option {
 	const char *name;
@@ -82,8 +89,13 @@ static const struct cli_option {
 	unsigned commands;
 	const char *help;
 } options[] = {
-	{ "output", OPT_OUTPUT, "DIR", CLI_CONVERT, "write the dataset into DIR (required)" },
-	{ "force", OPT_FORCE, NULL, CLI_CONVERT,
+	{ "output", OPT_OUTPUT, "DIR", CLI_CONVERT | CLI_MAP | CLI_FINALIZE,
+	  "write the dataset (map: the work directory) into DIR (required)" },
+	{ "part", OPT_PART, "K/M", CLI_MAP,
+	  "map the K-th of M slices of the inputs, K from 0 (required)" },
+	{ "shard", OPT_SHARD, "S/N", CLI_REDUCE,
+	  "reduce shard S of N, S from 0 (required; N is --shards)" },
+	{ "force", OPT_FORCE, NULL, WRITE,
 	  "write into a non-empty DIR, replacing dlgconv's own files there" },
 	{ "split", OPT_SPLIT, "SPEC", SPLITS,
 	  "NAME=WEIGHT,... (default train=0.9,validation=0.05,test=0.05)" },
@@ -92,20 +104,24 @@ static const struct cli_option {
 	  "what decides the split: content (default), source or group" },
 	{ "group-regex", OPT_GROUP_REGEX, "RE", SPLITS,
 	  "with --split-key group: the first capture group of RE on the source path" },
-	{ "max-rejects", OPT_MAX_REJECTS, "N", CLI_CONVERT,
+	{ "max-rejects", OPT_MAX_REJECTS, "N", WRITE,
 	  "fail and write nothing when more than N conversations are rejected" },
-	{ "format", OPT_FORMAT, "FORMAT", CLI_CONVERT,
+	{ "format", OPT_FORMAT, "FORMAT", WRITE,
 	  "records as messages (default), sharegpt, text, preference (TRL) or "
 	  "openai-preference" },
-	{ "compress", OPT_COMPRESS, "MODE", CLI_CONVERT,
+	{ "compress", OPT_COMPRESS, "MODE", WRITE,
 	  "gzip (default: <split>.jsonl.gz) or none (<split>.jsonl)" },
-	{ "bare", OPT_BARE, NULL, CLI_CONVERT,
+	{ "shards", OPT_SHARDS, "N", WRITE,
+	  "write each split as N files, <split>-SSSSS-of-NNNNN.jsonl.gz, by a hash of "
+	  "the id (default 1)" },
+	{ "bare", OPT_BARE, NULL, WRITE,
 	  "records hold only the format's own keys (ids and sources go to provenance.jsonl); "
 	  "stage directions stay in the text unless --stage says otherwise" },
 	{ "no-dedup", OPT_NO_DEDUP, NULL, ALL, "keep exact duplicate conversations" },
 	{ "near-dup", OPT_NEAR_DUP, "MODE", ALL,
-	  "near-duplicate clusters: group (default: one split per cluster), drop (keep the "
-	  "first, W321 for the rest) or off" },
+	  "near-duplicate clusters: group (one split per cluster; the default but in map, "
+	  "reduce and finalize, which take only off), drop (keep the first, W321 for the rest) "
+	  "or off" },
 	{ "near-dup-threshold", OPT_NEAR_DUP_THRESHOLD, "J", ALL,
 	  "estimated Jaccard similarity of word 3-grams from which two conversations are "
 	  "near-duplicates (default 0.8)" },
@@ -194,7 +210,8 @@ static const struct cli_option {
 static const char *command_name(cli_command c)
 {
 	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" :
-	       c == CLI_STATS ? "stats" : "leakage";
+	       c == CLI_STATS ? "stats" : c == CLI_MAP ? "map" : c == CLI_REDUCE ? "reduce" :
+	       c == CLI_FINALIZE ? "finalize" : "leakage";
 }
 
 static void print_help(cli_command c)
@@ -215,6 +232,20 @@ static void print_help(cli_command c)
 		       "directory of <split>.jsonl[.gz] files: dlgconv's, or any messages,\n"
 		       "sharegpt or text JSON lines), and between DATASET and the --against files\n"
 		       "(an evaluation set: contamination).\n\noptions:\n");
+	else if (c == CLI_MAP)
+		printf("usage: dlgconv map --part K/M INPUT... -o WORK [options]\n\n"
+		       "The first step of a cluster run (docs/map-reduce.md): convert the K-th\n"
+		       "of M slices of the inputs into WORK/part-K-of-M, in buckets by split\n"
+		       "and shard.\n"
+		       "Give every step the options convert would get.\n\noptions:\n");
+	else if (c == CLI_REDUCE)
+		printf("usage: dlgconv reduce --shard S/N WORK [options]\n\n"
+		       "The second step: merge bucket S of every part in WORK, drop the exact\n"
+		       "duplicates across parts, and write WORK/shard-S-of-N.\n\noptions:\n");
+	else if (c == CLI_FINALIZE)
+		printf("usage: dlgconv finalize WORK -o DIR [options]\n\n"
+		       "The last step: check every part and shard in WORK and write DIR as\n"
+		       "'convert --shards N' would have, byte for byte.\n\noptions:\n");
 	else
 		printf("usage: dlgconv stats INPUT... [options]\n\n"
 		       "Describe a corpus: conversations, turns per conversation, characters per\n"
@@ -235,10 +266,11 @@ static void print_help(cli_command c)
 		printf("  %-28s %s\n", left, o->help);
 	}
 	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error%s\n",
-	       c == CLI_CONVERT ? "more rejects than --max-rejects (nothing written), or no "
-	       "conversation written" : c == CLI_VALIDATE ? "the input has errors" :
+	       c == CLI_MAP || c == CLI_REDUCE ? "(not used)" :
+	       c & (CLI_CONVERT | CLI_FINALIZE) ? "more rejects than --max-rejects (nothing "
+	       "written), or no conversation written" : c == CLI_VALIDATE ? "the input has errors" :
 	       c == CLI_LEAKAGE ? "leakage above --max-leakage" : "(not used)",
-	       c == CLI_CONVERT ? "; 5 dataset written, report not" : "");
+	       c & (CLI_CONVERT | CLI_FINALIZE) ? "; 5 dataset written, report not" : "");
 }
 
 static void print_main_help(void)
@@ -249,7 +281,10 @@ static void print_main_help(void)
 	       "  convert    write train/validation/test.jsonl.gz, rejects.jsonl, manifest.json\n"
 	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n"
 	       "  stats      describe a corpus: a table with histograms, --json, --html\n"
-	       "  leakage    near-duplicates across a dataset's splits and against other files\n\n"
+	       "  leakage    near-duplicates across a dataset's splits and against other files\n"
+	       "  map        cluster step 1: convert a slice of the inputs into buckets\n"
+	       "  reduce     cluster step 2: merge one shard's buckets of every part\n"
+	       "  finalize   cluster step 3: check the parts and shards, write the dataset\n\n"
 	       "Run 'dlgconv COMMAND --help' for a command's options. "
 	       "--version prints the version.\n");
 }
@@ -413,6 +448,23 @@ static int parse_keep_fields(cli_args *a, const char *spec)
 	return CLI_RUN;
 }
 
+/* "K/M" with K below M and M from 1 to `max`. */
+static bool parse_slice(unsigned *k, unsigned *m, const char *v, unsigned max)
+{
+	const char *slash = strchr(v, '/');
+	char head[24];
+	uint64_t a, b;
+	if (!slash || (size_t)(slash - v) >= sizeof head)
+		return false;
+	memcpy(head, v, (size_t)(slash - v));
+	head[slash - v] = '\0';
+	if (!parse_u64(&a, head) || !parse_u64(&b, slash + 1) || b == 0 || b > max || a >= b)
+		return false;
+	*k = (unsigned)a;
+	*m = (unsigned)b;
+	return true;
+}
+
 static int take(cli_args *a, int id, const char *v)
 {
 	dlg_options *o = &a->opts;
@@ -467,6 +519,31 @@ static int take(cli_args *a, int id, const char *v)
 			return usage_error(c, "bad --compress '%s' (gzip or none)", v);
 		break;
 	case OPT_BARE: o->bare = 1; break;
+	case OPT_SHARDS:
+		if (!parse_u64(&n, v) || n == 0 || n > DLG_MAX_SHARDS)
+			return usage_error(c, "bad --shards '%s' (1 to %d)", v, DLG_MAX_SHARDS);
+		if (a->shard_given && o->shards != n)
+			return usage_error(c, "--shards %s and --shard .../%u disagree", v,
+					   o->shards);
+		o->shards = (unsigned)n;
+		break;
+	case OPT_PART:
+		if (!parse_slice(&a->part, &a->parts, v, 99999))
+			return usage_error(c, "bad --part '%s' (K/M, K from 0 to M-1, M up to "
+					   "99999)", v);
+		a->part_given = true;
+		break;
+	case OPT_SHARD: {
+		unsigned shards;
+		if (!parse_slice(&a->shard, &shards, v, DLG_MAX_SHARDS))
+			return usage_error(c, "bad --shard '%s' (S/N, S from 0 to N-1, N up to %d)",
+					   v, DLG_MAX_SHARDS);
+		if (o->shards > 1 && o->shards != shards)
+			return usage_error(c, "--shard %s and --shards %u disagree", v, o->shards);
+		o->shards = shards;
+		a->shard_given = true;
+		break;
+	}
 	case OPT_TEXT_FIELD:
 	case OPT_RESPONSE_FIELD:
 	case OPT_REJECTED_FIELD:
@@ -831,11 +908,21 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		a->command = CLI_STATS;
 	else if (strcmp(argv[1], "leakage") == 0)
 		a->command = CLI_LEAKAGE;
+	else if (strcmp(argv[1], "map") == 0)
+		a->command = CLI_MAP;
+	else if (strcmp(argv[1], "reduce") == 0)
+		a->command = CLI_REDUCE;
+	else if (strcmp(argv[1], "finalize") == 0)
+		a->command = CLI_FINALIZE;
 	else {
 		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
 		return 2;
 	}
 	cli_command c = a->command;
+	/* near-duplicates span the whole input, which no step sees: the steps reproduce
+	 * convert --near-dup off (docs/map-reduce.md), and refuse the option given */
+	if (c & STEPS)
+		a->opts.near_dup = DLG_NEAR_DUP_OFF;
 	struct option longopts[N_OPTIONS + 1];
 	/* '-' first: inputs come back in order (as id 1) instead of being moved to the end, so
 	 * the argument getopt is in is always sub_argv[optind before the call] */
@@ -918,8 +1005,15 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	else if (c == CLI_LEAKAGE && a->n_inputs != 1)
 		rc = usage_error(c, "%s", "name one DATASET directory (other files go after "
 				 "--against)");
-	else if (c == CLI_CONVERT && !a->opts.output_dir)
-		rc = usage_error(c, "%s", "-o DIR is required");
+	else if ((c & (CLI_CONVERT | CLI_MAP | CLI_FINALIZE)) && !a->opts.output_dir)
+		rc = usage_error(c, "%s", c == CLI_MAP ? "-o WORK is required" :
+				 "-o DIR is required");
+	else if (c == CLI_MAP && !a->part_given)
+		rc = usage_error(c, "%s", "--part K/M is required");
+	else if (c == CLI_REDUCE && !a->shard_given)
+		rc = usage_error(c, "%s", "--shard S/N is required");
+	else if ((c & (CLI_REDUCE | CLI_FINALIZE)) && a->n_inputs != 1)
+		rc = usage_error(c, "%s", "name one WORK directory, the one map wrote into");
 	else if (c == CLI_STATS && a->stats_html)
 		rc = check_html_file(a);
 	/* --bare has no field for stage directions: unless told, they stay in the text */

@@ -12,7 +12,10 @@ typedef enum cli_command {
 	CLI_CONVERT = 1,
 	CLI_VALIDATE = 2,
 	CLI_STATS = 4,
-	CLI_LEAKAGE = 8
+	CLI_LEAKAGE = 8,
+	CLI_MAP = 16,
+	CLI_REDUCE = 32,
+	CLI_FINALIZE = 64
 } cli_command;
 typedef enum cli_diag_format {
 	CLI_DIAG_GCC = 0,
@@ -39,6 +42,9 @@ typedef struct cli_args {
 	const char *stats_html; /* stats: --html FILE */
 	bool stage_spans;       /* stats: --stage-spans */
 	bool stage_given;       /* --stage was given (--bare's default is keep) */
+	unsigned part, parts;   /* map: --part K/M */
+	unsigned shard;         /* reduce: --shard S/N (N is opts.shards) */
+	bool part_given, shard_given;
 	dlg_role_label roles[CLI_MAX_LIST];
 	dlg_split splits[DLG_MAX_SPLITS];
 	const char *include[CLI_MAX_LIST];

@@ -117,7 +117,8 @@ static void print_fixes(FILE *f, const dlg_summary *s)
 void cli_report_summary(const cli_args *a, const dlg_summary *s)
 {
 	if (a->verbose)
-		print_fixes(a->command == CLI_CONVERT ? stdout : stderr, s);
+		print_fixes(a->command & (CLI_CONVERT | CLI_MAP | CLI_FINALIZE) ? stdout : stderr,
+			    s);
 	char near[64] = "";
 	if (s->near_duplicates)
 		snprintf(near, sizeof near, ", %llu near-duplicate%s",
@@ -128,7 +129,8 @@ void cli_report_summary(const cli_args *a, const dlg_summary *s)
 		 (unsigned long long)s->duplicates, plural(s->duplicates, "", "s"), near,
 		 (unsigned long long)s->errors, plural(s->errors, "", "s"),
 		 (unsigned long long)s->warnings, plural(s->warnings, "", "s"));
-	if (a->command != CLI_CONVERT) { /* stdout holds findings or spans */
+	if (!(a->command & (CLI_CONVERT | CLI_MAP | CLI_FINALIZE))) { /* stdout holds findings
+									   or spans */
 		fprintf(stderr, "dlgconv: %llu conversation%s in %llu file%s: %llu valid, %s\n",
 			(unsigned long long)s->inputs, plural(s->inputs, "", "s"),
 			(unsigned long long)s->files, plural(s->files, "", "s"),

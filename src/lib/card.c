@@ -80,11 +80,20 @@ static const char *file_name(const dlg_outfile *f)
 	return slash ? slash + 1 : f->path;
 }
 
-/* The split a split file is, from its name: the stem before ".jsonl". */
+/* The split a split file is, from its name: the stem before ".jsonl", or before a shard's
+ * "-SSSSS-of-NNNNN" (a split name holds no '-'). */
 static int split_name_len(const dlg_outfile *f)
 {
 	const char *name = file_name(f);
-	return (int)(strstr(name, ".jsonl") - name);
+	const char *dash = strchr(name, '-');
+	return (int)((dash ? dash : strstr(name, ".jsonl")) - name);
+}
+
+/* The split files of one split stand together, in shard order. */
+static bool same_split(const dlg_outfile *a, const dlg_outfile *b)
+{
+	int len = split_name_len(a);
+	return len == split_name_len(b) && strncmp(file_name(a), file_name(b), (size_t)len) == 0;
 }
 
 dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
@@ -93,18 +102,35 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 	const dlg_summary *s = m->summary;
 	DLG_TRY(dlg_buf__append(b, "---\nconfigs:\n- config_name: default\n  data_files:\n", 50,
 				err));
-	for (size_t i = 0; i < m->n_split_files; i++)
+	for (size_t i = 0, end; i < m->n_split_files; i = end) {
+		end = i + 1;
+		while (end < m->n_split_files && same_split(m->files[i], m->files[end]))
+			end++;
 		/* quoted: a split named 1 or yes is still a name */
-		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%.*s\"\n    path: \"%s\"\n",
-					split_name_len(m->files[i]), file_name(m->files[i]),
-					file_name(m->files[i])));
+		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%.*s\"\n",
+					split_name_len(m->files[i]), file_name(m->files[i])));
+		if (m->ctx->shards == 1) {
+			DLG_TRY(dlg_buf__printf(b, err, "    path: \"%s\"\n",
+						file_name(m->files[i])));
+			continue;
+		}
+		/* a split's shards, each named: a glob would also take a stray file */
+		DLG_TRY(dlg_buf__append(b, "    path:\n", 10, err));
+		for (size_t k = i; k < end; k++)
+			DLG_TRY(dlg_buf__printf(b, err, "    - \"%s\"\n", file_name(m->files[k])));
+	}
 	DLG_TRY(dlg_buf__printf(b, err, "dataset_info:\n  config_name: default\n"));
 	DLG_TRY(features(b, m, err));
 	DLG_TRY(dlg_buf__append(b, "  splits:\n", 10, err));
-	for (size_t i = 0; i < m->n_split_files; i++)
+	for (size_t i = 0, end; i < m->n_split_files; i = end) {
+		uint64_t records = 0;
+		for (end = i; end < m->n_split_files && same_split(m->files[i], m->files[end]);
+		     end++)
+			records += m->files[end]->records;
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: \"%.*s\"\n    num_examples: %llu\n",
 					split_name_len(m->files[i]), file_name(m->files[i]),
-					(unsigned long long)m->files[i]->records));
+					(unsigned long long)records));
+	}
 	DLG_TRY(dlg_buf__printf(b, err, "---\n\n# Dataset\n\n"
 				"Written by dlgconv %s in the `%s` format%s: %llu conversations "
 				"from %llu input files, %llu written, %llu rejected and %llu "

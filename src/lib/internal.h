@@ -197,6 +197,7 @@ typedef struct dlg_ctx {
 	dlg_split splits[DLG_MAX_SPLITS];
 	size_t n_splits;
 	double split_upper[DLG_MAX_SPLITS]; /* cumulative weights scaled to [0, 1] */
+	unsigned shards;                     /* files per split: options.shards, at least 1 */
 	void *group_re;                      /* regex_t *, or NULL */
 	uint8_t code_mode[DLG_DIAG_CODES];   /* dlg_code_mode, by code number */
 	bool near_dup;  /* the near-dup step runs: drop, or group where splits are seen (a
@@ -469,6 +470,8 @@ void dlg_split__id(uint8_t id[16], char id_hex[33], const char *p, size_t n);
 void dlg_split__hex(char id_hex[33], const uint8_t id[16]);
 /** Index into ctx->splits for a key; a pure function of (seed, key). */
 size_t dlg_split__assign(const dlg_ctx *ctx, const void *key, size_t key_len);
+/** The shard (below `shards`) a record of this id goes to within its split. */
+unsigned dlg_split__shard(const uint8_t id[16], unsigned shards);
 
 /** Set of 128-bit ids, for dropping exact duplicates. */
 typedef struct dlg_idset {
@@ -595,12 +598,24 @@ typedef struct dlg_outfile {
 	const dlg_allocator *alloc;
 } dlg_outfile;
 
+/**
+ * Every writer of split files (convert's threads, reduce) ends a gzip member after the record
+ * that brings its pending text to this many bytes, and after the file's last, so that the
+ * same records make the same bytes: 4 MiB with one shard per split, less with more shards.
+ */
+size_t dlg_sink__member_bytes(unsigned shards);
+
+/** A split file's name: <split>.jsonl[.gz], or <split>-SSSSS-of-NNNNN.jsonl[.gz] (Hugging
+ * Face's shard naming) when there is more than one shard. `out` holds DLG_SPLIT_FILE_NAME. */
+#define DLG_SPLIT_FILE_NAME (DLG_MAX_SPLIT_NAME + sizeof "-00000-of-00000.jsonl.gz")
+void dlg_sink__split_file_name(char *out, const char *split, unsigned shard, unsigned shards,
+			       dlg_compress compress);
+
 dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 			  const dlg_allocator *a, dlg_error *err) DLG_WUR;
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
 /** Flush to disk and finish the hash. */
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
-#define DLG_SINK_MAX_FILES (DLG_MAX_SPLITS + 4) /* rejects, provenance, card, manifest */
 /** Close the file if it is still open and release everything (the staging directory it is
  * in goes as a whole). */
 void dlg_sink__discard(dlg_outfile *f);
@@ -674,6 +689,7 @@ typedef struct dlg_manifest {
 	size_t n_files;
 	size_t n_split_files;
 	const dlg_kept_types *kept_types; /* NULL without --keep-fields */
+	const char *inputs_digest; /* a map part's: the whole file list's (shard.c); else NULL */
 } dlg_manifest;
 
 dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
@@ -683,6 +699,31 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
  * (none when there is no readable manifest; names with '/' or a leading '.' are skipped).
  */
 dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err) DLG_WUR;
+
+/** A file as a manifest lists it. */
+typedef struct dlg_listed_file {
+	char name[DLG_SPLIT_FILE_NAME];
+	uint64_t size, records;
+	char sha256_hex[65];
+} dlg_listed_file;
+
+/** What a map part's or a reduced shard's manifest.json says (shard.c reads them). */
+typedef struct dlg_manifest_read {
+	char path[4096 + sizeof "/manifest.json"]; /* the manifest to read; set by the caller */
+	bool found;          /* false: there is no such file */
+	bool same_options;   /* it was written with the options of the ctx it is read with */
+	dlg_summary counts;
+	uint64_t rejected_by_code[DLG_DIAG_CODES];
+	dlg_buf files;       /* dlg_listed_file[] */
+	char inputs_digest[33]; /* a map part's; "" for others */
+} dlg_manifest_read;
+
+/**
+ * Read out->path; a manifest that is not there is not an error (out->found is false). Its
+ * counts are read by ctx's split names; its options are compared with ctx's.
+ */
+dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx,
+				   dlg_error *err) DLG_WUR;
 
 /** The names the manifest and the card give options ("extract", "content", "sharegpt"). */
 const char *dlg_json__stage_name(dlg_stage_mode m);
@@ -798,6 +839,29 @@ void dlg_findings__end(dlg_findings *f);
 /** Resolve labels, splits and the group pattern of `o` (borrowed) into `ctx`. */
 dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
 void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
+
+/**
+ * Write README.md (when `card`) and manifest.json beside m's finished files in c's staging
+ * directory, and swap them in as DIR's dataset. `files` is m->files, with room for two more
+ * entries after m->n_files.
+ */
+dlg_status dlg_pipeline__commit_dataset(dlg_commit *c, dlg_manifest *m,
+					const dlg_outfile **files, bool card,
+					dlg_error *err) DLG_WUR;
+
+/* ---- shard.c ---- */
+
+/* A map part's journal (docs/map-reduce.md): its rejects.jsonl lines, and for each
+ * conversation it keeps, in their order, "ID SPLIT " and the W307 line it becomes when an
+ * earlier part kept its id. */
+#define DLG_JOURNAL "journal"
+#define DLG_MAX_PARTS 99999
+
+/** Refuse the options whose results depend on every part at once (near-dup, ...). */
+dlg_status dlg_shard__check_options(const dlg_options *o, dlg_error *err) DLG_WUR;
+/** WORK/part-KKKKK-of-MMMMM into out; returns what snprintf returns. */
+size_t dlg_shard__part_dir(char *out, size_t cap, const char *work, unsigned part,
+			   unsigned parts);
 
 /* ---- discover.c ---- */
 

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,8 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	cJSON_AddNumberToObject(j, "near_dup_threshold", o->near_dup_threshold);
 	cJSON_AddStringToObject(j, "format", dlg_json__format_name(o->format));
 	cJSON_AddStringToObject(j, "compress", o->compress == DLG_COMPRESS_NONE ? "none" : "gzip");
+	if (ctx->shards > 1) /* a one-file run's manifest stays as it was before shards */
+		cJSON_AddNumberToObject(j, "shards", ctx->shards);
 	cJSON_AddBoolToObject(j, "bare", o->bare);
 	const char *fields[] = { o->text_field, o->response_field, o->rejected_field,
 				 o->messages_field, o->role_key, o->content_key };
@@ -156,6 +159,8 @@ dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *er
 		cJSON_AddItemToObject(root, "options", options_json(m->ctx));
 		cJSON_AddItemToObject(root, "counts", counts_json(m));
 		cJSON_AddItemToObject(root, "files", files_json(m));
+		if (m->inputs_digest)
+			cJSON_AddStringToObject(root, "inputs_digest", m->inputs_digest);
 	}
 	char *text = root ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
@@ -1385,6 +1390,97 @@ dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *er
 			continue;
 		st = dlg_buf__append(out, name, strlen(name) + 1, err);
 	}
+	cJSON_Delete(root);
+	return st;
+}
+
+/* A count from the manifest, which wrote it as a JSON number. */
+static uint64_t count_at(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
+}
+
+static dlg_status listed_files(dlg_manifest_read *out, const cJSON *files, dlg_error *err)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+		dlg_listed_file l = { .size = count_at(f, "size"),
+				      .records = count_at(f, "records") };
+		if (!f->string || strlen(f->string) >= sizeof l.name || !cJSON_IsString(sha) ||
+		    strlen(sha->valuestring) != 64)
+			return dlg_error__set(err, DLG_E_IO, 0, "%s lists a file it cannot have "
+					      "written", out->path);
+		strcpy(l.name, f->string);
+		strcpy(l.sha256_hex, sha->valuestring);
+		DLG_TRY(dlg_buf__append(&out->files, &l, sizeof l, err));
+	}
+	return DLG_OK;
+}
+
+static void read_counts(dlg_manifest_read *out, const cJSON *counts, const dlg_ctx *ctx)
+{
+	dlg_summary *s = &out->counts;
+	s->files = count_at(counts, "files");
+	s->inputs = count_at(counts, "inputs");
+	s->written = count_at(counts, "written");
+	s->rejected = count_at(counts, "rejected");
+	s->duplicates = count_at(counts, "duplicates");
+	s->near_duplicates = count_at(counts, "near_duplicates");
+	s->errors = count_at(counts, "errors");
+	s->warnings = count_at(counts, "warnings");
+	const cJSON *per_split = cJSON_GetObjectItemCaseSensitive(counts, "written_per_split");
+	for (size_t i = 0; i < ctx->n_splits; i++)
+		s->split_written[i] = count_at(per_split, ctx->splits[i].name);
+	const cJSON *per_code = cJSON_GetObjectItemCaseSensitive(counts, "rejected_per_code");
+	for (int code = 0; code < DLG_DIAG_CODES; code++)
+		out->rejected_by_code[code] = count_at(per_code, dlg_diag_id((dlg_diag_code)code));
+	const cJSON *fixes = cJSON_GetObjectItemCaseSensitive(counts, "fixes");
+	for (int f = 0; f < DLG_FIX_COUNT; f++)
+		s->fixes[f] = count_at(fixes, dlg_fix_name((dlg_fix)f));
+}
+
+dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_error *err)
+{
+	out->found = out->same_options = false;
+	out->files.len = 0;
+	out->inputs_digest[0] = '\0';
+	memset(&out->counts, 0, sizeof out->counts);
+	memset(out->rejected_by_code, 0, sizeof out->rejected_by_code);
+	FILE *f = fopen(out->path, "rb");
+	if (!f)
+		return errno == ENOENT ? DLG_OK : dlg_error__io(err, errno, "open", out->path);
+	dlg_buf text;
+	dlg_buf__init(&text, ctx->alloc, (size_t)64 << 20);
+	dlg_status st = DLG_OK;
+	char chunk[8192];
+	size_t n;
+	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		st = dlg_buf__append(&text, chunk, n, err);
+	fclose(f);
+	cJSON *root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
+	dlg_buf__dispose(&text);
+	if (st == DLG_OK && !cJSON_IsObject(root))
+		st = dlg_error__set(err, DLG_E_IO, 0, "%s is not a manifest dlgconv wrote",
+				    out->path);
+	char *mine = NULL, *theirs = NULL;
+	if (st == DLG_OK) {
+		out->found = true;
+		cJSON *options = options_json(ctx);
+		mine = options ? cJSON_PrintUnformatted(options) : NULL;
+		cJSON_Delete(options);
+		const cJSON *given = cJSON_GetObjectItemCaseSensitive(root, "options");
+		theirs = given ? cJSON_PrintUnformatted(given) : NULL;
+		out->same_options = mine && theirs && strcmp(mine, theirs) == 0;
+		const cJSON *digest = cJSON_GetObjectItemCaseSensitive(root, "inputs_digest");
+		snprintf(out->inputs_digest, sizeof out->inputs_digest, "%s",
+			 cJSON_IsString(digest) ? digest->valuestring : "");
+		read_counts(out, cJSON_GetObjectItemCaseSensitive(root, "counts"), ctx);
+		st = listed_files(out, cJSON_GetObjectItemCaseSensitive(root, "files"), err);
+	}
+	cJSON_free(mine);
+	cJSON_free(theirs);
 	cJSON_Delete(root);
 	return st;
 }

@@ -237,6 +237,9 @@ dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error 
 	DLG_TRY(check_record_options(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
+	if (o->shards > DLG_MAX_SHARDS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "at most %d shards", DLG_MAX_SHARDS);
+	ctx->shards = o->shards ? o->shards : 1;
 	DLG_TRY(dlg_findings__setup(ctx, o, err));
 	ctx->near_dup = o->near_dup == DLG_NEAR_DUP_DROP ||
 			(o->near_dup == DLG_NEAR_DUP_GROUP && (o->output_dir || o->on_conversation));
@@ -276,10 +279,7 @@ void dlg_pipeline__ctx_dispose(dlg_ctx *ctx)
 	}
 }
 
-/* Members of this size cost under 1% of ratio against one stream (bench/NOTES.md), and
- * are what one thread compresses at a time. */
-#define MEMBER_BYTES ((size_t)4 << 20)
-
+/* The file of one split's shard (one split, with a single shard). */
 typedef struct split_out {
 	dlg_outfile file;
 	dlg_buf pending;      /* lines of the member being filled */
@@ -292,7 +292,7 @@ typedef enum job_state { JOB_FREE, JOB_QUEUED, JOB_RUNNING, JOB_DONE } job_state
 /* One gzip member to compress and then write in its place. */
 typedef struct job {
 	job_state state;
-	size_t split;
+	size_t out; /* index into run.outs */
 	uint64_t seq;
 	uint64_t order; /* jobs are taken first-queued first, so no thread waits on a later one */
 	dlg_buf plain;
@@ -357,15 +357,18 @@ typedef struct run {
 	/* touched only by the thread that commits */
 	dlg_idset ids;
 	dlg_buf line;
+	dlg_buf scratch;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	dlg_kept_types *kept_types; /* with --keep-fields: for the card */
 	/* output files */
 	bool writing;
+	bool mapping;     /* dlg_map: buckets and a journal in a part directory (shard.c) */
+	char inputs_digest[33]; /* mapping: of the whole file list, which every part shares */
 	dlg_commit out;   /* the output directory */
-	split_out splits[DLG_MAX_SPLITS];
-	size_t n_open_splits;
-	dlg_outfile rejects, manifest, provenance, card;
-	bool rejects_open, manifest_open, provenance_open, card_open;
+	split_out *outs;  /* split * shards + shard */
+	size_t n_open_outs;
+	dlg_outfile rejects, provenance;
+	bool rejects_open, provenance_open;
 	/* shared by the threads, under `lock` */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -375,6 +378,7 @@ typedef struct run {
 	size_t n_jobs;
 	uint64_t job_order;
 	size_t next_input;        /* next input to start */
+	size_t end_input;         /* one past the last input of this run (of this map part) */
 	stream stream;
 	size_t next_claim, next_commit; /* item sequence numbers */
 	uint64_t in_flight;       /* input bytes of the items claimed and not yet committed */
@@ -433,15 +437,15 @@ static void fail_locked(run *r, dlg_status st, const dlg_error *err)
 	pthread_cond_broadcast(&r->cond);
 }
 
-/* Write the finished members of a split that are next in line. */
-static void drain_locked(run *r, size_t split)
+/* Write the finished members of an output file that are next in line. */
+static void drain_locked(run *r, size_t out)
 {
-	split_out *so = &r->splits[split];
+	split_out *so = &r->outs[out];
 	for (bool wrote = true; wrote && !r->failed;) {
 		wrote = false;
 		for (size_t i = 0; i < r->n_jobs; i++) {
 			job *j = &r->jobs[i];
-			if (j->state != JOB_DONE || j->split != split || j->seq != so->written_seq)
+			if (j->state != JOB_DONE || j->out != out || j->seq != so->written_seq)
 				continue;
 			dlg_error err;
 			dlg_status st = dlg_sink__write(&so->file, j->packed.data, j->packed.len, &err);
@@ -472,7 +476,7 @@ static void run_job_locked(run *r, job *j, void *compressor)
 	pthread_mutex_unlock(&r->lock);
 	dlg_error err;
 	dlg_status st = DLG_OK;
-	if (r->ctx.opts->compress == DLG_COMPRESS_GZIP) {
+	if (r->ctx.opts->compress == DLG_COMPRESS_GZIP && !r->mapping) {
 		st = dlg_sink__gzip_member(&j->packed, compressor, j->plain.data, j->plain.len,
 					   &err);
 	} else {
@@ -484,11 +488,11 @@ static void run_job_locked(run *r, job *j, void *compressor)
 	if (st != DLG_OK)
 		fail_locked(r, st, &err);
 	j->state = JOB_DONE;
-	drain_locked(r, j->split);
+	drain_locked(r, j->out);
 }
 
-/* Hand a split's pending lines to a compression job (called without the lock). */
-static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error *err)
+/* Hand an output file's pending lines to a compression job (called without the lock). */
+static dlg_status queue_member(run *r, size_t out, void *compressor, dlg_error *err)
 {
 	pthread_mutex_lock(&r->lock);
 	job *free_job = NULL;
@@ -511,17 +515,48 @@ static dlg_status queue_member(run *r, size_t split, void *compressor, dlg_error
 		pthread_mutex_unlock(&r->lock);
 		return st;
 	}
-	split_out *so = &r->splits[split];
+	split_out *so = &r->outs[out];
 	dlg_buf swap = free_job->plain;
 	free_job->plain = so->pending;
 	so->pending = swap;
-	free_job->split = split;
+	free_job->out = out;
 	free_job->seq = so->next_seq++;
 	free_job->order = r->job_order++;
 	free_job->state = JOB_QUEUED;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	return DLG_OK;
+}
+
+/* W307 on a conversation whose id came before; its findings point at its first turn. */
+static dlg_status mark_duplicate(dlg_unit *u, dlg_error *err)
+{
+	const dlg_turn *first = &DLG_BUF_AT(&u->turns, dlg_turn, 0);
+	return dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, first->line, first->col, 0,
+			      "exact duplicate of an earlier conversation (id %s); dropped",
+			      u->id_hex);
+}
+
+/*
+ * A map part's journal line for a conversation it keeps: its id, its split, and the
+ * rejects.jsonl line it becomes when an earlier part had its id (shard.c), rendered here
+ * with the unit at hand by marking it a duplicate and taking the mark back.
+ */
+static dlg_status journal_kept(run *r, dlg_unit *u, size_t split, dlg_error *err)
+{
+	bool rejected = u->rejected;
+	size_t n_diags = u->diags.len;
+	dlg_status st = mark_duplicate(u, err);
+	if (st == DLG_OK)
+		st = dlg_record__reject(&r->scratch, u, DLG_DIAG_DUPLICATE, "", 0, err);
+	u->diags.len = n_diags;
+	u->rejected = rejected;
+	r->line.len = 0;
+	if (st == DLG_OK)
+		st = dlg_buf__printf(&r->line, err, "%s %zu ", u->id_hex, split);
+	if (st == DLG_OK)
+		st = dlg_buf__append(&r->line, r->scratch.data, r->scratch.len, err);
+	return st == DLG_OK ? dlg_sink__write(&r->rejects, r->line.data, r->line.len, err) : st;
 }
 
 /* In input order: drop duplicates, pick the split, append, report. */
@@ -545,9 +580,7 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 	/* a conversation that is not rejected has turns: its findings point at the first */
 	const dlg_turn *first = u->rejected ? NULL : &DLG_BUF_AT(&u->turns, dlg_turn, 0);
 	if (duplicate)
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_DUPLICATE, first->line, first->col, 0,
-				       "exact duplicate of an earlier conversation (id %s); dropped",
-				       u->id_hex));
+		DLG_TRY(mark_duplicate(u, err));
 	size_t split = 0;
 	uint32_t near = UINT32_MAX;
 	double similarity = 0;
@@ -599,7 +632,10 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		seen((const dlg_conv *)u, DLG_FATE_WRITTEN, split, r->payload);
 	if (!r->writing)
 		return DLG_OK;
-	split_out *so = &r->splits[split];
+	if (r->mapping)
+		DLG_TRY(journal_kept(r, u, split, err));
+	size_t out = split * r->ctx.shards + dlg_split__shard(u->id, r->ctx.shards);
+	split_out *so = &r->outs[out];
 	DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
 	so->file.records++;
 	if (r->provenance_open) {
@@ -607,8 +643,8 @@ static dlg_status commit(run *r, dlg_unit *u, void *compressor, dlg_error *err)
 		r->provenance.records++;
 		DLG_TRY(dlg_sink__write(&r->provenance, r->line.data, r->line.len, err));
 	}
-	if (so->pending.len >= MEMBER_BYTES)
-		return queue_member(r, split, compressor, err);
+	if (so->pending.len >= dlg_sink__member_bytes(r->ctx.shards))
+		return queue_member(r, out, compressor, err);
 	return DLG_OK;
 }
 
@@ -872,8 +908,8 @@ static void flush_locked(run *r, void *compressor)
 	pthread_mutex_unlock(&r->lock);
 	dlg_status st = DLG_OK;
 	dlg_error err;
-	for (size_t i = 0; i < r->n_open_splits && st == DLG_OK; i++)
-		if (r->splits[i].pending.len > 0)
+	for (size_t i = 0; i < r->n_open_outs && st == DLG_OK; i++)
+		if (r->outs[i].pending.len > 0)
 			st = queue_member(r, i, compressor, &err);
 	pthread_mutex_lock(&r->lock);
 	if (st != DLG_OK)
@@ -1024,7 +1060,7 @@ static void work(run *r, void *compressor)
 				    &err);
 			break;
 		}
-		bool all_claimed = r->next_input == r->inputs->count && !r->stream.open;
+		bool all_claimed = r->next_input == r->end_input && !r->stream.open;
 		slot *next = &r->slots[r->next_commit % r->n_slots];
 		if (!r->committing && r->next_commit < r->next_claim &&
 		    next->state == SLOT_READY && next->seq == r->next_commit) {
@@ -1182,16 +1218,24 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	const dlg_options *o = r->ctx.opts;
 	DLG_TRY(dlg_commit__begin(&r->out, o, err));
 	const char *stage = r->out.stage;
-	char name[DLG_MAX_SPLIT_NAME + sizeof ".jsonl.gz"];
-	for (size_t i = 0; i < r->ctx.n_splits; i++) {
-		snprintf(name, sizeof name, "%s%s", r->ctx.splits[i].name,
-			 o->compress == DLG_COMPRESS_GZIP ? ".jsonl.gz" : ".jsonl");
-		split_out *so = &r->splits[i];
+	char name[DLG_SPLIT_FILE_NAME];
+	size_t n_outs = r->ctx.n_splits * r->ctx.shards;
+	r->outs = dlg_mem__alloc(o->allocator, n_outs * sizeof *r->outs);
+	if (!r->outs)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; i < n_outs; i++) {
+		/* a map part's buckets are plain: reduce compresses them, cut as convert does */
+		dlg_sink__split_file_name(name, r->ctx.splits[i / r->ctx.shards].name,
+					  (unsigned)(i % r->ctx.shards), r->ctx.shards,
+					  r->mapping ? DLG_COMPRESS_NONE : o->compress);
+		split_out *so = &r->outs[i];
+		memset(so, 0, sizeof *so);
 		dlg_buf__init(&so->pending, o->allocator, DLG_BUF_UNCAPPED);
-		r->n_open_splits++;
+		r->n_open_outs++;
 		DLG_TRY(dlg_sink__open(&so->file, stage, name, o->allocator, err));
 	}
-	DLG_TRY(dlg_sink__open(&r->rejects, stage, "rejects.jsonl", o->allocator, err));
+	DLG_TRY(dlg_sink__open(&r->rejects, stage, r->mapping ? DLG_JOURNAL : "rejects.jsonl",
+			       o->allocator, err));
 	r->rejects_open = true;
 	if (o->bare) {
 		DLG_TRY(dlg_sink__open(&r->provenance, stage, "provenance.jsonl", o->allocator,
@@ -1201,29 +1245,67 @@ static dlg_status open_outputs(run *r, dlg_error *err)
 	return DLG_OK;
 }
 
-/* A small file written whole: the manifest and the card. */
-static dlg_status write_small(dlg_outfile *f, bool *opened, const char *name, const dlg_buf *b,
-			      const run *r, dlg_error *err)
+/* A small file written whole in the staging directory: the manifest and the card. */
+static dlg_status write_small(dlg_outfile *f, const char *name, const dlg_buf *b,
+			      const dlg_commit *c, dlg_error *err)
 {
-	DLG_TRY(dlg_sink__open(f, r->out.stage, name, r->ctx.opts->allocator, err));
-	*opened = true;
+	DLG_TRY(dlg_sink__open(f, c->stage, name, c->alloc, err));
 	DLG_TRY(dlg_sink__write(f, b->data, b->len, err));
 	return dlg_sink__finish(f, err);
 }
 
-static dlg_status finish_outputs(run *r, dlg_error *err)
+/* The card and the manifest, then the swap (scratch holds each in turn). */
+static dlg_status commit_files(dlg_commit *c, dlg_manifest *m, const dlg_outfile **files,
+			       bool card, dlg_outfile *card_file, dlg_outfile *manifest_file,
+			       dlg_buf *scratch, dlg_error *err)
 {
-	const dlg_options *o = r->ctx.opts;
-	/* the files that go in: splits with records, rejects, provenance, card, manifest */
-	dlg_outfile *all[DLG_SINK_MAX_FILES];
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_open_splits; i++) {
-		DLG_TRY(dlg_sink__finish(&r->splits[i].file, err));
-		if (r->splits[i].file.records > 0)
-			all[n++] = &r->splits[i].file;
-		else if (unlink(r->splits[i].file.path) != 0) /* no empty split file */
-			return dlg_error__io(err, errno, "remove", r->splits[i].file.path);
+	if (card) {
+		scratch->len = 0;
+		DLG_TRY(dlg_card__render(scratch, m, err));
+		DLG_TRY(write_small(card_file, "README.md", scratch, c, err));
+		files[m->n_files++] = card_file;
 	}
+	scratch->len = 0;
+	DLG_TRY(dlg_json__manifest(scratch, m, err));
+	DLG_TRY(write_small(manifest_file, "manifest.json", scratch, c, err));
+	files[m->n_files++] = manifest_file;
+	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
+	 * split that is empty now, or named otherwise), the user's other files stay */
+	DLG_TRY(dlg_json__manifest_files(scratch, c->dir, err));
+	size_t n_stale = 0;
+	for (size_t at = 0; at < scratch->len; at += strlen(scratch->data + at) + 1)
+		n_stale++;
+	const char **names = dlg_mem__alloc(c->alloc, (m->n_files + n_stale + 1) * sizeof *names);
+	if (!names)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; i < m->n_files; i++)
+		names[i] = strrchr(files[i]->path, '/') + 1;
+	const char **stale = names + m->n_files;
+	n_stale = 0;
+	for (size_t at = 0; at < scratch->len; at += strlen(scratch->data + at) + 1)
+		stale[n_stale++] = scratch->data + at;
+	dlg_status st = dlg_commit__finish(c, names, m->n_files, stale, n_stale, err);
+	dlg_mem__free(c->alloc, names);
+	return st;
+}
+
+dlg_status dlg_pipeline__commit_dataset(dlg_commit *c, dlg_manifest *m,
+					const dlg_outfile **files, bool card, dlg_error *err)
+{
+	dlg_outfile card_file = { .fd = -1 }, manifest_file = { .fd = -1 };
+	dlg_buf scratch;
+	dlg_buf__init(&scratch, c->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = commit_files(c, m, files, card, &card_file, &manifest_file, &scratch, err);
+	dlg_buf__dispose(&scratch);
+	dlg_sink__discard(&card_file);
+	dlg_sink__discard(&manifest_file);
+	return st;
+}
+
+/* The files after the split files (`all` has room for them): rejects, provenance, card and
+ * manifest; then the commit. */
+static dlg_status finish_files(run *r, const dlg_outfile **all, size_t n, dlg_error *err)
+{
 	size_t n_splits = n;
 	DLG_TRY(dlg_sink__finish(&r->rejects, err));
 	all[n++] = &r->rejects;
@@ -1231,54 +1313,71 @@ static dlg_status finish_outputs(run *r, dlg_error *err)
 		DLG_TRY(dlg_sink__finish(&r->provenance, err));
 		all[n++] = &r->provenance;
 	}
-	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, (const dlg_outfile *const *)all,
-			   n, n_splits, r->kept_types };
-	r->line.len = 0;
-	DLG_TRY(dlg_card__render(&r->line, &m, err));
-	DLG_TRY(write_small(&r->card, &r->card_open, "README.md", &r->line, r, err));
-	all[n++] = &r->card;
-	m.n_files = n;
-	r->line.len = 0;
-	DLG_TRY(dlg_json__manifest(&r->line, &m, err));
-	DLG_TRY(write_small(&r->manifest, &r->manifest_open, "manifest.json", &r->line, r, err));
-	all[n++] = &r->manifest;
-	const char *names[DLG_SINK_MAX_FILES];
-	for (size_t i = 0; i < n; i++)
-		names[i] = strrchr(all[i]->path, '/') + 1;
-	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
-	 * split that is empty now, or named otherwise), the user's other files stay */
-	DLG_TRY(dlg_json__manifest_files(&r->line, o->output_dir, err));
-	const char *stale[64];
-	size_t n_stale = 0;
-	for (size_t at = 0; at < r->line.len && n_stale < 64; at += strlen(r->line.data + at) + 1)
-		stale[n_stale++] = r->line.data + at;
-	return dlg_commit__finish(&r->out, names, n, stale, n_stale, err);
+	dlg_manifest m = { &r->ctx, r->sum, r->rejected_by_code, all, n, n_splits,
+			   r->kept_types, r->mapping ? r->inputs_digest : NULL };
+	/* a map part's manifest is for finalize, which writes the card */
+	return dlg_pipeline__commit_dataset(&r->out, &m, all, !r->mapping, err);
+}
+
+static dlg_status finish_outputs(run *r, dlg_error *err)
+{
+	const dlg_options *o = r->ctx.opts;
+	/* the files that go in: split files with records, rejects, provenance, card,
+	 * manifest */
+	size_t n = 0, cap = r->n_open_outs + 4;
+	const dlg_outfile **all = dlg_mem__alloc(o->allocator, cap * sizeof *all);
+	dlg_status st = all ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	for (size_t i = 0; st == DLG_OK && i < r->n_open_outs; i++) {
+		dlg_outfile *f = &r->outs[i].file;
+		st = dlg_sink__finish(f, err);
+		if (st == DLG_OK && f->records > 0)
+			all[n++] = f;
+		else if (st == DLG_OK && unlink(f->path) != 0) /* no empty split file */
+			st = dlg_error__io(err, errno, "remove", f->path);
+	}
+	if (st == DLG_OK)
+		st = finish_files(r, all, n, err);
+	dlg_mem__free(o->allocator, all);
+	return st;
 }
 
 static void close_outputs(run *r)
 {
-	for (size_t i = 0; i < r->n_open_splits; i++) {
-		dlg_sink__discard(&r->splits[i].file);
-		dlg_buf__dispose(&r->splits[i].pending);
+	for (size_t i = 0; i < r->n_open_outs; i++) {
+		dlg_sink__discard(&r->outs[i].file);
+		dlg_buf__dispose(&r->outs[i].pending);
 	}
+	dlg_mem__free(r->ctx.alloc, r->outs);
 	if (r->rejects_open)
 		dlg_sink__discard(&r->rejects);
 	if (r->provenance_open)
 		dlg_sink__discard(&r->provenance);
-	if (r->card_open)
-		dlg_sink__discard(&r->card);
-	if (r->manifest_open)
-		dlg_sink__discard(&r->manifest);
 }
 
-dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
-		   const dlg_options *opts, dlg_diag_fn diag, void *payload, dlg_error *err)
+/* The file list every map part discovers, as a hash of each file's source name and size:
+ * finalize refuses parts that saw different ones (another INPUT, a file added meanwhile). */
+static dlg_status digest_inputs(char hex[33], const dlg_inputs *files, const dlg_allocator *a,
+				dlg_error *err)
 {
-	if (!out || !opts || (n_inputs && !inputs))
-		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_run: NULL argument");
-	memset(out, 0, sizeof *out);
-	if (n_inputs == 0)
-		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
+	dlg_buf list;
+	dlg_buf__init(&list, a, DLG_BUF_UNCAPPED);
+	dlg_status st = DLG_OK;
+	for (size_t i = 0; st == DLG_OK && i < files->count; i++)
+		st = dlg_buf__printf(&list, err, "%s%c%llu%c", files->items[i].source, 0,
+				     (unsigned long long)files->items[i].size, 0);
+	uint8_t id[16];
+	if (st == DLG_OK)
+		dlg_split__id(id, hex, list.data ? list.data : "", list.len);
+	dlg_buf__dispose(&list);
+	return st;
+}
+
+/* dlg_run, or with `parts` > 0 the map step of part `part` (opts->output_dir is the part's
+ * directory): the same stages on the part-th slice of the inputs every part discovers. */
+static dlg_status run_inputs(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+			     const dlg_options *opts, unsigned part, unsigned parts,
+			     dlg_diag_fn diag, void *payload, dlg_error *err)
+{
 	run *r = dlg_mem__alloc(opts->allocator, sizeof *r);
 	if (!r)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
@@ -1287,27 +1386,36 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	r->sum = out;
 	r->payload = payload;
 	r->writing = opts->output_dir != NULL;
+	r->mapping = parts > 0;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
 	dlg_inputs files = { 0 };
 	r->inputs = &files;
 	dlg_split__idset_init(&r->ids, opts->allocator);
 	dlg_buf__init(&r->line, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->scratch, opts->allocator, DLG_BUF_UNCAPPED);
 	unsigned threads = thread_count(opts);
 	dlg_status status = dlg_pipeline__ctx_init(&r->ctx, opts, err);
 	if (status == DLG_OK && opts->n_keep_fields)
 		status = dlg_json__kept_types_new(&r->kept_types, opts, err);
 	if (status == DLG_OK)
 		status = dlg_discover__inputs(&files, inputs, n_inputs, opts, err);
-	r->progress.files_total = files.count;
-	for (size_t i = 0; i < files.count; i++)
+	if (status == DLG_OK && r->mapping)
+		status = digest_inputs(r->inputs_digest, &files, opts->allocator, err);
+	/* a part's slice of the file list, by index, so that the parts in order are the
+	 * inputs in order */
+	r->next_input = r->mapping ? (size_t)((uint64_t)files.count * part / parts) : 0;
+	r->end_input = r->mapping ? (size_t)((uint64_t)files.count * (part + 1) / parts) :
+				    files.count;
+	r->progress.files_total = r->end_input - r->next_input;
+	for (size_t i = r->next_input; i < r->end_input; i++)
 		r->progress.bytes_total += files.items[i].size;
 	/* entries the walk passed over (W312, W315): findings that end nothing, but --strict
 	 * makes them errors, which `validate` exits 1 on */
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	dlg_neardup__init(&r->near, opts->allocator);
-	for (size_t i = 0; status == DLG_OK && i < DLG_BUF_COUNT(&files.skipped, dlg_skipped);
-	     i++) {
+	size_t n_skipped = r->mapping && part > 0 ? 0 : DLG_BUF_COUNT(&files.skipped, dlg_skipped);
+	for (size_t i = 0; status == DLG_OK && i < n_skipped; i++) {
 		const dlg_skipped *s = &DLG_BUF_AT(&files.skipped, dlg_skipped, i);
 		dlg_diag d = { s->code, dlg_ctx__severity(&r->ctx, s->code), s->shown, 1, 1, 0, 0,
 			       "" };
@@ -1322,7 +1430,8 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		status = run_threads(r, threads, err);
 	dlg_findings__end(&r->findings); /* what streaks hold, even of a failed run */
 	out->near_dup_clusters = r->near.clusters;
-	if (status == DLG_OK && r->writing && out->rejected > opts->max_rejects)
+	/* a map part cannot know the whole run's rejects: finalize counts them */
+	if (status == DLG_OK && r->writing && !r->mapping && out->rejected > opts->max_rejects)
 		status = dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations "
 					"rejected, more than --max-rejects %llu; nothing written",
 					(unsigned long long)out->rejected,
@@ -1341,6 +1450,7 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	dlg_findings__dispose(&r->findings);
 	dlg_neardup__dispose(&r->near);
 	dlg_buf__dispose(&r->line);
+	dlg_buf__dispose(&r->scratch);
 	dlg_json__kept_types_free(r->kept_types);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_pipeline__ctx_dispose(&r->ctx);
@@ -1348,6 +1458,40 @@ dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	pthread_mutex_destroy(&r->lock);
 	dlg_mem__free(opts->allocator, r);
 	return status;
+}
+
+dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+		   const dlg_options *opts, dlg_diag_fn diag, void *payload, dlg_error *err)
+{
+	if (!out || !opts || (n_inputs && !inputs))
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_run: NULL argument");
+	memset(out, 0, sizeof *out);
+	if (n_inputs == 0)
+		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
+	return run_inputs(out, inputs, n_inputs, opts, 0, 0, diag, payload, err);
+}
+
+dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+		   unsigned part, unsigned parts, const char *work_dir, const dlg_options *opts,
+		   dlg_diag_fn diag, void *payload, dlg_error *err)
+{
+	if (!out || !opts || !work_dir || (n_inputs && !inputs))
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_map: NULL argument");
+	memset(out, 0, sizeof *out);
+	if (n_inputs == 0)
+		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
+	DLG_TRY(dlg_shard__check_options(opts, err));
+	if (parts == 0 || part >= parts || parts > DLG_MAX_PARTS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "part %u of %u: want K/M with K below M "
+				      "and M from 1 to %d", part, parts, DLG_MAX_PARTS);
+	char dir[4096];
+	if (dlg_shard__part_dir(dir, sizeof dir, work_dir, part, parts) >= sizeof dir)
+		return dlg_error__set(err, DLG_E_ARG, 0, "work directory path too long");
+	/* a rerun of a part replaces its directory whole, as convert --force does */
+	dlg_options o = *opts;
+	o.output_dir = dir;
+	o.force = 1;
+	return run_inputs(out, inputs, n_inputs, &o, part, parts, diag, payload, err);
 }
 
 dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const char *source,

@@ -18,6 +18,31 @@
 
 #define GZ_LEVEL 6
 
+/*
+ * Members of 4 MiB cost under 1% of ratio against one stream (bench/NOTES.md) and are what
+ * one thread compresses at a time. convert holds a member's pending text per split and shard,
+ * so with many shards they get smaller (down to 64 KiB, a couple of deflate windows) to
+ * keep that under 12 MiB per split up to 64 shards and 64 MiB at the most.
+ */
+#define MEMBER_BYTES ((size_t)4 << 20)
+#define MIN_MEMBER_BYTES ((size_t)64 << 10)
+
+size_t dlg_sink__member_bytes(unsigned shards)
+{
+	size_t bytes = MEMBER_BYTES / (shards > 1 ? shards : 1);
+	return bytes > MIN_MEMBER_BYTES ? bytes : MIN_MEMBER_BYTES;
+}
+
+void dlg_sink__split_file_name(char *out, const char *split, unsigned shard, unsigned shards,
+			       dlg_compress compress)
+{
+	const char *ext = compress == DLG_COMPRESS_GZIP ? ".jsonl.gz" : ".jsonl";
+	if (shards > 1)
+		snprintf(out, DLG_SPLIT_FILE_NAME, "%s-%05u-of-%05u%s", split, shard, shards, ext);
+	else
+		snprintf(out, DLG_SPLIT_FILE_NAME, "%s%s", split, ext);
+}
+
 dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 			  const dlg_allocator *a, dlg_error *err)
 {

@@ -36,6 +36,14 @@ size_t dlg_split__assign(const dlg_ctx *ctx, const void *key, size_t key_len)
 	return ctx->n_splits - 1;
 }
 
+/* A seed of its own, fixed: the shards must not move with --seed, which moves the splits. */
+#define SHARD_SEED 0x5348415244ULL /* "SHARD" */
+
+unsigned dlg_split__shard(const uint8_t id[16], unsigned shards)
+{
+	return (unsigned)(XXH3_64bits_withSeed(id, 16, SHARD_SEED) % shards);
+}
+
 void dlg_split__idset_init(dlg_idset *s, const dlg_allocator *a)
 {
 	memset(s, 0, sizeof *s);

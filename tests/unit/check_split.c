@@ -119,6 +119,27 @@ START_TEST(test_split_idset_finds_what_it_holds)
 }
 END_TEST
 
+/* A shard is XXH3-64 of the id's bytes with a fixed seed, mod N (docs/map-reduce.md): pinned,
+ * since datasets written before and after a change must name the same records' files. */
+START_TEST(test_split_shard_is_frozen_and_even)
+{
+	uint8_t id[16];
+	char hex[33];
+	dlg_split__id(id, hex, "hello", 5);
+	ck_assert_uint_eq(dlg_split__shard(id, 3), 0);
+	ck_assert_uint_eq(dlg_split__shard(id, 1000), 416);
+	ck_assert_uint_eq(dlg_split__shard(id, 1024), 264);
+	ck_assert_uint_eq(dlg_split__shard(id, 1), 0);
+	unsigned count[3] = { 0 };
+	for (uint32_t i = 0; i < 3000; i++) {
+		dlg_split__id(id, hex, (const char *)&i, sizeof i);
+		count[dlg_split__shard(id, 3)]++;
+	}
+	for (int k = 0; k < 3; k++)
+		ck_assert(count[k] > 900 && count[k] < 1100);
+}
+END_TEST
+
 Suite *split_suite(void)
 {
 	Suite *s = suite_create("split");
@@ -128,6 +149,7 @@ Suite *split_suite(void)
 	tcase_add_test(tc, test_split_depends_on_seed_and_key_only);
 	tcase_add_test(tc, test_split_bad_specs_are_refused);
 	tcase_add_test(tc, test_split_idset_finds_what_it_holds);
+	tcase_add_test(tc, test_split_shard_is_frozen_and_even);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,5 +74,6 @@ Suite *mojibake_suite(void);
 Suite *options_suite(void);
 Suite *neardup_suite(void);
 Suite *json_suite(void);
+Suite *shard_suite(void);
 
 #endif

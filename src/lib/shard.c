@@ -1,0 +1,613 @@
+/*
+ * shard.c - the map/reduce steps around pipeline.c's map step (docs/map-reduce.md): the work
+ * directory's names, the reduce step that merges bucket S of every part into
+ * WORK/shard-SSSSS-of-NNNNN, cut into gzip members as convert cuts them, and the finalize step
+ * that checks every part and shard and commits DATASET as dlg_run() would have written it.
+ * Uses buf.c, error.c, split.c, sink.c, commit.c, json.c, findings.c and pipeline.c's commit.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+dlg_status dlg_shard__check_options(const dlg_options *o, dlg_error *err)
+{
+	const char *why = o->near_dup != DLG_NEAR_DUP_OFF ? "--near-dup compares each "
+			  "conversation with all those before it" :
+			  o->n_keep_fields ? "--keep-fields types each column by all the records "
+			  "before it" :
+			  o->bare ? "--bare writes provenance.jsonl, which the steps do not merge" :
+			  NULL;
+	if (why)
+		return dlg_error__set(err, DLG_E_ARG, 0, "%s, across parts: use convert for that "
+				      "(docs/map-reduce.md)", why);
+	return DLG_OK;
+}
+
+size_t dlg_shard__part_dir(char *out, size_t cap, const char *work, unsigned part,
+			   unsigned parts)
+{
+	int n = snprintf(out, cap, "%s/part-%05u-of-%05u", work, part, parts);
+	return n < 0 ? cap : (size_t)n;
+}
+
+static size_t shard_dir(char *out, size_t cap, const char *work, unsigned shard,
+			unsigned shards)
+{
+	int n = snprintf(out, cap, "%s/shard-%05u-of-%05u", work, shard, shards);
+	return n < 0 ? cap : (size_t)n;
+}
+
+/* How many parts the map steps in WORK were told: every part-K-of-M there says the same M. */
+static dlg_status count_parts(unsigned *parts, const char *work, dlg_error *err)
+{
+	DIR *d = opendir(work);
+	if (!d)
+		return dlg_error__io(err, errno, "open the work directory", work);
+	*parts = 0;
+	dlg_status st = DLG_OK;
+	struct dirent *e;
+	while (st == DLG_OK && (e = readdir(d)) != NULL) {
+		unsigned k, m;
+		char canonical[64];
+		if (sscanf(e->d_name, "part-%5u-of-%5u", &k, &m) != 2)
+			continue;
+		snprintf(canonical, sizeof canonical, "part-%05u-of-%05u", k, m);
+		if (strcmp(canonical, e->d_name) != 0 || m == 0)
+			continue;
+		if (*parts && m != *parts)
+			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' holds the parts of two "
+					    "map runs (of %u and of %u parts); remove the stale "
+					    "ones", work, *parts, m);
+		*parts = m;
+	}
+	closedir(d);
+	if (st == DLG_OK && *parts == 0)
+		st = dlg_error__set(err, DLG_E_IO, ENOENT, "'%s' holds no map part "
+				    "(part-00000-of-MMMMM): run map first", work);
+	return st;
+}
+
+static const dlg_listed_file *listed(const dlg_manifest_read *m, const char *name)
+{
+	for (size_t i = 0; i < DLG_BUF_COUNT(&m->files, dlg_listed_file); i++)
+		if (strcmp(DLG_BUF_AT(&m->files, dlg_listed_file, i).name, name) == 0)
+			return &DLG_BUF_AT(&m->files, dlg_listed_file, i);
+	return NULL;
+}
+
+/*
+ * A part's or a shard's manifest, checked: it is there, it was made with these options, and
+ * every file it lists is there at its size. A step's directory appears whole (commit.c), so
+ * this catches a part of another run or one changed by hand. `what` names it ("part 2/4"),
+ * `redo` is the step that makes it ("map --part 2/4").
+ */
+static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const char *dir,
+			       const char *what, const char *redo, dlg_error *err)
+{
+	snprintf(m->path, sizeof m->path, "%s/manifest.json", dir);
+	DLG_TRY(dlg_json__read_manifest(m, ctx, err));
+	if (!m->found)
+		return dlg_error__set(err, DLG_E_IO, ENOENT, "%s is missing: there is no %s "
+				      "(run %s)", what, m->path, redo);
+	if (!m->same_options)
+		return dlg_error__set(err, DLG_E_ARG, 0, "%s (%s) was made with other options: "
+				      "give every step the same options (run %s again)", what, dir,
+				      redo);
+	for (size_t i = 0; i < DLG_BUF_COUNT(&m->files, dlg_listed_file); i++) {
+		const dlg_listed_file *f = &DLG_BUF_AT(&m->files, dlg_listed_file, i);
+		char path[4096 + DLG_SPLIT_FILE_NAME + 2];
+		struct stat sb;
+		snprintf(path, sizeof path, "%s/%s", dir, f->name);
+		if (stat(path, &sb) != 0 || (uint64_t)sb.st_size != f->size)
+			return dlg_error__set(err, DLG_E_IO, 0, "%s is incomplete: %s is "
+					      "missing or not the size its manifest says (run %s "
+					      "again)", what, path, redo);
+	}
+	return DLG_OK;
+}
+
+/* A journal line of a kept conversation: "ID SPLIT " and its W307 line after it. */
+static bool parse_kept(uint8_t id[16], size_t *split, const char **rest, const char *line,
+		       const dlg_ctx *ctx)
+{
+	for (int i = 0; i < 32; i++) {
+		const char *hex = "0123456789abcdef";
+		const char *at = line[i] ? strchr(hex, line[i]) : NULL;
+		if (!at)
+			return false;
+		int v = (int)(at - hex);
+		id[i / 2] = (uint8_t)(i % 2 ? (id[i / 2] | v) : v << 4);
+	}
+	char *end;
+	if (line[32] != ' ')
+		return false;
+	unsigned long s = strtoul(line + 33, &end, 10);
+	if (end == line + 33 || *end != ' ' || s >= ctx->n_splits)
+		return false;
+	*split = (size_t)s;
+	*rest = end + 1;
+	return true;
+}
+
+/* A journal, line by line (getline: a line is one record's, of any length). */
+typedef struct journal {
+	FILE *f;
+	char *line;
+	size_t cap;
+	uint64_t number;
+	char path[4096 + DLG_SPLIT_FILE_NAME + 2];
+} journal;
+
+static dlg_status journal_open(journal *j, const char *dir, dlg_error *err)
+{
+	j->number = 0;
+	snprintf(j->path, sizeof j->path, "%s/%s", dir, DLG_JOURNAL);
+	j->f = fopen(j->path, "rb");
+	return j->f ? DLG_OK : dlg_error__io(err, errno, "open", j->path);
+}
+
+/* The next line into j->line, with its '\n'; *more is false at the end. Where a step spends
+ * its time, so it is where a cancel request (options.cancel) stops it. */
+static dlg_status journal_next(bool *more, journal *j, const dlg_options *o, dlg_error *err)
+{
+	if (o->cancel && *o->cancel)
+		return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+	j->number++;
+	*more = getline(&j->line, &j->cap, j->f) > 0;
+	if (!*more && ferror(j->f))
+		return dlg_error__io(err, errno, "read", j->path);
+	return DLG_OK;
+}
+
+static void journal_close(journal *j)
+{
+	if (j->f)
+		fclose(j->f);
+	j->f = NULL;
+}
+
+static dlg_status bad_journal(const journal *j, dlg_error *err)
+{
+	return dlg_error__set(err, DLG_E_IO, 0, "%s:%llu: not a line map writes (run that "
+			      "part again)", j->path, (unsigned long long)j->number);
+}
+
+/* What reduce holds, released in one place. */
+typedef struct reducer {
+	dlg_ctx ctx;
+	dlg_options opts;  /* the caller's, writing into the shard's directory */
+	char dir[4096];
+	unsigned shard;
+	dlg_manifest_read part;
+	dlg_idset ids;
+	dlg_commit out;
+	dlg_outfile files[DLG_MAX_SPLITS];
+	dlg_buf pending[DLG_MAX_SPLITS];
+	dlg_buf packed;
+	void *compressor;
+	journal journal;
+	FILE *buckets[DLG_MAX_SPLITS];
+	char *record;
+	size_t record_cap;
+	dlg_summary sum;
+} reducer;
+
+/* A split's pending lines become its next member (cut as convert cuts them). */
+static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
+{
+	dlg_buf *plain = &r->pending[split];
+	if (r->opts.compress == DLG_COMPRESS_GZIP) {
+		DLG_TRY(dlg_sink__gzip_member(&r->packed, r->compressor, plain->data, plain->len,
+					      err));
+		plain = &r->packed;
+	}
+	DLG_TRY(dlg_sink__write(&r->files[split], plain->data, plain->len, err));
+	r->pending[split].len = 0;
+	return DLG_OK;
+}
+
+/* One conversation part `part` kept, of this shard: into its split unless an earlier part
+ * kept its id. */
+static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg_error *err)
+{
+	ssize_t len = getline(&r->record, &r->record_cap, r->buckets[split]);
+	if (len <= 0 && ferror(r->buckets[split]))
+		return dlg_error__io(err, errno, "read a bucket beside", r->journal.path);
+	if (len <= 0)
+		return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket ends before the journal does "
+				      "(run that part again)", r->journal.path);
+	bool duplicate = false;
+	if (!r->opts.no_dedup)
+		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, id, err));
+	if (duplicate) {
+		r->sum.duplicates++;
+		return DLG_OK;
+	}
+	dlg_outfile *f = &r->files[split];
+	if (!f->path) {
+		char name[DLG_SPLIT_FILE_NAME];
+		dlg_sink__split_file_name(name, r->ctx.splits[split].name, r->shard, r->ctx.shards,
+					  r->opts.compress);
+		DLG_TRY(dlg_sink__open(f, r->out.stage, name, r->ctx.alloc, err));
+	}
+	f->records++;
+	r->sum.written++;
+	r->sum.split_written[split]++;
+	DLG_TRY(dlg_buf__append(&r->pending[split], r->record, (size_t)len, err));
+	bool full = r->pending[split].len >= dlg_sink__member_bytes(r->ctx.shards);
+	return full ? write_member(r, split, err) : DLG_OK;
+}
+
+/* Bucket `shard` of part `part`, in the order of its journal. */
+static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsigned parts,
+			      dlg_error *err)
+{
+	char dir[4096], what[64], redo[64];
+	dlg_shard__part_dir(dir, sizeof dir, work, part, parts);
+	snprintf(what, sizeof what, "part %u/%u", part, parts);
+	snprintf(redo, sizeof redo, "map --part %u/%u", part, parts);
+	DLG_TRY(read_checked(&r->part, &r->ctx, dir, what, redo, err));
+	for (size_t i = 0; i < r->ctx.n_splits; i++) {
+		char name[DLG_SPLIT_FILE_NAME], path[4096 + DLG_SPLIT_FILE_NAME + 2];
+		dlg_sink__split_file_name(name, r->ctx.splits[i].name, r->shard, r->ctx.shards,
+					  DLG_COMPRESS_NONE);
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		if (listed(&r->part, name) && !(r->buckets[i] = fopen(path, "rb")))
+			return dlg_error__io(err, errno, "open", path);
+	}
+	DLG_TRY(journal_open(&r->journal, dir, err));
+	for (bool more = true;;) {
+		DLG_TRY(journal_next(&more, &r->journal, &r->opts, err));
+		if (!more)
+			break;
+		uint8_t id[16];
+		size_t split;
+		const char *rest;
+		if (r->journal.line[0] == '{')
+			continue; /* a reject: finalize's */
+		if (!parse_kept(id, &split, &rest, r->journal.line, &r->ctx) ||
+		    (dlg_split__shard(id, r->ctx.shards) == r->shard && !r->buckets[split]))
+			return bad_journal(&r->journal, err);
+		if (dlg_split__shard(id, r->ctx.shards) == r->shard)
+			DLG_TRY(reduce_one(r, id, split, err));
+	}
+	journal_close(&r->journal);
+	for (size_t i = 0; i < r->ctx.n_splits; i++) {
+		if (r->buckets[i] && fgetc(r->buckets[i]) != EOF)
+			return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket holds more than the "
+					      "journal lists (run that part again)", dir);
+		if (r->buckets[i])
+			fclose(r->buckets[i]);
+		r->buckets[i] = NULL;
+	}
+	return DLG_OK;
+}
+
+static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
+{
+	unsigned parts;
+	DLG_TRY(count_parts(&parts, work, err));
+	DLG_TRY(dlg_commit__begin(&r->out, &r->opts, err));
+	for (unsigned k = 0; k < parts; k++)
+		DLG_TRY(reduce_part(r, work, k, parts, err));
+	const dlg_outfile *files[DLG_MAX_SPLITS + 2];
+	size_t n = 0;
+	for (size_t i = 0; i < r->ctx.n_splits; i++) {
+		if (!r->files[i].path)
+			continue;
+		if (r->pending[i].len)
+			DLG_TRY(write_member(r, i, err));
+		DLG_TRY(dlg_sink__finish(&r->files[i], err));
+		files[n++] = &r->files[i];
+	}
+	const uint64_t no_rejects[DLG_DIAG_CODES] = { 0 }; /* a shard's are in the journals */
+	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL, NULL };
+	return dlg_pipeline__commit_dataset(&r->out, &m, files, false, err);
+}
+
+dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *opts,
+		      dlg_error *err)
+{
+	if (!work_dir || !opts)
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_reduce: NULL argument");
+	DLG_TRY(dlg_shard__check_options(opts, err));
+	reducer *r = dlg_mem__alloc(opts->allocator, sizeof *r);
+	if (!r)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	memset(r, 0, sizeof *r);
+	r->out.parent_fd = r->out.lock_fd = -1;
+	r->opts = *opts;
+	r->shard = shard;
+	dlg_status st = dlg_pipeline__ctx_init(&r->ctx, &r->opts, err);
+	if (st == DLG_OK && shard >= r->ctx.shards)
+		st = dlg_error__set(err, DLG_E_ARG, 0, "shard %u of %u: want S/N with S below N",
+				    shard, r->ctx.shards);
+	if (st == DLG_OK && shard_dir(r->dir, sizeof r->dir, work_dir, shard, r->ctx.shards) >=
+			    sizeof r->dir)
+		st = dlg_error__set(err, DLG_E_ARG, 0, "work directory path too long");
+	/* a rerun of a shard replaces its directory whole, as convert --force does */
+	r->opts.output_dir = r->dir;
+	r->opts.force = 1;
+	dlg_buf__init(&r->part.files, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->packed, opts->allocator, DLG_BUF_UNCAPPED);
+	for (size_t i = 0; i < DLG_MAX_SPLITS; i++) {
+		dlg_buf__init(&r->pending[i], opts->allocator, DLG_BUF_UNCAPPED);
+		r->files[i].fd = -1;
+	}
+	dlg_split__idset_init(&r->ids, opts->allocator);
+	if (st == DLG_OK && !(r->compressor = dlg_sink__deflate_new()))
+		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (compressor)");
+	if (st == DLG_OK)
+		st = reduce_all(r, work_dir, err);
+	for (size_t i = 0; i < DLG_MAX_SPLITS; i++) {
+		dlg_sink__discard(&r->files[i]);
+		dlg_buf__dispose(&r->pending[i]);
+		if (r->buckets[i])
+			fclose(r->buckets[i]);
+	}
+	journal_close(&r->journal);
+	free(r->journal.line);
+	free(r->record);
+	dlg_commit__end(&r->out);
+	dlg_sink__deflate_free(r->compressor);
+	dlg_buf__dispose(&r->packed);
+	dlg_buf__dispose(&r->part.files);
+	dlg_split__idset_dispose(&r->ids);
+	dlg_pipeline__ctx_dispose(&r->ctx);
+	dlg_mem__free(opts->allocator, r);
+	return st;
+}
+
+/* What finalize holds, released in one place. */
+typedef struct finalizer {
+	dlg_ctx ctx;
+	const char *work;
+	unsigned parts;
+	dlg_summary sum;
+	uint64_t rejected_by_code[DLG_DIAG_CODES];
+	dlg_manifest_read *shards; /* ctx.shards of them */
+	dlg_outfile *files;        /* split files (split-major, shard-minor), then rejects */
+	size_t n_files;
+	const dlg_outfile **listed; /* the manifest's list, with room for the card and itself */
+	dlg_commit out;
+	dlg_idset ids;
+	journal journal;
+	dlg_buf copy;
+} finalizer;
+
+/* Every part's counts, summed (each part's directory checked on the way). */
+static dlg_status sum_parts(finalizer *f, dlg_error *err)
+{
+	dlg_manifest_read part = { .path = "" };
+	dlg_buf__init(&part.files, f->ctx.alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = DLG_OK;
+	char inputs[33] = "";
+	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
+		char dir[4096], what[64], redo[64];
+		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
+		snprintf(what, sizeof what, "part %u/%u", k, f->parts);
+		snprintf(redo, sizeof redo, "map --part %u/%u", k, f->parts);
+		st = read_checked(&part, &f->ctx, dir, what, redo, err);
+		if (st == DLG_OK && k == 0)
+			memcpy(inputs, part.inputs_digest, sizeof inputs);
+		if (st == DLG_OK && strcmp(part.inputs_digest, inputs) != 0)
+			st = dlg_error__set(err, DLG_E_ARG, 0, "part %u/%u saw other input "
+					    "files than part 0/%u (another INPUT, or files added "
+					    "or changed meanwhile): give every map task the same "
+					    "INPUTs and run them again", k, f->parts, f->parts);
+		const dlg_summary *c = &part.counts;
+		dlg_summary *s = &f->sum;
+		s->files += c->files;
+		s->inputs += c->inputs;
+		s->written += c->written;
+		s->rejected += c->rejected;
+		s->duplicates += c->duplicates;
+		s->errors += c->errors;
+		s->warnings += c->warnings;
+		for (size_t i = 0; i < DLG_MAX_SPLITS; i++)
+			s->split_written[i] += c->split_written[i];
+		for (int x = 0; x < DLG_FIX_COUNT; x++)
+			s->fixes[x] += c->fixes[x];
+		for (int code = 0; code < DLG_DIAG_CODES; code++)
+			f->rejected_by_code[code] += part.rejected_by_code[code];
+	}
+	dlg_buf__dispose(&part.files);
+	return st;
+}
+
+/* A reduced shard file into the staging directory, hashed again on the way and checked. */
+static dlg_status copy_shard_file(finalizer *f, const char *dir, const dlg_listed_file *l,
+				  unsigned shard, dlg_error *err)
+{
+	char path[4096 + DLG_SPLIT_FILE_NAME + 2];
+	snprintf(path, sizeof path, "%s/%s", dir, l->name);
+	dlg_outfile *out = &f->files[f->n_files++];
+	DLG_TRY(dlg_sink__open(out, f->out.stage, l->name, f->ctx.alloc, err));
+	FILE *in = fopen(path, "rb");
+	if (!in)
+		return dlg_error__io(err, errno, "open", path);
+	DLG_TRY(dlg_buf__reserve(&f->copy, (size_t)1 << 20, err));
+	dlg_status st = DLG_OK;
+	size_t n;
+	while (st == DLG_OK && (n = fread(f->copy.data, 1, (size_t)1 << 20, in)) > 0)
+		st = dlg_sink__write(out, f->copy.data, n, err);
+	if (st == DLG_OK && ferror(in))
+		st = dlg_error__io(err, errno, "read", path);
+	fclose(in);
+	DLG_TRY(st);
+	DLG_TRY(dlg_sink__finish(out, err));
+	out->records = l->records;
+	if (strcmp(out->sha256_hex, l->sha256_hex) != 0)
+		return dlg_error__set(err, DLG_E_IO, 0, "shard %u/%u: %s is not what reduce "
+				      "wrote (run reduce --shard %u/%u again)", shard,
+				      f->ctx.shards, path, shard, f->ctx.shards);
+	return DLG_OK;
+}
+
+/* The shards' files in convert's order: by split, then by shard. */
+static dlg_status gather_shards(finalizer *f, dlg_error *err)
+{
+	for (unsigned s = 0; s < f->ctx.shards; s++) {
+		char dir[4096], what[64], redo[64];
+		shard_dir(dir, sizeof dir, f->work, s, f->ctx.shards);
+		snprintf(what, sizeof what, "shard %u/%u", s, f->ctx.shards);
+		snprintf(redo, sizeof redo, "reduce --shard %u/%u", s, f->ctx.shards);
+		DLG_TRY(read_checked(&f->shards[s], &f->ctx, dir, what, redo, err));
+	}
+	for (size_t i = 0; i < f->ctx.n_splits; i++) {
+		uint64_t records = 0;
+		for (unsigned s = 0; s < f->ctx.shards; s++) {
+			char dir[4096], name[DLG_SPLIT_FILE_NAME];
+			shard_dir(dir, sizeof dir, f->work, s, f->ctx.shards);
+			dlg_sink__split_file_name(name, f->ctx.splits[i].name, s, f->ctx.shards,
+						  f->ctx.opts->compress);
+			const dlg_listed_file *l = listed(&f->shards[s], name);
+			if (l)
+				DLG_TRY(copy_shard_file(f, dir, l, s, err));
+			records += l ? l->records : 0;
+		}
+		/* the other way round would mean shards reduced from other parts than these */
+		if (records != f->sum.split_written[i])
+			return dlg_error__set(err, DLG_E_IO, 0, "the shards hold %llu "
+					      "conversations of split %s, the parts kept %llu: run "
+					      "reduce again for every shard",
+					      (unsigned long long)records, f->ctx.splits[i].name,
+					      (unsigned long long)f->sum.split_written[i]);
+	}
+	return DLG_OK;
+}
+
+/*
+ * rejects.jsonl as one machine writes it: each part's journal in part order, its rejects as
+ * they are, and a kept conversation whose id an earlier part kept as the W307 line map
+ * rendered for it, where one machine would have dropped it. The counts move with it.
+ */
+static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *err)
+{
+	dlg_findings findings; /* counts W307 as --ignore, --select and --strict say */
+	dlg_findings__init(&findings, &f->ctx, &f->sum, NULL, NULL);
+	dlg_status st = DLG_OK;
+	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
+		char dir[4096];
+		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
+		st = journal_open(&f->journal, dir, err);
+		for (bool more = true; st == DLG_OK;) {
+			st = journal_next(&more, &f->journal, f->ctx.opts, err);
+			if (st != DLG_OK || !more)
+				break;
+			const char *line = f->journal.line;
+			uint8_t id[16];
+			size_t split;
+			bool duplicate = false;
+			if (line[0] != '{' && !parse_kept(id, &split, &line, line, &f->ctx)) {
+				st = bad_journal(&f->journal, err);
+				break;
+			}
+			if (line == f->journal.line) {
+				st = dlg_sink__write(rejects, line, strlen(line), err);
+				rejects->records++;
+				continue;
+			}
+			if (!f->ctx.opts->no_dedup)
+				st = dlg_split__idset_insert(&duplicate, &f->ids, id, err);
+			if (st != DLG_OK || !duplicate)
+				continue;
+			st = dlg_sink__write(rejects, line, strlen(line), err);
+			rejects->records++;
+			f->sum.duplicates++;
+			f->sum.written--;
+			f->sum.split_written[split]--;
+			dlg_diag d = { .code = DLG_DIAG_DUPLICATE,
+				       .severity = dlg_ctx__severity(&f->ctx, DLG_DIAG_DUPLICATE),
+				       .source = "" };
+			dlg_findings__one(&findings, &d);
+		}
+		journal_close(&f->journal);
+	}
+	dlg_findings__dispose(&findings);
+	return st;
+}
+
+static dlg_status finalize_all(finalizer *f, dlg_error *err)
+{
+	const dlg_options *o = f->ctx.opts;
+	DLG_TRY(count_parts(&f->parts, f->work, err));
+	DLG_TRY(sum_parts(f, err));
+	DLG_TRY(dlg_commit__begin(&f->out, o, err));
+	dlg_outfile *rejects = &f->files[f->ctx.n_splits * f->ctx.shards];
+	DLG_TRY(dlg_sink__open(rejects, f->out.stage, "rejects.jsonl", f->ctx.alloc, err));
+	DLG_TRY(merge_rejects(f, rejects, err));
+	DLG_TRY(dlg_sink__finish(rejects, err));
+	DLG_TRY(gather_shards(f, err));
+	if (f->sum.rejected > o->max_rejects)
+		return dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations rejected, more "
+				      "than --max-rejects %llu; nothing written",
+				      (unsigned long long)f->sum.rejected,
+				      (unsigned long long)o->max_rejects);
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_files; i++)
+		f->listed[n++] = &f->files[i];
+	f->listed[n++] = rejects;
+	dlg_manifest m = { &f->ctx, &f->sum, f->rejected_by_code, f->listed, n, f->n_files, NULL,
+			   NULL };
+	return dlg_pipeline__commit_dataset(&f->out, &m, f->listed, true, err);
+}
+
+dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_options *opts,
+			dlg_error *err)
+{
+	if (!out || !work_dir || !opts || !opts->output_dir)
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_finalize: NULL argument");
+	memset(out, 0, sizeof *out);
+	DLG_TRY(dlg_shard__check_options(opts, err));
+	const dlg_allocator *a = opts->allocator;
+	finalizer *f = dlg_mem__alloc(a, sizeof *f);
+	if (!f)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	memset(f, 0, sizeof *f);
+	f->out.parent_fd = f->out.lock_fd = -1;
+	f->work = work_dir;
+	dlg_split__idset_init(&f->ids, a);
+	dlg_status st = dlg_pipeline__ctx_init(&f->ctx, opts, err);
+	size_t n_split_files = f->ctx.n_splits * f->ctx.shards;
+	dlg_buf__init(&f->copy, a, DLG_BUF_UNCAPPED);
+	if (st == DLG_OK) {
+		f->shards = dlg_mem__alloc(a, f->ctx.shards * sizeof *f->shards);
+		f->files = dlg_mem__alloc(a, (n_split_files + 1) * sizeof *f->files);
+		f->listed = dlg_mem__alloc(a, (n_split_files + 3) * sizeof *f->listed);
+		if (!f->shards || !f->files || !f->listed)
+			st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	}
+	for (unsigned s = 0; f->shards && s < f->ctx.shards; s++) {
+		memset(&f->shards[s], 0, sizeof f->shards[s]);
+		dlg_buf__init(&f->shards[s].files, a, DLG_BUF_UNCAPPED);
+	}
+	for (size_t i = 0; f->files && i <= n_split_files; i++) {
+		memset(&f->files[i], 0, sizeof f->files[i]);
+		f->files[i].fd = -1;
+	}
+	if (st == DLG_OK)
+		st = finalize_all(f, err);
+	*out = f->sum;
+	for (unsigned s = 0; f->shards && s < f->ctx.shards; s++)
+		dlg_buf__dispose(&f->shards[s].files);
+	for (size_t i = 0; f->files && i <= n_split_files; i++)
+		dlg_sink__discard(&f->files[i]);
+	journal_close(&f->journal);
+	free(f->journal.line);
+	dlg_commit__end(&f->out);
+	dlg_mem__free(a, f->shards);
+	dlg_mem__free(a, f->files);
+	dlg_mem__free(a, f->listed);
+	dlg_buf__dispose(&f->copy);
+	dlg_split__idset_dispose(&f->ids);
+	dlg_pipeline__ctx_dispose(&f->ctx);
+	dlg_mem__free(a, f);
+	return st;
+}

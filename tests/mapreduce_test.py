@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""The map, reduce and finalize steps give the bytes `convert --shards N` gives on one
+machine (docs/map-reduce.md): for M in {1, 3, 4} parts and N in {1, 3} shards, on a corpus
+with exact duplicates spread across parts and splits large enough for several gzip members;
+a map task killed mid-run and run again changes nothing; a missing or foreign part or shard
+makes finalize fail naming it.
+
+  mapreduce_test.py DLGCONV FIXTURES_DIR
+"""
+import hashlib
+import json
+import jsonschema
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+from checks import check, finish
+
+dlgconv, fixtures = sys.argv[1], sys.argv[2]
+tmp = tempfile.mkdtemp(prefix="dlgconv-mapreduce-")
+
+
+def make_corpus(root):
+    """Fixtures (with rejects and in-file duplicates), small transcripts repeating each other
+    across the file list, and two JSON lines files of about 6 MB that share records (so
+    that the train split passes 4 MiB, a gzip member, within a part and a shard)."""
+    corpus = os.path.join(root, "corpus")
+    shutil.copytree(os.path.join(fixtures, "valid"), os.path.join(corpus, "a-valid"))
+    shutil.copytree(os.path.join(fixtures, "invalid"), os.path.join(corpus, "b-invalid"))
+    os.makedirs(os.path.join(corpus, "c-small"))
+    for i in range(60):
+        with open(os.path.join(corpus, "c-small", "t%03d.txt" % i), "w") as f:
+            f.write("### Human: question %d\n### Assistant: answer %d\n" % (i % 11, i % 11))
+    for name, start in (("d-big-1.jsonl", 0), ("e-big-2.jsonl", 12000)):
+        with open(os.path.join(corpus, name), "w") as f:
+            for k in range(start, start + 16000):  # 12000..15999 are in both files
+                words = " ".join(hashlib.sha256(b"%d %d" % (k, w)).hexdigest()[:12]
+                                 for w in range(40))
+                f.write(json.dumps({"messages": [
+                    {"role": "user", "content": "tell me about item %d: %s" % (k, words)},
+                    {"role": "assistant", "content": "item %d is %s" % (k, words[::-1])}]})
+                        + "\n")
+    return corpus
+
+
+def gzip_members(path):
+    data, members = open(path, "rb").read(), 0
+    while data:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        d.decompress(data)
+        data, members = d.unused_data, members + 1
+    return members
+
+
+def run(*argv):
+    return subprocess.run([dlgconv, *argv], capture_output=True)
+
+
+def tree(path):
+    """Every file under path with its bytes."""
+    out = {}
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            full = os.path.join(dirpath, name)
+            with open(full, "rb") as f:
+                out[os.path.relpath(full, path)] = f.read()
+    return out
+
+
+def same_tree(a, b, what):
+    ta, tb = tree(a), tree(b)
+    check(sorted(ta) == sorted(tb), "%s: files differ: %s" % (what, sorted(set(ta) ^ set(tb))))
+    for name in sorted(set(ta) & set(tb)):
+        check(ta[name] == tb[name], "%s: %s differs" % (what, name))
+
+
+def steps(work, out, parts, shards, options, skip_finalize=False):
+    for k in range(parts):
+        r = run("map", "-q", "--part", "%d/%d" % (k, parts), "--shards", str(shards), *options,
+                corpus, "-o", work)
+        check(r.returncode in (0, 1), "map %d/%d: exit %d %s" % (k, parts, r.returncode,
+                                                                r.stderr[-300:]))
+    for s in range(shards):
+        r = run("reduce", "--shard", "%d/%d" % (s, shards), *options, work)
+        check(r.returncode == 0, "reduce %d/%d: exit %d %s" % (s, shards, r.returncode,
+                                                              r.stderr[-300:]))
+    if skip_finalize:
+        return None
+    return run("finalize", "-q", "--shards", str(shards), *options, work, "-o", out)
+
+
+corpus = make_corpus(tmp)
+manifest_schema = json.load(open(os.path.join(fixtures, "..", "schemas", "manifest.schema.json")))
+OPTIONS = ["--split", "train=0.8,validation=0.1,test=0.1"]
+
+for shards in (1, 3):
+    single = os.path.join(tmp, "single-%d" % shards)
+    r = run("convert", "-q", "--near-dup", "off", "--shards", str(shards), *OPTIONS, corpus,
+            "-o", single)
+    check(r.returncode == 0, "convert --shards %d: exit %d" % (shards, r.returncode))
+    names = sorted(os.listdir(single))
+    manifest = json.load(open(os.path.join(single, "manifest.json")))
+    jsonschema.validate(manifest, manifest_schema)
+    check(manifest["options"].get("shards", 1) == shards, "the manifest says --shards")
+    train = "train.jsonl.gz" if shards == 1 else "train-00002-of-00003.jsonl.gz"
+    check(train in names, "--shards %d names: %s" % (shards, names))
+    # the card's data_files name every shard, as Hugging Face datasets reads them
+    r = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "consumers.py"),
+                        "hf", single], capture_output=True)
+    check(r.returncode == 0, "--shards %d: datasets' rules: %s" % (shards, r.stdout[-500:]))
+    # where the steps must cut members as convert does
+    check(gzip_members(os.path.join(single, train)) > 1, "%s has several members" % train)
+    one_thread = os.path.join(tmp, "single-%d-j1" % shards)
+    run("convert", "-q", "--near-dup", "off", "-j", "1", "--shards", str(shards), *OPTIONS,
+        corpus, "-o", one_thread)
+    same_tree(single, one_thread, "--shards %d with one thread" % shards)
+    rejects = open(os.path.join(single, "rejects.jsonl")).read()
+    check(rejects.count('"W307"') >= 4000, "the corpus has duplicates across files")
+    for parts in (1, 3, 4):
+        work = os.path.join(tmp, "work-%d-%d" % (parts, shards))
+        out = os.path.join(tmp, "out-%d-%d" % (parts, shards))
+        r = steps(work, out, parts, shards, OPTIONS)
+        check(r.returncode == 0, "finalize M=%d N=%d: exit %d %s" % (parts, shards, r.returncode,
+                                                                    r.stderr[-300:]))
+        same_tree(single, out, "M=%d N=%d" % (parts, shards))
+
+# other options pass through every step: no compression, other splits and seed
+other = ["--compress", "none", "--split", "a=1,b=1", "--seed", "7", "--strict"]
+single = os.path.join(tmp, "single-other")
+run("convert", "-q", "--near-dup", "off", "--shards", "3", *other, corpus, "-o", single)
+r = steps(os.path.join(tmp, "work-other"), os.path.join(tmp, "out-other"), 4, 3, other)
+check(r.returncode == 0, "finalize with other options: exit %d" % r.returncode)
+same_tree(single, os.path.join(tmp, "out-other"), "other options")
+
+# a map task killed mid-run, then run again: the same bytes
+work = os.path.join(tmp, "work-kill")
+steps(work, None, 3, 3, OPTIONS, skip_finalize=True)
+# the part that holds a big file takes long enough to be killed
+big_part = max(range(3), key=lambda k: sum(len(b) for b in tree(
+    os.path.join(work, "part-%05d-of-00003" % k)).values()))
+before = tree(os.path.join(work, "part-%05d-of-00003" % big_part))
+for delay in (0.05, 0.2, 0.5):
+    p = subprocess.Popen([dlgconv, "map", "-q", "-j", "1", "--part", "%d/3" % big_part,
+                          "--shards", "3", *OPTIONS, corpus, "-o", work],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    # the part's directory is its complete earlier self: a rerun swaps it whole or not at all
+    check(tree(os.path.join(work, "part-%05d-of-00003" % big_part)) == before,
+          "a killed rerun (after %.2fs) left part %d whole" % (delay, big_part))
+shutil.rmtree(os.path.join(work, "part-%05d-of-00003" % big_part))
+# the first run of that part killed: at the swap that would make its directory appear (strace
+# injects the kill where it can), else after a moment
+argv = [dlgconv, "map", "-q", "-j", "1", "--part", "%d/3" % big_part, "--shards", "3", *OPTIONS,
+        corpus, "-o", work]
+if shutil.which("strace") and subprocess.run(["strace", "-qq", "-o", "/dev/null", "true"]
+                                             ).returncode == 0:
+    subprocess.run(["strace", "-qq", "-o", "/dev/null", "-e", "trace=renameat2,renameat",
+                    "-e", "inject=renameat2,renameat:signal=SIGKILL:when=1"] + argv,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+else:
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.05)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+r = run("finalize", "-q", "--shards", "3", *OPTIONS, work, "-o", os.path.join(tmp, "out-kill"))
+check(r.returncode != 0 and b"part %d/3 is missing" % big_part in r.stderr,
+      "finalize after a killed first map names the part: %s" % r.stderr)
+check(not os.path.exists(os.path.join(tmp, "out-kill")), "nothing written without a part")
+r = steps(work, os.path.join(tmp, "out-kill"), 3, 3, OPTIONS)
+check(r.returncode == 0, "finalize after the rerun: exit %d %s" % (r.returncode, r.stderr))
+same_tree(os.path.join(tmp, "single-3"), os.path.join(tmp, "out-kill"), "killed and rerun")
+
+# what finalize refuses, naming it
+work = os.path.join(tmp, "work-3-3")
+out = os.path.join(tmp, "out-refused")
+shutil.rmtree(os.path.join(work, "shard-00001-of-00003"))
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 3 and b"shard 1/3 is missing" in r.stderr,
+      "a missing shard: exit %d %s" % (r.returncode, r.stderr))
+os.rename(os.path.join(work, "part-00002-of-00003"), os.path.join(tmp, "part-aside"))
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 3 and b"part 2/3 is missing" in r.stderr,
+      "a missing part: exit %d %s" % (r.returncode, r.stderr))
+r = run("reduce", "--shard", "1/3", *OPTIONS, work)
+check(r.returncode == 3 and b"part 2/3 is missing" in r.stderr,
+      "reduce without a part: exit %d %s" % (r.returncode, r.stderr))
+os.rename(os.path.join(tmp, "part-aside"), os.path.join(work, "part-00002-of-00003"))
+journal = os.path.join(work, "part-00001-of-00003", "journal")
+with open(journal, "ab") as f:
+    f.write(b"{}\n")
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 3 and b"part 1/3 is incomplete" in r.stderr,
+      "a part changed after map: exit %d %s" % (r.returncode, r.stderr))
+extra = os.path.join(tmp, "extra")
+os.makedirs(extra)
+with open(os.path.join(extra, "more.txt"), "w") as f:
+    f.write("### Human: one more\n### Assistant: yes\n")
+r = run("map", "-q", "--part", "1/3", "--shards", "3", *OPTIONS, corpus, extra, "-o", work)
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 2 and b"part 1/3 saw other input files" in r.stderr,
+      "a part mapped from other inputs: exit %d %s" % (r.returncode, r.stderr))
+r = run("map", "-q", "--part", "1/3", "--shards", "3", "--seed", "9", *OPTIONS, corpus, "-o", work)
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 2 and b"part 0/3" not in r.stderr and b"other options" in r.stderr,
+      "a part made with other options: exit %d %s" % (r.returncode, r.stderr))
+r = run("map", "-q", "--part", "0/2", "--shards", "3", *OPTIONS, corpus, "-o", work)
+r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+check(r.returncode == 2 and b"two map runs" in r.stderr,
+      "parts of two runs: exit %d %s" % (r.returncode, r.stderr))
+r = run("map", "-q", "--part", "0/2", "--near-dup", "drop", corpus, "-o", work)
+check(r.returncode == 2 and b"--near-dup" in r.stderr, "map refuses --near-dup: %s" % r.stderr)
+check(not os.path.exists(out), "nothing written by a refused finalize")
+
+shutil.rmtree(tmp)
+finish()

@@ -1,0 +1,130 @@
+#define _GNU_SOURCE
+#include "helpers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char one[] = "### Human: one\n### Assistant: a\n";
+static const char two[] = "### Human: two\n### Assistant: b\n";
+static const char bad[] = "### Assistant: first\n### Human: q\n";
+
+/* Four files, the fourth a copy of the first: with two parts, a duplicate across parts. */
+static char *corpus(char *in, size_t cap)
+{
+	char *root = make_temp_dir();
+	snprintf(in, cap, "%s/corpus", root);
+	ck_assert_int_eq(mkdir(in, 0777), 0);
+	write_file(in, "1.txt", one, strlen(one));
+	write_file(in, "2.txt", two, strlen(two));
+	write_file(in, "3.txt", bad, strlen(bad));
+	write_file(in, "4.txt", one, strlen(one));
+	return root;
+}
+
+static dlg_options two_shards(void)
+{
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.shards = 2;
+	o.threads = 1; /* the failing allocator counts without a lock */
+	o.near_dup = DLG_NEAR_DUP_OFF; /* the steps take no other */
+	return o;
+}
+
+static void map_both(const char *in, const char *work)
+{
+	for (unsigned k = 0; k < 2; k++) {
+		dlg_options o = two_shards();
+		const char *args[] = { in };
+		dlg_summary s;
+		dlg_error err;
+		ck_assert_int_eq(dlg_map(&s, args, 1, k, 2, work, &o, NULL, NULL, &err), DLG_OK);
+	}
+}
+
+/* Fail the 1st, 2nd, ... allocation of reduce, then of finalize: each ends in a clean
+ * DLG_E_NOMEM, frees all it took and leaves no shard or dataset behind. */
+START_TEST(test_shard_allocation_failure_sweep)
+{
+	char in[1024], work[1100], shard[1200], out[1100];
+	char *root = corpus(in, sizeof in);
+	snprintf(work, sizeof work, "%s/work", root);
+	snprintf(shard, sizeof shard, "%s/shard-00001-of-00002", work);
+	snprintf(out, sizeof out, "%s/out", root);
+	map_both(in, work);
+	for (int step = 0; step < 2; step++) {
+		long n;
+		for (n = 1; n < 100000; n++) {
+			failing_alloc fa;
+			failing_alloc_init(&fa, n);
+			dlg_options o = two_shards();
+			o.allocator = &fa.a;
+			o.output_dir = out;
+			dlg_summary s;
+			dlg_error err;
+			dlg_status st = step == 0 ? dlg_reduce(work, 1, &o, &err) :
+						    dlg_finalize(&s, work, &o, &err);
+			ck_assert_int_eq(fa.live, 0);
+			if (st == DLG_OK)
+				break;
+			ck_assert_msg(st == DLG_E_NOMEM, "step %d, allocation %ld: %s", step, n,
+				      err.msg);
+			ck_assert(access(step == 0 ? shard : out, F_OK) != 0);
+		}
+		ck_assert_int_gt(n, 3);
+		if (step == 0) { /* finalize needs the other shard too */
+			dlg_options o = two_shards();
+			dlg_error err;
+			ck_assert_int_eq(dlg_reduce(work, 0, &o, &err), DLG_OK);
+		}
+	}
+	dlg_options o = two_shards();
+	o.output_dir = out;
+	o.force = 1;
+	dlg_summary s;
+	dlg_error err;
+	ck_assert_int_eq(dlg_finalize(&s, work, &o, &err), DLG_OK);
+	/* the copy of 1.txt in part 1 is a duplicate of part 0's */
+	ck_assert_uint_eq(s.inputs, 4);
+	ck_assert_uint_eq(s.written, 2);
+	ck_assert_uint_eq(s.duplicates, 1);
+	ck_assert_uint_eq(s.rejected, 1);
+	rm_rf(root);
+	free(root);
+}
+END_TEST
+
+START_TEST(test_shard_refuses_bad_arguments)
+{
+	dlg_options o = two_shards();
+	dlg_summary s;
+	dlg_error err;
+	const char *args[] = { "x" };
+	ck_assert_int_eq(dlg_map(&s, args, 1, 2, 2, "w", &o, NULL, NULL, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 0, "w", &o, NULL, NULL, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, NULL, &o, NULL, NULL, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_reduce("w", 2, &o, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_finalize(&s, "w", &o, &err), DLG_E_ARG); /* no output_dir */
+	o.near_dup = DLG_NEAR_DUP_DROP;
+	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
+	o.near_dup = DLG_NEAR_DUP_GROUP; /* the library's default: the steps need off said */
+	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "--near-dup"));
+	o.near_dup = DLG_NEAR_DUP_OFF;
+	o.bare = 1;
+	ck_assert_int_eq(dlg_reduce("w", 0, &o, &err), DLG_E_ARG);
+}
+END_TEST
+
+Suite *shard_suite(void)
+{
+	Suite *s = suite_create("shard");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_shard_allocation_failure_sweep);
+	tcase_add_test(tc, test_shard_refuses_bad_arguments);
+	suite_add_tcase(s, tc);
+	return s;
+}
