@@ -121,7 +121,7 @@ mem_short=$(peak_kib "$dlgconv" convert -q --near-dup group "$short" -o "$out" -
 steps() {
 	rm -rf "$work/mr"
 	for k in 0 1 2 3; do "$dlgconv" map -q --part $k/4 --shards 3 "$c20" -o "$work/mr"; done
-	for s in 0 1 2; do "$dlgconv" reduce --shard $s/3 "$work/mr"; done
+	for shard in 0 1 2; do "$dlgconv" reduce --shard $shard/3 "$work/mr"; done # not s: secs() has it
 	"$dlgconv" finalize -q --shards 3 "$work/mr" -o "$out" --force
 }
 t_steps="" t_sharded=""
