@@ -1362,6 +1362,24 @@ dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, co
 	return st;
 }
 
+/* The JSON text of `f` (closed here), at most `cap` bytes, into *root: NULL when it is not
+ * JSON. DLG_E_LIMIT past the cap. */
+static dlg_status parse_file(cJSON **root, FILE *f, size_t cap, const dlg_allocator *alloc,
+			     dlg_error *err)
+{
+	dlg_buf text;
+	dlg_buf__init(&text, alloc, cap);
+	dlg_status st = DLG_OK;
+	char chunk[8192];
+	size_t n;
+	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		st = dlg_buf__append(&text, chunk, n, err);
+	fclose(f);
+	*root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
+	dlg_buf__dispose(&text);
+	return st;
+}
+
 dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err)
 {
 	out->len = 0;
@@ -1371,16 +1389,8 @@ dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *er
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return DLG_OK; /* no earlier dataset here */
-	dlg_buf text;
-	dlg_buf__init(&text, out->alloc, (size_t)16 << 20); /* manifests are small */
-	dlg_status st = DLG_OK;
-	char chunk[8192];
-	size_t n;
-	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		st = dlg_buf__append(&text, chunk, n, err);
-	fclose(f);
-	cJSON *root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
-	dlg_buf__dispose(&text);
+	cJSON *root; /* manifests are small: 16 MiB is plenty */
+	dlg_status st = parse_file(&root, f, (size_t)16 << 20, out->alloc, err);
 	if (st == DLG_E_LIMIT)
 		st = DLG_OK; /* not one of ours: nothing to remove */
 	const cJSON *file;
@@ -1451,16 +1461,8 @@ dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx, d
 	FILE *f = fopen(out->path, "rb");
 	if (!f)
 		return errno == ENOENT ? DLG_OK : dlg_error__io(err, errno, "open", out->path);
-	dlg_buf text;
-	dlg_buf__init(&text, ctx->alloc, (size_t)64 << 20);
-	dlg_status st = DLG_OK;
-	char chunk[8192];
-	size_t n;
-	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		st = dlg_buf__append(&text, chunk, n, err);
-	fclose(f);
-	cJSON *root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
-	dlg_buf__dispose(&text);
+	cJSON *root;
+	dlg_status st = parse_file(&root, f, (size_t)64 << 20, ctx->alloc, err);
 	if (st == DLG_OK && !cJSON_IsObject(root))
 		st = dlg_error__set(err, DLG_E_IO, 0, "%s is not a manifest dlgconv wrote",
 				    out->path);
