@@ -1514,7 +1514,7 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
 	if (st == DLG_OK)
 		st = finish_unit(&u, err);
-	dlg_summary counts;
+	dlg_summary counts = { 0 }; /* findings count here; dlg_convert_buffer reports none */
 	dlg_findings findings;
 	dlg_findings__init(&findings, &ctx, &counts, diag, payload);
 	for (size_t i = 0; st == DLG_OK && i < DLG_BUF_COUNT(&u.diags, dlg_diag); i++)
