@@ -213,6 +213,14 @@ static dlg_status seen_add(bool *fresh_out, walk *w, const struct stat *st, dlg_
 	return DLG_OK;
 }
 
+/* A NUL after b's bytes, not counted in its length: the walk's paths go to the system. */
+static dlg_status terminate(dlg_buf *b, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__putc(b, '\0', err));
+	b->len--;
+	return DLG_OK;
+}
+
 /* b = b[0, keep) "/" name (no "/" after nothing: `.` has no part of its own), NUL-terminated
  * beyond its length. */
 static dlg_status extend(dlg_buf *b, size_t keep, const char *name, size_t n, dlg_error *err)
@@ -221,9 +229,7 @@ static dlg_status extend(dlg_buf *b, size_t keep, const char *name, size_t n, dl
 	if (keep)
 		DLG_TRY(dlg_buf__putc(b, '/', err));
 	DLG_TRY(dlg_buf__append(b, name, n, err));
-	DLG_TRY(dlg_buf__putc(b, '\0', err));
-	b->len--;
-	return DLG_OK;
+	return terminate(b, err);
 }
 
 /* b = b[0, len), NUL-terminated beyond it (b holds at least that). */
@@ -237,9 +243,7 @@ static dlg_status set_string(dlg_buf *b, const char *s, size_t n, dlg_error *err
 {
 	b->len = 0;
 	DLG_TRY(dlg_buf__append(b, s, n, err));
-	DLG_TRY(dlg_buf__putc(b, '\0', err));
-	b->len--;
-	return DLG_OK;
+	return terminate(b, err);
 }
 
 /* A directory entry: its raw and escaped names (NUL-terminated) and readdir's type. */
@@ -349,8 +353,8 @@ static dlg_status shown_path(const char **out, walk *w, dlg_error *err)
 		return DLG_OK;
 	w->typed.len = w->typed_len;
 	DLG_TRY(dlg_buf__append(&w->typed, w->source.data + w->typed_base,
-				w->source.len - w->typed_base + 1, err));
-	w->typed.len--;
+				w->source.len - w->typed_base, err));
+	DLG_TRY(terminate(&w->typed, err));
 	*out = w->typed.data;
 	return DLG_OK;
 }
@@ -527,9 +531,7 @@ static dlg_status set_escaped(dlg_buf *b, const char *s, size_t n, dlg_error *er
 {
 	b->len = 0;
 	DLG_TRY(dlg_discover__escape(b, s, n, err));
-	DLG_TRY(dlg_buf__putc(b, '\0', err));
-	b->len--;
-	return DLG_OK;
+	return terminate(b, err);
 }
 
 /*
@@ -557,13 +559,10 @@ static dlg_status argument_paths(walk *w, const char *arg, dlg_error *err)
 			st = dlg_buf__append(&typed, p, n, err);
 		p += n + (p[n] == '/');
 	}
-	if (st == DLG_OK)
-		st = dlg_buf__putc(&typed, '\0', err);
 	if (st != DLG_OK) {
 		dlg_buf__dispose(&typed);
 		return st;
 	}
-	typed.len--;
 	if (!w->absolute) {
 		st = set_string(&w->raw, typed.data, typed.len, err);
 		if (st == DLG_OK)

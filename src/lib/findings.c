@@ -113,6 +113,7 @@ static void break_streak(dlg_findings *f, dlg_diag_code code)
 	}
 	s->on = false;
 	s->count = s->n_held = 0;
+	f->on--;
 }
 
 /* One finding for a streak that lasted the whole file, said where it began. */
@@ -135,9 +136,9 @@ static void said_once(dlg_findings *f, dlg_diag d)
  * streaks' first findings; a file of one record says its findings as they came. */
 static void end_file(dlg_findings *f)
 {
-	if (f->records < 2) {
+	if (f->on && f->records < 2) {
 		release(f, DLG_DIAG_CODES);
-	} else {
+	} else if (f->on) {
 		size_t n = DLG_BUF_COUNT(&f->held, dlg_diag);
 		for (size_t i = 0; i < n; i++) {
 			const dlg_diag *d = &DLG_BUF_AT(&f->held, dlg_diag, i);
@@ -148,12 +149,13 @@ static void end_file(dlg_findings *f)
 		}
 		f->held.len = 0;
 	}
-	/* field by field: a file of one conversation, the common case, has no streak, and
-	 * clearing the whole array (its held copies of findings) was a quarter of validate */
-	for (int c = 300; c < DLG_DIAG_CODES; c++) {
+	/* field by field, and only after a streak: clearing the whole array (its held copies of
+	 * findings) for every file was a quarter of validate */
+	for (int c = 300; f->on && c < DLG_DIAG_CODES; c++) {
 		f->streaks[c - 300].on = false;
 		f->streaks[c - 300].count = f->streaks[c - 300].n_held = 0;
 	}
+	f->on = 0;
 	f->file = NULL;
 	f->records = 0;
 }
@@ -164,20 +166,25 @@ dlg_status dlg_findings__unit(dlg_findings *f, const dlg_unit *u, dlg_error *err
 		end_file(f);
 		f->file = u->source;
 	}
-	f->records++;
+	bool first = ++f->records == 1;
 	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
-	bool here[DLG_DIAG_CODES] = { false };
-	for (size_t i = 0; i < n; i++) {
-		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
-		if (d->severity == DLG_SEV_WARNING && reported(f, d))
-			here[d->code] = true;
-	}
-	/* a text file is one conversation: only a file of records has streaks */
-	for (int c = 300; c < DLG_DIAG_CODES; c++) {
-		if (f->records == 1)
-			f->streaks[c - 300].on = here[c] && u->record != 0;
-		else if (f->streaks[c - 300].on && !here[c])
-			break_streak(f, (dlg_diag_code)c);
+	/* a text file is one conversation: only a file of records has streaks, which start at
+	 * its first record; past it, with none left, there is nothing to look at */
+	if ((first && u->record != 0) || f->on) {
+		bool here[DLG_DIAG_CODES] = { false };
+		for (size_t i = 0; i < n; i++) {
+			const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
+			if (d->severity == DLG_SEV_WARNING && reported(f, d))
+				here[d->code] = true;
+		}
+		for (int c = 300; c < DLG_DIAG_CODES; c++) {
+			if (first && here[c]) {
+				f->streaks[c - 300].on = true;
+				f->on++;
+			} else if (!first && f->streaks[c - 300].on && !here[c]) {
+				break_streak(f, (dlg_diag_code)c);
+			}
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);

@@ -820,6 +820,7 @@ typedef struct dlg_findings {
 	void *payload;
 	const char *file;  /* the source whose records are going by (pointer identity) */
 	uint64_t records;  /* of that file so far */
+	size_t on;         /* streaks on */
 	dlg_streak streaks[DLG_DIAG_CODES - 300]; /* warnings, W300 at 0 */
 	dlg_buf held;      /* dlg_diag[]: the streaks' findings, in the order they came */
 } dlg_findings;
