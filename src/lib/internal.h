@@ -451,8 +451,8 @@ const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, s
 
 /* ---- validate.c ---- */
 
-/** Normalize every turn of u, then apply the structure rules (may merge or drop turns). */
-dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err) DLG_WUR;
+/** The structure rules on u's normalized turns (may merge or drop turns). */
+dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err) DLG_WUR;
 
 /**
  * The two validated sides of a preference pair: the rejected side's findings become the
@@ -834,35 +834,6 @@ void dlg_findings__one(dlg_findings *f, const dlg_diag *d);
 dlg_status dlg_findings__unit(dlg_findings *f, const dlg_unit *u, dlg_error *err) DLG_WUR;
 /** The run's end: what streaks still hold is said. */
 void dlg_findings__end(dlg_findings *f);
-
-/* ---- pipeline.c ---- */
-
-/** Resolve labels, splits and the group pattern of `o` (borrowed) into `ctx`. */
-dlg_status dlg_pipeline__ctx_init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
-void dlg_pipeline__ctx_dispose(dlg_ctx *ctx);
-
-/**
- * Write README.md (when `card`) and manifest.json beside m's finished files in c's staging
- * directory, and swap them in as DIR's dataset. `files` is m->files, with room for two more
- * entries after m->n_files.
- */
-dlg_status dlg_pipeline__commit_dataset(dlg_commit *c, dlg_manifest *m,
-					const dlg_outfile **files, bool card,
-					dlg_error *err) DLG_WUR;
-
-/* ---- shard.c ---- */
-
-/* A map part's journal (docs/map-reduce.md): its rejects.jsonl lines, and for each
- * conversation it keeps, in their order, "ID SPLIT " and the W307 line it becomes when an
- * earlier part kept its id. */
-#define DLG_JOURNAL "journal"
-#define DLG_MAX_PARTS 99999
-
-/** Refuse the options whose results depend on every part at once (near-dup, ...). */
-dlg_status dlg_shard__check_options(const dlg_options *o, dlg_error *err) DLG_WUR;
-/** WORK/part-KKKKK-of-MMMMM into out; returns what snprintf returns. */
-size_t dlg_shard__part_dir(char *out, size_t cap, const char *work, unsigned part,
-			   unsigned parts);
 
 /* ---- discover.c ---- */
 

@@ -1,9 +1,9 @@
 /*
- * validate.c - normalizes each turn, takes out its stage directions, and applies the turn-structure rules of SPEC section 3
- * (E201-E208, W309, W310, W318). Findings only: text is never rewritten here, though turns may
- * be merged (--merge-consecutive) or dropped (--trailing-user drop, --leading-assistant drop,
- * empty last turn).
- * Uses buf.c, error.c, normalize.c and stage.c.
+ * validate.c - the turn-structure rules (E201-E208, W309, W310, W318) on normalized turns, and
+ * the pairing of a preference pair's sides. Findings only: text is never rewritten here, though
+ * turns may be merged (--merge-consecutive) or dropped (--trailing-user drop,
+ * --leading-assistant drop, empty last turn).
+ * Uses buf.c and error.c.
  */
 #include "internal.h"
 
@@ -106,7 +106,7 @@ static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_e
 							    DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
 }
 
-static dlg_status structure(dlg_unit *u, dlg_error *err)
+dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
@@ -234,25 +234,6 @@ static dlg_status structure(dlg_unit *u, dlg_error *err)
 				       dialogue, dialogue == 1 ? "" : "s", o->min_turns));
 	}
 	return DLG_OK;
-}
-
-dlg_status dlg_validate__conversation(dlg_unit *u, dlg_error *err)
-{
-	/* the bytes were unusable, or a message was: nothing more to say */
-	if (u->rejected && (DLG_BUF_COUNT(&u->lines, dlg_line) == 0 || u->incomplete))
-		return DLG_OK;
-	if (u->preamble_n && u->ctx->opts->keep_preamble)
-		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
-					     err));
-	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
-	for (size_t i = 0; i < n; i++) {
-		dlg_turn t = *turn_at(u, i);
-		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
-					     err));
-		DLG_TRY(dlg_stage__extract(u, &t, err));
-		*turn_at(u, i) = t;
-	}
-	return structure(u, err);
 }
 
 /* Whether turn i of a and turn i of b are the same message, stage directions included. */

@@ -6,6 +6,8 @@
 #define DLG_FUZZ_COMMON_H
 
 #include "lib/internal.h"
+#include "lib/options.h"
+#include "lib/step.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

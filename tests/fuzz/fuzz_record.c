@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.n_keep_fields = 2;
 	o.leading_assistant = (dlg_leading_assistant)((data[0] >> 4) % 3);
 	dlg_ctx ctx;
-	if (dlg_pipeline__ctx_init(&ctx, &o, NULL) != DLG_OK)
+	if (dlg_options__resolve(&ctx, &o, NULL) != DLG_OK)
 		abort();
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u.origin.line_len = size - 1;
 	dlg_status st = dlg_json__record(&u, (const char *)data + 1, size - 1, NULL);
 	if (st == DLG_OK)
-		st = dlg_validate__conversation(&u, NULL);
+		st = dlg_step__validate(&u, NULL);
 	if (st == DLG_OK && !u.rejected)
 		st = dlg_record__render(&u, NULL);
 	/* twice: the second may find a type the first did not (W320) */
@@ -54,6 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* findings in a record name it and its line, within the line */
 	}
 	dlg_unit__dispose(&u);
-	dlg_pipeline__ctx_dispose(&ctx);
+	dlg_options__release(&ctx);
 	return 0;
 }

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dlg_options o;
 	fuzz_options(&o, data[0]);
 	dlg_ctx ctx;
-	if (dlg_pipeline__ctx_init(&ctx, &o, NULL) != DLG_OK)
+	if (dlg_options__resolve(&ctx, &o, NULL) != DLG_OK)
 		abort();
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dlg_unit__reset(&u, &input, 0, 0);
 	dlg_status st = dlg_transcript__parse(&u, (const char *)data + 1, size - 1, NULL);
 	if (st == DLG_OK)
-		st = dlg_validate__conversation(&u, NULL);
+		st = dlg_step__validate(&u, NULL);
 	if (st == DLG_OK && !u.rejected)
 		st = dlg_record__render(&u, NULL);
 	if (st != DLG_OK)
@@ -37,6 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (error != u.rejected)
 		abort();
 	dlg_unit__dispose(&u);
-	dlg_pipeline__ctx_dispose(&ctx);
+	dlg_options__release(&ctx);
 	return 0;
 }

@@ -393,9 +393,9 @@ END_TEST
 static dlg_status init_with(dlg_error *err, const dlg_options *o)
 {
 	dlg_ctx ctx;
-	dlg_status st = dlg_pipeline__ctx_init(&ctx, o, err);
+	dlg_status st = dlg_options__resolve(&ctx, o, err);
 	if (st == DLG_OK)
-		dlg_pipeline__ctx_dispose(&ctx);
+		dlg_options__release(&ctx);
 	return st;
 }
 

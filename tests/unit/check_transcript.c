@@ -211,7 +211,7 @@ START_TEST(test_transcript_turns_on_one_line_as_in_json)
 	dlg_unit__reset(&h.unit, &input, 1, 1);
 	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, line, strlen(line), NULL, 0, NULL),
 			 DLG_OK);
-	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_step__validate(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 0), text[0]);
 	ck_assert_str_eq(turn_text(&h, 1), text[1]);
@@ -498,7 +498,7 @@ START_TEST(test_transcript_escape_round_trips)
 	static const dlg_input input = { .source = "t.jsonl" };
 	dlg_unit__reset(&h.unit, &input, 1, 1);
 	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, NULL, 0, NULL), DLG_OK);
-	ck_assert_int_eq(dlg_validate__conversation(&h.unit, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_step__validate(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 1), content);
 	dlg_buf__dispose(&b);

@@ -21,14 +21,14 @@ void harness_run(harness *h, const char *text)
 {
 	dlg_error err;
 	if (!h->started) {
-		ck_assert_int_eq(dlg_pipeline__ctx_init(&h->ctx, &h->opts, &err), DLG_OK);
+		ck_assert_int_eq(dlg_options__resolve(&h->ctx, &h->opts, &err), DLG_OK);
 		dlg_unit__init(&h->unit, &h->ctx);
 		h->started = true;
 	}
 	static const dlg_input input = { .source = "t.txt" };
 	dlg_unit__reset(&h->unit, &input, 0, 0);
 	ck_assert_int_eq(dlg_transcript__parse(&h->unit, text, strlen(text), &err), DLG_OK);
-	ck_assert_int_eq(dlg_validate__conversation(&h->unit, &err), DLG_OK);
+	ck_assert_int_eq(dlg_step__validate(&h->unit, &err), DLG_OK);
 	if (!h->unit.rejected)
 		ck_assert_int_eq(dlg_record__render(&h->unit, &err), DLG_OK);
 }
@@ -37,7 +37,7 @@ dlg_status harness_run_record(harness *h, const char *json, bool rejected_side)
 {
 	dlg_error err;
 	if (!h->started) {
-		ck_assert_int_eq(dlg_pipeline__ctx_init(&h->ctx, &h->opts, &err), DLG_OK);
+		ck_assert_int_eq(dlg_options__resolve(&h->ctx, &h->opts, &err), DLG_OK);
 		dlg_unit__init(&h->unit, &h->ctx);
 		h->started = true;
 	}
@@ -46,7 +46,7 @@ dlg_status harness_run_record(harness *h, const char *json, bool rejected_side)
 	h->unit.rejected_side = rejected_side;
 	dlg_status st = dlg_json__record(&h->unit, json, strlen(json), &err);
 	if (st == DLG_OK)
-		st = dlg_validate__conversation(&h->unit, &err);
+		st = dlg_step__validate(&h->unit, &err);
 	return st;
 }
 
@@ -54,7 +54,7 @@ void harness_dispose(harness *h)
 {
 	if (h->started) {
 		dlg_unit__dispose(&h->unit);
-		dlg_pipeline__ctx_dispose(&h->ctx);
+		dlg_options__release(&h->ctx);
 	}
 	h->started = false;
 }

@@ -6,6 +6,8 @@
 #define DLG_TEST_HELPERS_H
 
 #include "lib/internal.h"
+#include "lib/options.h"
+#include "lib/step.h"
 
 #include <check.h>
 

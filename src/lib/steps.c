@@ -1,12 +1,17 @@
 /*
- * shard.c - the map/reduce steps around pipeline.c's map step (docs/map-reduce.md): the work
- * directory's names, the reduce step that merges bucket S of every part into
- * WORK/shard-SSSSS-of-NNNNN, cut into gzip members as convert cuts them, and the finalize step
- * that checks every part and shard and commits DATASET as dlg_run() would have written it.
- * Uses buf.c, error.c, split.c, sink.c, commit.c, json.c, findings.c and pipeline.c's commit.
+ * steps.c - the map/reduce steps above the driver (docs/map-reduce.md): the map step runs the
+ * driver on a slice of the inputs into a part writer (plain buckets by split and shard, and a
+ * journal of its rejects and kept ids); the reduce step merges bucket S of every part into
+ * WORK/shard-SSSSS-of-NNNNN, cut into gzip members as convert cuts them; and the finalize step
+ * checks every part and shard and commits DATASET as dlg_run() would have written it.
+ * Uses buf.c, error.c, options.c, split.c, sink.c, commit.c, json.c, record.c, findings.c,
+ * decide.c, writer.c, dataset.c and the driver (pipeline.c).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "dataset.h"
+#include "decide.h"
+#include "options.h"
+#include "pipeline.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +20,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
-dlg_status dlg_shard__check_options(const dlg_options *o, dlg_error *err)
+/* A map part's journal (docs/map-reduce.md): its rejects.jsonl lines, and for each
+ * conversation it keeps, in their order, "ID SPLIT " and the W307 line it becomes when an
+ * earlier part kept its id. */
+#define DLG_JOURNAL "journal"
+#define DLG_MAX_PARTS 99999
+
+/* The options whose results depend on every part at once. */
+static dlg_status check_options(const dlg_options *o, dlg_error *err)
 {
 	const char *why = o->near_dup != DLG_NEAR_DUP_OFF ? "--near-dup compares each "
 			  "conversation with all those before it" :
@@ -29,8 +41,8 @@ dlg_status dlg_shard__check_options(const dlg_options *o, dlg_error *err)
 	return DLG_OK;
 }
 
-size_t dlg_shard__part_dir(char *out, size_t cap, const char *work, unsigned part,
-			   unsigned parts)
+/* WORK/part-KKKKK-of-MMMMM into out; returns what snprintf returns. */
+static size_t part_dir(char *out, size_t cap, const char *work, unsigned part, unsigned parts)
 {
 	int n = snprintf(out, cap, "%s/part-%05u-of-%05u", work, part, parts);
 	return n < 0 ? cap : (size_t)n;
@@ -41,6 +53,97 @@ static size_t shard_dir(char *out, size_t cap, const char *work, unsigned shard,
 {
 	int n = snprintf(out, cap, "%s/shard-%05u-of-%05u", work, shard, shards);
 	return n < 0 ? cap : (size_t)n;
+}
+
+/* The file list every map part discovers, as a hash of each file's source name and size:
+ * finalize refuses parts that saw different ones (another INPUT, a file added meanwhile). */
+static dlg_status digest_inputs(char hex[33], const dlg_inputs *files, const dlg_allocator *a,
+				dlg_error *err)
+{
+	dlg_buf list;
+	dlg_buf__init(&list, a, DLG_BUF_UNCAPPED);
+	dlg_status st = DLG_OK;
+	for (size_t i = 0; st == DLG_OK && i < files->count; i++)
+		st = dlg_buf__printf(&list, err, "%s%c%llu%c", files->items[i].source, 0,
+				     (unsigned long long)files->items[i].size, 0);
+	uint8_t id[16];
+	if (st == DLG_OK)
+		dlg_split__id(id, hex, list.data ? list.data : "", list.len);
+	dlg_buf__dispose(&list);
+	return st;
+}
+
+/* A map part's own: the digest of the inputs, and the journal line being made. */
+typedef struct part_state {
+	char inputs_digest[33];
+	dlg_buf line;
+	dlg_buf scratch;
+} part_state;
+
+static dlg_status part_begin(dlg_writer *w, const dlg_inputs *files, dlg_error *err)
+{
+	part_state *p = w->payload;
+	DLG_TRY(digest_inputs(p->inputs_digest, files, w->ctx->alloc, err));
+	w->inputs_digest = p->inputs_digest;
+	return DLG_OK;
+}
+
+/*
+ * A map part's journal line for a conversation it keeps: its id, its split, and the
+ * rejects.jsonl line it becomes when an earlier part had its id, rendered here with the unit
+ * at hand by marking it a duplicate and taking the mark back.
+ */
+static dlg_status part_kept(dlg_writer *w, dlg_unit *u, size_t split, dlg_error *err)
+{
+	part_state *p = w->payload;
+	bool rejected = u->rejected;
+	size_t n_diags = u->diags.len;
+	dlg_status st = dlg_decide__mark_duplicate(u, err);
+	if (st == DLG_OK)
+		st = dlg_record__reject(&p->scratch, u, DLG_DIAG_DUPLICATE, "", 0, err);
+	u->diags.len = n_diags;
+	u->rejected = rejected;
+	p->line.len = 0;
+	if (st == DLG_OK)
+		st = dlg_buf__printf(&p->line, err, "%s %zu ", u->id_hex, split);
+	if (st == DLG_OK)
+		st = dlg_buf__append(&p->line, p->scratch.data, p->scratch.len, err);
+	return st == DLG_OK ? dlg_sink__write(&w->rejects, p->line.data, p->line.len, err) : st;
+}
+
+/* Buckets stay plain: reduce compresses them, cut as convert does. */
+static const dlg_writer_kind part_kind = { true, DLG_JOURNAL, false, part_begin, part_kept };
+
+dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
+		   unsigned part, unsigned parts, const char *work_dir, const dlg_options *opts,
+		   dlg_diag_fn diag, void *payload, dlg_error *err)
+{
+	if (!out || !opts || !work_dir || (n_inputs && !inputs))
+		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_map: NULL argument");
+	memset(out, 0, sizeof *out);
+	if (n_inputs == 0)
+		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
+	DLG_TRY(check_options(opts, err));
+	if (parts == 0 || part >= parts || parts > DLG_MAX_PARTS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "part %u of %u: want K/M with K below M "
+				      "and M from 1 to %d", part, parts, DLG_MAX_PARTS);
+	char dir[4096];
+	if (part_dir(dir, sizeof dir, work_dir, part, parts) >= sizeof dir)
+		return dlg_error__set(err, DLG_E_ARG, 0, "work directory path too long");
+	/* a rerun of a part replaces its directory whole, as convert --force does */
+	dlg_options o = *opts;
+	o.output_dir = dir;
+	o.force = 1;
+	part_state p = { .inputs_digest = "" };
+	dlg_buf__init(&p.line, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&p.scratch, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_writer w;
+	dlg_writer__init(&w, &part_kind, &p);
+	dlg_status st = dlg_pipeline__run(out, inputs, n_inputs, &o, part, parts, &w, diag,
+					  payload, err);
+	dlg_buf__dispose(&p.line);
+	dlg_buf__dispose(&p.scratch);
+	return st;
 }
 
 /* How many parts the map steps in WORK were told: every part-K-of-M there says the same M. */
@@ -249,7 +352,7 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 			      dlg_error *err)
 {
 	char dir[4096], what[64], redo[64];
-	dlg_shard__part_dir(dir, sizeof dir, work, part, parts);
+	part_dir(dir, sizeof dir, work, part, parts);
 	snprintf(what, sizeof what, "part %u/%u", part, parts);
 	snprintf(redo, sizeof redo, "map --part %u/%u", part, parts);
 	DLG_TRY(read_checked(&r->part, &r->ctx, dir, what, redo, err));
@@ -308,7 +411,7 @@ static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
 	}
 	const uint64_t no_rejects[DLG_DIAG_CODES] = { 0 }; /* a shard's are in the journals */
 	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL, NULL };
-	return dlg_pipeline__commit_dataset(&r->out, &m, files, false, err);
+	return dlg_dataset__commit(&r->out, &m, files, false, err);
 }
 
 dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *opts,
@@ -316,7 +419,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 {
 	if (!work_dir || !opts)
 		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_reduce: NULL argument");
-	DLG_TRY(dlg_shard__check_options(opts, err));
+	DLG_TRY(check_options(opts, err));
 	reducer *r = dlg_mem__alloc(opts->allocator, sizeof *r);
 	if (!r)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
@@ -324,7 +427,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	r->out.parent_fd = r->out.lock_fd = -1;
 	r->opts = *opts;
 	r->shard = shard;
-	dlg_status st = dlg_pipeline__ctx_init(&r->ctx, &r->opts, err);
+	dlg_status st = dlg_options__resolve(&r->ctx, &r->opts, err);
 	if (st == DLG_OK && shard >= r->ctx.shards)
 		st = dlg_error__set(err, DLG_E_ARG, 0, "shard %u of %u: want S/N with S below N",
 				    shard, r->ctx.shards);
@@ -359,7 +462,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	dlg_buf__dispose(&r->packed);
 	dlg_buf__dispose(&r->part.files);
 	dlg_split__idset_dispose(&r->ids);
-	dlg_pipeline__ctx_dispose(&r->ctx);
+	dlg_options__release(&r->ctx);
 	dlg_mem__free(opts->allocator, r);
 	return st;
 }
@@ -390,7 +493,7 @@ static dlg_status sum_parts(finalizer *f, dlg_error *err)
 	char inputs[33] = "";
 	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
 		char dir[4096], what[64], redo[64];
-		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
+		part_dir(dir, sizeof dir, f->work, k, f->parts);
 		snprintf(what, sizeof what, "part %u/%u", k, f->parts);
 		snprintf(redo, sizeof redo, "map --part %u/%u", k, f->parts);
 		st = read_checked(&part, &f->ctx, dir, what, redo, err);
@@ -495,7 +598,7 @@ static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *e
 	dlg_status st = DLG_OK;
 	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
 		char dir[4096];
-		dlg_shard__part_dir(dir, sizeof dir, f->work, k, f->parts);
+		part_dir(dir, sizeof dir, f->work, k, f->parts);
 		st = journal_open(&f->journal, dir, err);
 		for (bool more = true; st == DLG_OK;) {
 			st = journal_next(&more, &f->journal, f->ctx.opts, err);
@@ -556,7 +659,7 @@ static dlg_status finalize_all(finalizer *f, dlg_error *err)
 	f->listed[n++] = rejects;
 	dlg_manifest m = { &f->ctx, &f->sum, f->rejected_by_code, f->listed, n, f->n_files, NULL,
 			   NULL };
-	return dlg_pipeline__commit_dataset(&f->out, &m, f->listed, true, err);
+	return dlg_dataset__commit(&f->out, &m, f->listed, true, err);
 }
 
 dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_options *opts,
@@ -565,7 +668,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	if (!out || !work_dir || !opts || !opts->output_dir)
 		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_finalize: NULL argument");
 	memset(out, 0, sizeof *out);
-	DLG_TRY(dlg_shard__check_options(opts, err));
+	DLG_TRY(check_options(opts, err));
 	const dlg_allocator *a = opts->allocator;
 	finalizer *f = dlg_mem__alloc(a, sizeof *f);
 	if (!f)
@@ -574,7 +677,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	f->out.parent_fd = f->out.lock_fd = -1;
 	f->work = work_dir;
 	dlg_split__idset_init(&f->ids, a);
-	dlg_status st = dlg_pipeline__ctx_init(&f->ctx, opts, err);
+	dlg_status st = dlg_options__resolve(&f->ctx, opts, err);
 	size_t n_split_files = f->ctx.n_splits * f->ctx.shards;
 	dlg_buf__init(&f->copy, a, DLG_BUF_UNCAPPED);
 	if (st == DLG_OK) {
@@ -607,7 +710,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	dlg_mem__free(a, f->listed);
 	dlg_buf__dispose(&f->copy);
 	dlg_split__idset_dispose(&f->ids);
-	dlg_pipeline__ctx_dispose(&f->ctx);
+	dlg_options__release(&f->ctx);
 	dlg_mem__free(a, f);
 	return st;
 }

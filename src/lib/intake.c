@@ -1,0 +1,188 @@
+/*
+ * intake.c - handing out the inputs as items (intake.h). Text files named as such are read
+ * later by the step, in parallel; anything else is opened here, in order, so that its chunks
+ * come out in order, and is told by its content. Uses buf.c, error.c, input.c and json.c.
+ */
+#include "intake.h"
+
+#include <string.h>
+
+/* JSON lines are handed out this many at a time (or about this many bytes). */
+#define CHUNK_LINES 256
+#define CHUNK_BYTES ((size_t)1 << 20)
+
+void dlg_intake__init(dlg_intake *in, const dlg_ctx *ctx, const dlg_inputs *inputs,
+		      size_t first, size_t end)
+{
+	memset(in, 0, sizeof *in);
+	in->ctx = ctx;
+	in->inputs = inputs;
+	in->next = first;
+	in->end = end;
+}
+
+void dlg_intake__dispose(dlg_intake *in)
+{
+	if (in->open) {
+		dlg_input__close(&in->reader);
+		dlg_buf__dispose(&in->doc);
+	}
+}
+
+bool dlg_intake__done(const dlg_intake *in)
+{
+	return in->next == in->end && !in->open;
+}
+
+uint64_t dlg_intake__next_cost(const dlg_intake *in)
+{
+	return in->open ? CHUNK_BYTES : in->inputs->items[in->next].size;
+}
+
+/*
+ * A bound, so that a bug can only fail with DLG_E_LIMIT, never grow without end. The buffers
+ * a conversation is processed in grow with it, by factors that depend on its shape (a line
+ * array per line, a finding per turn): they are bounded through it, by the input limit and
+ * the run's memory budget.
+ */
+size_t dlg_intake__data_cap(const dlg_options *o)
+{
+	uint64_t limit = o->max_input_bytes;
+	return limit && limit < SIZE_MAX / 2 ? (size_t)limit + 2 * CHUNK_BYTES : DLG_BUF_UNCAPPED;
+}
+
+/* The next chunk of the open input into `it`; closes the input after its last. */
+static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_error *err)
+{
+	it->kind = DLG_ITEM_LINES;
+	*cost = CHUNK_BYTES;
+	it->input = in->input;
+	it->first_of_input = in->first;
+	it->first_record = in->next_record;
+	it->by_index = in->from_doc;
+	it->content_note = in->first ? in->content_note : NULL;
+	in->first = false;
+	bool done;
+	if (in->from_doc) {
+		/* a chunk of whole lines out of the converted document */
+		size_t start = in->doc_pos, lines = 0, pos = start;
+		while (pos < in->doc.len && lines < CHUNK_LINES && pos - start < CHUNK_BYTES) {
+			const char *nl = memchr(in->doc.data + pos, '\n', in->doc.len - pos);
+			pos = nl ? (size_t)(nl - in->doc.data) + 1 : in->doc.len;
+			lines++;
+		}
+		it->data.len = 0;
+		DLG_TRY(dlg_buf__append(&it->data, in->doc.data + start, pos - start, err));
+		in->doc_pos = pos;
+		in->next_record += lines;
+		done = pos == in->doc.len;
+	} else {
+		DLG_TRY(dlg_input__read_lines(&in->reader, &it->data, CHUNK_BYTES, CHUNK_LINES,
+					      err));
+		for (size_t i = 0; i < it->data.len; i++)
+			in->next_record += it->data.data[i] == '\n';
+		if (it->data.len && it->data.data[it->data.len - 1] != '\n')
+			in->next_record++;
+		done = in->reader.done;
+	}
+	if (done) {
+		dlg_input__close(&in->reader);
+		dlg_buf__dispose(&in->doc);
+		in->open = false;
+	}
+	return DLG_OK;
+}
+
+/* The first byte that is not JSON white space, or '\0'. */
+static char first_byte(const dlg_buf *b)
+{
+	size_t lead = 0;
+	while (lead < b->len && strchr(" \t\r\n", b->data[lead]) && b->data[lead])
+		lead++;
+	return lead < b->len ? b->data[lead] : '\0';
+}
+
+/* A whole input read into it->data: a transcript, JSON lines, or a document to turn into
+ * lines. */
+static dlg_status whole(dlg_intake *in, dlg_item *it, dlg_input_format format, uint64_t *cost,
+			dlg_error *err)
+{
+	char first = first_byte(&it->data);
+	if (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[') {
+		it->kind = DLG_ITEM_TEXT;
+		return DLG_OK;
+	}
+	if (format == DLG_INPUT_UNKNOWN && first == '{') {
+		/* JSON lines after more than a chunk of blank lines: already in memory */
+		it->kind = DLG_ITEM_LINES;
+		it->first_record = 1;
+		it->by_index = false;
+		return DLG_OK;
+	}
+	bool json_lines;
+	dlg_buf__init(&in->doc, in->ctx->alloc, DLG_BUF_UNCAPPED);
+	DLG_TRY(dlg_json__document_lines(&it->bad_code, &it->bad_off, &it->bad_msg, &json_lines,
+					 &in->doc, it->data.data, it->data.len, err));
+	if (it->bad_code || json_lines) {
+		/* a .jsonl file that is not one JSON array after all (`[1]` on its first line,
+		 * records after it) is what its name says, with a finding per bad line */
+		bool lines = json_lines || format == DLG_INPUT_JSONL;
+		dlg_buf__dispose(&in->doc);
+		it->kind = lines ? DLG_ITEM_LINES : DLG_ITEM_BAD_JSON;
+		it->first_record = 1;
+		it->by_index = false;
+		if (json_lines)
+			it->content_note = "the file holds JSON lines, not one JSON document: read "
+					   "line by line";
+		return DLG_OK;
+	}
+	in->open = true;
+	in->from_doc = true;
+	in->doc_pos = 0;
+	return next_chunk(in, it, cost, err);
+}
+
+dlg_status dlg_intake__next(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_error *err)
+{
+	if (in->open)
+		return next_chunk(in, it, cost, err);
+	size_t index = in->next++;
+	const dlg_input *input = &in->inputs->items[index];
+	it->input = index;
+	*cost = input->size;
+	it->first_of_input = true;
+	it->content_note = NULL;
+	dlg_input_format format = dlg_input__format_by_name(input->path);
+	if (format == DLG_INPUT_TEXT && strcmp(input->path, "-") != 0) {
+		it->kind = DLG_ITEM_FILE;
+		return DLG_OK;
+	}
+	/* from here the intake owns the reader, and closing it is dlg_intake__dispose's on
+	 * failure */
+	in->open = true;
+	DLG_TRY(dlg_input__open(&in->reader, input->path, in->ctx->opts, err));
+	in->input = index;
+	in->first = true;
+	in->next_record = 1;
+	in->from_doc = false;
+	in->content_note = NULL;
+	if (format == DLG_INPUT_UNKNOWN || format == DLG_INPUT_JSONL) {
+		/* the content decides: JSON lines (first non-blank byte '{', or anything but '['
+		 * in a .jsonl file) are streamed, so memory is bounded by a line, not by the
+		 * whole input; a .jsonl file holding one JSON array is read as a document */
+		DLG_TRY(dlg_input__read_lines(&in->reader, &it->data, CHUNK_BYTES, CHUNK_LINES,
+					      err));
+		char first = first_byte(&it->data);
+		DLG_TRY(dlg_input__unread(&in->reader, &it->data, err));
+		if (format == DLG_INPUT_JSONL && first == '[')
+			in->content_note = "the file holds one JSON array, not JSON lines: read as "
+					   "a JSON document";
+		else if (format == DLG_INPUT_JSONL || first == '{')
+			return next_chunk(in, it, cost, err);
+	}
+	/* a transcript or a whole document: read it all now */
+	DLG_TRY(dlg_input__read_all(&in->reader, &it->data, err));
+	dlg_input__close(&in->reader);
+	in->open = false;
+	return whole(in, it, format, cost, err);
+}

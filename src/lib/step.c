@@ -1,0 +1,248 @@
+/*
+ * step.c - the per-conversation step (step.h). A conversation's life reads top to bottom in
+ * dlg_step__item and dlg_step__finish: read, parse, normalize (stage directions out),
+ * validate, render, identify. What becomes of it (dedup, split) is decided later, in input
+ * order (decide.c). Uses input.c, transcript.c, json.c, normalize.c, stage.c, validate.c,
+ * record.c and neardup.c.
+ */
+#include "step.h"
+
+#include <string.h>
+
+void dlg_step__item_init(dlg_item *it, const dlg_allocator *a, size_t data_cap)
+{
+	memset(it, 0, sizeof *it);
+	dlg_buf__init(&it->data, a, data_cap);
+}
+
+/* Past this, an item's buffers are given back after its commit rather than kept. */
+#define TRIM_BYTES ((size_t)16 << 20)
+
+void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap)
+{
+	if (it->data.cap > TRIM_BYTES) {
+		dlg_buf__dispose(&it->data);
+		dlg_buf__init(&it->data, ctx->alloc, data_cap);
+	}
+	for (size_t i = 0; i < it->cap_units; i++) {
+		dlg_unit *u = &it->units[i];
+		size_t held = u->text.cap + u->decoded.cap + u->lines.cap + u->json.cap +
+			      u->scratch.cap + u->stage_text.cap;
+		if (held > TRIM_BYTES) {
+			dlg_unit__dispose(u);
+			dlg_unit__init(u, ctx);
+		}
+	}
+}
+
+void dlg_step__item_dispose(dlg_item *it, const dlg_ctx *ctx)
+{
+	for (size_t k = 0; k < it->cap_units; k++)
+		dlg_unit__dispose(&it->units[k]);
+	dlg_mem__free(ctx->alloc, it->units);
+	dlg_buf__dispose(&it->data);
+}
+
+/* The next unit of the item, for a conversation of input `in`. */
+static dlg_status take_unit(dlg_unit **out, dlg_item *it, const dlg_ctx *ctx,
+			    const dlg_input *in, uint64_t record, uint64_t record_line,
+			    dlg_error *err)
+{
+	if (it->n_units == it->cap_units) {
+		size_t cap = it->cap_units ? 2 * it->cap_units : 8;
+		dlg_unit *units = dlg_mem__realloc(ctx->alloc, it->units, cap * sizeof *units);
+		if (!units)
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+		for (size_t i = it->cap_units; i < cap; i++)
+			dlg_unit__init(&units[i], ctx);
+		it->units = units;
+		it->cap_units = cap;
+	}
+	*out = &it->units[it->n_units++];
+	dlg_unit__reset(*out, in, record, record_line);
+	return DLG_OK;
+}
+
+/* Normalization (NFC, spaces, invisible characters) of each turn, and its stage directions
+ * taken out; then the kept preamble. */
+static dlg_status normalize(dlg_unit *u, dlg_error *err)
+{
+	if (u->preamble_n && u->ctx->opts->keep_preamble)
+		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
+					     err));
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	for (size_t i = 0; i < n; i++) {
+		dlg_turn t = DLG_BUF_AT(&u->turns, dlg_turn, i);
+		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
+					     err));
+		DLG_TRY(dlg_stage__extract(u, &t, err));
+		DLG_BUF_AT(&u->turns, dlg_turn, i) = t;
+	}
+	return DLG_OK;
+}
+
+dlg_status dlg_step__validate(dlg_unit *u, dlg_error *err)
+{
+	/* the bytes were unusable, or a message was: nothing more to say */
+	if (u->rejected && (DLG_BUF_COUNT(&u->lines, dlg_line) == 0 || u->incomplete))
+		return DLG_OK;
+	DLG_TRY(normalize(u, err));
+	return dlg_validate__turns(u, err);
+}
+
+/* A dataset record carries the id of its messages: another one means an edit. */
+static dlg_status identify(dlg_unit *u, dlg_error *err)
+{
+	if (!u->claimed_id[0] || strcmp(u->claimed_id, u->id_hex) == 0)
+		return DLG_OK;
+	return dlg_unit__diag(u, err, DLG_DIAG_ID_MISMATCH, u->record_line, 1, 0, "the record's "
+			      "id %s is not that of its messages (%s); it was changed after "
+			      "dlgconv wrote it", u->claimed_id, u->id_hex);
+}
+
+dlg_status dlg_step__finish(dlg_unit *u, dlg_error *err)
+{
+	DLG_TRY(dlg_step__validate(u, err));
+	if (!u->rejected && u->ctx->opts->rejected_field)
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_PAIR_MISMATCH, 1, 1, 0, "a transcript "
+				       "file has no rejected side: preference pairs come from "
+				       "JSON records"));
+	if (!u->rejected)
+		DLG_TRY(dlg_record__render(u, err));
+	if (!u->rejected && u->ctx->near_dup)
+		DLG_TRY(dlg_neardup__signature(&u->near_sig, u, &u->scratch, err));
+	if (!u->rejected)
+		DLG_TRY(identify(u, err));
+	return DLG_OK;
+}
+
+/* A preference pair: both sides validated, paired, and rendered as one record. */
+static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *err)
+{
+	DLG_TRY(dlg_step__validate(chosen, err));
+	DLG_TRY(dlg_step__validate(rejected, err));
+	size_t prompt;
+	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
+	if (!chosen->rejected)
+		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));
+	if (!chosen->rejected && chosen->ctx->near_dup)
+		DLG_TRY(dlg_neardup__signature(&chosen->near_sig, chosen, &chosen->scratch, err));
+	return DLG_OK;
+}
+
+/* A Git LFS pointer (a clone without `git lfs pull`) stands where the data should be. */
+static bool lfs_pointer(const dlg_buf *data)
+{
+	static const char sig[] = "version https://git-lfs.github.com/spec/";
+	return data->len >= sizeof sig - 1 && memcmp(data->data, sig, sizeof sig - 1) == 0;
+}
+
+/* A JSON line of the file is where findings inside its strings point; a .json document's
+ * records are printed again, so their columns would mean nothing. */
+static void raw_line(dlg_unit *u, const dlg_item *it, const char *line, size_t len)
+{
+	if (!it->by_index) {
+		u->origin.line = line;
+		u->origin.line_len = len;
+	}
+}
+
+/* A .json document that could not be read: one finding where it went wrong. */
+static dlg_status bad_document(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
+			       dlg_error *err)
+{
+	dlg_unit *u;
+	DLG_TRY(take_unit(&u, it, ctx, in, 0, 0, err));
+	uint64_t line = 1;
+	size_t start = 0;
+	for (size_t i = 0; i < it->bad_off && i < it->data.len; i++)
+		if (it->data.data[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+	return dlg_unit__diag(u, err, it->bad_code, line, (uint32_t)(it->bad_off - start + 1), 0,
+			      "%s", it->bad_msg);
+}
+
+/* One JSON record (a line), or a preference pair read from it. */
+static dlg_status record(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, uint64_t number,
+			 const char *line, size_t len, dlg_error *err)
+{
+	uint64_t at = it->by_index ? 1 : number;
+	dlg_unit *u;
+	DLG_TRY(take_unit(&u, it, ctx, in, number, at, err));
+	raw_line(u, it, line, len);
+	if (it->content_note) {
+		/* about the file: said once, at its start, on its first record */
+		u->exact_location = true;
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_CONTENT_NOT_AS_NAMED, 1, 1, 0, "%s",
+				       it->content_note));
+		u->exact_location = false;
+		it->content_note = NULL;
+	}
+	DLG_TRY(dlg_json__record(u, line, len, err));
+	if (!ctx->opts->rejected_field)
+		return dlg_step__finish(u, err);
+	size_t chosen = it->n_units - 1; /* take_unit may move the units */
+	dlg_unit *rejected;
+	DLG_TRY(take_unit(&rejected, it, ctx, in, number, at, err));
+	raw_line(rejected, it, line, len);
+	rejected->rejected_side = true;
+	DLG_TRY(dlg_json__record(rejected, line, len, err));
+	return finish_pair(&it->units[chosen], rejected, err);
+}
+
+/* Each line of a chunk of JSON lines that holds a record. */
+static dlg_status records(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
+			  dlg_error *err)
+{
+	uint64_t number = it->first_record;
+	for (size_t i = 0; i < it->data.len; number++) {
+		const char *nl = memchr(it->data.data + i, '\n', it->data.len - i);
+		size_t eol = nl ? (size_t)(nl - it->data.data) : it->data.len;
+		const char *line = it->data.data + i;
+		size_t len = eol - i;
+		i = eol + 1;
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+				   line[len - 1] == '\t'))
+			len--;
+		if (len == 0)
+			continue; /* blank lines (JSON white space only) hold no record */
+		DLG_TRY(record(it, in, ctx, number, line, len, err));
+	}
+	return DLG_OK;
+}
+
+dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
+{
+	it->n_units = 0;
+	if (it->kind == DLG_ITEM_FILE) {
+		dlg_reader rd;
+		dlg_status st = dlg_input__open(&rd, in->path, ctx->opts, err);
+		if (st == DLG_OK)
+			st = dlg_input__read_all(&rd, &it->data, err);
+		dlg_input__close(&rd);
+		DLG_TRY(st);
+	}
+	/* one finding for the whole file, not one per line of the pointer */
+	if (it->first_of_input && lfs_pointer(&it->data)) {
+		dlg_unit *u;
+		DLG_TRY(take_unit(&u, it, ctx, in, 0, 0, err));
+		return dlg_unit__diag(u, err, DLG_DIAG_LFS_POINTER, 1, 1, 0, "a Git LFS pointer, "
+				      "not the data: run `git lfs pull` in its repository");
+	}
+	switch (it->kind) {
+	case DLG_ITEM_FILE:
+	case DLG_ITEM_TEXT: {
+		dlg_unit *u;
+		DLG_TRY(take_unit(&u, it, ctx, in, 0, 0, err));
+		DLG_TRY(dlg_transcript__parse(u, it->data.data, it->data.len, err));
+		return dlg_step__finish(u, err);
+	}
+	case DLG_ITEM_BAD_JSON:
+		return bad_document(it, in, ctx, err);
+	case DLG_ITEM_LINES:
+		return records(it, in, ctx, err);
+	}
+	return dlg_error__set(err, DLG_E_INTERNAL, 0, "unknown item kind %d", (int)it->kind);
+}
