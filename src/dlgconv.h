@@ -181,11 +181,13 @@ typedef enum dlg_format {
 
 typedef enum dlg_compress { DLG_COMPRESS_GZIP = 0, DLG_COMPRESS_NONE } dlg_compress;
 
-/** What --near-dup does with near-duplicate clusters (README "Near-duplicates"). */
+/** What near-duplicate clusters become (docs/rules.md "Near-duplicates"). */
 typedef enum dlg_near_dup {
-	DLG_NEAR_DUP_OFF = 0,
-	DLG_NEAR_DUP_GROUP, /* (default) a cluster's members all go to its first member's split */
-	DLG_NEAR_DUP_DROP   /* the first member is kept, the others dropped (W321) */
+	DLG_NEAR_DUP_DEFAULT = 0, /* group in dlg_run(); off in the map/reduce/finalize steps,
+				     which cannot compare conversations across parts */
+	DLG_NEAR_DUP_GROUP = 1,   /* a cluster's members all go to its first member's split */
+	DLG_NEAR_DUP_DROP = 2,    /* the first member is kept, the others dropped (W321) */
+	DLG_NEAR_DUP_OFF = 3
 } dlg_near_dup;
 /** What to do with assistant turns a conversation opens with (after any system turns). */
 typedef enum dlg_leading_assistant {
@@ -272,8 +274,22 @@ DLG_API void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, 
 /** Number of code points in valid UTF-8 (what --max-turn-chars counts). */
 DLG_API size_t dlg_utf8_chars(const char *p, size_t len);
 
-/** Everything a run can be told. Start from DLG_OPTIONS_INIT; all pointers are borrowed. */
+/*
+ * Everything a run can be told; all pointers are borrowed. Versioned as libgit2's options
+ * are, so that a program built against an older header keeps working (docs/abi.md):
+ *  - `dlg_options o = {0};` (or DLG_OPTIONS_INIT) is version 0: every field left 0 takes
+ *    its default, including those whose default is not 0 (min_turns 2, max_rejects
+ *    unlimited, max_input_bytes 256 MiB, near_dup_threshold 0.8);
+ *  - dlg_options_init(&o, DLG_OPTIONS_VERSION) fills in every default and sets `version`:
+ *    then each field means what it holds (min_turns 0 is no minimum, max_rejects 0 allows
+ *    none).
+ * The option table (dlg_option_get) names, types, bounds and describes every field a user
+ * can set by name.
+ */
+#define DLG_OPTIONS_VERSION 1
+
 typedef struct dlg_options {
+	unsigned version;            /* DLG_OPTIONS_VERSION, or 0: see above */
 	const dlg_role_label *roles; /* added to or overriding Human/Assistant/System */
 	size_t n_roles;
 	int keep_preamble;           /* keep text before the first marker in meta.preamble */
@@ -349,12 +365,59 @@ typedef struct dlg_options {
 
 #define DLG_MAX_KEEP_FIELDS 64
 
-#define DLG_OPTIONS_INIT                                                                   \
-	{ NULL, 0, 0, DLG_STAGE_EXTRACT, 0, 0, 0, 2, 0, 0, 0, NULL, 0, 0,                  \
-	  DLG_SPLIT_KEY_CONTENT, NULL, 0, DLG_FORMAT_MESSAGES, NULL, NULL, UINT64_MAX, NULL, 0, NULL, 0, NULL, 0,           \
-	  (uint64_t)1 << 28, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, DLG_COMPRESS_GZIP, 0, NULL, \
-	  NULL, 0, NULL, 0, NULL, 0, DLG_NEAR_DUP_GROUP, 0.8, NULL, NULL, NULL,               \
-	  DLG_LEADING_ASSISTANT_ERROR, NULL, 0, 1 }
+/** A version-0 struct: every field takes its default. */
+#define DLG_OPTIONS_INIT { 0 }
+
+/**
+ * Fill `o` with every default (all pointers NULL) for the caller's `version` (pass
+ * DLG_OPTIONS_VERSION). Returns DLG_OK, or DLG_E_ARG for a version this library does not
+ * know (a newer header than the library).
+ */
+DLG_API dlg_status dlg_options_init(dlg_options *o, unsigned version);
+
+/** How an option's value is written (on a command line, in a config file). */
+typedef enum dlg_option_type {
+	DLG_OPTION_FLAG = 0, /* no value: setting it turns it on */
+	DLG_OPTION_NUMBER,   /* a whole number from `min` to `max` */
+	DLG_OPTION_FRACTION, /* a number from `min` to `max`, such as 0.8 */
+	DLG_OPTION_CHOICE,   /* one of `choices` */
+	DLG_OPTION_TEXT,     /* a string */
+	DLG_OPTION_LIST      /* repeatable, or items separated by commas */
+} dlg_option_type;
+
+/** The option changes what a dataset holds: it is in the manifest, and the map/reduce
+ * steps refuse parts made with another value. */
+#define DLG_OPTION_OUTPUT 1u
+
+/** One option of the table; all strings static. */
+typedef struct dlg_option_info {
+	const char *name;     /* "max-rejects": its name on the command line and in a config */
+	const char *key;      /* "max_rejects": its key in manifest.json */
+	const char *metavar;  /* "N"; NULL for a flag */
+	dlg_option_type type;
+	const char *const *choices; /* DLG_OPTION_CHOICE: NULL-terminated; else NULL */
+	double min, max;      /* DLG_OPTION_NUMBER and DLG_OPTION_FRACTION */
+	const char *values;   /* the values it takes, in words ("0 to 100000"); NULL: any */
+	const char *help;     /* one line, for --help */
+	const char *doc;      /* the manual's paragraph */
+	unsigned flags;       /* DLG_OPTION_OUTPUT */
+} dlg_option_info;
+
+/** The number of options in the table. */
+DLG_API size_t dlg_option_count(void);
+/** Option `i` of the table, or NULL past its end. Static. */
+DLG_API const dlg_option_info *dlg_option_get(size_t i);
+/** The option called `name` ("max-rejects"), or NULL. Static. */
+DLG_API const dlg_option_info *dlg_option_find(const char *name);
+
+/**
+ * Set option `name` of `o` from its text `value` (NULL for a flag). Takes the options whose
+ * value is one flag, number, fraction, choice or string; `value` is borrowed for as long as
+ * `o` is used. Returns DLG_OK, or DLG_E_ARG with `err->msg` saying which values it takes
+ * ("0 to 100000") for a value it does not, or that a list option is set through its field.
+ */
+DLG_API dlg_status dlg_option_set(dlg_options *o, const char *name, const char *value,
+				  dlg_error *err);
 
 /** Normalization fixes, each counted in the manifest. */
 typedef enum dlg_fix {
@@ -379,8 +442,14 @@ DLG_API const char *dlg_fix_name(dlg_fix fix);
 
 #define DLG_MAX_SPLITS 16
 
-/** What a run did. Filled by dlg_run() whether it succeeds or not. */
+/** Room for this many fixes in dlg_summary.fixes, so that a new fix moves no other field. */
+#define DLG_FIX_ROOM 32
+
+/** What a run did. Filled by dlg_run() whether it succeeds or not. A later version may add
+ * fields at its end, written only for callers whose `size` holds them (docs/abi.md). */
 typedef struct dlg_summary {
+	size_t size;             /* set by the caller: sizeof(dlg_summary); 0 means this
+				    version's size. Kept as it is by the call */
 	uint64_t files;          /* input files read */
 	uint64_t inputs;         /* conversations seen */
 	uint64_t written;        /* conversations accepted (written, for convert) */
@@ -392,7 +461,7 @@ typedef struct dlg_summary {
 	uint64_t errors;         /* findings of error severity */
 	uint64_t warnings;       /* findings of warning severity */
 	uint64_t split_written[DLG_MAX_SPLITS]; /* per split, in the order of options.splits */
-	uint64_t fixes[DLG_FIX_COUNT];
+	uint64_t fixes[DLG_FIX_ROOM]; /* by dlg_fix, the first DLG_FIX_COUNT used */
 } dlg_summary;
 
 /**

@@ -16,64 +16,6 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-enum {
-	OPT_OUTPUT = 'o',
-	OPT_QUIET = 'q',
-	OPT_JOBS = 'j',
-	OPT_VERBOSE = 'v',
-	OPT_HELP = 'h',
-	OPT_FORCE = 256,
-	OPT_SPLIT,
-	OPT_SEED,
-	OPT_SPLIT_KEY,
-	OPT_GROUP_REGEX,
-	OPT_NO_DEDUP,
-	OPT_MAX_REJECTS,
-	OPT_ROLE,
-	OPT_KEEP_PREAMBLE,
-	OPT_STAGE,
-	OPT_NFKC,
-	OPT_ASCII_PUNCT,
-	OPT_STRICT,
-	OPT_MIN_TURNS,
-	OPT_MAX_TURN_CHARS,
-	OPT_MERGE_CONSECUTIVE,
-	OPT_TRAILING_USER,
-	OPT_INCLUDE,
-	OPT_EXCLUDE,
-	OPT_NEAR_DUP,
-	OPT_NEAR_DUP_THRESHOLD,
-	OPT_AGAINST,
-	OPT_MAX_LEAKAGE,
-	OPT_IGNORE,
-	OPT_SELECT,
-	OPT_ERROR,
-	OPT_MAX_INPUT_BYTES,
-	OPT_DIAGNOSTICS,
-	OPT_FORMAT,
-	OPT_TEXT_FIELD,
-	OPT_RESPONSE_FIELD,
-	OPT_MAX_ERRORS,
-	OPT_CONFIG,
-	OPT_JSON,
-	OPT_HTML,
-	OPT_INPUT_ENCODING,
-	OPT_FIX_MOJIBAKE,
-	OPT_KEEP_UNICODE_SPACES,
-	OPT_STAGE_SPANS,
-	OPT_COMPRESS,
-	OPT_BARE,
-	OPT_REJECTED_FIELD,
-	OPT_MESSAGES_FIELD,
-	OPT_ROLE_KEY,
-	OPT_CONTENT_KEY,
-	OPT_LEADING_ASSISTANT,
-	OPT_KEEP_FIELDS,
-	OPT_SHARDS,
-	OPT_PART,
-	OPT_SHARD,
-};
-
 /* map, reduce and finalize take every option convert takes, so that one option string
  * serves every step (each step checks the parts were made with the same) */
 #define STEPS (CLI_MAP | CLI_REDUCE | CLI_FINALIZE)
@@ -82,130 +24,184 @@ enum {
 #define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE)
 #define SPLITS (WRITE | CLI_STATS)
 
+/* The command line's own options; the library's come from its table (dlg_option_find). */
+static const dlg_option_info part_info = {
+	"part", NULL, "K/M", DLG_OPTION_TEXT, NULL, 0, 0, "K/M, K from 0 to M-1, M up to 99999",
+	"map the K-th of M slices of the inputs, K from 0 (required)",
+	"map: convert the K-th (from 0) of M slices of the inputs into WORK (required).", 0
+};
+static const dlg_option_info shard_info = {
+	"shard", NULL, "S/N", DLG_OPTION_TEXT, NULL, 0, 0, "S/N, S from 0 to N-1, N up to 1024",
+	"reduce shard S of N, S from 0 (required; N is --shards)",
+	"reduce: merge shard S (from 0) of N (required; the same N as --shards).", 0
+};
+static const char *const diagnostics_names[] = { "gcc", "json", "github", "sarif", NULL };
+static const dlg_option_info diagnostics_info = {
+	"diagnostics", NULL, "FORMAT", DLG_OPTION_CHOICE, diagnostics_names, 0, 0,
+	"gcc, json, github or sarif",
+	"gcc (default), json, github (Actions annotations) or sarif (code scanning)",
+	"How findings are printed: GCC style (default), JSON lines, GitHub Actions annotations, "
+	"or one SARIF 2.1.0 log.", 0
+};
+static const dlg_option_info max_errors_info = {
+	"max-errors", NULL, "N", DLG_OPTION_NUMBER, NULL, 1, (double)UINT64_MAX,
+	"digits only, 1 to 18446744073709551615",
+	"print the first N findings only, and how many more there were (counts and exit status "
+	"stay whole)",
+	"Print the first N findings (errors and warnings) only, then how many more there were; "
+	"the counts and the exit status stay whole.", 0
+};
+static const dlg_option_info config_info = {
+	"config", NULL, "FILE", DLG_OPTION_TEXT, NULL, 0, 0, NULL,
+	"read options from a JSON object keyed by their long names (the command line wins)",
+	"Read options from a JSON object keyed by their long names; the command line wins. "
+	"Given once; the file holds one object and nothing after it.", 0
+};
+static const dlg_option_info json_info = {
+	"json", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	"print the statistics (stats) or the report (leakage) as one JSON object",
+	"Print the statistics (stats) or the report (leakage) as one JSON object.", 0
+};
+static const dlg_option_info against_info = {
+	"against", NULL, "FILE", DLG_OPTION_LIST, NULL, 0, 0, NULL,
+	"also look for the dataset's conversations in FILE, e.g. an evaluation set (repeatable)",
+	"Also look for the dataset's conversations in FILE, e.g. an evaluation set "
+	"(repeatable).", 0
+};
+static const dlg_option_info max_leakage_info = {
+	"max-leakage", NULL, "RATE", DLG_OPTION_FRACTION, NULL, 0, 1,
+	"a rate from 0 to 1, e.g. 0.01",
+	"exit 1 when more than RATE (0 to 1) of the conversations have a near-duplicate in "
+	"another split, or in the --against files",
+	"Exit 1 when more than RATE (0 to 1) of the dataset's conversations have a "
+	"near-duplicate in another split, or in the --against files.", 0
+};
+static const dlg_option_info html_info = {
+	"html", NULL, "FILE", DLG_OPTION_TEXT, NULL, 0, 0, NULL,
+	"also write a self-contained HTML report with charts to FILE (a new file)",
+	"Also write a self-contained HTML report (inline SVG charts, no scripts) to FILE, a new "
+	"file: an input, or without --force any file that exists, is a usage error.", 0
+};
+static const dlg_option_info html_force_info = {
+	"force", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	"let --html replace an existing FILE", "Let --html replace an existing FILE (never an "
+	"input).", 0
+};
+static const dlg_option_info stage_spans_info = {
+	"stage-spans", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	"instead, list every *...* span with its stage-direction decision (JSON lines)",
+	"Instead of statistics, print every *...* or _..._ span of every turn as a JSON line "
+	"with the stage-direction decision and its reason, to audit a corpus.", 0
+};
+static const dlg_option_info quiet_info = {
+	"quiet", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	"print no findings and no progress: only the summary and the run's own errors",
+	"Print no findings and no progress: only the summary line and the run's own errors (the "
+	"exit status still tells what the findings would have).", 0
+};
+static const dlg_option_info verbose_info = {
+	"verbose", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	"also print how many of each fix were made",
+	"Also print how many of each normalization fix were made.", 0
+};
+static const dlg_option_info help_info = {
+	"help", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL, "show this help",
+	"Show the options of a command.", 0
+};
+
+/*
+ * Which command takes which option, in the order --help lists them. An entry without `own`
+ * is the library's option of that name: its type, values and help are the library table's.
+ */
 static const struct cli_option {
 	const char *name;
-	int id;          /* a short option letter, or an OPT_ value */
-	const char *arg; /* metavariable, or NULL for a flag */
+	char letter;     /* its short form, or 0 */
 	unsigned commands;
-	const char *help;
+	const dlg_option_info *own;
 } options[] = {
-	{ "output", OPT_OUTPUT, "DIR", CLI_CONVERT | CLI_MAP | CLI_FINALIZE,
-	  "write the dataset (map: the work directory) into DIR (required)" },
-	{ "part", OPT_PART, "K/M", CLI_MAP,
-	  "map the K-th of M slices of the inputs, K from 0 (required)" },
-	{ "shard", OPT_SHARD, "S/N", CLI_REDUCE,
-	  "reduce shard S of N, S from 0 (required; N is --shards)" },
-	{ "force", OPT_FORCE, NULL, WRITE,
-	  "write into a non-empty DIR, replacing dlgconv's own files there" },
-	{ "split", OPT_SPLIT, "SPEC", SPLITS,
-	  "NAME=WEIGHT,... (default train=0.9,validation=0.05,test=0.05)" },
-	{ "seed", OPT_SEED, "N", SPLITS, "seed of the split assignment (default 0)" },
-	{ "split-key", OPT_SPLIT_KEY, "KEY", SPLITS,
-	  "what decides the split: content (default), source or group" },
-	{ "group-regex", OPT_GROUP_REGEX, "RE", SPLITS,
-	  "with --split-key group: the first capture group of RE on the source path" },
-	{ "max-rejects", OPT_MAX_REJECTS, "N", WRITE,
-	  "fail and write nothing when more than N conversations are rejected" },
-	{ "format", OPT_FORMAT, "FORMAT", WRITE,
-	  "records as messages (default), sharegpt, text, preference (TRL) or "
-	  "openai-preference" },
-	{ "compress", OPT_COMPRESS, "MODE", WRITE,
-	  "gzip (default: <split>.jsonl.gz) or none (<split>.jsonl)" },
-	{ "shards", OPT_SHARDS, "N", WRITE,
-	  "write each split as N files, <split>-SSSSS-of-NNNNN.jsonl.gz, by a hash of "
-	  "the id (default 1)" },
-	{ "bare", OPT_BARE, NULL, WRITE,
-	  "records hold only the format's own keys (ids and sources go to provenance.jsonl); "
-	  "stage directions stay in the text unless --stage says otherwise" },
-	{ "no-dedup", OPT_NO_DEDUP, NULL, ALL, "keep exact duplicate conversations" },
-	{ "near-dup", OPT_NEAR_DUP, "MODE", ALL,
-	  "near-duplicate clusters: group (one split per cluster; the default but in map, "
-	  "reduce and finalize, which take only off), drop (keep the first, W321 for the rest) "
-	  "or off" },
-	{ "near-dup-threshold", OPT_NEAR_DUP_THRESHOLD, "J", ALL,
-	  "estimated Jaccard similarity of word 3-grams from which two conversations are "
-	  "near-duplicates (default 0.8)" },
-	{ "text-field", OPT_TEXT_FIELD, "PATH", ALL,
-	  "JSON records: the transcript string at PATH (e.g. chosen, choices.0.turns.0)" },
-	{ "response-field", OPT_RESPONSE_FIELD, "PATH", ALL,
-	  "JSON records: the reply at PATH becomes the last assistant turn" },
-	{ "rejected-field", OPT_REJECTED_FIELD, "PATH", ALL,
-	  "JSON records: the rejected transcript at PATH pairs with --text-field's (chosen)" },
-	{ "messages-field", OPT_MESSAGES_FIELD, "PATH", ALL,
-	  "JSON records: the messages array at PATH (default: messages, then conversations)" },
-	{ "role-key", OPT_ROLE_KEY, "KEY", ALL,
-	  "a message's role key (default: the first it has of role, from, speaker)" },
-	{ "content-key", OPT_CONTENT_KEY, "KEY", ALL,
-	  "a message's text key (default: the first it has of content, value, text)" },
-	{ "leading-assistant", OPT_LEADING_ASSISTANT, "MODE", ALL,
-	  "assistant turns before the first user turn: error (default), drop or keep" },
-	{ "keep-fields", OPT_KEEP_FIELDS, "NAMES", ALL,
-	  "JSON records: copy top-level fields NAME,... into meta (repeatable)" },
-	{ "role", OPT_ROLE, "LABEL=ROLE", ALL,
-	  "treat marker LABEL as user, assistant or system (repeatable)" },
-	{ "keep-preamble", OPT_KEEP_PREAMBLE, NULL, ALL,
-	  "keep text before the first turn in meta.preamble" },
-	{ "stage", OPT_STAGE, "MODE", ALL,
-	  "stage directions like *sighs*: extract (default), keep or strip" },
-	{ "nfkc", OPT_NFKC, NULL, ALL, "normalize to NFKC instead of NFC" },
-	{ "ascii-punct", OPT_ASCII_PUNCT, NULL, ALL,
-	  "map curly quotes, dashes and the ellipsis to ASCII" },
-	{ "keep-unicode-spaces", OPT_KEEP_UNICODE_SPACES, NULL, ALL,
-	  "keep U+00A0, U+202F and other Unicode spaces (default: make them ASCII spaces)" },
-	{ "input-encoding", OPT_INPUT_ENCODING, "NAME", ALL,
-	  "read inputs in encoding NAME (any iconv name, e.g. cp1252; default UTF-8)" },
-	{ "fix-mojibake", OPT_FIX_MOJIBAKE, NULL, ALL,
-	  "repair UTF-8 text mis-decoded as Windows-1252 or Latin-1 (Iâ€™m -> I’m)" },
-	{ "strict", OPT_STRICT, NULL, ALL, "treat warnings as errors" },
-	{ "ignore", OPT_IGNORE, "CODES", ALL,
-	  "do not report these warnings (W302,W303 or slugs; repeatable); their rules still act" },
-	{ "select", OPT_SELECT, "CODES", ALL,
-	  "report only these warnings (errors are always reported)" },
-	{ "error", OPT_ERROR, "CODES", ALL,
-	  "make these warnings errors, which reject the conversation (e.g. W303)" },
-	{ "min-turns", OPT_MIN_TURNS, "N", ALL,
-	  "reject conversations with fewer user/assistant turns (default 2)" },
-	{ "max-turn-chars", OPT_MAX_TURN_CHARS, "N", ALL,
-	  "reject turns longer than N code points (default unlimited)" },
-	{ "merge-consecutive", OPT_MERGE_CONSECUTIVE, NULL, ALL,
-	  "join consecutive turns of one role instead of rejecting (E203)" },
-	{ "trailing-user", OPT_TRAILING_USER, "MODE", ALL,
-	  "a final user turn: error (default, E206) or drop (W309)" },
-	{ "include", OPT_INCLUDE, "GLOB", ALL,
-	  "in directories, read only files matching GLOB (repeatable)" },
-	{ "exclude", OPT_EXCLUDE, "GLOB", ALL,
-	  "in directories, skip files and directories matching GLOB (repeatable)" },
-	{ "max-input-bytes", OPT_MAX_INPUT_BYTES, "N", ALL,
-	  "refuse a file (once decompressed) or a JSON line over N bytes (default 268435456)" },
-	{ "jobs", OPT_JOBS, "N", ALL,
-	  "threads to use (default: all cores); the output is the same for any N" },
-	{ "diagnostics", OPT_DIAGNOSTICS, "FORMAT", BOTH,
-	  "gcc (default), json, github (Actions annotations) or sarif (code scanning)" },
-	{ "max-errors", OPT_MAX_ERRORS, "N", BOTH,
-	  "print the first N findings only, and how many more there were (counts and exit "
-	  "status stay whole)" },
-	{ "config", OPT_CONFIG, "FILE", ALL,
-	  "read options from a JSON object keyed by their long names (the command line wins)" },
-	{ "json", OPT_JSON, NULL, CLI_STATS | CLI_LEAKAGE,
-	  "print the statistics (stats) or the report (leakage) as one JSON object" },
-	{ "against", OPT_AGAINST, "FILE", CLI_LEAKAGE,
-	  "also look for the dataset's conversations in FILE, e.g. an evaluation set "
-	  "(repeatable)" },
-	{ "max-leakage", OPT_MAX_LEAKAGE, "RATE", CLI_LEAKAGE,
-	  "exit 1 when more than RATE (0 to 1) of the conversations have a near-duplicate in "
-	  "another split, or in the --against files" },
-	{ "html", OPT_HTML, "FILE", CLI_STATS,
-	  "also write a self-contained HTML report with charts to FILE (a new file)" },
-	{ "force", OPT_FORCE, NULL, CLI_STATS, "let --html replace an existing FILE" },
-	{ "stage-spans", OPT_STAGE_SPANS, NULL, CLI_STATS,
-	  "instead, list every *...* span with its stage-direction decision (JSON lines)" },
-	{ "quiet", OPT_QUIET, NULL, ALL,
-	  "print no findings and no progress: only the summary and the run's own errors" },
-	{ "verbose", OPT_VERBOSE, NULL, BOTH, "also print how many of each fix were made" },
-	{ "help", OPT_HELP, NULL, ALL, "show this help" },
+	{ "output", 'o', CLI_CONVERT | CLI_MAP | CLI_FINALIZE, NULL },
+	{ "part", 0, CLI_MAP, &part_info },
+	{ "shard", 0, CLI_REDUCE, &shard_info },
+	{ "force", 0, WRITE, NULL },
+	{ "split", 0, SPLITS, NULL },
+	{ "seed", 0, SPLITS, NULL },
+	{ "split-key", 0, SPLITS, NULL },
+	{ "group-regex", 0, SPLITS, NULL },
+	{ "max-rejects", 0, WRITE, NULL },
+	{ "format", 0, WRITE, NULL },
+	{ "compress", 0, WRITE, NULL },
+	{ "shards", 0, WRITE, NULL },
+	{ "bare", 0, WRITE, NULL },
+	{ "no-dedup", 0, ALL, NULL },
+	{ "near-dup", 0, ALL, NULL },
+	{ "near-dup-threshold", 0, ALL, NULL },
+	{ "text-field", 0, ALL, NULL },
+	{ "response-field", 0, ALL, NULL },
+	{ "rejected-field", 0, ALL, NULL },
+	{ "messages-field", 0, ALL, NULL },
+	{ "role-key", 0, ALL, NULL },
+	{ "content-key", 0, ALL, NULL },
+	{ "leading-assistant", 0, ALL, NULL },
+	{ "keep-fields", 0, ALL, NULL },
+	{ "role", 0, ALL, NULL },
+	{ "keep-preamble", 0, ALL, NULL },
+	{ "stage", 0, ALL, NULL },
+	{ "nfkc", 0, ALL, NULL },
+	{ "ascii-punct", 0, ALL, NULL },
+	{ "keep-unicode-spaces", 0, ALL, NULL },
+	{ "input-encoding", 0, ALL, NULL },
+	{ "fix-mojibake", 0, ALL, NULL },
+	{ "strict", 0, ALL, NULL },
+	{ "ignore", 0, ALL, NULL },
+	{ "select", 0, ALL, NULL },
+	{ "error", 0, ALL, NULL },
+	{ "min-turns", 0, ALL, NULL },
+	{ "max-turn-chars", 0, ALL, NULL },
+	{ "merge-consecutive", 0, ALL, NULL },
+	{ "trailing-user", 0, ALL, NULL },
+	{ "include", 0, ALL, NULL },
+	{ "exclude", 0, ALL, NULL },
+	{ "max-input-bytes", 0, ALL, NULL },
+	{ "jobs", 'j', ALL, NULL },
+	{ "diagnostics", 0, BOTH, &diagnostics_info },
+	{ "max-errors", 0, BOTH, &max_errors_info },
+	{ "config", 0, ALL, &config_info },
+	{ "json", 0, CLI_STATS | CLI_LEAKAGE, &json_info },
+	{ "against", 0, CLI_LEAKAGE, &against_info },
+	{ "max-leakage", 0, CLI_LEAKAGE, &max_leakage_info },
+	{ "html", 0, CLI_STATS, &html_info },
+	{ "force", 0, CLI_STATS, &html_force_info },
+	{ "stage-spans", 0, CLI_STATS, &stage_spans_info },
+	{ "quiet", 'q', ALL, &quiet_info },
+	{ "verbose", 'v', BOTH, &verbose_info },
+	{ "help", 'h', ALL, &help_info },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
+
+/* getopt_long's value for an option without a short form: its index, past the letters. */
+#define LONG_ONLY 256
+
+static const dlg_option_info *info_of(const struct cli_option *o)
+{
+	return o->own ? o->own : dlg_option_find(o->name);
+}
+
+/* The option getopt_long returned `id` for, among those of command c. */
+static const struct cli_option *option_by_id(cli_command c, int id)
+{
+	if (id >= LONG_ONLY)
+		return (size_t)(id - LONG_ONLY) < N_OPTIONS ? &options[id - LONG_ONLY] : NULL;
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (options[i].letter == id && (options[i].commands & c))
+			return &options[i];
+	return NULL;
+}
+
+static int id_of(const struct cli_option *o)
+{
+	return o->letter ? o->letter : LONG_ONLY + (int)(o - options);
+}
 
 static const char *command_name(cli_command c)
 {
@@ -257,13 +253,15 @@ static void print_help(cli_command c)
 		if (!(o->commands & c))
 			continue;
 		char left[64];
-		if (o->id < 256)
-			snprintf(left, sizeof left, "-%c, --%s%s%s", o->id, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
+		const dlg_option_info *info = info_of(o);
+		const char *arg = info->metavar;
+		if (o->letter)
+			snprintf(left, sizeof left, "-%c, --%s%s%s", o->letter, o->name,
+				 arg ? " " : "", arg ? arg : "");
 		else
-			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		printf("  %-28s %s\n", left, o->help);
+			snprintf(left, sizeof left, "    --%s%s%s", o->name, arg ? " " : "",
+				 arg ? arg : "");
+		printf("  %-28s %s\n", left, info->help);
 	}
 	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error%s\n",
 	       c == CLI_MAP || c == CLI_REDUCE ? "(not used)" :
@@ -390,14 +388,13 @@ static int parse_splits(cli_args *a, const char *spec)
 }
 
 /* --ignore, --select or --error: codes or slugs, comma-separated. */
-static int take_codes(cli_args *a, int id, const char *v)
+static int take_codes(cli_args *a, const char *which, const char *v)
 {
 	dlg_options *o = &a->opts;
-	const char *option = id == OPT_IGNORE ? "--ignore" : id == OPT_SELECT ? "--select" : "--error";
-	dlg_diag_code *list = id == OPT_IGNORE ? a->ignore : id == OPT_SELECT ? a->select :
-						    a->error_codes;
-	size_t *count = id == OPT_IGNORE ? &o->n_ignore : id == OPT_SELECT ? &o->n_select :
-						    &o->n_error_codes;
+	bool ignore = strcmp(which, "ignore") == 0, select = strcmp(which, "select") == 0;
+	const char *option = ignore ? "--ignore" : select ? "--select" : "--error";
+	dlg_diag_code *list = ignore ? a->ignore : select ? a->select : a->error_codes;
+	size_t *count = ignore ? &o->n_ignore : select ? &o->n_select : &o->n_error_codes;
 	for (const char *p = v;; p++) {
 		size_t len = strcspn(p, ",");
 		char name[64];
@@ -465,253 +462,131 @@ static bool parse_slice(unsigned *k, unsigned *m, const char *v, unsigned max)
 	return true;
 }
 
-static int take(cli_args *a, int id, const char *v)
+/* A value the option does not take, said as the table says what it takes. */
+static int bad_value(cli_command c, const struct cli_option *o, const char *v)
 {
-	dlg_options *o = &a->opts;
+	return usage_error(c, "bad --%s '%s' (%s)", o->name, v, info_of(o)->values);
+}
+
+/* The command line's own options. */
+static int take_own(cli_args *a, const struct cli_option *o, const char *v)
+{
 	cli_command c = a->command;
-	uint64_t n;
-	switch (id) {
-	case OPT_OUTPUT: o->output_dir = v; break;
-	case OPT_FORCE: o->force = 1; break;
-	case OPT_SPLIT:
-		return parse_splits(a, v);
-	case OPT_SEED:
-		if (!parse_u64(&o->seed, v))
-			return usage_error(c, "bad --seed '%s' (%s)", v, U64_RANGE);
-		break;
-	case OPT_SPLIT_KEY:
-		if (strcmp(v, "content") == 0)
-			o->split_key = DLG_SPLIT_KEY_CONTENT;
-		else if (strcmp(v, "source") == 0)
-			o->split_key = DLG_SPLIT_KEY_SOURCE;
-		else if (strcmp(v, "group") == 0)
-			o->split_key = DLG_SPLIT_KEY_GROUP;
-		else
-			return usage_error(c, "bad --split-key '%s' (content, source or group)", v);
-		break;
-	case OPT_GROUP_REGEX: o->group_regex = v; break;
-	case OPT_MAX_REJECTS:
-		if (!parse_u64(&o->max_rejects, v))
-			return usage_error(c, "bad --max-rejects '%s' (%s)", v, U64_RANGE);
-		break;
-	case OPT_NO_DEDUP: o->no_dedup = 1; break;
-	case OPT_FORMAT:
-		if (strcmp(v, "messages") == 0)
-			o->format = DLG_FORMAT_MESSAGES;
-		else if (strcmp(v, "sharegpt") == 0)
-			o->format = DLG_FORMAT_SHAREGPT;
-		else if (strcmp(v, "text") == 0)
-			o->format = DLG_FORMAT_TEXT;
-		else if (strcmp(v, "preference") == 0)
-			o->format = DLG_FORMAT_PREFERENCE;
-		else if (strcmp(v, "openai-preference") == 0)
-			o->format = DLG_FORMAT_OPENAI_PREFERENCE;
-		else
-			return usage_error(c, "bad --format '%s' (messages, sharegpt, text, "
-					   "preference or openai-preference)", v);
-		break;
-	case OPT_COMPRESS:
-		if (strcmp(v, "gzip") == 0)
-			o->compress = DLG_COMPRESS_GZIP;
-		else if (strcmp(v, "none") == 0)
-			o->compress = DLG_COMPRESS_NONE;
-		else
-			return usage_error(c, "bad --compress '%s' (gzip or none)", v);
-		break;
-	case OPT_BARE: o->bare = 1; break;
-	case OPT_SHARDS:
-		if (!parse_u64(&n, v) || n == 0 || n > DLG_MAX_SHARDS)
-			return usage_error(c, "bad --shards '%s' (1 to %d)", v, DLG_MAX_SHARDS);
-		if (a->shard_given && o->shards != n)
-			return usage_error(c, "--shards %s and --shard .../%u disagree", v,
-					   o->shards);
-		o->shards = (unsigned)n;
-		break;
-	case OPT_PART:
+	const char *name = o->name;
+	if (strcmp(name, "part") == 0) {
 		if (!parse_slice(&a->part, &a->parts, v, 99999))
-			return usage_error(c, "bad --part '%s' (K/M, K from 0 to M-1, M up to "
-					   "99999)", v);
+			return bad_value(c, o, v);
 		a->part_given = true;
-		break;
-	case OPT_SHARD: {
+	} else if (strcmp(name, "shard") == 0) {
 		unsigned shards;
 		if (!parse_slice(&a->shard, &shards, v, DLG_MAX_SHARDS))
-			return usage_error(c, "bad --shard '%s' (S/N, S from 0 to N-1, N up to %d)",
-					   v, DLG_MAX_SHARDS);
-		if (o->shards > 1 && o->shards != shards)
-			return usage_error(c, "--shard %s and --shards %u disagree", v, o->shards);
-		o->shards = shards;
+			return bad_value(c, o, v);
+		if (a->opts.shards > 1 && a->opts.shards != shards)
+			return usage_error(c, "--shard %s and --shards %u disagree", v,
+					   a->opts.shards);
+		a->opts.shards = shards;
 		a->shard_given = true;
-		break;
-	}
-	case OPT_TEXT_FIELD:
-	case OPT_RESPONSE_FIELD:
-	case OPT_REJECTED_FIELD:
-		if (!*v)
-			return usage_error(c, "%s", "a field option needs a field name");
-		*(id == OPT_TEXT_FIELD ? &o->text_field : id == OPT_RESPONSE_FIELD ?
-		  &o->response_field : &o->rejected_field) = v;
-		break;
-	case OPT_MESSAGES_FIELD:
-	case OPT_ROLE_KEY:
-	case OPT_CONTENT_KEY:
-		if (!*v)
-			return usage_error(c, "%s", "a field option needs a field name");
-		*(id == OPT_MESSAGES_FIELD ? &o->messages_field : id == OPT_ROLE_KEY ?
-		  &o->role_key : &o->content_key) = v;
-		break;
-	case OPT_LEADING_ASSISTANT:
-		if (strcmp(v, "error") == 0)
-			o->leading_assistant = DLG_LEADING_ASSISTANT_ERROR;
-		else if (strcmp(v, "drop") == 0)
-			o->leading_assistant = DLG_LEADING_ASSISTANT_DROP;
-		else if (strcmp(v, "keep") == 0)
-			o->leading_assistant = DLG_LEADING_ASSISTANT_KEEP;
-		else
-			return usage_error(c, "bad --leading-assistant '%s' (error, drop or keep)", v);
-		break;
-	case OPT_KEEP_FIELDS:
+	} else if (strcmp(name, "diagnostics") == 0) {
+		size_t k = 0;
+		while (diagnostics_names[k] && strcmp(diagnostics_names[k], v) != 0)
+			k++;
+		if (!diagnostics_names[k])
+			return bad_value(c, o, v);
+		a->diagnostics = (cli_diag_format)k;
+	} else if (strcmp(name, "max-errors") == 0) {
+		if (!parse_u64(&a->max_errors, v) || a->max_errors == 0)
+			return bad_value(c, o, v);
+	} else if (strcmp(name, "max-leakage") == 0) {
+		if (!parse_fraction(&a->max_leakage, v))
+			return bad_value(c, o, v);
+	} else if (strcmp(name, "against") == 0) {
+		if (a->n_against == CLI_MAX_LIST)
+			return usage_error(c, "too many --against files at '%s'", v);
+		a->against[a->n_against++] = v;
+	} else if (strcmp(name, "force") == 0) {
+		a->opts.force = 1;
+	} else if (strcmp(name, "quiet") == 0) {
+		a->quiet = true;
+	} else if (strcmp(name, "verbose") == 0) {
+		a->verbose = true;
+	} else if (strcmp(name, "json") == 0) {
+		a->stats_json = true;
+	} else if (strcmp(name, "html") == 0) {
+		a->stats_html = v;
+	} else if (strcmp(name, "stage-spans") == 0) {
+		a->stage_spans = true;
+	} else if (strcmp(name, "help") == 0) {
+		print_help(c);
+		return 0;
+	} /* config: read before the command line (cli_parse) */
+	return CLI_RUN;
+}
+
+/* The library's list options, whose items the command line keeps. */
+static int take_list(cli_args *a, const struct cli_option *o, const char *v)
+{
+	cli_command c = a->command;
+	dlg_options *op = &a->opts;
+	const char *name = o->name;
+	if (strcmp(name, "split") == 0)
+		return parse_splits(a, v);
+	if (strcmp(name, "keep-fields") == 0)
 		return parse_keep_fields(a, v);
-	case OPT_ROLE: {
+	if (strcmp(name, "ignore") == 0 || strcmp(name, "select") == 0 ||
+	    strcmp(name, "error") == 0)
+		return take_codes(a, name, v);
+	if (strcmp(name, "role") == 0) {
 		const char *eq = strrchr(v, '=');
 		dlg_role role;
 		if (!eq || eq == v || !parse_role(&role, eq + 1))
 			return usage_error(c, "bad --role '%s' (want LABEL=user|assistant|system)",
 					   v);
-		if (o->n_roles == CLI_MAX_LIST)
+		if (op->n_roles == CLI_MAX_LIST)
 			return usage_error(c, "too many --role options at '%s'", v);
 		char *label = strndup(v, (size_t)(eq - v));
 		if (!label)
 			return 3;
-		a->roles[o->n_roles++] = (dlg_role_label){ label, role };
-		o->roles = a->roles;
-		break;
+		a->roles[op->n_roles++] = (dlg_role_label){ label, role };
+		op->roles = a->roles;
+		return CLI_RUN;
 	}
-	case OPT_KEEP_PREAMBLE: o->keep_preamble = 1; break;
-	case OPT_STAGE:
-		a->stage_given = true;
-		if (strcmp(v, "extract") == 0)
-			o->stage = DLG_STAGE_EXTRACT;
-		else if (strcmp(v, "keep") == 0)
-			o->stage = DLG_STAGE_KEEP;
-		else if (strcmp(v, "strip") == 0)
-			o->stage = DLG_STAGE_STRIP;
-		else
-			return usage_error(c, "bad --stage '%s' (extract, keep or strip)", v);
-		break;
-	case OPT_NFKC: o->nfkc = 1; break;
-	case OPT_ASCII_PUNCT: o->ascii_punct = 1; break;
-	case OPT_KEEP_UNICODE_SPACES: o->keep_unicode_spaces = 1; break;
-	case OPT_INPUT_ENCODING:
-		if (!*v)
-			return usage_error(c, "%s", "--input-encoding needs an encoding name");
-		o->input_encoding = v;
-		break;
-	case OPT_FIX_MOJIBAKE: o->fix_mojibake = 1; break;
-	case OPT_STRICT: o->strict = 1; break;
-	case OPT_MIN_TURNS:
-		if (!parse_u64(&n, v) || n > 100000)
-			return usage_error(c, "bad --min-turns '%s' (0 to 100000)", v);
-		o->min_turns = (unsigned)n;
-		break;
-	case OPT_MAX_TURN_CHARS:
-		if (!parse_u64(&o->max_turn_chars, v) || o->max_turn_chars == 0)
-			return usage_error(c, "bad --max-turn-chars '%s' (%s)", v, U64_POSITIVE);
-		break;
-	case OPT_MERGE_CONSECUTIVE: o->merge_consecutive = 1; break;
-	case OPT_TRAILING_USER:
-		if (strcmp(v, "error") == 0)
-			o->drop_trailing_user = 0;
-		else if (strcmp(v, "drop") == 0)
-			o->drop_trailing_user = 1;
-		else
-			return usage_error(c, "bad --trailing-user '%s' (error or drop)", v);
-		break;
-	case OPT_INCLUDE:
-	case OPT_EXCLUDE: {
-		const char **list = id == OPT_INCLUDE ? a->include : a->exclude;
-		size_t *count = id == OPT_INCLUDE ? &o->n_include : &o->n_exclude;
-		if (*count == CLI_MAX_LIST)
-			return usage_error(c, "too many patterns at '%s'", v);
-		list[(*count)++] = v;
-		o->include = a->include;
-		o->exclude = a->exclude;
-		break;
-	}
-	case OPT_NEAR_DUP:
-		if (strcmp(v, "off") == 0)
-			o->near_dup = DLG_NEAR_DUP_OFF;
-		else if (strcmp(v, "group") == 0)
-			o->near_dup = DLG_NEAR_DUP_GROUP;
-		else if (strcmp(v, "drop") == 0)
-			o->near_dup = DLG_NEAR_DUP_DROP;
-		else
-			return usage_error(c, "bad --near-dup '%s' (off, group or drop)", v);
-		break;
-	case OPT_NEAR_DUP_THRESHOLD:
-		if (!parse_fraction(&o->near_dup_threshold, v) || o->near_dup_threshold == 0)
-			return usage_error(c, "bad --near-dup-threshold '%s' (a similarity above 0 "
-					   "and at most 1, e.g. 0.8)", v);
-		break;
-	case OPT_MAX_LEAKAGE:
-		if (!parse_fraction(&a->max_leakage, v))
-			return usage_error(c, "bad --max-leakage '%s' (a rate from 0 to 1, e.g. "
-					   "0.01)", v);
-		break;
-	case OPT_AGAINST:
-		if (a->n_against == CLI_MAX_LIST)
-			return usage_error(c, "too many --against files at '%s'", v);
-		a->against[a->n_against++] = v;
-		break;
-	case OPT_IGNORE:
-	case OPT_SELECT:
-	case OPT_ERROR:
-		return take_codes(a, id, v);
-	case OPT_JOBS:
-		if (!parse_u64(&n, v) || n == 0 || n > 1024)
-			return usage_error(c, "bad --jobs '%s' (1 to 1024)", v);
-		o->threads = (unsigned)n;
-		break;
-	case OPT_MAX_INPUT_BYTES:
-		if (!parse_u64(&o->max_input_bytes, v) || o->max_input_bytes == 0)
-			return usage_error(c, "bad --max-input-bytes '%s' (%s)", v, U64_POSITIVE);
-		break;
-	case OPT_DIAGNOSTICS:
-		if (strcmp(v, "gcc") == 0)
-			a->diagnostics = CLI_DIAG_GCC;
-		else if (strcmp(v, "json") == 0)
-			a->diagnostics = CLI_DIAG_JSON;
-		else if (strcmp(v, "github") == 0)
-			a->diagnostics = CLI_DIAG_GITHUB;
-		else if (strcmp(v, "sarif") == 0)
-			a->diagnostics = CLI_DIAG_SARIF;
-		else
-			return usage_error(c, "bad --diagnostics '%s' (gcc, json, github or sarif)",
-					   v);
-		break;
-	case OPT_MAX_ERRORS:
-		if (!parse_u64(&a->max_errors, v) || a->max_errors == 0)
-			return usage_error(c, "bad --max-errors '%s' (%s)", v, U64_POSITIVE);
-		break;
-	case OPT_QUIET: a->quiet = true; break;
-	case OPT_VERBOSE: a->verbose = true; break;
-	case OPT_CONFIG: break; /* read before the command line: see cli_parse */
-	case OPT_JSON: a->stats_json = true; break;
-	case OPT_HTML: a->stats_html = v; break;
-	case OPT_STAGE_SPANS: a->stage_spans = true; break;
-	case OPT_HELP: print_help(c); return 0;
-	default: return usage_error(c, "%s", "unknown option");
-	}
+	/* include, exclude */
+	bool include = strcmp(name, "include") == 0;
+	const char **list = include ? a->include : a->exclude;
+	size_t *count = include ? &op->n_include : &op->n_exclude;
+	if (*count == CLI_MAX_LIST)
+		return usage_error(c, "too many patterns at '%s'", v);
+	list[(*count)++] = v;
+	op->include = a->include;
+	op->exclude = a->exclude;
+	return CLI_RUN;
+}
+
+static int take(cli_args *a, const struct cli_option *o, const char *v)
+{
+	cli_command c = a->command;
+	if (o->own)
+		return take_own(a, o, v);
+	if (info_of(o)->type == DLG_OPTION_LIST)
+		return take_list(a, o, v);
+	unsigned shards = a->opts.shards;
+	dlg_error err;
+	if (dlg_option_set(&a->opts, o->name, v, &err) != DLG_OK)
+		return bad_value(c, o, v);
+	if (strcmp(o->name, "shards") == 0 && a->shard_given && shards != a->opts.shards)
+		return usage_error(c, "--shards %s and --shard .../%u disagree", v, shards);
+	a->stage_given |= strcmp(o->name, "stage") == 0;
 	return CLI_RUN;
 }
 
 /* One option from the config file, as if it were given on the command line. */
 static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON *v)
 {
-	if (!o->arg) {
+	const dlg_option_info *info = info_of(o);
+	if (!info->metavar) {
 		if (!cJSON_IsBool(v))
 			return usage_error(a->command, "config: '%s' wants true or false", o->name);
-		return cJSON_IsTrue(v) ? take(a, o->id, NULL) : CLI_RUN;
+		return cJSON_IsTrue(v) ? take(a, o, NULL) : CLI_RUN;
 	}
 	if (cJSON_IsArray(v)) {
 		const cJSON *item;
@@ -722,10 +597,10 @@ static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON
 		}
 		return CLI_RUN;
 	}
-	if (cJSON_IsNumber(v) && (o->id == OPT_NEAR_DUP_THRESHOLD || o->id == OPT_MAX_LEAKAGE)) {
-		char number[32]; /* the options that take a fraction */
+	if (cJSON_IsNumber(v) && info->type == DLG_OPTION_FRACTION) {
+		char number[32];
 		snprintf(number, sizeof number, "%.17g", v->valuedouble);
-		return take(a, o->id, number);
+		return take(a, o, number);
 	}
 	if (cJSON_IsNumber(v)) {
 		/* a JSON number is read as a double: past 2^53 it may no longer be the number
@@ -738,12 +613,12 @@ static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON
 					   o->name);
 		char number[32];
 		snprintf(number, sizeof number, "%lld", (long long)d);
-		return take(a, o->id, number); /* a negative one gets the option's own message */
+		return take(a, o, number); /* a negative one gets the option's own message */
 	}
 	if (!cJSON_IsString(v))
 		return usage_error(a->command, "config: '%s' wants a string, a whole number or a "
 				   "list of them", o->name);
-	return take(a, o->id, v->valuestring);
+	return take(a, o, v->valuestring);
 }
 
 static int load_config(cli_args *a, const char *path)
@@ -804,8 +679,9 @@ static int load_config(cli_args *a, const char *path)
 		const struct cli_option *o = NULL;
 		for (size_t i = 0; i < N_OPTIONS && !o; i++)
 			if (strcmp(options[i].name, item->string) == 0 &&
-			    (options[i].commands & a->command) && options[i].id != OPT_CONFIG &&
-			    options[i].id != OPT_HELP)
+			    (options[i].commands & a->command) &&
+			    strcmp(options[i].name, "config") != 0 &&
+			    strcmp(options[i].name, "help") != 0)
 				o = &options[i];
 		if (!o)
 			return usage_error(a->command, "config: no option '%s' for this command",
@@ -844,12 +720,11 @@ static int check_html_file(const cli_args *a)
  * name starts with '-' (validate -leading.txt), the two ways to pass one. */
 static int bad_option(cli_command c, const char *arg, int opt)
 {
-	const struct cli_option *known = NULL;
-	for (size_t i = 0; opt && i < N_OPTIONS && !known; i++)
-		if (options[i].id == opt && (options[i].commands & c))
-			known = &options[i];
+	const struct cli_option *known = opt ? option_by_id(c, opt) : NULL;
+	if (known && !(known->commands & c))
+		known = NULL;
 	bool dashes = strncmp(arg, "--", 2) == 0;
-	if (known && !known->arg)
+	if (known && !info_of(known)->metavar)
 		return usage_error(c, "--%s takes no value", known->name);
 	if (known && dashes)
 		return usage_error(c, "--%s needs a value", known->name);
@@ -879,14 +754,15 @@ static int bad_option(cli_command c, const char *arg, int opt)
 /* An option the command line gave, kept until the config file is read: the command line
  * wins, so it is applied last. */
 typedef struct given {
-	int id;
+	const struct cli_option *option;
 	const char *value;
 } given;
 
 int cli_parse(cli_args *a, int argc, char **argv)
 {
 	memset(a, 0, sizeof *a);
-	a->opts = (dlg_options)DLG_OPTIONS_INIT;
+	/* versioned: each field then means what it holds (--max-rejects 0 allows none) */
+	dlg_options_init(&a->opts, DLG_OPTIONS_VERSION);
 	a->max_leakage = 1;
 	if (argc < 2) {
 		print_main_help();
@@ -919,10 +795,6 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		return 2;
 	}
 	cli_command c = a->command;
-	/* near-duplicates span the whole input, which no step sees: the steps reproduce
-	 * convert --near-dup off (docs/map-reduce.md), and refuse the option given */
-	if (c & STEPS)
-		a->opts.near_dup = DLG_NEAR_DUP_OFF;
 	struct option longopts[N_OPTIONS + 1];
 	/* '-' first: inputs come back in order (as id 1) instead of being moved to the end, so
 	 * the argument getopt is in is always sub_argv[optind before the call] */
@@ -931,12 +803,13 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	for (size_t i = 0; i < N_OPTIONS; i++) {
 		if (!(options[i].commands & c))
 			continue;
+		bool arg = info_of(&options[i])->metavar != NULL;
 		longopts[n++] = (struct option){ options[i].name,
-						 options[i].arg ? required_argument : no_argument,
-						 NULL, options[i].id };
-		if (options[i].id < 256) {
-			shortopts[s++] = (char)options[i].id;
-			if (options[i].arg)
+						 arg ? required_argument : no_argument,
+						 NULL, id_of(&options[i]) };
+		if (options[i].letter) {
+			shortopts[s++] = options[i].letter;
+			if (arg)
 				shortopts[s++] = ':';
 		}
 	}
@@ -968,17 +841,17 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		} else if (id == '?' || id == ':') {
 			rc = bad_option(c, sub_argv[at], optopt);
 			goto out;
-		} else if (id == OPT_HELP) {
+		} else if (strcmp(option_by_id(c, id)->name, "help") == 0) {
 			help = true;
-		} else if (id == OPT_CONFIG && config) {
+		} else if (strcmp(option_by_id(c, id)->name, "config") == 0 && config) {
 			/* two would have to be merged by rules of their own: one file it is */
 			rc = usage_error(c, "only one --config ('%s', then '%s'); put the options "
 					 "in one file", config, optarg);
 			goto out;
-		} else if (id == OPT_CONFIG) {
+		} else if (strcmp(option_by_id(c, id)->name, "config") == 0) {
 			config = optarg;
 		} else {
-			list[n_given++] = (given){ id, optarg };
+			list[n_given++] = (given){ option_by_id(c, id), optarg };
 		}
 	}
 	/* after "--" every argument is an input, even one that starts with '-' */
@@ -992,7 +865,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	if (config && (rc = load_config(a, config)) != CLI_RUN)
 		goto out;
 	for (size_t i = 0; i < n_given && rc == CLI_RUN; i++)
-		rc = take(a, list[i].id, list[i].value);
+		rc = take(a, list[i].option, list[i].value);
 	if (rc != CLI_RUN)
 		goto out;
 	size_t stdin_named = 0;

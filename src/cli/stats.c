@@ -269,7 +269,7 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 		(unsigned long long)s->accepted, (unsigned long long)s->rejected,
 		(unsigned long long)s->duplicates, (unsigned long long)sum->inputs,
 		(unsigned long long)sum->files);
-	if (a->opts.near_dup)
+	if (a->opts.near_dup != DLG_NEAR_DUP_OFF)
 		fprintf(f, "near-dup       %llu clusters, %llu near-duplicates dropped\n",
 			(unsigned long long)sum->near_dup_clusters,
 			(unsigned long long)sum->near_duplicates);
@@ -351,7 +351,7 @@ static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary
 	cJSON_AddNumberToObject(convs, "written", (double)s->accepted);
 	cJSON_AddNumberToObject(convs, "rejected", (double)s->rejected);
 	cJSON_AddNumberToObject(convs, "duplicates", (double)s->duplicates);
-	if (a->opts.near_dup) {
+	if (a->opts.near_dup != DLG_NEAR_DUP_OFF) {
 		cJSON_AddNumberToObject(convs, "near_duplicates", (double)sum->near_duplicates);
 		cJSON_AddNumberToObject(convs, "near_dup_clusters", (double)sum->near_dup_clusters);
 	}

@@ -190,7 +190,8 @@ typedef enum dlg_code_mode {
 } dlg_code_mode;
 
 typedef struct dlg_ctx {
-	const dlg_options *opts;
+	const dlg_options *opts;             /* &options */
+	dlg_options options;                 /* the caller's, with every default filled in */
 	const dlg_allocator *alloc;
 	dlg_label labels[DLG_MAX_LABELS];
 	size_t n_labels;

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "internal.h"
+#include "options.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -30,12 +31,6 @@ const char *dlg_json__format_name(dlg_format f)
 	return (unsigned)f < sizeof names / sizeof names[0] ? names[f] : "?";
 }
 
-/* A count, or null for "unlimited". */
-static cJSON *limit(uint64_t v, uint64_t unlimited)
-{
-	return v == unlimited ? cJSON_CreateNull() : cJSON_CreateNumber((double)v);
-}
-
 static cJSON *string_array(const char *const *items, size_t n)
 {
 	cJSON *a = cJSON_CreateArray();
@@ -44,66 +39,59 @@ static cJSON *string_array(const char *const *items, size_t n)
 	return a;
 }
 
+/* One option as the table says the manifest writes it (options.c). */
+static cJSON *option_json(const dlg_option_value *v, const dlg_ctx *ctx)
+{
+	switch (v->form) {
+	case DLG_FORM_SKIP:
+		break;
+	case DLG_FORM_NULL:
+		return cJSON_CreateNull();
+	case DLG_FORM_BOOL:
+		return cJSON_CreateBool(v->boolean);
+	case DLG_FORM_NUMBER:
+		return cJSON_CreateNumber(v->number);
+	case DLG_FORM_STRING:
+		return cJSON_CreateString(v->string);
+	case DLG_FORM_STRINGS:
+		return string_array(v->strings, v->n);
+	case DLG_FORM_CODES: {
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; a && i < v->n; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(dlg_diag_id(v->codes[i])));
+		return a;
+	}
+	case DLG_FORM_ROLES: {
+		cJSON *roles = cJSON_CreateObject();
+		for (size_t i = 0; roles && i < ctx->n_labels; i++)
+			cJSON_AddStringToObject(roles, ctx->labels[i].text,
+						dlg_role_name(ctx->labels[i].role));
+		return roles;
+	}
+	case DLG_FORM_SPLITS: {
+		cJSON *splits = cJSON_CreateArray();
+		for (size_t i = 0; splits && i < ctx->n_splits; i++) {
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddStringToObject(s, "name", ctx->splits[i].name);
+			cJSON_AddNumberToObject(s, "weight", ctx->splits[i].weight);
+			cJSON_AddItemToArray(splits, s);
+		}
+		return splits;
+	}
+	}
+	return NULL;
+}
+
+/* Every option that changes the output, from the option table: what the steps compare. */
 static cJSON *options_json(const dlg_ctx *ctx)
 {
-	const dlg_options *o = ctx->opts;
 	cJSON *j = cJSON_CreateObject();
-	cJSON *roles = cJSON_AddObjectToObject(j, "roles");
-	for (size_t i = 0; roles && i < ctx->n_labels; i++)
-		cJSON_AddStringToObject(roles, ctx->labels[i].text,
-					dlg_role_name(ctx->labels[i].role));
-	cJSON_AddBoolToObject(j, "keep_preamble", o->keep_preamble);
-	cJSON_AddStringToObject(j, "stage", dlg_json__stage_name(o->stage));
-	cJSON_AddStringToObject(j, "unicode", o->nfkc ? "nfkc" : "nfc");
-	cJSON_AddBoolToObject(j, "ascii_punct", o->ascii_punct);
-	cJSON_AddStringToObject(j, "input_encoding", o->input_encoding ? o->input_encoding : "UTF-8");
-	cJSON_AddBoolToObject(j, "fix_mojibake", o->fix_mojibake);
-	cJSON_AddBoolToObject(j, "keep_unicode_spaces", o->keep_unicode_spaces);
-	cJSON_AddBoolToObject(j, "strict", o->strict);
-	cJSON_AddNumberToObject(j, "min_turns", o->min_turns);
-	cJSON_AddItemToObject(j, "max_turn_chars", limit(o->max_turn_chars, 0));
-	cJSON_AddBoolToObject(j, "merge_consecutive", o->merge_consecutive);
-	cJSON_AddStringToObject(j, "trailing_user", o->drop_trailing_user ? "drop" : "error");
-	cJSON *splits = cJSON_AddArrayToObject(j, "splits");
-	for (size_t i = 0; splits && i < ctx->n_splits; i++) {
-		cJSON *s = cJSON_CreateObject();
-		cJSON_AddStringToObject(s, "name", ctx->splits[i].name);
-		cJSON_AddNumberToObject(s, "weight", ctx->splits[i].weight);
-		cJSON_AddItemToArray(splits, s);
+	for (size_t i = 0; j && i < dlg_option_count(); i++) {
+		dlg_option_value v;
+		dlg_options__manifest_value(&v, ctx, i);
+		if (v.form != DLG_FORM_SKIP)
+			cJSON_AddItemToObject(j, v.key, option_json(&v, ctx));
 	}
-	/* as a string: a 64-bit seed does not fit a JSON number exactly */
-	char seed[24];
-	snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-	cJSON_AddStringToObject(j, "seed", seed);
-	cJSON_AddStringToObject(j, "split_key", dlg_json__split_key_name(o->split_key));
-	if (o->group_regex)
-		cJSON_AddStringToObject(j, "group_regex", o->group_regex);
-	else
-		cJSON_AddNullToObject(j, "group_regex");
-	cJSON_AddBoolToObject(j, "dedup", !o->no_dedup);
-	static const char *const near_dup[] = { "off", "group", "drop" };
-	cJSON_AddStringToObject(j, "near_dup", near_dup[o->near_dup]);
-	cJSON_AddNumberToObject(j, "near_dup_threshold", o->near_dup_threshold);
-	cJSON_AddStringToObject(j, "format", dlg_json__format_name(o->format));
-	cJSON_AddStringToObject(j, "compress", o->compress == DLG_COMPRESS_NONE ? "none" : "gzip");
-	if (ctx->shards > 1) /* a one-file run's manifest stays as it was before shards */
-		cJSON_AddNumberToObject(j, "shards", ctx->shards);
-	cJSON_AddBoolToObject(j, "bare", o->bare);
-	const char *fields[] = { o->text_field, o->response_field, o->rejected_field,
-				 o->messages_field, o->role_key, o->content_key };
-	const char *names[] = { "text_field", "response_field", "rejected_field",
-				"messages_field", "role_key", "content_key" };
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-		if (fields[i])
-			cJSON_AddStringToObject(j, names[i], fields[i]);
-		else
-			cJSON_AddNullToObject(j, names[i]);
-	static const char *const leading[] = { "error", "drop", "keep" };
-	cJSON_AddStringToObject(j, "leading_assistant", leading[o->leading_assistant]);
-	cJSON_AddItemToObject(j, "keep_fields", string_array(o->keep_fields, o->n_keep_fields));
-	cJSON_AddItemToObject(j, "max_rejects", limit(o->max_rejects, UINT64_MAX));
-	cJSON_AddItemToObject(j, "include", string_array(o->include, o->n_include));
-	cJSON_AddItemToObject(j, "exclude", string_array(o->exclude, o->n_exclude));
 	return j;
 }
 

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "options.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -220,7 +221,9 @@ dlg_status dlg_leakage(dlg_leakage_report *out, const char *dataset,
 	if (!out || !dataset || !opts || (n_against && !against))
 		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_leakage: NULL argument");
 	memset(out, 0, sizeof *out);
-	out->threshold = opts->near_dup_threshold;
+	dlg_options resolved;
+	DLG_TRY(dlg_options__resolved(&resolved, opts, err));
+	out->threshold = resolved.near_dup_threshold;
 	if (!(out->threshold > 0 && out->threshold <= 1))
 		return dlg_error__set(err, DLG_E_ARG, 0, "the near-duplicate threshold is a "
 				      "similarity above 0 and at most 1");

@@ -1,5 +1,6 @@
 /*
- * options.h - a run's options checked and resolved into its context (options.c).
+ * options.h - the option table, and a run's options checked and resolved into its context
+ * (options.c).
  */
 #ifndef DLG_OPTIONS_H
 #define DLG_OPTIONS_H
@@ -10,5 +11,38 @@
  * group pattern into `ctx`. Call dlg_options__release() afterwards, even when this fails. */
 dlg_status dlg_options__resolve(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
 void dlg_options__release(dlg_ctx *ctx);
+
+/** `in` with every default filled in (a version-0 struct's zero fields); DLG_E_ARG for a
+ * version newer than this library's. Pointers are borrowed from `in`. */
+dlg_status dlg_options__resolved(dlg_options *out, const dlg_options *in, dlg_error *err) DLG_WUR;
+
+/** How an option is written in manifest.json. */
+typedef enum dlg_option_form {
+	DLG_FORM_SKIP = 0, /* not written */
+	DLG_FORM_NULL,
+	DLG_FORM_BOOL,
+	DLG_FORM_NUMBER,
+	DLG_FORM_STRING,
+	DLG_FORM_STRINGS,  /* strings[0, n) */
+	DLG_FORM_CODES,    /* codes[0, n), as "W303" */
+	DLG_FORM_ROLES,    /* the run context's labels, each with its role */
+	DLG_FORM_SPLITS    /* the run context's splits, each with its weight */
+} dlg_option_form;
+
+typedef struct dlg_option_value {
+	dlg_option_form form;
+	const char *key;
+	bool boolean;
+	double number;
+	const char *string;
+	char digits[24];
+	const char *const *strings;
+	const dlg_diag_code *codes;
+	size_t n;
+} dlg_option_value;
+
+/** Option i of the table (dlg_option_get's order, the manifest's) as ctx's manifest says
+ * it; borrowed from ctx and the table. */
+void dlg_options__manifest_value(dlg_option_value *out, const dlg_ctx *ctx, size_t i);
 
 #endif

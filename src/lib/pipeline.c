@@ -251,8 +251,8 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 	r->sum = out;
 	r->payload = payload;
 	r->writer = writer;
-	r->data_cap = dlg_intake__data_cap(opts);
 	dlg_status st = dlg_options__resolve(&r->ctx, opts, err);
+	r->data_cap = dlg_intake__data_cap(r->ctx.opts);
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	dlg_decide__init(&r->decider, &r->ctx);
 	if (st == DLG_OK)

@@ -41,6 +41,16 @@ static dlg_status check_options(const dlg_options *o, dlg_error *err)
 	return DLG_OK;
 }
 
+/* The options a step runs with: the caller's, resolved, with near-dup off (its default in
+ * the steps), checked. */
+static dlg_status step_options(dlg_options *out, const dlg_options *in, dlg_error *err)
+{
+	DLG_TRY(dlg_options__resolved(out, in, err));
+	if (out->near_dup == DLG_NEAR_DUP_DEFAULT)
+		out->near_dup = DLG_NEAR_DUP_OFF;
+	return check_options(out, err);
+}
+
 /* WORK/part-KKKKK-of-MMMMM into out; returns what snprintf returns. */
 static size_t part_dir(char *out, size_t cap, const char *work, unsigned part, unsigned parts)
 {
@@ -123,7 +133,8 @@ dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	memset(out, 0, sizeof *out);
 	if (n_inputs == 0)
 		return dlg_error__set(err, DLG_E_ARG, 0, "no inputs given");
-	DLG_TRY(check_options(opts, err));
+	dlg_options o;
+	DLG_TRY(step_options(&o, opts, err));
 	if (parts == 0 || part >= parts || parts > DLG_MAX_PARTS)
 		return dlg_error__set(err, DLG_E_ARG, 0, "part %u of %u: want K/M with K below M "
 				      "and M from 1 to %d", part, parts, DLG_MAX_PARTS);
@@ -131,7 +142,6 @@ dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	if (part_dir(dir, sizeof dir, work_dir, part, parts) >= sizeof dir)
 		return dlg_error__set(err, DLG_E_ARG, 0, "work directory path too long");
 	/* a rerun of a part replaces its directory whole, as convert --force does */
-	dlg_options o = *opts;
 	o.output_dir = dir;
 	o.force = 1;
 	part_state p = { .inputs_digest = "" };
@@ -419,13 +429,14 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 {
 	if (!work_dir || !opts)
 		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_reduce: NULL argument");
-	DLG_TRY(check_options(opts, err));
+	dlg_options o;
+	DLG_TRY(step_options(&o, opts, err));
 	reducer *r = dlg_mem__alloc(opts->allocator, sizeof *r);
 	if (!r)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	memset(r, 0, sizeof *r);
 	r->out.parent_fd = r->out.lock_fd = -1;
-	r->opts = *opts;
+	r->opts = o;
 	r->shard = shard;
 	dlg_status st = dlg_options__resolve(&r->ctx, &r->opts, err);
 	if (st == DLG_OK && shard >= r->ctx.shards)
@@ -668,7 +679,8 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	if (!out || !work_dir || !opts || !opts->output_dir)
 		return dlg_error__set(err, DLG_E_ARG, 0, "dlg_finalize: NULL argument");
 	memset(out, 0, sizeof *out);
-	DLG_TRY(check_options(opts, err));
+	dlg_options o;
+	DLG_TRY(step_options(&o, opts, err));
 	const dlg_allocator *a = opts->allocator;
 	finalizer *f = dlg_mem__alloc(a, sizeof *f);
 	if (!f)
@@ -677,7 +689,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	f->out.parent_fd = f->out.lock_fd = -1;
 	f->work = work_dir;
 	dlg_split__idset_init(&f->ids, a);
-	dlg_status st = dlg_options__resolve(&f->ctx, opts, err);
+	dlg_status st = dlg_options__resolve(&f->ctx, &o, err);
 	size_t n_split_files = f->ctx.n_splits * f->ctx.shards;
 	dlg_buf__init(&f->copy, a, DLG_BUF_UNCAPPED);
 	if (st == DLG_OK) {

@@ -165,6 +165,9 @@ START_TEST(test_pipeline_max_rejects_writes_nothing)
 	size_t before_len;
 	char *before = read_file(path, &before_len);
 	o.force = 1;
+	/* in a zeroed struct 0 is the default (no limit); a versioned one means what it says */
+	ck_assert_int_eq(dlg_options_init(&o, DLG_OPTIONS_VERSION), DLG_OK);
+	o.force = 1;
 	o.max_rejects = 0;
 	o.seed = 99; /* would change the output */
 	ck_assert_int_eq(convert(&s, in, out, &o), DLG_E_REJECTS);
