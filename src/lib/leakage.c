@@ -89,7 +89,8 @@ static dlg_status read_file(group *g, const char *path, const dlg_options *o, dl
 	dlg_status st = dlg_run(&sum, &path, 1, &read, NULL, &k, err);
 	dlg_buf__dispose(&k.scratch);
 	if (st == DLG_OK && k.status != DLG_OK) {
-		*err = k.err;
+		if (err)
+			*err = k.err;
 		st = k.status;
 	}
 	return st;

@@ -145,7 +145,8 @@ dlg_status dlg_sched__queue(dlg_sched *s, size_t out, dlg_buf *pending, void *wo
 			wait_locked(s);
 	}
 	if (s->failed) {
-		*err = s->err;
+		if (err)
+			*err = s->err;
 		dlg_status st = s->status;
 		pthread_mutex_unlock(&s->lock);
 		return st;
@@ -333,7 +334,8 @@ static dlg_status run_threads(dlg_sched *s, dlg_error *err)
 		s->ops->worker_free(s->self, t[i].worker);
 	dlg_mem__free(a, t);
 	if (st == DLG_OK && s->failed) {
-		*err = s->err;
+		if (err) /* may be NULL: the caller wants the status only */
+			*err = s->err;
 		st = s->status;
 	}
 	return st;
