@@ -200,7 +200,24 @@ typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_GROUP
 } dlg_split_key;
 
-/** Allocation hooks; all three are set, or the struct pointer is NULL for the C library's. */
+/**
+ * Allocation hooks (dlg_options.allocator); all three are set, or the pointer is NULL for the
+ * C library's. A run allocates through them, realpath()'s buffers and zlib's state and window
+ * included, except what these take from malloc themselves, having no per-call allocator:
+ *  - OpenSSL's SHA-256 context (EVP_MD_CTX), one per output file: its only hooks
+ *    (CRYPTO_set_mem_functions) are process-wide;
+ *  - libdeflate's compressors, one per writer: libdeflate 1.14 (Debian 12) has only the
+ *    process-wide libdeflate_set_memory_allocator (a per-compressor one came in 1.19);
+ *  - cJSON's trees (manifests, JSON inputs, kept fields): cJSON_InitHooks is process-wide;
+ *  - getline()'s line buffers in dlg_reduce() and dlg_finalize() (journals, buckets);
+ *  - iconv_open()'s converter (input_encoding) and regcomp()'s pattern (group_regex);
+ *  - the C library's DIR and FILE streams (opendir, fopen), the worker threads
+ *    (pthread_create) and the merge buffer glibc's qsort() may take.
+ * What a call hands the caller to release with dlg_free() or dlg_leakage_dispose() (from
+ * dlg_diag_format, dlg_sarif_open, dlg_convert_buffer; dlg_leakage_report's arrays) is plain
+ * malloc whatever the options say, as those releasers take no allocator; so is the scratch
+ * of calls that take no options (dlg_diag_format, dlg_sarif_open).
+ */
 typedef struct dlg_allocator {
 	void *(*malloc_fn)(size_t size, void *payload);
 	void *(*realloc_fn)(void *ptr, size_t size, void *payload);
