@@ -253,18 +253,31 @@ typedef enum dlg_fate {
  */
 typedef void (*dlg_conv_fn)(const dlg_conv *c, dlg_fate fate, size_t split, void *payload);
 
+/*
+ * The dlg_conv_*() readers check their arguments in every build, not only with assertions
+ * on: a NULL `c`, a `turn` at or past dlg_conv_turns() or a `k` at or past
+ * dlg_conv_stage_count() gets the value each one names below (0, NULL, DLG_ROLE_SYSTEM),
+ * with *len_out set to 0; nothing is read out of bounds. `len_out` may be NULL.
+ */
+
 /** Number of turns (after merging and dropping; 0 when the bytes were unusable). */
 DLG_API size_t dlg_conv_turns(const dlg_conv *c);
+/** A turn's role; DLG_ROLE_SYSTEM out of range, which is also a real role: check the index
+ * against dlg_conv_turns() when it may be out of range. */
 DLG_API dlg_role dlg_conv_role(const dlg_conv *c, size_t turn);
-/** The normalized content of a turn (not NUL-terminated; borrowed). */
+/** The normalized content of a turn (not NUL-terminated; borrowed), its length in
+ * *len_out; NULL and 0 out of range (an empty turn gives a non-NULL pointer and 0). */
 DLG_API const char *dlg_conv_content(const dlg_conv *c, size_t turn, size_t *len_out);
+/** Number of stage directions taken out of a turn; 0 out of range. */
 DLG_API size_t dlg_conv_stage_count(const dlg_conv *c, size_t turn);
-/** Stage direction k of a turn, canonical (not NUL-terminated; borrowed). */
+/** Stage direction k of a turn, canonical (not NUL-terminated; borrowed), its length in
+ * *len_out; NULL and 0 when `turn` or `k` is out of range. */
 DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len_out);
 
-/** Where stage direction k of a turn stood: a code-point offset into its content. */
+/** Where stage direction k of a turn stood: a code-point offset into its content; 0 when
+ * `turn` or `k` is out of range. */
 DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
-/** The input's source name (SPEC section 4; borrowed, NUL-terminated). */
+/** The input's source name (SPEC section 4; borrowed, NUL-terminated); NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
 /** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
 DLG_API uint64_t dlg_conv_record(const dlg_conv *c);
