@@ -202,7 +202,24 @@ typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_GROUP
 } dlg_split_key;
 
-/** Allocation hooks; all three are set, or the struct pointer is NULL for the C library's. */
+/**
+ * Allocation hooks (dlg_options.allocator); all three are set, or the pointer is NULL for the
+ * C library's. A run allocates through them, realpath()'s buffers and zlib's state and window
+ * included, except what these take from malloc themselves, having no per-call allocator:
+ *  - OpenSSL's SHA-256 context (EVP_MD_CTX), one per output file: its only hooks
+ *    (CRYPTO_set_mem_functions) are process-wide;
+ *  - libdeflate's compressors, one per writer: libdeflate 1.14 (Debian 12) has only the
+ *    process-wide libdeflate_set_memory_allocator (a per-compressor one came in 1.19);
+ *  - cJSON's trees (manifests, JSON inputs, kept fields): cJSON_InitHooks is process-wide;
+ *  - getline()'s line buffers in dlg_reduce() and dlg_finalize() (journals, buckets);
+ *  - iconv_open()'s converter (input_encoding) and regcomp()'s pattern (group_regex);
+ *  - the C library's DIR and FILE streams (opendir, fopen), the worker threads
+ *    (pthread_create) and the merge buffer glibc's qsort() may take.
+ * What a call hands the caller to release with dlg_free() or dlg_leakage_dispose() (from
+ * dlg_diag_format, dlg_sarif_open, dlg_convert_buffer; dlg_leakage_report's arrays) is plain
+ * malloc whatever the options say, as those releasers take no allocator; so is the scratch
+ * of calls that take no options (dlg_diag_format, dlg_sarif_open).
+ */
 typedef struct dlg_allocator {
 	void *(*malloc_fn)(size_t size, void *payload);
 	void *(*realloc_fn)(void *ptr, size_t size, void *payload);
@@ -238,18 +255,31 @@ typedef enum dlg_fate {
  */
 typedef void (*dlg_conv_fn)(const dlg_conv *c, dlg_fate fate, size_t split, void *payload);
 
+/*
+ * The dlg_conv_*() readers check their arguments in every build, not only with assertions
+ * on: a NULL `c`, a `turn` at or past dlg_conv_turns() or a `k` at or past
+ * dlg_conv_stage_count() gets the value each one names below (0, NULL, DLG_ROLE_SYSTEM),
+ * with *len_out set to 0; nothing is read out of bounds. `len_out` may be NULL.
+ */
+
 /** Number of turns (after merging and dropping; 0 when the bytes were unusable). */
 DLG_API size_t dlg_conv_turns(const dlg_conv *c);
+/** A turn's role; DLG_ROLE_SYSTEM out of range, which is also a real role: check the index
+ * against dlg_conv_turns() when it may be out of range. */
 DLG_API dlg_role dlg_conv_role(const dlg_conv *c, size_t turn);
-/** The normalized content of a turn (not NUL-terminated; borrowed). */
+/** The normalized content of a turn (not NUL-terminated; borrowed), its length in
+ * *len_out; NULL and 0 out of range (an empty turn gives a non-NULL pointer and 0). */
 DLG_API const char *dlg_conv_content(const dlg_conv *c, size_t turn, size_t *len_out);
+/** Number of stage directions taken out of a turn; 0 out of range. */
 DLG_API size_t dlg_conv_stage_count(const dlg_conv *c, size_t turn);
-/** Stage direction k of a turn, canonical (not NUL-terminated; borrowed). */
+/** Stage direction k of a turn, canonical (not NUL-terminated; borrowed), its length in
+ * *len_out; NULL and 0 when `turn` or `k` is out of range. */
 DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len_out);
 
-/** Where stage direction k of a turn stood: a code-point offset into its content. */
+/** Where stage direction k of a turn stood: a code-point offset into its content; 0 when
+ * `turn` or `k` is out of range. */
 DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
-/** The input's source name (SPEC section 4; borrowed, NUL-terminated). */
+/** The input's source name (SPEC section 4; borrowed, NUL-terminated); NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
 /** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
 DLG_API uint64_t dlg_conv_record(const dlg_conv *c);

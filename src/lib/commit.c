@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,29 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/*
+ * The names this protocol gives beside DIR, each "." NAME SUFFIX. The staging directory's is
+ * the longest, so a NAME that leaves it under NAME_MAX (split_dir checks) makes every one of
+ * them fit a NAME_MAX buffer, however long the path to DIR is: paths are allocated.
+ */
+#define STAGE_SUFFIX ".dlgconv-new-"
+#define STAGE_TEMPLATE STAGE_SUFFIX "XXXXXX"
+#define OLD_SUFFIX ".dlgconv-old-"
+#define LOCK_SUFFIX ".dlgconv-lock"
+#define MAX_NAME (NAME_MAX - (sizeof "." STAGE_TEMPLATE - 1))
+
+static void beside_name(char out[NAME_MAX + 1], const dlg_commit *c, const char *suffix)
+{
+	snprintf(out, NAME_MAX + 1, ".%s%s", c->name, suffix);
+}
+
 /* Leftovers of dead runs, safe to remove under the lock: this protocol's staging and old
  * directories beside DIR, and the temporary files older versions wrote inside it. */
 static void clean_leftovers(dlg_commit *c)
 {
-	char stage[300], old[300];
-	snprintf(stage, sizeof stage, ".%s.dlgconv-new-", c->name);
-	snprintf(old, sizeof old, ".%s.dlgconv-old-", c->name);
+	char stage[NAME_MAX + 1], old[NAME_MAX + 1];
+	beside_name(stage, c, STAGE_SUFFIX);
+	beside_name(old, c, OLD_SUFFIX);
 	int fd = dup(c->parent_fd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
@@ -120,8 +137,10 @@ static dlg_status make_parents(dlg_commit *c, const char *dir, dlg_error *err)
 			continue;
 		path[i] = '\0';
 		if (mkdir(path, 0777) == 0) {
-			if (!c->created && !(c->created = dlg_mem__strndup(c->alloc, path, i)))
+			if (!c->created && !(c->created = dlg_mem__strndup(c->alloc, path, i))) {
+				rmdir(path); /* not remembered: dlg_commit__end() could not */
 				st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+			}
 		} else if (errno != EEXIST) {
 			st = dlg_error__io(err, errno, "create", path);
 		}
@@ -132,7 +151,7 @@ static dlg_status make_parents(dlg_commit *c, const char *dir, dlg_error *err)
 }
 
 /* DIR's parent and last component; "." and ".." are resolved first (they cannot be
- * renamed). */
+ * renamed), into a buffer from the run's allocator: realpath(x, NULL) would malloc. */
 static dlg_status split_dir(dlg_commit *c, const char *dir, dlg_error *err)
 {
 	char *resolved = NULL;
@@ -143,9 +162,14 @@ static dlg_status split_dir(dlg_commit *c, const char *dir, dlg_error *err)
 	const char *base = slash ? slash + 1 : dir;
 	size_t base_len = len - (size_t)(base - dir);
 	if ((base_len == 1 && base[0] == '.') || (base_len == 2 && memcmp(base, "..", 2) == 0)) {
-		resolved = realpath(dir, NULL);
+		resolved = dlg_mem__alloc(c->alloc, PATH_MAX);
 		if (!resolved)
-			return dlg_error__io(err, errno, "resolve", dir);
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+		if (!realpath(dir, resolved)) {
+			int e = errno;
+			dlg_mem__free(c->alloc, resolved);
+			return dlg_error__io(err, e, "resolve", dir);
+		}
 		dir = resolved;
 		len = strlen(dir);
 		slash = strrchr(dir, '/');
@@ -153,15 +177,19 @@ static dlg_status split_dir(dlg_commit *c, const char *dir, dlg_error *err)
 		base_len = len - (size_t)(base - dir);
 	}
 	dlg_status st = DLG_OK;
-	if (base_len == 0 || base_len > 200)
+	if (base_len == 0)
 		st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' cannot be an output directory",
 				    dir);
+	else if (base_len > MAX_NAME)
+		st = dlg_error__set(err, DLG_E_ARG, 0, "the output directory's name is longer "
+				    "than %zu bytes (the staging directory beside it adds %zu): '%s'",
+				    MAX_NAME, NAME_MAX - MAX_NAME, dir);
 	else if (!(c->name = dlg_mem__strndup(c->alloc, base, base_len)) ||
 		 !(c->parent = slash ? dlg_mem__strndup(c->alloc, dir, slash == dir ? 1 :
 							  (size_t)(slash - dir)) :
 				       dlg_mem__strndup(c->alloc, ".", 1)))
 		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-	free(resolved);
+	dlg_mem__free(c->alloc, resolved);
 	return st;
 }
 
@@ -179,8 +207,8 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	if (c->parent_fd < 0)
 		return dlg_error__io(err, errno, "open", c->parent);
 	/* The lock is beside DIR, not in it: DIR itself is swapped for another directory. */
-	char lock[300];
-	snprintf(lock, sizeof lock, ".%s.dlgconv-lock", c->name);
+	char lock[NAME_MAX + 1];
+	beside_name(lock, c, LOCK_SUFFIX);
 	c->lock_fd = openat(c->parent_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (c->lock_fd < 0)
 		return dlg_error__io(err, errno, "create the lock file", lock);
@@ -204,26 +232,25 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	} else if (errno != ENOENT) {
 		return dlg_error__io(err, errno, "look at", c->dir);
 	}
-	char stage[300];
-	snprintf(stage, sizeof stage, "%s/.%s.dlgconv-new-XXXXXX", c->parent, c->name);
-	if (strlen(c->parent) + strlen(c->name) + 24 >= sizeof stage)
-		return dlg_error__set(err, DLG_E_ARG, 0, "output directory path too long");
-	if (!mkdtemp(stage))
-		return dlg_error__io(err, errno, "create a staging directory beside", c->dir);
+	/* PARENT/.NAME.dlgconv-new-XXXXXX, allocated: DIR may sit as deep as the system lets a
+	 * path go (scratch space on a cluster is often a few hundred bytes down) */
+	size_t stage_size = strlen(c->parent) + strlen(c->name) + sizeof "/." STAGE_TEMPLATE;
+	char *stage = dlg_mem__alloc(c->alloc, stage_size);
+	if (!stage)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	snprintf(stage, stage_size, "%s/.%s" STAGE_TEMPLATE, c->parent, c->name);
+	if (!mkdtemp(stage)) {
+		int e = errno;
+		dlg_mem__free(c->alloc, stage);
+		return dlg_error__io(err, e, "create a staging directory beside", c->dir);
+	}
 	/* mkdtemp makes it 0700; the dataset directory gets the mode DIR had, or a new
 	 * directory's (0777 less the umask, read without changing it: threads may be about) */
 	mode_t mode = c->existed ? st.st_mode & 07777 : 0777 & ~process_umask();
-	if (chmod(stage, mode) != 0) {
-		int e = errno;
-		rmdir(stage);
-		return dlg_error__io(err, e, "set the mode of", stage);
-	}
-	c->stage = dlg_mem__strndup(c->alloc, stage, strlen(stage));
-	if (!c->stage) {
-		rmdir(stage);
-		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-	}
-	c->stage_name = strrchr(c->stage, '/') + 1;
+	c->stage = stage; /* from here dlg_commit__end() removes it */
+	c->stage_name = strrchr(stage, '/') + 1;
+	if (chmod(stage, mode) != 0)
+		return dlg_error__io(err, errno, "set the mode of", stage);
 	return DLG_OK;
 }
 
@@ -316,6 +343,36 @@ dlg_status dlg_commit__finish(dlg_commit *c, const char *const *names, size_t n,
 	return DLG_OK;
 }
 
+/*
+ * A failed run takes away the parents make_parents() made, innermost first (rmdir keeps any
+ * that something else has filled meanwhile). The innermost is DIR's path up to its last '/'
+ * as given (c->parent may be resolved from "." or "..", or not set when begin failed early).
+ * A PATH_MAX buffer, not an allocation: cleaning up must work when memory has run out.
+ */
+static void remove_parents(const dlg_commit *c)
+{
+	char path[PATH_MAX];
+	size_t len = (size_t)(strrchr(c->dir, '/') - c->dir); /* c->created: there is one */
+	if (len >= sizeof path)
+		return;
+	memcpy(path, c->dir, len);
+	path[len] = '\0';
+	size_t made = strlen(c->created);
+	if (c->name && c->parent && strncmp(c->parent, c->created, made) == 0 &&
+	    (c->parent[made] == '\0' || c->parent[made] == '/')) {
+		/* the lock file is in one of them: nobody else can hold it there */
+		char lock[NAME_MAX + 1];
+		beside_name(lock, c, LOCK_SUFFIX);
+		unlinkat(c->parent_fd, lock, 0);
+	}
+	while (rmdir(path) == 0 && strcmp(path, c->created) != 0) {
+		char *slash = strrchr(path, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+}
+
 void dlg_commit__end(dlg_commit *c)
 {
 	/* after the swap the staging name holds the old dataset (or nothing, when DIR is new);
@@ -323,23 +380,8 @@ void dlg_commit__end(dlg_commit *c)
 	 * leaves it to the next run's clean-up. */
 	if (c->stage)
 		remove_tree(c->parent_fd, c->stage_name);
-	/* a failed run takes away the parents it made, innermost first (rmdir keeps any that
-	 * something else has filled meanwhile) */
-	char *path = !c->swapped && c->created ? dlg_mem__strndup(c->alloc, c->parent,
-								  strlen(c->parent)) : NULL;
-	if (path) {
-		/* the lock file is in the innermost of them: nobody else can hold it there */
-		char lock[300];
-		snprintf(lock, sizeof lock, ".%s.dlgconv-lock", c->name);
-		unlinkat(c->parent_fd, lock, 0);
-	}
-	while (path && rmdir(path) == 0 && strcmp(path, c->created) != 0) {
-		char *slash = strrchr(path, '/');
-		if (!slash)
-			break;
-		*slash = '\0';
-	}
-	dlg_mem__free(c->alloc, path);
+	if (!c->swapped && c->created)
+		remove_parents(c);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	if (c->parent_fd >= 0)

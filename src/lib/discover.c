@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -574,10 +575,14 @@ static dlg_status argument_paths(walk *w, const char *arg, dlg_error *err)
 	dlg_buf__dispose(&typed);
 	DLG_TRY(st);
 	w->typed_len = w->typed.len;
-	/* the last name of what it resolves to: `/data/corpus/.` is `corpus` too */
-	char *resolved = realpath(arg, NULL);
-	if (!resolved) {
+	/* the last name of what it resolves to: `/data/corpus/.` is `corpus` too (into memory
+	 * from the run's allocator: realpath(arg, NULL) would malloc) */
+	char *resolved = dlg_mem__alloc(w->alloc, PATH_MAX);
+	if (!resolved)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (inputs)");
+	if (!realpath(arg, resolved)) {
 		int e = errno;
+		dlg_mem__free(w->alloc, resolved);
 		return dlg_error__io(err, e, "open", arg);
 	}
 	const char *name = strrchr(resolved, '/') + 1; /* "" for the root */
@@ -585,7 +590,7 @@ static dlg_status argument_paths(walk *w, const char *arg, dlg_error *err)
 	if (st == DLG_OK)
 		st = set_escaped(&w->source, name, strlen(name), err);
 	w->typed_base = w->source.len;
-	free(resolved);
+	dlg_mem__free(w->alloc, resolved);
 	return st;
 }
 

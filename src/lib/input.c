@@ -94,6 +94,17 @@ dlg_status dlg_input__check_encoding(const dlg_options *o, dlg_error *err)
 	return DLG_OK;
 }
 
+/* zlib's state (about 7 KiB) and its 32 KiB window go through the run's allocator too. */
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	return dlg_mem__alloc(opaque, (size_t)items * size);
+}
+
+static void z_free(voidpf opaque, voidpf address)
+{
+	dlg_mem__free(opaque, address);
+}
+
 dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *o,
 			   dlg_error *err)
 {
@@ -117,8 +128,15 @@ dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *
 		if (!z)
 			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 		memset(z, 0, sizeof *z);
-		if (inflateInit2(z, 15 + 32) != Z_OK) {
+		z->zalloc = z_alloc;
+		z->zfree = z_free;
+		z->opaque = (voidpf)o->allocator;
+		int zr = inflateInit2(z, 15 + 32);
+		if (zr != Z_OK) {
 			dlg_mem__free(o->allocator, z);
+			if (zr == Z_MEM_ERROR)
+				return dlg_error__set(err, DLG_E_NOMEM, 0,
+						      "out of memory (gzip reader)");
 			return dlg_error__set(err, DLG_E_ZLIB, 0, "cannot start gzip reader");
 		}
 		rd->z = z;
@@ -182,6 +200,9 @@ static dlg_status decompress(dlg_reader *rd, dlg_buf *out, size_t want, bool *eo
 		rd->in_member = zr != Z_STREAM_END;
 		if (zr == Z_STREAM_END) {
 			inflateReset(z); /* a following member continues the stream */
+		} else if (zr == Z_MEM_ERROR) {
+			/* the first inflate() allocates the window: the allocator said no */
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (gzip window)");
 		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
 			return dlg_error__set(err, DLG_E_ZLIB, 0, "'%s': bad gzip data (%s)",
 					      rd->path, z->msg ? z->msg : "inflate failed");

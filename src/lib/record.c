@@ -428,61 +428,81 @@ void dlg_free(void *ptr)
 	dlg_mem__free(NULL, ptr);
 }
 
-/* dlg_conv is the unit a conversation was processed on (see internal.h). */
+/*
+ * dlg_conv is the unit a conversation was processed on (see internal.h). The accessors are
+ * public API: a caller's wrong index is checked in every build, not only under assert(),
+ * and answered with the safe values dlgconv.h documents rather than a read past a buffer.
+ */
 static const dlg_turn *conv_turn(const dlg_conv *c, size_t i)
 {
 	const dlg_unit *u = (const dlg_unit *)c;
-	DLG_ASSERT(i < DLG_BUF_COUNT(&u->turns, dlg_turn));
+	if (!u || i >= DLG_BUF_COUNT(&u->turns, dlg_turn))
+		return NULL;
 	return &DLG_BUF_AT(&u->turns, dlg_turn, i);
+}
+
+/* Stage direction k of turn i, or NULL. */
+static const dlg_stage *conv_stage(const dlg_conv *c, size_t i, size_t k)
+{
+	const dlg_unit *u = (const dlg_unit *)c;
+	const dlg_turn *t = conv_turn(c, i);
+	if (!t || k >= t->n_stage)
+		return NULL;
+	return &DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
 }
 
 size_t dlg_conv_turns(const dlg_conv *c)
 {
-	return DLG_BUF_COUNT(&((const dlg_unit *)c)->turns, dlg_turn);
+	return c ? DLG_BUF_COUNT(&((const dlg_unit *)c)->turns, dlg_turn) : 0;
 }
 
 dlg_role dlg_conv_role(const dlg_conv *c, size_t turn)
 {
-	return conv_turn(c, turn)->role;
+	const dlg_turn *t = conv_turn(c, turn);
+	return t ? t->role : DLG_ROLE_SYSTEM;
 }
 
 const char *dlg_conv_content(const dlg_conv *c, size_t turn, size_t *len_out)
 {
 	const dlg_turn *t = conv_turn(c, turn);
-	*len_out = t->text.len;
-	return ((const dlg_unit *)c)->text.data + t->text.off;
+	if (len_out)
+		*len_out = t ? t->text.len : 0;
+	if (!t)
+		return NULL;
+	const char *text = ((const dlg_unit *)c)->text.data;
+	return text ? text + t->text.off : ""; /* NULL says out of range, not empty */
 }
 
 size_t dlg_conv_stage_count(const dlg_conv *c, size_t turn)
 {
-	return conv_turn(c, turn)->n_stage;
+	const dlg_turn *t = conv_turn(c, turn);
+	return t ? t->n_stage : 0;
 }
 
 const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, size_t *len_out)
 {
-	const dlg_unit *u = (const dlg_unit *)c;
-	const dlg_turn *t = conv_turn(c, turn);
-	DLG_ASSERT(k < t->n_stage);
-	dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
-	*len_out = st.text_len;
-	return u->stage_text.data + st.text_off;
+	const dlg_stage *st = conv_stage(c, turn, k);
+	if (len_out)
+		*len_out = st ? st->text_len : 0;
+	return st ? ((const dlg_unit *)c)->stage_text.data + st->text_off : NULL;
 }
 
 size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k)
 {
 	const dlg_unit *u = (const dlg_unit *)c;
+	const dlg_stage *st = conv_stage(c, turn, k);
+	if (!st)
+		return 0;
 	const dlg_turn *t = conv_turn(c, turn);
-	DLG_ASSERT(k < t->n_stage);
-	dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
-	return (size_t)dlg_normalize__count_chars(u->text.data + t->text.off, st.at);
+	return (size_t)dlg_normalize__count_chars(u->text.data + t->text.off, st->at);
 }
 
 const char *dlg_conv_source(const dlg_conv *c)
 {
-	return ((const dlg_unit *)c)->source;
+	return c ? ((const dlg_unit *)c)->source : NULL;
 }
 
 uint64_t dlg_conv_record(const dlg_conv *c)
 {
-	return ((const dlg_unit *)c)->record;
+	return c ? ((const dlg_unit *)c)->record : 0;
 }

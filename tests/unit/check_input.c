@@ -369,6 +369,152 @@ START_TEST(test_input_encoding_allocation_failures)
 }
 END_TEST
 
+/* Counts the blocks an allocator hands out (malloc, or realloc of NULL) and their sizes. */
+typedef struct tracking_alloc {
+	dlg_allocator a;
+	long blocks;
+	long live;
+	size_t largest;
+} tracking_alloc;
+
+static void *ta_malloc(size_t size, void *payload)
+{
+	tracking_alloc *t = payload;
+	void *p = malloc(size);
+	t->blocks += p != NULL;
+	t->live += p != NULL;
+	if (p && size > t->largest)
+		t->largest = size;
+	return p;
+}
+
+static void *ta_realloc(void *ptr, size_t size, void *payload)
+{
+	if (!ptr)
+		return ta_malloc(size, payload);
+	return realloc(ptr, size);
+}
+
+static void ta_free(void *ptr, void *payload)
+{
+	tracking_alloc *t = payload;
+	t->live -= ptr != NULL;
+	free(ptr);
+}
+
+static void tracking_alloc_init(tracking_alloc *t)
+{
+	memset(t, 0, sizeof *t);
+	t->a = (dlg_allocator){ ta_malloc, ta_realloc, ta_free, t };
+}
+
+/* One conversation of 4000 turns, over 128 kB: zlib inflates it in several calls, which
+ * takes its window (one call that ends the stream needs none). */
+static void long_transcript(dlg_buf *text)
+{
+	for (int i = 0; i < 2000; i++)
+		ck_assert_int_eq(dlg_buf__printf(text, NULL, "### Human: question %d\n"
+						 "### Assistant: answer %d\n", i, i), DLG_OK);
+}
+
+/*
+ * zlib's allocations go through the run's allocator (they went to malloc): opening a gzip
+ * input takes two more blocks than a plain one, the z_stream and zlib's inflate state, and
+ * the first read one more, zlib's 32 KiB window; closing gives every one back.
+ */
+START_TEST(test_input_gzip_allocates_through_the_hooks)
+{
+	dlg_buf text, gz;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&gz, NULL, DLG_BUF_UNCAPPED);
+	long_transcript(&text);
+	gzip_member(&gz, text.data, text.len);
+	long opened[2], read[2];
+	size_t read_largest[2];
+	for (int compressed = 0; compressed < 2; compressed++) {
+		char *dir, *path = file_of(compressed ? &gz : &text, "t.txt", &dir);
+		tracking_alloc t;
+		tracking_alloc_init(&t);
+		dlg_options o = DLG_OPTIONS_INIT;
+		o.allocator = &t.a;
+		dlg_reader rd;
+		dlg_buf out;
+		dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED); /* not counted */
+		ck_assert_int_eq(dlg_input__open(&rd, path, &o, NULL), DLG_OK);
+		opened[compressed] = t.blocks;
+		t.largest = 0;
+		ck_assert_int_eq(dlg_input__read_all(&rd, &out, NULL), DLG_OK);
+		read[compressed] = t.blocks - opened[compressed];
+		read_largest[compressed] = t.largest;
+		ck_assert_uint_eq(out.len, text.len);
+		ck_assert_int_eq(memcmp(out.data, text.data, text.len), 0);
+		dlg_input__close(&rd);
+		ck_assert_int_eq(t.live, 0);
+		dlg_buf__dispose(&out);
+		rm_rf(dir);
+		free(dir);
+		free(path);
+	}
+	ck_assert_int_eq(opened[1], opened[0] + 2);
+	ck_assert_int_eq(read[0], 0);
+	ck_assert_int_eq(read[1], 1);
+	ck_assert_uint_ge(read_largest[1], (size_t)1 << 15);
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&gz);
+}
+END_TEST
+
+/* A validating run over `path` that fails its `fail_at`-th allocation (0: never): its
+ * status, and the message in *err; nothing may be left allocated. */
+static dlg_status run_failing(const char *path, long fail_at, dlg_error *err)
+{
+	failing_alloc fa;
+	failing_alloc_init(&fa, fail_at);
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.allocator = &fa.a;
+	o.threads = 1; /* the failing allocator counts without a lock */
+	const char *args[] = { path };
+	dlg_summary s;
+	dlg_status st = dlg_run(&s, args, 1, &o, NULL, NULL, err);
+	ck_assert_msg(fa.live == 0, "allocation %ld: %ld blocks left", fail_at, fa.live);
+	ck_assert_msg(st != DLG_OK || s.written == 1, "allocation %ld: %llu written", fail_at,
+		      (unsigned long long)s.written);
+	return st;
+}
+
+/* Fail the 1st, 2nd, ... allocation of a run over a gzip input: each time a clean
+ * DLG_E_NOMEM and nothing left allocated, until the run succeeds. zlib's are among them:
+ * its inflate state and window failed once each (Z_MEM_ERROR is not bad gzip data). */
+START_TEST(test_input_gzip_allocation_failure_sweep)
+{
+	dlg_buf text, gz;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&gz, NULL, DLG_BUF_UNCAPPED);
+	long_transcript(&text);
+	gzip_member(&gz, text.data, text.len);
+	char *dir, *path = file_of(&gz, "t.txt.gz", &dir);
+	bool state_failed = false, window_failed = false;
+	long n;
+	for (n = 1; n < 100000; n++) {
+		dlg_error err;
+		dlg_status st = run_failing(path, n, &err);
+		if (st == DLG_OK)
+			break;
+		ck_assert_msg(st == DLG_E_NOMEM, "allocation %ld: status %d (%s)", n, st, err.msg);
+		state_failed |= strcmp(err.msg, "out of memory (gzip reader)") == 0;
+		window_failed |= strcmp(err.msg, "out of memory (gzip window)") == 0;
+	}
+	ck_assert_int_gt(n, 10);
+	ck_assert(state_failed);
+	ck_assert(window_failed);
+	rm_rf(dir);
+	free(dir);
+	free(path);
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&gz);
+}
+END_TEST
+
 /* Replace every `from` byte of s[0, n) by the string `to`, into out. */
 static void replace_byte(dlg_buf *out, const char *s, size_t n, char from, const char *to)
 {
@@ -594,6 +740,8 @@ Suite *input_suite(void)
 	tcase_add_test(tc, test_input_lines_in_chunks);
 	tcase_add_test(tc, test_input_line_limit);
 	tcase_add_test(tc, test_input_format_by_name);
+	tcase_add_test(tc, test_input_gzip_allocates_through_the_hooks);
+	tcase_add_test(tc, test_input_gzip_allocation_failure_sweep);
 	suite_add_tcase(s, tc);
 	/* --input-encoding, and encoding.c's advice for E101 */
 	TCase *enc = tcase_create("encoding");

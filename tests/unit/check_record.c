@@ -117,6 +117,60 @@ START_TEST(test_record_diag_format_github_escapes)
 }
 END_TEST
 
+/*
+ * The public dlg_conv_*() readers check their indexes in every build (they only asserted, so
+ * a release build read past the turns): out of range they give the values dlgconv.h names.
+ */
+START_TEST(test_record_conv_accessors_check_bounds)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: *sighs* \"hi\"\n### Assistant: hello\n");
+	const dlg_conv *c = (const dlg_conv *)(const void *)&h.unit;
+	ck_assert_uint_eq(dlg_conv_turns(c), 2);
+	size_t len = 99;
+	ck_assert_int_eq(dlg_conv_role(c, 1), DLG_ROLE_ASSISTANT);
+	const char *p = dlg_conv_content(c, 1, &len);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(p, "hello", 5), 0);
+	ck_assert_uint_eq(dlg_conv_stage_count(c, 0), 1);
+	p = dlg_conv_stage(c, 0, 0, &len);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_int_eq(memcmp(p, "sighs", 5), 0);
+	ck_assert_uint_eq(dlg_conv_stage_offset(c, 0, 0), 0);
+	const size_t bad[] = { 2, 3, 1000, SIZE_MAX / 2, SIZE_MAX };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(dlg_conv_role(c, bad[i]), DLG_ROLE_SYSTEM);
+		len = 99;
+		ck_assert_ptr_null(dlg_conv_content(c, bad[i], &len));
+		ck_assert_uint_eq(len, 0);
+		ck_assert_uint_eq(dlg_conv_stage_count(c, bad[i]), 0);
+		len = 99;
+		ck_assert_ptr_null(dlg_conv_stage(c, bad[i], 0, &len));
+		ck_assert_uint_eq(len, 0);
+		ck_assert_uint_eq(dlg_conv_stage_offset(c, bad[i], 0), 0);
+		/* a stage index past the turn's own: turn 0 has one, turn 1 none */
+		len = 99;
+		ck_assert_ptr_null(dlg_conv_stage(c, 0, bad[i] - 1, &len));
+		ck_assert_uint_eq(len, 0);
+		ck_assert_uint_eq(dlg_conv_stage_offset(c, 0, bad[i] - 1), 0);
+		ck_assert_ptr_null(dlg_conv_stage(c, 1, bad[i] - 2, &len));
+		ck_assert_uint_eq(dlg_conv_stage_offset(c, 1, bad[i] - 2), 0);
+	}
+	/* len_out may be NULL; so may the conversation */
+	ck_assert_ptr_null(dlg_conv_content(c, 2, NULL));
+	ck_assert_ptr_nonnull(dlg_conv_content(c, 1, NULL));
+	ck_assert_ptr_null(dlg_conv_stage(c, 0, 1, NULL));
+	ck_assert_uint_eq(dlg_conv_turns(NULL), 0);
+	ck_assert_ptr_null(dlg_conv_content(NULL, 0, &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_null(dlg_conv_source(NULL));
+	ck_assert_uint_eq(dlg_conv_record(NULL), 0);
+	ck_assert_str_eq(dlg_conv_source(c), "t.txt");
+	harness_dispose(&h);
+}
+END_TEST
+
 Suite *record_suite(void)
 {
 	Suite *s = suite_create("record");
@@ -127,6 +181,7 @@ Suite *record_suite(void)
 	tcase_add_test(tc, test_record_reject_line);
 	tcase_add_test(tc, test_record_diag_format);
 	tcase_add_test(tc, test_record_diag_format_github_escapes);
+	tcase_add_test(tc, test_record_conv_accessors_check_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -77,5 +77,6 @@ Suite *options_suite(void);
 Suite *neardup_suite(void);
 Suite *json_suite(void);
 Suite *shard_suite(void);
+Suite *commit_suite(void);
 
 #endif
