@@ -418,6 +418,8 @@ typedef enum dlg_option_type {
 /** The option changes what a dataset holds: it is in the manifest, and the map/reduce
  * steps refuse parts made with another value. */
 #define DLG_OPTION_OUTPUT 1u
+/** A list option given more than once adds up (a config file may give an array). */
+#define DLG_OPTION_REPEATABLE 2u
 
 /** One option of the table; all strings static. */
 typedef struct dlg_option_info {
@@ -430,7 +432,7 @@ typedef struct dlg_option_info {
 	const char *values;   /* the values it takes, in words ("0 to 100000"); NULL: any */
 	const char *help;     /* one line, for --help */
 	const char *doc;      /* the manual's paragraph */
-	unsigned flags;       /* DLG_OPTION_OUTPUT */
+	unsigned flags;       /* DLG_OPTION_OUTPUT, DLG_OPTION_REPEATABLE */
 } dlg_option_info;
 
 /** The number of options in the table. */

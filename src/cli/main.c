@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "leakage.h"
+#include "manual.h"
 #include "opts.h"
 #include "report.h"
 #include "stats.h"
@@ -95,6 +96,8 @@ int main(int argc, char **argv)
 {
 	if (!standard_fds_open())
 		return 3;
+	if (argc >= 2 && strcmp(argv[1], "options") == 0)
+		return cli_manual(argc, argv);
 	cli_args args;
 	cli_report report;
 	memset(&report, 0, sizeof report);

@@ -66,7 +66,7 @@ static const dlg_option_info against_info = {
 	"against", NULL, "FILE", DLG_OPTION_LIST, NULL, 0, 0, NULL,
 	"also look for the dataset's conversations in FILE, e.g. an evaluation set (repeatable)",
 	"Also look for the dataset's conversations in FILE, e.g. an evaluation set "
-	"(repeatable).", 0
+	"(repeatable).", DLG_OPTION_REPEATABLE
 };
 static const dlg_option_info max_leakage_info = {
 	"max-leakage", NULL, "RATE", DLG_OPTION_FRACTION, NULL, 0, 1,
@@ -198,12 +198,23 @@ static const struct cli_option *option_by_id(cli_command c, int id)
 	return NULL;
 }
 
+size_t cli_option_count(void)
+{
+	return N_OPTIONS;
+}
+
+cli_option_view cli_option_at(size_t i)
+{
+	const struct cli_option *o = &options[i];
+	return (cli_option_view){ o->name, o->letter, o->commands, info_of(o) };
+}
+
 static int id_of(const struct cli_option *o)
 {
 	return o->letter ? o->letter : LONG_ONLY + (int)(o - options);
 }
 
-static const char *command_name(cli_command c)
+const char *cli_command_name(cli_command c)
 {
 	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" :
 	       c == CLI_STATS ? "stats" : c == CLI_MAP ? "map" : c == CLI_REDUCE ? "reduce" :
@@ -291,12 +302,12 @@ static int usage_error(cli_command c, const char *fmt, ...) __attribute__((forma
 
 static int usage_error(cli_command c, const char *fmt, ...)
 {
-	fprintf(stderr, "dlgconv %s: ", command_name(c));
+	fprintf(stderr, "dlgconv %s: ", cli_command_name(c));
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'dlgconv %s --help'.\n", command_name(c));
+	fprintf(stderr, "\nTry 'dlgconv %s --help'.\n", cli_command_name(c));
 	return 2;
 }
 
@@ -742,7 +753,7 @@ static int bad_option(cli_command c, const char *arg, int opt)
 		if (strlen(options[i].name) == len && strncmp(options[i].name, arg + 2, len) == 0 &&
 		    !(options[i].commands & c))
 			return usage_error(c, "--%s is not an option of 'dlgconv %s'",
-					   options[i].name, command_name(c));
+					   options[i].name, cli_command_name(c));
 		prefix_of += strncmp(options[i].name, arg + 2, len) == 0 &&
 			     (options[i].commands & c);
 	}

@@ -64,6 +64,20 @@ typedef enum cli_parse_result { CLI_RUN = -1 } cli_parse_result;
 size_t cli_split_count(const cli_args *a);
 const char *cli_split_name(const cli_args *a, size_t i);
 
+/** One option as the command line offers it (manual.c prints them). */
+typedef struct cli_option_view {
+	const char *name;
+	char letter;                 /* its short form, or 0 */
+	unsigned commands;           /* cli_command bits */
+	const dlg_option_info *info; /* the library's, or the command line's own */
+} cli_option_view;
+
+/** The command line's options, in --help order. */
+size_t cli_option_count(void);
+cli_option_view cli_option_at(size_t i);
+/** "convert", "validate", ... */
+const char *cli_command_name(cli_command c);
+
 /** Parse argv into *args; returns CLI_RUN, or an exit code after printing help or an error. */
 int cli_parse(cli_args *args, int argc, char **argv);
 void cli_args_dispose(cli_args *args);

@@ -323,6 +323,7 @@ typedef struct option {
 
 #define FIELD(f) offsetof(dlg_options, f)
 #define OUT DLG_OPTION_OUTPUT
+#define REPEAT DLG_OPTION_REPEATABLE
 #define U64_MAX_TEXT "18446744073709551615"
 #define U64_RANGE "digits only, 0 to " U64_MAX_TEXT
 #define U64_POSITIVE "digits only, 1 to " U64_MAX_TEXT
@@ -343,7 +344,7 @@ static const option table[] = {
 	{ { "role", "roles", "LABEL=ROLE", DLG_OPTION_LIST, NULL, 0, 0,
 	    "LABEL=user|assistant|system",
 	    "treat marker LABEL as user, assistant or system (repeatable)",
-	    "Treat marker LABEL as user, assistant or system (repeatable).", OUT },
+	    "Treat marker LABEL as user, assistant or system (repeatable).", OUT | REPEAT },
 	  FIELD(roles), F_LIST, FIELD(n_roles), 0, 0, 0, NULL, R_ROLES, NULL, 0, NULL, false },
 	{ { "keep-preamble", "keep_preamble", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "keep text before the first turn in meta.preamble",
@@ -524,7 +525,7 @@ static const option table[] = {
 	    "NAME,NAME,...",
 	    "JSON records: copy top-level fields NAME,... into meta (repeatable)",
 	    "JSON records: copy these top-level fields into meta, as written (repeatable); a "
-	    "record without one gets null.", OUT },
+	    "record without one gets null.", OUT | REPEAT },
 	  FIELD(keep_fields), F_LIST, FIELD(n_keep_fields), 0, 0, 0, NULL, R_AS_TYPED, NULL, 0,
 	  NULL, false },
 	{ { "max-rejects", "max_rejects", "N", DLG_OPTION_NUMBER, NULL, 0, (double)UINT64_MAX,
@@ -535,13 +536,13 @@ static const option table[] = {
 	  UINT64_MAX, NULL, false },
 	{ { "include", "include", "GLOB", DLG_OPTION_LIST, NULL, 0, 0, "a pattern",
 	    "in directories, read only files matching GLOB (repeatable)",
-	    "In directories, read only files matching GLOB (repeatable).", OUT },
+	    "In directories, read only files matching GLOB (repeatable).", OUT | REPEAT },
 	  FIELD(include), F_LIST, FIELD(n_include), 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "exclude", "exclude", "GLOB", DLG_OPTION_LIST, NULL, 0, 0, "a pattern",
 	    "in directories, skip files and directories matching GLOB (repeatable)",
 	    "In directories, skip files and directories (not entered) matching GLOB "
-	    "(repeatable).", OUT },
+	    "(repeatable).", OUT | REPEAT },
 	  FIELD(exclude), F_LIST, FIELD(n_exclude), 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "max-input-bytes", "max_input_bytes", "N", DLG_OPTION_NUMBER, NULL, 1,
@@ -557,18 +558,18 @@ static const option table[] = {
 	    "act",
 	    "Do not report these warnings: codes such as W302 or their names "
 	    "(noncanonical-marker), comma-separated, repeatable. What their rules do still "
-	    "happens (a duplicate is still dropped). Errors cannot be ignored.", OUT },
+	    "happens (a duplicate is still dropped). Errors cannot be ignored.", OUT | REPEAT },
 	  FIELD(ignore), F_LIST, FIELD(n_ignore), 0, 0, 0, NULL, R_CODES, NULL, 0, NULL, true },
 	{ { "select", "select", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
 	    "report only these warnings (errors are always reported)",
-	    "Report only these warnings. Errors are always reported.", OUT },
+	    "Report only these warnings. Errors are always reported.", OUT | REPEAT },
 	  FIELD(select), F_LIST, FIELD(n_select), 0, 0, 0, NULL, R_CODES, NULL, 0, NULL, true },
 	{ { "error", "error", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
 	    "make these warnings errors, which reject the conversation (e.g. W303)",
 	    "Make these warnings errors, which reject the conversation (--error W303 rejects "
-	    "replies that invent a speaker turn).", OUT },
+	    "replies that invent a speaker turn).", OUT | REPEAT },
 	  FIELD(error_codes), F_LIST, FIELD(n_error_codes), 0, 0, 0, NULL, R_CODES, NULL, 0,
 	  NULL, true },
 	/* where and how, not what: a dataset is the same whatever they say */

@@ -78,5 +78,6 @@ Suite *neardup_suite(void);
 Suite *json_suite(void);
 Suite *shard_suite(void);
 Suite *commit_suite(void);
+Suite *option_table_suite(void);
 
 #endif
