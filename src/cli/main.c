@@ -58,6 +58,14 @@ static bool standard_fds_open(void)
 	return true;
 }
 
+/* The run's own error, with options named by their flags. */
+static void print_error(const dlg_error *err)
+{
+	char msg[sizeof err->msg + 64];
+	cli_flags(msg, sizeof msg, err->msg);
+	fprintf(stderr, "dlgconv: %s\n", msg);
+}
+
 static int exit_code(dlg_status st)
 {
 	switch (st) {
@@ -82,7 +90,7 @@ static int run_leakage(const cli_args *a)
 	dlg_status st = dlg_leakage(&report, a->inputs[0], a->against, a->n_against, &a->opts,
 				    &err);
 	if (st != DLG_OK) {
-		fprintf(stderr, "dlgconv: %s\n", err.msg);
+		print_error(&err);
 		return exit_code(st);
 	}
 	int rc = cli_leakage_print(&report, a);
@@ -148,7 +156,7 @@ int main(int argc, char **argv)
 	cli_report_end(&report);
 	rc = exit_code(st);
 	if (st != DLG_OK) {
-		fprintf(stderr, "dlgconv: %s\n", err.msg);
+		print_error(&err);
 		goto out;
 	}
 	if (report.stats && !args.stage_spans)

@@ -209,6 +209,27 @@ cli_option_view cli_option_at(size_t i)
 	return (cli_option_view){ o->name, o->letter, o->commands, info_of(o) };
 }
 
+void cli_flags(char *out, size_t cap, const char *msg)
+{
+	static const char word[] = "option ";
+	size_t o = 0;
+	while (*msg && o + 1 < cap) {
+		size_t len = strspn(msg + sizeof word - 1, "abcdefghijklmnopqrstuvwxyz0123456789-");
+		char name[64];
+		if (strncmp(msg, word, sizeof word - 1) == 0 && len > 0 && len < sizeof name) {
+			memcpy(name, msg + sizeof word - 1, len);
+			name[len] = '\0';
+			if (dlg_option_find(name) && o + len + 3 < cap) {
+				o += (size_t)snprintf(out + o, cap - o, "--%s", name);
+				msg += sizeof word - 1 + len;
+				continue;
+			}
+		}
+		out[o++] = *msg++;
+	}
+	out[o] = '\0';
+}
+
 static int id_of(const struct cli_option *o)
 {
 	return o->letter ? o->letter : LONG_ONLY + (int)(o - options);

@@ -78,6 +78,12 @@ cli_option_view cli_option_at(size_t i);
 /** "convert", "validate", ... */
 const char *cli_command_name(cli_command c);
 
+/**
+ * A library message for the command line: the library names an option by its name ("option
+ * max-rejects"), the command line by its flag ("--max-rejects"). Into out[0, cap).
+ */
+void cli_flags(char *out, size_t cap, const char *msg);
+
 /** Parse argv into *args; returns CLI_RUN, or an exit code after printing help or an error. */
 int cli_parse(cli_args *args, int argc, char **argv);
 void cli_args_dispose(cli_args *args);

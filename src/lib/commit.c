@@ -228,7 +228,7 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 		c->existed = true;
 		if (!o->force && !dir_is_empty(c->parent_fd, c->name))
 			return dlg_error__set(err, DLG_E_EXISTS, 0, "'%s' is not empty; pass "
-					      "--force to replace the dataset in it", c->dir);
+					      "option force to replace the dataset in it", c->dir);
 	} else if (errno != ENOENT) {
 		return dlg_error__io(err, errno, "look at", c->dir);
 	}

@@ -25,8 +25,8 @@ static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
 					      "an error, which always rejects its conversation and "
 					      "is always reported", option, dlg_diag_id(c));
 		if (mode == DLG_CODE_IGNORED && ctx->code_mode[c] == DLG_CODE_ERROR)
-			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in --error and in "
-					      "--ignore", dlg_diag_id(c));
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error and in "
+					      "option ignore", dlg_diag_id(c));
 		if (mode != DLG_CODE_REPORTED || ctx->code_mode[c] != DLG_CODE_ERROR)
 			ctx->code_mode[c] = (uint8_t)mode;
 	}
@@ -35,13 +35,13 @@ static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
 
 dlg_status dlg_findings__setup(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 {
-	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "--error", err));
+	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error", err));
 	if (o->n_select)
 		for (int c = 300; c < DLG_DIAG_CODES; c++)
 			if (ctx->code_mode[c] == DLG_CODE_REPORTED)
 				ctx->code_mode[c] = DLG_CODE_IGNORED;
-	DLG_TRY(set_codes(ctx, o->select, o->n_select, DLG_CODE_REPORTED, "--select", err));
-	return set_codes(ctx, o->ignore, o->n_ignore, DLG_CODE_IGNORED, "--ignore", err);
+	DLG_TRY(set_codes(ctx, o->select, o->n_select, DLG_CODE_REPORTED, "option select", err));
+	return set_codes(ctx, o->ignore, o->n_ignore, DLG_CODE_IGNORED, "option ignore", err);
 }
 
 void dlg_findings__init(dlg_findings *f, const dlg_ctx *ctx, dlg_summary *sum, dlg_diag_fn fn,

@@ -81,7 +81,7 @@ static dlg_status open_iconv(iconv_t *out, const char *name, dlg_error *err)
 		return DLG_OK;
 	if (*name && errno == ENOMEM)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-	return dlg_error__set(err, DLG_E_ARG, 0, "unknown --input-encoding '%s'", name);
+	return dlg_error__set(err, DLG_E_ARG, 0, "unknown option input-encoding '%s'", name);
 }
 
 dlg_status dlg_input__check_encoding(const dlg_options *o, dlg_error *err)
@@ -322,7 +322,7 @@ static dlg_status produce(dlg_reader *rd, dlg_buf *out, size_t want, dlg_error *
 	if (!rd->by_line && rd->total > rd->limit)
 		return dlg_error__set(err, DLG_E_LIMIT, 0,
 				      "'%s' is larger than the input limit of %llu bytes "
-				      "(--max-input-bytes)%s", rd->path,
+				      "(option max-input-bytes)%s", rd->path,
 				      (unsigned long long)rd->limit,
 				      rd->gz ? " once decompressed" : "");
 	return DLG_OK;
@@ -371,7 +371,7 @@ dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 		if (out->len - scanned > rd->limit)
 			return dlg_error__set(err, DLG_E_LIMIT, 0,
 					      "'%s' has a line longer than the input limit of %llu "
-					      "bytes (--max-input-bytes)", rd->path,
+					      "bytes (option max-input-bytes)", rd->path,
 					      (unsigned long long)rd->limit);
 		DLG_TRY(produce(rd, out, READ_CHUNK, err));
 	}

@@ -84,7 +84,7 @@ static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
 	else if (special && *special == ':')
 		why = "holds ':', which ends a marker's label";
 	else if (special)
-		why = "holds '=', which a speaker name has none of (--role splits LABEL=ROLE at "
+		why = "holds '=', which a speaker name has none of (option role splits LABEL=ROLE at "
 		      "the last '=')";
 	else if (len > ROLE_LABEL_MAX_BYTES)
 		why = "is longer than 40 bytes, which a marker reads as prose";
@@ -177,37 +177,37 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 {
 	const char *keys[] = { o->messages_field, o->role_key, o->content_key };
-	const char *names[] = { "--messages-field", "--role-key", "--content-key" };
+	const char *names[] = { "option messages-field", "option role-key", "option content-key" };
 	for (int i = 0; i < 3; i++)
 		if (keys[i] && !*keys[i])
 			return dlg_error__set(err, DLG_E_ARG, 0, "%s needs a name", names[i]);
 	bool strings = o->text_field || o->response_field || o->rejected_field;
 	if (strings && (o->messages_field || o->role_key || o->content_key))
-		return dlg_error__set(err, DLG_E_ARG, 0, "--messages-field, --role-key and "
-				      "--content-key read messages arrays; --text-field, "
-				      "--response-field and --rejected-field read transcript "
+		return dlg_error__set(err, DLG_E_ARG, 0, "option messages-field, option role-key and "
+				      "option content-key read messages arrays; option text-field, "
+				      "option response-field and option rejected-field read transcript "
 				      "strings: give one kind or the other");
 	if ((unsigned)o->leading_assistant > DLG_LEADING_ASSISTANT_KEEP)
 		return dlg_error__set(err, DLG_E_ARG, 0, "unknown leading_assistant %d",
 				      (int)o->leading_assistant);
 	if (o->leading_assistant == DLG_LEADING_ASSISTANT_KEEP &&
 	    (o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE))
-		return dlg_error__set(err, DLG_E_ARG, 0, "--leading-assistant keep: a preference "
+		return dlg_error__set(err, DLG_E_ARG, 0, "option leading-assistant keep: a preference "
 				      "pair answers a user's prompt, which opens with the user; use "
 				      "drop or error");
 	if (o->n_keep_fields > DLG_MAX_KEEP_FIELDS)
-		return dlg_error__set(err, DLG_E_ARG, 0, "more than %d --keep-fields",
+		return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields names more than %d fields",
 				      DLG_MAX_KEEP_FIELDS);
 	for (size_t i = 0; i < o->n_keep_fields; i++) {
 		const char *f = o->keep_fields[i];
 		if (!f || !*f)
-			return dlg_error__set(err, DLG_E_ARG, 0, "--keep-fields needs field names");
+			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields needs field names");
 		if (o->keep_preamble && strcmp(f, "preamble") == 0)
-			return dlg_error__set(err, DLG_E_ARG, 0, "--keep-fields preamble: "
-					      "--keep-preamble writes meta.preamble already");
+			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields preamble: "
+					      "option keep-preamble writes meta.preamble already");
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(o->keep_fields[k], f) == 0)
-				return dlg_error__set(err, DLG_E_ARG, 0, "--keep-fields names "
+				return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields names "
 						      "'%.100s' twice", f);
 	}
 	return DLG_OK;
@@ -226,10 +226,10 @@ dlg_status dlg_options__resolve(dlg_ctx *ctx, const dlg_options *given, dlg_erro
 	bool pairs = o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE;
 	if (pairs && !o->rejected_field)
 		return dlg_error__set(err, DLG_E_ARG, 0, "a preference format needs "
-				      "--rejected-field (and --text-field for the chosen side)");
+				      "option rejected-field (and option text-field for the chosen side)");
 	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
-		return dlg_error__set(err, DLG_E_ARG, 0, "--rejected-field makes preference "
-				      "pairs: use --format preference or openai-preference");
+		return dlg_error__set(err, DLG_E_ARG, 0, "option rejected-field makes preference "
+				      "pairs: use option format preference or openai-preference");
 	DLG_TRY(check_record_options(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));
@@ -247,7 +247,7 @@ dlg_status dlg_options__resolve(dlg_ctx *ctx, const dlg_options *given, dlg_erro
 	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
 		if (!o->group_regex)
 			return dlg_error__set(err, DLG_E_ARG, 0,
-					      "--split-key group needs --group-regex");
+					      "option split-key group needs option group-regex");
 		regex_t *re = dlg_mem__alloc(ctx->alloc, sizeof *re);
 		if (!re)
 			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
@@ -259,7 +259,7 @@ dlg_status dlg_options__resolve(dlg_ctx *ctx, const dlg_options *given, dlg_erro
 			else
 				regfree(re);
 			dlg_mem__free(ctx->alloc, re);
-			return dlg_error__set(err, DLG_E_ARG, 0, "bad --group-regex '%s': %s",
+			return dlg_error__set(err, DLG_E_ARG, 0, "bad option group-regex '%s': %s",
 					      o->group_regex, msg);
 		}
 		ctx->group_re = re;

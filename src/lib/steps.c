@@ -29,11 +29,11 @@
 /* The options whose results depend on every part at once. */
 static dlg_status check_options(const dlg_options *o, dlg_error *err)
 {
-	const char *why = o->near_dup != DLG_NEAR_DUP_OFF ? "--near-dup compares each "
+	const char *why = o->near_dup != DLG_NEAR_DUP_OFF ? "option near-dup compares each "
 			  "conversation with all those before it" :
-			  o->n_keep_fields ? "--keep-fields types each column by all the records "
+			  o->n_keep_fields ? "option keep-fields types each column by all the records "
 			  "before it" :
-			  o->bare ? "--bare writes provenance.jsonl, which the steps do not merge" :
+			  o->bare ? "option bare writes provenance.jsonl, which the steps do not merge" :
 			  NULL;
 	if (why)
 		return dlg_error__set(err, DLG_E_ARG, 0, "%s, across parts: use convert for that "
@@ -659,11 +659,7 @@ static dlg_status finalize_all(finalizer *f, dlg_error *err)
 	DLG_TRY(merge_rejects(f, rejects, err));
 	DLG_TRY(dlg_sink__finish(rejects, err));
 	DLG_TRY(gather_shards(f, err));
-	if (f->sum.rejected > o->max_rejects)
-		return dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations rejected, more "
-				      "than --max-rejects %llu; nothing written",
-				      (unsigned long long)f->sum.rejected,
-				      (unsigned long long)o->max_rejects);
+	DLG_TRY(dlg_writer__rejects_within(&f->sum, o, err));
 	size_t n = 0;
 	for (size_t i = 0; i < f->n_files; i++)
 		f->listed[n++] = &f->files[i];

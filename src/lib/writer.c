@@ -142,15 +142,22 @@ static dlg_status finish_files(dlg_writer *w, const dlg_run_counts *c, const dlg
 	return dlg_dataset__commit(&w->out, &m, all, w->kind->whole_run, err);
 }
 
+dlg_status dlg_writer__rejects_within(const dlg_summary *s, const dlg_options *o,
+				       dlg_error *err)
+{
+	if (s->rejected <= o->max_rejects)
+		return DLG_OK;
+	return dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations rejected, more than "
+			      "option max-rejects %llu; nothing written",
+			      (unsigned long long)s->rejected, (unsigned long long)o->max_rejects);
+}
+
 dlg_status dlg_writer__end(dlg_writer *w, const dlg_run_counts *c, dlg_error *err)
 {
 	const dlg_options *o = w->ctx->opts;
 	/* a map part cannot know the whole run's rejects: finalize counts them */
-	if (w->kind->whole_run && c->summary->rejected > o->max_rejects)
-		return dlg_error__set(err, DLG_E_REJECTS, 0, "%llu conversations "
-				      "rejected, more than --max-rejects %llu; nothing written",
-				      (unsigned long long)c->summary->rejected,
-				      (unsigned long long)o->max_rejects);
+	if (w->kind->whole_run)
+		DLG_TRY(dlg_writer__rejects_within(c->summary, o, err));
 	/* the files that go in: split files with records, rejects, provenance, card,
 	 * manifest */
 	size_t n = 0, cap = w->n_open_outs + 4;

@@ -75,6 +75,9 @@ typedef struct dlg_run_counts {
 	const dlg_kept_types *kept_types;
 } dlg_run_counts;
 
+/** DLG_E_REJECTS when a whole run rejected more than o->max_rejects conversations. */
+dlg_status dlg_writer__rejects_within(const dlg_summary *s, const dlg_options *o,
+				      dlg_error *err) DLG_WUR;
 /** The run succeeded: finish the files, write the manifest (and card), commit. */
 dlg_status dlg_writer__end(dlg_writer *w, const dlg_run_counts *counts, dlg_error *err) DLG_WUR;
 /** Release everything; what was not committed is removed. */

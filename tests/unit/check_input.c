@@ -282,7 +282,7 @@ START_TEST(test_input_encoding_unknown_name)
 		dlg_error err;
 		ck_assert_int_eq(dlg_input__check_encoding(&o, &err), DLG_E_ARG);
 		char want[64];
-		snprintf(want, sizeof want, "unknown --input-encoding '%s'", names[i]);
+		snprintf(want, sizeof want, "unknown option input-encoding '%s'", names[i]);
 		ck_assert_str_eq(err.msg, want);
 		/* opening says the same, before reading anything */
 		dlg_reader rd;

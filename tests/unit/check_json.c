@@ -409,7 +409,7 @@ START_TEST(test_json_option_combinations_are_checked)
 	o.text_field = "chosen";
 	o.rejected_field = "rejected";
 	ck_assert_int_eq(init_with(&err, &o), DLG_E_ARG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "--leading-assistant keep"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "option leading-assistant keep"));
 	o.leading_assistant = DLG_LEADING_ASSISTANT_DROP;
 	ck_assert_int_eq(init_with(&err, &o), DLG_OK);
 	o.role_key = "speaker";
@@ -421,7 +421,7 @@ START_TEST(test_json_option_combinations_are_checked)
 	k.keep_fields = twice;
 	k.n_keep_fields = 3;
 	ck_assert_int_eq(init_with(&err, &k), DLG_E_ARG);
-	ck_assert_str_eq(err.msg, "--keep-fields names 'a' twice");
+	ck_assert_str_eq(err.msg, "option keep-fields names 'a' twice");
 	const char *preamble[] = { "preamble" };
 	k.keep_fields = preamble;
 	k.n_keep_fields = 1;
@@ -433,7 +433,7 @@ START_TEST(test_json_option_combinations_are_checked)
 	dlg_options e = DLG_OPTIONS_INIT;
 	e.messages_field = "";
 	ck_assert_int_eq(init_with(&err, &e), DLG_E_ARG);
-	ck_assert_str_eq(err.msg, "--messages-field needs a name");
+	ck_assert_str_eq(err.msg, "option messages-field needs a name");
 }
 END_TEST
 

@@ -43,7 +43,7 @@ START_TEST(test_options_role_label_that_cannot_match_is_refused)
 	dlg_error err;
 	ck_assert_int_eq(init_with_label(&err, "Bot=x"), DLG_E_ARG);
 	ck_assert_str_eq(err.msg, "role label 'Bot=x' holds '=', which a speaker name has none "
-			 "of (--role splits LABEL=ROLE at the last '='); no marker could match it");
+			 "of (option role splits LABEL=ROLE at the last '='); no marker could match it");
 	ck_assert_int_eq(init_with_label(&err, "Bot\n"), DLG_E_ARG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "'Bot\\x0A'"));
 	ck_assert_int_eq(init_with_label(&err, "\xFF" "Bot"), DLG_E_ARG);

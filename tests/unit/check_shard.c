@@ -111,7 +111,7 @@ START_TEST(test_shard_refuses_bad_arguments)
 	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
 	o.near_dup = DLG_NEAR_DUP_GROUP; /* the library's default: the steps need off said */
 	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "--near-dup"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "option near-dup"));
 	o.near_dup = DLG_NEAR_DUP_OFF;
 	o.bare = 1;
 	ck_assert_int_eq(dlg_reduce("w", 0, &o, &err), DLG_E_ARG);
