@@ -4,7 +4,7 @@
 set -eu
 pkgs="cmake make gcc pkg-config libcjson-dev zlib1g-dev libutf8proc-dev check libxxhash-dev
 libdeflate-dev libssl-dev python3 python3-jsonschema gzip valgrind strace util-linux
-chromium python3-pil"
+chromium python3-pil g++"
 optional="slurm-wlm munge parallel"
 missing() {
 	for p in "$@"; do

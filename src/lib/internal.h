@@ -501,6 +501,10 @@ dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_b
 /** Estimated Jaccard similarity of two signatures' shingle sets, in [0, 1]; 0 with an empty
  * one. */
 double dlg_neardup__similarity(const dlg_neardup_sig *a, const dlg_neardup_sig *b);
+/** The bin that empty bin `bin` takes its value from at densification attempt `attempt`
+ * (1, 2, ...), as the signature computes it: exported so the unit tests pin the code's own
+ * answer, not a copy of its formula. */
+size_t dlg_neardup__probed_bin(uint8_t bin, uint64_t attempt);
 
 typedef struct dlg_neardup_member {
 	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* its signature (zeros when empty) */

@@ -270,6 +270,12 @@ static size_t probed_bin(uint8_t bin, uint64_t attempt)
 	return XXH3_64bits_withSeed(&bin, 1, attempt) % BINS;
 }
 
+size_t dlg_neardup__probed_bin(uint8_t bin, uint64_t attempt)
+{
+	pthread_once(&probe_bins_once, fill_probe_bins);
+	return probed_bin(bin, attempt);
+}
+
 static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 {
 	pthread_once(&probe_bins_once, fill_probe_bins);

@@ -1,4 +1,5 @@
-/* dlgconv.h must compile on its own, before any other header, as strict C11. */
+/* dlgconv.h must compile on its own, before any other header, as strict C11 and as C++
+ * (tests/CMakeLists.txt compiles this file both ways when the test runs). */
 #include "dlgconv.h"
 
 int header_test_uses(void);

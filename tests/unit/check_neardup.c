@@ -357,18 +357,54 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 }
 END_TEST
 
-/* densify() in neardup.c probes bins XXH3(bin, seed = 1, 2, ...) mod 256 for an empty bin:
- * every bin must reach every other, or a conversation whose shingles all fell in bins some
- * bin never reaches would never end. */
+/*
+ * densify() in neardup.c fills empty bin i from bin XXH3-64(the byte i, seed = attempt) mod
+ * 256, attempt = 1, 2, ...; the first 64 attempts come from a table made once, the later
+ * ones are hashed. The expected values are not computed here (a copy of the formula would
+ * agree with a wrong copy in the code): they were computed once with Debian 12's
+ * python3-xxhash 3.2.0 (xxHash 0.8.1) as
+ *     probe = lambda i, a: xxhash.xxh3_64_intdigest(bytes([i]), seed=a) % 256
+ * the spot values as probe(i, a) and the digest as 64-bit FNV-1a over the bytes
+ * probe(i, a) for i = 0..255 and, for each i, a = 1..2915.
+ */
+static const struct {
+	uint8_t bin;
+	uint64_t attempt;
+	size_t probed;
+} probe_spots[] = {
+	{ 0, 1, 48 },     { 0, 2, 199 },   { 1, 1, 108 },  { 7, 3, 142 },
+	{ 128, 17, 157 }, { 200, 63, 196 },
+	{ 255, 64, 125 }, /* the table's last attempt */
+	{ 255, 65, 97 },  /* the first one hashed */
+	{ 3, 66, 114 },   { 42, 100, 89 },  { 99, 1000, 111 }, { 254, 2915, 37 },
+};
+
+START_TEST(test_neardup_densification_probes_are_pinned)
+{
+	for (size_t k = 0; k < sizeof probe_spots / sizeof probe_spots[0]; k++)
+		ck_assert_uint_eq(dlg_neardup__probed_bin(probe_spots[k].bin,
+							  probe_spots[k].attempt),
+				  probe_spots[k].probed);
+	uint64_t fnv = 0xcbf29ce484222325ULL;
+	for (unsigned i = 0; i < DLG_NEARDUP_BINS; i++)
+		for (uint64_t attempt = 1; attempt <= 2915; attempt++) {
+			fnv ^= dlg_neardup__probed_bin((uint8_t)i, attempt);
+			fnv *= 0x100000001b3ULL;
+		}
+	ck_assert_uint_eq(fnv, 0x5e00d6035dbb3dc9ULL);
+}
+END_TEST
+
+/* Every bin must reach every other, or a conversation whose shingles all fell in bins some
+ * bin never reaches would never end; 2915 attempts is the bound neardup.c states. */
 START_TEST(test_neardup_densification_reaches_every_bin)
 {
 	for (unsigned i = 0; i < DLG_NEARDUP_BINS; i++) {
 		bool reached[DLG_NEARDUP_BINS] = { false };
 		unsigned left = DLG_NEARDUP_BINS;
-		uint8_t bin = (uint8_t)i;
 		for (uint64_t attempt = 1; attempt <= 2915 && left; attempt++) {
-			uint64_t h = XXH3_64bits_withSeed(&bin, 1, attempt);
-			size_t j = (size_t)(h % DLG_NEARDUP_BINS);
+			size_t j = dlg_neardup__probed_bin((uint8_t)i, attempt);
+			ck_assert_uint_lt(j, DLG_NEARDUP_BINS);
 			left -= !reached[j];
 			reached[j] = true;
 		}
@@ -639,6 +675,7 @@ Suite *neardup_suite(void)
 	tcase_add_test(tc, test_neardup_clusters_and_tags);
 	tcase_add_test(tc, test_neardup_id_limit);
 	tcase_add_test(tc, test_neardup_out_of_memory_leaves_index_whole);
+	tcase_add_test(tc, test_neardup_densification_probes_are_pinned);
 	tcase_add_test(tc, test_neardup_densification_reaches_every_bin);
 	tcase_add_test(tc, test_neardup_planted_pairs_accuracy);
 	suite_add_tcase(s, tc);
