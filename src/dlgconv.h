@@ -396,7 +396,11 @@ typedef struct dlg_options {
 #define DLG_MAX_KEEP_FIELDS 64
 
 /** A version-0 struct: every field takes its default. */
+#ifdef __cplusplus
+#define DLG_OPTIONS_INIT {}
+#else
 #define DLG_OPTIONS_INIT { 0 }
+#endif
 
 /**
  * Fill `o` with every default (all pointers NULL) for the caller's `version` (pass
