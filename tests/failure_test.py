@@ -43,9 +43,6 @@ KNOWN = (
     # goes unseen, and --force's read of the earlier dataset's manifest
     # (dlg_json__manifest_files) takes a failure for "no earlier dataset"
     (("fread", "__fread_chk"), re.compile(r"manifest\.json$")),
-    # reduce's last check that a bucket holds nothing more (fgetc != EOF) takes a failed
-    # fgetc for its end
-    (("fgetc", "getc"), re.compile(r"^[a-z]+-\d{5}-of-\d{5}\.jsonl$")),
 )
 
 

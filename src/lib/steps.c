@@ -395,6 +395,9 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 		if (r->buckets[i] && fgetc(r->buckets[i]) != EOF)
 			return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket holds more than the "
 					      "journal lists (run that part again)", dir);
+		/* a failed read is not the end of the bucket */
+		if (r->buckets[i] && ferror(r->buckets[i]))
+			return dlg_error__io(err, errno, "read a bucket in", dir);
 		if (r->buckets[i])
 			fclose(r->buckets[i]);
 		r->buckets[i] = NULL;
