@@ -5,6 +5,7 @@
 #define DLG_DATASET_H
 
 #include "internal.h"
+#include "manifest.h"
 
 /**
  * Write README.md (when `card`) and manifest.json beside m's finished files in c's staging

@@ -16,7 +16,11 @@
  *   sink.c       output files + SHA-256, and multi-member gzip (libdeflate)
  *   commit.c     the output directory: lock, staging directory, atomic swap, clean-up
  *   input.c      reading inputs, plain or gzip, whole or by lines (zlib confined here)
- *   json.c       everything built or parsed as a JSON tree (cJSON confined here)
+ *   jsonscan.c   the strict JSON scanner: strict or not, minified copies, pyarrow's types
+ *   jsonread.c   JSON records and .json documents read into turns
+ *   kept.c       the --keep-fields values' types, and their features for the card
+ *   manifest.c   manifest.json written and read back; the names it gives options
+ *                (cJSON is used in these four files only)
  *   card.c       the dataset card: README.md with the Hugging Face YAML header
  *   discover.c   walking input arguments into a sorted list of files
  *   pipeline.c   dlg_run(): the only module that sees them all
@@ -307,7 +311,7 @@ typedef struct dlg_unit {
 	dlg_buf scratch;     /* per-line work space of normalize.c */
 	dlg_buf stages;      /* dlg_stage[] */
 	dlg_buf stage_text;
-	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, json.c) */
+	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, jsonread.c) */
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
@@ -574,7 +578,7 @@ dlg_status dlg_record__render(dlg_unit *u, dlg_error *err) DLG_WUR;
  */
 dlg_status dlg_record__render_pair(dlg_unit *chosen, const dlg_unit *rejected, size_t prompt,
 				   dlg_error *err) DLG_WUR;
-/** Write u->json's meta again, after dlg_json__kept_types_add() nulled a field. */
+/** Write u->json's meta again, after dlg_kept__types_add() nulled a field. */
 dlg_status dlg_record__rewrite_meta(dlg_unit *u, dlg_error *err) DLG_WUR;
 /** provenance.jsonl's line for a --bare record: split, id, source, record, directions. */
 dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *split,
@@ -661,93 +665,6 @@ dlg_status dlg_commit__finish(dlg_commit *c, const char *const *names, size_t n,
 /** Remove the staging directory (the old dataset after a swap), the parents a failed run
  * made, and unlock. */
 void dlg_commit__end(dlg_commit *c);
-
-/* ---- json.c ---- */
-
-/** The types of the --keep-fields values written so far, as pyarrow would infer them. */
-typedef struct dlg_kept_types dlg_kept_types;
-
-dlg_status dlg_json__kept_types_new(dlg_kept_types **out, const dlg_options *o,
-				    dlg_error *err) DLG_WUR;
-void dlg_json__kept_types_free(dlg_kept_types *t);
-/**
- * Join the types of u's kept values into t, in commit order. A value whose type does not
- * join those before it (a string where objects were) is W320 on u and set in u->kept_nulled
- * (written as null), so that every column keeps one type.
- */
-dlg_status dlg_json__kept_types_add(dlg_kept_types *t, dlg_unit *u, dlg_error *err) DLG_WUR;
-/** The kept fields as Hugging Face features (YAML, each "- name:" at `pad` spaces). */
-dlg_status dlg_json__kept_features(dlg_buf *b, const dlg_kept_types *t, int pad,
-				   dlg_error *err) DLG_WUR;
-
-/** Everything manifest.json and the dataset card report. */
-typedef struct dlg_manifest {
-	const dlg_ctx *ctx;
-	const dlg_summary *summary;
-	const uint64_t *rejected_by_code; /* indexed by code number, below DLG_DIAG_CODES */
-	const dlg_outfile *const *files;  /* the splits that have records first */
-	size_t n_files;
-	size_t n_split_files;
-	const dlg_kept_types *kept_types; /* NULL without --keep-fields */
-	const char *inputs_digest; /* a map part's: the whole file list's (shard.c); else NULL */
-} dlg_manifest;
-
-dlg_status dlg_json__manifest(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
-
-/**
- * The files an earlier run's DIR/manifest.json lists, as NUL-separated names in `out`
- * (none when there is no readable manifest; names with '/' or a leading '.' are skipped).
- */
-dlg_status dlg_json__manifest_files(dlg_buf *out, const char *dir, dlg_error *err) DLG_WUR;
-
-/** A file as a manifest lists it. */
-typedef struct dlg_listed_file {
-	char name[DLG_SPLIT_FILE_NAME];
-	uint64_t size, records;
-	char sha256_hex[65];
-} dlg_listed_file;
-
-/** What a map part's or a reduced shard's manifest.json says (shard.c reads them). */
-typedef struct dlg_manifest_read {
-	char path[4096 + sizeof "/manifest.json"]; /* the manifest to read; set by the caller */
-	bool found;          /* false: there is no such file */
-	bool same_options;   /* it was written with the options of the ctx it is read with */
-	dlg_summary counts;
-	uint64_t rejected_by_code[DLG_DIAG_CODES];
-	dlg_buf files;       /* dlg_listed_file[] */
-	char inputs_digest[33]; /* a map part's; "" for others */
-} dlg_manifest_read;
-
-/**
- * Read out->path; a manifest that is not there is not an error (out->found is false). Its
- * counts are read by ctx's split names; its options are compared with ctx's.
- */
-dlg_status dlg_json__read_manifest(dlg_manifest_read *out, const dlg_ctx *ctx,
-				   dlg_error *err) DLG_WUR;
-
-/** The names the manifest and the card give options ("extract", "content", "sharegpt"). */
-const char *dlg_json__stage_name(dlg_stage_mode m);
-const char *dlg_json__split_key_name(dlg_split_key k);
-const char *dlg_json__format_name(dlg_format f);
-
-/* ---- card.c ---- */
-
-/** The dataset card (DIR/README.md) for what `m` reports, appended to `out`. */
-dlg_status dlg_card__render(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
-
-/** The turns of one JSON record (one JSONL line) into u, with findings at its line. */
-dlg_status dlg_json__record(dlg_unit *u, const char *p, size_t n, dlg_error *err) DLG_WUR;
-
-/**
- * A .json document holding an array of records (or one record) as JSON lines, one per
- * record, into `out`. *bad_code is 0, or DLG_DIAG_INVALID_JSON (not valid JSON) or
- * DLG_DIAG_BINARY (a NUL byte or a \u0000 escape) with the offending offset in *bad_off and
- * the finding's message in *bad_msg (static). *json_lines is true (and `out` empty) when p
- * holds JSON lines instead: an object on its first line and more after it.
- */
-dlg_status dlg_json__document_lines(dlg_diag_code *bad_code, size_t *bad_off, const char **bad_msg,
-				    bool *json_lines, dlg_buf *out, const char *p, size_t n,
-				    dlg_error *err) DLG_WUR;
 
 /* ---- input.c ---- */
 

@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "writer.h"
 #include "dataset.h"
+#include "manifest.h"
 
 #include <errno.h>
 #include <unistd.h>

@@ -9,6 +9,7 @@
 
 #include "internal.h"
 #include "decide.h"
+#include "kept.h"
 #include "sched.h"
 
 typedef struct dlg_writer dlg_writer;
