@@ -8,6 +8,7 @@
  *   encoding.c   which legacy encoding invalid UTF-8 looks like (E101's advice)
  *   normalize.c  SPEC section 2 steps 1-3 (utf8proc is used here and in stage.c)
  *   stage.c      SPEC section 2 step 4: stage directions, taken out and put back
+ *   locate.c     where a finding inside a JSON string points in the record's line
  *   transcript.c raw bytes -> lines -> marker-delimited turns (SPEC section 1)
  *   validate.c   turn-structure rules (SPEC section 3 E2xx)
  *   split.c      hashes, ids, split assignment and the duplicate set (xxhash)
@@ -257,7 +258,7 @@ typedef struct dlg_turn {
 
 /**
  * Where a JSON record's text came from, so that a finding inside it can name its column in
- * the record's line (transcript.c). All borrowed.
+ * the record's line (locate.c). All borrowed.
  */
 typedef struct dlg_json_origin {
 	const char *line;  /* the record's JSON line as read (pipeline.c); NULL for a .json

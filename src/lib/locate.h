@@ -1,0 +1,20 @@
+/*
+ * locate.h - where a finding inside a JSON string points in the record's line, and the
+ * excerpt a finding quotes (locate.c). For the transcript reader's W303.
+ */
+#ifndef DLG_LOCATE_H
+#define DLG_LOCATE_H
+
+#include "internal.h"
+
+/**
+ * The 1-based column in o->line (the JSON record's line) of a marker at line[at], a line of
+ * the text being read into turns, whose colon ends at line[end - 1]; 0 when that cannot be
+ * told for sure. Counts the lookup in o->located.
+ */
+uint32_t dlg_locate__json_column(dlg_json_origin *o, const char *line, size_t at, size_t end);
+
+/** A short excerpt of the line p[0, n) around p[at], quoted as in JSON, into out[0, cap). */
+void dlg_locate__excerpt(char *out, size_t cap, const char *p, size_t n, size_t at);
+
+#endif
