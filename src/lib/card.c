@@ -7,8 +7,10 @@
  * kept fields' types).
  */
 #include "card.h"
+#include "buf.h"
 #include "kept.h"
 #include "manifest.h"
+#include "sink.h"
 
 #include <string.h>
 

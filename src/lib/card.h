@@ -5,6 +5,7 @@
 #define DLG_CARD_H
 
 #include "internal.h"
+#include "buf.h"
 #include "manifest.h"
 
 /** The dataset card (DIR/README.md) for what `m` reports, appended to `out`. */

@@ -5,8 +5,12 @@
  * Uses buf.c, error.c, sink.c, commit.c, card.c and manifest.c.
  */
 #include "dataset.h"
+#include "buf.h"
 #include "card.h"
+#include "commit.h"
+#include "error.h"
 #include "manifest.h"
+#include "sink.h"
 
 #include <string.h>
 

@@ -4,7 +4,12 @@
  * come out in order, and is told by its content. Uses buf.c, error.c, input.c and jsonread.c.
  */
 #include "intake.h"
+#include "buf.h"
+#include "ctx.h"
+#include "discover.h"
+#include "input.h"
 #include "jsonread.h"
+#include "step.h"
 
 #include <string.h>
 

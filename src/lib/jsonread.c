@@ -8,7 +8,15 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "jsonread.h"
+#include "buf.h"
+#include "ctx.h"
+#include "encoding.h"
+#include "error.h"
 #include "jsonscan.h"
+#include "normalize.h"
+#include "stage.h"
+#include "transcript.h"
+#include "unit.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>

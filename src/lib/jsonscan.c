@@ -6,6 +6,8 @@
  * finds where a record's member stands in its text. Uses buf.c and cJSON.
  */
 #include "jsonscan.h"
+#include "buf.h"
+#include "unit.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>

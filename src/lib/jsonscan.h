@@ -8,6 +8,8 @@
 #define DLG_JSONSCAN_H
 
 #include "internal.h"
+#include "buf.h"
+#include "unit.h"
 
 struct cJSON;
 

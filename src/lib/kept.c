@@ -5,7 +5,11 @@
  * record.c (JSON strings), jsonscan.c (the type trees) and cJSON.
  */
 #include "kept.h"
+#include "buf.h"
+#include "error.h"
 #include "jsonscan.h"
+#include "record.h"
+#include "unit.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>

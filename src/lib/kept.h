@@ -6,6 +6,8 @@
 #define DLG_KEPT_H
 
 #include "internal.h"
+#include "buf.h"
+#include "unit.h"
 
 /** The types of the --keep-fields values written so far. */
 typedef struct dlg_kept_types dlg_kept_types;

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "locate.h"
+#include "error.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,6 +5,10 @@
  * manifest and the card give options. Uses buf.c, error.c and cJSON.
  */
 #include "manifest.h"
+#include "buf.h"
+#include "ctx.h"
+#include "error.h"
+#include "sink.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

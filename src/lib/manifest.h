@@ -6,7 +6,10 @@
 #define DLG_MANIFEST_H
 
 #include "internal.h"
+#include "buf.h"
+#include "ctx.h"
 #include "kept.h"
+#include "sink.h"
 
 /** Everything manifest.json and the dataset card report. */
 typedef struct dlg_manifest {

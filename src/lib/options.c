@@ -6,6 +6,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "options.h"
+#include "buf.h"
+#include "ctx.h"
+#include "error.h"
+#include "findings.h"
+#include "input.h"
+#include "normalize.h"
 
 #include <math.h>
 #include <regex.h>

@@ -5,6 +5,7 @@
 #define DLG_OPTIONS_H
 
 #include "internal.h"
+#include "ctx.h"
 
 /** Check `o` (borrowed for ctx's life) and resolve its labels, splits, findings' modes and
  * group pattern into `ctx`. Call dlg_options__release() afterwards, even when this fails. */

@@ -8,12 +8,21 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "pipeline.h"
+#include "buf.h"
+#include "ctx.h"
 #include "decide.h"
+#include "discover.h"
+#include "error.h"
+#include "findings.h"
 #include "intake.h"
 #include "kept.h"
 #include "options.h"
+#include "record.h"
 #include "sched.h"
 #include "step.h"
+#include "transcript.h"
+#include "unit.h"
+#include "writer.h"
 
 #include <stdio.h>
 #include <string.h>

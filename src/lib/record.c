@@ -4,7 +4,13 @@
  * allocations per turn. Uses buf.c, error.c, stage.c, transcript.c (the text format's
  * escapes) and split.c.
  */
-#include "internal.h"
+#include "record.h"
+#include "buf.h"
+#include "normalize.h"
+#include "split.h"
+#include "stage.h"
+#include "transcript.h"
+#include "unit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -428,7 +434,7 @@ void dlg_free(void *ptr)
 	dlg_mem__free(NULL, ptr);
 }
 
-/* dlg_conv is the unit a conversation was processed on (see internal.h). */
+/* dlg_conv is the unit a conversation was processed on (see unit.h). */
 static const dlg_turn *conv_turn(const dlg_conv *c, size_t i)
 {
 	const dlg_unit *u = (const dlg_unit *)c;

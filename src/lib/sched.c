@@ -6,6 +6,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sched.h"
+#include "buf.h"
+#include "error.h"
 
 #include <pthread.h>
 #include <signal.h>

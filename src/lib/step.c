@@ -6,7 +6,19 @@
  * record.c and neardup.c.
  */
 #include "step.h"
+#include "buf.h"
+#include "ctx.h"
+#include "discover.h"
+#include "error.h"
+#include "input.h"
 #include "jsonread.h"
+#include "neardup.h"
+#include "normalize.h"
+#include "record.h"
+#include "stage.h"
+#include "transcript.h"
+#include "unit.h"
+#include "validate.h"
 
 #include <string.h>
 

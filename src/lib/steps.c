@@ -8,11 +8,23 @@
  * decide.c, writer.c, dataset.c and the driver (pipeline.c).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+#include "buf.h"
+#include "commit.h"
+#include "ctx.h"
 #include "dataset.h"
 #include "decide.h"
+#include "discover.h"
+#include "error.h"
+#include "findings.h"
 #include "manifest.h"
 #include "options.h"
 #include "pipeline.h"
+#include "record.h"
+#include "sink.h"
+#include "split.h"
+#include "unit.h"
+#include "writer.h"
 
 #include <dirent.h>
 #include <errno.h>

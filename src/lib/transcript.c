@@ -4,8 +4,14 @@
  * Uses buf.c, error.c, normalize.c, stage.c (which `*` is code, for W304) and locate.c (where
  * W303 points in a JSON record's line).
  */
-#include "internal.h"
+#include "transcript.h"
+#include "buf.h"
+#include "ctx.h"
+#include "encoding.h"
 #include "locate.h"
+#include "normalize.h"
+#include "stage.h"
+#include "unit.h"
 
 #include <stdio.h>
 #include <string.h>

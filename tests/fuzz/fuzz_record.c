@@ -5,8 +5,14 @@
  * one JSON object when a kept field is written as null.
  */
 #include "fuzz_common.h"
+#include "lib/ctx.h"
+#include "lib/discover.h"
 #include "lib/jsonread.h"
 #include "lib/kept.h"
+#include "lib/options.h"
+#include "lib/record.h"
+#include "lib/step.h"
+#include "lib/unit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -5,8 +5,10 @@
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "helpers.h"
+#include "lib/buf.h"
 #include "lib/jsonread.h"
 #include "lib/kept.h"
+#include "lib/options.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,9 @@
  */
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/discover.h"
 #include "lib/jsonread.h"
+#include "lib/options.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,7 +3,13 @@
  */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/discover.h"
 #include "lib/jsonread.h"
+#include "lib/options.h"
+#include "lib/record.h"
+#include "lib/step.h"
+#include "lib/transcript.h"
 
 #include <dirent.h>
 #include <ftw.h>
