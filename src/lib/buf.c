@@ -2,7 +2,8 @@
  * buf.c - allocator hooks and growable byte buffers with a hard size cap (curl's "toobig").
  * Uses error.c only.
  */
-#include "internal.h"
+#include "buf.h"
+#include "error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,10 +3,15 @@
  * split's file (`configs`) and declares the records' types (`dataset_info.features`), so
  * that `load_dataset(DIR)` and the Hub viewer read the declared types instead of guessing
  * them file by file; then a few lines on what the dataset is. Rendered from what the
- * manifest reports. Uses buf.c, error.c and json.c (the options' names, the kept fields'
- * types).
+ * manifest reports. Uses buf.c, error.c, manifest.c (the options' names) and kept.c (the
+ * kept fields' types).
  */
-#include "internal.h"
+#include "card.h"
+#include "options.h"
+#include "buf.h"
+#include "kept.h"
+#include "manifest.h"
+#include "sink.h"
 
 #include <string.h>
 
@@ -71,7 +76,7 @@ static dlg_status features(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 	DLG_TRY(dlg_buf__printf(b, err, "  - name: meta\n    struct:\n"));
 	if (o->keep_preamble)
 		DLG_TRY(dlg_buf__printf(b, err, "    - name: preamble\n      dtype: string\n"));
-	return m->kept_types ? dlg_json__kept_features(b, m->kept_types, 4, err) : DLG_OK;
+	return m->kept_types ? dlg_kept__features(b, m->kept_types, 4, err) : DLG_OK;
 }
 
 static const char *file_name(const dlg_outfile *f)
@@ -136,21 +141,21 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 				"from %llu input files, %llu written, %llu rejected and %llu "
 				"duplicates left out (each listed in `rejects.jsonl`). "
 				"`manifest.json` has every option and count.\n\n",
-				dlg_version(), dlg_json__format_name(o->format), o->bare ? " (bare: ids and "
-				"sources in `provenance.jsonl`)" : "",
+				dlg_version(), dlg_options__choice(o, "format"),
+				o->bare ? " (bare: ids and sources in `provenance.jsonl`)" : "",
 				(unsigned long long)s->inputs, (unsigned long long)s->files,
 				(unsigned long long)s->written, (unsigned long long)s->rejected,
 				(unsigned long long)s->duplicates));
 	/* the options that shape the records and the splits */
 	DLG_TRY(dlg_buf__printf(b, err, "Options: stage directions `%s`, Unicode `%s`, splits `",
-				dlg_json__stage_name(o->stage), o->nfkc ? "NFKC" : "NFC"));
+				dlg_options__choice(o, "stage"), o->nfkc ? "NFKC" : "NFC"));
 	for (size_t i = 0; i < m->ctx->n_splits; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "%s%s=%g", i ? "," : "", m->ctx->splits[i].name,
 					m->ctx->splits[i].weight));
 	DLG_TRY(dlg_buf__printf(b, err, "` by %s with seed %llu, exact duplicates %s.\n\n"
 				"| split | file | records | sha256 |\n|---|---|---|---|\n",
-				dlg_json__split_key_name(o->split_key), (unsigned long long)o->seed,
-				o->no_dedup ? "kept" : "dropped"));
+				dlg_options__choice(o, "split-key"),
+				(unsigned long long)o->seed, o->no_dedup ? "kept" : "dropped"));
 	for (size_t i = 0; i < m->n_split_files; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "| %.*s | `%s` | %llu | `%s` |\n",
 					split_name_len(m->files[i]), file_name(m->files[i]),

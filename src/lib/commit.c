@@ -8,7 +8,10 @@
  * by one cannot promise that; exchanging two directories with one renameat2() can.
  */
 #define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
-#include "internal.h"
+#include "commit.h"
+#include "buf.h"
+#include "error.h"
+#include "sink.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -2,9 +2,15 @@
  * dataset.c - a dataset made whole (dataset.h): the card and the manifest written beside the
  * finished files in the staging directory, and the swap that makes them DIR's dataset
  * (commit.c), taking away what the earlier dataset's manifest listed.
- * Uses buf.c, error.c, sink.c, commit.c, card.c and json.c.
+ * Uses buf.c, error.c, sink.c, commit.c, card.c and manifest.c.
  */
 #include "dataset.h"
+#include "buf.h"
+#include "card.h"
+#include "commit.h"
+#include "error.h"
+#include "manifest.h"
+#include "sink.h"
 
 #include <string.h>
 
@@ -29,12 +35,12 @@ static dlg_status commit_files(dlg_commit *c, dlg_manifest *m, const dlg_outfile
 		files[m->n_files++] = card_file;
 	}
 	scratch->len = 0;
-	DLG_TRY(dlg_json__manifest(scratch, m, err));
+	DLG_TRY(dlg_manifest__write(scratch, m, err));
 	DLG_TRY(write_small(manifest_file, "manifest.json", scratch, c, err));
 	files[m->n_files++] = manifest_file;
 	/* --force replaces the earlier dataset whole: what its manifest lists goes with it (a
 	 * split that is empty now, or named otherwise), the user's other files stay */
-	DLG_TRY(dlg_json__manifest_files(scratch, c->dir, err));
+	DLG_TRY(dlg_manifest__files(scratch, c->dir, err));
 	size_t n_stale = 0;
 	for (size_t at = 0; at < scratch->len; at += strlen(scratch->data + at) + 1)
 		n_stale++;

@@ -5,6 +5,9 @@
 #define DLG_DATASET_H
 
 #include "internal.h"
+#include "commit.h"
+#include "manifest.h"
+#include "sink.h"
 
 /**
  * Write README.md (when `card`) and manifest.json beside m's finished files in c's staging

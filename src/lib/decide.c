@@ -5,6 +5,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "decide.h"
+#include "buf.h"
+#include "ctx.h"
+#include "neardup.h"
+#include "split.h"
+#include "unit.h"
 
 #include <regex.h>
 #include <string.h>

@@ -6,6 +6,10 @@
 #define DLG_DECIDE_H
 
 #include "internal.h"
+#include "ctx.h"
+#include "neardup.h"
+#include "split.h"
+#include "unit.h"
 
 /** What the decisions remember of the conversations before. */
 typedef struct dlg_decider {

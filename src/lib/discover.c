@@ -8,7 +8,11 @@
  */
 #define _DEFAULT_SOURCE /* d_type, DT_* */
 #define _XOPEN_SOURCE 700
-#include "internal.h"
+#include "discover.h"
+#include "buf.h"
+#include "encoding.h"
+#include "error.h"
+#include "input.h"
 
 #include <dirent.h>
 #include <errno.h>

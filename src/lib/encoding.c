@@ -4,7 +4,7 @@
  * uses nothing but the C library. Runs only once an E101 was found, so valid input never
  * pays for it.
  */
-#include "internal.h"
+#include "encoding.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,11 @@
  * but for a code on a streak (every record of the file so far has it), whose findings wait
  * until the streak breaks or the file ends. Uses buf.c and error.c.
  */
-#include "internal.h"
+#include "findings.h"
+#include "buf.h"
+#include "ctx.h"
+#include "error.h"
+#include "unit.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,7 +5,10 @@
  * to. zlib and iconv are confined to this file. Uses buf.c, error.c, encoding.c.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "input.h"
+#include "buf.h"
+#include "encoding.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,9 +1,15 @@
 /*
  * intake.c - handing out the inputs as items (intake.h). Text files named as such are read
  * later by the step, in parallel; anything else is opened here, in order, so that its chunks
- * come out in order, and is told by its content. Uses buf.c, error.c, input.c and json.c.
+ * come out in order, and is told by its content. Uses buf.c, error.c, input.c and jsonread.c.
  */
 #include "intake.h"
+#include "buf.h"
+#include "ctx.h"
+#include "discover.h"
+#include "input.h"
+#include "jsonread.h"
+#include "step.h"
 
 #include <string.h>
 
@@ -121,8 +127,9 @@ static dlg_status whole(dlg_intake *in, dlg_item *it, dlg_input_format format, u
 	}
 	bool json_lines;
 	dlg_buf__init(&in->doc, in->ctx->alloc, DLG_BUF_UNCAPPED);
-	DLG_TRY(dlg_json__document_lines(&it->bad_code, &it->bad_off, &it->bad_msg, &json_lines,
-					 &in->doc, it->data.data, it->data.len, err));
+	DLG_TRY(dlg_jsonread__document_lines(&it->bad_code, &it->bad_off, &it->bad_msg,
+					     &json_lines, &in->doc, it->data.data, it->data.len,
+					     err));
 	if (it->bad_code || json_lines) {
 		/* a .jsonl file that is not one JSON array after all (`[1]` on its first line,
 		 * records after it) is what its name says, with a finding per bad line */

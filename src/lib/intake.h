@@ -7,6 +7,10 @@
 #define DLG_INTAKE_H
 
 #include "internal.h"
+#include "buf.h"
+#include "ctx.h"
+#include "discover.h"
+#include "input.h"
 #include "step.h"
 
 /** The inputs of a run from `next` to `end`, and the one being handed out in chunks. */

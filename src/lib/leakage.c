@@ -8,6 +8,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "buf.h"
+#include "error.h"
+#include "neardup.h"
+#include "split.h"
+#include "unit.h"
 #include "options.h"
 
 #include <dirent.h>

@@ -63,6 +63,7 @@
  *   in the caller's bytes.
  */
 #include "mojibake.h"
+#include "buf.h"
 
 #include <string.h>
 #include <utf8proc.h>

@@ -8,6 +8,7 @@
 #define DLG_MOJIBAKE_H
 
 #include "internal.h"
+#include "buf.h"
 
 /* What a repair or a search found: how many sequences, and where the first one starts. */
 typedef struct dlg_mojibake_found {

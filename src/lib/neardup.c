@@ -45,7 +45,10 @@
  * between powers of two. For 1M conversations, 152 MiB + 128 MiB = 280 MiB.
  * Texts are never kept.
  */
-#include "internal.h"
+#include "neardup.h"
+#include "buf.h"
+#include "error.h"
+#include "unit.h"
 
 #include <pthread.h>
 #include <string.h>

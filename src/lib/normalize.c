@@ -5,8 +5,11 @@
  * Text is processed one raw line at a time so that every finding keeps the exact line and
  * byte column of the original input.
  */
-#include "internal.h"
+#include "normalize.h"
+#include "buf.h"
+#include "error.h"
 #include "mojibake.h"
+#include "unit.h"
 
 #include <string.h>
 #include <utf8proc.h>

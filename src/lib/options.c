@@ -6,6 +6,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "options.h"
+#include "buf.h"
+#include "ctx.h"
+#include "error.h"
+#include "findings.h"
+#include "input.h"
+#include "normalize.h"
 
 #include <errno.h>
 #include <math.h>
@@ -753,6 +759,21 @@ dlg_status dlg_options__resolved(dlg_options *out, const dlg_options *in, dlg_er
 	return DLG_OK;
 }
 
+static const char *choice_name(const option *opt, double v)
+{
+	for (size_t k = 0; opt->info.choices[k]; k++)
+		if ((opt->choice_values ? opt->choice_values[k] : (int)k) == (int)v)
+			return opt->info.choices[k];
+	return "?";
+}
+
+const char *dlg_options__choice(const dlg_options *o, const char *name)
+{
+	const option *opt = find(name);
+	DLG_ASSERT(opt && opt->info.type == DLG_OPTION_CHOICE);
+	return choice_name(opt, number_of(o, opt));
+}
+
 void dlg_options__manifest_value(dlg_option_value *out, const dlg_ctx *ctx, size_t i)
 {
 	const option *opt = &table[i];
@@ -821,9 +842,7 @@ void dlg_options__manifest_value(dlg_option_value *out, const dlg_ctx *ctx, size
 		return;
 	case DLG_OPTION_CHOICE:
 		out->form = DLG_FORM_STRING;
-		for (size_t k = 0; opt->info.choices[k]; k++)
-			if ((opt->choice_values ? opt->choice_values[k] : (int)k) == (int)v)
-				out->string = opt->info.choices[k];
+		out->string = choice_name(opt, v);
 		return;
 	case DLG_OPTION_TEXT:
 		out->string = *(const char *const *)field_of(o, opt);

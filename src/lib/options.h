@@ -5,7 +5,7 @@
 #ifndef DLG_OPTIONS_H
 #define DLG_OPTIONS_H
 
-#include "internal.h"
+#include "ctx.h"
 
 /** Check `o` (borrowed for ctx's life) and resolve its labels, splits, findings' modes and
  * group pattern into `ctx`. Call dlg_options__release() afterwards, even when this fails. */
@@ -15,6 +15,9 @@ void dlg_options__release(dlg_ctx *ctx);
 /** `in` with every default filled in (a version-0 struct's zero fields); DLG_E_ARG for a
  * version newer than this library's. Pointers are borrowed from `in`. */
 dlg_status dlg_options__resolved(dlg_options *out, const dlg_options *in, dlg_error *err) DLG_WUR;
+
+/** The name of the choice option `name` ("stage") holds in `o` ("extract"). Static. */
+const char *dlg_options__choice(const dlg_options *o, const char *name);
 
 /** How an option is written in manifest.json. */
 typedef enum dlg_option_form {

@@ -8,11 +8,21 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "pipeline.h"
+#include "buf.h"
+#include "ctx.h"
 #include "decide.h"
+#include "discover.h"
+#include "error.h"
+#include "findings.h"
 #include "intake.h"
+#include "kept.h"
 #include "options.h"
+#include "record.h"
 #include "sched.h"
 #include "step.h"
+#include "transcript.h"
+#include "unit.h"
+#include "writer.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -85,7 +95,7 @@ static dlg_status commit_unit(run *r, dlg_sched *s, void *worker, dlg_unit *u, d
 		r->sum->fixes[f] += u->fixes[f];
 	/* the kept values' types in commit order, so that the card declares one per column */
 	if (!u->rejected && r->kept_types) {
-		DLG_TRY(dlg_json__kept_types_add(r->kept_types, u, err));
+		DLG_TRY(dlg_kept__types_add(r->kept_types, u, err));
 		if (u->kept_nulled && !u->rejected)
 			DLG_TRY(dlg_record__rewrite_meta(u, err));
 	}
@@ -224,7 +234,7 @@ static dlg_status run_all(run *r, const char *const *inputs, size_t n_inputs, un
 {
 	const dlg_options *o = r->ctx.opts;
 	if (o->n_keep_fields)
-		DLG_TRY(dlg_json__kept_types_new(&r->kept_types, o, err));
+		DLG_TRY(dlg_kept__types_new(&r->kept_types, o, err));
 	DLG_TRY(dlg_discover__inputs(&r->files, inputs, n_inputs, o, err));
 	size_t first = (size_t)((uint64_t)r->files.count * part / parts);
 	size_t end = (size_t)((uint64_t)r->files.count * (part + 1) / parts);
@@ -271,7 +281,7 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 	dlg_discover__dispose(&r->files);
 	dlg_findings__dispose(&r->findings);
 	dlg_decide__dispose(&r->decider);
-	dlg_json__kept_types_free(r->kept_types);
+	dlg_kept__types_free(r->kept_types);
 	dlg_options__release(&r->ctx);
 	dlg_mem__free(opts->allocator, r);
 	return st;

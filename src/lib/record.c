@@ -4,7 +4,13 @@
  * allocations per turn. Uses buf.c, error.c, stage.c, transcript.c (the text format's
  * escapes) and split.c.
  */
-#include "internal.h"
+#include "record.h"
+#include "buf.h"
+#include "normalize.h"
+#include "split.h"
+#include "stage.h"
+#include "transcript.h"
+#include "unit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -429,7 +435,7 @@ void dlg_free(void *ptr)
 }
 
 /*
- * dlg_conv is the unit a conversation was processed on (see internal.h). The accessors are
+ * dlg_conv is the unit a conversation was processed on (see unit.h). The accessors are
  * public API: a caller's wrong index is checked in every build, not only under assert(),
  * and answered with the safe values dlgconv.h documents rather than a read past a buffer.
  */

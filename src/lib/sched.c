@@ -6,6 +6,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sched.h"
+#include "buf.h"
+#include "error.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -347,17 +349,19 @@ static dlg_status alloc_state(dlg_sched *s, dlg_error *err)
 	const dlg_allocator *a = p->alloc;
 	s->slots = dlg_mem__alloc(a, p->n_slots * sizeof *s->slots);
 	s->jobs = p->n_jobs ? dlg_mem__alloc(a, p->n_jobs * sizeof *s->jobs) : NULL;
+	/* ready before anything else can fail: dlg_sched__run disposes of them whenever
+	 * s->jobs is set */
+	for (size_t i = 0; s->jobs && i < p->n_jobs; i++) {
+		memset(&s->jobs[i], 0, sizeof s->jobs[i]);
+		dlg_buf__init(&s->jobs[i].plain, a, DLG_BUF_UNCAPPED);
+		dlg_buf__init(&s->jobs[i].packed, a, DLG_BUF_UNCAPPED);
+	}
 	s->outputs = p->n_outputs ? dlg_mem__alloc(a, p->n_outputs * sizeof *s->outputs) : NULL;
 	if (!s->slots || (p->n_jobs && !s->jobs) || (p->n_outputs && !s->outputs))
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	memset(s->slots, 0, p->n_slots * sizeof *s->slots);
 	if (p->n_outputs)
 		memset(s->outputs, 0, p->n_outputs * sizeof *s->outputs);
-	for (size_t i = 0; i < p->n_jobs; i++) {
-		memset(&s->jobs[i], 0, sizeof s->jobs[i]);
-		dlg_buf__init(&s->jobs[i].plain, a, DLG_BUF_UNCAPPED);
-		dlg_buf__init(&s->jobs[i].packed, a, DLG_BUF_UNCAPPED);
-	}
 	return DLG_OK;
 }
 

@@ -8,6 +8,9 @@
 #define DLG_SCHED_H
 
 #include "internal.h"
+#include "buf.h"
+
+#include <signal.h>
 
 typedef struct dlg_sched dlg_sched;
 

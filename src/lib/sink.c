@@ -6,7 +6,9 @@
  * Uses buf.c and error.c.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "internal.h"
+#include "sink.h"
+#include "buf.h"
+#include "error.h"
 
 #include <errno.h>
 #include <fcntl.h>

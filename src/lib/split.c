@@ -3,7 +3,10 @@
  * to this file; its output is frozen by its authors, so ids and splits are stable across
  * machines and library versions. Uses buf.c and error.c.
  */
-#include "internal.h"
+#include "split.h"
+#include "buf.h"
+#include "ctx.h"
+#include "error.h"
 
 #include <string.h>
 #include <xxhash.h>

@@ -10,7 +10,10 @@
  * a removed sentence would corrupt the data.
  */
 #define _GNU_SOURCE /* memrchr */
-#include "internal.h"
+#include "stage.h"
+#include "buf.h"
+#include "normalize.h"
+#include "unit.h"
 
 #include <string.h>
 #include <utf8proc.h>

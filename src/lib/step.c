@@ -2,10 +2,23 @@
  * step.c - the per-conversation step (step.h). A conversation's life reads top to bottom in
  * dlg_step__item and dlg_step__finish: read, parse, normalize (stage directions out),
  * validate, render, identify. What becomes of it (dedup, split) is decided later, in input
- * order (decide.c). Uses input.c, transcript.c, json.c, normalize.c, stage.c, validate.c,
+ * order (decide.c). Uses input.c, transcript.c, jsonread.c, normalize.c, stage.c, validate.c,
  * record.c and neardup.c.
  */
 #include "step.h"
+#include "buf.h"
+#include "ctx.h"
+#include "discover.h"
+#include "error.h"
+#include "input.h"
+#include "jsonread.h"
+#include "neardup.h"
+#include "normalize.h"
+#include "record.h"
+#include "stage.h"
+#include "transcript.h"
+#include "unit.h"
+#include "validate.h"
 
 #include <string.h>
 
@@ -180,7 +193,7 @@ static dlg_status record(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, 
 		u->exact_location = false;
 		it->content_note = NULL;
 	}
-	DLG_TRY(dlg_json__record(u, line, len, err));
+	DLG_TRY(dlg_jsonread__record(u, line, len, err));
 	if (!ctx->opts->rejected_field)
 		return dlg_step__finish(u, err);
 	size_t chosen = it->n_units - 1; /* take_unit may move the units */
@@ -188,7 +201,7 @@ static dlg_status record(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, 
 	DLG_TRY(take_unit(&rejected, it, ctx, in, number, at, err));
 	raw_line(rejected, it, line, len);
 	rejected->rejected_side = true;
-	DLG_TRY(dlg_json__record(rejected, line, len, err));
+	DLG_TRY(dlg_jsonread__record(rejected, line, len, err));
 	return finish_pair(&it->units[chosen], rejected, err);
 }
 

@@ -7,6 +7,10 @@
 #define DLG_STEP_H
 
 #include "internal.h"
+#include "buf.h"
+#include "ctx.h"
+#include "discover.h"
+#include "unit.h"
 
 typedef enum dlg_item_kind {
 	DLG_ITEM_FILE,     /* a text transcript file, read by the step */

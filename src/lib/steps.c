@@ -4,14 +4,27 @@
  * journal of its rejects and kept ids); the reduce step merges bucket S of every part into
  * WORK/shard-SSSSS-of-NNNNN, cut into gzip members as convert cuts them; and the finalize step
  * checks every part and shard and commits DATASET as dlg_run() would have written it.
- * Uses buf.c, error.c, options.c, split.c, sink.c, commit.c, json.c, record.c, findings.c,
+ * Uses buf.c, error.c, options.c, split.c, sink.c, commit.c, manifest.c, record.c, findings.c,
  * decide.c, writer.c, dataset.c and the driver (pipeline.c).
  */
 #define _POSIX_C_SOURCE 200809L
+#include "internal.h"
+#include "buf.h"
+#include "commit.h"
+#include "ctx.h"
 #include "dataset.h"
 #include "decide.h"
+#include "discover.h"
+#include "error.h"
+#include "findings.h"
+#include "manifest.h"
 #include "options.h"
 #include "pipeline.h"
+#include "record.h"
+#include "sink.h"
+#include "split.h"
+#include "unit.h"
+#include "writer.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -204,7 +217,7 @@ static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const c
 			       const char *what, const char *redo, dlg_error *err)
 {
 	snprintf(m->path, sizeof m->path, "%s/manifest.json", dir);
-	DLG_TRY(dlg_json__read_manifest(m, ctx, err));
+	DLG_TRY(dlg_manifest__read(m, ctx, err));
 	if (!m->found)
 		return dlg_error__set(err, DLG_E_IO, ENOENT, "%s is missing: there is no %s "
 				      "(run %s)", what, m->path, redo);

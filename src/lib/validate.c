@@ -5,7 +5,11 @@
  * --leading-assistant drop, empty last turn).
  * Uses buf.c and error.c.
  */
-#include "internal.h"
+#include "validate.h"
+#include "buf.h"
+#include "error.h"
+#include "normalize.h"
+#include "unit.h"
 
 #include <string.h>
 #include <strings.h>

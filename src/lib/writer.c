@@ -7,7 +7,18 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "writer.h"
+#include "buf.h"
+#include "commit.h"
+#include "ctx.h"
 #include "dataset.h"
+#include "decide.h"
+#include "discover.h"
+#include "error.h"
+#include "manifest.h"
+#include "record.h"
+#include "sched.h"
+#include "sink.h"
+#include "unit.h"
 
 #include <errno.h>
 #include <unistd.h>

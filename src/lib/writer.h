@@ -8,8 +8,15 @@
 #define DLG_WRITER_H
 
 #include "internal.h"
+#include "buf.h"
+#include "commit.h"
+#include "ctx.h"
 #include "decide.h"
+#include "discover.h"
+#include "kept.h"
 #include "sched.h"
+#include "sink.h"
+#include "unit.h"
 
 typedef struct dlg_writer dlg_writer;
 

@@ -6,8 +6,7 @@
 #define DLG_FUZZ_COMMON_H
 
 #include "lib/internal.h"
-#include "lib/options.h"
-#include "lib/step.h"
+#include "lib/buf.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>

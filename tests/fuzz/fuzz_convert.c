@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "fuzz_common.h"
+#include "lib/input.h"
 
 #include <dirent.h>
 #include <sys/stat.h>

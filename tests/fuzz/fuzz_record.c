@@ -5,6 +5,14 @@
  * one JSON object when a kept field is written as null.
  */
 #include "fuzz_common.h"
+#include "lib/ctx.h"
+#include "lib/discover.h"
+#include "lib/jsonread.h"
+#include "lib/kept.h"
+#include "lib/options.h"
+#include "lib/record.h"
+#include "lib/step.h"
+#include "lib/unit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -29,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dlg_unit__reset(&u, &input, 7, 7);
 	u.origin.line = (const char *)data + 1; /* as the pipeline has it for a JSON line */
 	u.origin.line_len = size - 1;
-	dlg_status st = dlg_json__record(&u, (const char *)data + 1, size - 1, NULL);
+	dlg_status st = dlg_jsonread__record(&u, (const char *)data + 1, size - 1, NULL);
 	if (st == DLG_OK)
 		st = dlg_step__validate(&u, NULL);
 	if (st == DLG_OK && !u.rejected)
@@ -37,13 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* twice: the second may find a type the first did not (W320) */
 	dlg_kept_types *types = NULL;
 	if (st == DLG_OK)
-		st = dlg_json__kept_types_new(&types, &o, NULL);
+		st = dlg_kept__types_new(&types, &o, NULL);
 	for (int i = 0; i < 2 && st == DLG_OK && !u.rejected; i++) {
-		st = dlg_json__kept_types_add(types, &u, NULL);
+		st = dlg_kept__types_add(types, &u, NULL);
 		if (st == DLG_OK && u.kept_nulled)
 			st = dlg_record__rewrite_meta(&u, NULL);
 	}
-	dlg_json__kept_types_free(types);
+	dlg_kept__types_free(types);
 	if (st != DLG_OK)
 		abort();
 	if (!u.rejected)

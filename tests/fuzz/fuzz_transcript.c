@@ -4,6 +4,13 @@
  * conversation renders to one valid JSON line; a rejected one has an error finding.
  */
 #include "fuzz_common.h"
+#include "lib/ctx.h"
+#include "lib/discover.h"
+#include "lib/options.h"
+#include "lib/record.h"
+#include "lib/step.h"
+#include "lib/transcript.h"
+#include "lib/unit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

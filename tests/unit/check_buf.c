@@ -1,4 +1,7 @@
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/error.h"
+#include "lib/normalize.h"
 
 #include <errno.h>
 

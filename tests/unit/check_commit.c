@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/commit.h"
 
 #include <limits.h>
 #include <stdio.h>

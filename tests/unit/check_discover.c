@@ -1,5 +1,7 @@
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/discover.h"
 
 #include <signal.h>
 #include <stdio.h>

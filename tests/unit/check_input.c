@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/encoding.h"
+#include "lib/input.h"
 
 #include <stdio.h>
 #include <stdlib.h>

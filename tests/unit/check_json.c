@@ -1,9 +1,14 @@
 /*
- * check_json.c - JSON records (json.c): where a conversation's messages, roles and texts are
- * found, one finding per root cause, --keep-fields values and their types, and documents.
+ * check_json.c - JSON records (jsonread.c, kept.c): where a conversation's messages, roles
+ * and texts are found, one finding per root cause, --keep-fields values and their types, and
+ * documents.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/jsonread.h"
+#include "lib/kept.h"
+#include "lib/options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,21 +249,21 @@ static char *joined_features(const char *const *records, size_t n, size_t *w320)
 	h.opts.n_keep_fields = 1;
 	dlg_kept_types *t;
 	dlg_error err;
-	ck_assert_int_eq(dlg_json__kept_types_new(&t, &h.opts, &err), DLG_OK);
+	ck_assert_int_eq(dlg_kept__types_new(&t, &h.opts, &err), DLG_OK);
 	*w320 = 0;
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_int_eq(harness_run_record(&h, records[i], false), DLG_OK);
-		ck_assert_int_eq(dlg_json__kept_types_add(t, &h.unit, &err), DLG_OK);
+		ck_assert_int_eq(dlg_kept__types_add(t, &h.unit, &err), DLG_OK);
 		*w320 += count_diag(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED);
 		ck_assert_uint_eq(h.unit.kept_nulled, count_diag(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED));
 	}
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
-	ck_assert_int_eq(dlg_json__kept_features(&b, t, 0, &err), DLG_OK);
+	ck_assert_int_eq(dlg_kept__features(&b, t, 0, &err), DLG_OK);
 	ck_assert_int_eq(dlg_buf__putc(&b, '\0', &err), DLG_OK);
 	char *yaml = strdup(b.data);
 	dlg_buf__dispose(&b);
-	dlg_json__kept_types_free(t);
+	dlg_kept__types_free(t);
 	harness_dispose(&h);
 	return yaml;
 }
@@ -308,21 +313,21 @@ START_TEST(test_json_kept_type_change_message)
 	h.opts.n_keep_fields = 1;
 	dlg_kept_types *t;
 	dlg_error err;
-	ck_assert_int_eq(dlg_json__kept_types_new(&t, &h.opts, &err), DLG_OK);
+	ck_assert_int_eq(dlg_kept__types_new(&t, &h.opts, &err), DLG_OK);
 	ck_assert_int_eq(harness_run_record(&h, "{\"f\":[1],\"messages\":[]}", false), DLG_OK);
-	ck_assert_int_eq(dlg_json__kept_types_add(t, &h.unit, &err), DLG_OK);
+	ck_assert_int_eq(dlg_kept__types_add(t, &h.unit, &err), DLG_OK);
 	ck_assert_int_eq(harness_run_record(&h, "{\"f\":\"x\",\"messages\":[]}", false), DLG_OK);
-	ck_assert_int_eq(dlg_json__kept_types_add(t, &h.unit, &err), DLG_OK);
+	ck_assert_int_eq(dlg_kept__types_add(t, &h.unit, &err), DLG_OK);
 	ck_assert_str_eq(diag_message(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED), "field \"f\" holds "
 			 "a string here but a list in earlier records; written as null, so that "
 			 "the column keeps one type");
 	ck_assert_int_eq(harness_run_record(&h, "{\"f\":[[1],[\"x\"]],\"messages\":[]}", false),
 			 DLG_OK);
-	ck_assert_int_eq(dlg_json__kept_types_add(t, &h.unit, &err), DLG_OK);
+	ck_assert_int_eq(dlg_kept__types_add(t, &h.unit, &err), DLG_OK);
 	ck_assert_str_eq(diag_message(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED), "field \"f\" holds "
 			 "values of different types in one list or object; written as null, as a "
 			 "column holds one type");
-	dlg_json__kept_types_free(t);
+	dlg_kept__types_free(t);
 	harness_dispose(&h);
 }
 END_TEST
@@ -332,7 +337,7 @@ static dlg_status document(dlg_diag_code *code, size_t *off, bool *lines, dlg_bu
 {
 	dlg_error err;
 	const char *msg;
-	return dlg_json__document_lines(code, off, &msg, lines, out, json, strlen(json), &err);
+	return dlg_jsonread__document_lines(code, off, &msg, lines, out, json, strlen(json), &err);
 }
 
 START_TEST(test_json_document_lines)
@@ -364,8 +369,8 @@ START_TEST(test_json_document_lines)
 	static const char nul[] = "[{\"a\":\"x\0y\"}]";
 	dlg_error err;
 	const char *msg;
-	ck_assert_int_eq(dlg_json__document_lines(&code, &off, &msg, &lines, &out, nul,
-						  sizeof nul - 1, &err), DLG_OK);
+	ck_assert_int_eq(dlg_jsonread__document_lines(&code, &off, &msg, &lines, &out, nul,
+						      sizeof nul - 1, &err), DLG_OK);
 	ck_assert_int_eq(code, DLG_DIAG_BINARY);
 	ck_assert_uint_eq(off, 8);
 	ck_assert_str_eq(msg, "NUL byte: binary data, not JSON");

@@ -5,7 +5,9 @@
  * repair(), reported locations, and allocation failures.
  */
 #include "helpers.h"
+#include "lib/buf.h"
 #include "lib/mojibake.h"
+#include "lib/normalize.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,6 @@
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/neardup.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/normalize.h"
 
 #include <string.h>
 #include <stdio.h>

@@ -5,6 +5,7 @@
  * same-options check sees it), and values are refused with the words the table gives.
  */
 #include "helpers.h"
+#include "lib/options.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,9 @@
  */
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/discover.h"
+#include "lib/jsonread.h"
+#include "lib/options.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -226,7 +229,7 @@ START_TEST(test_options_repeated_keys_out_of_memory)
 			dlg_unit__init(&u, &ctx);
 			static const dlg_input input = { .source = "t.jsonl" };
 			dlg_unit__reset(&u, &input, 1, 1);
-			st = dlg_json__record(&u, json, strlen(json), &err);
+			st = dlg_jsonread__record(&u, json, strlen(json), &err);
 			dlg_unit__dispose(&u);
 			dlg_options__release(&ctx);
 		}

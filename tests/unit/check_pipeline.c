@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/buf.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/record.h"
 
 #include <stdio.h>
 #include <stdlib.h>

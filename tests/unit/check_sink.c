@@ -1,4 +1,6 @@
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/sink.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,6 @@
 #include "helpers.h"
+#include "lib/options.h"
+#include "lib/split.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,6 +3,8 @@
  * where each stood, and that putting them back gives what was taken out.
  */
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/stage.h"
 
 #include <stdio.h>
 

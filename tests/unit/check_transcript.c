@@ -1,5 +1,10 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/discover.h"
+#include "lib/locate.h"
+#include "lib/step.h"
+#include "lib/transcript.h"
 
 #include <stdio.h>
 #include <stdlib.h>

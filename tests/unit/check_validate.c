@@ -1,4 +1,5 @@
 #include "helpers.h"
+#include "lib/buf.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,6 +3,13 @@
  */
 #define _XOPEN_SOURCE 700
 #include "helpers.h"
+#include "lib/buf.h"
+#include "lib/discover.h"
+#include "lib/jsonread.h"
+#include "lib/options.h"
+#include "lib/record.h"
+#include "lib/step.h"
+#include "lib/transcript.h"
 
 #include <dirent.h>
 #include <ftw.h>
@@ -44,7 +51,7 @@ dlg_status harness_run_record(harness *h, const char *json, bool rejected_side)
 	static const dlg_input record_input = { .source = "t.jsonl" };
 	dlg_unit__reset(&h->unit, &record_input, 1, 1);
 	h->unit.rejected_side = rejected_side;
-	dlg_status st = dlg_json__record(&h->unit, json, strlen(json), &err);
+	dlg_status st = dlg_jsonread__record(&h->unit, json, strlen(json), &err);
 	if (st == DLG_OK)
 		st = dlg_step__validate(&h->unit, &err);
 	return st;

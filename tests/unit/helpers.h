@@ -6,8 +6,8 @@
 #define DLG_TEST_HELPERS_H
 
 #include "lib/internal.h"
-#include "lib/options.h"
-#include "lib/step.h"
+#include "lib/ctx.h"
+#include "lib/unit.h"
 
 #include <check.h>
 

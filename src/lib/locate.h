@@ -1,0 +1,40 @@
+/*
+ * locate.h - where a finding inside a JSON string points in the record's line, and the
+ * excerpt a finding quotes (locate.c). For the transcript reader's W303.
+ */
+#ifndef DLG_LOCATE_H
+#define DLG_LOCATE_H
+
+#include "internal.h"
+
+/* Findings located in a JSON line per record: each costs a pass over the line. */
+#define DLG_MAX_LOCATED 16
+
+/**
+ * Where a JSON record's text came from, so that a finding inside it can name its column in
+ * the record's line (locate.c). All borrowed.
+ */
+typedef struct dlg_json_origin {
+	const char *line;  /* the record's JSON line as read (step.c); NULL for a .json
+			      document's records, which are printed again */
+	size_t line_len;
+	const char *text;  /* the JSON string being read into turns, decoded */
+	size_t text_len;
+	const char *key;   /* the key it stands under, or NULL */
+	const char *copy;  /* its copy in unit.decoded (glued markers on lines of their own,
+			      stage directions put back) */
+	size_t copy_len;
+	unsigned located;  /* findings located so far, up to DLG_MAX_LOCATED */
+} dlg_json_origin;
+
+/**
+ * The 1-based column in o->line (the JSON record's line) of a marker at line[at], a line of
+ * the text being read into turns, whose colon ends at line[end - 1]; 0 when that cannot be
+ * told for sure. Counts the lookup in o->located.
+ */
+uint32_t dlg_locate__json_column(dlg_json_origin *o, const char *line, size_t at, size_t end);
+
+/** A short excerpt of the line p[0, n) around p[at], quoted as in JSON, into out[0, cap). */
+void dlg_locate__excerpt(char *out, size_t cap, const char *p, size_t n, size_t at);
+
+#endif

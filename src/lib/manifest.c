@@ -1,0 +1,273 @@
+/*
+ * manifest.c - DIR/manifest.json (manifest.h): what a run wrote and with which options
+ * (the option table's, options.c), written with cJSON; an earlier dataset's list of files,
+ * for the commit to take away; a map part's or a reduced shard's manifest read back, with its
+ * options compared. Uses buf.c, error.c, options.c and cJSON.
+ */
+#include "manifest.h"
+#include "buf.h"
+#include "ctx.h"
+#include "error.h"
+#include "options.h"
+#include "sink.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static cJSON *string_array(const char *const *items, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a && i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(items[i]));
+	return a;
+}
+
+/* One option as the table says the manifest writes it (options.c). */
+static cJSON *option_json(const dlg_option_value *v, const dlg_ctx *ctx)
+{
+	switch (v->form) {
+	case DLG_FORM_SKIP:
+		break;
+	case DLG_FORM_NULL:
+		return cJSON_CreateNull();
+	case DLG_FORM_BOOL:
+		return cJSON_CreateBool(v->boolean);
+	case DLG_FORM_NUMBER:
+		return cJSON_CreateNumber(v->number);
+	case DLG_FORM_STRING:
+		return cJSON_CreateString(v->string);
+	case DLG_FORM_STRINGS:
+		return string_array(v->strings, v->n);
+	case DLG_FORM_CODES: {
+		cJSON *a = cJSON_CreateArray();
+		for (size_t i = 0; a && i < v->n; i++)
+			cJSON_AddItemToArray(a, cJSON_CreateString(dlg_diag_id(v->codes[i])));
+		return a;
+	}
+	case DLG_FORM_ROLES: {
+		cJSON *roles = cJSON_CreateObject();
+		for (size_t i = 0; roles && i < ctx->n_labels; i++)
+			cJSON_AddStringToObject(roles, ctx->labels[i].text,
+						dlg_role_name(ctx->labels[i].role));
+		return roles;
+	}
+	case DLG_FORM_SPLITS: {
+		cJSON *splits = cJSON_CreateArray();
+		for (size_t i = 0; splits && i < ctx->n_splits; i++) {
+			cJSON *s = cJSON_CreateObject();
+			cJSON_AddStringToObject(s, "name", ctx->splits[i].name);
+			cJSON_AddNumberToObject(s, "weight", ctx->splits[i].weight);
+			cJSON_AddItemToArray(splits, s);
+		}
+		return splits;
+	}
+	}
+	return NULL;
+}
+
+/* Every option that changes the output, from the option table: what the steps compare. */
+static cJSON *options_json(const dlg_ctx *ctx)
+{
+	cJSON *j = cJSON_CreateObject();
+	for (size_t i = 0; j && i < dlg_option_count(); i++) {
+		dlg_option_value v;
+		dlg_options__manifest_value(&v, ctx, i);
+		if (v.form != DLG_FORM_SKIP)
+			cJSON_AddItemToObject(j, v.key, option_json(&v, ctx));
+	}
+	return j;
+}
+
+static cJSON *counts_json(const dlg_manifest *m)
+{
+	const dlg_summary *s = m->summary;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "files", (double)s->files);
+	cJSON_AddNumberToObject(j, "inputs", (double)s->inputs);
+	cJSON_AddNumberToObject(j, "written", (double)s->written);
+	cJSON_AddNumberToObject(j, "rejected", (double)s->rejected);
+	cJSON_AddNumberToObject(j, "duplicates", (double)s->duplicates);
+	cJSON_AddNumberToObject(j, "near_duplicates", (double)s->near_duplicates);
+	cJSON_AddNumberToObject(j, "near_dup_clusters", (double)s->near_dup_clusters);
+	cJSON_AddNumberToObject(j, "errors", (double)s->errors);
+	cJSON_AddNumberToObject(j, "warnings", (double)s->warnings);
+	cJSON *per_split = cJSON_AddObjectToObject(j, "written_per_split");
+	for (size_t i = 0; per_split && i < m->ctx->n_splits; i++)
+		cJSON_AddNumberToObject(per_split, m->ctx->splits[i].name,
+					(double)s->split_written[i]);
+	cJSON *per_code = cJSON_AddObjectToObject(j, "rejected_per_code");
+	for (int code = 0; per_code && code < DLG_DIAG_CODES; code++)
+		if (m->rejected_by_code[code])
+			cJSON_AddNumberToObject(per_code, dlg_diag_id((dlg_diag_code)code),
+						(double)m->rejected_by_code[code]);
+	cJSON *fixes = cJSON_AddObjectToObject(j, "fixes");
+	for (int f = 0; fixes && f < DLG_FIX_COUNT; f++)
+		cJSON_AddNumberToObject(fixes, dlg_fix_name((dlg_fix)f), (double)s->fixes[f]);
+	return j;
+}
+
+static cJSON *files_json(const dlg_manifest *m)
+{
+	cJSON *j = cJSON_CreateObject();
+	for (size_t i = 0; j && i < m->n_files; i++) {
+		const dlg_outfile *f = m->files[i];
+		const char *slash = strrchr(f->path, '/');
+		cJSON *o = cJSON_AddObjectToObject(j, slash ? slash + 1 : f->path);
+		cJSON_AddNumberToObject(o, "size", (double)f->size);
+		cJSON_AddNumberToObject(o, "records", (double)f->records);
+		cJSON_AddStringToObject(o, "sha256", f->sha256_hex);
+	}
+	return j;
+}
+
+dlg_status dlg_manifest__write(dlg_buf *out, const dlg_manifest *m, dlg_error *err)
+{
+	cJSON *root = cJSON_CreateObject();
+	if (root) {
+		cJSON_AddNumberToObject(root, "manifest_version", 1);
+		cJSON_AddStringToObject(root, "tool", "dlgconv");
+		cJSON_AddStringToObject(root, "version", dlg_version());
+		cJSON_AddItemToObject(root, "options", options_json(m->ctx));
+		cJSON_AddItemToObject(root, "counts", counts_json(m));
+		cJSON_AddItemToObject(root, "files", files_json(m));
+		if (m->inputs_digest)
+			cJSON_AddStringToObject(root, "inputs_digest", m->inputs_digest);
+	}
+	char *text = root ? cJSON_Print(root) : NULL;
+	cJSON_Delete(root);
+	/* cJSON allocates with malloc (its hooks are global state, which we do not touch) */
+	if (!text)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (manifest)");
+	dlg_status st = dlg_buf__append(out, text, strlen(text), err);
+	if (st == DLG_OK)
+		st = dlg_buf__putc(out, '\n', err);
+	cJSON_free(text);
+	return st;
+}
+
+/* The JSON text of `f` (closed here), at most `cap` bytes, into *root: NULL when it is not
+ * JSON. DLG_E_LIMIT past the cap. */
+static dlg_status parse_file(cJSON **root, FILE *f, size_t cap, const dlg_allocator *alloc,
+			     dlg_error *err)
+{
+	dlg_buf text;
+	dlg_buf__init(&text, alloc, cap);
+	dlg_status st = DLG_OK;
+	char chunk[8192];
+	size_t n;
+	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		st = dlg_buf__append(&text, chunk, n, err);
+	fclose(f);
+	*root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
+	dlg_buf__dispose(&text);
+	return st;
+}
+
+dlg_status dlg_manifest__files(dlg_buf *out, const char *dir, dlg_error *err)
+{
+	out->len = 0;
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/manifest.json", dir) >= sizeof path)
+		return DLG_OK;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return DLG_OK; /* no earlier dataset here */
+	cJSON *root; /* manifests are small: 16 MiB is plenty */
+	dlg_status st = parse_file(&root, f, (size_t)16 << 20, out->alloc, err);
+	if (st == DLG_E_LIMIT)
+		st = DLG_OK; /* not one of ours: nothing to remove */
+	const cJSON *file;
+	cJSON_ArrayForEach(file, cJSON_GetObjectItemCaseSensitive(root, "files")) {
+		const char *name = file->string;
+		if (st != DLG_OK || !name || !*name || *name == '.' || strchr(name, '/'))
+			continue;
+		st = dlg_buf__append(out, name, strlen(name) + 1, err);
+	}
+	cJSON_Delete(root);
+	return st;
+}
+
+/* A count from the manifest, which wrote it as a JSON number. */
+static uint64_t count_at(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
+}
+
+static dlg_status listed_files(dlg_manifest_read *out, const cJSON *files, dlg_error *err)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, files) {
+		const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
+		dlg_listed_file l = { .size = count_at(f, "size"),
+				      .records = count_at(f, "records") };
+		if (!f->string || strlen(f->string) >= sizeof l.name || !cJSON_IsString(sha) ||
+		    strlen(sha->valuestring) != 64)
+			return dlg_error__set(err, DLG_E_IO, 0, "%s lists a file it cannot have "
+					      "written", out->path);
+		strcpy(l.name, f->string);
+		strcpy(l.sha256_hex, sha->valuestring);
+		DLG_TRY(dlg_buf__append(&out->files, &l, sizeof l, err));
+	}
+	return DLG_OK;
+}
+
+static void read_counts(dlg_manifest_read *out, const cJSON *counts, const dlg_ctx *ctx)
+{
+	dlg_summary *s = &out->counts;
+	s->files = count_at(counts, "files");
+	s->inputs = count_at(counts, "inputs");
+	s->written = count_at(counts, "written");
+	s->rejected = count_at(counts, "rejected");
+	s->duplicates = count_at(counts, "duplicates");
+	s->near_duplicates = count_at(counts, "near_duplicates");
+	s->errors = count_at(counts, "errors");
+	s->warnings = count_at(counts, "warnings");
+	const cJSON *per_split = cJSON_GetObjectItemCaseSensitive(counts, "written_per_split");
+	for (size_t i = 0; i < ctx->n_splits; i++)
+		s->split_written[i] = count_at(per_split, ctx->splits[i].name);
+	const cJSON *per_code = cJSON_GetObjectItemCaseSensitive(counts, "rejected_per_code");
+	for (int code = 0; code < DLG_DIAG_CODES; code++)
+		out->rejected_by_code[code] = count_at(per_code, dlg_diag_id((dlg_diag_code)code));
+	const cJSON *fixes = cJSON_GetObjectItemCaseSensitive(counts, "fixes");
+	for (int f = 0; f < DLG_FIX_COUNT; f++)
+		s->fixes[f] = count_at(fixes, dlg_fix_name((dlg_fix)f));
+}
+
+dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_error *err)
+{
+	out->found = out->same_options = false;
+	out->files.len = 0;
+	out->inputs_digest[0] = '\0';
+	memset(&out->counts, 0, sizeof out->counts);
+	memset(out->rejected_by_code, 0, sizeof out->rejected_by_code);
+	FILE *f = fopen(out->path, "rb");
+	if (!f)
+		return errno == ENOENT ? DLG_OK : dlg_error__io(err, errno, "open", out->path);
+	cJSON *root;
+	dlg_status st = parse_file(&root, f, (size_t)64 << 20, ctx->alloc, err);
+	if (st == DLG_OK && !cJSON_IsObject(root))
+		st = dlg_error__set(err, DLG_E_IO, 0, "%s is not a manifest dlgconv wrote",
+				    out->path);
+	char *mine = NULL, *theirs = NULL;
+	if (st == DLG_OK) {
+		out->found = true;
+		cJSON *options = options_json(ctx);
+		mine = options ? cJSON_PrintUnformatted(options) : NULL;
+		cJSON_Delete(options);
+		const cJSON *given = cJSON_GetObjectItemCaseSensitive(root, "options");
+		theirs = given ? cJSON_PrintUnformatted(given) : NULL;
+		out->same_options = mine && theirs && strcmp(mine, theirs) == 0;
+		const cJSON *digest = cJSON_GetObjectItemCaseSensitive(root, "inputs_digest");
+		snprintf(out->inputs_digest, sizeof out->inputs_digest, "%s",
+			 cJSON_IsString(digest) ? digest->valuestring : "");
+		read_counts(out, cJSON_GetObjectItemCaseSensitive(root, "counts"), ctx);
+		st = listed_files(out, cJSON_GetObjectItemCaseSensitive(root, "files"), err);
+	}
+	cJSON_free(mine);
+	cJSON_free(theirs);
+	cJSON_Delete(root);
+	return st;
+}

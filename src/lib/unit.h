@@ -1,0 +1,126 @@
+/*
+ * unit.h - one conversation in flight (unit.c): its raw lines and turns, normalized text,
+ * stage directions, findings and rendered record, reused from one conversation to the next.
+ * The types every stage of the step reads and writes.
+ */
+#ifndef DLG_UNIT_H
+#define DLG_UNIT_H
+
+#include "internal.h"
+#include "buf.h"
+#include "ctx.h"
+#include "locate.h"
+
+/** A line of the original input: bytes [p, p+len) starting at (line, col). */
+typedef struct dlg_line {
+	const char *p;
+	size_t len;
+	uint64_t line;
+	uint32_t col;
+	size_t drop; /* 1 + the index of an escaping backslash to leave out; 0 for none */
+} dlg_line;
+
+typedef struct dlg_span {
+	size_t off;
+	size_t len;
+} dlg_span;
+
+/** A stage direction taken out of a turn: its canonical text in unit.stage_text, and the
+ * byte offset in the turn's content where it stood. */
+typedef struct dlg_stage {
+	size_t text_off;
+	size_t text_len;
+	size_t at;
+} dlg_stage;
+
+typedef struct dlg_turn {
+	dlg_role role;
+	uint64_t line; /* where its marker is */
+	uint32_t col;
+	size_t first_line; /* raw text lines: unit.lines[first_line, first_line + n_lines) */
+	size_t n_lines;
+	dlg_span text;     /* normalized content in unit.text */
+	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
+			       in the order of their places */
+	size_t n_stage;
+	size_t speaker_line; /* 1 + the index in unit.lines of its first line shaped like a
+				turn of a speaker no label maps, written as its own marker is
+				(`Alex: I'm fine`, `### Lucky:`), or 0 (transcript.c) */
+	const char *speaker; /* that speaker's label in the line */
+	size_t speaker_len;
+} dlg_turn;
+
+/* What a unit holds of neardup.c: its signature. */
+#define DLG_NEARDUP_BINS 256
+
+/** A conversation's MinHash signature: 256 bins of 4 bits (129 bytes). */
+typedef struct dlg_neardup_sig {
+	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* bin 2k in the low 4 bits of nib[k], 2k+1 high */
+	bool empty;                        /* no words: similar to nothing */
+} dlg_neardup_sig;
+
+/**
+ * Everything one conversation needs, reused from one conversation to the next so that the
+ * hot path allocates only when a conversation is larger than any before it.
+ */
+typedef struct dlg_unit {
+	/* what the public dlg_conv is: dlg_conv_*() read it */
+	const dlg_ctx *ctx;
+	const char *source;  /* borrowed: what records call the input */
+	const char *shown;   /* borrowed: what findings call it (dlg_input__shown) */
+	uint64_t record;     /* JSONL line or .json array index (1-based); 0 for a text file */
+	uint64_t record_line; /* where findings about a record point */
+	bool exact_location; /* a finding about the record's raw bytes keeps its column */
+	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
+	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
+	dlg_json_origin origin; /* where a JSON record's text came from */
+	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
+	dlg_buf lines;       /* dlg_line[] */
+	dlg_buf turns;       /* dlg_turn[] */
+	size_t preamble_first, preamble_n; /* raw lines before the first marker */
+	dlg_span preamble;   /* normalized, in text (only with keep_preamble) */
+	dlg_buf text;        /* normalized contents */
+	dlg_buf scratch;     /* per-line work space of normalize.c */
+	dlg_buf stages;      /* dlg_stage[] */
+	dlg_buf stage_text;
+	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, jsonread.c) */
+	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
+	dlg_buf json;        /* the rendered record line, with its '\n' */
+	uint8_t id[16];      /* hash of the normalized messages */
+	dlg_neardup_sig near_sig; /* with --near-dup, of a conversation not rejected */
+	uint8_t key[16];     /* what --split-key content hashes: the id, or a pair's prompt */
+	bool consumed;       /* the rejected side of a pair: committed with its chosen side */
+	bool rejected_side;  /* read the record's --rejected-field instead of --text-field */
+	char id_hex[33];
+	bool rejected;       /* has a finding of error severity */
+	bool incomplete;     /* a message could not be read: the turn rules would judge a
+				conversation other than the one written, so they are not applied */
+	dlg_buf kept;        /* a JSON record's --keep-fields values as JSON text, a NUL after
+				each; empty for a text file (all null) */
+	uint64_t kept_nulled; /* bit f: field f is written as null (W320) */
+	size_t meta_at;      /* where json's meta (or its closing brace) begins */
+	uint64_t fixes[DLG_FIX_COUNT];
+} dlg_unit;
+
+void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
+struct dlg_input;
+/** Ready `u` for a conversation of `in` (borrowed; a record's, when `record` is not 0). */
+void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
+		     uint64_t record_line);
+void dlg_unit__dispose(dlg_unit *u);
+
+/**
+ * Record a finding on `u`. Promotes warnings under --strict and marks the unit
+ * rejected on an error. Fails only when out of memory.
+ */
+dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint64_t line,
+			  uint32_t col, uint32_t turn, const char *fmt, ...) DLG_WUR
+	DLG_PRINTF(7, 8);
+
+/**
+ * Take back the findings of `code` on `u` at `line` (0: at any line), when a finding about
+ * their cause says it instead. u->rejected stays as it is.
+ */
+void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line);
+
+#endif
