@@ -43,6 +43,11 @@ typedef struct dlg_ctx {
 			   run that writes, or reports each conversation's split) */
 } dlg_ctx;
 
+/** Check `o` (borrowed for ctx's life) and resolve its labels, splits, findings' modes and
+ * group pattern into `ctx`. Call dlg_ctx__dispose() afterwards, even when this fails. */
+dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
+void dlg_ctx__dispose(dlg_ctx *ctx);
+
 /** A code's severity in this run: its own, or an error by --strict or --error (error.c,
  * beside the codes' own severities). */
 dlg_severity dlg_ctx__severity(const dlg_ctx *ctx, dlg_diag_code code);

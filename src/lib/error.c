@@ -107,15 +107,6 @@ int dlg_diag_parse(const char *name, dlg_diag_code *out)
 	return 0;
 }
 
-dlg_severity dlg_ctx__severity(const dlg_ctx *ctx, dlg_diag_code code)
-{
-	if (dlg_diag_default_severity(code) == DLG_SEV_ERROR)
-		return DLG_SEV_ERROR;
-	dlg_code_mode mode = ctx->code_mode[code];
-	return mode == DLG_CODE_ERROR || (ctx->opts->strict && mode != DLG_CODE_IGNORED) ?
-		       DLG_SEV_ERROR : DLG_SEV_WARNING;
-}
-
 dlg_status dlg_sarif_open(char **out, dlg_error *err)
 {
 	dlg_buf b;

@@ -1,16 +1,11 @@
 /*
- * options.h - the option table, and a run's options checked and resolved into its context
- * (options.c).
+ * options.h - the option table's internal side (options.c): resolved options, choice names,
+ * and the manifest's form of each option.
  */
 #ifndef DLG_OPTIONS_H
 #define DLG_OPTIONS_H
 
 #include "ctx.h"
-
-/** Check `o` (borrowed for ctx's life) and resolve its labels, splits, findings' modes and
- * group pattern into `ctx`. Call dlg_options__release() afterwards, even when this fails. */
-dlg_status dlg_options__resolve(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
-void dlg_options__release(dlg_ctx *ctx);
 
 /** `in` with every default filled in (a version-0 struct's zero fields); DLG_E_ARG for a
  * version newer than this library's. Pointers are borrowed from `in`. */

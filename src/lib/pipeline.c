@@ -16,7 +16,6 @@
 #include "findings.h"
 #include "intake.h"
 #include "kept.h"
-#include "options.h"
 #include "record.h"
 #include "sched.h"
 #include "step.h"
@@ -261,7 +260,7 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 	r->sum = out;
 	r->payload = payload;
 	r->writer = writer;
-	dlg_status st = dlg_options__resolve(&r->ctx, opts, err);
+	dlg_status st = dlg_ctx__init(&r->ctx, opts, err);
 	r->data_cap = dlg_intake__data_cap(r->ctx.opts);
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	dlg_decide__init(&r->decider, &r->ctx);
@@ -282,7 +281,7 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 	dlg_findings__dispose(&r->findings);
 	dlg_decide__dispose(&r->decider);
 	dlg_kept__types_free(r->kept_types);
-	dlg_options__release(&r->ctx);
+	dlg_ctx__dispose(&r->ctx);
 	dlg_mem__free(opts->allocator, r);
 	return st;
 }
@@ -313,7 +312,7 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	utf8.input_encoding = NULL;
 	opts = &utf8;
 	dlg_ctx ctx;
-	DLG_TRY(dlg_options__resolve(&ctx, opts, err));
+	DLG_TRY(dlg_ctx__init(&ctx, opts, err));
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
 	dlg_input in = { .source = (char *)source };
@@ -331,6 +330,6 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	if (st == DLG_OK && !u.rejected && !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
 		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	dlg_unit__dispose(&u);
-	dlg_options__release(&ctx);
+	dlg_ctx__dispose(&ctx);
 	return st;
 }

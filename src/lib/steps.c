@@ -454,7 +454,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	r->out.parent_fd = r->out.lock_fd = -1;
 	r->opts = o;
 	r->shard = shard;
-	dlg_status st = dlg_options__resolve(&r->ctx, &r->opts, err);
+	dlg_status st = dlg_ctx__init(&r->ctx, &r->opts, err);
 	if (st == DLG_OK && shard >= r->ctx.shards)
 		st = dlg_error__set(err, DLG_E_ARG, 0, "shard %u of %u: want S/N with S below N",
 				    shard, r->ctx.shards);
@@ -489,7 +489,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	dlg_buf__dispose(&r->packed);
 	dlg_buf__dispose(&r->part.files);
 	dlg_split__idset_dispose(&r->ids);
-	dlg_options__release(&r->ctx);
+	dlg_ctx__dispose(&r->ctx);
 	dlg_mem__free(opts->allocator, r);
 	return st;
 }
@@ -701,7 +701,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	f->out.parent_fd = f->out.lock_fd = -1;
 	f->work = work_dir;
 	dlg_split__idset_init(&f->ids, a);
-	dlg_status st = dlg_options__resolve(&f->ctx, &o, err);
+	dlg_status st = dlg_ctx__init(&f->ctx, &o, err);
 	size_t n_split_files = f->ctx.n_splits * f->ctx.shards;
 	dlg_buf__init(&f->copy, a, DLG_BUF_UNCAPPED);
 	if (st == DLG_OK) {
@@ -734,7 +734,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	dlg_mem__free(a, f->listed);
 	dlg_buf__dispose(&f->copy);
 	dlg_split__idset_dispose(&f->ids);
-	dlg_options__release(&f->ctx);
+	dlg_ctx__dispose(&f->ctx);
 	dlg_mem__free(a, f);
 	return st;
 }

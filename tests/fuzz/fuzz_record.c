@@ -9,7 +9,6 @@
 #include "lib/discover.h"
 #include "lib/jsonread.h"
 #include "lib/kept.h"
-#include "lib/options.h"
 #include "lib/record.h"
 #include "lib/step.h"
 #include "lib/unit.h"
@@ -29,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.n_keep_fields = 2;
 	o.leading_assistant = (dlg_leading_assistant)((data[0] >> 4) % 3);
 	dlg_ctx ctx;
-	if (dlg_options__resolve(&ctx, &o, NULL) != DLG_OK)
+	if (dlg_ctx__init(&ctx, &o, NULL) != DLG_OK)
 		abort();
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
@@ -62,6 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* findings in a record name it and its line, within the line */
 	}
 	dlg_unit__dispose(&u);
-	dlg_options__release(&ctx);
+	dlg_ctx__dispose(&ctx);
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include "fuzz_common.h"
 #include "lib/ctx.h"
 #include "lib/discover.h"
-#include "lib/options.h"
 #include "lib/record.h"
 #include "lib/step.h"
 #include "lib/transcript.h"
@@ -19,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dlg_options o;
 	fuzz_options(&o, data[0]);
 	dlg_ctx ctx;
-	if (dlg_options__resolve(&ctx, &o, NULL) != DLG_OK)
+	if (dlg_ctx__init(&ctx, &o, NULL) != DLG_OK)
 		abort();
 	dlg_unit u;
 	dlg_unit__init(&u, &ctx);
@@ -44,6 +43,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (error != u.rejected)
 		abort();
 	dlg_unit__dispose(&u);
-	dlg_options__release(&ctx);
+	dlg_ctx__dispose(&ctx);
 	return 0;
 }

@@ -8,7 +8,6 @@
 #include "lib/buf.h"
 #include "lib/jsonread.h"
 #include "lib/kept.h"
-#include "lib/options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,9 +397,9 @@ END_TEST
 static dlg_status init_with(dlg_error *err, const dlg_options *o)
 {
 	dlg_ctx ctx;
-	dlg_status st = dlg_options__resolve(&ctx, o, err);
+	dlg_status st = dlg_ctx__init(&ctx, o, err);
 	if (st == DLG_OK)
-		dlg_options__release(&ctx);
+		dlg_ctx__dispose(&ctx);
 	return st;
 }
 

@@ -19,14 +19,14 @@ START_TEST(test_option_table_zeroed_options_mean_the_defaults)
 	memset(&zero, 0, sizeof zero);
 	dlg_ctx ctx;
 	dlg_error err;
-	ck_assert_int_eq(dlg_options__resolve(&ctx, &zero, &err), DLG_OK);
+	ck_assert_int_eq(dlg_ctx__init(&ctx, &zero, &err), DLG_OK);
 	ck_assert_uint_eq(ctx.opts->min_turns, 2);
 	ck_assert_uint_eq(ctx.opts->max_rejects, UINT64_MAX);
 	ck_assert_uint_eq(ctx.opts->max_input_bytes, (uint64_t)1 << 28);
 	ck_assert(ctx.opts->near_dup_threshold == 0.8);
 	ck_assert_int_eq(ctx.opts->near_dup, DLG_NEAR_DUP_GROUP);
 	ck_assert_uint_eq(ctx.shards, 1);
-	dlg_options__release(&ctx);
+	dlg_ctx__dispose(&ctx);
 
 	/* dlg_options_init spells the same defaults out, and resolves to the same options */
 	dlg_options init;
@@ -35,8 +35,8 @@ START_TEST(test_option_table_zeroed_options_mean_the_defaults)
 	ck_assert_uint_eq(init.min_turns, 2);
 	ck_assert_uint_eq(init.max_rejects, UINT64_MAX);
 	dlg_ctx a, b;
-	ck_assert_int_eq(dlg_options__resolve(&a, &zero, &err), DLG_OK);
-	ck_assert_int_eq(dlg_options__resolve(&b, &init, &err), DLG_OK);
+	ck_assert_int_eq(dlg_ctx__init(&a, &zero, &err), DLG_OK);
+	ck_assert_int_eq(dlg_ctx__init(&b, &init, &err), DLG_OK);
 	for (size_t i = 0; i < dlg_option_count(); i++) {
 		dlg_option_value va, vb;
 		dlg_options__manifest_value(&va, &a, i);
@@ -46,21 +46,21 @@ START_TEST(test_option_table_zeroed_options_mean_the_defaults)
 			      (va.string == vb.string || strcmp(va.string, vb.string) == 0),
 			      "option %s differs", dlg_option_get(i)->name);
 	}
-	dlg_options__release(&a);
-	dlg_options__release(&b);
+	dlg_ctx__dispose(&a);
+	dlg_ctx__dispose(&b);
 
 	/* a versioned struct means what it holds: 0 is no minimum, no reject allowed */
 	init.min_turns = 0;
 	init.max_rejects = 0;
-	ck_assert_int_eq(dlg_options__resolve(&a, &init, &err), DLG_OK);
+	ck_assert_int_eq(dlg_ctx__init(&a, &init, &err), DLG_OK);
 	ck_assert_uint_eq(a.opts->min_turns, 0);
 	ck_assert_uint_eq(a.opts->max_rejects, 0);
-	dlg_options__release(&a);
+	dlg_ctx__dispose(&a);
 
 	ck_assert_int_eq(dlg_options_init(&init, DLG_OPTIONS_VERSION + 1), DLG_E_ARG);
 	ck_assert_int_eq(dlg_options_init(&init, 0), DLG_E_ARG);
 	zero.version = DLG_OPTIONS_VERSION + 1;
-	ck_assert_int_eq(dlg_options__resolve(&a, &zero, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_ctx__init(&a, &zero, &err), DLG_E_ARG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "newer than this library"));
 }
 END_TEST
@@ -168,9 +168,9 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 		if (strcmp(info->name, "group-regex") == 0)
 			o.group_regex = "(x)";
 		dlg_ctx with, without;
-		ck_assert_msg(dlg_options__resolve(&with, &o, &err) == DLG_OK, "%s: %s",
+		ck_assert_msg(dlg_ctx__init(&with, &o, &err) == DLG_OK, "%s: %s",
 			      info->name, err.msg);
-		ck_assert_int_eq(dlg_options__resolve(&without, &base, &err), DLG_OK);
+		ck_assert_int_eq(dlg_ctx__init(&without, &base, &err), DLG_OK);
 		dlg_option_value a, b;
 		dlg_options__manifest_value(&a, &with, i);
 		dlg_options__manifest_value(&b, &without, i);
@@ -184,8 +184,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 		else
 			ck_assert_msg(a.form == DLG_FORM_SKIP, "%s is in the manifest", info->name);
 		checked += (info->flags & DLG_OPTION_OUTPUT) != 0;
-		dlg_options__release(&with);
-		dlg_options__release(&without);
+		dlg_ctx__dispose(&with);
+		dlg_ctx__dispose(&without);
 	}
 	ck_assert_uint_ge(checked, 35);
 }

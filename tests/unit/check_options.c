@@ -7,7 +7,6 @@
 #include "helpers.h"
 #include "lib/discover.h"
 #include "lib/jsonread.h"
-#include "lib/options.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -21,9 +20,9 @@ static dlg_status init_with_label(dlg_error *err, const char *label)
 	o.roles = &r;
 	o.n_roles = 1;
 	dlg_ctx ctx;
-	dlg_status st = dlg_options__resolve(&ctx, &o, err);
+	dlg_status st = dlg_ctx__init(&ctx, &o, err);
 	if (st == DLG_OK)
-		dlg_options__release(&ctx);
+		dlg_ctx__dispose(&ctx);
 	return st;
 }
 
@@ -97,9 +96,9 @@ static dlg_status init_with_splits(dlg_error *err, const dlg_split *s, size_t n)
 	o.splits = s;
 	o.n_splits = n;
 	dlg_ctx ctx;
-	dlg_status st = dlg_options__resolve(&ctx, &o, err);
+	dlg_status st = dlg_ctx__init(&ctx, &o, err);
 	if (st == DLG_OK)
-		dlg_options__release(&ctx);
+		dlg_ctx__dispose(&ctx);
 	return st;
 }
 
@@ -223,7 +222,7 @@ START_TEST(test_options_repeated_keys_out_of_memory)
 		o.allocator = &f.a;
 		dlg_ctx ctx;
 		dlg_error err;
-		dlg_status st = dlg_options__resolve(&ctx, &o, &err);
+		dlg_status st = dlg_ctx__init(&ctx, &o, &err);
 		if (st == DLG_OK) {
 			dlg_unit u;
 			dlg_unit__init(&u, &ctx);
@@ -231,7 +230,7 @@ START_TEST(test_options_repeated_keys_out_of_memory)
 			dlg_unit__reset(&u, &input, 1, 1);
 			st = dlg_jsonread__record(&u, json, strlen(json), &err);
 			dlg_unit__dispose(&u);
-			dlg_options__release(&ctx);
+			dlg_ctx__dispose(&ctx);
 		}
 		ck_assert_msg(st == DLG_OK || st == DLG_E_NOMEM, "status %d at %ld", st, fail_at);
 		ck_assert_int_eq(f.live, 0);

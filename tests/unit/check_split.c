@@ -1,5 +1,4 @@
 #include "helpers.h"
-#include "lib/options.h"
 #include "lib/split.h"
 
 #include <stdio.h>
@@ -12,7 +11,7 @@ static void ctx_with_splits(dlg_ctx *ctx, dlg_options *o, const dlg_split *s, si
 	o->splits = s;
 	o->n_splits = n;
 	o->seed = seed;
-	ck_assert_int_eq(dlg_options__resolve(ctx, o, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_ctx__init(ctx, o, NULL), DLG_OK);
 }
 
 START_TEST(test_split_id_is_content_hash)
@@ -46,7 +45,7 @@ START_TEST(test_split_sizes_follow_weights)
 	ck_assert_uint_lt(counts[0], n * 815 / 1000);
 	ck_assert_uint_gt(counts[1], n * 85 / 1000);
 	ck_assert_uint_lt(counts[1], n * 115 / 1000);
-	dlg_options__release(&ctx);
+	dlg_ctx__dispose(&ctx);
 }
 END_TEST
 
@@ -68,9 +67,9 @@ START_TEST(test_split_depends_on_seed_and_key_only)
 	}
 	ck_assert_uint_gt(moved, 300); /* another seed reshuffles about half */
 	ck_assert_uint_lt(moved, 700);
-	dlg_options__release(&c1);
-	dlg_options__release(&c2);
-	dlg_options__release(&c3);
+	dlg_ctx__dispose(&c1);
+	dlg_ctx__dispose(&c2);
+	dlg_ctx__dispose(&c3);
 }
 END_TEST
 
@@ -88,7 +87,7 @@ START_TEST(test_split_bad_specs_are_refused)
 		o.n_splits = n[i];
 		dlg_ctx ctx;
 		dlg_error err;
-		ck_assert_int_eq(dlg_options__resolve(&ctx, &o, &err), DLG_E_ARG);
+		ck_assert_int_eq(dlg_ctx__init(&ctx, &o, &err), DLG_E_ARG);
 	}
 }
 END_TEST

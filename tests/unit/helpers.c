@@ -6,7 +6,6 @@
 #include "lib/buf.h"
 #include "lib/discover.h"
 #include "lib/jsonread.h"
-#include "lib/options.h"
 #include "lib/record.h"
 #include "lib/step.h"
 #include "lib/transcript.h"
@@ -28,7 +27,7 @@ void harness_run(harness *h, const char *text)
 {
 	dlg_error err;
 	if (!h->started) {
-		ck_assert_int_eq(dlg_options__resolve(&h->ctx, &h->opts, &err), DLG_OK);
+		ck_assert_int_eq(dlg_ctx__init(&h->ctx, &h->opts, &err), DLG_OK);
 		dlg_unit__init(&h->unit, &h->ctx);
 		h->started = true;
 	}
@@ -44,7 +43,7 @@ dlg_status harness_run_record(harness *h, const char *json, bool rejected_side)
 {
 	dlg_error err;
 	if (!h->started) {
-		ck_assert_int_eq(dlg_options__resolve(&h->ctx, &h->opts, &err), DLG_OK);
+		ck_assert_int_eq(dlg_ctx__init(&h->ctx, &h->opts, &err), DLG_OK);
 		dlg_unit__init(&h->unit, &h->ctx);
 		h->started = true;
 	}
@@ -61,7 +60,7 @@ void harness_dispose(harness *h)
 {
 	if (h->started) {
 		dlg_unit__dispose(&h->unit);
-		dlg_options__release(&h->ctx);
+		dlg_ctx__dispose(&h->ctx);
 	}
 	h->started = false;
 }

@@ -1,0 +1,289 @@
+/*
+ * ctx.c - a run's context (ctx.h) from its options: the options resolved (options.c), checked
+ * together, and turned into the role labels, the splits, the findings' modes and the group
+ * pattern. A combination that cannot work is refused here, before anything is read.
+ * Uses buf.c, error.c, normalize.c (label bytes), input.c (encoding names), findings.c and
+ * options.c.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "ctx.h"
+#include "buf.h"
+#include "error.h"
+#include "findings.h"
+#include "input.h"
+#include "normalize.h"
+#include "options.h"
+
+#include <math.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const dlg_split default_splits[] = {
+	{ "train", 0.9 }, { "validation", 0.05 }, { "test", 0.05 }
+};
+
+static const dlg_label default_labels[] = {
+	{ "Human", 5, DLG_ROLE_USER },
+	{ "Assistant", 9, DLG_ROLE_ASSISTANT },
+	{ "System", 6, DLG_ROLE_SYSTEM },
+};
+
+/* transcript.c's MAX_LABEL_BYTES: a longer "label:" is a sentence with a colon */
+#define ROLE_LABEL_MAX_BYTES 40
+
+/* A label for a one-line message: control bytes (and all high bytes when it is not UTF-8) as
+ * \xNN, cut on a character boundary. */
+static void quote_label(char *out, size_t cap, const char *s, bool utf8)
+{
+	size_t o = 0, i = 0;
+	while (s[i]) {
+		uint8_t b = (uint8_t)s[i];
+		size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		bool escape = b < 0x20 || b == 0x7F || (b >= 0x80 && !utf8);
+		size_t need = escape ? 4 : utf8 ? n : 1;
+		if (o + need + 4 > cap) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (escape)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", b);
+		else
+			memcpy(out + o, s + i, need);
+		o += escape ? 0 : need;
+		i += escape ? 1 : need;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * A --role label that no marker could ever match is refused rather than silently never
+ * used: the marker grammar reads '#'s, then a label of at most ROLE_LABEL_MAX_BYTES with
+ * blanks trimmed, then ':', all on one line of valid UTF-8. '=' is refused too: a speaker
+ * name holds none, and the CLI splits LABEL=ROLE at the last '=' (Bot=x=assistant).
+ */
+static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
+{
+	size_t len = label ? strlen(label) : 0, bad;
+	bool utf8 = dlg_normalize__check_bytes(&bad, label ? label : "", len) == 0;
+	char q[72];
+	quote_label(q, sizeof q, label ? label : "", utf8);
+	const char *special = label ? strpbrk(label, "#:=") : NULL;
+	bool control = false;
+	for (size_t i = 0; i < len; i++)
+		control |= (uint8_t)label[i] < 0x20 || label[i] == 0x7F;
+	const char *why = NULL;
+	if (len == 0)
+		why = "is empty";
+	else if (!utf8)
+		why = "is not valid UTF-8";
+	else if (control)
+		why = "holds a line break or another control character";
+	else if (label[0] == ' ' || label[len - 1] == ' ')
+		why = "starts or ends with a blank, which a marker trims";
+	else if (special && *special == '#')
+		why = "holds '#', which starts a marker";
+	else if (special && *special == ':')
+		why = "holds ':', which ends a marker's label";
+	else if (special)
+		why = "holds '=', which a speaker name has none of (option role splits LABEL=ROLE at "
+		      "the last '=')";
+	else if (len > ROLE_LABEL_MAX_BYTES)
+		why = "is longer than 40 bytes, which a marker reads as prose";
+	if (why)
+		return dlg_error__set(err, DLG_E_ARG, 0, "role label '%s' %s; no marker "
+				      "could match it", q, why);
+	if ((unsigned)role > DLG_ROLE_ASSISTANT)
+		return dlg_error__set(err, DLG_E_ARG, 0, "role label '%s' maps to no role "
+				      "(%d)", q, (int)role);
+	return DLG_OK;
+}
+
+static dlg_status setup_labels(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+{
+	ctx->n_labels = sizeof default_labels / sizeof default_labels[0];
+	memcpy(ctx->labels, default_labels, sizeof default_labels);
+	for (size_t i = 0; i < o->n_roles; i++) {
+		const dlg_role_label *r = &o->roles[i];
+		DLG_TRY(check_label(r->label, r->role, err));
+		size_t len = strlen(r->label);
+		size_t k = 0;
+		while (k < ctx->n_labels && !(ctx->labels[k].len == len &&
+					      strcasecmp(ctx->labels[k].text, r->label) == 0))
+			k++;
+		if (k == DLG_MAX_LABELS)
+			return dlg_error__set(err, DLG_E_ARG, 0, "more than %d role labels",
+					      DLG_MAX_LABELS);
+		ctx->labels[k] = (dlg_label){ r->label, len, r->role };
+		if (k == ctx->n_labels)
+			ctx->n_labels++;
+	}
+	return DLG_OK;
+}
+
+/* Split names become file names and Hugging Face split names, so they keep to the latter's
+ * alphabet (datasets' naming.py: words joined by single dots). */
+static bool valid_split_name(const char *s)
+{
+	if (!s || !*s || strlen(s) > DLG_MAX_SPLIT_NAME || strcmp(s, "rejects") == 0 ||
+	    strcmp(s, "manifest") == 0 || strcmp(s, "provenance") == 0)
+		return false;
+	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	for (size_t n; (n = strspn(s, word)) > 0; s += n + 1)
+		if (s[n] != '.')
+			return s[n] == '\0';
+	return false;
+}
+
+static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+{
+	const dlg_split *s = o->splits ? o->splits : default_splits;
+	size_t n = o->splits ? o->n_splits : sizeof default_splits / sizeof default_splits[0];
+	if (n == 0 || n > DLG_MAX_SPLITS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "need 1 to %d splits",
+				      DLG_MAX_SPLITS);
+	double total = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!valid_split_name(s[i].name))
+			return dlg_error__set(err, DLG_E_ARG, 0,
+					      "invalid split name '%.100s' (up to %d letters, digits "
+					      "and '_', in words joined by '.'; not rejects, manifest or "
+					      "provenance)",
+					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
+		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
+			return dlg_error__set(err, DLG_E_ARG, 0,
+					      "split '%s' needs a positive, finite weight",
+					      s[i].name);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(s[k].name, s[i].name) == 0)
+				return dlg_error__set(err, DLG_E_ARG, 0,
+						      "split '%s' named twice", s[i].name);
+		ctx->splits[i] = s[i];
+		total += s[i].weight;
+	}
+	/* an infinite total makes every bound 0 or NaN: all in one split (a=1e308,b=1e308) */
+	if (!isfinite(total))
+		return dlg_error__set(err, DLG_E_ARG, 0, "the split weights add up to more "
+				      "than a double holds; scale them down");
+	ctx->n_splits = n;
+	double acc = 0;
+	for (size_t i = 0; i < n; i++) {
+		acc += s[i].weight;
+		ctx->split_upper[i] = acc / total;
+	}
+	return DLG_OK;
+}
+
+/* The options that say how JSON records are read, and what leading assistant turns may
+ * become, checked together: a combination that cannot work is refused, not half applied. */
+static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
+{
+	const char *keys[] = { o->messages_field, o->role_key, o->content_key };
+	const char *names[] = { "option messages-field", "option role-key", "option content-key" };
+	for (int i = 0; i < 3; i++)
+		if (keys[i] && !*keys[i])
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s needs a name", names[i]);
+	bool strings = o->text_field || o->response_field || o->rejected_field;
+	if (strings && (o->messages_field || o->role_key || o->content_key))
+		return dlg_error__set(err, DLG_E_ARG, 0, "option messages-field, option role-key and "
+				      "option content-key read messages arrays; option text-field, "
+				      "option response-field and option rejected-field read transcript "
+				      "strings: give one kind or the other");
+	if ((unsigned)o->leading_assistant > DLG_LEADING_ASSISTANT_KEEP)
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown leading_assistant %d",
+				      (int)o->leading_assistant);
+	if (o->leading_assistant == DLG_LEADING_ASSISTANT_KEEP &&
+	    (o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE))
+		return dlg_error__set(err, DLG_E_ARG, 0, "option leading-assistant keep: a preference "
+				      "pair answers a user's prompt, which opens with the user; use "
+				      "drop or error");
+	if (o->n_keep_fields > DLG_MAX_KEEP_FIELDS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields names more than %d fields",
+				      DLG_MAX_KEEP_FIELDS);
+	for (size_t i = 0; i < o->n_keep_fields; i++) {
+		const char *f = o->keep_fields[i];
+		if (!f || !*f)
+			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields needs field names");
+		if (o->keep_preamble && strcmp(f, "preamble") == 0)
+			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields preamble: "
+					      "option keep-preamble writes meta.preamble already");
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(o->keep_fields[k], f) == 0)
+				return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields names "
+						      "'%.100s' twice", f);
+	}
+	return DLG_OK;
+}
+
+dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
+{
+	memset(ctx, 0, sizeof *ctx);
+	DLG_TRY(dlg_options__resolved(&ctx->options, given, err));
+	const dlg_options *o = &ctx->options;
+	ctx->opts = o;
+	ctx->alloc = o->allocator;
+	if (ctx->options.near_dup == DLG_NEAR_DUP_DEFAULT)
+		ctx->options.near_dup = DLG_NEAR_DUP_GROUP;
+	DLG_TRY(dlg_input__check_encoding(o, err));
+	bool pairs = o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE;
+	if (pairs && !o->rejected_field)
+		return dlg_error__set(err, DLG_E_ARG, 0, "a preference format needs "
+				      "option rejected-field (and option text-field for the chosen side)");
+	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
+		return dlg_error__set(err, DLG_E_ARG, 0, "option rejected-field makes preference "
+				      "pairs: use option format preference or openai-preference");
+	DLG_TRY(check_record_options(o, err));
+	DLG_TRY(setup_labels(ctx, o, err));
+	DLG_TRY(setup_splits(ctx, o, err));
+	if (o->shards > DLG_MAX_SHARDS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "at most %d shards", DLG_MAX_SHARDS);
+	ctx->shards = o->shards ? o->shards : 1;
+	DLG_TRY(dlg_findings__setup(ctx, o, err));
+	ctx->near_dup = o->near_dup == DLG_NEAR_DUP_DROP ||
+			(o->near_dup == DLG_NEAR_DUP_GROUP && (o->output_dir || o->on_conversation));
+	if (o->near_dup > DLG_NEAR_DUP_OFF)
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown near_dup mode %d", (int)o->near_dup);
+	if (!(o->near_dup_threshold > 0 && o->near_dup_threshold <= 1))
+		return dlg_error__set(err, DLG_E_ARG, 0, "the near-duplicate threshold is a "
+				      "similarity above 0 and at most 1");
+	if (o->split_key == DLG_SPLIT_KEY_GROUP) {
+		if (!o->group_regex)
+			return dlg_error__set(err, DLG_E_ARG, 0,
+					      "option split-key group needs option group-regex");
+		regex_t *re = dlg_mem__alloc(ctx->alloc, sizeof *re);
+		if (!re)
+			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+		int rc = regcomp(re, o->group_regex, REG_EXTENDED);
+		if (rc != 0 || re->re_nsub < 1) {
+			char msg[128] = "it has no capture group";
+			if (rc != 0)
+				regerror(rc, re, msg, sizeof msg);
+			else
+				regfree(re);
+			dlg_mem__free(ctx->alloc, re);
+			return dlg_error__set(err, DLG_E_ARG, 0, "bad option group-regex '%s': %s",
+					      o->group_regex, msg);
+		}
+		ctx->group_re = re;
+	}
+	return DLG_OK;
+}
+
+void dlg_ctx__dispose(dlg_ctx *ctx)
+{
+	if (ctx->group_re) {
+		regfree(ctx->group_re);
+		dlg_mem__free(ctx->alloc, ctx->group_re);
+	}
+}
+
+dlg_severity dlg_ctx__severity(const dlg_ctx *ctx, dlg_diag_code code)
+{
+	if (dlg_diag_default_severity(code) == DLG_SEV_ERROR)
+		return DLG_SEV_ERROR;
+	dlg_code_mode mode = ctx->code_mode[code];
+	return mode == DLG_CODE_ERROR || (ctx->opts->strict && mode != DLG_CODE_IGNORED) ?
+		       DLG_SEV_ERROR : DLG_SEV_WARNING;
+}
