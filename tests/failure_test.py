@@ -22,7 +22,6 @@ Also: a run into a directory that did not exist leaves no directory behind.
 """
 import errno
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -33,22 +32,6 @@ from checks import check, finish
 dlgconv, shim, fixtures = sys.argv[1:4]
 KINDS = ("open", "write", "read", "fsync", "rename")
 EIO_TEXT = os.strerror(errno.EIO)
-
-# Failed reads that a run does not report today, each a defect to fix where it is (and then
-# to delete here). Only these may exit 0 (and then must leave what a good run leaves), or
-# report the failure without strerror(EIO). Matched on the call and the file's name.
-KNOWN = (
-    # json.c's parse_file stops at a failed fread as at the end and never asks ferror():
-    # a manifest read in part reads as "not a manifest dlgconv wrote", a failure at the end
-    # goes unseen, and --force's read of the earlier dataset's manifest
-    # (dlg_json__manifest_files) takes a failure for "no earlier dataset"
-    (("fread", "__fread_chk"), re.compile(r"manifest\.json$")),
-)
-
-
-def known(call, path):
-    return any(call in calls and name.search(os.path.basename(path)) for calls, name in KNOWN)
-
 
 def snapshot(d):
     """What a directory holds, down to the inodes: a commit swaps in new ones."""
@@ -101,13 +84,8 @@ def sweep(name, argv, changed, log):
             call, path = failed if len(failed) == 2 else (failed[0], "")
             what += " (%s %s)" % (call, path)
             if r.returncode == 0:
-                check(known(call, path), "%s: exit 0, the failure went unreported" % what)
-                if known(call, path):
-                    print("known, not reported: %s" % what)
-                    check(contents(snapshot(changed)) == contents(before),
-                          "%s: exit 0 and not what a good run leaves" % what)
-                else:
-                    run(argv, log)  # what a good run leaves, for the next to compare with
+                check(False, "%s: exit 0, the failure went unreported" % what)
+                run(argv, log)  # what a good run leaves, for the next to compare with
                 before = snapshot(changed)
                 continue
             check(r.returncode == 3, "%s: exit %d, expected 3: %s"
@@ -118,11 +96,8 @@ def sweep(name, argv, changed, log):
                 # a bucket is named by the journal beside it: the directory says where
                 check(os.path.dirname(path) in err, "%s: the message does not say where: %s"
                       % (what, err[-300:].strip()))
-                check(EIO_TEXT in err or known(call, path),
-                      "%s: the message does not say it was an I/O error: %s"
+                check(EIO_TEXT in err, "%s: the message does not say it was an I/O error: %s"
                       % (what, err[-300:].strip()))
-                if EIO_TEXT not in err:
-                    print("known, reported as: %s: %s" % (what, err.strip()))
             check(snapshot(changed) == before, "%s: its directory changed" % what)
             check(sorted(os.listdir(os.path.dirname(changed))) == beside,
                   "%s: left something beside its directory: %s"

@@ -209,8 +209,22 @@ check(r.returncode == 2 and b"part 1/3 saw other input files" in r.stderr,
       "a part mapped from other inputs: exit %d %s" % (r.returncode, r.stderr))
 r = run("map", "-q", "--part", "1/3", "--shards", "3", "--seed", "9", *OPTIONS, corpus, "-o", work)
 r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
-check(r.returncode == 2 and b"part 0/3" not in r.stderr and b"other options" in r.stderr,
+check(r.returncode == 2 and b"part 0/3" not in r.stderr and
+      b"part 1/3" in r.stderr and b"another value of --seed" in r.stderr,
       "a part made with other options: exit %d %s" % (r.returncode, r.stderr))
+# every option that changes what convert writes is in a part's manifest, those that say
+# which findings reject included: a part made with --error W303 and one without would give
+# a dataset that no single convert gives (2 written where convert --error W303 writes 0)
+for option in (["--error", "W303"], ["--ignore", "W302"], ["--max-input-bytes", "1000000"]):
+    r = run("map", "-q", "--part", "1/3", "--shards", "3", *option, *OPTIONS, corpus, "-o", work)
+    r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
+    check(r.returncode == 2 and ("another value of %s" % option[0]).encode() in r.stderr,
+          "a part made with %s: exit %d %s" % (option[0], r.returncode, r.stderr))
+    r = run("finalize", "--shards", "3", *option, *OPTIONS, work, "-o", out)
+    check(r.returncode == 2 and b"part 0/3" in r.stderr and
+          ("another value of %s" % option[0]).encode() in r.stderr,
+          "finalize with %s, the other parts without: exit %d %s" %
+          (option[0], r.returncode, r.stderr))
 r = run("map", "-q", "--part", "0/2", "--shards", "3", *OPTIONS, corpus, "-o", work)
 r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
 check(r.returncode == 2 and b"two map runs" in r.stderr,

@@ -149,8 +149,8 @@ dlg_status dlg_manifest__write(dlg_buf *out, const dlg_manifest *m, dlg_error *e
 
 /* The JSON text of `f` (closed here), at most `cap` bytes, into *root: NULL when it is not
  * JSON. DLG_E_LIMIT past the cap. */
-static dlg_status parse_file(cJSON **root, FILE *f, size_t cap, const dlg_allocator *alloc,
-			     dlg_error *err)
+static dlg_status parse_file(cJSON **root, FILE *f, const char *path, size_t cap,
+			     const dlg_allocator *alloc, dlg_error *err)
 {
 	dlg_buf text;
 	dlg_buf__init(&text, alloc, cap);
@@ -159,6 +159,10 @@ static dlg_status parse_file(cJSON **root, FILE *f, size_t cap, const dlg_alloca
 	size_t n;
 	while (st == DLG_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		st = dlg_buf__append(&text, chunk, n, err);
+	/* a read that failed is not the end of the file: half a manifest read as the whole
+	 * would name too few files to take away, or wrong counts */
+	if (st == DLG_OK && ferror(f))
+		st = dlg_error__io(err, errno, "read", path);
 	fclose(f);
 	*root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
 	dlg_buf__dispose(&text);
@@ -172,10 +176,12 @@ dlg_status dlg_manifest__files(dlg_buf *out, const char *dir, dlg_error *err)
 	if ((size_t)snprintf(path, sizeof path, "%s/manifest.json", dir) >= sizeof path)
 		return DLG_OK;
 	FILE *f = fopen(path, "rb");
-	if (!f)
+	if (!f && errno == ENOENT)
 		return DLG_OK; /* no earlier dataset here */
+	if (!f)
+		return dlg_error__io(err, errno, "open", path);
 	cJSON *root; /* manifests are small: 16 MiB is plenty */
-	dlg_status st = parse_file(&root, f, (size_t)16 << 20, out->alloc, err);
+	dlg_status st = parse_file(&root, f, path, (size_t)16 << 20, out->alloc, err);
 	if (st == DLG_E_LIMIT)
 		st = DLG_OK; /* not one of ours: nothing to remove */
 	const cJSON *file;
@@ -236,9 +242,38 @@ static void read_counts(dlg_manifest_read *out, const cJSON *counts, const dlg_c
 		s->fixes[f] = count_at(fixes, dlg_fix_name((dlg_fix)f));
 }
 
+/*
+ * The first option whose value in `given` (a manifest's options) is not ctx's, into
+ * out->other_option: the table's name for it, or the manifest's key for one the table does
+ * not know; "" when every one is the same.
+ */
+static dlg_status other_option(dlg_manifest_read *out, const dlg_ctx *ctx, const cJSON *given,
+			       dlg_error *err)
+{
+	cJSON *mine = options_json(ctx);
+	if (!mine)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (manifest)");
+	const char *other = cJSON_IsObject(given) ? NULL : "options";
+	for (size_t i = 0; !other && i < dlg_option_count(); i++) {
+		const char *key = dlg_option_get(i)->key;
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(mine, key);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(given, key);
+		if ((a || b) && !(a && b && cJSON_Compare(a, b, 1)))
+			other = dlg_option_get(i)->name;
+	}
+	const cJSON *item;
+	cJSON_ArrayForEach(item, given)
+		if (!other && !cJSON_GetObjectItemCaseSensitive(mine, item->string))
+			other = item->string; /* written by a dlgconv that knows more options */
+	snprintf(out->other_option, sizeof out->other_option, "%s", other ? other : "");
+	cJSON_Delete(mine);
+	return DLG_OK;
+}
+
 dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_error *err)
 {
-	out->found = out->same_options = false;
+	out->found = false;
+	out->other_option[0] = '\0';
 	out->files.len = 0;
 	out->inputs_digest[0] = '\0';
 	memset(&out->counts, 0, sizeof out->counts);
@@ -247,27 +282,21 @@ dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_er
 	if (!f)
 		return errno == ENOENT ? DLG_OK : dlg_error__io(err, errno, "open", out->path);
 	cJSON *root;
-	dlg_status st = parse_file(&root, f, (size_t)64 << 20, ctx->alloc, err);
+	dlg_status st = parse_file(&root, f, out->path, (size_t)64 << 20, ctx->alloc, err);
 	if (st == DLG_OK && !cJSON_IsObject(root))
 		st = dlg_error__set(err, DLG_E_IO, 0, "%s is not a manifest dlgconv wrote",
 				    out->path);
-	char *mine = NULL, *theirs = NULL;
 	if (st == DLG_OK) {
 		out->found = true;
-		cJSON *options = options_json(ctx);
-		mine = options ? cJSON_PrintUnformatted(options) : NULL;
-		cJSON_Delete(options);
-		const cJSON *given = cJSON_GetObjectItemCaseSensitive(root, "options");
-		theirs = given ? cJSON_PrintUnformatted(given) : NULL;
-		out->same_options = mine && theirs && strcmp(mine, theirs) == 0;
+		st = other_option(out, ctx, cJSON_GetObjectItemCaseSensitive(root, "options"), err);
+	}
+	if (st == DLG_OK) {
 		const cJSON *digest = cJSON_GetObjectItemCaseSensitive(root, "inputs_digest");
 		snprintf(out->inputs_digest, sizeof out->inputs_digest, "%s",
 			 cJSON_IsString(digest) ? digest->valuestring : "");
 		read_counts(out, cJSON_GetObjectItemCaseSensitive(root, "counts"), ctx);
 		st = listed_files(out, cJSON_GetObjectItemCaseSensitive(root, "files"), err);
 	}
-	cJSON_free(mine);
-	cJSON_free(theirs);
 	cJSON_Delete(root);
 	return st;
 }

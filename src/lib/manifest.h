@@ -43,7 +43,8 @@ typedef struct dlg_listed_file {
 typedef struct dlg_manifest_read {
 	char path[4096 + sizeof "/manifest.json"]; /* the manifest to read; set by the caller */
 	bool found;          /* false: there is no such file */
-	bool same_options;   /* it was written with the options of the ctx it is read with */
+	char other_option[64]; /* "" when it was written with the options of the ctx it is read
+				  with; else an option whose value was not the same ("error") */
 	dlg_summary counts;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	dlg_buf files;       /* dlg_listed_file[] */

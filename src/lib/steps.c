@@ -221,10 +221,10 @@ static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const c
 	if (!m->found)
 		return dlg_error__set(err, DLG_E_IO, ENOENT, "%s is missing: there is no %s "
 				      "(run %s)", what, m->path, redo);
-	if (!m->same_options)
-		return dlg_error__set(err, DLG_E_ARG, 0, "%s (%s) was made with other options: "
-				      "give every step the same options (run %s again)", what, dir,
-				      redo);
+	if (m->other_option[0])
+		return dlg_error__set(err, DLG_E_ARG, 0, "%s (%s) was made with another value of "
+				      "option %s: give every step the same options (run %s again)",
+				      what, dir, m->other_option, redo);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&m->files, dlg_listed_file); i++) {
 		const dlg_listed_file *f = &DLG_BUF_AT(&m->files, dlg_listed_file, i);
 		char path[4096 + DLG_SPLIT_FILE_NAME + 2];
