@@ -211,7 +211,6 @@ typedef enum dlg_split_key {
  *  - libdeflate's compressors, one per writer: libdeflate 1.14 (Debian 12) has only the
  *    process-wide libdeflate_set_memory_allocator (a per-compressor one came in 1.19);
  *  - cJSON's trees (manifests, JSON inputs, kept fields): cJSON_InitHooks is process-wide;
- *  - getline()'s line buffers in dlg_reduce() and dlg_finalize() (journals, buckets);
  *  - iconv_open()'s converter (input_encoding) and regcomp()'s pattern (group_regex);
  *  - the C library's DIR and FILE streams (opendir, fopen), the worker threads
  *    (pthread_create) and the merge buffer glibc's qsort() may take.

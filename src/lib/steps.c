@@ -261,11 +261,28 @@ static bool parse_kept(uint8_t id[16], size_t *split, const char **rest, const c
 	return true;
 }
 
-/* A journal, line by line (getline: a line is one record's, of any length). */
+/* The next line of f, with its '\n' and a NUL after it, into `line` (read through the run's
+ * allocator, as getline's buffer would not be); line->len is 0 at the end. A line is one
+ * record's, of any length; records hold no NUL (JSON escapes it). */
+static dlg_status read_line(FILE *f, dlg_buf *line, dlg_error *err)
+{
+	line->len = 0;
+	char chunk[8192];
+	while (fgets(chunk, sizeof chunk, f)) {
+		size_t n = strlen(chunk);
+		DLG_TRY(dlg_buf__append(line, chunk, n, err));
+		if (n && chunk[n - 1] == '\n')
+			break;
+	}
+	DLG_TRY(dlg_buf__putc(line, '\0', err));
+	line->len--;
+	return DLG_OK;
+}
+
+/* A journal, line by line. */
 typedef struct journal {
 	FILE *f;
-	char *line;
-	size_t cap;
+	dlg_buf line;
 	uint64_t number;
 	char path[4096 + DLG_SPLIT_FILE_NAME + 2];
 } journal;
@@ -285,9 +302,11 @@ static dlg_status journal_next(bool *more, journal *j, const dlg_options *o, dlg
 	if (o->cancel && *o->cancel)
 		return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 	j->number++;
-	*more = getline(&j->line, &j->cap, j->f) > 0;
-	if (!*more && ferror(j->f))
+	DLG_TRY(read_line(j->f, &j->line, err));
+	/* a failed read is not the end, nor half a line a whole one */
+	if (ferror(j->f))
 		return dlg_error__io(err, errno, "read", j->path);
+	*more = j->line.len > 0;
 	return DLG_OK;
 }
 
@@ -319,8 +338,7 @@ typedef struct reducer {
 	void *compressor;
 	journal journal;
 	FILE *buckets[DLG_MAX_SPLITS];
-	char *record;
-	size_t record_cap;
+	dlg_buf record;
 	dlg_summary sum;
 } reducer;
 
@@ -342,10 +360,10 @@ static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
  * kept its id. */
 static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg_error *err)
 {
-	ssize_t len = getline(&r->record, &r->record_cap, r->buckets[split]);
-	if (len <= 0 && ferror(r->buckets[split]))
+	DLG_TRY(read_line(r->buckets[split], &r->record, err));
+	if (ferror(r->buckets[split]))
 		return dlg_error__io(err, errno, "read a bucket beside", r->journal.path);
-	if (len <= 0)
+	if (r->record.len == 0)
 		return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket ends before the journal does "
 				      "(run that part again)", r->journal.path);
 	bool duplicate = false;
@@ -365,7 +383,7 @@ static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg
 	f->records++;
 	r->sum.written++;
 	r->sum.split_written[split]++;
-	DLG_TRY(dlg_buf__append(&r->pending[split], r->record, (size_t)len, err));
+	DLG_TRY(dlg_buf__append(&r->pending[split], r->record.data, r->record.len, err));
 	bool full = r->pending[split].len >= dlg_sink__member_bytes(r->ctx.shards);
 	return full ? write_member(r, split, err) : DLG_OK;
 }
@@ -395,9 +413,9 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 		uint8_t id[16];
 		size_t split;
 		const char *rest;
-		if (r->journal.line[0] == '{')
+		if (r->journal.line.data[0] == '{')
 			continue; /* a reject: finalize's */
-		if (!parse_kept(id, &split, &rest, r->journal.line, &r->ctx) ||
+		if (!parse_kept(id, &split, &rest, r->journal.line.data, &r->ctx) ||
 		    (dlg_split__shard(id, r->ctx.shards) == r->shard && !r->buckets[split]))
 			return bad_journal(&r->journal, err);
 		if (dlg_split__shard(id, r->ctx.shards) == r->shard)
@@ -466,6 +484,8 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	r->opts.force = 1;
 	dlg_buf__init(&r->part.files, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->packed, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->record, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->journal.line, opts->allocator, DLG_BUF_UNCAPPED);
 	for (size_t i = 0; i < DLG_MAX_SPLITS; i++) {
 		dlg_buf__init(&r->pending[i], opts->allocator, DLG_BUF_UNCAPPED);
 		r->files[i].fd = -1;
@@ -482,8 +502,8 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 			fclose(r->buckets[i]);
 	}
 	journal_close(&r->journal);
-	free(r->journal.line);
-	free(r->record);
+	dlg_buf__dispose(&r->journal.line);
+	dlg_buf__dispose(&r->record);
 	dlg_commit__end(&r->out);
 	dlg_sink__deflate_free(r->compressor);
 	dlg_buf__dispose(&r->packed);
@@ -631,7 +651,7 @@ static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *e
 			st = journal_next(&more, &f->journal, f->ctx.opts, err);
 			if (st != DLG_OK || !more)
 				break;
-			const char *line = f->journal.line;
+			const char *line = f->journal.line.data;
 			uint8_t id[16];
 			size_t split;
 			bool duplicate = false;
@@ -639,7 +659,7 @@ static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *e
 				st = bad_journal(&f->journal, err);
 				break;
 			}
-			if (line == f->journal.line) {
+			if (line == f->journal.line.data) {
 				st = dlg_sink__write(rejects, line, strlen(line), err);
 				rejects->records++;
 				continue;
@@ -704,6 +724,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	dlg_status st = dlg_ctx__init(&f->ctx, &o, err);
 	size_t n_split_files = f->ctx.n_splits * f->ctx.shards;
 	dlg_buf__init(&f->copy, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->journal.line, a, DLG_BUF_UNCAPPED);
 	if (st == DLG_OK) {
 		f->shards = dlg_mem__alloc(a, f->ctx.shards * sizeof *f->shards);
 		f->files = dlg_mem__alloc(a, (n_split_files + 1) * sizeof *f->files);
@@ -727,7 +748,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	for (size_t i = 0; f->files && i <= n_split_files; i++)
 		dlg_sink__discard(&f->files[i]);
 	journal_close(&f->journal);
-	free(f->journal.line);
+	dlg_buf__dispose(&f->journal.line);
 	dlg_commit__end(&f->out);
 	dlg_mem__free(a, f->shards);
 	dlg_mem__free(a, f->files);
