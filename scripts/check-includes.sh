@@ -3,7 +3,8 @@
 # header. Prints offending lines and fails when there are any.
 cd "$(dirname "$0")/.." || exit 2
 bad=$(grep -n '#include' src/cli/*.c src/cli/*.h | grep -v -e '<' -e '"dlgconv.h"' \
-	-e '"opts.h"' -e '"report.h"' -e '"stats.h"' -e '"leakage.h"')
+	-e '"opts.h"' -e '"report.h"' -e '"stats.h"' -e '"leakage.h"' \
+	-e '"explain.h"')
 if [ -n "$bad" ]; then
 	echo "src/cli includes library internals:"
 	echo "$bad"

@@ -75,5 +75,6 @@ Suite *options_suite(void);
 Suite *neardup_suite(void);
 Suite *json_suite(void);
 Suite *shard_suite(void);
+Suite *error_suite(void);
 
 #endif
