@@ -1,9 +1,9 @@
 /*
- * validate.c - normalizes each turn, takes out its stage directions, and applies the turn-structure rules of SPEC section 3
- * (E201-E208, W309, W310, W318). Findings only: text is never rewritten here, though turns may
- * be merged (--merge-consecutive) or dropped (--trailing-user drop, --leading-assistant drop,
- * empty last turn).
- * Uses buf.c, error.c, normalize.c and stage.c.
+ * validate.c - normalizes each turn, takes out its stage directions, and applies the
+ * turn-structure rules of docs/rules.md "Turn rules" (E201-E208, W309, W310, W318). Findings
+ * only: text is never rewritten here, though turns may be merged (--merge-consecutive) or
+ * dropped (--trailing-user drop, --leading-assistant drop, empty last turn). Uses buf.c,
+ * error.c, normalize.c and stage.c.
  */
 #include "internal.h"
 
@@ -57,8 +57,8 @@ static bool has_finding(const dlg_unit *u, dlg_diag_code code)
 }
 
 /*
- * E205 for a speaker written like the turns' markers but mapped by no label (README "One
- * root cause, one finding"): its lines were read as text (`Alex: …`, `### Lucky:` inside
+ * E205 for a speaker written like the turns' markers but mapped by no label (docs/rules.md
+ * "One root cause, one finding"): its lines were read as text (`Alex: …`, `### Lucky:` inside
  * turns), so turns of one role follow each other. Said when every turn that another of its
  * role follows, and a user turn left last (`reply_slot`: not for want of an empty reply
  * slot), holds a line of that speaker (transcript.c marks the first of each turn), instead
