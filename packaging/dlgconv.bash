@@ -7,7 +7,7 @@ _dlgconv()
 		prev=${COMP_WORDS[COMP_CWORD - 1]}
 	}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "convert validate stats leakage map reduce finalize --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "convert validate stats leakage explain map reduce finalize --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in

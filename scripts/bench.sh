@@ -1,19 +1,20 @@
 #!/bin/sh
-# Benchmarks dlgconv against the Python script a data engineer would write
-# (../shared/bench/baseline.py) and against pigz, in one run, alternating, medians of 3.
+# Benchmarks dlgconv against scripts/baseline.py (the Python script a data engineer would
+# write instead) and against pigz, on corpora made by scripts/bench-corpus.py and
+# scripts/neardup-corpus.py; in one run, alternating, medians of 3. docs/performance.md
+# shows a run's figures and says what each measure is.
 #   scripts/bench.sh [WORKDIR]        (default: build/bench; corpora are generated once)
-# Targets (issue #5): convert >= 8x baseline; convert <= pigz -p 2 -6 on its own output;
-# validate >= 15x baseline --no-compress; peak RSS < 150 MiB and flat when the corpus doubles.
-# Issue #10: convert (defaults) at most 10% slower than at BENCH_BASE_REV (default 59e491f,
-# built from this repository's history), and what --fix-mojibake costs.
-# Issue #14: convert --near-dup group at most 1.25x convert on the 60k-file corpus; 1M short
-# conversations with --near-dup group: time and peak memory (< 512 MiB).
-# Issue #15: map (4 parts), reduce (3 shards) and finalize, run one after another on this
-# machine, against one convert --shards 3: the cost of cutting the work into steps.
+# Targets: convert >= 8x baseline; convert <= pigz -p 2 -6 on its own output; validate
+# >= 15x baseline --no-write; peak RSS < 150 MiB and flat when the corpus doubles; convert
+# (defaults) at most 10% slower than at BENCH_BASE_REV (default 59e491f, built from this
+# repository's history), and what --fix-mojibake costs; convert --near-dup group at most
+# 1.25x convert on the 60k-file corpus; 1M short conversations with --near-dup group: time
+# and peak memory (< 512 MiB); map (4 parts), reduce (3 shards) and finalize, run one after
+# another on this machine, against one convert --shards 3: the cost of cutting the work
+# into steps.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
-bench=$here/../shared/bench
 mkdir -p "$work"
 sh "$here/scripts/install-deps.sh"
 for tool in pigz bc time; do
@@ -24,13 +25,16 @@ cmake --build "$work/build" -j "$(nproc)" >/dev/null
 dlgconv=$work/build/dlgconv
 py=/usr/bin/python3
 
-[ -f "$bench/gen.py" ] || { echo "bench: $bench/gen.py not found" >&2; exit 2; }
+# a corpus is named after the generator that made it, so a changed generator makes new ones
+gen=$(cksum <"$here/scripts/bench-corpus.py" | cut -d' ' -f1)
 for n in 20000 40000 60000; do
-	[ -d "$work/corpus$n" ] || $py "$bench/gen.py" "$work/corpus$n" $n --jobs "$(nproc)" >/dev/null
+	c=$work/corpus-$gen-$n
+	[ -d "$c" ] || $py "$here/scripts/bench-corpus.py" "$c" $n --jobs "$(nproc)" >/dev/null
 done
-c20=$work/corpus20000
-c40=$work/corpus40000
-c60=$work/corpus60000
+c20=$work/corpus-$gen-20000
+c40=$work/corpus-$gen-40000
+c60=$work/corpus-$gen-60000
+baseline=$here/scripts/baseline.py
 short=$work/short1m.jsonl
 [ -f "$short" ] || $py "$here/scripts/neardup-corpus.py" "$short" 800000 --short >/dev/null
 
@@ -54,21 +58,17 @@ echo
 
 out=$work/out
 conv() { "$dlgconv" convert -q "$@" -o "$out" --force >/dev/null; } # -q keeps the summary
-have_baseline=0
-[ -f "$bench/baseline.py" ] && have_baseline=1
-
 # 1 and 3: dlgconv against baseline.py
-t_conv="" t_base="" t_val="" t_basenc="" t_drop=""
+t_conv="" t_base="" t_val="" t_basenw="" t_drop=""
 for i in 1 2 3; do
 	t_conv="$t_conv $(secs conv "$c20")"
 	t_drop="$t_drop $(secs conv --trailing-user drop "$c20")"
 	t_val="$t_val $(secs "$dlgconv" validate -q "$c20")"
-	if [ $have_baseline = 1 ]; then
-		t_base="$t_base $(secs $py "$bench/baseline.py" "$c20" "$work/base")"
-		t_basenc="$t_basenc $(secs $py "$bench/baseline.py" "$c20" "$work/base" --no-compress)"
-	fi
+	t_base="$t_base $(secs $py "$baseline" "$c20" "$work/base")"
+	t_basenw="$t_basenw $(secs $py "$baseline" "$c20" "$work/base" --no-write)"
 done
 m_conv=$(median3 $t_conv) m_drop=$(median3 $t_drop) m_val=$(median3 $t_val)
+m_base=$(median3 $t_base) m_basenw=$(median3 $t_basenw)
 
 # 2: dlgconv against pigz -p 2 -6 compressing dlgconv's own output, uncompressed
 pigz_vs() {
@@ -135,17 +135,12 @@ mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
 mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
 
 printf '%-58s %8s %8s %7s %s\n' "measure" "dlgconv" "other" "ratio" "target"
-if [ $have_baseline = 1 ]; then
-	m_base=$(median3 $t_base) m_basenc=$(median3 $t_basenc)
-	printf '%-58s %7.2fs %7.2fs %6sx %s\n' "1. convert (defaults) vs baseline.py" \
-		"$m_conv" "$m_base" "$(ratio "$m_base" "$m_conv")" ">= 8x"
-	printf '%-58s %7.2fs %7.2fs %6sx %s\n' "1b. convert --trailing-user drop (all written) vs baseline.py" \
-		"$m_drop" "$m_base" "$(ratio "$m_base" "$m_drop")" ">= 8x"
-	printf '%-58s %7.2fs %7.2fs %6sx %s\n' "3. validate vs baseline.py --no-compress" \
-		"$m_val" "$m_basenc" "$(ratio "$m_basenc" "$m_val")" ">= 15x"
-else
-	echo "(no $bench/baseline.py: targets 1 and 3 not measured)"
-fi
+printf '%-58s %7.2fs %7.2fs %6sx %s\n' "1. convert (defaults) vs baseline.py" \
+	"$m_conv" "$m_base" "$(ratio "$m_base" "$m_conv")" ">= 8x"
+printf '%-58s %7.2fs %7.2fs %6sx %s\n' "1b. convert --trailing-user drop (all written) vs baseline.py" \
+	"$m_drop" "$m_base" "$(ratio "$m_base" "$m_drop")" ">= 8x"
+printf '%-58s %7.2fs %7.2fs %6sx %s\n' "3. validate vs baseline.py --no-write" \
+	"$m_val" "$m_basenw" "$(ratio "$m_basenw" "$m_val")" ">= 15x"
 printf '%-58s %7.2fs %7.2fs %7s %s\n' "2. convert (defaults) vs pigz -p 2 -6 on its $((p_def_bytes / 1000000)) MB output" \
 	"$p_def_d" "$p_def_p" "$(ratio "$p_def_d" "$p_def_p")" "<= 1.0"
 printf '%-58s %7.2fs %7.2fs %7s %s\n' "2b. convert --trailing-user drop vs pigz on its $((p_drop_bytes / 1000000)) MB output" \

@@ -9,7 +9,7 @@ the words edited, the greeting swapped, the last reply regenerated, or (a near m
 must not be merged) the second half of the turns regenerated. TRUTH.jsonl has one line per
 pair worth checking (the planted variants, and as many pairs of unrelated conversations): {"a": line, "b": line, "kind": ..., "jaccard": exact}, lines 1-based,
 with the exact Jaccard similarity of the two conversations' 3-word shingle sets, computed
-the way dlgconv's near-dup step reads a conversation (README "Near-duplicates"): words are
+the way dlgconv's near-dup step reads a conversation (docs/rules.md "Near-duplicates"): words are
 runs of letters, marks and digits, lower-cased; each turn starts with a token for its role.
 """
 import argparse

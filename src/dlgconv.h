@@ -120,6 +120,10 @@ typedef void (*dlg_diag_fn)(const dlg_diag *d, void *payload);
 DLG_API const char *dlg_diag_id(dlg_diag_code code);
 /** Stable slug such as "repeated-role"; "unknown" for an unknown code. Never NULL. */
 DLG_API const char *dlg_diag_slug(dlg_diag_code code);
+/** One paragraph on what the code means (its first sentence) and what to do about it, as
+ * `dlgconv explain` prints it. A static string: never freed, valid for the program's life.
+ * NULL for an unknown code. */
+DLG_API const char *dlg_diag_explain(dlg_diag_code code);
 /** The severity a code has without --strict. */
 DLG_API dlg_severity dlg_diag_default_severity(dlg_diag_code code);
 /** The code named `name`, its id ("W303", any case) or its slug ("marker-in-text"), into

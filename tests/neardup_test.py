@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """--near-dup and `dlgconv leakage` on a generated corpus with planted near-duplicates
 (scripts/neardup-corpus.py), judged against the exact Jaccard similarity of each pair's
-3-word shingle sets, computed by the slow reference in that script (README
+3-word shingle sets, computed by the slow reference in that script (docs/rules.md
 "Near-duplicates"). Targets from issue 14: recall >= 98% of the planted pairs with exact
 J >= 0.85, and no pair with exact J < 0.5 ever put together.
 

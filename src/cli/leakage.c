@@ -1,6 +1,6 @@
 /*
  * leakage.c - `dlgconv leakage`: prints what dlg_leakage() found, as a table or one JSON
- * object (README "Leakage"), and decides the exit status from --max-leakage.
+ * object (docs/usage.md "Leakage"), and decides the exit status from --max-leakage.
  */
 #include "leakage.h"
 

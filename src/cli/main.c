@@ -3,6 +3,7 @@
  * A client of dlgconv.h only.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "explain.h"
 #include "leakage.h"
 #include "manual.h"
 #include "opts.h"
@@ -106,6 +107,9 @@ int main(int argc, char **argv)
 		return 3;
 	if (argc >= 2 && strcmp(argv[1], "options") == 0)
 		return cli_manual(argc, argv);
+	/* explain reads no input and takes none of the run's options: it has its own parser */
+	if (argc >= 2 && strcmp(argv[1], "explain") == 0)
+		return cli_explain(argc - 1, argv + 1);
 	cli_args args;
 	cli_report report;
 	memset(&report, 0, sizeof report);

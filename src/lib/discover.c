@@ -1,5 +1,5 @@
 /*
- * discover.c - input arguments -> the list of files to read (SPEC section 1, Discovery):
+ * discover.c - input arguments -> the list of files to read (docs/rules.md "Discovery"):
  * directories walked recursively, each directory once, hidden entries skipped,
  * --exclude applied before an entry is looked at, entries that cannot be read reported and
  * passed over, each argument's files in byte-wise order of their source name, and every
@@ -540,7 +540,7 @@ static dlg_status set_escaped(dlg_buf *b, const char *s, size_t n, dlg_error *er
 }
 
 /*
- * The argument's own part of w->raw and w->source (README "Sources and paths"). A relative
+ * The argument's own part of w->raw and w->source (docs/rules.md "Sources and paths"). A relative
  * argument is kept as typed, less its "." components and repeated slashes: `alice/s.txt`
  * and `bob/s.txt` stay apart, and findings name a path that opens from the shell's
  * directory. An absolute argument contributes its last name only (`/data/corpus` gives

@@ -1,5 +1,5 @@
 /*
- * findings.c - which findings a run reports, and how often (README "Choosing findings"):
+ * findings.c - which findings a run reports, and how often (docs/rules.md "Choosing findings"):
  * --ignore, --select and --error per warning code, and a warning that fires on every record
  * of a file said once for the file, with a count. Findings still come out in input order,
  * but for a code on a streak (every record of the file so far has it), whose findings wait

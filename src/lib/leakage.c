@@ -1,6 +1,6 @@
 /*
  * leakage.c - `dlgconv leakage`: near-duplicates across a dataset's splits and against other
- * files (README "Leakage"). Another driver of the same stages: each file is read by
+ * files (docs/usage.md "Leakage"). Another driver of the same stages: each file is read by
  * dlg_run(), which parses, normalizes and validates as convert does, and each conversation
  * it would write is signed (neardup.c) into the index of its split. Then every conversation
  * is looked up in the other splits' indexes and in the --against files'. Uses pipeline.c,

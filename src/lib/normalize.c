@@ -1,6 +1,6 @@
 /*
- * normalize.c - SPEC section 2 steps 1-3: byte checks, Unicode clean-up and whitespace
- * (stage directions are stage.c's). Uses buf.c, error.c and mojibake.c; utf8proc.
+ * normalize.c - docs/rules.md "Normalization", steps 1-3: byte checks, Unicode clean-up and
+ * whitespace (stage directions are stage.c's). Uses buf.c, error.c and mojibake.c; utf8proc.
  *
  * Text is processed one raw line at a time so that every finding keeps the exact line and
  * byte column of the original input.

@@ -1,5 +1,5 @@
 /*
- * record.c - one JSON line per conversation (SPEC section 4) and per rejected one. Written
+ * record.c - one JSON line per conversation (docs/rules.md "Output") and per rejected one. Written
  * by hand rather than through a cJSON tree: this is the hot path, and building a tree costs
  * allocations per turn. Uses buf.c, error.c, stage.c, transcript.c (the text format's
  * escapes) and split.c.

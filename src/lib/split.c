@@ -1,7 +1,7 @@
 /*
- * split.c - ids, split assignment and the duplicate set (SPEC section 5). XXH3 is confined
- * to this file; its output is frozen by its authors, so ids and splits are stable across
- * machines and library versions. Uses buf.c and error.c.
+ * split.c - ids, split assignment and the duplicate set (docs/rules.md "Ids, duplicates and
+ * splits"). XXH3 is confined to this file; its output is frozen by its authors, so ids and
+ * splits are stable across machines and library versions. Uses buf.c and error.c.
  */
 #include "split.h"
 #include "buf.h"

@@ -1,9 +1,9 @@
 /*
- * stage.c - SPEC section 2 step 4: which `*…*` spans are stage directions (README "Stage
- * directions"), taking them out of a turn with the place each stood, and putting them back
- * for the formats that have no field for them; and for W304 (transcript.c), a '*' that opens
- * a direction nothing closes, judged by the same rule. Uses buf.c, error.c and normalize.c
- * (the whitespace tidy); utf8proc only to tell letters and to lower the first one.
+ * stage.c - which `*…*` spans are stage directions (docs/rules.md "Stage directions"), taking
+ * them out of a turn with the place each stood, and putting them back for the formats that have
+ * no field for them; and for W304 (transcript.c), a '*' that opens a direction nothing closes,
+ * judged by the same rule. Uses buf.c, error.c and normalize.c (the whitespace tidy); utf8proc
+ * only to tell letters and to lower the first one.
  *
  * Precision over recall: real corpora are full of Markdown italics, so a span is a
  * direction only when its text and its place both say so. A missed direction stays as text;

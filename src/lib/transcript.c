@@ -1,6 +1,7 @@
 /*
- * transcript.c - SPEC section 1 for text transcripts: bytes -> lines -> marker-delimited
- * turns, with the findings that need the raw text (E101/E102, E205, W301-W304, W308).
+ * transcript.c - reading text transcripts (docs/rules.md "Reading a transcript"): bytes ->
+ * lines -> marker-delimited turns, with the findings that need the raw text (E101/E102,
+ * E205, W301-W304, W308).
  * Uses buf.c, error.c, normalize.c, stage.c (which `*` is code, for W304) and locate.c (where
  * W303 points in a JSON record's line).
  */
@@ -84,7 +85,7 @@ static bool is_one_word(const char *p, size_t n)
 	return true;
 }
 
-/* SPEC section 1 marker grammar: blanks, 0-6 '#', blanks, label, blanks, ':'. */
+/* The marker grammar (docs/rules.md "Markers"): blanks, 0-6 '#', blanks, label, blanks, ':'. */
 static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 {
 	memset(m, 0, sizeof *m);
@@ -307,7 +308,7 @@ static size_t backslashes_before(const char *p, size_t i)
 }
 
 /*
- * The escape that keeps the text format lossless (README "Output formats"): a line that
+ * The escape that keeps the text format lossless (docs/rules.md "Output formats"): a line that
  * would start a turn is written with a backslash before its first non-blank, as is each
  * backslash already there. Reading takes one away: 1 + the index of the backslash to
  * leave out, or 0 when the line is not escaped.
@@ -363,7 +364,7 @@ static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n, siz
 
 /*
  * Where the next turn starts on a text file's marker line p[0, n) whose turn text starts at
- * p[from]: at a `### Label:` with a known label (README "Markers"), not after a backslash
+ * p[from]: at a `### Label:` with a known label (docs/rules.md "Markers"), not after a backslash
  * nor inside inline code; n when there is none.
  */
 static size_t next_inline_marker(const dlg_ctx *ctx, const char *p, size_t from, size_t n)
@@ -426,7 +427,7 @@ static void remember_unmapped(parse_state *ps, const char *label, size_t len)
 /*
  * E201 for a transcript whose markers all name labels nobody mapped (a template's `###
  * [[USER_NAME]]:`, companion-app's `User:` / `Evelyn:`): it names them, instead of a W308 or
- * an E205 for each of their lines (README "One root cause, one finding").
+ * an E205 for each of their lines (docs/rules.md "One root cause, one finding").
  */
 static dlg_status no_turns_but_labels(dlg_unit *u, const parse_state *ps, dlg_error *err)
 {

@@ -1,8 +1,8 @@
 /*
- * validate.c - the turn-structure rules (E201-E208, W309, W310, W318) on normalized turns, and
- * the pairing of a preference pair's sides. Findings only: text is never rewritten here, though
- * turns may be merged (--merge-consecutive) or dropped (--trailing-user drop,
- * --leading-assistant drop, empty last turn).
+ * validate.c - the turn-structure rules of docs/rules.md "Turn rules" (E201-E208, W309,
+ * W310, W318) on normalized turns, and the pairing of a preference pair's sides. Findings
+ * only: text is never rewritten here, though turns may be merged (--merge-consecutive) or
+ * dropped (--trailing-user drop, --leading-assistant drop, empty last turn).
  * Uses buf.c and error.c.
  */
 #include "validate.h"
@@ -61,8 +61,8 @@ static bool has_finding(const dlg_unit *u, dlg_diag_code code)
 }
 
 /*
- * E205 for a speaker written like the turns' markers but mapped by no label (README "One
- * root cause, one finding"): its lines were read as text (`Alex: …`, `### Lucky:` inside
+ * E205 for a speaker written like the turns' markers but mapped by no label (docs/rules.md
+ * "One root cause, one finding"): its lines were read as text (`Alex: …`, `### Lucky:` inside
  * turns), so turns of one role follow each other. Said when every turn that another of its
  * role follows, and a user turn left last (`reply_slot`: not for want of an empty reply
  * slot), holds a line of that speaker (transcript.c marks the first of each turn), instead

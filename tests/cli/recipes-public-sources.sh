@@ -1,6 +1,6 @@
 #!/bin/sh
-# The README's recipes for issue 13's public sources, on their excerpts in
-# fixtures/realworld (the README gives the figures on the full files)
+# The recipes of docs/usage.md for issue 13's public sources, on their excerpts in
+# fixtures/realworld (docs/usage.md gives the figures on the full files)
 cd "$FIXTURES/realworld" || exit 2
 echo "-- FastChat's ShareGPT sample"
 "$DLGCONV" validate fastchat-dummy-conversation.json

@@ -1,5 +1,5 @@
 /*
- * check_stage.c - stage directions (README "Stage directions"): which spans are directions,
+ * check_stage.c - stage directions (docs/rules.md "Stage directions"): which spans are directions,
  * where each stood, and that putting them back gives what was taken out.
  */
 #include "helpers.h"

@@ -153,8 +153,8 @@ START_TEST(test_transcript_marker_in_text_and_unbalanced_star)
 }
 END_TEST
 
-/* A text file's marker line that holds more turns (README "Markers"): the turns it gives,
- * as "role:text" joined with '|', and the W303 findings left. */
+/* A text file's marker line that holds more turns (docs/rules.md "Markers"): the turns it
+ * gives, as "role:text" joined with '|', and the W303 findings left. */
 static const struct inline_case {
 	const char *text;
 	const char *turns;
@@ -201,7 +201,7 @@ START_TEST(test_transcript_turns_on_one_line)
 }
 END_TEST
 
-/* The same transcript in a JSON text field gives the same turns (SPEC section 1). */
+/* The same transcript in a JSON text field gives the same turns (docs/rules.md "Inputs"). */
 START_TEST(test_transcript_turns_on_one_line_as_in_json)
 {
 	const char *line = "### Human: Hi there ### Assistant: Hello!";
@@ -226,7 +226,7 @@ START_TEST(test_transcript_turns_on_one_line_as_in_json)
 END_TEST
 
 /*
- * W303 in a JSON record (README "Findings"): the column of the marker in the record's line,
+ * W303 in a JSON record (docs/rules.md "Findings"): the column of the marker in the record's line,
  * found after the text `after` (the key of the field it is in), or column 1 when `point` is
  * NULL; and an excerpt in the message.
  */
@@ -511,7 +511,8 @@ START_TEST(test_transcript_escape_round_trips)
 }
 END_TEST
 
-/* Labels longer than 40 bytes are sentences with a colon, not speakers (README). */
+/* Labels longer than 40 bytes are sentences with a colon, not speakers (docs/rules.md
+ * "Markers"). */
 START_TEST(test_transcript_label_length_limit)
 {
 	harness h;

@@ -79,5 +79,6 @@ Suite *json_suite(void);
 Suite *shard_suite(void);
 Suite *commit_suite(void);
 Suite *option_table_suite(void);
+Suite *error_suite(void);
 
 #endif
