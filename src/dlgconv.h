@@ -57,7 +57,7 @@ typedef struct dlg_error {
 DLG_API const char *dlg_status_id(dlg_status code);
 
 /**
- * Findings about the input (SPEC section 3). The number is the code ("E203" is 203).
+ * Findings about the input (docs/findings.md). The number is the code ("E203" is 203).
  * Append-only: a retired code keeps its slot.
  */
 typedef enum dlg_diag_code {
@@ -104,7 +104,7 @@ typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severit
 typedef struct dlg_diag {
 	dlg_diag_code code;
 	dlg_severity severity; /* after --strict promotion */
-	const char *source;    /* borrowed: the input's source name (SPEC section 4) */
+	const char *source;    /* borrowed: the input's source name (docs/rules.md "Sources and paths") */
 	uint64_t line;         /* 1-based line in the original file */
 	uint32_t col;          /* 1-based byte column in the original file */
 	uint64_t record;       /* JSONL: the record's line; .json array: its 1-based index;
@@ -282,7 +282,7 @@ DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, siz
 /** Where stage direction k of a turn stood: a code-point offset into its content; 0 when
  * `turn` or `k` is out of range. */
 DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
-/** The input's source name (SPEC section 4; borrowed, NUL-terminated); NULL for a NULL c. */
+/** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated); NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
 /** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
 DLG_API uint64_t dlg_conv_record(const dlg_conv *c);
@@ -299,7 +299,7 @@ typedef void (*dlg_stage_span_fn)(const dlg_stage_span *s, void *payload);
 
 /**
  * Every candidate stage-direction span of `text` (`len` bytes of valid UTF-8, one turn),
- * in order, to `fn` with the decision the conversion makes (README "Stage directions"):
+ * in order, to `fn` with the decision the conversion makes (docs/rules.md "Stage directions"):
  * for auditing a corpus. Spans inside a direction are not reported again.
  */
 DLG_API void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, void *payload);
@@ -369,7 +369,7 @@ typedef struct dlg_options {
 					sources go to provenance.jsonl */
 	const char *rejected_field;  /* JSON records: the rejected transcript of a preference
 					pair (the chosen one is at text_field) */
-	/* which warnings are reported (README "Choosing findings"); errors always are */
+	/* which warnings are reported (docs/rules.md "Choosing findings"); errors always are */
 	const dlg_diag_code *ignore; /* warnings not reported; what their rule does still
 					happens (a duplicate is still dropped) */
 	size_t n_ignore;
@@ -588,7 +588,7 @@ typedef struct dlg_leakage_report {
  * Near-duplicates across the splits of `dataset` (a directory of <split>.jsonl[.gz] files
  * in any format dlgconv reads: its own output, or messages/sharegpt/text JSON lines), and
  * between the dataset and the `against` files (an evaluation set: contamination), with
- * opts->near_dup_threshold (README "Leakage"). Other options say how to read the files.
+ * opts->near_dup_threshold (docs/usage.md "Leakage"). Other options say how to read the files.
  */
 DLG_API dlg_status dlg_leakage(dlg_leakage_report *out, const char *dataset,
 			       const char *const *against, size_t n_against,

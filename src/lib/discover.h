@@ -10,7 +10,7 @@
 
 typedef struct dlg_input {
 	char *path;    /* to open, the file system's own bytes; "-" for stdin */
-	char *source;  /* the name records carry (README "Sources and paths"), as valid UTF-8
+	char *source;  /* the name records carry (docs/rules.md "Sources and paths"), as valid UTF-8
 			  (dlg_discover__escape) */
 	char *shown;   /* what findings call it when that differs from `source` (an absolute
 			  argument: the path as typed), else NULL; see dlg_input__shown() */
@@ -40,7 +40,7 @@ typedef struct dlg_inputs {
 } dlg_inputs;
 
 /**
- * The files `args` name (README "Discovery"): each argument's directories walked, each
+ * The files `args` name (docs/rules.md "Discovery"): each argument's directories walked, each
  * directory once; entries a walk cannot read go to out->skipped. Fails for an argument that
  * cannot be read, DLG_E_CANCELED when *opts->cancel is set, DLG_E_NOMEM, DLG_E_LIMIT.
  * Call dlg_discover__dispose(out) afterwards, even when this fails.

@@ -14,12 +14,12 @@
  *   locate.c     where a finding inside a JSON string points in the record's line
  *   unit.c       one conversation in flight: its buffers, and the findings recorded on it
  *   mojibake.c   repair of UTF-8 decoded as Windows-1252 or Latin-1 (W305)
- *   normalize.c  SPEC section 2 steps 1-3
- *   stage.c      SPEC section 2 step 4: stage directions, taken out and put back
- *   transcript.c raw bytes -> lines -> marker-delimited turns (SPEC section 1)
+ *   normalize.c  bytes checked, Unicode normalized (docs/rules.md "Normalization")
+ *   stage.c      stage directions, taken out and put back
+ *   transcript.c raw bytes -> lines -> marker-delimited turns (docs/rules.md "Reading a transcript")
  *   jsonscan.c   the strict JSON scanner: strict or not, minified copies, pyarrow's types
  *   jsonread.c   JSON records and .json documents read into turns
- *   validate.c   turn-structure rules (SPEC section 3 E2xx)
+ *   validate.c   turn rules (E2xx)
  *   split.c      hashes, ids, split assignment and the duplicate set (xxhash)
  *   neardup.c    near-duplicate signatures and their LSH index (xxhash)
  *   record.c     one JSON output line per conversation

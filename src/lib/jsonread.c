@@ -121,7 +121,7 @@ static dlg_status content_with_stage(bool *ok, dlg_unit *u, const char *content,
 }
 
 /* The spellings a message's role and content are found under, without --role-key and
- * --content-key: the first one a message has is used (README "JSON records"). */
+ * --content-key: the first one a message has is used (docs/rules.md "JSON records"). */
 static const char *const role_keys[] = { "role", "from", "speaker" };
 static const char *const content_keys[] = { "content", "value", "text" };
 #define N_SPELLINGS 3
@@ -147,7 +147,7 @@ static bool text_part(const char *type)
 
 typedef enum content_kind { CONTENT_TEXT, CONTENT_MALFORMED, CONTENT_NOT_TEXT } content_kind;
 
-/* Text parts are joined with a line break: each is a block of its own (README "JSON records"). */
+/* Text parts are joined with a line break: each is a block of its own (docs/rules.md "JSON records"). */
 #define PART_SEPARATOR "\n"
 
 /*

@@ -122,7 +122,7 @@ static size_t occurrences(const char *p, size_t n, const char *needle, size_t k,
 
 /*
  * The 1-based column in the JSON record's line of a marker at `line[at]`, a line of the text
- * being read into turns (README "Findings"): where the text from the line's start through the
+ * being read into turns (docs/rules.md "Findings"): where the text from the line's start through the
  * marker's colon (line[0, end)) stands in the JSON string the text came from, mapped through
  * its escapes. 0 when that cannot be told for sure: the record is part of a .json document,
  * the string stands twice in the line, or reading changed the text around the marker; and

@@ -81,7 +81,7 @@ uint32_t dlg_neardup__cluster(const dlg_neardup_index *ix, uint32_t id);
 uint8_t dlg_neardup__tag(const dlg_neardup_index *ix, uint32_t id);
 
 /**
- * convert's near-duplicate step (README "Near-duplicates") for `u`, about to be written to
+ * convert's near-duplicate step (docs/rules.md "Near-duplicates") for `u`, about to be written to
  * split *split, in input order; u->near_sig is its signature. --near-dup group: near an
  * earlier conversation, it joins that one's cluster and takes its split. --near-dup drop:
  * near an earlier kept one, *near_out is that one's index id (else UINT32_MAX) with the

@@ -1,5 +1,5 @@
 /*
- * normalize.h - SPEC section 2 steps 1-3 (normalize.c): bytes checked, Unicode normalized,
+ * normalize.h - docs/rules.md "Bytes and encodings" and "Normalization" (normalize.c): bytes checked, Unicode normalized,
  * lines and blank runs tidied.
  */
 #ifndef DLG_NORMALIZE_H
@@ -9,7 +9,7 @@
 #include "unit.h"
 
 /**
- * Step 1 of SPEC section 2 on a whole input: 0 when the bytes are valid UTF-8 without NUL,
+ * The byte check of docs/rules.md "Bytes and encodings" on a whole input: 0 when the bytes are valid UTF-8 without NUL,
  * else DLG_DIAG_INVALID_UTF8 or DLG_DIAG_BINARY with the offending offset in *bad_off.
  */
 int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n);

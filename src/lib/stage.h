@@ -1,5 +1,5 @@
 /*
- * stage.h - SPEC section 2 step 4 (stage.c): stage directions taken out of a turn and put
+ * stage.h - docs/rules.md "Stage directions" (stage.c): stage directions taken out of a turn and put
  * back, and which '*' is code or unclosed.
  */
 #ifndef DLG_STAGE_H

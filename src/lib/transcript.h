@@ -1,5 +1,5 @@
 /*
- * transcript.h - SPEC section 1 (transcript.c): raw text, or a transcript inside a JSON
+ * transcript.h - reading a transcript, docs/rules.md (transcript.c): raw text, or a transcript inside a JSON
  * string, split into marker-delimited turns; and turns escaped for the text format.
  */
 #ifndef DLG_TRANSCRIPT_H
@@ -10,12 +10,12 @@
 #include "ctx.h"
 #include "unit.h"
 
-/** Split a text transcript into raw turns on u (SPEC section 1); records findings. */
+/** Split a text transcript into raw turns on u (docs/rules.md "Reading a transcript"); records findings. */
 dlg_status dlg_transcript__parse(dlg_unit *u, const char *data, size_t len,
 				 dlg_error *err) DLG_WUR;
 
 /**
- * A transcript inside a JSON string (SPEC section 1): `### Label:` markers glued to the text
+ * A transcript inside a JSON string (docs/rules.md "Reading a transcript"): `### Label:` markers glued to the text
  * before them start turns too. The text is copied into u->decoded first, which keeps room
  * for `reserve_more` bytes after it (the lines point into it, so it cannot grow later).
  * `key` (may be NULL) is the key the string stands under in its record: it tells the
@@ -34,7 +34,7 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 /**
  * Escape b->data[from, len), one turn's content in the text format, so that reading the
  * record again gives the same turns: a backslash before each line that would start a turn
- * or end the dialogue and before each glued `### Label:` (README "Output formats").
+ * or end the dialogue and before each glued `### Label:` (docs/rules.md "Output formats").
  */
 dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx,
 				  dlg_error *err) DLG_WUR;

@@ -1,5 +1,5 @@
 /*
- * validate.h - the turn-structure rules, SPEC section 3 E2xx (validate.c).
+ * validate.h - the turn rules of docs/rules.md, E2xx (validate.c).
  */
 #ifndef DLG_VALIDATE_H
 #define DLG_VALIDATE_H
