@@ -2,16 +2,14 @@
  * ctx.c - a run's context (ctx.h) from its options: the options resolved (options.c), checked
  * together, and turned into the role labels, the splits, the findings' modes and the group
  * pattern. A combination that cannot work is refused here, before anything is read.
- * Uses buf.c, error.c, normalize.c (label bytes), input.c (encoding names), findings.c and
- * options.c.
+ * Uses buf.c, error.c, encoding.c (label bytes), input.c (encoding names) and options.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ctx.h"
 #include "buf.h"
+#include "encoding.h"
 #include "error.h"
-#include "findings.h"
 #include "input.h"
-#include "normalize.h"
 #include "options.h"
 
 #include <math.h>
@@ -64,10 +62,22 @@ static void quote_label(char *out, size_t cap, const char *s, bool utf8)
  * blanks trimmed, then ':', all on one line of valid UTF-8. '=' is refused too: a speaker
  * name holds none, and the CLI splits LABEL=ROLE at the last '=' (Bot=x=assistant).
  */
+/* Whether the C string s is valid UTF-8. */
+static bool valid_utf8(const char *s, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	for (size_t i = 0, n, prefix; i < len; i += n) {
+		n = p[i] < 0x80 ? 1 : dlg_encoding__utf8_sequence(&prefix, p + i, len - i);
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
 static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
 {
-	size_t len = label ? strlen(label) : 0, bad;
-	bool utf8 = dlg_normalize__check_bytes(&bad, label ? label : "", len) == 0;
+	size_t len = label ? strlen(label) : 0;
+	bool utf8 = valid_utf8(label ? label : "", len);
 	char q[72];
 	quote_label(q, sizeof q, label ? label : "", utf8);
 	const char *special = label ? strpbrk(label, "#:=") : NULL;
@@ -217,6 +227,37 @@ static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 	return DLG_OK;
 }
 
+static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
+			    dlg_code_mode mode, const char *option, dlg_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		dlg_diag_code c = codes[i];
+		if ((unsigned)c >= DLG_DIAG_CODES || dlg_diag_default_severity(c) != DLG_SEV_WARNING ||
+		    strcmp(dlg_diag_id(c), "?") == 0)
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s takes warning codes; %s is "
+					      "an error, which always rejects its conversation and "
+					      "is always reported", option, dlg_diag_id(c));
+		if (mode == DLG_CODE_IGNORED && ctx->code_mode[c] == DLG_CODE_ERROR)
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error and in "
+					      "option ignore", dlg_diag_id(c));
+		if (mode != DLG_CODE_REPORTED || ctx->code_mode[c] != DLG_CODE_ERROR)
+			ctx->code_mode[c] = (uint8_t)mode;
+	}
+	return DLG_OK;
+}
+
+/* --ignore, --select and --error into ctx->code_mode. */
+static dlg_status setup_codes(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
+{
+	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error", err));
+	if (o->n_select)
+		for (int c = 300; c < DLG_DIAG_CODES; c++)
+			if (ctx->code_mode[c] == DLG_CODE_REPORTED)
+				ctx->code_mode[c] = DLG_CODE_IGNORED;
+	DLG_TRY(set_codes(ctx, o->select, o->n_select, DLG_CODE_REPORTED, "option select", err));
+	return set_codes(ctx, o->ignore, o->n_ignore, DLG_CODE_IGNORED, "option ignore", err);
+}
+
 dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 {
 	memset(ctx, 0, sizeof *ctx);
@@ -240,7 +281,7 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 	if (o->shards > DLG_MAX_SHARDS)
 		return dlg_error__set(err, DLG_E_ARG, 0, "at most %d shards", DLG_MAX_SHARDS);
 	ctx->shards = o->shards ? o->shards : 1;
-	DLG_TRY(dlg_findings__setup(ctx, o, err));
+	DLG_TRY(setup_codes(ctx, o, err));
 	ctx->near_dup = o->near_dup == DLG_NEAR_DUP_DROP ||
 			(o->near_dup == DLG_NEAR_DUP_GROUP && (o->output_dir || o->on_conversation));
 	if (o->near_dup > DLG_NEAR_DUP_OFF)

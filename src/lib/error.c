@@ -1,10 +1,8 @@
 /*
  * error.c - status and diagnostic tables, a code's severity in a run, and filling a
- * dlg_error. Uses buf.c only.
+ * dlg_error. The base of the library: uses nothing of it.
  */
 #include "error.h"
-#include "buf.h"
-#include "ctx.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -262,25 +260,6 @@ int dlg_diag_parse(const char *name, dlg_diag_code *out)
 			return 1;
 		}
 	return 0;
-}
-
-dlg_status dlg_sarif_open(char **out, dlg_error *err)
-{
-	dlg_buf b;
-	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
-	dlg_status st = dlg_buf__printf(&b, err, "{\"version\":\"2.1.0\",\"$schema\":"
-					"\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":"
-					"[{\"tool\":{\"driver\":{\"name\":\"dlgconv\",\"version\":"
-					"\"%s\",\"rules\":[", dlg_version());
-	for (size_t i = 0; st == DLG_OK && i < sizeof diag_table / sizeof diag_table[0]; i++)
-		st = dlg_buf__printf(&b, err, "%s{\"id\":\"%s\",\"name\":\"%s\","
-				     "\"defaultConfiguration\":{\"level\":\"%s\"}}",
-				     i ? "," : "", diag_table[i].id, diag_table[i].slug,
-				     dlg_diag_default_severity(diag_table[i].code) == DLG_SEV_ERROR ?
-					     "error" : "warning");
-	if (st == DLG_OK)
-		st = dlg_buf__append(&b, "]}},\"results\":[", 15, err);
-	return dlg_buf__take_string(out, &b, st, err);
 }
 
 const char *dlg_sarif_close(void)

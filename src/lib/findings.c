@@ -1,6 +1,6 @@
 /*
  * findings.c - which findings a run reports, and how often (docs/rules.md "Choosing findings"):
- * --ignore, --select and --error per warning code, and a warning that fires on every record
+ * after --ignore, --select and --error (ctx.c), and a warning that fires on every record
  * of a file said once for the file, with a count. Findings still come out in input order,
  * but for a code on a streak (every record of the file so far has it), whose findings wait
  * until the streak breaks or the file ends. Uses buf.c and error.c.
@@ -17,36 +17,6 @@
 /* A streak's findings kept to be listed if it breaks; past this, only counted (a warning on
  * each of the first thousand records of a file is that file's pattern). */
 #define HELD_MAX 1024
-
-static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
-			    dlg_code_mode mode, const char *option, dlg_error *err)
-{
-	for (size_t i = 0; i < n; i++) {
-		dlg_diag_code c = codes[i];
-		if ((unsigned)c >= DLG_DIAG_CODES || dlg_diag_default_severity(c) != DLG_SEV_WARNING ||
-		    strcmp(dlg_diag_id(c), "?") == 0)
-			return dlg_error__set(err, DLG_E_ARG, 0, "%s takes warning codes; %s is "
-					      "an error, which always rejects its conversation and "
-					      "is always reported", option, dlg_diag_id(c));
-		if (mode == DLG_CODE_IGNORED && ctx->code_mode[c] == DLG_CODE_ERROR)
-			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error and in "
-					      "option ignore", dlg_diag_id(c));
-		if (mode != DLG_CODE_REPORTED || ctx->code_mode[c] != DLG_CODE_ERROR)
-			ctx->code_mode[c] = (uint8_t)mode;
-	}
-	return DLG_OK;
-}
-
-dlg_status dlg_findings__setup(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
-{
-	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error", err));
-	if (o->n_select)
-		for (int c = 300; c < DLG_DIAG_CODES; c++)
-			if (ctx->code_mode[c] == DLG_CODE_REPORTED)
-				ctx->code_mode[c] = DLG_CODE_IGNORED;
-	DLG_TRY(set_codes(ctx, o->select, o->n_select, DLG_CODE_REPORTED, "option select", err));
-	return set_codes(ctx, o->ignore, o->n_ignore, DLG_CODE_IGNORED, "option ignore", err);
-}
 
 void dlg_findings__init(dlg_findings *f, const dlg_ctx *ctx, dlg_summary *sum, dlg_diag_fn fn,
 			void *payload)

@@ -1,7 +1,7 @@
 /*
- * findings.h - what a run reports (findings.c): --ignore/--select/--error resolved, and
- * each conversation's findings passed on in input order, long streaks of one warning
- * summed up.
+ * findings.h - what a run reports (findings.c): each conversation's findings passed on in
+ * input order, as --ignore/--select/--error say (ctx.c), long streaks of one warning summed
+ * up.
  */
 #ifndef DLG_FINDINGS_H
 #define DLG_FINDINGS_H
@@ -10,10 +10,6 @@
 #include "buf.h"
 #include "ctx.h"
 #include "unit.h"
-
-/** Resolve --ignore, --select and --error into ctx->code_mode; DLG_E_ARG for a code that
- * is not a warning, or one both ignored and made an error. */
-dlg_status dlg_findings__setup(dlg_ctx *ctx, const dlg_options *o, dlg_error *err) DLG_WUR;
 
 /** A warning code's run of findings on every record of a file so far. */
 typedef struct dlg_streak {

@@ -73,7 +73,7 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	cJSON *j = cJSON_CreateObject();
 	for (size_t i = 0; j && i < dlg_option_count(); i++) {
 		dlg_option_value v;
-		dlg_options__manifest_value(&v, ctx, i);
+		dlg_options__manifest_value(&v, ctx->opts, i);
 		if (v.form != DLG_FORM_SKIP)
 			cJSON_AddItemToObject(j, v.key, option_json(&v, ctx));
 	}

@@ -505,10 +505,9 @@ const char *dlg_options__choice(const dlg_options *o, const char *name)
 	return choice_name(opt, number_of(o, opt));
 }
 
-void dlg_options__manifest_value(dlg_option_value *out, const dlg_ctx *ctx, size_t i)
+void dlg_options__manifest_value(dlg_option_value *out, const dlg_options *o, size_t i)
 {
 	const option *opt = &table[i];
-	const dlg_options *o = ctx->opts;
 	memset(out, 0, sizeof *out);
 	out->key = opt->info.key;
 	if (opt->render == R_NONE)

@@ -5,7 +5,7 @@
 #ifndef DLG_OPTIONS_H
 #define DLG_OPTIONS_H
 
-#include "ctx.h"
+#include "internal.h"
 
 /** `in` with every default filled in (a version-0 struct's zero fields); DLG_E_ARG for a
  * version newer than this library's. Pointers are borrowed from `in`. */
@@ -39,8 +39,10 @@ typedef struct dlg_option_value {
 	size_t n;
 } dlg_option_value;
 
-/** Option i of the table (dlg_option_get's order, the manifest's) as ctx's manifest says
- * it; borrowed from ctx and the table. */
-void dlg_options__manifest_value(dlg_option_value *out, const dlg_ctx *ctx, size_t i);
+/** Option i of the table (dlg_option_get's order, the manifest's) as the manifest of a run
+ * with the resolved options `o` says it; borrowed from `o` and the table. DLG_FORM_ROLES and
+ * DLG_FORM_SPLITS are the run context's to write (its labels and splits, defaults
+ * included). */
+void dlg_options__manifest_value(dlg_option_value *out, const dlg_options *o, size_t i);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "record.h"
 #include "buf.h"
+#include "ctx.h"
 #include "normalize.h"
 #include "split.h"
 #include "stage.h"
@@ -426,6 +427,32 @@ dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, 
 				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
 				     where, dlg_diag_id(d->code));
 	}
+	return dlg_buf__take_string(out, &b, st, err);
+}
+
+dlg_status dlg_sarif_open(char **out, dlg_error *err)
+{
+	dlg_buf b;
+	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
+	dlg_status st = dlg_buf__printf(&b, err, "{\"version\":\"2.1.0\",\"$schema\":"
+					"\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":"
+					"[{\"tool\":{\"driver\":{\"name\":\"dlgconv\",\"version\":"
+					"\"%s\",\"rules\":[", dlg_version());
+	/* every code, in order: the numbers with a name */
+	bool first = true;
+	for (int code = 0; st == DLG_OK && code < DLG_DIAG_CODES; code++) {
+		dlg_diag_code c = (dlg_diag_code)code;
+		if (strcmp(dlg_diag_id(c), "?") == 0)
+			continue;
+		st = dlg_buf__printf(&b, err, "%s{\"id\":\"%s\",\"name\":\"%s\","
+				     "\"defaultConfiguration\":{\"level\":\"%s\"}}",
+				     first ? "" : ",", dlg_diag_id(c), dlg_diag_slug(c),
+				     dlg_diag_default_severity(c) == DLG_SEV_ERROR ? "error" :
+										    "warning");
+		first = false;
+	}
+	if (st == DLG_OK)
+		st = dlg_buf__append(&b, "]}},\"results\":[", 15, err);
 	return dlg_buf__take_string(out, &b, st, err);
 }
 

@@ -5,6 +5,7 @@
  * same-options check sees it), and values are refused with the words the table gives.
  */
 #include "helpers.h"
+#include "lib/ctx.h"
 #include "lib/options.h"
 
 #include <stdio.h>
@@ -39,8 +40,8 @@ START_TEST(test_option_table_zeroed_options_mean_the_defaults)
 	ck_assert_int_eq(dlg_ctx__init(&b, &init, &err), DLG_OK);
 	for (size_t i = 0; i < dlg_option_count(); i++) {
 		dlg_option_value va, vb;
-		dlg_options__manifest_value(&va, &a, i);
-		dlg_options__manifest_value(&vb, &b, i);
+		dlg_options__manifest_value(&va, a.opts, i);
+		dlg_options__manifest_value(&vb, b.opts, i);
 		ck_assert_msg(va.form == vb.form && va.number == vb.number &&
 			      va.boolean == vb.boolean &&
 			      (va.string == vb.string || strcmp(va.string, vb.string) == 0),
@@ -172,8 +173,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 			      info->name, err.msg);
 		ck_assert_int_eq(dlg_ctx__init(&without, &base, &err), DLG_OK);
 		dlg_option_value a, b;
-		dlg_options__manifest_value(&a, &with, i);
-		dlg_options__manifest_value(&b, &without, i);
+		dlg_options__manifest_value(&a, with.opts, i);
+		dlg_options__manifest_value(&b, without.opts, i);
 		bool differs = a.form != b.form || a.number != b.number || a.boolean != b.boolean ||
 			       a.n != b.n ||
 			       (a.string && b.string && strcmp(a.string, b.string) != 0) ||
