@@ -11,7 +11,8 @@
 # 1.25x convert on the 60k-file corpus; 1M short conversations with --near-dup group: time
 # and peak memory (< 512 MiB); map (4 parts), reduce (3 shards) and finalize, run one after
 # another on this machine, against one convert --shards 3: the cost of cutting the work
-# into steps.
+# into steps; convert at 53802f5 (the commit before the driver split): the same bytes, and
+# at most 3% slower.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -46,6 +47,7 @@ secs() {
 	echo "$e - $s" | bc -l
 }
 median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+median5() { printf '%s\n' "$@" | sort -g | sed -n 3p; }
 peak_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
@@ -131,6 +133,21 @@ for i in 1 2 3; do
 done
 m_steps=$(median3 $t_steps) m_sharded=$(median3 $t_sharded)
 
+# 11: the driver split (docs/architecture.md) against the commit before it: every file and
+# message the same under a dozen option sets, and convert (defaults) as fast
+split_rev=53802f5
+split_bytes="(revision $split_rev not in this clone: target 11 not measured)"
+t_split="" t_unsplit=""
+if git -C "$here" cat-file -e "$split_rev^{commit}" 2>/dev/null; then
+	split_bytes=$(sh "$here/scripts/compare-rev.sh" "$dlgconv" $split_rev "$work/split" "$c20" |
+		tail -1)
+	unsplit=$work/split/build-$split_rev/dlgconv
+	for i in 1 2 3 4 5; do
+		t_split="$t_split $(secs conv "$c20")"
+		t_unsplit="$t_unsplit $(secs "$unsplit" convert -q "$c20" -o "$out" --force)"
+	done
+fi
+
 mem20=$(peak_kib "$dlgconv" convert -q "$c20" -o "$out" --force)
 mem40=$(peak_kib "$dlgconv" convert -q "$c40" -o "$out" --force)
 
@@ -166,3 +183,9 @@ printf '%-58s %6d MiB   < 512 MiB\n' "8b. peak resident memory, --near-dup group
 $py "$here/tests/neardup_test.py" "$dlgconv" | sed -n 's/^drop: /9. near-dup, planted pairs: /p'
 printf '%-58s %7.2fs %7.2fs %7s %s\n' "10. map 4 + reduce 3 + finalize, in turn, vs convert --shards 3" \
 	"$m_steps" "$m_sharded" "$(ratio "$m_steps" "$m_sharded")" "(the overhead)"
+if [ -n "$t_split" ]; then
+	m_split=$(median5 $t_split) m_unsplit=$(median5 $t_unsplit)
+	printf '%-58s %7.2fs %7.2fs %7s %s\n' "11. convert (defaults) vs the same at $split_rev (medians of 5)" \
+		"$m_split" "$m_unsplit" "$(ratio "$m_split" "$m_unsplit")" "<= 1.03"
+fi
+echo "11b. $split_bytes"
