@@ -314,7 +314,9 @@ static void print_main_help(void)
 	       "  leakage    near-duplicates across a dataset's splits and against other files\n"
 	       "  map        cluster step 1: convert a slice of the inputs into buckets\n"
 	       "  reduce     cluster step 2: merge one shard's buckets of every part\n"
-	       "  finalize   cluster step 3: check the parts and shards, write the dataset\n\n"
+	       "  finalize   cluster step 3: check the parts and shards, write the dataset\n"
+	       "  explain    what a finding code means and what to do about it\n"
+	       "  options    every option, what it takes, which commands, what it changes\n\n"
 	       "Run 'dlgconv COMMAND --help' for a command's options. "
 	       "--version prints the version.\n");
 }
