@@ -23,14 +23,15 @@ static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		dlg_diag_code c = codes[i];
-		if ((unsigned)c >= DLG_DIAG_CODES || dlg_diag_default_severity(c) != DLG_SEV_WARNING ||
+		if ((unsigned)c >= DLG_DIAG_CODES ||
+		    dlg_diag_default_severity(c) != DLG_SEV_WARNING ||
 		    strcmp(dlg_diag_id(c), "?") == 0)
 			return dlg_error__set(err, DLG_E_ARG, 0, "%s takes warning codes; %s is "
 					      "an error, which always rejects its conversation and "
 					      "is always reported", option, dlg_diag_id(c));
 		if (mode == DLG_CODE_IGNORED && ctx->code_mode[c] == DLG_CODE_ERROR)
-			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error and in "
-					      "option ignore", dlg_diag_id(c));
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error "
+					      "and in option ignore", dlg_diag_id(c));
 		if (mode != DLG_CODE_REPORTED || ctx->code_mode[c] != DLG_CODE_ERROR)
 			ctx->code_mode[c] = (uint8_t)mode;
 	}
@@ -39,7 +40,8 @@ static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
 
 dlg_status dlg_findings__setup(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 {
-	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error", err));
+	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error",
+			  err));
 	if (o->n_select)
 		for (int c = 300; c < DLG_DIAG_CODES; c++)
 			if (ctx->code_mode[c] == DLG_CODE_REPORTED)
