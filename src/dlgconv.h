@@ -104,7 +104,8 @@ typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severit
 typedef struct dlg_diag {
 	dlg_diag_code code;
 	dlg_severity severity; /* after --strict promotion */
-	const char *source;    /* borrowed: the input's source name (docs/rules.md "Sources and paths") */
+	const char *source;    /* borrowed: the input's source name
+				  (docs/rules.md "Sources and paths") */
 	uint64_t line;         /* 1-based line in the original file */
 	uint32_t col;          /* 1-based byte column in the original file */
 	uint64_t record;       /* JSONL: the record's line; .json array: its 1-based index;
@@ -173,7 +174,11 @@ typedef struct dlg_split {
 	double weight;
 } dlg_split;
 
-typedef enum dlg_stage_mode { DLG_STAGE_EXTRACT = 0, DLG_STAGE_KEEP, DLG_STAGE_STRIP } dlg_stage_mode;
+typedef enum dlg_stage_mode {
+	DLG_STAGE_EXTRACT = 0,
+	DLG_STAGE_KEEP,
+	DLG_STAGE_STRIP
+} dlg_stage_mode;
 typedef enum dlg_format {
 	DLG_FORMAT_MESSAGES = 0, /* {"messages":[{"role","content","stage_directions"}]} */
 	DLG_FORMAT_SHAREGPT,     /* {"conversations":[{"from":"human"|"gpt"|"system","value"}]} */
@@ -282,7 +287,8 @@ DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, siz
 /** Where stage direction k of a turn stood: a code-point offset into its content; 0 when
  * `turn` or `k` is out of range. */
 DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
-/** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated); NULL for a NULL c. */
+/** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated);
+ * NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
 /** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
 DLG_API uint64_t dlg_conv_record(const dlg_conv *c);

@@ -182,7 +182,8 @@ int cli_explain(int argc, char **argv)
 	if (all && names > 0)
 		return usage_error("%s", "name codes or give --all, not both");
 	if (!all && names == 0)
-		return usage_error("%s", "name a finding code (E203 or repeated-role) or give --all");
+		return usage_error("%s",
+				   "name a finding code (E203 or repeated-role) or give --all");
 	if (all) {
 		print_markdown(stdout);
 		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 3;
@@ -190,8 +191,8 @@ int cli_explain(int argc, char **argv)
 	dlg_diag_code code;
 	for (int i = 1; i < argc; i++)
 		if (!find_code(argv[i], &code)) {
-			fprintf(stderr, "dlgconv: unknown finding code '%s'; 'dlgconv explain --all' "
-				"lists them\n", argv[i]);
+			fprintf(stderr, "dlgconv: unknown finding code '%s'; "
+				"'dlgconv explain --all' lists them\n", argv[i]);
 			return 2;
 		}
 	for (int i = 1, first = 1; i < argc; i++, first = 0) {

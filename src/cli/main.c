@@ -174,7 +174,8 @@ int main(int argc, char **argv)
 	bool wrote_dataset = args.command == CLI_CONVERT || args.command == CLI_FINALIZE;
 	if (wrote_dataset && summary.written == 0) {
 		fprintf(stderr, "dlgconv: no conversation written (%llu rejected, %llu "
-			"duplicates); rejects.jsonl says why\n", (unsigned long long)summary.rejected,
+			"duplicates); rejects.jsonl says why\n",
+			(unsigned long long)summary.rejected,
 			(unsigned long long)summary.duplicates);
 		rc = 1;
 	}

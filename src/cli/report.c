@@ -122,7 +122,8 @@ void cli_report_summary(const cli_args *a, const dlg_summary *s)
 	char near[64] = "";
 	if (s->near_duplicates)
 		snprintf(near, sizeof near, ", %llu near-duplicate%s",
-			 (unsigned long long)s->near_duplicates, plural(s->near_duplicates, "", "s"));
+			 (unsigned long long)s->near_duplicates,
+			 plural(s->near_duplicates, "", "s"));
 	char counts[224];
 	snprintf(counts, sizeof counts, "%llu rejected, %llu duplicate%s%s; %llu error%s, "
 		 "%llu warning%s", (unsigned long long)s->rejected,

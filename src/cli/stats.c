@@ -265,7 +265,8 @@ static uint64_t max_of(const uint64_t *v, int n)
 
 static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dlg_summary *sum)
 {
-	fprintf(f, "conversations  %llu written, %llu rejected, %llu duplicates (%llu in %llu files)\n",
+	fprintf(f, "conversations  %llu written, %llu rejected, %llu duplicates "
+		"(%llu in %llu files)\n",
 		(unsigned long long)s->accepted, (unsigned long long)s->rejected,
 		(unsigned long long)s->duplicates, (unsigned long long)sum->inputs,
 		(unsigned long long)sum->files);
@@ -275,11 +276,13 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 			(unsigned long long)sum->near_duplicates);
 	fputs("splits        ", f);
 	for (size_t i = 0; i < cli_split_count(a); i++)
-		fprintf(f, " %s %llu", cli_split_name(a, i), (unsigned long long)sum->split_written[i]);
+		fprintf(f, " %s %llu", cli_split_name(a, i),
+			(unsigned long long)sum->split_written[i]);
 	fputc('\n', f);
 	if (s->accepted) {
 		fprintf(f, "\nturns per conversation (min %llu, mean %.1f, max %llu)\n",
-			(unsigned long long)s->turns_min, (double)s->turns_total / (double)s->accepted,
+			(unsigned long long)s->turns_min,
+			(double)s->turns_total / (double)s->accepted,
 			(unsigned long long)s->turns_max);
 		uint64_t m = max_of(s->turns_hist, TURN_BUCKETS);
 		for (int b = 0; b < TURN_BUCKETS; b++) {
@@ -291,8 +294,8 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 			bar(f, s->turns_hist[b], m, 30);
 			fprintf(f, " %llu\n", (unsigned long long)s->turns_hist[b]);
 		}
-		fprintf(f, "\ncharacters per turn  %10s %8s %10s %8s  distribution (log2 buckets)\n",
-			"turns", "min", "mean", "max");
+		fprintf(f, "\ncharacters per turn  %10s %8s %10s %8s  "
+			"distribution (log2 buckets)\n", "turns", "min", "mean", "max");
 		for (int r = 0; r < 3; r++) {
 			const role_stats *rs = &s->roles[r];
 			if (!rs->turns)
@@ -300,7 +303,9 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 			fprintf(f, "  %-18s %10llu %8llu %10.1f %8llu  ", role_names[r],
 				(unsigned long long)rs->turns, (unsigned long long)rs->min,
 				(double)rs->chars / (double)rs->turns, (unsigned long long)rs->max);
-			static const char *const levels[] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+			static const char *const levels[] = {
+				" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"
+			};
 			uint64_t hm = max_of(rs->hist, CHAR_BUCKETS);
 			for (int b = 1; b < CHAR_BUCKETS; b++)
 				fputs(levels[hm ? (rs->hist[b] * 8 + hm - 1) / hm : 0], f);
@@ -357,7 +362,8 @@ static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary
 	}
 	cJSON *splits = cJSON_AddObjectToObject(root, "splits");
 	for (size_t i = 0; i < cli_split_count(a); i++)
-		cJSON_AddNumberToObject(splits, cli_split_name(a, i), (double)sum->split_written[i]);
+		cJSON_AddNumberToObject(splits, cli_split_name(a, i),
+					(double)sum->split_written[i]);
 	cJSON *turns = cJSON_AddObjectToObject(root, "turns_per_conversation");
 	cJSON_AddNumberToObject(turns, "min", s->accepted ? (double)s->turns_min : 0);
 	cJSON_AddNumberToObject(turns, "mean",
@@ -430,8 +436,8 @@ static void svg_bars(FILE *f, const char *title, const char *const *labels,
 		int w = max ? (int)((double)values[i] / (double)max * width) : 0;
 		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 14);
 		html_escaped(f, labels[i]);
-		fprintf(f, "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>"
-			   "<text x=\"%d\" y=\"%d\">%llu</text>",
+		fprintf(f, "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" "
+			   "height=\"%d\"/><text x=\"%d\" y=\"%d\">%llu</text>",
 			left, y, w > 0 ? w : 1, row - 6, left + w + 6, y + 14,
 			(unsigned long long)values[i]);
 	}
@@ -510,7 +516,8 @@ static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 	n = 0;
 	for (int code = 0; code < 400 && n < TURN_BUCKETS + CHAR_BUCKETS; code++)
 		if (s->findings[code]) {
-			snprintf(names[n], sizeof names[n], "%s %s", dlg_diag_id((dlg_diag_code)code),
+			snprintf(names[n], sizeof names[n], "%s %s",
+				 dlg_diag_id((dlg_diag_code)code),
 				 dlg_diag_slug((dlg_diag_code)code));
 			labels[n] = names[n];
 			values[n++] = s->findings[code];

@@ -163,7 +163,8 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 					(unsigned long long)m->files[i]->records,
 					m->files[i]->sha256_hex));
 	for (size_t i = m->n_split_files; i < m->n_files; i++)
-		DLG_TRY(dlg_buf__printf(b, err, "| | `%s` | %llu | `%s` |\n", file_name(m->files[i]),
+		DLG_TRY(dlg_buf__printf(b, err, "| | `%s` | %llu | `%s` |\n",
+					file_name(m->files[i]),
 					(unsigned long long)m->files[i]->records,
 					m->files[i]->sha256_hex));
 	return DLG_OK;

@@ -91,7 +91,8 @@ static void clean_leftovers(dlg_commit *c)
 		return;
 	}
 	while ((e = readdir(d)) != NULL)
-		if (has_prefix(e->d_name, ".dlgconv-tmp-") || has_prefix(e->d_name, ".dlgconv-old-"))
+		if (has_prefix(e->d_name, ".dlgconv-tmp-") ||
+		    has_prefix(e->d_name, ".dlgconv-old-"))
 			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
 }
@@ -185,8 +186,8 @@ static dlg_status split_dir(dlg_commit *c, const char *dir, dlg_error *err)
 				    dir);
 	else if (base_len > MAX_NAME)
 		st = dlg_error__set(err, DLG_E_ARG, 0, "the output directory's name is longer "
-				    "than %zu bytes (the staging directory beside it adds %zu): '%s'",
-				    MAX_NAME, NAME_MAX - MAX_NAME, dir);
+				    "than %zu bytes (the staging directory beside it adds %zu): "
+				    "'%s'", MAX_NAME, NAME_MAX - MAX_NAME, dir);
 	else if (!(c->name = dlg_mem__strndup(c->alloc, base, base_len)) ||
 		 !(c->parent = slash ? dlg_mem__strndup(c->alloc, dir, slash == dir ? 1 :
 							  (size_t)(slash - dir)) :
@@ -330,14 +331,16 @@ dlg_status dlg_commit__finish(dlg_commit *c, const char *const *names, size_t n,
 	if (rc != 0) {
 		int e = errno;
 		return dlg_error__set(err, DLG_E_IO, e, "cannot swap the new dataset into "
-				      "'%s': %s%s", c->dir, strerror(e), e == EINVAL ? " (this file "
-				      "system cannot exchange directories atomically)" : "");
+				      "'%s': %s%s", c->dir, strerror(e),
+				      e == EINVAL ? " (this file system cannot exchange "
+						    "directories atomically)" : "");
 	}
 	if (fsync(c->parent_fd) != 0) {
 		/* not known to be on disk: undo, so that a failure means DIR as it was */
 		int e = errno;
 		if (c->existed)
-			renameat2(c->parent_fd, c->name, c->parent_fd, c->stage_name, RENAME_EXCHANGE);
+			renameat2(c->parent_fd, c->name, c->parent_fd, c->stage_name,
+				  RENAME_EXCHANGE);
 		else
 			renameat(c->parent_fd, c->name, c->parent_fd, c->stage_name);
 		return dlg_error__io(err, e, "sync", c->parent);

@@ -98,8 +98,8 @@ static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
 	else if (special && *special == ':')
 		why = "holds ':', which ends a marker's label";
 	else if (special)
-		why = "holds '=', which a speaker name has none of (option role splits LABEL=ROLE at "
-		      "the last '=')";
+		why = "holds '=', which a speaker name has none of (option role splits "
+		      "LABEL=ROLE at the last '=')";
 	else if (len > ROLE_LABEL_MAX_BYTES)
 		why = "is longer than 40 bytes, which a marker reads as prose";
 	if (why)
@@ -140,7 +140,8 @@ static bool valid_split_name(const char *s)
 	if (!s || !*s || strlen(s) > DLG_MAX_SPLIT_NAME || strcmp(s, "rejects") == 0 ||
 	    strcmp(s, "manifest") == 0 || strcmp(s, "provenance") == 0)
 		return false;
-	static const char word[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	static const char word[] = "abcdefghijklmnopqrstuvwxyz"
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
 	for (size_t n; (n = strspn(s, word)) > 0; s += n + 1)
 		if (s[n] != '.')
 			return s[n] == '\0';
@@ -158,9 +159,9 @@ static dlg_status setup_splits(dlg_ctx *ctx, const dlg_options *o, dlg_error *er
 	for (size_t i = 0; i < n; i++) {
 		if (!valid_split_name(s[i].name))
 			return dlg_error__set(err, DLG_E_ARG, 0,
-					      "invalid split name '%.100s' (up to %d letters, digits "
-					      "and '_', in words joined by '.'; not rejects, manifest or "
-					      "provenance)",
+					      "invalid split name '%.100s' (up to %d letters, "
+					      "digits and '_', in words joined by '.'; not "
+					      "rejects, manifest or provenance)",
 					      s[i].name ? s[i].name : "", DLG_MAX_SPLIT_NAME);
 		if (!(s[i].weight > 0) || !isfinite(s[i].weight))
 			return dlg_error__set(err, DLG_E_ARG, 0,
@@ -197,25 +198,27 @@ static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 			return dlg_error__set(err, DLG_E_ARG, 0, "%s needs a name", names[i]);
 	bool strings = o->text_field || o->response_field || o->rejected_field;
 	if (strings && (o->messages_field || o->role_key || o->content_key))
-		return dlg_error__set(err, DLG_E_ARG, 0, "option messages-field, option role-key and "
-				      "option content-key read messages arrays; option text-field, "
-				      "option response-field and option rejected-field read transcript "
-				      "strings: give one kind or the other");
+		return dlg_error__set(err, DLG_E_ARG, 0, "option messages-field, option role-key "
+				      "and option content-key read messages arrays; option "
+				      "text-field, option response-field and option rejected-field "
+				      "read transcript strings: give one kind or the other");
 	if ((unsigned)o->leading_assistant > DLG_LEADING_ASSISTANT_KEEP)
 		return dlg_error__set(err, DLG_E_ARG, 0, "unknown leading_assistant %d",
 				      (int)o->leading_assistant);
 	if (o->leading_assistant == DLG_LEADING_ASSISTANT_KEEP &&
 	    (o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE))
-		return dlg_error__set(err, DLG_E_ARG, 0, "option leading-assistant keep: a preference "
-				      "pair answers a user's prompt, which opens with the user; use "
-				      "drop or error");
+		return dlg_error__set(err, DLG_E_ARG, 0, "option leading-assistant keep: a "
+				      "preference pair answers a user's prompt, which opens with "
+				      "the user; use drop or error");
 	if (o->n_keep_fields > DLG_MAX_KEEP_FIELDS)
-		return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields names more than %d fields",
+		return dlg_error__set(err, DLG_E_ARG, 0,
+				      "option keep-fields names more than %d fields",
 				      DLG_MAX_KEEP_FIELDS);
 	for (size_t i = 0; i < o->n_keep_fields; i++) {
 		const char *f = o->keep_fields[i];
 		if (!f || !*f)
-			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields needs field names");
+			return dlg_error__set(err, DLG_E_ARG, 0,
+					      "option keep-fields needs field names");
 		if (o->keep_preamble && strcmp(f, "preamble") == 0)
 			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields preamble: "
 					      "option keep-preamble writes meta.preamble already");
@@ -232,14 +235,15 @@ static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		dlg_diag_code c = codes[i];
-		if ((unsigned)c >= DLG_DIAG_CODES || dlg_diag_default_severity(c) != DLG_SEV_WARNING ||
+		if ((unsigned)c >= DLG_DIAG_CODES ||
+		    dlg_diag_default_severity(c) != DLG_SEV_WARNING ||
 		    strcmp(dlg_diag_id(c), "?") == 0)
 			return dlg_error__set(err, DLG_E_ARG, 0, "%s takes warning codes; %s is "
 					      "an error, which always rejects its conversation and "
 					      "is always reported", option, dlg_diag_id(c));
 		if (mode == DLG_CODE_IGNORED && ctx->code_mode[c] == DLG_CODE_ERROR)
-			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error and in "
-					      "option ignore", dlg_diag_id(c));
+			return dlg_error__set(err, DLG_E_ARG, 0, "%s is both in option error "
+					      "and in option ignore", dlg_diag_id(c));
 		if (mode != DLG_CODE_REPORTED || ctx->code_mode[c] != DLG_CODE_ERROR)
 			ctx->code_mode[c] = (uint8_t)mode;
 	}
@@ -249,7 +253,8 @@ static dlg_status set_codes(dlg_ctx *ctx, const dlg_diag_code *codes, size_t n,
 /* --ignore, --select and --error into ctx->code_mode. */
 static dlg_status setup_codes(dlg_ctx *ctx, const dlg_options *o, dlg_error *err)
 {
-	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error", err));
+	DLG_TRY(set_codes(ctx, o->error_codes, o->n_error_codes, DLG_CODE_ERROR, "option error",
+			  err));
 	if (o->n_select)
 		for (int c = 300; c < DLG_DIAG_CODES; c++)
 			if (ctx->code_mode[c] == DLG_CODE_REPORTED)
@@ -268,10 +273,12 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 	if (ctx->options.near_dup == DLG_NEAR_DUP_DEFAULT)
 		ctx->options.near_dup = DLG_NEAR_DUP_GROUP;
 	DLG_TRY(dlg_input__check_encoding(o, err));
-	bool pairs = o->format == DLG_FORMAT_PREFERENCE || o->format == DLG_FORMAT_OPENAI_PREFERENCE;
+	bool pairs = o->format == DLG_FORMAT_PREFERENCE ||
+		     o->format == DLG_FORMAT_OPENAI_PREFERENCE;
 	if (pairs && !o->rejected_field)
 		return dlg_error__set(err, DLG_E_ARG, 0, "a preference format needs "
-				      "option rejected-field (and option text-field for the chosen side)");
+				      "option rejected-field (and option text-field for the "
+				      "chosen side)");
 	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
 		return dlg_error__set(err, DLG_E_ARG, 0, "option rejected-field makes preference "
 				      "pairs: use option format preference or openai-preference");
@@ -283,9 +290,11 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 	ctx->shards = o->shards ? o->shards : 1;
 	DLG_TRY(setup_codes(ctx, o, err));
 	ctx->near_dup = o->near_dup == DLG_NEAR_DUP_DROP ||
-			(o->near_dup == DLG_NEAR_DUP_GROUP && (o->output_dir || o->on_conversation));
+			(o->near_dup == DLG_NEAR_DUP_GROUP &&
+			 (o->output_dir || o->on_conversation));
 	if (o->near_dup > DLG_NEAR_DUP_OFF)
-		return dlg_error__set(err, DLG_E_ARG, 0, "unknown near_dup mode %d", (int)o->near_dup);
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown near_dup mode %d",
+				      (int)o->near_dup);
 	if (!(o->near_dup_threshold > 0 && o->near_dup_threshold <= 1))
 		return dlg_error__set(err, DLG_E_ARG, 0, "the near-duplicate threshold is a "
 				      "similarity above 0 and at most 1");

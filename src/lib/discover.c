@@ -47,7 +47,8 @@ dlg_status dlg_discover__escape(dlg_buf *out, const char *s, size_t n, dlg_error
 	while (i < n) {
 		size_t from = i, k, prefix;
 		while (i < n && p[i] != '\\' &&
-		       (k = p[i] < 0x80 ? 1 : dlg_encoding__utf8_sequence(&prefix, p + i, n - i)) != 0)
+		       (k = p[i] < 0x80 ? 1 :
+			    dlg_encoding__utf8_sequence(&prefix, p + i, n - i)) != 0)
 			i += k;
 		DLG_TRY(dlg_buf__append(out, s + from, i - from, err));
 		if (i == n)
@@ -492,8 +493,8 @@ static dlg_status walk_dir(walk *w, const struct stat *st, bool named, dlg_error
 	if (status == DLG_OK && dataset && !named) {
 		n = 0;
 		status = add_skipped(w, DLG_DIAG_DATASET_SKIPPED, err,
-				     "a dlgconv dataset (manifest.json); skipped, so that a run never "
-				     "reads its own output: name it to validate its splits");
+				     "a dlgconv dataset (manifest.json); skipped, so that a run "
+				     "never reads its own output: name it to validate its splits");
 	}
 	w->depth++;
 	for (size_t i = 0; i < n && status == DLG_OK; i++) {

@@ -152,7 +152,8 @@ static const struct {
 	  "Control or invisible characters were removed from a turn. They are C0 controls other "
 	  "than tab and newline, DEL, C1 controls, U+200B, U+2060, U+00AD, and U+FEFF other than "
 	  "a leading byte order mark. Said once per turn, with the count. Nothing to do unless "
-	  "they carried meaning; U+200C and U+200D, which do in emoji and some scripts, are kept." },
+	  "they carried meaning; U+200C and U+200D, which do in emoji and some scripts, are "
+	  "kept." },
 	{ DLG_DIAG_DUPLICATE, "W307", "duplicate",
 	  "An exact duplicate of an earlier conversation was dropped. The same messages after "
 	  "normalization give the same id; the first in input order is written, and this one is "
@@ -255,7 +256,8 @@ dlg_severity dlg_diag_default_severity(dlg_diag_code code)
 int dlg_diag_parse(const char *name, dlg_diag_code *out)
 {
 	for (size_t i = 0; i < sizeof diag_table / sizeof diag_table[0]; i++)
-		if (strcasecmp(name, diag_table[i].id) == 0 || strcmp(name, diag_table[i].slug) == 0) {
+		if (strcasecmp(name, diag_table[i].id) == 0 ||
+		    strcmp(name, diag_table[i].slug) == 0) {
 			*out = diag_table[i].code;
 			return 1;
 		}

@@ -175,7 +175,8 @@ static dlg_status decompress(dlg_reader *rd, dlg_buf *out, size_t want, bool *eo
 			if (rd->raw_eof) {
 				if (rd->gz && rd->in_member)
 					return dlg_error__set(err, DLG_E_ZLIB, 0,
-							      "'%s': gzip data ends early", rd->path);
+							      "'%s': gzip data ends early",
+							      rd->path);
 				*eof = true;
 				break;
 			}

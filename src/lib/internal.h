@@ -16,7 +16,8 @@
  *   mojibake.c   repair of UTF-8 decoded as Windows-1252 or Latin-1 (W305)
  *   normalize.c  bytes checked, Unicode normalized (docs/rules.md "Normalization")
  *   stage.c      stage directions, taken out and put back
- *   transcript.c raw bytes -> lines -> marker-delimited turns (docs/rules.md "Reading a transcript")
+ *   transcript.c raw bytes -> lines -> marker-delimited turns
+ *                (docs/rules.md "Reading a transcript")
  *   jsonscan.c   the strict JSON scanner: strict or not, minified copies, pyarrow's types
  *   jsonread.c   JSON records and .json documents read into turns
  *   validate.c   turn rules (E2xx)

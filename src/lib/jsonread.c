@@ -102,9 +102,11 @@ static dlg_status content_with_stage(bool *ok, dlg_unit *u, const char *content,
 	size_t last = 0;
 	*ok = false;
 	cJSON_ArrayForEach(s, stages) {
-		const cJSON *text = cJSON_IsString(s) ? s : cJSON_GetObjectItemCaseSensitive(s, "text");
+		const cJSON *text = cJSON_IsString(s) ? s :
+				    cJSON_GetObjectItemCaseSensitive(s, "text");
 		const cJSON *offset = cJSON_GetObjectItemCaseSensitive(s, "offset");
-		double chars = cJSON_IsString(s) ? 0 : cJSON_IsNumber(offset) ? offset->valuedouble : -1;
+		double chars = cJSON_IsString(s) ? 0 :
+			       cJSON_IsNumber(offset) ? offset->valuedouble : -1;
 		if (!cJSON_IsString(text) || !(chars >= 0))
 			return DLG_OK;
 		dlg_stage_ref ref = { text->valuestring, strlen(text->valuestring),
@@ -147,7 +149,8 @@ static bool text_part(const char *type)
 
 typedef enum content_kind { CONTENT_TEXT, CONTENT_MALFORMED, CONTENT_NOT_TEXT } content_kind;
 
-/* Text parts are joined with a line break: each is a block of its own (docs/rules.md "JSON records"). */
+/* Text parts are joined with a line break: each is a block of its own (docs/rules.md
+ * "JSON records"). */
 #define PART_SEPARATOR "\n"
 
 /*
@@ -303,8 +306,8 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 					   cJSON_GetObjectItemCaseSensitive(m, "stage_directions"),
 					   err));
 		if (!ok) {
-			note_problem(shape, turn_no, "a stage direction needs a string \"text\" and a "
-				     "number \"offset\" (code points into the content)");
+			note_problem(shape, turn_no, "a stage direction needs a string \"text\" "
+				     "and a number \"offset\" (code points into the content)");
 			continue;
 		}
 		DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
@@ -314,7 +317,8 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 	/* each kind once, in the order a reader meets them */
 	for (message_problem *next = NULL;; next = NULL) {
 		for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
-			if (problems[i].count && (!next || problems[i].first_turn < next->first_turn))
+			if (problems[i].count &&
+			    (!next || problems[i].first_turn < next->first_turn))
 				next = &problems[i];
 		if (!next)
 			return DLG_OK;

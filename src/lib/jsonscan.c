@@ -67,7 +67,8 @@ static bool scan_string(dlg_jsonscan *s)
 		char e = s->i + 1 < s->n ? s->p[s->i + 1] : '\0';
 		if (e == 'u') {
 			for (size_t k = 2; k < 6; k++)
-				if (s->i + k >= s->n || !strchr("0123456789abcdefABCDEF", s->p[s->i + k]) ||
+				if (s->i + k >= s->n ||
+				    !strchr("0123456789abcdefABCDEF", s->p[s->i + k]) ||
 				    !s->p[s->i + k])
 					return false;
 			s->i += 6;
@@ -272,7 +273,8 @@ static bool scan_container(dlg_jsonscan *s, int depth, cJSON **type)
 	if (ok && type) {
 		*type = cJSON_CreateObject();
 		cJSON *body = inner ? inner : cJSON_CreateString("null");
-		if (!*type || !body || !cJSON_AddItemToObject(*type, object ? "struct" : "list", body)) {
+		if (!*type || !body ||
+		    !cJSON_AddItemToObject(*type, object ? "struct" : "list", body)) {
 			s->status = DLG_E_NOMEM;
 			cJSON_Delete(*type);
 			*type = NULL;
@@ -349,7 +351,8 @@ size_t dlg_jsonscan__skip_lenient(const char *p, size_t n, size_t i)
 			depth--;
 		} else if (depth == 0) {
 			/* a number or a literal runs to white space or punctuation */
-			while (i < n && (uint8_t)p[i] > ' ' && p[i] != ',' && p[i] != '}' && p[i] != ']')
+			while (i < n && (uint8_t)p[i] > ' ' && p[i] != ',' && p[i] != '}' &&
+			       p[i] != ']')
 				i++;
 			return i;
 		}

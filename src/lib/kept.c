@@ -75,13 +75,15 @@ dlg_status dlg_kept__types_add(dlg_kept_types *t, dlg_unit *u, dlg_error *err)
 			dlg_status st = dlg_jsonscan__mixed(type) ?
 				dlg_unit__diag(u, err, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED,
 					       u->record_line, 1, 0, "field \"%.64s\" holds values "
-					       "of different types in one list or object; written as "
-					       "null, as a column holds one type", o->keep_fields[f]) :
+					       "of different types in one list or object; "
+					       "written as null, as a column holds one type",
+					       o->keep_fields[f]) :
 				dlg_unit__diag(u, err, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED,
-					       u->record_line, 1, 0, "field \"%.64s\" holds %s here "
-					       "but %s in earlier records; written as null, so that "
-					       "the column keeps one type", o->keep_fields[f],
-					       type_words(type), type_words(t->fields[f]));
+					       u->record_line, 1, 0, "field \"%.64s\" holds %s "
+					       "here but %s in earlier records; written as null, "
+					       "so that the column keeps one type",
+					       o->keep_fields[f], type_words(type),
+					       type_words(t->fields[f]));
 			if (st != DLG_OK) {
 				cJSON_Delete(type);
 				return st;

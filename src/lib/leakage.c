@@ -208,10 +208,12 @@ static void compare(dlg_leakage_report *r, group *splits, const group *against)
 			r->total_leaked += leaked;
 			uint32_t match;
 			double sim;
-			if (against && dlg_neardup__find(&match, &sim, &against->ix, s, r->threshold)) {
+			if (against &&
+			    dlg_neardup__find(&match, &sim, &against->ix, s, r->threshold)) {
 				r->against_leaked++;
 				dlg_leak_pair p = {
-					side_of(against, DLG_BUF_AT(&against->files, const char *, match),
+					side_of(against,
+						DLG_BUF_AT(&against->files, const char *, match),
 						match),
 					side_of(g, r->splits[i], id), sim };
 				keep_worst(r->against_worst, &r->n_against_worst, &p);

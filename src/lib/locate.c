@@ -122,11 +122,12 @@ static size_t occurrences(const char *p, size_t n, const char *needle, size_t k,
 
 /*
  * The 1-based column in the JSON record's line of a marker at `line[at]`, a line of the text
- * being read into turns (docs/rules.md "Findings"): where the text from the line's start through the
- * marker's colon (line[0, end)) stands in the JSON string the text came from, mapped through
- * its escapes. 0 when that cannot be told for sure: the record is part of a .json document,
- * the string stands twice in the line, or reading changed the text around the marker; and
- * past the record's first DLG_MAX_LOCATED findings, so that a record costs O(its length).
+ * being read into turns (docs/rules.md "Findings"): where the text from the line's start
+ * through the marker's colon (line[0, end)) stands in the JSON string the text came from,
+ * mapped through its escapes. 0 when that cannot be told for sure: the record is part of a
+ * .json document, the string stands twice in the line, or reading changed the text around
+ * the marker; and past the record's first DLG_MAX_LOCATED findings, so that a record costs
+ * O(its length).
  */
 uint32_t dlg_locate__json_column(dlg_json_origin *o, const char *line, size_t at, size_t end)
 {

@@ -261,7 +261,8 @@ static void fill_probe_bins(void)
 {
 	for (size_t a = 0; a < PROBED; a++)
 		for (size_t i = 0; i < BINS; i++) {
-			uint8_t bin = (uint8_t)i; /* hashed as one byte: the same on every machine */
+			/* hashed as one byte: the same on every machine */
+			uint8_t bin = (uint8_t)i;
 			probe_bins[a][i] = (uint8_t)(XXH3_64bits_withSeed(&bin, 1, a + 1) % BINS);
 		}
 }

@@ -200,7 +200,8 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 			continue;
 		}
 		utf8proc_int32_t cp;
-		utf8proc_ssize_t len = utf8proc_iterate(s + i, (utf8proc_ssize_t)(ln->len - i), &cp);
+		utf8proc_ssize_t len = utf8proc_iterate(s + i, (utf8proc_ssize_t)(ln->len - i),
+							&cp);
 		DLG_ASSERT(len > 0); /* the whole input passed dlg_normalize__check_bytes */
 		const char *ascii;
 		if (is_invisible(cp)) {
@@ -326,7 +327,8 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 	for (size_t k = 0; k < n_lines; k++) {
 		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
 		if (ln->drop) {
-			/* an escaped marker line: the text around the backslash it was written with */
+			/* an escaped marker line: the text around the backslash it was
+			 * written with */
 			dlg_line head = { ln->p, ln->drop - 1, ln->line, ln->col, 0 };
 			dlg_line tail = { ln->p + ln->drop, ln->len - ln->drop, ln->line,
 					  ln->col + (uint32_t)ln->drop, 0 };
@@ -344,20 +346,21 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 	if (invisible.count)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_INVISIBLE_REMOVED, invisible.line,
 				       invisible.col, turn_no,
-				       "removed %llu control or invisible character%s (first U+%04X)",
+				       "removed %llu control or invisible character%s "
+				       "(first U+%04X)",
 				       (unsigned long long)invisible.count,
 				       invisible.count == 1 ? "" : "s", (unsigned)invisible.cp));
 	if (moji.count && u->ctx->opts->fix_mojibake)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, moji.line, moji.col, turn_no,
-				       "repaired %llu mis-decoded sequence%s (first \"%.*s\"): UTF-8 "
-				       "that was read as Windows-1252 or Latin-1",
+				       "repaired %llu mis-decoded sequence%s (first \"%.*s\"): "
+				       "UTF-8 that was read as Windows-1252 or Latin-1",
 				       (unsigned long long)moji.count, moji.count == 1 ? "" : "s",
 				       moji.excerpt_len, moji.excerpt));
 	else if (moji.count)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, moji.line, moji.col, turn_no,
-				       "text looks mis-decoded (\"%.*s\": UTF-8 read as Windows-1252 "
-				       "or Latin-1); pass --fix-mojibake to repair it",
-				       moji.excerpt_len, moji.excerpt));
+				       "text looks mis-decoded (\"%.*s\": UTF-8 read as "
+				       "Windows-1252 or Latin-1); pass --fix-mojibake to "
+				       "repair it", moji.excerpt_len, moji.excerpt));
 	if (replacement.count)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_MOJIBAKE, replacement.line,
 				       replacement.col, turn_no, "U+FFFD: text was decoded with "

@@ -1,6 +1,6 @@
 /*
- * normalize.h - docs/rules.md "Bytes and encodings" and "Normalization" (normalize.c): bytes checked, Unicode normalized,
- * lines and blank runs tidied.
+ * normalize.h - docs/rules.md "Bytes and encodings" and "Normalization" (normalize.c): bytes
+ * checked, Unicode normalized, lines and blank runs tidied.
  */
 #ifndef DLG_NORMALIZE_H
 #define DLG_NORMALIZE_H
@@ -9,8 +9,9 @@
 #include "unit.h"
 
 /**
- * The byte check of docs/rules.md "Bytes and encodings" on a whole input: 0 when the bytes are valid UTF-8 without NUL,
- * else DLG_DIAG_INVALID_UTF8 or DLG_DIAG_BINARY with the offending offset in *bad_off.
+ * The byte check of docs/rules.md "Bytes and encodings" on a whole input: 0 when the bytes
+ * are valid UTF-8 without NUL, else DLG_DIAG_INVALID_UTF8 or DLG_DIAG_BINARY with the
+ * offending offset in *bad_off.
  */
 int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n);
 

@@ -327,7 +327,8 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 		dlg_findings__one(&findings, &DLG_BUF_AT(&u.diags, dlg_diag, i));
 	dlg_findings__dispose(&findings);
 	/* copied with the C library's allocator, as dlg_free() frees whatever options said */
-	if (st == DLG_OK && !u.rejected && !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
+	if (st == DLG_OK && !u.rejected &&
+	    !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
 		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	dlg_unit__dispose(&u);
 	dlg_ctx__dispose(&ctx);

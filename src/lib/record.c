@@ -116,7 +116,8 @@ static dlg_status content_with_stage(dlg_buf *out, dlg_unit *u, const dlg_turn *
 		DLG_TRY(dlg_buf__append(&u->stage_refs, &ref, sizeof ref, err));
 	}
 	return dlg_stage__render(out, u->text.data + t->text.off, t->text.len,
-				 (const dlg_stage_ref *)(void *)u->stage_refs.data, t->n_stage, err);
+				 (const dlg_stage_ref *)(void *)u->stage_refs.data, t->n_stage,
+				 err);
 }
 
 /* The conversation as sharegpt's "conversations" or as the text format's "text". */
@@ -348,7 +349,8 @@ static dlg_status github_escaped(dlg_buf *b, const char *s, bool property, dlg_e
 {
 	for (; *s; s++) {
 		const char *esc = *s == '%' ? "%25" : *s == '\r' ? "%0D" : *s == '\n' ? "%0A" :
-				  property && *s == ':' ? "%3A" : property && *s == ',' ? "%2C" : NULL;
+				  property && *s == ':' ? "%3A" :
+				  property && *s == ',' ? "%2C" : NULL;
 		DLG_TRY(esc ? dlg_buf__append(b, esc, 3, err) : dlg_buf__putc(b, *s, err));
 	}
 	return DLG_OK;
@@ -424,8 +426,8 @@ dlg_status dlg_diag_format(char **out, const dlg_diag *d, dlg_diag_style style, 
 		break;
 	default:
 		st = dlg_buf__printf(&b, err, "%s:%llu:%u: %s: %s%s [%s]", d->source,
-				     (unsigned long long)d->line, (unsigned)d->col, severity, d->msg,
-				     where, dlg_diag_id(d->code));
+				     (unsigned long long)d->line, (unsigned)d->col, severity,
+				     d->msg, where, dlg_diag_id(d->code));
 	}
 	return dlg_buf__take_string(out, &b, st, err);
 }
@@ -435,9 +437,9 @@ dlg_status dlg_sarif_open(char **out, dlg_error *err)
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
 	dlg_status st = dlg_buf__printf(&b, err, "{\"version\":\"2.1.0\",\"$schema\":"
-					"\"https://json.schemastore.org/sarif-2.1.0.json\",\"runs\":"
-					"[{\"tool\":{\"driver\":{\"name\":\"dlgconv\",\"version\":"
-					"\"%s\",\"rules\":[", dlg_version());
+					"\"https://json.schemastore.org/sarif-2.1.0.json\","
+					"\"runs\":[{\"tool\":{\"driver\":{\"name\":\"dlgconv\","
+					"\"version\":\"%s\",\"rules\":[", dlg_version());
 	/* every code, in order: the numbers with a name */
 	bool first = true;
 	for (int code = 0; st == DLG_OK && code < DLG_DIAG_CODES; code++) {

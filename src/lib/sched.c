@@ -265,7 +265,8 @@ static void work(dlg_sched *s, void *worker)
 			run_job_locked(s, queued, worker);
 			continue;
 		}
-		if (!s->flushed && !s->committing && all_claimed && s->next_commit == s->next_claim) {
+		if (!s->flushed && !s->committing && all_claimed &&
+		    s->next_commit == s->next_claim) {
 			flush_locked(s, worker);
 			continue;
 		}

@@ -1,6 +1,6 @@
 /*
- * stage.h - docs/rules.md "Stage directions" (stage.c): stage directions taken out of a turn and put
- * back, and which '*' is code or unclosed.
+ * stage.h - docs/rules.md "Stage directions" (stage.c): stage directions taken out of a turn
+ * and put back, and which '*' is code or unclosed.
  */
 #ifndef DLG_STAGE_H
 #define DLG_STAGE_H

@@ -44,9 +44,10 @@ static dlg_status check_options(const dlg_options *o, dlg_error *err)
 {
 	const char *why = o->near_dup != DLG_NEAR_DUP_OFF ? "option near-dup compares each "
 			  "conversation with all those before it" :
-			  o->n_keep_fields ? "option keep-fields types each column by all the records "
-			  "before it" :
-			  o->bare ? "option bare writes provenance.jsonl, which the steps do not merge" :
+			  o->n_keep_fields ? "option keep-fields types each column by all the "
+			  "records before it" :
+			  o->bare ? "option bare writes provenance.jsonl, which the steps do "
+			  "not merge" :
 			  NULL;
 	if (why)
 		return dlg_error__set(err, DLG_E_ARG, 0, "%s, across parts: use convert for that "

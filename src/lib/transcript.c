@@ -161,7 +161,8 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 static bool find_marker_in_text(size_t *at_out, size_t *end_out, const dlg_ctx *ctx,
 				const char *p, size_t n)
 {
-	for (const char *c = memchr(p, ':', n); c; c = memchr(c + 1, ':', n - (size_t)(c + 1 - p))) {
+	for (const char *c = memchr(p, ':', n); c;
+	     c = memchr(c + 1, ':', n - (size_t)(c + 1 - p))) {
 		size_t colon = (size_t)(c - p);
 		if (colon + 1 < n && !dlg_is_blank(p[colon + 1]))
 			continue;
@@ -479,10 +480,10 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 	uint32_t turn_no = (uint32_t)n_turns;
 	if (m.kind == LINE_UNKNOWN_SPEAKER)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, line_no, col + (uint32_t)m.at,
-				       turn_no, "unknown speaker '%.*s'; map it with --role %.*s=user "
-				       "or --role %.*s=assistant", (int)m.label_len, p + m.label_at,
+				       turn_no, "unknown speaker '%.*s'; map it with "
+				       "--role %.*s=user or --role %.*s=assistant",
 				       (int)m.label_len, p + m.label_at, (int)m.label_len,
-				       p + m.label_at));
+				       p + m.label_at, (int)m.label_len, p + m.label_at));
 	else if (m.kind == LINE_UNKNOWN_LABEL)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_LABEL_KEPT, line_no,
 				       col + (uint32_t)m.at, turn_no,
@@ -562,8 +563,8 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 			cr = memchr(data + i, '\r', len - i);
 		if (cr && (size_t)(cr - data) < eol)
 			eol = (size_t)(cr - data);
-		DLG_TRY(take_line(u, data + i, eol - i, line_no, (uint32_t)(i - line_start + 1), &ps,
-				  err));
+		DLG_TRY(take_line(u, data + i, eol - i, line_no, (uint32_t)(i - line_start + 1),
+				  &ps, err));
 		if (eol == len)
 			break;
 		if (data[eol] == '\r') {
@@ -575,8 +576,8 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 		line_no++;
 	}
 	if (ps.noncanonical)
-		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NONCANONICAL_MARKER, ps.nc_line, ps.nc_col, 0,
-				       "write speaker markers as '%s%s:' (%llu marker%s spelled "
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NONCANONICAL_MARKER, ps.nc_line, ps.nc_col,
+				       0, "write speaker markers as '%s%s:' (%llu marker%s spelled "
 				       "otherwise)", ps.style == STYLE_BARE ? "" : "### ",
 				       ps.nc_label->text, (unsigned long long)ps.noncanonical,
 				       ps.noncanonical == 1 ? "" : "s"));
@@ -620,7 +621,8 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 		while (before > 0 && dlg_is_blank(text[before - 1]))
 			before--;
 		/* at a line's start it is the line's marker, escaped or not (take_line) */
-		if (before == 0 || text[before - 1] == '\n' || !glued_marker_at(u->ctx, text, len, i))
+		if (before == 0 || text[before - 1] == '\n' ||
+		    !glued_marker_at(u->ctx, text, len, i))
 			continue;
 		if (escapes) {
 			/* written as "\\### Human:" to stay text: one backslash goes */
@@ -668,7 +670,8 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 		marker m;
 		classify(&m, u->ctx, ln.p, ln.len);
 		if (m.kind == LINE_MARKER && !flags.marker_in_text) {
-			/* structured turns are not split again, but say it looks like they should */
+			/* structured turns are not split again, but say it looks like
+			 * they should */
 			flags.marker_in_text = true;
 			DLG_TRY(marker_in_text(u, &ln, m.at, m.rest, turn_no, &flags, err));
 		}

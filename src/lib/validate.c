@@ -103,9 +103,9 @@ static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_e
 	const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first->speaker_line - 1);
 	int len = (int)first->speaker_len;
 	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, ln->line, ln->col,
-			      (uint32_t)first_turn, "unknown speaker '%.*s' (read as text in %zu %s "
-			      "turn%s); map it with --role %.*s=%s", len, first->speaker, turns,
-			      dlg_role_name(first->role), turns == 1 ? "" : "s", len,
+			      (uint32_t)first_turn, "unknown speaker '%.*s' (read as text in "
+			      "%zu %s turn%s); map it with --role %.*s=%s", len, first->speaker,
+			      turns, dlg_role_name(first->role), turns == 1 ? "" : "s", len,
 			      first->speaker, dlg_role_name(first->role == DLG_ROLE_USER ?
 							    DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
 }
@@ -166,7 +166,8 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 			    o->max_turn_chars)
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TURN_TOO_LONG, t->line, t->col,
 					       (uint32_t)i + 1, "turn has %llu characters, more "
-					       "than --max-turn-chars %llu", (unsigned long long)chars,
+					       "than --max-turn-chars %llu",
+					       (unsigned long long)chars,
 					       (unsigned long long)o->max_turn_chars));
 	}
 	if (!roles_known)
@@ -181,8 +182,8 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 			continue;
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_SYSTEM_NOT_FIRST, t->line, t->col,
 				       (uint32_t)i + 1, "system turn after the conversation began; "
-				       "LLaMA-Factory skips such examples and FastChat refuses them: "
-				       "move it first or make it a user turn"));
+				       "LLaMA-Factory skips such examples and FastChat refuses "
+				       "them: move it first or make it a user turn"));
 		break;
 	}
 	/* the turns E202 and E206 say are missing; E207 only when adding them is not enough */
@@ -193,8 +194,8 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 	if (leading && o->leading_assistant == DLG_LEADING_ASSISTANT_DROP) {
 		dlg_turn *t = turn_at(u, first);
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_LEADING_ASSISTANT_DROPPED, t->line, t->col,
-				       (uint32_t)first + 1, "%zu assistant turn%s before the user's "
-				       "first dropped", leading, leading == 1 ? "" : "s"));
+				       (uint32_t)first + 1, "%zu assistant turn%s before the "
+				       "user's first dropped", leading, leading == 1 ? "" : "s"));
 		for (; leading > 0; leading--, n--)
 			drop_turn(u, first);
 	} else if (leading && o->leading_assistant == DLG_LEADING_ASSISTANT_ERROR) {
@@ -211,8 +212,9 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 		if (o->drop_trailing_user) {
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_TRAILING_USER_DROPPED, t->line,
 					       t->col, (uint32_t)n, reply_missing ?
-					       "final user turn dropped with the empty assistant turn "
-					       "after it" : "final user turn without a reply dropped"));
+					       "final user turn dropped with the empty "
+					       "assistant turn after it" :
+					       "final user turn without a reply dropped"));
 			drop_turn(u, --n);
 		} else if (reply_missing) {
 			missing++;
@@ -274,7 +276,8 @@ dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *re
 			const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
 			said = c->code == d.code && c->turn == d.turn &&
 			       (d.severity == DLG_SEV_WARNING ||
-				(c->line == d.line && c->col == d.col && strcmp(c->msg, d.msg) == 0));
+				(c->line == d.line && c->col == d.col &&
+				 strcmp(c->msg, d.msg) == 0));
 		}
 		if (said)
 			continue;

@@ -113,7 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a split file exists exactly when the split has records, though the directory
 		 * held an earlier input's dataset (--force replaces it whole) */
 		bool exists = access(pa, F_OK) == 0;
-		if (exists != (access(pb, F_OK) == 0) || (i < 3 && exists != (s1.split_written[i] > 0)))
+		if (exists != (access(pb, F_OK) == 0) ||
+		    (i < 3 && exists != (s1.split_written[i] > 0)))
 			abort();
 		if (!exists)
 			continue;

@@ -18,14 +18,16 @@ START_TEST(test_error_every_code_is_explained)
 			continue;
 		codes++;
 		size_t n = strlen(text);
-		ck_assert_msg(n > 40 && text[n - 1] == '.', "%s: not a paragraph", dlg_diag_id(code));
+		ck_assert_msg(n > 40 && text[n - 1] == '.', "%s: not a paragraph",
+			      dlg_diag_id(code));
 		ck_assert_msg(!strchr(text, '\n') && !strstr(text, "  "), "%s: one line, single "
 			      "spaces", dlg_diag_id(code));
 		/* the table of docs/findings.md shows the text up to the first ". " */
 		const char *end = strstr(text, ". ");
 		ck_assert_msg((end ? (size_t)(end - text) : n) < 160, "%s: first sentence too long",
 			      dlg_diag_id(code));
-		ck_assert_msg(!strchr(text, '|'), "%s: a '|' would break the table", dlg_diag_id(code));
+		ck_assert_msg(!strchr(text, '|'), "%s: a '|' would break the table",
+			      dlg_diag_id(code));
 	}
 	ck_assert_int_ge(codes, 35);
 }

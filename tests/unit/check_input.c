@@ -122,7 +122,8 @@ START_TEST(test_input_lines_in_chunks)
 		if (compressed)
 			gzip_member(&content, text.data, text.len);
 		else
-			ck_assert_int_eq(dlg_buf__append(&content, text.data, text.len, NULL), DLG_OK);
+			ck_assert_int_eq(dlg_buf__append(&content, text.data, text.len, NULL),
+					 DLG_OK);
 		char *dir, *path = file_of(&content, "r.jsonl", &dir);
 		dlg_options o = DLG_OPTIONS_INIT;
 		dlg_reader rd;
@@ -130,7 +131,8 @@ START_TEST(test_input_lines_in_chunks)
 		all.len = 0;
 		int calls = 0;
 		while (!rd.done) {
-			ck_assert_int_eq(dlg_input__read_lines(&rd, &out, 1 << 20, 7, NULL), DLG_OK);
+			ck_assert_int_eq(dlg_input__read_lines(&rd, &out, 1 << 20, 7, NULL),
+					 DLG_OK);
 			/* whole lines only, at most 7 of them */
 			size_t lines = 0;
 			for (size_t i = 0; i < out.len; i++)
@@ -141,7 +143,8 @@ START_TEST(test_input_lines_in_chunks)
 			calls++;
 		}
 		dlg_input__close(&rd);
-		ck_assert_int_eq(calls, (1001 + 6) / 7); /* 1000 lines and a last one without newline */
+		/* 1000 lines and a last one without newline */
+		ck_assert_int_eq(calls, (1001 + 6) / 7);
 		ck_assert_uint_eq(all.len, text.len);
 		ck_assert_int_eq(memcmp(all.data, text.data, text.len), 0);
 		rm_rf(dir);

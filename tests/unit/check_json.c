@@ -24,28 +24,28 @@ START_TEST(test_json_role_and_content_keys_are_detected)
 	harness_init(&h);
 	/* each message on its own: messages, ShareGPT and ESConv spellings mixed */
 	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":"
-					    "\"a\"},{\"from\":\"gpt\",\"value\":\"b\"},{\"speaker\":"
-					    "\"human\",\"text\":\"c\"},{\"role\":\"bot\",\"value\":"
-					    "\"d\"}]}", false), DLG_OK);
+					    "\"a\"},{\"from\":\"gpt\",\"value\":\"b\"},"
+					    "{\"speaker\":\"human\",\"text\":\"c\"},"
+					    "{\"role\":\"bot\",\"value\":\"d\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_diags(&h), 0);
 	ck_assert_uint_eq(n_turns(&h), 4);
 	ck_assert_str_eq(turn_text(&h, 2), "c");
 	ck_assert_int_eq(turn_role(&h, 3), DLG_ROLE_ASSISTANT);
 	/* both spellings present: the first in the order role, from, speaker (and content,
 	 * value, text) wins, whatever its place in the object */
-	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"from\":\"gpt\",\"role\":\"user\","
-					    "\"text\":\"no\",\"content\":\"q\"},{\"speaker\":\"user\","
-					    "\"from\":\"gpt\",\"value\":\"a\",\"text\":\"no\"}]}",
-					    false), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"from\":\"gpt\","
+					    "\"role\":\"user\",\"text\":\"no\",\"content\":\"q\"},"
+					    "{\"speaker\":\"user\",\"from\":\"gpt\","
+					    "\"value\":\"a\",\"text\":\"no\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_diags(&h), 0);
 	ck_assert_int_eq(turn_role(&h, 0), DLG_ROLE_USER);
 	ck_assert_str_eq(turn_text(&h, 0), "q");
 	ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_ASSISTANT);
 	ck_assert_str_eq(turn_text(&h, 1), "a");
 	/* "conversations" when "messages" is not an array */
-	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":\"x\",\"conversations\":[{\"from\":"
-					    "\"human\",\"value\":\"q\"},{\"from\":\"gpt\",\"value\":"
-					    "\"a\"}]}", false), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":\"x\",\"conversations\":["
+					    "{\"from\":\"human\",\"value\":\"q\"},"
+					    "{\"from\":\"gpt\",\"value\":\"a\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert(!h.unit.rejected);
 	harness_dispose(&h);
@@ -59,8 +59,8 @@ START_TEST(test_json_fastchat_assistant_spellings)
 		harness h;
 		harness_init(&h);
 		char json[256];
-		snprintf(json, sizeof json, "{\"conversations\":[{\"from\":\"human\",\"value\":\"q\"},"
-			 "{\"from\":\"%s\",\"value\":\"a\"}]}", names[i]);
+		snprintf(json, sizeof json, "{\"conversations\":[{\"from\":\"human\","
+			 "\"value\":\"q\"},{\"from\":\"%s\",\"value\":\"a\"}]}", names[i]);
 		ck_assert_int_eq(harness_run_record(&h, json, false), DLG_OK);
 		ck_assert_msg(!h.unit.rejected, "%s rejected", names[i]);
 		ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_ASSISTANT);
@@ -76,16 +76,17 @@ START_TEST(test_json_messages_field_and_keys)
 	h.opts.messages_field = "data.0.dialog";
 	h.opts.role_key = "who";
 	h.opts.content_key = "says";
-	ck_assert_int_eq(harness_run_record(&h, "{\"data\":[{\"dialog\":[{\"who\":\"user\",\"says\":"
-					    "\"q\",\"role\":\"assistant\"},{\"who\":\"assistant\","
-					    "\"says\":\"a\",\"content\":\"no\"}]}]}", false), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, "{\"data\":[{\"dialog\":[{\"who\":\"user\","
+					    "\"says\":\"q\",\"role\":\"assistant\"},{\"who\":"
+					    "\"assistant\",\"says\":\"a\",\"content\":\"no\"}]}]}",
+					    false), DLG_OK);
 	ck_assert_uint_eq(n_diags(&h), 0);
 	ck_assert_str_eq(turn_text(&h, 0), "q");
 	ck_assert_str_eq(turn_text(&h, 1), "a");
 	/* a key given is the only one looked at */
 	ck_assert_int_eq(harness_run_record(&h, "{\"data\":[{\"dialog\":[{\"role\":\"user\","
-					    "\"says\":\"q\"},{\"role\":\"user\",\"says\":\"q\"}]}]}",
-					    false), DLG_OK);
+					    "\"says\":\"q\"},{\"role\":\"user\","
+					    "\"says\":\"q\"}]}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_diags(&h), 1);
 	ck_assert_str_eq(diag_message(&h, DLG_DIAG_INVALID_JSON),
 			 "message has no role: no string at \"who\" (in 2 messages)");
@@ -143,9 +144,10 @@ START_TEST(test_json_content_parts)
 	ck_assert_str_eq(turn_text(&h, 1), "seen");
 	/* an image in the first message: E210 alone, no E103 and no false E202/E207 */
 	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":["
-					    "{\"type\":\"text\",\"text\":\"what is this?\"},{\"type\":"
-					    "\"image_url\",\"image_url\":{\"url\":\"x.png\"}}]},{\"role\":"
-					    "\"assistant\",\"content\":\"a cat\"}]}", false), DLG_OK);
+					    "{\"type\":\"text\",\"text\":\"what is this?\"},"
+					    "{\"type\":\"image_url\",\"image_url\":"
+					    "{\"url\":\"x.png\"}}]},{\"role\":\"assistant\","
+					    "\"content\":\"a cat\"}]}", false), DLG_OK);
 	ck_assert(h.unit.rejected);
 	ck_assert_uint_eq(n_diags(&h), 1);
 	ck_assert_str_eq(diag_message(&h, DLG_DIAG_NON_TEXT_CONTENT), "message content holds a "
@@ -153,8 +155,8 @@ START_TEST(test_json_content_parts)
 			 "part or the record");
 	/* a part without a type, or a text part without text: the message has no text */
 	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":["
-					    "{\"text\":\"q\"}]},{\"role\":\"assistant\",\"content\":"
-					    "[{\"type\":\"text\"}]}]}", false), DLG_OK);
+					    "{\"text\":\"q\"}]},{\"role\":\"assistant\","
+					    "\"content\":[{\"type\":\"text\"}]}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_diags(&h), 1);
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_INVALID_JSON), 1);
 	harness_dispose(&h);
@@ -166,8 +168,8 @@ START_TEST(test_json_bad_stage_direction_is_one_finding)
 	harness h;
 	harness_init(&h);
 	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":"
-					    "\"q\",\"stage_directions\":[3]},{\"role\":\"assistant\","
-					    "\"content\":\"a\"}]}", false), DLG_OK);
+					    "\"q\",\"stage_directions\":[3]},{\"role\":"
+					    "\"assistant\",\"content\":\"a\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_diags(&h), 1); /* not E204 for the turn left empty */
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_INVALID_JSON), 1);
 	harness_dispose(&h);
@@ -213,9 +215,9 @@ START_TEST(test_json_kept_values_are_verbatim)
 	/* numbers keep their digits (past 2^53, and 1.0), objects their spacing; the last of a
 	 * repeated key, as the tree; keys with escapes */
 	ck_assert_int_eq(harness_run_record(&h, "{\"id\": 12345678901234567891, \"score\":1.0,"
-					    "\"meta\" : {\"a\": [1, 2], \"b\":null} ,\"lang\":\"x\","
-					    "\"lang\":\"\\u00e9\",\"k\\\"ey\":true,\"messages\":[]}",
-					    false), DLG_OK);
+					    "\"meta\" : {\"a\": [1, 2], \"b\":null} ,"
+					    "\"lang\":\"x\",\"lang\":\"\\u00e9\",\"k\\\"ey\":true,"
+					    "\"messages\":[]}", false), DLG_OK);
 	static const char *const want[] = { "12345678901234567891", "1.0",
 					    "{\"a\": [1, 2], \"b\":null}", "null", "\"\\u00e9\"",
 					    "true" };
@@ -254,7 +256,8 @@ static char *joined_features(const char *const *records, size_t n, size_t *w320)
 		ck_assert_int_eq(harness_run_record(&h, records[i], false), DLG_OK);
 		ck_assert_int_eq(dlg_kept__types_add(t, &h.unit, &err), DLG_OK);
 		*w320 += count_diag(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED);
-		ck_assert_uint_eq(h.unit.kept_nulled, count_diag(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED));
+		ck_assert_uint_eq(h.unit.kept_nulled,
+				  count_diag(&h, DLG_DIAG_KEPT_FIELD_TYPE_CHANGED));
 	}
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
@@ -359,7 +362,8 @@ START_TEST(test_json_document_lines)
 	/* positions follow cJSON's reading: a byte-order mark, control bytes as white space
 	 * (a record with one inside is printed again, and the next one is still found) */
 	ck_assert_int_eq(document(&code, &off, &lines, &out, "\xEF\xBB\xBF[{\"a\":{\"x\":1,"
-				  "\"y\":2}},\v{\"b\":\v{\"c\":1,\"d\":2}},{\"e\":3}]\x1a"), DLG_OK);
+				  "\"y\":2}},\v{\"b\":\v{\"c\":1,\"d\":2}},{\"e\":3}]\x1a"),
+			 DLG_OK);
 	ck_assert_int_eq(code, 0);
 	ck_assert_int_eq(dlg_buf__putc(&out, '\0', NULL), DLG_OK);
 	ck_assert_str_eq(out.data, "{\"a\":{\"x\":1,\"y\":2}}\n{\"b\":{\"c\":1,\"d\":2}}\n"

@@ -304,7 +304,8 @@ START_TEST(test_neardup_id_limit)
 	ix.count = DLG_NEARDUP_MAX_IDS; /* as if that many had been added */
 	dlg_error err;
 	uint32_t id;
-	ck_assert_int_eq(dlg_neardup__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, &err), DLG_E_LIMIT);
+	ck_assert_int_eq(dlg_neardup__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, &err),
+			 DLG_E_LIMIT);
 	ck_assert_int_eq(err.code, DLG_E_LIMIT);
 	ix.count = 0;
 	dlg_neardup__dispose(&ix);

@@ -92,10 +92,13 @@ START_TEST(test_normalize_spaces_controls_and_invisibles)
 {
 	harness h;
 	harness_init(&h);
-	harness_run(&h, "### Human: a\xc2\xa0" "b\xe2\x80\xaf" "c\xe2\x80\x8b" "d\x07" "e\xc2\xad" "f\xef\xbb\xbfg\n"
-			"### Assistant: zwj \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb \xe2\x80\x8c kept\n");
+	harness_run(&h, "### Human: a\xc2\xa0" "b\xe2\x80\xaf" "c\xe2\x80\x8b" "d\x07" "e\xc2\xad"
+			"f\xef\xbb\xbfg\n"
+			"### Assistant: zwj \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb "
+			"\xe2\x80\x8c kept\n");
 	ck_assert_str_eq(turn_text(&h, 0), "a b cdefg");
-	ck_assert_str_eq(turn_text(&h, 1), "zwj \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb \xe2\x80\x8c kept");
+	ck_assert_str_eq(turn_text(&h, 1),
+			 "zwj \xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb \xe2\x80\x8c kept");
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_SPACE], 2);
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_CONTROL], 4);
 	ck_assert(has_diag_at(&h, DLG_DIAG_INVISIBLE_REMOVED, 1, 20));
@@ -123,9 +126,11 @@ START_TEST(test_normalize_ascii_punct_only_when_asked)
 {
 	harness h;
 	harness_init(&h);
-	const char *t = "### Human: \xe2\x80\x9cq\xe2\x80\x9d \xe2\x80\x98s\xe2\x80\x99 a\xe2\x80\x94" "b\xe2\x80\xa6\n### Assistant: ok\n";
+	const char *t = "### Human: \xe2\x80\x9cq\xe2\x80\x9d \xe2\x80\x98s\xe2\x80\x99 "
+			"a\xe2\x80\x94" "b\xe2\x80\xa6\n### Assistant: ok\n";
 	harness_run(&h, t);
-	ck_assert_str_eq(turn_text(&h, 0), "\xe2\x80\x9cq\xe2\x80\x9d \xe2\x80\x98s\xe2\x80\x99 a\xe2\x80\x94" "b\xe2\x80\xa6");
+	ck_assert_str_eq(turn_text(&h, 0), "\xe2\x80\x9cq\xe2\x80\x9d \xe2\x80\x98s\xe2\x80\x99 "
+			 "a\xe2\x80\x94" "b\xe2\x80\xa6");
 	harness_dispose(&h);
 	harness_init(&h);
 	h.opts.ascii_punct = 1;

@@ -45,7 +45,8 @@ START_TEST(test_options_role_label_that_cannot_match_is_refused)
 	dlg_error err;
 	ck_assert_int_eq(init_with_label(&err, "Bot=x"), DLG_E_ARG);
 	ck_assert_str_eq(err.msg, "role label 'Bot=x' holds '=', which a speaker name has none "
-			 "of (option role splits LABEL=ROLE at the last '='); no marker could match it");
+			 "of (option role splits LABEL=ROLE at the last '='); no marker could "
+			 "match it");
 	ck_assert_int_eq(init_with_label(&err, "Bot\n"), DLG_E_ARG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "'Bot\\x0A'"));
 	ck_assert_int_eq(init_with_label(&err, "\xFF" "Bot"), DLG_E_ARG);
@@ -124,7 +125,8 @@ START_TEST(test_options_repeated_json_key_keeps_the_last)
 {
 	harness h;
 	harness_init(&h);
-	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"old\"}],"
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\","
+				    "\"content\":\"old\"}],"
 				    "\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
 				    "{\"role\":\"assistant\",\"content\":\"a\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
@@ -151,9 +153,9 @@ START_TEST(test_options_repeated_json_key_keeps_the_last)
 			 "as in Python's json");
 
 	/* the first repeat a reader meets is named, and the key is escaped onto one line */
-	ck_assert_int_eq(harness_run_record(&h, "{\"z\":1,\"a\\nb\":1,\"z\":2,\"a\\nb\":2,\"messages\":["
-				    "{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\","
-				    "\"content\":\"a\"}]}", false), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, "{\"z\":1,\"a\\nb\":1,\"z\":2,\"a\\nb\":2,"
+				    "\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
+				    "{\"role\":\"assistant\",\"content\":\"a\"}]}", false), DLG_OK);
 	ck_assert_str_eq(diag_message(&h, DLG_DIAG_DUPLICATE_JSON_KEY),
 			 "key \"z\" appears twice; the last one is used, as in "
 			 "Python's json");
@@ -168,8 +170,9 @@ START_TEST(test_options_repeated_json_key_keeps_the_last)
 				     "key \"caf\xc3\xa9\\\"\" appears twice"));
 
 	/* no repeat, no finding; nor for a pair's rejected side (its chosen side reports) */
-	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
-				    "{\"role\":\"assistant\",\"content\":\"a\"}]}", false), DLG_OK);
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\","
+				    "\"content\":\"q\"},{\"role\":\"assistant\","
+				    "\"content\":\"a\"}]}", false), DLG_OK);
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 0);
 	ck_assert_int_eq(harness_run_record(&h, "{\"x\":1,\"x\":2,\"messages\":[]}", true), DLG_OK);
 	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_DUPLICATE_JSON_KEY), 0);

@@ -37,10 +37,11 @@ START_TEST(test_record_line_shape)
 	ck_assert_int_eq(j->data[j->len - 1], '\n');
 	char *line = strndup(j->data, j->len);
 	char expect[512];
-	snprintf(expect, sizeof expect, "{\"id\":\"%s\",\"source\":\"t.txt\",\"record\":0,\"messages\":["
-		 "{\"role\":\"user\",\"content\":\"\\\"hi\\\"\",\"stage_directions\":"
-		 "[{\"text\":\"sighs\",\"offset\":0}]},{\"role\":\"assistant\",\"content\":"
-		 "\"hello\",\"stage_directions\":[]}]}\n", h.unit.id_hex);
+	snprintf(expect, sizeof expect, "{\"id\":\"%s\",\"source\":\"t.txt\",\"record\":0,"
+		 "\"messages\":[{\"role\":\"user\",\"content\":\"\\\"hi\\\"\","
+		 "\"stage_directions\":[{\"text\":\"sighs\",\"offset\":0}]},"
+		 "{\"role\":\"assistant\",\"content\":\"hello\",\"stage_directions\":[]}]}\n",
+		 h.unit.id_hex);
 	ck_assert_str_eq(line, expect);
 	free(line);
 	harness_dispose(&h);
@@ -72,8 +73,8 @@ START_TEST(test_record_reject_line)
 	ck_assert_int_eq(dlg_record__reject(&out, &h.unit, 0, NULL, 0, NULL), DLG_OK);
 	char *line = strndup(out.data, out.len);
 	ck_assert_str_eq(line, "{\"source\":\"t.txt\",\"codes\":[\"E203\",\"E202\"],"
-			       "\"line\":2,\"col\":1,\"message\":\"two consecutive assistant turns; "
-			       "join them or pass --merge-consecutive\"}\n");
+			       "\"line\":2,\"col\":1,\"message\":\"two consecutive assistant "
+			       "turns; join them or pass --merge-consecutive\"}\n");
 	free(line);
 	dlg_buf__dispose(&out);
 	harness_dispose(&h);
@@ -89,7 +90,8 @@ START_TEST(test_record_diag_format)
 	dlg_free(s);
 	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_JSON, NULL), DLG_OK);
 	ck_assert_str_eq(s, "{\"source\":\"a/b \\\"c\\\".txt\",\"line\":3,\"col\":1,\"severity\":"
-			    "\"error\",\"code\":\"E203\",\"slug\":\"repeated-role\",\"message\":\"msg\"}");
+			    "\"error\",\"code\":\"E203\",\"slug\":\"repeated-role\","
+			    "\"message\":\"msg\"}");
 	dlg_free(s);
 	d.record = 7;
 	d.severity = DLG_SEV_WARNING;
@@ -105,16 +107,18 @@ END_TEST
 
 START_TEST(test_record_diag_format_github_escapes)
 {
-	dlg_diag d = { DLG_DIAG_MOJIBAKE, DLG_SEV_WARNING, "a:b,c.txt", 2, 5, 0, 0, "50% off\nnow" };
+	dlg_diag d = { DLG_DIAG_MOJIBAKE, DLG_SEV_WARNING, "a:b,c.txt", 2, 5, 0, 0,
+		       "50% off\nnow" };
 	char *s;
 	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_GITHUB, NULL), DLG_OK);
-	ck_assert_str_eq(s, "::warning file=a%3Ab%2Cc.txt,line=2,col=5,title=W305::50%25 off%0Anow");
+	ck_assert_str_eq(s, "::warning file=a%3Ab%2Cc.txt,line=2,col=5,title=W305::"
+			    "50%25 off%0Anow");
 	dlg_free(s);
 	ck_assert_int_eq(dlg_diag_format(&s, &d, DLG_DIAG_STYLE_SARIF, NULL), DLG_OK);
 	ck_assert_str_eq(s, "{\"ruleId\":\"W305\",\"level\":\"warning\",\"message\":{\"text\":"
 			    "\"50% off\\nnow\"},\"locations\":[{\"physicalLocation\":{"
-			    "\"artifactLocation\":{\"uri\":\"a:b,c.txt\"},\"region\":{\"startLine\":2,"
-			    "\"startColumn\":5}}}]}");
+			    "\"artifactLocation\":{\"uri\":\"a:b,c.txt\"},\"region\":{"
+			    "\"startLine\":2,\"startColumn\":5}}}]}");
 	dlg_free(s);
 }
 END_TEST

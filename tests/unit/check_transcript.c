@@ -107,7 +107,8 @@ START_TEST(test_transcript_preamble_and_locations)
 {
 	harness h;
 	harness_init(&h);
-	harness_run(&h, "\xef\xbb\xbf\n  Sure! Here you go:\r\n---\r\n### Human: a\r\n### Assistant: b\r\n");
+	harness_run(&h, "\xef\xbb\xbf\n  Sure! Here you go:\r\n---\r\n"
+			"### Human: a\r\n### Assistant: b\r\n");
 	ck_assert(has_diag_at(&h, DLG_DIAG_PREAMBLE_DROPPED, 2, 3));
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_BOM], 1);
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_CRLF], 4);
@@ -166,7 +167,7 @@ static const struct inline_case {
 	{ "### Human: Thanks.### Assistant: Sure", "user:Thanks.|assistant:Sure", 0 },
 	{ "### Human: q\n### Assistant: x ### Human: y", "user:q|assistant:x|user:y", 0 },
 	/* not a marker line of three '#', a backslash, inline code, an unknown label: text */
-	{ "### Human: q\n### Assistant: a\nthen ### Human: more", 
+	{ "### Human: q\n### Assistant: a\nthen ### Human: more",
 	  "user:q|assistant:a\nthen ### Human: more", 1 },
 	{ "Human: hi ### Assistant: yo", "user:hi ### Assistant: yo", 1 },
 	{ "## Human: hi ### Assistant: yo", "user:hi ### Assistant: yo", 1 },
@@ -376,9 +377,9 @@ START_TEST(test_transcript_marker_in_text_excerpt)
 			"Assistant: a reply that goes on and on past the cut\n### Assistant: ok\n");
 	ck_assert(has_diag_at(&h, DLG_DIAG_MARKER_IN_TEXT, 1, 33));
 	const dlg_diag *d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
-	ck_assert_str_eq(d->msg, "speaker label inside a turn: \"...\xc3\xa9\xc3\xa9 then, Assistant: a "
-			 "reply that goes...\"; if it starts a new turn, put it at the start of "
-			 "its own line");
+	ck_assert_str_eq(d->msg, "speaker label inside a turn: \"...\xc3\xa9\xc3\xa9 then, "
+			 "Assistant: a reply that goes...\"; if it starts a new turn, put it "
+			 "at the start of its own line");
 	harness_dispose(&h);
 }
 END_TEST
@@ -502,7 +503,8 @@ START_TEST(test_transcript_escape_round_trips)
 	ck_assert_uint_gt(b.len, strlen(head) + strlen(content) - (_i == 8)); /* escaped */
 	static const dlg_input input = { .source = "t.jsonl" };
 	dlg_unit__reset(&h.unit, &input, 1, 1);
-	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, NULL, 0, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_transcript__parse_embedded(&h.unit, b.data, b.len, NULL, 0, NULL),
+			 DLG_OK);
 	ck_assert_int_eq(dlg_step__validate(&h.unit, NULL), DLG_OK);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 1), content);
@@ -574,7 +576,8 @@ Suite *transcript_suite(void)
 	tcase_add_loop_test(tc, test_transcript_unknown_label_table, 0,
 			    (int)(sizeof label_cases / sizeof label_cases[0]));
 	tcase_add_loop_test(tc, test_transcript_escape_round_trips, 0,
-			    (int)(sizeof marker_shaped_contents / sizeof marker_shaped_contents[0]));
+			    (int)(sizeof marker_shaped_contents /
+				  sizeof marker_shaped_contents[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

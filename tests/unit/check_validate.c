@@ -170,7 +170,8 @@ START_TEST(test_validate_merge_consecutive)
 	harness h;
 	harness_init(&h);
 	h.opts.merge_consecutive = 1;
-	harness_run(&h, "### Human: a. *sighs*\n### Human: *shrugs* B\n### Human: c\n### Assistant: d\n");
+	harness_run(&h, "### Human: a. *sighs*\n### Human: *shrugs* B\n### Human: c\n"
+			"### Assistant: d\n");
 	ck_assert(!h.unit.rejected);
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 0), "a.\n\nB\n\nc");
