@@ -4,9 +4,17 @@
 # what each run printed, byte for byte (the version string, which differs by design, read
 # as VERSION). For a restructure that must not change any output: the `before` test runs it
 # against the commit before the driver split (docs/architecture.md).
-#   compare-rev.sh DLGCONV REV WORKDIR INPUT...
-# Exits 77 (skipped) when REV is not in this clone's history, 1 when any output differs.
+#   compare-rev.sh [--changed FILE] DLGCONV REV WORKDIR INPUT...
+# --changed FILE lists inputs (paths under an INPUT, one a line, after a tab why) whose output
+# changed on purpose since REV: they are left out of the comparison, everything else must be
+# the same. Exits 77 (skipped) when REV is not in this clone's history, 1 when any output
+# differs.
 set -u
+changed=/dev/null
+if [ "$1" = --changed ]; then
+	changed=$2
+	shift 2
+fi
 new=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") rev=$2 work=$3
 shift 3
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,8 +72,18 @@ compare() {
 		head -20 "$work/diff"
 	fi
 }
+# the inputs copied, less the ones whose output changed on purpose
+rm -rf "$work/inputs" && mkdir -p "$work/inputs"
 ins=""
-for i in "$@"; do ins="$ins $(cd "$(dirname "$i")" && pwd)/$(basename "$i")"; done
+for i in "$@"; do
+	cp -R "$i" "$work/inputs/" || exit 1
+	ins="$ins $work/inputs/$(basename "$i")"
+done
+while IFS='	' read -r path why; do
+	case $path in '' | '#'*) continue ;; esac
+	rm -rf "$work/inputs/$path"
+	echo "left out, changed on purpose: $path ($why)"
+done <"$changed"
 # shellcheck disable=SC2086
 {
 	compare "defaults" convert $ins -o out

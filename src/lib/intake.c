@@ -57,6 +57,15 @@ size_t dlg_intake__data_cap(const dlg_options *o)
 	return limit && limit < SIZE_MAX / 2 ? (size_t)limit + 2 * CHUNK_BYTES : DLG_BUF_UNCAPPED;
 }
 
+/* The first byte that is not JSON white space, or '\0'. */
+static char first_byte(const dlg_buf *b)
+{
+	size_t lead = 0;
+	while (lead < b->len && strchr(" \t\r\n", b->data[lead]) && b->data[lead])
+		lead++;
+	return lead < b->len ? b->data[lead] : '\0';
+}
+
 /* The next chunk of the open input into `it`; closes the input after its last. */
 static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_error *err)
 {
@@ -91,6 +100,10 @@ static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_e
 			in->next_record++;
 		done = in->reader.done;
 	}
+	/* a file of white space holds no record: said as for any empty file (E201), once */
+	in->seen_text |= first_byte(&it->data) != '\0';
+	if (done && !in->seen_text)
+		it->kind = DLG_ITEM_TEXT;
 	if (done) {
 		dlg_input__close(&in->reader);
 		dlg_buf__dispose(&in->doc);
@@ -99,22 +112,14 @@ static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_e
 	return DLG_OK;
 }
 
-/* The first byte that is not JSON white space, or '\0'. */
-static char first_byte(const dlg_buf *b)
-{
-	size_t lead = 0;
-	while (lead < b->len && strchr(" \t\r\n", b->data[lead]) && b->data[lead])
-		lead++;
-	return lead < b->len ? b->data[lead] : '\0';
-}
-
 /* A whole input read into it->data: a transcript, JSON lines, or a document to turn into
  * lines. */
 static dlg_status whole(dlg_intake *in, dlg_item *it, dlg_input_format format, uint64_t *cost,
 			dlg_error *err)
 {
 	char first = first_byte(&it->data);
-	if (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[') {
+	/* an empty file, or one of white space, is one finding whatever its name (E201) */
+	if (first == '\0' || (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[')) {
 		it->kind = DLG_ITEM_TEXT;
 		return DLG_OK;
 	}
@@ -170,6 +175,7 @@ dlg_status dlg_intake__next(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_er
 	DLG_TRY(dlg_input__open(&in->reader, input->path, in->ctx->opts, err));
 	in->input = index;
 	in->first = true;
+	in->seen_text = false;
 	in->next_record = 1;
 	in->from_doc = false;
 	in->content_note = NULL;

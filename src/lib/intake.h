@@ -28,6 +28,7 @@ typedef struct dlg_intake {
 	size_t doc_pos;
 	uint64_t next_record;
 	bool first;
+	bool seen_text;       /* the input has had a byte other than white space */
 } dlg_intake;
 
 void dlg_intake__init(dlg_intake *in, const dlg_ctx *ctx, const dlg_inputs *inputs,

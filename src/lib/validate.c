@@ -110,12 +110,27 @@ static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_e
 							    DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
 }
 
+/* Whether the input held only white space: an empty file, whatever its format. */
+static bool blank(const dlg_unit *u)
+{
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u->lines, dlg_line); i++) {
+		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, i);
+		for (size_t k = 0; k < ln->len; k++)
+			if (!strchr(" \t\r\n", ln->p[k]) || !ln->p[k])
+				return false;
+	}
+	return true;
+}
+
 dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	if (n == 0 && has_finding(u, DLG_DIAG_NO_TURNS))
 		return DLG_OK; /* said with the labels that may be speakers (transcript.c) */
+	if (n == 0 && blank(u))
+		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, 1, 1, 0,
+				      "the file is empty: it holds no conversation");
 	if (n == 0)
 		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, 1, 1, 0,
 				      "no turns found; start each turn with a marker such as "
