@@ -86,11 +86,22 @@ static bool digit_at(const dlg_jsonscan *s)
 	return s->i < s->n && s->p[s->i] >= '0' && s->p[s->i] <= '9';
 }
 
-/* *fraction: it has a fraction or an exponent, which pyarrow reads as a double. */
-static bool scan_number(dlg_jsonscan *s, bool *fraction)
+/* Whether the integer p[0, n) ("-" and digits, no leading zero) fits an int64: pyarrow reads
+ * a larger one as a double, so its column is float64, not int64. */
+static bool fits_int64(const char *p, size_t n)
+{
+	static const char max[] = "9223372036854775807", min[] = "-9223372036854775808";
+	const char *limit = p[0] == '-' ? min : max;
+	size_t len = strlen(limit);
+	return n < len || (n == len && memcmp(p, limit, n) <= 0);
+}
+
+/* *as_double: pyarrow reads it as a double: it has a fraction or an exponent, or is an
+ * integer past int64. */
+static bool scan_number(dlg_jsonscan *s, bool *as_double)
 {
 	size_t from = s->i;
-	*fraction = false;
+	*as_double = false;
 	if (s->p[s->i] == '-')
 		s->i++;
 	if (!digit_at(s))
@@ -98,8 +109,9 @@ static bool scan_number(dlg_jsonscan *s, bool *fraction)
 	if (s->p[s->i++] != '0')
 		while (digit_at(s))
 			s->i++;
+	*as_double = !fits_int64(s->p + from, s->i - from);
 	if (s->i < s->n && s->p[s->i] == '.') {
-		*fraction = true;
+		*as_double = true;
 		s->i++;
 		if (!digit_at(s))
 			return false;
@@ -107,7 +119,7 @@ static bool scan_number(dlg_jsonscan *s, bool *fraction)
 			s->i++;
 	}
 	if (s->i < s->n && (s->p[s->i] == 'e' || s->p[s->i] == 'E')) {
-		*fraction = true;
+		*as_double = true;
 		s->i++;
 		if (s->i < s->n && (s->p[s->i] == '+' || s->p[s->i] == '-'))
 			s->i++;
@@ -317,12 +329,12 @@ bool dlg_jsonscan__value(dlg_jsonscan *s, int depth, cJSON **type)
 			return !type || (*type = scalar_type(s, k < 2 ? "bool" : "null"));
 		}
 	}
-	bool fraction;
+	bool as_double;
 	if (c == '"')
 		return scan_string(s) && (!type || (*type = scalar_type(s, "string")));
 	if (c == '-' || (c >= '0' && c <= '9'))
-		return scan_number(s, &fraction) &&
-		       (!type || (*type = scalar_type(s, fraction ? "float64" : "int64")));
+		return scan_number(s, &as_double) &&
+		       (!type || (*type = scalar_type(s, as_double ? "float64" : "int64")));
 	if (c == '{' || c == '[')
 		return scan_container(s, depth, type);
 	return false;
