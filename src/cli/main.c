@@ -43,13 +43,16 @@ static void catch_signals(void)
 }
 
 /* A closed stdin, stdout or stderr would be the number the next open() gets: the findings
- * would be written into a dataset file. /dev/null takes the place of each closed one. */
+ * would be written into a dataset file. /dev/null takes the place of a closed stdin, and
+ * /dev/full of a closed stdout or stderr: what is written there fails, so a report that
+ * could not be given is said by the exit status (5 or 3), and one with nothing to say
+ * (convert -q 2>&-) is not. */
 static bool standard_fds_open(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
 			continue;
-		int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		int got = open(fd == 0 ? "/dev/null" : "/dev/full", fd == 0 ? O_RDONLY : O_WRONLY);
 		if (got != fd) {
 			if (got >= 0)
 				close(got);
@@ -172,6 +175,8 @@ int main(int argc, char **argv)
 	/* a dataset with no conversation is a failure CI must see (a folder of Git LFS
 	 * pointers, a format mistaken for another) */
 	bool wrote_dataset = args.command == CLI_CONVERT || args.command == CLI_FINALIZE;
+	/* what a step commits (a part, a shard) is in place too */
+	bool committed = wrote_dataset || args.command == CLI_MAP || args.command == CLI_REDUCE;
 	if (wrote_dataset && summary.written == 0) {
 		fprintf(stderr, "dlgconv: no conversation written (%llu rejected, %llu "
 			"duplicates); rejects.jsonl says why\n",
@@ -180,10 +185,12 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 	if (report.failed || fflush(stdout) != 0 || ferror(stderr)) {
-		/* convert's dataset is in place by now: exit 3 would say it is not */
-		fprintf(stderr, "dlgconv: cannot write the report%s\n", wrote_dataset ?
-			" (the dataset was written)" : "");
-		rc = wrote_dataset ? 5 : 3;
+		/* convert's dataset (a step's part or shard) is in place by now: exit 3 would say
+		 * it is not */
+		fprintf(stderr, "dlgconv: cannot write the report%s\n",
+			wrote_dataset ? " (the dataset was written)" :
+			committed ? " (its output was written)" : "");
+		rc = committed ? 5 : 3;
 	}
 out:
 	cli_stats_free(report.stats);

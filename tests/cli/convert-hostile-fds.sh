@@ -27,3 +27,12 @@ cp -r piped before
 echo "ulimit -f: exit $(cat status)"
 diff -r before piped && echo "earlier dataset unchanged"
 ls -A . | grep -c dlgconv-new || true
+# stdout closed: the summary cannot be given, the dataset is written: exit 5, as for a full
+# stdout (it took /dev/null's place and the run said 0)
+$DLGCONV convert "$FIXTURES/valid" -o closed-out >&- 2>/dev/null
+echo "closed stdout: exit $?"
+check closed-out
+# a map part committed and its summary lost: 5, not 3 (which says nothing was written)
+$DLGCONV map -q --part 0/1 "$FIXTURES/valid" -o work >/dev/full 2>/dev/null
+echo "map, full stdout: exit $?"
+ls work
