@@ -622,6 +622,9 @@ static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON
 			return usage_error(a->command, "config: '%s' wants true or false", o->name);
 		return cJSON_IsTrue(v) ? take(a, o, NULL) : CLI_RUN;
 	}
+	if (cJSON_IsArray(v) && !(info->flags & DLG_OPTION_REPEATABLE))
+		return usage_error(a->command, "config: '%s' takes one value, not a list",
+				   o->name);
 	if (cJSON_IsArray(v)) {
 		const cJSON *item;
 		cJSON_ArrayForEach(item, v) {
@@ -637,13 +640,14 @@ static int take_config_item(cli_args *a, const struct cli_option *o, const cJSON
 		return take(a, o, number);
 	}
 	if (cJSON_IsNumber(v)) {
-		/* a JSON number is read as a double: past 2^53 it may no longer be the number
-		 * written (a seed would silently change), so larger ones come as strings */
+		/* a JSON number is read as a double: from 2^53 on it may no longer be the number
+		 * written (9007199254740993 reads as ...992, and a seed would silently change),
+		 * so those come as strings */
 		double d = v->valuedouble;
-		if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) ||
+		if (!(d > -9007199254740992.0 && d < 9007199254740992.0) ||
 		    d != (double)(long long)d)
-			return usage_error(a->command, "config: '%s' wants a whole number up "
-					   "to 2^53 (write a larger one as a string of digits)",
+			return usage_error(a->command, "config: '%s' wants a whole number below "
+					   "2^53 (write a larger one as a string of digits)",
 					   o->name);
 		char number[32];
 		snprintf(number, sizeof number, "%lld", (long long)d);
@@ -710,6 +714,11 @@ static int load_config(cli_args *a, const char *path)
 		return usage_error(a->command, "config '%s' is not a JSON object", path);
 	const cJSON *item;
 	cJSON_ArrayForEach(item, root) {
+		/* cJSON keeps every one of repeated keys: which one is meant is not said */
+		for (const cJSON *k = root->child; k != item; k = k->next)
+			if (strcmp(k->string, item->string) == 0)
+				return usage_error(a->command, "config '%s' gives '%s' twice", path,
+						   item->string);
 		const struct cli_option *o = NULL;
 		for (size_t i = 0; i < N_OPTIONS && !o; i++)
 			if (strcmp(options[i].name, item->string) == 0 &&
@@ -898,6 +907,17 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	}
 	if (config && (rc = load_config(a, config)) != CLI_RUN)
 		goto out;
+	/* an option of one value given twice is a mistake (two scripts' flags pasted together),
+	 * not something to settle by taking the last */
+	for (size_t i = 0; i < n_given && rc == CLI_RUN; i++) {
+		const dlg_option_info *info = info_of(list[i].option);
+		if (!info->metavar || (info->flags & DLG_OPTION_REPEATABLE))
+			continue;
+		for (size_t k = 0; k < i && rc == CLI_RUN; k++)
+			if (list[k].option == list[i].option)
+				rc = usage_error(c, "--%s given twice ('%s', then '%s'); give it once",
+						 list[i].option->name, list[k].value, list[i].value);
+	}
 	for (size_t i = 0; i < n_given && rc == CLI_RUN; i++)
 		rc = take(a, list[i].option, list[i].value);
 	if (rc != CLI_RUN)
