@@ -717,8 +717,8 @@ static int load_config(cli_args *a, const char *path)
 		/* cJSON keeps every one of repeated keys: which one is meant is not said */
 		for (const cJSON *k = root->child; k != item; k = k->next)
 			if (strcmp(k->string, item->string) == 0)
-				return usage_error(a->command, "config '%s' gives '%s' twice", path,
-						   item->string);
+				return usage_error(a->command, "config '%s' gives '%s' twice",
+						   path, item->string);
 		const struct cli_option *o = NULL;
 		for (size_t i = 0; i < N_OPTIONS && !o; i++)
 			if (strcmp(options[i].name, item->string) == 0 &&
@@ -915,8 +915,9 @@ int cli_parse(cli_args *a, int argc, char **argv)
 			continue;
 		for (size_t k = 0; k < i && rc == CLI_RUN; k++)
 			if (list[k].option == list[i].option)
-				rc = usage_error(c, "--%s given twice ('%s', then '%s'); give it once",
-						 list[i].option->name, list[k].value, list[i].value);
+				rc = usage_error(c, "--%s given twice ('%s', then '%s'); give it "
+						 "once", list[i].option->name, list[k].value,
+						 list[i].value);
 	}
 	for (size_t i = 0; i < n_given && rc == CLI_RUN; i++)
 		rc = take(a, list[i].option, list[i].value);
