@@ -2,8 +2,9 @@
 """The map, reduce and finalize steps give the bytes `convert --shards N` gives on one
 machine (docs/map-reduce.md): for M in {1, 3, 4} parts and N in {1, 3} shards, on a corpus
 with exact duplicates spread across parts and splits large enough for several gzip members;
-a map task killed mid-run and run again changes nothing; a missing or foreign part or shard
-makes finalize fail naming it.
+a map task killed mid-run and run again changes nothing; a missing or foreign part or shard,
+a shard reduced from other parts than those in WORK, a part's file changed after map (one
+byte) or a count its manifest makes up make the step fail naming it, and publish nothing.
 
   mapreduce_test.py DLGCONV FIXTURES_DIR
 """
@@ -232,6 +233,166 @@ check(r.returncode == 2 and b"two map runs" in r.stderr,
 r = run("map", "-q", "--part", "0/2", "--near-dup", "drop", corpus, "-o", work)
 check(r.returncode == 2 and b"--near-dup" in r.stderr, "map refuses --near-dup: %s" % r.stderr)
 check(not os.path.exists(out), "nothing written by a refused finalize")
+
+# What a step reads of an earlier one's output is what that step wrote, checked by SHA-256,
+# and a shard is made of the parts in WORK now (issue 21, items 1, 6 and 10): a map run again
+# after the reduce, a journal or bucket byte changed, a part manifest's count made up, are
+# refused naming what to run again, and the dataset finalize made before stays as it was.
+# A small corpus: rejects, duplicates across parts, and transcripts that are each unique.
+small = os.path.join(tmp, "small")
+shutil.copytree(os.path.join(corpus, "a-valid"), os.path.join(small, "a-valid"))
+shutil.copytree(os.path.join(corpus, "b-invalid"), os.path.join(small, "b-invalid"))
+shutil.copytree(os.path.join(corpus, "c-small"), os.path.join(small, "c-small"))
+os.makedirs(os.path.join(small, "f-unique"))
+for i in range(30):
+    with open(os.path.join(small, "f-unique", "u%02d.txt" % i), "w") as f:
+        f.write("### Human: unique question %d\n### Assistant: unique answer %d\n" % (i, i))
+# one split: an edit moves no conversation to another split, so the counts per split, the
+# one cross-check there was, stay the same
+SMALL = ["--split", "train=1", "--shards", "2"]
+
+
+def small_maps(work, parts=3):
+    for k in range(parts):
+        r = run("map", "-q", "--part", "%d/%d" % (k, parts), *SMALL, small, "-o", work)
+        check(r.returncode in (0, 1), "map %d/%d: exit %d %s" % (k, parts, r.returncode,
+                                                                r.stderr[-300:]))
+
+
+def small_reduces(work):
+    for s in range(2):
+        r = run("reduce", "--shard", "%d/2" % s, *SMALL, work)
+        check(r.returncode == 0, "reduce %d/2: exit %d %s" % (s, r.returncode, r.stderr[-300:]))
+
+
+def small_finalize(work, out):
+    return run("finalize", "-q", "--force", *SMALL, work, "-o", out)
+
+
+def refused(r, code, words, what):
+    check(r.returncode == code and all(w.encode() in r.stderr for w in words),
+          "%s: exit %d (want %d, saying %s) %s" % (what, r.returncode, code, words, r.stderr))
+
+
+def edit(path, old, new):
+    """Replace old by new in path, once; returns the bytes it held."""
+    data = open(path, "rb").read()
+    check(old in data, "%s holds %r" % (path, old))
+    with open(path, "wb") as f:
+        f.write(data.replace(old, new, 1))
+    return data
+
+
+def put_back(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+work, out = os.path.join(tmp, "work-stale"), os.path.join(tmp, "out-stale")
+small_maps(work)
+small_reduces(work)
+r = small_finalize(work, out)
+check(r.returncode == 0, "small finalize: exit %d %s" % (r.returncode, r.stderr))
+published = tree(out)
+# the maps run again on the same inputs write the same manifests: the shards stay good
+small_maps(work)
+r = small_finalize(work, out)
+check(r.returncode == 0, "finalize after the same maps again: exit %d %s" % (r.returncode,
+                                                                            r.stderr))
+check(tree(out) == published, "the same maps again give the same dataset")
+
+# 1. an input edited (the same size, then not), the maps run again and not the reduces: each
+# shard holds the text from before the edit, and finalize names it (and the first part that
+# changed: the one holding the file, or with another size every part, whose inputs_digest
+# holds the sizes)
+unique = os.path.join(small, "f-unique", "u07.txt")
+for old, new, part in ((b"unique answer 7", b"unique answer X", 2),
+                       (b"unique answer 7", b"unique answer 7, edited", 0)):
+    original = edit(unique, old, new)
+    small_maps(work)
+    r = small_finalize(work, out)
+    refused(r, 3, ["shard 0/2 is stale", "part %d/3 is not the one it was reduced from" % part,
+                   "run reduce --shard 0/2 again"], "stale shards after %r" % new)
+    check(tree(out) == published, "a stale shard published nothing (%r)" % new)
+    # once reduced again, the dataset is the edited corpus's
+    small_reduces(work)
+    r = small_finalize(work, os.path.join(tmp, "out-edited"))
+    check(r.returncode == 0, "finalize after the reduces: exit %d %s" % (r.returncode, r.stderr))
+    r = run("convert", "-q", "--near-dup", "off", *SMALL, small, "-o",
+            os.path.join(tmp, "single-edited"), "--force")
+    same_tree(os.path.join(tmp, "single-edited"), os.path.join(tmp, "out-edited"),
+              "the edited corpus (%r)" % new)
+    put_back(unique, original)
+    small_maps(work)
+    small_reduces(work)
+# shards reduced from another number of parts
+for name in os.listdir(work):
+    if name.startswith("part-"):
+        shutil.rmtree(os.path.join(work, name))
+small_maps(work, parts=2)
+r = small_finalize(work, out)
+refused(r, 3, ["shard 0/2 is stale", "reduced from 3 parts", "holds 2",
+               "run reduce --shard 0/2 again"], "shards of 3 parts, 2 parts now")
+check(tree(out) == published, "shards of other parts published nothing")
+small_reduces(work)
+r = small_finalize(work, out)
+check(r.returncode == 0 and tree(out) == published,
+      "2 parts give the same dataset: exit %d %s" % (r.returncode, r.stderr))
+shard0 = tree(os.path.join(work, "shard-00000-of-00002"))
+
+# 6. a part's journal or bucket changed after map, the same size: one byte
+journal = os.path.join(work, "part-00000-of-00002", "journal")
+lines = open(journal, "rb").read().split(b"\n")
+joined = next(i for i in range(len(lines) - 1)
+              if lines[i].startswith(b"{") and lines[i + 1].startswith(b"{"))
+original = edit(journal, lines[joined] + b"\n" + lines[joined + 1],
+                lines[joined] + b" " + lines[joined + 1])
+r = small_finalize(work, out)
+refused(r, 3, ["part 0/2 is damaged", journal, "is not the file its manifest lists",
+               "run map --part 0/2 again"], "a journal's two rejects made one line")
+check(tree(out) == published, "a changed journal published nothing")
+r = run("reduce", "--shard", "0/2", *SMALL, work)
+refused(r, 3, ["part 0/2 is damaged", journal, "run map --part 0/2 again"],
+        "reduce of a changed journal")
+check(tree(os.path.join(work, "shard-00000-of-00002")) == shard0,
+      "a refused reduce left its shard as it was")
+put_back(journal, original)
+bucket = os.path.join(work, "part-00001-of-00002", "train-00000-of-00002.jsonl")
+record = next(line for line in open(bucket, "rb") if b"unique answer" in line)
+original = edit(bucket, record, record.replace(b"unique answer", b"unique Answer", 1))
+r = run("reduce", "--shard", "0/2", *SMALL, work)
+refused(r, 3, ["part 1/2 is damaged", bucket, "is not the file its manifest lists",
+               "run map --part 1/2 again"], "reduce of a changed bucket")
+check(tree(os.path.join(work, "shard-00000-of-00002")) == shard0,
+      "a changed bucket was not reduced")
+put_back(bucket, original)
+
+# 10. a part manifest's counts: made up (1e300), or one more than its journal holds
+manifest = os.path.join(work, "part-00000-of-00002", "manifest.json")
+text = open(manifest, "rb").read()
+counts = json.loads(text)["counts"]
+code, by_code = sorted(counts["rejected_per_code"].items())[0]
+for key, old, new in (("counts.written in", b'"written":\t%d,' % counts["written"],
+                       b'"written":\t1e300,'),
+                      ("counts.written is %d" % (counts["written"] + 1),
+                       b'"written":\t%d,' % counts["written"],
+                       b'"written":\t%d,' % (counts["written"] + 1)),
+                      ("counts.rejected is %d" % (counts["rejected"] + 1),
+                       b'"rejected":\t%d,' % counts["rejected"],
+                       b'"rejected":\t%d,' % (counts["rejected"] + 1)),
+                      ("counts.rejected_per_code.%s is %d" % (code, by_code + 1),
+                       b'"%s":\t%d' % (code.encode(), by_code),
+                       b'"%s":\t%d' % (code.encode(), by_code + 1)),
+                      ("counts.warnings in", b'"warnings":\t', b'"warnings":\t-')):
+    original = edit(manifest, old, new)
+    r = small_finalize(work, out)
+    refused(r, 3, ["part 0/2 is damaged", key, "run map --part 0/2 again"],
+            "a part manifest saying %s" % new.decode())
+    check(tree(out) == published, "a made-up count published nothing (%s)" % new.decode())
+    put_back(manifest, original)
+r = small_finalize(work, out)
+check(r.returncode == 0 and tree(out) == published,
+      "put back, the same dataset: exit %d %s" % (r.returncode, r.stderr))
 
 shutil.rmtree(tmp)
 finish()

@@ -2,7 +2,7 @@
  * manifest.c - DIR/manifest.json (manifest.h): what a run wrote and with which options
  * (the option table's, options.c), written with cJSON; an earlier dataset's list of files,
  * for the commit to take away; a map part's or a reduced shard's manifest read back, with its
- * options compared. Uses buf.c, error.c, options.c and cJSON.
+ * options compared. Uses buf.c, error.c, options.c, sink.c (SHA-256) and cJSON.
  */
 #include "manifest.h"
 #include "buf.h"
@@ -108,6 +108,19 @@ static cJSON *counts_json(const dlg_manifest *m)
 	return j;
 }
 
+/* 64 hex digits each, one after another, as a JSON array of strings. */
+static cJSON *hex_array(const dlg_buf *digests)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a && i + 64 <= digests->len; i += 64) {
+		char hex[65];
+		memcpy(hex, digests->data + i, 64);
+		hex[64] = '\0';
+		cJSON_AddItemToArray(a, cJSON_CreateString(hex));
+	}
+	return a;
+}
+
 static cJSON *files_json(const dlg_manifest *m)
 {
 	cJSON *j = cJSON_CreateObject();
@@ -134,6 +147,8 @@ dlg_status dlg_manifest__write(dlg_buf *out, const dlg_manifest *m, dlg_error *e
 		cJSON_AddItemToObject(root, "files", files_json(m));
 		if (m->inputs_digest)
 			cJSON_AddStringToObject(root, "inputs_digest", m->inputs_digest);
+		if (m->parts_sha256)
+			cJSON_AddItemToObject(root, "parts_sha256", hex_array(m->parts_sha256));
 	}
 	char *text = root ? cJSON_Print(root) : NULL;
 	cJSON_Delete(root);
@@ -148,9 +163,9 @@ dlg_status dlg_manifest__write(dlg_buf *out, const dlg_manifest *m, dlg_error *e
 }
 
 /* The JSON text of `f` (closed here), at most `cap` bytes, into *root: NULL when it is not
- * JSON. DLG_E_LIMIT past the cap. */
-static dlg_status parse_file(cJSON **root, FILE *f, const char *path, size_t cap,
-			     const dlg_allocator *alloc, dlg_error *err)
+ * JSON. DLG_E_LIMIT past the cap. The SHA-256 of its bytes into `sha256_hex` unless NULL. */
+static dlg_status parse_file(cJSON **root, char *sha256_hex, FILE *f, const char *path,
+			     size_t cap, const dlg_allocator *alloc, dlg_error *err)
 {
 	dlg_buf text;
 	dlg_buf__init(&text, alloc, cap);
@@ -165,6 +180,14 @@ static dlg_status parse_file(cJSON **root, FILE *f, const char *path, size_t cap
 		st = dlg_error__io(err, errno, "read", path);
 	fclose(f);
 	*root = st == DLG_OK ? cJSON_ParseWithLength(text.data, text.len) : NULL;
+	void *sha = st == DLG_OK && sha256_hex ? dlg_sink__hash_new() : NULL;
+	if (st == DLG_OK && sha256_hex && !sha)
+		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (SHA-256)");
+	if (sha) {
+		dlg_sink__hash_update(sha, text.data ? text.data : "", text.len);
+		dlg_sink__hash_hex(sha256_hex, sha);
+		dlg_sink__hash_free(sha);
+	}
 	dlg_buf__dispose(&text);
 	return st;
 }
@@ -181,7 +204,7 @@ dlg_status dlg_manifest__files(dlg_buf *out, const char *dir, dlg_error *err)
 	if (!f)
 		return dlg_error__io(err, errno, "open", path);
 	cJSON *root; /* manifests are small: 16 MiB is plenty */
-	dlg_status st = parse_file(&root, f, path, (size_t)16 << 20, out->alloc, err);
+	dlg_status st = parse_file(&root, NULL, f, path, (size_t)16 << 20, out->alloc, err);
 	if (st == DLG_E_LIMIT)
 		st = DLG_OK; /* not one of ours: nothing to remove */
 	const cJSON *file;
@@ -195,11 +218,24 @@ dlg_status dlg_manifest__files(dlg_buf *out, const char *dir, dlg_error *err)
 	return st;
 }
 
-/* A count from the manifest, which wrote it as a JSON number. */
-static uint64_t count_at(const cJSON *obj, const char *key)
+/*
+ * A count from the manifest, which wrote it as a JSON number: a whole one from 0 to 2^53 (a
+ * double holds those exactly, and a cast of one past 2^64 is undefined). Anything else, 1e300
+ * or 2.5 or "3", is no count dlgconv wrote: it reads as 0, and the first one is named in
+ * out->not_a_count as `where`.`key`. A count that is not there is 0.
+ */
+static uint64_t count_at(dlg_manifest_read *out, const cJSON *obj, const char *where,
+			 const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (uint64_t)v->valuedouble : 0;
+	if (!v)
+		return 0;
+	double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+	if (d >= 0 && d <= 9007199254740992.0 && (double)(uint64_t)d == d)
+		return (uint64_t)d;
+	if (!out->not_a_count[0])
+		snprintf(out->not_a_count, sizeof out->not_a_count, "%s.%s", where, key);
+	return 0;
 }
 
 static dlg_status listed_files(dlg_manifest_read *out, const cJSON *files, dlg_error *err)
@@ -207,8 +243,10 @@ static dlg_status listed_files(dlg_manifest_read *out, const cJSON *files, dlg_e
 	const cJSON *f;
 	cJSON_ArrayForEach(f, files) {
 		const cJSON *sha = cJSON_GetObjectItemCaseSensitive(f, "sha256");
-		dlg_listed_file l = { .size = count_at(f, "size"),
-				      .records = count_at(f, "records") };
+		char where[sizeof "files." + DLG_SPLIT_FILE_NAME];
+		snprintf(where, sizeof where, "files.%s", f->string ? f->string : "");
+		dlg_listed_file l = { .size = count_at(out, f, where, "size"),
+				      .records = count_at(out, f, where, "records") };
 		if (!f->string || strlen(f->string) >= sizeof l.name || !cJSON_IsString(sha) ||
 		    strlen(sha->valuestring) != 64)
 			return dlg_error__set(err, DLG_E_IO, 0, "%s lists a file it cannot have "
@@ -223,23 +261,42 @@ static dlg_status listed_files(dlg_manifest_read *out, const cJSON *files, dlg_e
 static void read_counts(dlg_manifest_read *out, const cJSON *counts, const dlg_ctx *ctx)
 {
 	dlg_summary *s = &out->counts;
-	s->files = count_at(counts, "files");
-	s->inputs = count_at(counts, "inputs");
-	s->written = count_at(counts, "written");
-	s->rejected = count_at(counts, "rejected");
-	s->duplicates = count_at(counts, "duplicates");
-	s->near_duplicates = count_at(counts, "near_duplicates");
-	s->errors = count_at(counts, "errors");
-	s->warnings = count_at(counts, "warnings");
+	const char *in = "counts";
+	s->files = count_at(out, counts, in, "files");
+	s->inputs = count_at(out, counts, in, "inputs");
+	s->written = count_at(out, counts, in, "written");
+	s->rejected = count_at(out, counts, in, "rejected");
+	s->duplicates = count_at(out, counts, in, "duplicates");
+	s->near_duplicates = count_at(out, counts, in, "near_duplicates");
+	s->errors = count_at(out, counts, in, "errors");
+	s->warnings = count_at(out, counts, in, "warnings");
 	const cJSON *per_split = cJSON_GetObjectItemCaseSensitive(counts, "written_per_split");
+	in = "counts.written_per_split";
 	for (size_t i = 0; i < ctx->n_splits; i++)
-		s->split_written[i] = count_at(per_split, ctx->splits[i].name);
+		s->split_written[i] = count_at(out, per_split, in, ctx->splits[i].name);
 	const cJSON *per_code = cJSON_GetObjectItemCaseSensitive(counts, "rejected_per_code");
+	in = "counts.rejected_per_code";
 	for (int code = 0; code < DLG_DIAG_CODES; code++)
-		out->rejected_by_code[code] = count_at(per_code, dlg_diag_id((dlg_diag_code)code));
+		out->rejected_by_code[code] = count_at(out, per_code, in,
+						       dlg_diag_id((dlg_diag_code)code));
 	const cJSON *fixes = cJSON_GetObjectItemCaseSensitive(counts, "fixes");
+	in = "counts.fixes";
 	for (int f = 0; f < DLG_FIX_COUNT; f++)
-		s->fixes[f] = count_at(fixes, dlg_fix_name((dlg_fix)f));
+		s->fixes[f] = count_at(out, fixes, in, dlg_fix_name((dlg_fix)f));
+}
+
+/* A reduced shard's parts_sha256, 64 hex digits each into out->parts_sha256. */
+static dlg_status read_parts(dlg_manifest_read *out, const cJSON *parts, dlg_error *err)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, parts) {
+		const char *hex = cJSON_IsString(p) ? p->valuestring : NULL;
+		if (!hex || strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+			return dlg_error__set(err, DLG_E_IO, 0, "%s is not a manifest dlgconv "
+					      "wrote (parts_sha256)", out->path);
+		DLG_TRY(dlg_buf__append(&out->parts_sha256, hex, 64, err));
+	}
+	return DLG_OK;
 }
 
 /*
@@ -274,7 +331,10 @@ dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_er
 {
 	out->found = false;
 	out->other_option[0] = '\0';
+	out->not_a_count[0] = '\0';
+	out->sha256_hex[0] = '\0';
 	out->files.len = 0;
+	out->parts_sha256.len = 0;
 	out->inputs_digest[0] = '\0';
 	memset(&out->counts, 0, sizeof out->counts);
 	memset(out->rejected_by_code, 0, sizeof out->rejected_by_code);
@@ -282,7 +342,8 @@ dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_er
 	if (!f)
 		return errno == ENOENT ? DLG_OK : dlg_error__io(err, errno, "open", out->path);
 	cJSON *root;
-	dlg_status st = parse_file(&root, f, out->path, (size_t)64 << 20, ctx->alloc, err);
+	dlg_status st = parse_file(&root, out->sha256_hex, f, out->path, (size_t)64 << 20,
+				   ctx->alloc, err);
 	if (st == DLG_OK && !cJSON_IsObject(root))
 		st = dlg_error__set(err, DLG_E_IO, 0, "%s is not a manifest dlgconv wrote",
 				    out->path);
@@ -297,6 +358,8 @@ dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx, dlg_er
 		read_counts(out, cJSON_GetObjectItemCaseSensitive(root, "counts"), ctx);
 		st = listed_files(out, cJSON_GetObjectItemCaseSensitive(root, "files"), err);
 	}
+	if (st == DLG_OK)
+		st = read_parts(out, cJSON_GetObjectItemCaseSensitive(root, "parts_sha256"), err);
 	cJSON_Delete(root);
 	return st;
 }

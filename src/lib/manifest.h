@@ -21,6 +21,9 @@ typedef struct dlg_manifest {
 	size_t n_split_files;
 	const dlg_kept_types *kept_types; /* NULL without --keep-fields */
 	const char *inputs_digest; /* a map part's: the whole file list's (steps.c); else NULL */
+	const dlg_buf *parts_sha256; /* a reduced shard's: the SHA-256 of each part's manifest
+					it was reduced from, 64 hex digits each, in part order;
+					else NULL */
 } dlg_manifest;
 
 /** manifest.json's text for what `m` reports, appended to `out`. */
@@ -45,15 +48,20 @@ typedef struct dlg_manifest_read {
 	bool found;          /* false: there is no such file */
 	char other_option[64]; /* "" when it was written with the options of the ctx it is read
 				  with; else an option whose value was not the same ("error") */
+	char not_a_count[64]; /* "" when every count and size is a whole number dlgconv could
+				 have written; else the first that is not ("counts.written") */
+	char sha256_hex[65]; /* of the manifest's own bytes: what a reduced shard records */
 	dlg_summary counts;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	dlg_buf files;       /* dlg_listed_file[] */
 	char inputs_digest[33]; /* a map part's; "" for others */
+	dlg_buf parts_sha256; /* a reduced shard's, as dlg_manifest has it; empty for others */
 } dlg_manifest_read;
 
 /**
  * Read out->path; a manifest that is not there is not an error (out->found is false). Its
- * counts are read by ctx's split names; its options are compared with ctx's.
+ * counts are read by ctx's split names; its options are compared with ctx's. out->files and
+ * out->parts_sha256 are initialized by the caller (dlg_buf__init) and refilled here.
  */
 dlg_status dlg_manifest__read(dlg_manifest_read *out, const dlg_ctx *ctx,
 			      dlg_error *err) DLG_WUR;

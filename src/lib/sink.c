@@ -1,8 +1,9 @@
 /*
  * sink.c - output files: written in the run's staging directory (commit.c makes it DIR only
  * when the whole run succeeded), hashed (SHA-256, OpenSSL) as they are written and flushed
- * to disk; and gzip members (libdeflate), compressed independently so that several threads
- * can compress one file, which every gzip reader concatenates.
+ * to disk, and files read back hashed the same way (the steps check them against their
+ * manifests); and gzip members (libdeflate), compressed independently so that several
+ * threads can compress one file, which every gzip reader concatenates.
  * Uses buf.c and error.c.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -45,6 +46,36 @@ void dlg_sink__split_file_name(char *out, const char *split, unsigned shard, uns
 		snprintf(out, DLG_SPLIT_FILE_NAME, "%s%s", split, ext);
 }
 
+void *dlg_sink__hash_new(void)
+{
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	if (h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(h);
+		h = NULL;
+	}
+	return h;
+}
+
+void dlg_sink__hash_update(void *h, const void *p, size_t n)
+{
+	EVP_DigestUpdate(h, p, n);
+}
+
+void dlg_sink__hash_hex(char hex[65], void *h)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	hex[0] = '\0';
+	EVP_DigestFinal_ex(h, md, &md_len);
+	for (unsigned i = 0; i < md_len && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+void dlg_sink__hash_free(void *h)
+{
+	EVP_MD_CTX_free(h);
+}
+
 dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 			  const dlg_allocator *a, dlg_error *err)
 {
@@ -53,16 +84,12 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 	f->alloc = a;
 	size_t n = strlen(dir) + strlen(name) + 2;
 	f->path = dlg_mem__alloc(a, n);
-	f->sha = EVP_MD_CTX_new();
+	f->sha = dlg_sink__hash_new();
 	if (!f->path || !f->sha) {
 		dlg_sink__discard(f);
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	}
 	snprintf(f->path, n, "%s/%s", dir, name);
-	if (EVP_DigestInit_ex(f->sha, EVP_sha256(), NULL) != 1) {
-		dlg_sink__discard(f);
-		return dlg_error__set(err, DLG_E_INTERNAL, 0, "cannot start SHA-256");
-	}
 	f->fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (f->fd < 0) {
 		dlg_status st = dlg_error__io(err, errno, "create", f->path);
@@ -75,7 +102,7 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err)
 {
 	const char *s = p;
-	EVP_DigestUpdate(f->sha, p, n);
+	dlg_sink__hash_update(f->sha, p, n);
 	f->size += n;
 	while (n > 0) {
 		ssize_t w = write(f->fd, s, n);
@@ -93,11 +120,7 @@ dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *e
 
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	EVP_DigestFinal_ex(f->sha, md, &md_len);
-	for (unsigned i = 0; i < md_len && i < 32; i++)
-		snprintf(f->sha256_hex + 2 * i, 3, "%02x", md[i]);
+	dlg_sink__hash_hex(f->sha256_hex, f->sha);
 	if (fsync(f->fd) != 0 || close(f->fd) != 0) {
 		int e = errno;
 		f->fd = -1;
@@ -113,7 +136,7 @@ void dlg_sink__discard(dlg_outfile *f)
 		close(f->fd);
 	f->fd = -1;
 	dlg_mem__free(f->alloc, f->path);
-	EVP_MD_CTX_free(f->sha);
+	dlg_sink__hash_free(f->sha);
 	f->path = NULL;
 	f->sha = NULL;
 }

@@ -37,6 +37,17 @@ dlg_status dlg_sink__open(dlg_outfile *f, const char *dir, const char *name,
 dlg_status dlg_sink__write(dlg_outfile *f, const void *p, size_t n, dlg_error *err) DLG_WUR;
 /** Flush to disk and finish the hash. */
 dlg_status dlg_sink__finish(dlg_outfile *f, dlg_error *err) DLG_WUR;
+
+/**
+ * SHA-256 of bytes read back, the hash an output file gets, for the steps that check a file
+ * against what its manifest lists. dlg_sink__hash_new() returns NULL when out of memory;
+ * dlg_sink__hash_hex() writes the 64 hex digits and a NUL of what `h` was given, after which
+ * `h` only goes to dlg_sink__hash_free() (which accepts NULL).
+ */
+void *dlg_sink__hash_new(void);
+void dlg_sink__hash_update(void *h, const void *p, size_t n);
+void dlg_sink__hash_hex(char hex[65], void *h);
+void dlg_sink__hash_free(void *h);
 /** Close the file if it is still open and release everything (the staging directory it is
  * in goes as a whole). */
 void dlg_sink__discard(dlg_outfile *f);

@@ -226,6 +226,10 @@ static dlg_status read_checked(dlg_manifest_read *m, const dlg_ctx *ctx, const c
 		return dlg_error__set(err, DLG_E_ARG, 0, "%s (%s) was made with another value of "
 				      "option %s: give every step the same options (run %s again)",
 				      what, dir, m->other_option, redo);
+	if (m->not_a_count[0])
+		return dlg_error__set(err, DLG_E_IO, 0, "%s is damaged: %s in %s is not a "
+				      "count dlgconv writes (run %s again)", what, m->not_a_count,
+				      m->path, redo);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&m->files, dlg_listed_file); i++) {
 		const dlg_listed_file *f = &DLG_BUF_AT(&m->files, dlg_listed_file, i);
 		char path[4096 + DLG_SPLIT_FILE_NAME + 2];
@@ -262,38 +266,83 @@ static bool parse_kept(uint8_t id[16], size_t *split, const char **rest, const c
 	return true;
 }
 
-/* The next line of f, with its '\n' and a NUL after it, into `line` (read through the run's
+/*
+ * A part's file a step reads back (its journal, a bucket), hashed as it is read: read_checked
+ * saw its size, and at its end its bytes are checked against the SHA-256 its manifest lists,
+ * since a byte changed after map (the same size) would otherwise pass into the dataset.
+ */
+typedef struct readback {
+	FILE *f;
+	void *sha;
+	char path[4096 + DLG_SPLIT_FILE_NAME + 2];
+} readback;
+
+static dlg_status readback_open(readback *r, const char *dir, const char *name,
+				dlg_error *err)
+{
+	snprintf(r->path, sizeof r->path, "%s/%s", dir, name);
+	if (!(r->sha = dlg_sink__hash_new()))
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (SHA-256)");
+	r->f = fopen(r->path, "rb");
+	return r->f ? DLG_OK : dlg_error__io(err, errno, "open", r->path);
+}
+
+/* The next line of r, with its '\n' and a NUL after it, into `line` (read through the run's
  * allocator, as getline's buffer would not be); line->len is 0 at the end. A line is one
- * record's, of any length; records hold no NUL (JSON escapes it). */
-static dlg_status read_line(FILE *f, dlg_buf *line, dlg_error *err)
+ * record's, of any length; records hold no NUL (JSON escapes it): one put in by hand cuts the
+ * line and the hash short, and so fails the check at the end. */
+static dlg_status readback_line(readback *r, dlg_buf *line, dlg_error *err)
 {
 	line->len = 0;
 	char chunk[8192];
-	while (fgets(chunk, sizeof chunk, f)) {
+	while (fgets(chunk, sizeof chunk, r->f)) {
 		size_t n = strlen(chunk);
+		dlg_sink__hash_update(r->sha, chunk, n);
 		DLG_TRY(dlg_buf__append(line, chunk, n, err));
 		if (n && chunk[n - 1] == '\n')
 			break;
 	}
+	/* a failed read is not the end, nor half a line a whole one */
+	if (ferror(r->f))
+		return dlg_error__io(err, errno, "read", r->path);
 	DLG_TRY(dlg_buf__putc(line, '\0', err));
 	line->len--;
 	return DLG_OK;
 }
 
+/* At the end of r: its bytes are those of `l`, the file its manifest lists by that name (NULL
+ * when it lists none). `what` and `redo` as read_checked has them. */
+static dlg_status readback_check(readback *r, const dlg_listed_file *l, const char *what,
+				 const char *redo, dlg_error *err)
+{
+	char hex[65];
+	dlg_sink__hash_hex(hex, r->sha);
+	if (!l || strcmp(hex, l->sha256_hex) != 0)
+		return dlg_error__set(err, DLG_E_IO, 0, "%s is damaged: %s is not the file its "
+				      "manifest lists (run %s again)", what, r->path, redo);
+	return DLG_OK;
+}
+
+static void readback_close(readback *r)
+{
+	if (r->f)
+		fclose(r->f);
+	dlg_sink__hash_free(r->sha);
+	r->f = NULL;
+	r->sha = NULL;
+}
+
 /* A journal, line by line. */
 typedef struct journal {
-	FILE *f;
+	readback in;
 	dlg_buf line;
 	uint64_t number;
-	char path[4096 + DLG_SPLIT_FILE_NAME + 2];
 } journal;
 
 static dlg_status journal_open(journal *j, const char *dir, dlg_error *err)
 {
 	j->number = 0;
-	snprintf(j->path, sizeof j->path, "%s/%s", dir, DLG_JOURNAL);
-	j->f = fopen(j->path, "rb");
-	return j->f ? DLG_OK : dlg_error__io(err, errno, "open", j->path);
+	return readback_open(&j->in, dir, DLG_JOURNAL, err);
 }
 
 /* The next line into j->line, with its '\n'; *more is false at the end. Where a step spends
@@ -303,25 +352,20 @@ static dlg_status journal_next(bool *more, journal *j, const dlg_options *o, dlg
 	if (o->cancel && *o->cancel)
 		return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 	j->number++;
-	DLG_TRY(read_line(j->f, &j->line, err));
-	/* a failed read is not the end, nor half a line a whole one */
-	if (ferror(j->f))
-		return dlg_error__io(err, errno, "read", j->path);
+	DLG_TRY(readback_line(&j->in, &j->line, err));
 	*more = j->line.len > 0;
 	return DLG_OK;
 }
 
 static void journal_close(journal *j)
 {
-	if (j->f)
-		fclose(j->f);
-	j->f = NULL;
+	readback_close(&j->in);
 }
 
 static dlg_status bad_journal(const journal *j, dlg_error *err)
 {
 	return dlg_error__set(err, DLG_E_IO, 0, "%s:%llu: not a line map writes (run that "
-			      "part again)", j->path, (unsigned long long)j->number);
+			      "part again)", j->in.path, (unsigned long long)j->number);
 }
 
 /* What reduce holds, released in one place. */
@@ -338,9 +382,10 @@ typedef struct reducer {
 	dlg_buf packed;
 	void *compressor;
 	journal journal;
-	FILE *buckets[DLG_MAX_SPLITS];
+	readback buckets[DLG_MAX_SPLITS]; /* shard S of each split, of the part being read */
 	dlg_buf record;
 	dlg_summary sum;
+	dlg_buf parts_sha256; /* each part's manifest as it was read: what the shard is made of */
 } reducer;
 
 /* A split's pending lines become its next member (cut as convert cuts them). */
@@ -361,12 +406,10 @@ static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
  * kept its id. */
 static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg_error *err)
 {
-	DLG_TRY(read_line(r->buckets[split], &r->record, err));
-	if (ferror(r->buckets[split]))
-		return dlg_error__io(err, errno, "read a bucket beside", r->journal.path);
+	DLG_TRY(readback_line(&r->buckets[split], &r->record, err));
 	if (r->record.len == 0)
 		return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket ends before the journal does "
-				      "(run that part again)", r->journal.path);
+				      "(run that part again)", r->journal.in.path);
 	bool duplicate = false;
 	if (!r->opts.no_dedup)
 		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, id, err));
@@ -389,7 +432,18 @@ static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg
 	return full ? write_member(r, split, err) : DLG_OK;
 }
 
-/* Bucket `shard` of part `part`, in the order of its journal. */
+/* Bucket `shard` of split i's name in a part's directory (plain, as map writes them). */
+static void bucket_name(char out[DLG_SPLIT_FILE_NAME], const reducer *r, size_t i)
+{
+	dlg_sink__split_file_name(out, r->ctx.splits[i].name, r->shard, r->ctx.shards,
+				  DLG_COMPRESS_NONE);
+}
+
+/*
+ * Bucket `shard` of part `part`, in the order of its journal; at their ends both are checked
+ * against the part's manifest (its SHA-256 of each), and the manifest's own is recorded as
+ * what the shard is made from.
+ */
 static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsigned parts,
 			      dlg_error *err)
 {
@@ -399,12 +453,10 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 	snprintf(redo, sizeof redo, "map --part %u/%u", part, parts);
 	DLG_TRY(read_checked(&r->part, &r->ctx, dir, what, redo, err));
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
-		char name[DLG_SPLIT_FILE_NAME], path[4096 + DLG_SPLIT_FILE_NAME + 2];
-		dlg_sink__split_file_name(name, r->ctx.splits[i].name, r->shard, r->ctx.shards,
-					  DLG_COMPRESS_NONE);
-		snprintf(path, sizeof path, "%s/%s", dir, name);
-		if (listed(&r->part, name) && !(r->buckets[i] = fopen(path, "rb")))
-			return dlg_error__io(err, errno, "open", path);
+		char name[DLG_SPLIT_FILE_NAME];
+		bucket_name(name, r, i);
+		if (listed(&r->part, name))
+			DLG_TRY(readback_open(&r->buckets[i], dir, name, err));
 	}
 	DLG_TRY(journal_open(&r->journal, dir, err));
 	for (bool more = true;;) {
@@ -417,24 +469,29 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 		if (r->journal.line.data[0] == '{')
 			continue; /* a reject: finalize's */
 		if (!parse_kept(id, &split, &rest, r->journal.line.data, &r->ctx) ||
-		    (dlg_split__shard(id, r->ctx.shards) == r->shard && !r->buckets[split]))
+		    (dlg_split__shard(id, r->ctx.shards) == r->shard && !r->buckets[split].f))
 			return bad_journal(&r->journal, err);
 		if (dlg_split__shard(id, r->ctx.shards) == r->shard)
 			DLG_TRY(reduce_one(r, id, split, err));
 	}
+	DLG_TRY(readback_check(&r->journal.in, listed(&r->part, DLG_JOURNAL), what, redo, err));
 	journal_close(&r->journal);
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
-		if (r->buckets[i] && fgetc(r->buckets[i]) != EOF)
+		readback *b = &r->buckets[i];
+		if (!b->f)
+			continue;
+		if (fgetc(b->f) != EOF)
 			return dlg_error__set(err, DLG_E_IO, 0, "%s: a bucket holds more than the "
 					      "journal lists (run that part again)", dir);
 		/* a failed read is not the end of the bucket */
-		if (r->buckets[i] && ferror(r->buckets[i]))
-			return dlg_error__io(err, errno, "read a bucket in", dir);
-		if (r->buckets[i])
-			fclose(r->buckets[i]);
-		r->buckets[i] = NULL;
+		if (ferror(b->f))
+			return dlg_error__io(err, errno, "read", b->path);
+		char name[DLG_SPLIT_FILE_NAME];
+		bucket_name(name, r, i);
+		DLG_TRY(readback_check(b, listed(&r->part, name), what, redo, err));
+		readback_close(b);
 	}
-	return DLG_OK;
+	return dlg_buf__append(&r->parts_sha256, r->part.sha256_hex, 64, err);
 }
 
 static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
@@ -455,7 +512,8 @@ static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
 		files[n++] = &r->files[i];
 	}
 	const uint64_t no_rejects[DLG_DIAG_CODES] = { 0 }; /* a shard's are in the journals */
-	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL, NULL };
+	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL, NULL,
+			   &r->parts_sha256 };
 	return dlg_dataset__commit(&r->out, &m, files, false, err);
 }
 
@@ -484,6 +542,8 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	r->opts.output_dir = r->dir;
 	r->opts.force = 1;
 	dlg_buf__init(&r->part.files, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->part.parts_sha256, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->parts_sha256, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->packed, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->record, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->journal.line, opts->allocator, DLG_BUF_UNCAPPED);
@@ -499,8 +559,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	for (size_t i = 0; i < DLG_MAX_SPLITS; i++) {
 		dlg_sink__discard(&r->files[i]);
 		dlg_buf__dispose(&r->pending[i]);
-		if (r->buckets[i])
-			fclose(r->buckets[i]);
+		readback_close(&r->buckets[i]);
 	}
 	journal_close(&r->journal);
 	dlg_buf__dispose(&r->journal.line);
@@ -509,6 +568,8 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	dlg_sink__deflate_free(r->compressor);
 	dlg_buf__dispose(&r->packed);
 	dlg_buf__dispose(&r->part.files);
+	dlg_buf__dispose(&r->part.parts_sha256);
+	dlg_buf__dispose(&r->parts_sha256);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_ctx__dispose(&r->ctx);
 	dlg_mem__free(opts->allocator, r);
@@ -522,6 +583,11 @@ typedef struct finalizer {
 	unsigned parts;
 	dlg_summary sum;
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
+	dlg_buf parts_sha256;      /* each part's manifest's, as first read: what every shard
+				      must have been reduced from */
+	dlg_manifest_read part;    /* the part being read */
+	dlg_summary tally;         /* what its journal holds, counted as map counts */
+	uint64_t tally_by_code[DLG_DIAG_CODES];
 	dlg_manifest_read *shards; /* ctx.shards of them */
 	dlg_outfile *files;        /* split files (split-major, shard-minor), then rejects */
 	size_t n_files;
@@ -532,44 +598,205 @@ typedef struct finalizer {
 	dlg_buf copy;
 } finalizer;
 
-/* Every part's counts, summed (each part's directory checked on the way). */
-static dlg_status sum_parts(finalizer *f, dlg_error *err)
+static void name_part(char what[64], char redo[64], unsigned part, unsigned parts)
 {
-	dlg_manifest_read part = { .path = "" };
-	dlg_buf__init(&part.files, f->ctx.alloc, DLG_BUF_UNCAPPED);
-	dlg_status st = DLG_OK;
+	snprintf(what, 64, "part %u/%u", part, parts);
+	snprintf(redo, 64, "map --part %u/%u", part, parts);
+}
+
+/*
+ * Every part is there, made with these options from the same inputs, holding the files its
+ * manifest lists at their sizes; each manifest's SHA-256 is kept. Only manifests are read:
+ * the common mistakes are named before DATASET is touched.
+ */
+static dlg_status check_parts(finalizer *f, dlg_error *err)
+{
 	char inputs[33] = "";
-	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
+	for (unsigned k = 0; k < f->parts; k++) {
 		char dir[4096], what[64], redo[64];
 		part_dir(dir, sizeof dir, f->work, k, f->parts);
-		snprintf(what, sizeof what, "part %u/%u", k, f->parts);
-		snprintf(redo, sizeof redo, "map --part %u/%u", k, f->parts);
-		st = read_checked(&part, &f->ctx, dir, what, redo, err);
-		if (st == DLG_OK && k == 0)
-			memcpy(inputs, part.inputs_digest, sizeof inputs);
-		if (st == DLG_OK && strcmp(part.inputs_digest, inputs) != 0)
-			st = dlg_error__set(err, DLG_E_ARG, 0, "part %u/%u saw other input "
-					    "files than part 0/%u (another INPUT, or files added "
-					    "or changed meanwhile): give every map task the same "
-					    "INPUTs and run them again", k, f->parts, f->parts);
-		const dlg_summary *c = &part.counts;
-		dlg_summary *s = &f->sum;
-		s->files += c->files;
-		s->inputs += c->inputs;
-		s->written += c->written;
-		s->rejected += c->rejected;
-		s->duplicates += c->duplicates;
-		s->errors += c->errors;
-		s->warnings += c->warnings;
-		for (size_t i = 0; i < DLG_MAX_SPLITS; i++)
-			s->split_written[i] += c->split_written[i];
-		for (int x = 0; x < DLG_FIX_COUNT; x++)
-			s->fixes[x] += c->fixes[x];
-		for (int code = 0; code < DLG_DIAG_CODES; code++)
-			f->rejected_by_code[code] += part.rejected_by_code[code];
+		name_part(what, redo, k, f->parts);
+		DLG_TRY(read_checked(&f->part, &f->ctx, dir, what, redo, err));
+		if (k == 0)
+			memcpy(inputs, f->part.inputs_digest, sizeof inputs);
+		if (strcmp(f->part.inputs_digest, inputs) != 0)
+			return dlg_error__set(err, DLG_E_ARG, 0, "part %u/%u saw other input "
+					      "files than part 0/%u (another INPUT, or files added "
+					      "or changed meanwhile): give every map task the same "
+					      "INPUTs and run them again", k, f->parts, f->parts);
+		DLG_TRY(dlg_buf__append(&f->parts_sha256, f->part.sha256_hex, 64, err));
 	}
-	dlg_buf__dispose(&part.files);
-	return st;
+	return DLG_OK;
+}
+
+/*
+ * What a journal's rejects line says, as record.c writes it: a W307 line ends with its
+ * duplicate_of, any other lists the codes that rejected it (each once) in "codes". A '"' in a
+ * JSON string is escaped, so neither key can be matched inside the strings before it. False
+ * when the line is not one map writes.
+ */
+static bool parse_reject(bool *duplicate, bool codes[DLG_DIAG_CODES], const char *line)
+{
+	static const char dup_key[] = ",\"duplicate_of\":\"", codes_key[] = ",\"codes\":[";
+	size_t n = strlen(line), tail = sizeof dup_key - 1 + 32 + sizeof "\"}\n" - 1;
+	*duplicate = n >= tail && memcmp(line + n - tail, dup_key, sizeof dup_key - 1) == 0;
+	memset(codes, 0, DLG_DIAG_CODES * sizeof *codes);
+	const char *c = strstr(line, codes_key);
+	if (!c)
+		return false;
+	for (c += sizeof codes_key - 1; *c == '"'; c++) {
+		char id[16];
+		size_t len = strcspn(c + 1, "\"");
+		dlg_diag_code code;
+		if (len >= sizeof id || c[1 + len] != '"')
+			return false;
+		memcpy(id, c + 1, len);
+		id[len] = '\0';
+		if (!dlg_diag_parse(id, &code) || (int)code < 0 || (int)code >= DLG_DIAG_CODES)
+			return false;
+		codes[code] = true;
+		c += len + 2;
+		if (*c != ',')
+			break;
+	}
+	return *c == ']';
+}
+
+/* A count of the part's manifest, counts.`in``key`, against what its journal holds. */
+static dlg_status same_count(uint64_t said, uint64_t held, const char *in, const char *key,
+			     const char *what, const char *redo, dlg_error *err)
+{
+	if (said == held)
+		return DLG_OK;
+	return dlg_error__set(err, DLG_E_IO, 0, "%s is damaged: its manifest says counts.%s%s "
+			      "is %llu, its journal holds %llu (run %s again)", what, in, key,
+			      (unsigned long long)said, (unsigned long long)held, redo);
+}
+
+/* *to += v, false when that does not fit (only made-up counts get there). */
+static bool add_count(uint64_t *to, uint64_t v)
+{
+	if (v > UINT64_MAX - *to)
+		return false;
+	*to += v;
+	return true;
+}
+
+/*
+ * The part just read: its manifest's counts are what its journal holds (those finalize
+ * publishes come from the journals; a manifest that says otherwise was changed after map),
+ * and the counts only the manifest has are added to the run's.
+ */
+static dlg_status part_counts(finalizer *f, const char *what, const char *redo,
+			      dlg_error *err)
+{
+	const dlg_summary *m = &f->part.counts, *t = &f->tally;
+	DLG_TRY(same_count(m->inputs, t->inputs, "", "inputs", what, redo, err));
+	DLG_TRY(same_count(m->written, t->written, "", "written", what, redo, err));
+	DLG_TRY(same_count(m->rejected, t->rejected, "", "rejected", what, redo, err));
+	DLG_TRY(same_count(m->duplicates, t->duplicates, "", "duplicates", what, redo, err));
+	DLG_TRY(same_count(m->near_duplicates, 0, "", "near_duplicates", what, redo, err));
+	for (size_t i = 0; i < f->ctx.n_splits; i++)
+		DLG_TRY(same_count(m->split_written[i], t->split_written[i], "written_per_split.",
+				   f->ctx.splits[i].name, what, redo, err));
+	for (int code = 0; code < DLG_DIAG_CODES; code++)
+		DLG_TRY(same_count(f->part.rejected_by_code[code], f->tally_by_code[code],
+				   "rejected_per_code.", dlg_diag_id((dlg_diag_code)code), what,
+				   redo, err));
+	dlg_summary *s = &f->sum;
+	bool fits = add_count(&s->files, m->files) && add_count(&s->errors, m->errors) &&
+		    add_count(&s->warnings, m->warnings);
+	for (int x = 0; fits && x < DLG_FIX_COUNT; x++)
+		fits = add_count(&s->fixes[x], m->fixes[x]);
+	if (!fits)
+		return dlg_error__set(err, DLG_E_IO, 0, "%s is damaged: its manifest's counts "
+				      "are past any run's (run %s again)", what, redo);
+	return DLG_OK;
+}
+
+/* One line of a part's journal: a reject as it is, a kept conversation whose id an earlier
+ * part kept as the W307 line map rendered for it (where one machine would have dropped it);
+ * counted both as map counted it (the tally) and as the run publishes it. */
+static dlg_status merge_line(finalizer *f, dlg_findings *findings, dlg_outfile *rejects,
+			     dlg_error *err)
+{
+	const char *line = f->journal.line.data;
+	dlg_summary *t = &f->tally, *s = &f->sum;
+	t->inputs++;
+	s->inputs++;
+	if (line[0] == '{') {
+		bool duplicate, codes[DLG_DIAG_CODES];
+		if (!parse_reject(&duplicate, codes, line))
+			return bad_journal(&f->journal, err);
+		if (duplicate) {
+			t->duplicates++;
+			s->duplicates++;
+		} else {
+			t->rejected++;
+			s->rejected++;
+		}
+		for (int code = 0; !duplicate && code < DLG_DIAG_CODES; code++) {
+			f->tally_by_code[code] += codes[code];
+			f->rejected_by_code[code] += codes[code];
+		}
+		rejects->records++;
+		return dlg_sink__write(rejects, line, strlen(line), err);
+	}
+	uint8_t id[16];
+	size_t split;
+	if (!parse_kept(id, &split, &line, line, &f->ctx))
+		return bad_journal(&f->journal, err);
+	t->written++;
+	t->split_written[split]++;
+	bool duplicate = false;
+	if (!f->ctx.opts->no_dedup)
+		DLG_TRY(dlg_split__idset_insert(&duplicate, &f->ids, id, err));
+	if (!duplicate) {
+		s->written++;
+		s->split_written[split]++;
+		return DLG_OK;
+	}
+	s->duplicates++;
+	dlg_diag d = { .code = DLG_DIAG_DUPLICATE,
+		       .severity = dlg_ctx__severity(&f->ctx, DLG_DIAG_DUPLICATE),
+		       .source = "" };
+	dlg_findings__one(findings, &d);
+	rejects->records++;
+	return dlg_sink__write(rejects, line, strlen(line), err);
+}
+
+/*
+ * rejects.jsonl as one machine writes it, and the run's counts, from each part's journal in
+ * part order (checked against its manifest: its bytes and its counts). The manifest read
+ * again is the one check_parts read, or a map ran meanwhile.
+ */
+static dlg_status merge_parts(finalizer *f, dlg_findings *findings, dlg_outfile *rejects,
+			      dlg_error *err)
+{
+	for (unsigned k = 0; k < f->parts; k++) {
+		char dir[4096], what[64], redo[64];
+		part_dir(dir, sizeof dir, f->work, k, f->parts);
+		name_part(what, redo, k, f->parts);
+		DLG_TRY(read_checked(&f->part, &f->ctx, dir, what, redo, err));
+		if (memcmp(f->part.sha256_hex, f->parts_sha256.data + 64 * (size_t)k, 64) != 0)
+			return dlg_error__set(err, DLG_E_IO, 0, "%s changed while finalize ran "
+					      "(run finalize again when the map tasks are done)",
+					      what);
+		memset(&f->tally, 0, sizeof f->tally);
+		memset(f->tally_by_code, 0, sizeof f->tally_by_code);
+		DLG_TRY(journal_open(&f->journal, dir, err));
+		for (bool more = true;;) {
+			DLG_TRY(journal_next(&more, &f->journal, f->ctx.opts, err));
+			if (!more)
+				break;
+			DLG_TRY(merge_line(f, findings, rejects, err));
+		}
+		DLG_TRY(readback_check(&f->journal.in, listed(&f->part, DLG_JOURNAL), what, redo,
+				       err));
+		journal_close(&f->journal);
+		DLG_TRY(part_counts(f, what, redo, err));
+	}
+	return DLG_OK;
 }
 
 /* A reduced shard file into the staging directory, hashed again on the way and checked. */
@@ -601,6 +828,30 @@ static dlg_status copy_shard_file(finalizer *f, const char *dir, const dlg_liste
 	return DLG_OK;
 }
 
+/*
+ * Shard s was reduced from the parts in WORK now: each part's manifest is the one reduce
+ * read. A map run again after the reduce (on edited inputs, say) makes the shard stale, and
+ * its records would be those from before; a count per split would not tell.
+ */
+static dlg_status check_made_from(finalizer *f, unsigned s, dlg_error *err)
+{
+	const dlg_buf *had = &f->shards[s].parts_sha256, *now = &f->parts_sha256;
+	unsigned n = f->ctx.shards;
+	if (had->len != now->len)
+		return dlg_error__set(err, DLG_E_IO, 0, "shard %u/%u is stale: it was reduced "
+				      "from %zu parts, %s holds %u (run reduce --shard %u/%u "
+				      "again)", s, n, had->len / 64, f->work, f->parts, s, n);
+	for (unsigned k = 0; k < f->parts; k++) {
+		if (memcmp(had->data + 64 * (size_t)k, now->data + 64 * (size_t)k, 64) == 0)
+			continue;
+		return dlg_error__set(err, DLG_E_IO, 0, "shard %u/%u is stale: part %u/%u is not "
+				      "the one it was reduced from (run reduce --shard %u/%u "
+				      "again, and every reduce older than that part)", s, n, k,
+				      f->parts, s, n);
+	}
+	return DLG_OK;
+}
+
 /* The shards' files in convert's order: by split, then by shard. */
 static dlg_status gather_shards(finalizer *f, dlg_error *err)
 {
@@ -610,6 +861,9 @@ static dlg_status gather_shards(finalizer *f, dlg_error *err)
 		snprintf(what, sizeof what, "shard %u/%u", s, f->ctx.shards);
 		snprintf(redo, sizeof redo, "reduce --shard %u/%u", s, f->ctx.shards);
 		DLG_TRY(read_checked(&f->shards[s], &f->ctx, dir, what, redo, err));
+		DLG_TRY(check_made_from(f, s, err));
+		/* M digests per shard: not held for all N at once */
+		dlg_buf__dispose(&f->shards[s].parts_sha256);
 	}
 	for (size_t i = 0; i < f->ctx.n_splits; i++) {
 		uint64_t records = 0;
@@ -634,66 +888,19 @@ static dlg_status gather_shards(finalizer *f, dlg_error *err)
 	return DLG_OK;
 }
 
-/*
- * rejects.jsonl as one machine writes it: each part's journal in part order, its rejects as
- * they are, and a kept conversation whose id an earlier part kept as the W307 line map
- * rendered for it, where one machine would have dropped it. The counts move with it.
- */
-static dlg_status merge_rejects(finalizer *f, dlg_outfile *rejects, dlg_error *err)
-{
-	dlg_findings findings; /* counts W307 as --ignore, --select and --strict say */
-	dlg_findings__init(&findings, &f->ctx, &f->sum, NULL, NULL);
-	dlg_status st = DLG_OK;
-	for (unsigned k = 0; st == DLG_OK && k < f->parts; k++) {
-		char dir[4096];
-		part_dir(dir, sizeof dir, f->work, k, f->parts);
-		st = journal_open(&f->journal, dir, err);
-		for (bool more = true; st == DLG_OK;) {
-			st = journal_next(&more, &f->journal, f->ctx.opts, err);
-			if (st != DLG_OK || !more)
-				break;
-			const char *line = f->journal.line.data;
-			uint8_t id[16];
-			size_t split;
-			bool duplicate = false;
-			if (line[0] != '{' && !parse_kept(id, &split, &line, line, &f->ctx)) {
-				st = bad_journal(&f->journal, err);
-				break;
-			}
-			if (line == f->journal.line.data) {
-				st = dlg_sink__write(rejects, line, strlen(line), err);
-				rejects->records++;
-				continue;
-			}
-			if (!f->ctx.opts->no_dedup)
-				st = dlg_split__idset_insert(&duplicate, &f->ids, id, err);
-			if (st != DLG_OK || !duplicate)
-				continue;
-			st = dlg_sink__write(rejects, line, strlen(line), err);
-			rejects->records++;
-			f->sum.duplicates++;
-			f->sum.written--;
-			f->sum.split_written[split]--;
-			dlg_diag d = { .code = DLG_DIAG_DUPLICATE,
-				       .severity = dlg_ctx__severity(&f->ctx, DLG_DIAG_DUPLICATE),
-				       .source = "" };
-			dlg_findings__one(&findings, &d);
-		}
-		journal_close(&f->journal);
-	}
-	dlg_findings__dispose(&findings);
-	return st;
-}
-
 static dlg_status finalize_all(finalizer *f, dlg_error *err)
 {
 	const dlg_options *o = f->ctx.opts;
 	DLG_TRY(count_parts(&f->parts, f->work, err));
-	DLG_TRY(sum_parts(f, err));
+	DLG_TRY(check_parts(f, err));
 	DLG_TRY(dlg_commit__begin(&f->out, o, err));
 	dlg_outfile *rejects = &f->files[f->ctx.n_splits * f->ctx.shards];
 	DLG_TRY(dlg_sink__open(rejects, f->out.stage, "rejects.jsonl", f->ctx.alloc, err));
-	DLG_TRY(merge_rejects(f, rejects, err));
+	dlg_findings findings; /* counts W307 as --ignore, --select and --strict say */
+	dlg_findings__init(&findings, &f->ctx, &f->sum, NULL, NULL);
+	dlg_status st = merge_parts(f, &findings, rejects, err);
+	dlg_findings__dispose(&findings);
+	DLG_TRY(st);
 	DLG_TRY(dlg_sink__finish(rejects, err));
 	DLG_TRY(gather_shards(f, err));
 	DLG_TRY(dlg_writer__rejects_within(&f->sum, o, err));
@@ -702,7 +909,7 @@ static dlg_status finalize_all(finalizer *f, dlg_error *err)
 		f->listed[n++] = &f->files[i];
 	f->listed[n++] = rejects;
 	dlg_manifest m = { &f->ctx, &f->sum, f->rejected_by_code, f->listed, n, f->n_files, NULL,
-			   NULL };
+			   NULL, NULL };
 	return dlg_dataset__commit(&f->out, &m, f->listed, true, err);
 }
 
@@ -726,6 +933,9 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	size_t n_split_files = f->ctx.n_splits * f->ctx.shards;
 	dlg_buf__init(&f->copy, a, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&f->journal.line, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->parts_sha256, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->part.files, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->part.parts_sha256, a, DLG_BUF_UNCAPPED);
 	if (st == DLG_OK) {
 		f->shards = dlg_mem__alloc(a, f->ctx.shards * sizeof *f->shards);
 		f->files = dlg_mem__alloc(a, (n_split_files + 1) * sizeof *f->files);
@@ -736,6 +946,7 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	for (unsigned s = 0; f->shards && s < f->ctx.shards; s++) {
 		memset(&f->shards[s], 0, sizeof f->shards[s]);
 		dlg_buf__init(&f->shards[s].files, a, DLG_BUF_UNCAPPED);
+		dlg_buf__init(&f->shards[s].parts_sha256, a, DLG_BUF_UNCAPPED);
 	}
 	for (size_t i = 0; f->files && i <= n_split_files; i++) {
 		memset(&f->files[i], 0, sizeof f->files[i]);
@@ -744,8 +955,10 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	if (st == DLG_OK)
 		st = finalize_all(f, err);
 	*out = f->sum;
-	for (unsigned s = 0; f->shards && s < f->ctx.shards; s++)
+	for (unsigned s = 0; f->shards && s < f->ctx.shards; s++) {
 		dlg_buf__dispose(&f->shards[s].files);
+		dlg_buf__dispose(&f->shards[s].parts_sha256);
+	}
 	for (size_t i = 0; f->files && i <= n_split_files; i++)
 		dlg_sink__discard(&f->files[i]);
 	journal_close(&f->journal);
@@ -755,6 +968,9 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	dlg_mem__free(a, f->files);
 	dlg_mem__free(a, f->listed);
 	dlg_buf__dispose(&f->copy);
+	dlg_buf__dispose(&f->parts_sha256);
+	dlg_buf__dispose(&f->part.files);
+	dlg_buf__dispose(&f->part.parts_sha256);
 	dlg_split__idset_dispose(&f->ids);
 	dlg_ctx__dispose(&f->ctx);
 	dlg_mem__free(a, f);

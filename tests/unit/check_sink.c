@@ -131,6 +131,23 @@ START_TEST(test_sink_sha256_of_known_bytes)
 }
 END_TEST
 
+/* Bytes read back, given in pieces, hash as the same bytes written: what the steps compare
+ * with the SHA-256 a manifest lists. */
+START_TEST(test_sink_hash_of_bytes_read_back)
+{
+	void *h = dlg_sink__hash_new();
+	ck_assert_ptr_nonnull(h);
+	dlg_sink__hash_update(h, "a", 1);
+	dlg_sink__hash_update(h, "", 0);
+	dlg_sink__hash_update(h, "bc", 2);
+	char hex[65];
+	dlg_sink__hash_hex(hex, h);
+	dlg_sink__hash_free(h);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	dlg_sink__hash_free(NULL);
+}
+END_TEST
+
 START_TEST(test_sink_open_in_missing_dir_is_io_error)
 {
 	dlg_outfile f;
@@ -149,6 +166,7 @@ Suite *sink_suite(void)
 	tcase_add_test(tc, test_sink_empty_gzip_member_is_valid);
 	tcase_add_test(tc, test_sink_writes_and_hashes);
 	tcase_add_test(tc, test_sink_sha256_of_known_bytes);
+	tcase_add_test(tc, test_sink_hash_of_bytes_read_back);
 	tcase_add_test(tc, test_sink_open_in_missing_dir_is_io_error);
 	suite_add_tcase(s, tc);
 	return s;
