@@ -203,10 +203,12 @@ static dlg_status make_parents(dlg_commit *c, bool *again, dlg_error *err)
 
 /*
  * DIR's parent (into c->parent) and last component (c->name). "." and ".." are resolved
- * first, since they cannot be renamed. realpath() writes into c->parent, allocated before
- * anything was made: realpath(x, NULL) would malloc.
+ * first, since they cannot be renamed; so is the whole of DIR when `resolve` says it is a
+ * symbolic link, so that the dataset lands in the directory it names and every run into that
+ * directory, through whichever name, takes the same lock. realpath() writes into c->parent,
+ * allocated before anything was made: realpath(x, NULL) would malloc.
  */
-static dlg_status split_dir(dlg_commit *c, dlg_error *err)
+static dlg_status split_dir(dlg_commit *c, bool resolve, dlg_error *err)
 {
 	const char *dir = c->dir;
 	size_t len = strlen(dir);
@@ -215,9 +217,15 @@ static dlg_status split_dir(dlg_commit *c, dlg_error *err)
 	const char *slash = memrchr(dir, '/', len);
 	const char *base = slash ? slash + 1 : dir;
 	size_t base_len = len - (size_t)(base - dir);
-	if ((base_len == 1 && base[0] == '.') || (base_len == 2 && memcmp(base, "..", 2) == 0)) {
-		if (!realpath(c->dir, c->parent))
+	if (resolve || (base_len == 1 && base[0] == '.') ||
+	    (base_len == 2 && memcmp(base, "..", 2) == 0)) {
+		if (!realpath(c->dir, c->parent)) {
+			if (resolve && errno == ENOENT)
+				return dlg_error__set(err, DLG_E_IO, ENOENT, "'%s' is a symbolic "
+						      "link to a directory that does not exist",
+						      c->dir);
 			return dlg_error__io(err, errno, "resolve", c->dir);
+		}
 		dir = c->parent;
 		len = strlen(dir);
 		slash = strrchr(dir, '/');
@@ -275,8 +283,16 @@ static dlg_status take_lock(dlg_commit *c, bool *again, dlg_error *err)
 {
 	*again = false;
 	DLG_TRY(make_parents(c, again, err));
-	DLG_TRY(split_dir(c, err));
+	DLG_TRY(split_dir(c, false, err));
 	DLG_TRY(open_parent(c, again, err));
+	struct stat st;
+	if (fstatat(c->parent_fd, c->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		/* the link stays a link; the directory it names gets the dataset */
+		close(c->parent_fd);
+		c->parent_fd = -1;
+		DLG_TRY(split_dir(c, true, err));
+		DLG_TRY(open_parent(c, again, err));
+	}
 	/* The lock is beside DIR, not in it: DIR itself is swapped for another directory. */
 	char lock[NAME_MAX + 1];
 	beside_name(lock, c, LOCK_SUFFIX);

@@ -11,8 +11,8 @@
 typedef struct dlg_commit {
 	const dlg_allocator *alloc;
 	const char *dir;  /* borrowed: options.output_dir, as given (messages name it so) */
-	char *parent;     /* the directory DIR is in, and DIR's name there: one allocation,
-			   * parent's first */
+	char *parent;     /* the directory DIR is in, and DIR's name there (when DIR is a
+			   * symbolic link, its target's): one allocation, parent's first */
 	char *name;
 	int parent_fd;
 	int lock_fd;      /* PARENT/.NAME.dlgconv-lock */
@@ -26,9 +26,10 @@ typedef struct dlg_commit {
 } dlg_commit;
 
 /**
- * Take DIR for a run: make its parents, lock it (DLG_E_LOCKED when another run holds it),
- * clean what dead runs left, refuse a non-empty DIR without `force` (DLG_E_EXISTS), and make
- * the staging directory c->stage. Call dlg_commit__end() afterwards even when this fails.
+ * Take DIR for a run: make its parents, resolve it when it is a symbolic link, lock it
+ * (DLG_E_LOCKED when another run holds it), clean what dead runs left, refuse a non-empty
+ * DIR without `force` (DLG_E_EXISTS), and make the staging directory c->stage. Call
+ * dlg_commit__end() afterwards even when this fails.
  */
 dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err) DLG_WUR;
 /**

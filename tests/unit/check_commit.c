@@ -166,6 +166,40 @@ START_TEST(test_commit_leftovers_are_this_dirs_only)
 }
 END_TEST
 
+/*
+ * DIR given as a symbolic link is the directory it names: its parent and name, so the lock
+ * and the staging directory are beside that directory, and a run through the other name
+ * finds the lock held. Each name had a lock of its own, and the swap replaced the link.
+ */
+START_TEST(test_commit_symlink_is_its_target)
+{
+	char *root = make_temp_dir();
+	char real[1024], link[1024];
+	snprintf(real, sizeof real, "%s/real", root);
+	snprintf(link, sizeof link, "%s/link", root);
+	ck_assert_int_eq(mkdir(real, 0777), 0);
+	ck_assert_int_eq(symlink("real", link), 0);
+	dlg_options o = DLG_OPTIONS_INIT;
+	o.output_dir = link;
+	dlg_commit a, b;
+	dlg_error err;
+	ck_assert_int_eq(dlg_commit__begin(&a, &o, &err), DLG_OK);
+	ck_assert_str_eq(a.name, "real");
+	ck_assert_msg(exists(root, ".real.dlgconv-lock") && !exists(root, ".link.dlgconv-lock"),
+		      "the lock is not the real directory's");
+	o.output_dir = real;
+	ck_assert_int_eq(dlg_commit__begin(&b, &o, &err), DLG_E_LOCKED);
+	dlg_commit__end(&b);
+	ck_assert_int_eq(dlg_commit__finish(&a, NULL, 0, NULL, 0, &err), DLG_OK);
+	dlg_commit__end(&a);
+	struct stat st;
+	ck_assert_int_eq(lstat(link, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	rm_rf(root);
+	free(root);
+}
+END_TEST
+
 /* A DIR named as this protocol names its own files beside one would be taken for another
  * DIR's lock file or leftover, and removed as one: refused. */
 START_TEST(test_commit_protocol_names_refused)
@@ -206,6 +240,7 @@ Suite *commit_suite(void)
 	tcase_add_test(tc, test_commit_deep_output_dir);
 	tcase_add_test(tc, test_commit_allocation_failure_sweep);
 	tcase_add_test(tc, test_commit_leftovers_are_this_dirs_only);
+	tcase_add_test(tc, test_commit_symlink_is_its_target);
 	tcase_add_test(tc, test_commit_protocol_names_refused);
 	suite_add_tcase(s, tc);
 	return s;
