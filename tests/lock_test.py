@@ -18,7 +18,8 @@ strace), then a few seconds of natural ones:
   the lock file before A took everything away, and flock()s it after. B must see that the
   file it locked is no longer the lock and commit. (At 53802f5 B went on with the orphan
   and failed with ENOENT.)
-- natural: rounds of a dozen runs started together, some slowed at flock() or at the swap,
+- natural: rounds of a dozen runs started together, some slowed after a mkdir() (a run that
+  made a parent is then slow to take the lock), at flock() or at the swap,
   into new parents or over an existing dataset, some failing, some into a sibling DIR;
   meanwhile a watcher checks that no staging directory is ever there without the lock file.
 """
@@ -205,8 +206,11 @@ def natural(tmp, references):
         runs = []
         for i in range(12):
             slow = None
-            if have_strace and rng.random() < 0.4:
-                slow = (rng.choice(["mkdir", "flock", "renameat2"]), "enter", rng.randrange(5000, 60000))
+            if have_strace and rng.random() < 0.5:
+                # after a mkdir: a run that made a parent is slow to take the lock
+                call, when = rng.choice([("mkdir", "exit"), ("flock", "enter"),
+                                         ("renameat2", "enter")])
+                slow = (call, when, rng.randrange(5000, 60000))
             kind = "fail" if i % 6 == 5 else "other" if i % 6 == 4 else "good"
             seed = rng.choice([1, 2, 3])
             p = start(other if kind == "other" else out, seed, fail=kind == "fail", slow=slow)
