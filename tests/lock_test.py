@@ -110,17 +110,23 @@ def wait_for(path, seconds=20):
 
 def lost(tmp):
     """A made the parents and lost the lock: it must leave the lock file to its holder."""
-    out = os.path.join(tmp, "lost", "a", "b", "out")
-    lock_path = os.path.join(os.path.dirname(out), ".out.dlgconv-lock")
-    a = start(out, 1, slow=("flock", "enter", 1000000))
-    check(wait_for(lock_path), "lost: A never made the lock file")
-    fd = os.open(lock_path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        held = True
-    except BlockingIOError:
-        held = False
-    check(held, "lost: A took the lock before this test could (a slow machine?)")
+    # A waits this long before flock(); on a machine too loaded for this test to take the
+    # lock meanwhile, again with a longer wait
+    for attempt, usec in enumerate((1000000, 2500000, 6000000)):
+        out = os.path.join(tmp, "lost%d" % attempt, "a", "b", "out")
+        lock_path = os.path.join(os.path.dirname(out), ".out.dlgconv-lock")
+        a = start(out, 1, slow=("flock", "enter", usec))
+        check(wait_for(lock_path), "lost: A never made the lock file")
+        fd = os.open(lock_path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            os.close(fd)
+            wait(a)
+    else:
+        check(False, "lost: A took the lock before this test could, each time")
+        return
     rc, err = wait(a)
     check(rc == 3 and LOCKED in err, "lost: A: exit %d, %s" % (rc, err.strip()[-300:]))
     mine = os.fstat(fd)
