@@ -48,6 +48,11 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
 /*
  * The names this protocol gives beside DIR, each "." NAME SUFFIX. The staging directory's is
  * the longest, so a NAME that leaves it under NAME_MAX (split_dir checks) makes every one of
@@ -58,19 +63,61 @@ static bool has_prefix(const char *s, const char *prefix)
 #define OLD_SUFFIX ".dlgconv-old-"
 #define LOCK_SUFFIX ".dlgconv-lock"
 #define MAX_NAME (NAME_MAX - (sizeof "." STAGE_TEMPLATE - 1))
+/* Attempts at the lock that may each lose a race with a run taking away what it had made
+ * (take_lock()); every such loss means that run finished, so a few are plenty. */
+#define LOCK_ATTEMPTS 64
 
 static void beside_name(char out[NAME_MAX + 1], const dlg_commit *c, const char *suffix)
 {
 	snprintf(out, NAME_MAX + 1, ".%s%s", c->name, suffix);
 }
 
+/*
+ * s[0..len) is `suffix` and the six letters or digits mkdtemp() puts after it, nothing more.
+ * Exact, so that a run never takes another DIR's staging directory or lock file for one of
+ * its own: "out" and "out.dlgconv-new-x" are two DIRs, and ".out.dlgconv-new-" begins the
+ * names of both one's staging directories and the other's lock file.
+ */
+static bool temp_tail(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	if (len != n + 6 || memcmp(s, suffix, n) != 0)
+		return false;
+	for (size_t i = n; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+/* A staging or old directory of this DIR's, by its name in PARENT. */
+static bool leftover_name(const dlg_commit *c, const char *entry)
+{
+	size_t n = strlen(c->name), len = strlen(entry);
+	if (len < n + 1 || entry[0] != '.' || memcmp(entry + 1, c->name, n) != 0)
+		return false;
+	return temp_tail(entry + 1 + n, len - 1 - n, STAGE_SUFFIX) ||
+	       temp_tail(entry + 1 + n, len - 1 - n, OLD_SUFFIX);
+}
+
+/* A name this protocol gives beside a DIR: a DIR of that name would be taken for another
+ * DIR's lock file or leftover (and removed as one). */
+static bool protocol_name(const char *s, size_t len)
+{
+	size_t lock = strlen(LOCK_SUFFIX), tail = strlen(STAGE_SUFFIX) + 6;
+	if (len < 2 || s[0] != '.')
+		return false;
+	if (len > lock && memcmp(s + len - lock, LOCK_SUFFIX, lock) == 0)
+		return true;
+	return len > tail && (temp_tail(s + len - tail, tail, STAGE_SUFFIX) ||
+			      temp_tail(s + len - tail, tail, OLD_SUFFIX));
+}
+
 /* Leftovers of dead runs, safe to remove under the lock: this protocol's staging and old
- * directories beside DIR, and the temporary files older versions wrote inside it. */
+ * directories beside DIR, and the temporary files older versions wrote inside it. A live
+ * run's staging directory exists only while it holds the lock, so it is never among them. */
 static void clean_leftovers(dlg_commit *c)
 {
-	char stage[NAME_MAX + 1], old[NAME_MAX + 1];
-	beside_name(stage, c, STAGE_SUFFIX);
-	beside_name(old, c, OLD_SUFFIX);
 	int fd = dup(c->parent_fd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
@@ -80,7 +127,7 @@ static void clean_leftovers(dlg_commit *c)
 	}
 	struct dirent *e;
 	while ((e = readdir(d)) != NULL)
-		if (has_prefix(e->d_name, stage) || has_prefix(e->d_name, old))
+		if (leftover_name(c, e->d_name))
 			remove_tree(c->parent_fd, e->d_name);
 	closedir(d);
 	fd = openat(c->parent_fd, c->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -128,73 +175,149 @@ static bool dir_is_empty(int parent_fd, const char *name)
 	return empty;
 }
 
-/* mkdir -p of DIR's parents; the outermost directory made here goes to c->created. */
-static dlg_status make_parents(dlg_commit *c, const char *dir, dlg_error *err)
+/*
+ * mkdir -p of DIR's parents, in c->parent (used here as scratch); the outermost directory
+ * made here, over every attempt, goes to c->created. ENOENT means a directory above was taken
+ * away meanwhile (by a failed run that had made it): *again.
+ */
+static dlg_status make_parents(dlg_commit *c, bool *again, dlg_error *err)
 {
-	size_t len = strlen(dir);
-	char *path = dlg_mem__strndup(c->alloc, dir, len);
-	if (!path)
-		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-	dlg_status st = DLG_OK;
-	for (size_t i = 1; i < len && st == DLG_OK; i++) {
+	size_t len = strlen(c->dir);
+	char *path = c->parent;
+	memcpy(path, c->dir, len + 1);
+	for (size_t i = 1; i < len; i++) {
 		if (path[i] != '/' || path[i - 1] == '/')
 			continue;
 		path[i] = '\0';
 		if (mkdir(path, 0777) == 0) {
-			if (!c->created && !(c->created = dlg_mem__strndup(c->alloc, path, i))) {
-				rmdir(path); /* not remembered: dlg_commit__end() could not */
-				st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-			}
+			if (!c->created || i < c->created)
+				c->created = i;
 		} else if (errno != EEXIST) {
-			st = dlg_error__io(err, errno, "create", path);
+			*again = errno == ENOENT;
+			return dlg_error__io(err, errno, "create", path);
 		}
 		path[i] = '/';
 	}
-	dlg_mem__free(c->alloc, path);
-	return st;
+	return DLG_OK;
 }
 
-/* DIR's parent and last component; "." and ".." are resolved first (they cannot be
- * renamed), into a buffer from the run's allocator: realpath(x, NULL) would malloc. */
-static dlg_status split_dir(dlg_commit *c, const char *dir, dlg_error *err)
+/*
+ * DIR's parent (into c->parent) and last component (c->name). "." and ".." are resolved
+ * first, since they cannot be renamed; so is the whole of DIR when `resolve` says it is a
+ * symbolic link, so that the dataset lands in the directory it names and every run into that
+ * directory, through whichever name, takes the same lock. realpath() writes into c->parent,
+ * allocated before anything was made: realpath(x, NULL) would malloc.
+ */
+static dlg_status split_dir(dlg_commit *c, bool resolve, dlg_error *err)
 {
-	char *resolved = NULL;
+	const char *dir = c->dir;
 	size_t len = strlen(dir);
 	while (len > 1 && dir[len - 1] == '/')
 		len--;
 	const char *slash = memrchr(dir, '/', len);
 	const char *base = slash ? slash + 1 : dir;
 	size_t base_len = len - (size_t)(base - dir);
-	if ((base_len == 1 && base[0] == '.') || (base_len == 2 && memcmp(base, "..", 2) == 0)) {
-		resolved = dlg_mem__alloc(c->alloc, PATH_MAX);
-		if (!resolved)
-			return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-		if (!realpath(dir, resolved)) {
-			int e = errno;
-			dlg_mem__free(c->alloc, resolved);
-			return dlg_error__io(err, e, "resolve", dir);
+	if (resolve || (base_len == 1 && base[0] == '.') ||
+	    (base_len == 2 && memcmp(base, "..", 2) == 0)) {
+		if (!realpath(c->dir, c->parent)) {
+			if (resolve && errno == ENOENT)
+				return dlg_error__set(err, DLG_E_IO, ENOENT, "'%s' is a symbolic "
+						      "link to a directory that does not exist",
+						      c->dir);
+			return dlg_error__io(err, errno, "resolve", c->dir);
 		}
-		dir = resolved;
+		dir = c->parent;
 		len = strlen(dir);
 		slash = strrchr(dir, '/');
 		base = slash + 1;
 		base_len = len - (size_t)(base - dir);
 	}
-	dlg_status st = DLG_OK;
 	if (base_len == 0)
-		st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' cannot be an output directory",
-				    dir);
-	else if (base_len > MAX_NAME)
-		st = dlg_error__set(err, DLG_E_ARG, 0, "the output directory's name is longer "
-				    "than %zu bytes (the staging directory beside it adds %zu): "
-				    "'%s'", MAX_NAME, NAME_MAX - MAX_NAME, dir);
-	else if (!(c->name = dlg_mem__strndup(c->alloc, base, base_len)) ||
-		 !(c->parent = slash ? dlg_mem__strndup(c->alloc, dir, slash == dir ? 1 :
-							  (size_t)(slash - dir)) :
-				       dlg_mem__strndup(c->alloc, ".", 1)))
-		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-	dlg_mem__free(c->alloc, resolved);
-	return st;
+		return dlg_error__set(err, DLG_E_ARG, 0, "'%s' cannot be an output directory",
+				      dir);
+	if (base_len > MAX_NAME)
+		return dlg_error__set(err, DLG_E_ARG, 0, "the output directory's name is longer "
+				      "than %zu bytes (the staging directory beside it adds %zu): "
+				      "'%s'", MAX_NAME, NAME_MAX - MAX_NAME, dir);
+	if (protocol_name(base, base_len))
+		return dlg_error__set(err, DLG_E_ARG, 0, "'%s' cannot be an output directory: "
+				      "dlgconv gives names like '%.*s' to its own files beside "
+				      "one", dir, (int)base_len, base);
+	memcpy(c->name, base, base_len);
+	c->name[base_len] = '\0';
+	if (!slash) {
+		memcpy(c->parent, ".", 2);
+	} else {
+		size_t parent_len = slash == dir ? 1 : (size_t)(slash - dir);
+		memmove(c->parent, dir, parent_len);
+		c->parent[parent_len] = '\0';
+	}
+	return DLG_OK;
+}
+
+static dlg_status open_parent(dlg_commit *c, bool *again, dlg_error *err)
+{
+	c->parent_fd = open(c->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->parent_fd >= 0)
+		return DLG_OK;
+	*again = errno == ENOENT;
+	return dlg_error__io(err, errno, "open", c->parent);
+}
+
+/* The file lock_fd has open is still the one at the lock's name: a run holding the lock may
+ * unlink it (remove_parents()) after another opened it, and locking that one locks nothing. */
+static bool lock_is_current(const dlg_commit *c, const char *lock)
+{
+	struct stat held, now;
+	return fstat(c->lock_fd, &held) == 0 && fstatat(c->parent_fd, lock, &now, 0) == 0 &&
+	       same_file(&held, &now);
+}
+
+/*
+ * One attempt at DIR's lock: make the parents, open PARENT, open the lock file and flock()
+ * it, then check that the file locked is still the one at the lock's name (the file is
+ * unlinked only by a run holding it). *again says the attempt lost a race with a run that
+ * was taking away what it had made (a directory, the lock file): then try again.
+ */
+static dlg_status take_lock(dlg_commit *c, bool *again, dlg_error *err)
+{
+	*again = false;
+	DLG_TRY(make_parents(c, again, err));
+	DLG_TRY(split_dir(c, false, err));
+	DLG_TRY(open_parent(c, again, err));
+	struct stat st;
+	if (fstatat(c->parent_fd, c->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		/* the link stays a link; the directory it names gets the dataset */
+		close(c->parent_fd);
+		c->parent_fd = -1;
+		DLG_TRY(split_dir(c, true, err));
+		DLG_TRY(open_parent(c, again, err));
+	}
+	/* The lock is beside DIR, not in it: DIR itself is swapped for another directory. */
+	char lock[NAME_MAX + 1];
+	beside_name(lock, c, LOCK_SUFFIX);
+	c->lock_fd = openat(c->parent_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (c->lock_fd < 0) {
+		*again = errno == ENOENT; /* PARENT was taken away after it was opened */
+		return dlg_error__io(err, errno, "create the lock file", lock);
+	}
+	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			return dlg_error__io(err, errno, "lock", lock);
+		/* held, but maybe by a run about to unlink it: then the lock is free */
+		*again = !lock_is_current(c, lock);
+		c->lost = !*again;
+		return dlg_error__set(err, DLG_E_LOCKED, 0, "another dlgconv is writing '%s' "
+				      "(it holds %s/%s); wait for it to finish", c->dir,
+				      c->parent, lock);
+	}
+	if (!lock_is_current(c, lock)) {
+		*again = true;
+		return dlg_error__set(err, DLG_E_IO, ENOENT, "cannot lock '%s/%s': another run "
+				      "kept taking it away", c->parent, lock);
+	}
+	c->locked = true;
+	return DLG_OK;
 }
 
 dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err)
@@ -203,30 +326,34 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	c->alloc = o->allocator;
 	c->parent_fd = c->lock_fd = -1;
 	c->dir = o->output_dir;
-	if (!*c->dir)
+	size_t len = strlen(c->dir);
+	if (!len)
 		return dlg_error__set(err, DLG_E_ARG, 0, "empty output directory name");
-	DLG_TRY(make_parents(c, c->dir, err));
-	DLG_TRY(split_dir(c, c->dir, err));
-	c->parent_fd = open(c->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->parent_fd < 0)
-		return dlg_error__io(err, errno, "open", c->parent);
-	/* The lock is beside DIR, not in it: DIR itself is swapped for another directory. */
-	char lock[NAME_MAX + 1];
-	beside_name(lock, c, LOCK_SUFFIX);
-	c->lock_fd = openat(c->parent_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (c->lock_fd < 0)
-		return dlg_error__io(err, errno, "create the lock file", lock);
-	if (flock(c->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK)
-			return dlg_error__set(err, DLG_E_LOCKED, 0, "another dlgconv is writing "
-					      "'%s' (it holds %s/%s); wait for it to finish",
-					      c->dir, c->parent, lock);
-		return dlg_error__io(err, errno, "lock", lock);
-	}
+	/* Before anything is made: a run that fails between making the parents and holding the
+	 * lock cannot always take them away again (remove_parents()), so nothing may fail
+	 * there for want of memory. */
+	size_t parent_size = len < PATH_MAX ? PATH_MAX : len + 2; /* realpath() wants PATH_MAX */
+	c->parent = dlg_mem__alloc(c->alloc, parent_size + NAME_MAX + 1);
+	if (!c->parent)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	c->name = c->parent + parent_size;
+	dlg_status st;
+	bool again;
+	int attempts = 0;
+	do {
+		if (c->lock_fd >= 0)
+			close(c->lock_fd);
+		if (c->parent_fd >= 0)
+			close(c->parent_fd);
+		c->parent_fd = c->lock_fd = -1;
+		st = take_lock(c, &again, err);
+	} while (st != DLG_OK && again && ++attempts < LOCK_ATTEMPTS);
+	if (st != DLG_OK)
+		return st;
 	clean_leftovers(c);
-	struct stat st;
-	if (fstatat(c->parent_fd, c->name, &st, 0) == 0) {
-		if (!S_ISDIR(st.st_mode))
+	struct stat st_dir;
+	if (fstatat(c->parent_fd, c->name, &st_dir, 0) == 0) {
+		if (!S_ISDIR(st_dir.st_mode))
 			return dlg_error__set(err, DLG_E_IO, ENOTDIR, "'%s' is not a directory",
 					      c->dir);
 		c->existed = true;
@@ -250,7 +377,7 @@ dlg_status dlg_commit__begin(dlg_commit *c, const dlg_options *o, dlg_error *err
 	}
 	/* mkdtemp makes it 0700; the dataset directory gets the mode DIR had, or a new
 	 * directory's (0777 less the umask, read without changing it: threads may be about) */
-	mode_t mode = c->existed ? st.st_mode & 07777 : 0777 & ~process_umask();
+	mode_t mode = c->existed ? st_dir.st_mode & 07777 : 0777 & ~process_umask();
 	c->stage = stage; /* from here dlg_commit__end() removes it */
 	c->stage_name = strrchr(stage, '/') + 1;
 	if (chmod(stage, mode) != 0)
@@ -350,10 +477,15 @@ dlg_status dlg_commit__finish(dlg_commit *c, const char *const *names, size_t n,
 }
 
 /*
- * A failed run takes away the parents make_parents() made, innermost first (rmdir keeps any
- * that something else has filled meanwhile). The innermost is DIR's path up to its last '/'
- * as given (c->parent may be resolved from "." or "..", or not set when begin failed early).
- * A PATH_MAX buffer, not an allocation: cleaning up must work when memory has run out.
+ * A failed run takes away the parents make_parents() made, innermost first, with rmdir()
+ * alone: it removes only an empty directory, so never one another run has put its lock file,
+ * staging directory or dataset in; a run that finds one gone before it holds its lock makes
+ * it again (take_lock()). Two need more: the directory of the lock file, emptied only by the
+ * run holding the lock (it unlinks the lock file, and not while DIR is there, which keeps the
+ * directory anyway), and DIR itself (made here when given as "DIR/." or "DIR/"), taken away
+ * only by the run holding its lock, since another that holds it may be about to swap it.
+ * The innermost is DIR's path up to its last '/' as given. A PATH_MAX buffer, not an
+ * allocation: cleaning up must work when memory has run out.
  */
 static void remove_parents(const dlg_commit *c)
 {
@@ -363,19 +495,29 @@ static void remove_parents(const dlg_commit *c)
 		return;
 	memcpy(path, c->dir, len);
 	path[len] = '\0';
-	size_t made = strlen(c->created);
-	if (c->name && c->parent && strncmp(c->parent, c->created, made) == 0 &&
-	    (c->parent[made] == '\0' || c->parent[made] == '/')) {
-		/* the lock file is in one of them: nobody else can hold it there */
-		char lock[NAME_MAX + 1];
-		beside_name(lock, c, LOCK_SUFFIX);
-		unlinkat(c->parent_fd, lock, 0);
-	}
-	while (rmdir(path) == 0 && strcmp(path, c->created) != 0) {
+	struct stat dir_st, lock_dir_st, st;
+	bool dir_known = stat(c->dir, &dir_st) == 0;
+	bool lock_here = c->locked && fstat(c->parent_fd, &lock_dir_st) == 0;
+	while (stat(path, &st) == 0) {
+		if (dir_known && same_file(&st, &dir_st) && !c->locked)
+			break;
+		if (lock_here && same_file(&st, &lock_dir_st)) {
+			if (fstatat(c->parent_fd, c->name, &dir_st, AT_SYMLINK_NOFOLLOW) == 0)
+				break;
+			char lock[NAME_MAX + 1];
+			beside_name(lock, c, LOCK_SUFFIX);
+			unlinkat(c->parent_fd, lock, 0);
+			lock_here = false;
+		}
+		if (rmdir(path) != 0 || len <= c->created)
+			break;
 		char *slash = strrchr(path, '/');
-		if (!slash)
+		while (slash && slash > path && slash[-1] == '/')
+			slash--;
+		if (!slash || slash == path)
 			break;
 		*slash = '\0';
+		len = (size_t)(slash - path);
 	}
 }
 
@@ -386,16 +528,15 @@ void dlg_commit__end(dlg_commit *c)
 	 * leaves it to the next run's clean-up. */
 	if (c->stage)
 		remove_tree(c->parent_fd, c->stage_name);
-	if (!c->swapped && c->created)
+	/* a run that lost the lock leaves the parents it made to the run holding it */
+	if (!c->swapped && c->created && !c->lost)
 		remove_parents(c);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	if (c->parent_fd >= 0)
 		close(c->parent_fd);
 	dlg_mem__free(c->alloc, c->stage);
-	dlg_mem__free(c->alloc, c->name);
 	dlg_mem__free(c->alloc, c->parent);
-	dlg_mem__free(c->alloc, c->created);
 	memset(c, 0, sizeof *c);
 	c->parent_fd = c->lock_fd = -1;
 }
