@@ -25,7 +25,7 @@ typedef struct dlg_decision {
 	size_t split;             /* a written one's */
 	unsigned shard;
 	char kept[33];            /* W321: the id of the conversation it is a copy of */
-	double similarity;        /* W321: the estimated similarity to it */
+	double similarity;        /* W321: its similarity to it (exact when both are short) */
 } dlg_decision;
 
 void dlg_decide__init(dlg_decider *d, const dlg_ctx *ctx);

@@ -24,8 +24,7 @@
 /* The conversations of one split (or of the --against files). */
 typedef struct group {
 	char *name;      /* C library's allocator: the report takes it over */
-	dlg_neardup_index ix;
-	dlg_buf sigs;    /* dlg_neardup_sig[], by index id */
+	dlg_neardup_index ix; /* their signatures (and exact sets, when short), by index id */
 	dlg_buf records; /* uint64_t[], by index id: the line in its file */
 	dlg_buf files;   /* const char *[], by index id: the file it came from (--against) */
 } group;
@@ -42,7 +41,6 @@ static void group_init(group *g, const dlg_allocator *alloc)
 {
 	memset(g, 0, sizeof *g);
 	dlg_neardup__init(&g->ix, alloc);
-	dlg_buf__init(&g->sigs, alloc, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&g->records, alloc, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&g->files, alloc, DLG_BUF_UNCAPPED);
 }
@@ -51,7 +49,6 @@ static void group_dispose(group *g)
 {
 	dlg_mem__free(NULL, g->name);
 	dlg_neardup__dispose(&g->ix);
-	dlg_buf__dispose(&g->sigs);
 	dlg_buf__dispose(&g->records);
 	dlg_buf__dispose(&g->files);
 }
@@ -70,8 +67,6 @@ static void collect(const dlg_conv *c, dlg_fate fate, size_t split, void *payloa
 	dlg_status st = dlg_neardup__signature(&sig, u, &k->scratch, &k->err);
 	if (st == DLG_OK)
 		st = dlg_neardup__add(&id, &k->g->ix, &sig, u->id, DLG_NEARDUP_NEW, 0, &k->err);
-	if (st == DLG_OK)
-		st = dlg_buf__append(&k->g->sigs, &sig, sizeof sig, &k->err);
 	if (st == DLG_OK)
 		st = dlg_buf__append(&k->g->records, &record, sizeof record, &k->err);
 	if (st == DLG_OK)
@@ -182,19 +177,21 @@ static dlg_leak_side side_of(const group *g, const char *label, uint32_t id)
 	return s;
 }
 
-/* Every conversation of the dataset looked up in the other splits and in `against`. */
+/* Every conversation of the dataset looked up in the other splits and in `against`; a pair
+ * counts as dlg_neardup__find confirms it (exactly, between short conversations). */
 static void compare(dlg_leakage_report *r, group *splits, const group *against)
 {
 	size_t n = r->n_splits;
+	dlg_neardup_sig sig;
 	for (size_t i = 0; i < n; i++) {
 		const group *g = &splits[i];
 		for (uint32_t id = 0; id < g->ix.count; id++) {
-			const dlg_neardup_sig *s = &DLG_BUF_AT(&g->sigs, dlg_neardup_sig, id);
+			dlg_neardup__sig_of(&sig, &g->ix, id);
 			bool leaked = false;
 			for (size_t j = 0; j < n; j++) {
 				uint32_t match;
 				double sim;
-				if (j == i || !dlg_neardup__find(&match, &sim, &splits[j].ix, s,
+				if (j == i || !dlg_neardup__find(&match, &sim, &splits[j].ix, &sig,
 								 r->threshold))
 					continue;
 				r->leaked[i * n + j]++;
@@ -209,7 +206,7 @@ static void compare(dlg_leakage_report *r, group *splits, const group *against)
 			uint32_t match;
 			double sim;
 			if (against &&
-			    dlg_neardup__find(&match, &sim, &against->ix, s, r->threshold)) {
+			    dlg_neardup__find(&match, &sim, &against->ix, &sig, r->threshold)) {
 				r->against_leaked++;
 				dlg_leak_pair p = {
 					side_of(against,

@@ -3,12 +3,17 @@
  * LSH index that finds, for a new signature, the earliest earlier one like it (issue 14).
  * Uses buf.c and error.c; utf8proc to tell words, XXH3 for every hash.
  *
- * Text -> shingles. A conversation is the sequence of its turns' words, each turn preceded
+ * Text -> shingles. A conversation is the sequence of its turns' tokens, each turn preceded
  * by a token for its role, so that moving text from one speaker to the other changes it. A
- * word is a maximal run of letters, marks and numbers (Unicode categories L*, M*, N*),
- * lower-cased: case, punctuation and spacing, the things a light edit of a copy changes,
- * do not count. Shingles are the windows of 3 consecutive tokens, each hashed once with
- * XXH3-64 over the tokens' bytes joined by a NUL (which no token contains).
+ * token is a word: a maximal run of letters, marks and numbers (Unicode categories L*, M*,
+ * N*), lower-cased, so that case, punctuation and spacing, the things a light edit of a
+ * copy changes, do not count; or a character of its own: an "other symbol" (So: emoji,
+ * dingbats) or a letter of a script written without spaces (Han, kana, Thai, ...:
+ * alone_ranges), with the marks after it. Variation selectors and emoji skin tones do not
+ * count. Shingles are the windows of 3 consecutive tokens (all of them, with fewer than 3),
+ * each hashed once with XXH3-64 over the tokens' bytes joined by a NUL (which no token
+ * contains). Before issue 21 a sentence of Chinese was one word, so two-turn conversations
+ * had two shingles, and emoji were nothing at all.
  *
  * Signature. One-permutation MinHash (Li, Owen & Zhang 2012): the top 8 bits of a
  * shingle's hash choose one of 256 bins and the rest is its value; a bin keeps its least
@@ -16,15 +21,29 @@
  * (a conversation needs some 1,500 shingles to leave none empty) take the value of a
  * non-empty bin chosen by optimal densification (Shrivastava 2017): empty bin i probes bins
  * XXH3(i, seed = 1, 2, ...) mod 256 until one was filled by a shingle; this keeps the
- * chance that two signatures agree in a bin equal to their Jaccard similarity. Only the
- * low 4 bits of each bin are kept (b-bit minwise hashing, Li & Koenig 2010): 128 bytes a
- * conversation. Two unrelated bins agree with chance 1/16, so the share m of equal bins
- * estimates J = (m - 1/16) / (1 - 1/16); with 256 bins its standard error is about 0.023
- * at J = 0.85.
+ * chance that two signatures agree in a bin equal to their Jaccard similarity. Only 4 bits
+ * of each bin are kept (b-bit minwise hashing, Li & Koenig 2010): 128 bytes a conversation.
+ * A filled bin keeps its value's low 4 bits, an empty one 4 bits of a hash of the value it
+ * took and its own number (copied_bits() says why), so that two unrelated bins agree with
+ * chance 1/16 each, independently; the share m of equal bins then estimates
+ * J = (m - 1/16) / (1 - 1/16); with 256 bins its standard error is about 0.023 at J = 0.85.
  *
- * A conversation without a single word has the empty signature, similar to nothing: its
- * shingles would be role tokens only, and every such conversation (emoji, "...") would be
- * a copy of every other.
+ * Exact sets. The estimate is right on average, but near the threshold it errs either way
+ * by its standard error, and a short conversation's pairs sit there: an edit of one word
+ * changes up to 3 of n shingles, J = (n - 3) / (n + 3), which is below 0.8 exactly when
+ * n < 27 (a word edited in a short reply, a greeting swapped). So a conversation of at most
+ * DLG_NEARDUP_EXACT = 32 distinct shingles keeps its set (32-bit fingerprints: 128 bytes at
+ * most, no more than the signature), and a candidate is confirmed against it: two kept sets
+ * give the exact Jaccard; a kept one of n against one not kept (more than 32) gives at most
+ * n / 33, which rejects it at 0.8 for n < 27. Every pair with a conversation of up to 26
+ * shingles is thus decided exactly at the default threshold; pairs of two larger ones by the
+ * estimate, as before. Fingerprints of two different shingles are equal with chance 2^-32,
+ * which could only add one shingle to an intersection. Distinct shingles are counted in a
+ * small table while a conversation is signed, up to 33 of them (more: too many to keep).
+ *
+ * A conversation without a single token has the empty signature, similar to nothing: its
+ * shingles would be role tokens only, and every such conversation ("...", "?!") would be a
+ * copy of every other.
  *
  * Index. LSH banding: bins 0-127 form 16 bands of 8 bins, and a band's key is its eight
  * 4-bit values (32 bits). Two conversations of similarity J share a band with chance
@@ -32,17 +51,21 @@
  * at J = 0.8, 0.996 at 0.85, 0.1 at 0.5. Each band has an open-addressing table from key
  * to the first id that had the key (ids count insertions from 0); a later holder of the
  * same key is reached through its other bands, and when it is a near copy of the first
- * holder the first is the answer anyway. Candidates are verified against the whole
- * signature in ascending id order, so the earliest near duplicate wins and the answer
- * does not depend on table layout.
+ * holder the first is the answer anyway. Candidates are verified (exactly, or against the
+ * whole signature) in ascending id order, so the earliest near duplicate wins and the
+ * answer does not depend on table layout.
  *
- * Memory. Per id: its 128 signature bytes, its conversation id (16), cluster (4), tag and a
- * flag (1 each): 152 bytes with padding; per band and distinct key: a 4-byte slot (the id;
- * the key is read back from the signature) at a load of 3/8 to 3/4 (tables double at 3/4).
- * Arrays double, so for N >= 1024 conversations the index takes at most
- *     152 * 2^ceil(log2 N) + 16 * 4 * 2^ceil(log2(N / 0.75))   bytes,
- * plus the old copy of what is doubling: 216-432 bytes a conversation, by where N falls
- * between powers of two. For 1M conversations, 152 MiB + 128 MiB = 280 MiB.
+ * Memory. Per id: its 128 signature bytes, its conversation id (16), cluster (4), where its
+ * exact set is (4), the set's size, tag and a flag (1 each): 156 bytes with padding; per band
+ * and distinct key: a 4-byte slot (the id; the key is read back from the signature) at a
+ * load of 3/8 to 3/4 (tables double at 3/4); per conversation of at most 32 shingles, 4
+ * bytes a shingle, in chunks of 256 KiB that are never copied. Arrays double, so for
+ * N >= 1024 conversations the index takes at most
+ *     156 * 2^ceil(log2 N) + 16 * 4 * 2^ceil(log2(N / 0.75)) + 128 * N   bytes,
+ * plus the old copy of what is doubling: 220-440 bytes a conversation, by where N falls
+ * between powers of two, and up to 128 more for a short one's exact set. For 1M
+ * conversations, 156 MiB + 128 MiB, and at most 122 MiB of exact sets (67 MiB for measure
+ * 8's one-exchange chats, two thirds of which have 32 shingles or fewer).
  * Texts are never kept.
  */
 #include "neardup.h"
@@ -65,17 +88,38 @@
 #define TOKEN_SEPARATOR '\0'
 
 _Static_assert(DLG_NEARDUP_BANDS * BAND_BINS <= BINS, "bands take bins of the signature");
-_Static_assert(UTF8PROC_CATEGORY_LU == 1 && UTF8PROC_CATEGORY_NO == 11,
-	       "letters, marks and numbers are categories LU to NO");
+_Static_assert(sizeof(dlg_neardup_member) <= 156, "the member the memory formula counts");
+_Static_assert(UTF8PROC_CATEGORY_LU == 1 && UTF8PROC_CATEGORY_MN == 6 &&
+		       UTF8PROC_CATEGORY_ME == 8 && UTF8PROC_CATEGORY_NO == 11,
+	       "letters, marks and numbers are categories LU to NO, marks MN to ME");
 
 /* ---- signature ---- */
+
+/* Slots of the table of a conversation's distinct shingles while there are few: at most
+ * DLG_NEARDUP_MANY of them are ever taken, so it stays at most about half full. */
+#define SEEN (2 * DLG_NEARDUP_EXACT)
+_Static_assert(DLG_NEARDUP_MANY < SEEN && (SEEN & (SEEN - 1)) == 0, "a power of two, half free");
 
 typedef struct shingler {
 	uint64_t mins[BINS];
 	size_t start[4]; /* offsets in the scratch buffer of the last four tokens, oldest first */
 	uint64_t tokens;
 	bool words;
+	uint64_t seen[SEEN]; /* open addressing: the distinct shingle hashes (0: free) */
+	size_t n_seen;       /* counted up to DLG_NEARDUP_MANY, where it stops */
 } shingler;
+
+/* A shingle hash into the table of distinct ones, until it holds more than the exact set may;
+ * past that, the cost is one predictable branch. */
+static void remember(shingler *sh, uint64_t h)
+{
+	uint64_t key = h | !h; /* 0 marks a free slot: a hash of 0 is stored as 1 */
+	size_t i = (size_t)key & (SEEN - 1);
+	while (sh->seen[i] != 0 && sh->seen[i] != key)
+		i = (i + 1) & (SEEN - 1);
+	sh->n_seen += sh->seen[i] == 0;
+	sh->seen[i] = key;
+}
 
 static void add_shingle(shingler *sh, uint64_t h)
 {
@@ -83,6 +127,8 @@ static void add_shingle(shingler *sh, uint64_t h)
 	size_t bin = (size_t)(h >> 56);
 	uint64_t least = sh->mins[bin];
 	sh->mins[bin] = value < least ? value : least; /* no branch: which is less is a toss-up */
+	if (sh->n_seen < DLG_NEARDUP_MANY)
+		remember(sh, h);
 }
 
 /*
@@ -102,36 +148,80 @@ static size_t end_token(shingler *sh, char *buf, size_t start, size_t end)
 	return end + 1;
 }
 
-/*
- * The code point at s[0, len) (len > 0) is *n bytes long. When it is a letter, mark or
- * number, write it lower-cased at `out` and return how many bytes that took; else 0. The
- * ASCII ones are exactly [0-9A-Za-z], so plain text needs no utf8proc look-up.
- */
-static size_t lower_word_cp(char *out, const uint8_t *s, size_t len, size_t *n)
+/* What a code point is to the tokenizer. */
+typedef enum cp_class {
+	CP_OTHER, /* ends a token: spaces, punctuation, most symbols */
+	CP_WORD,  /* a letter or number of a word (letters, numbers, marks: L*, N*, M*) */
+	CP_MARK,  /* a mark (M*): continues a word or a token of its own, else starts a word */
+	CP_ALONE, /* a token of its own: an "other symbol" (So: emoji, dingbats, ...), or a
+		     letter or number of a script written without spaces */
+	CP_SKIP   /* not there at all: a variation selector or an emoji skin tone */
+} cp_class;
+
+/* Code points of the scripts written without spaces between words, where a run of letters
+ * would be a whole sentence (one token): Thai and Lao, Myanmar, Khmer, 々〆〇, kana, CJK
+ * ideographs (extension A, unified, compatibility, halfwidth katakana, the supplementary
+ * planes). Each of their letters and numbers is a token, so shingles are 3-grams of
+ * characters there, the usual unit for such text. */
+static const uint32_t alone_ranges[][2] = {
+	{ 0x0E00, 0x0EFF },   { 0x1000, 0x109F }, { 0x1780, 0x17FF }, { 0x3005, 0x3007 },
+	{ 0x3040, 0x30FF },   { 0x31F0, 0x31FF }, { 0x3400, 0x4DBF }, { 0x4E00, 0x9FFF },
+	{ 0xF900, 0xFAFF },   { 0xFF66, 0xFF9F }, { 0x20000, 0x3FFFF },
+};
+
+static bool in_alone_script(utf8proc_int32_t cp)
 {
+	for (size_t k = 0; k < sizeof alone_ranges / sizeof alone_ranges[0]; k++)
+		if ((uint32_t)cp >= alone_ranges[k][0] && (uint32_t)cp <= alone_ranges[k][1])
+			return true;
+	return false;
+}
+
+/*
+ * The class of the code point at s[0, len) (len > 0), which is *n bytes long. For a
+ * CP_WORD, CP_MARK or CP_ALONE, it is written lower-cased at `out`, *w_out bytes. The ASCII
+ * word characters are exactly [0-9A-Za-z], so plain text needs no utf8proc look-up.
+ */
+static cp_class classify(char *out, size_t *w_out, const uint8_t *s, size_t len, size_t *n)
+{
+	*w_out = 0;
 	if (s[0] < 0x80) {
 		*n = 1;
 		if ((unsigned)(s[0] - '0') < 10u) {
 			*out = (char)s[0];
-			return 1;
+			*w_out = 1;
+			return CP_WORD;
 		}
 		uint8_t lower = s[0] | 0x20;
 		if ((unsigned)(lower - 'a') < 26u) {
 			*out = (char)lower;
-			return 1;
+			*w_out = 1;
+			return CP_WORD;
 		}
-		return 0;
+		return CP_OTHER;
 	}
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t cp_len = utf8proc_iterate(s, (utf8proc_ssize_t)len, &cp);
 	/* normalized text is valid UTF-8; were it not, a bad byte would just end a word */
 	*n = cp_len > 0 ? (size_t)cp_len : 1;
 	if (cp_len <= 0)
-		return 0;
+		return CP_OTHER;
+	/* presentation only: an edit that adds or drops one is a light one */
+	if ((cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0x1F3FB && cp <= 0x1F3FF) ||
+	    (cp >= 0xE0100 && cp <= 0xE01EF))
+		return CP_SKIP;
 	utf8proc_category_t c = utf8proc_category(cp);
-	if (c < UTF8PROC_CATEGORY_LU || c > UTF8PROC_CATEGORY_NO)
-		return 0;
-	return (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (uint8_t *)out);
+	cp_class k;
+	if (c == UTF8PROC_CATEGORY_SO)
+		k = CP_ALONE;
+	else if (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME)
+		k = CP_MARK;
+	else if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO)
+		k = in_alone_script(cp) ? CP_ALONE : CP_WORD;
+	else
+		return CP_OTHER;
+	*w_out = (size_t)utf8proc_encode_char(utf8proc_tolower(cp), (uint8_t *)out);
+	return k;
 }
 
 /*
@@ -162,10 +252,10 @@ static size_t first_byte(uint64_t mask)
 #endif
 }
 
-/* Room turn_tokens() needs for a turn of `len` bytes: a word of k bytes becomes at most 2k
- * lower-cased (ASCII stays one byte and no code point takes more than 4) and a separator
- * that the byte after it pays for (except after the last word); the role token takes 3;
- * eight bytes go at once. */
+/* Room turn_tokens() needs for a turn of `len` bytes: a token of k bytes takes at most 2k
+ * with its separator (an ASCII letter stays one byte, a longer code point grows by at most
+ * one byte lower-cased, and a token of its own is at least 2 bytes long); the role token
+ * takes 3; eight bytes go at once. */
 #define TURN_ROOM(len) (2 * (len) + 4 + 8)
 
 /*
@@ -188,9 +278,10 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
 	const uint8_t *s = (const uint8_t *)text;
 	size_t i = 0;
 	for (;;) {
-		/* to the first code point of a word */
+		/* to the first code point of a token */
 		size_t n, w = 0;
-		while (w == 0) {
+		cp_class k = CP_OTHER;
+		while (k != CP_WORD && k != CP_MARK && k != CP_ALONE) {
 			if (i + 8 <= len) {
 				uint64_t x = dlg_load64(text + i), word;
 				lower_ascii8(&word, x);
@@ -203,11 +294,24 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
 			}
 			if (i == len)
 				return at;
-			w = lower_word_cp(buf + at, s + i, len - i, &n);
+			k = classify(buf + at, &w, s + i, len - i, &n);
 			i += n;
 		}
 		size_t start = at;
 		at += w;
+		if (k == CP_ALONE) {
+			/* a token of its own, with the marks after it */
+			while (i < len) {
+				k = classify(buf + at, &w, s + i, len - i, &n);
+				if (k != CP_MARK && k != CP_SKIP)
+					break;
+				i += n;
+				at += w;
+			}
+			sh->words = true;
+			at = end_token(sh, buf, start, at);
+			continue;
+		}
 		/* to its end */
 		while (i < len) {
 			if (i + 8 <= len) {
@@ -229,11 +333,13 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
 					break;
 				}
 			}
-			w = lower_word_cp(buf + at, s + i, len - i, &n);
+			k = classify(buf + at, &w, s + i, len - i, &n);
+			if (k == CP_ALONE)
+				break; /* the next token, read again from there */
 			i += n;
-			if (w == 0)
+			if (k == CP_OTHER)
 				break;
-			at += w;
+			at += w; /* nothing for a CP_SKIP */
 		}
 		sh->words = true;
 		at = end_token(sh, buf, start, at);
@@ -280,6 +386,25 @@ size_t dlg_neardup__probed_bin(uint8_t bin, uint64_t attempt)
 	return probed_bin(bin, attempt);
 }
 
+/*
+ * The 4 bits empty bin `bin` keeps of `least`, the value of the bin it took it from: not
+ * least's own low bits but a hash of it with the bin's number (splitmix64's mixer). With
+ * least's bits copied as they were, a conversation of one shingle had the same 4 bits in
+ * all 256 bins, so any two such conversations agreed everywhere with chance 1/16 ("?" then
+ * "answer<i>": 1,000 distinct conversations fell into 16 "near-duplicate" clusters), and
+ * two of a few shingles agreed in whole blocks of bins at once. Hashed with the bin, two
+ * bins that copy different values agree by a chance of 1/16 of their own, as b-bit
+ * minwise hashing assumes; two that copy the same value (the same least shingle of both
+ * conversations) still agree, so the chance of agreeing stays the Jaccard similarity.
+ */
+static uint8_t copied_bits(uint64_t least, size_t bin)
+{
+	uint64_t z = least ^ (uint64_t)(bin + 1) * 0x9E3779B97F4A7C15ULL;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return (uint8_t)((z ^ (z >> 31)) & 15);
+}
+
 static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 {
 	pthread_once(&probe_bins_once, fill_probe_bins);
@@ -297,7 +422,7 @@ static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 			uint8_t bin = left[e];
 			uint64_t m = mins[probed_bin(bin, attempt)];
 			uint8_t hit = m != NO_VALUE;
-			values[bin] ^= (values[bin] ^ (uint8_t)(m & 15)) & (uint8_t)-hit;
+			values[bin] ^= (values[bin] ^ copied_bits(m, bin)) & (uint8_t)-hit;
 			left[kept] = bin;
 			kept += !hit;
 		}
@@ -309,11 +434,37 @@ static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 		for (uint64_t a = attempt;; a++) {
 			uint64_t m = mins[probed_bin(bin, a)];
 			if (m != NO_VALUE) {
-				values[bin] = (uint8_t)(m & 15);
+				values[bin] = copied_bits(m, bin);
 				break;
 			}
 		}
 	}
+}
+
+/* The conversation's exact set into out->exact, when it has few enough shingles: each
+ * hash's low 32 bits (the bin took the top 8), ascending, each once. */
+static void exact_set(dlg_neardup_sig *out, const shingler *sh)
+{
+	if (sh->n_seen > DLG_NEARDUP_EXACT) {
+		out->n_exact = DLG_NEARDUP_MANY;
+		return;
+	}
+	/* insertion sort: at most 32, and qsort's calls cost more than the moves */
+	size_t n = 0;
+	for (size_t i = 0; i < SEEN; i++) {
+		if (sh->seen[i] == 0)
+			continue;
+		uint32_t fp = (uint32_t)sh->seen[i];
+		size_t at = n;
+		while (at > 0 && out->exact[at - 1] > fp)
+			at--;
+		if (at > 0 && out->exact[at - 1] == fp)
+			continue; /* two hashes with the same low 32 bits: one fingerprint */
+		memmove(out->exact + at + 1, out->exact + at, (n - at) * sizeof *out->exact);
+		out->exact[at] = fp;
+		n++;
+	}
+	out->n_exact = (uint8_t)n;
 }
 
 dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_buf *scratch,
@@ -325,6 +476,8 @@ dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_b
 	memset(sh.start, 0, sizeof sh.start);
 	sh.tokens = 0;
 	sh.words = false;
+	memset(sh.seen, 0, sizeof sh.seen);
+	sh.n_seen = 0;
 	scratch->len = 0;
 	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	for (size_t t = 0; t < n_turns; t++) {
@@ -347,6 +500,7 @@ dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_b
 	densify(values, sh.mins);
 	for (size_t k = 0; k < BINS / 2; k++)
 		out->nib[k] = (uint8_t)(values[2 * k] | values[2 * k + 1] << 4);
+	exact_set(out, &sh);
 	return DLG_OK;
 }
 
@@ -369,11 +523,46 @@ static double estimate(const uint8_t *a, const uint8_t *b)
 	return j < 0 ? 0 : j;
 }
 
+/* |A n B| / |A u B| of two exact sets (ascending fingerprints). */
+static double exact_jaccard(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	size_t both = 0;
+	for (size_t i = 0, j = 0; i < na && j < nb;) {
+		if (a[i] == b[j]) {
+			both++;
+			i++;
+			j++;
+		} else if (a[i] < b[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return (double)both / (double)(na + nb - both);
+}
+
+/*
+ * The similarity of two non-empty conversations, from their signatures (nib), their numbers
+ * of distinct shingles (n: 1 .. DLG_NEARDUP_EXACT, or DLG_NEARDUP_MANY) and, with few, their
+ * exact sets. Both sets known: their exact Jaccard. One known, of n shingles: the other has
+ * more than DLG_NEARDUP_EXACT, so J <= n / DLG_NEARDUP_MANY, which caps the estimate.
+ */
+static double similarity(const uint8_t *nib_a, size_t n_a, const uint32_t *set_a,
+			 const uint8_t *nib_b, size_t n_b, const uint32_t *set_b)
+{
+	if (n_a <= DLG_NEARDUP_EXACT && n_b <= DLG_NEARDUP_EXACT)
+		return exact_jaccard(set_a, n_a, set_b, n_b);
+	double j = estimate(nib_a, nib_b);
+	size_t fewer = n_a < n_b ? n_a : n_b;
+	double most = (double)fewer / DLG_NEARDUP_MANY;
+	return j < most ? j : most;
+}
+
 double dlg_neardup__similarity(const dlg_neardup_sig *a, const dlg_neardup_sig *b)
 {
 	if (a->empty || b->empty)
 		return 0;
-	return estimate(a->nib, b->nib);
+	return similarity(a->nib, a->n_exact, a->exact, b->nib, b->n_exact, b->exact);
 }
 
 /* ---- index ---- */
@@ -389,7 +578,48 @@ void dlg_neardup__dispose(dlg_neardup_index *ix)
 	dlg_mem__free(ix->alloc, ix->members);
 	for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++)
 		dlg_mem__free(ix->alloc, ix->bands[b].slots);
+	for (size_t c = 0; c < ix->n_chunks; c++)
+		dlg_mem__free(ix->alloc, ix->chunks[c]);
+	dlg_mem__free(ix->alloc, ix->chunks);
 	dlg_neardup__init(ix, ix->alloc);
+}
+
+/* Member m's exact set (with m->n_exact <= DLG_NEARDUP_EXACT). */
+static const uint32_t *member_set(const dlg_neardup_index *ix, const dlg_neardup_member *m)
+{
+	return ix->chunks[m->exact_at >> DLG_NEARDUP_CHUNK_BITS] +
+	       (m->exact_at & (DLG_NEARDUP_CHUNK - 1));
+}
+
+/* Room for an exact set of n fingerprints; where it goes in *at_out. A set never straddles
+ * two chunks, so a chunk wastes less than one set; chunks are never moved, so the pool
+ * grows without a copy of it (what doubling would cost at the peak). */
+static dlg_status reserve_set(uint32_t *at_out, dlg_neardup_index *ix, size_t n,
+			      dlg_error *err)
+{
+	if (ix->n_chunks > 0 && ix->chunk_used + n <= DLG_NEARDUP_CHUNK) {
+		*at_out = (uint32_t)((ix->n_chunks - 1) << DLG_NEARDUP_CHUNK_BITS | ix->chunk_used);
+		return DLG_OK;
+	}
+	if (ix->n_chunks == (size_t)1 << (32 - DLG_NEARDUP_CHUNK_BITS))
+		return dlg_error__set(err, DLG_E_LIMIT, 0, "near-duplicate index too large");
+	if (ix->n_chunks == ix->chunks_cap) {
+		size_t cap = ix->chunks_cap ? ix->chunks_cap * 2 : 16;
+		uint32_t **chunks = dlg_mem__realloc(ix->alloc, ix->chunks, cap * sizeof *chunks);
+		if (!chunks)
+			return dlg_error__set(err, DLG_E_NOMEM, 0,
+					      "out of memory (near-duplicate index)");
+		ix->chunks = chunks;
+		ix->chunks_cap = cap;
+	}
+	uint32_t *chunk = dlg_mem__alloc(ix->alloc, DLG_NEARDUP_CHUNK * sizeof *chunk);
+	if (!chunk)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (near-duplicate index)");
+	/* an empty chunk at the end changes nothing a later call sees */
+	ix->chunks[ix->n_chunks++] = chunk;
+	ix->chunk_used = 0;
+	*at_out = (uint32_t)((ix->n_chunks - 1) << DLG_NEARDUP_CHUNK_BITS);
+	return DLG_OK;
 }
 
 /* A band's key: its 8 bins' 4-bit values, in the order of the signature's bytes. */
@@ -480,7 +710,9 @@ bool dlg_neardup__find(uint32_t *match_out, double *similarity_out, const dlg_ne
 		n++;
 	}
 	for (size_t k = 0; k < n; k++) {
-		double sim = estimate(s->nib, ix->members[candidates[k]].nib);
+		const dlg_neardup_member *m = &ix->members[candidates[k]];
+		const uint32_t *set = m->n_exact <= DLG_NEARDUP_EXACT ? member_set(ix, m) : NULL;
+		double sim = similarity(s->nib, s->n_exact, s->exact, m->nib, m->n_exact, set);
 		if (sim >= threshold) {
 			*match_out = candidates[k];
 			if (similarity_out)
@@ -509,6 +741,10 @@ dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_n
 			if ((t->count + 1) * 4 > t->cap * 3)
 				DLG_TRY(grow_band(ix, b, err));
 		}
+	bool few = !s->empty && s->n_exact <= DLG_NEARDUP_EXACT;
+	uint32_t exact_at = 0;
+	if (few)
+		DLG_TRY(reserve_set(&exact_at, ix, s->n_exact, err));
 
 	uint32_t id = ix->count++;
 	dlg_neardup_member *m = &ix->members[id];
@@ -516,6 +752,14 @@ dlg_status dlg_neardup__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg_n
 	memcpy(m->conv_id, conv_id, sizeof m->conv_id);
 	m->tag = tag;
 	m->joined = false;
+	m->n_exact = s->empty ? 0 : s->n_exact;
+	m->exact_at = exact_at;
+	if (few) {
+		uint32_t *set = ix->chunks[exact_at >> DLG_NEARDUP_CHUNK_BITS] +
+				(exact_at & (DLG_NEARDUP_CHUNK - 1));
+		memcpy(set, s->exact, s->n_exact * sizeof *s->exact);
+		ix->chunk_used += s->n_exact;
+	}
 	if (cluster == DLG_NEARDUP_NEW) {
 		m->cluster = id;
 	} else {
@@ -548,6 +792,18 @@ uint8_t dlg_neardup__tag(const dlg_neardup_index *ix, uint32_t id)
 {
 	DLG_ASSERT(id < ix->count);
 	return ix->members[id].tag;
+}
+
+void dlg_neardup__sig_of(dlg_neardup_sig *out, const dlg_neardup_index *ix, uint32_t id)
+{
+	DLG_ASSERT(id < ix->count);
+	const dlg_neardup_member *m = &ix->members[id];
+	memset(out, 0, sizeof *out);
+	memcpy(out->nib, m->nib, sizeof out->nib);
+	out->empty = m->n_exact == 0;
+	out->n_exact = m->n_exact;
+	if (m->n_exact > 0 && m->n_exact <= DLG_NEARDUP_EXACT)
+		memcpy(out->exact, member_set(ix, m), m->n_exact * sizeof *out->exact);
 }
 
 dlg_status dlg_neardup__place(uint32_t *near_out, double *similarity_out, size_t *split,

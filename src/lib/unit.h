@@ -52,11 +52,22 @@ typedef struct dlg_turn {
 
 /* What a unit holds of neardup.c: its signature. */
 #define DLG_NEARDUP_BINS 256
+/** The most distinct shingles whose exact set a signature keeps (neardup.c says why 32). */
+#define DLG_NEARDUP_EXACT 32
+/** dlg_neardup_sig.n_exact of a conversation with more distinct shingles than that. */
+#define DLG_NEARDUP_MANY (DLG_NEARDUP_EXACT + 1)
 
-/** A conversation's MinHash signature: 256 bins of 4 bits (129 bytes). */
+/**
+ * A conversation's MinHash signature: 256 bins of 4 bits; and, for a conversation of at
+ * most DLG_NEARDUP_EXACT distinct shingles, the shingles themselves, which the estimate
+ * cannot be trusted with.
+ */
 typedef struct dlg_neardup_sig {
 	uint8_t nib[DLG_NEARDUP_BINS / 2]; /* bin 2k in the low 4 bits of nib[k], 2k+1 high */
 	bool empty;                        /* no words: similar to nothing */
+	uint8_t n_exact; /* its distinct shingles, 0 when empty, or DLG_NEARDUP_MANY */
+	uint32_t exact[DLG_NEARDUP_EXACT]; /* with n_exact <= DLG_NEARDUP_EXACT: the shingles'
+					      32-bit fingerprints, ascending */
 } dlg_neardup_sig;
 
 /**

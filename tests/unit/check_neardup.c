@@ -2,6 +2,7 @@
 #include "lib/buf.h"
 #include "lib/neardup.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -37,9 +38,23 @@ static void signature_of(dlg_neardup_sig *out, const char *text)
 
 static void random_signature(dlg_neardup_sig *out, uint64_t *state)
 {
+	memset(out, 0, sizeof *out);
 	for (size_t k = 0; k < sizeof out->nib; k++)
 		out->nib[k] = (uint8_t)next_random(state);
 	out->empty = false;
+	out->n_exact = DLG_NEARDUP_MANY; /* compared by the estimate */
+}
+
+/* As random_signature, with an exact set of 1 to DLG_NEARDUP_EXACT random fingerprints. */
+static void random_short_signature(dlg_neardup_sig *out, uint64_t *state)
+{
+	random_signature(out, state);
+	out->n_exact = (uint8_t)(1 + random_below(state, DLG_NEARDUP_EXACT));
+	uint32_t fp = 0;
+	for (size_t k = 0; k < out->n_exact; k++) {
+		fp += 1 + (uint32_t)random_below(state, 1000);
+		out->exact[k] = fp;
+	}
 }
 
 static void add(dlg_neardup_index *ix, const dlg_neardup_sig *s, uint32_t expected_id)
@@ -178,8 +193,10 @@ START_TEST(test_neardup_signature_is_deterministic)
 	signature_of(&a, text);
 	signature_of(&b, text);
 	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
-	/* pinned: the same bytes on every machine and in every version that keeps the design */
-	ck_assert_uint_eq(XXH3_64bits(a.nib, sizeof a.nib), 0x685305CC66A5861AULL);
+	/* pinned: the same bytes on every machine and in every version that keeps the design
+	 * (changed by issue 21: the bits of an empty bin are hashed with its number) */
+	ck_assert_uint_eq(XXH3_64bits(a.nib, sizeof a.nib), 0x924F30EB74C3461DULL);
+	ck_assert_uint_eq(a.n_exact, DLG_NEARDUP_MANY);
 	free(text);
 }
 END_TEST
@@ -188,11 +205,13 @@ START_TEST(test_neardup_empty_conversation_is_similar_to_nothing)
 {
 	dlg_neardup_sig none, dots, tiny;
 	signature_of(&none, "just text\n");
-	signature_of(&dots, "### Human: ...\n### Assistant: ?! 🙂\n");
+	signature_of(&dots, "### Human: ...\n### Assistant: ?! -- ~\n");
 	signature_of(&tiny, "### Human: hi\n");
 	ck_assert(none.empty);
 	ck_assert(dots.empty);
+	ck_assert_uint_eq(dots.n_exact, 0);
 	ck_assert(!tiny.empty);
+	ck_assert_uint_eq(tiny.n_exact, 1);
 	ck_assert_double_eq(dlg_neardup__similarity(&none, &none), 0);
 	ck_assert_double_eq(dlg_neardup__similarity(&dots, &none), 0);
 	ck_assert_double_eq(dlg_neardup__similarity(&tiny, &tiny), 1);
@@ -326,7 +345,10 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 		uint32_t added = 0;
 		dlg_status st = DLG_OK;
 		while (added < N && st == DLG_OK) {
-			random_signature(&s, &state);
+			if (added % 2)
+				random_short_signature(&s, &state);
+			else
+				random_signature(&s, &state);
 			uint32_t id;
 			st = dlg_neardup__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, NULL);
 			added += st == DLG_OK;
@@ -337,7 +359,10 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 		ck_assert_uint_eq(ix.count, added);
 		state = 5;
 		for (uint32_t i = 0; i < added; i++) {
-			random_signature(&s, &state);
+			if (i % 2)
+				random_short_signature(&s, &state);
+			else
+				random_signature(&s, &state);
 			uint32_t match;
 			ck_assert(dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
 			ck_assert_uint_eq(match, i);
@@ -357,6 +382,168 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 	ck_assert_int_eq(dlg_neardup__signature(&s, &h.unit, &scratch, NULL), DLG_E_NOMEM);
 	dlg_buf__dispose(&scratch);
 	harness_dispose(&h);
+}
+END_TEST
+
+/* "?" then "answer<i>": one shingle each, all different (issue 21). The old signature copied
+ * the one filled bin's 4 bits into all 256, so 1,000 of them fell into 16 clusters. */
+START_TEST(test_neardup_one_shingle_conversations_share_nothing)
+{
+	enum { N = 1000 };
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	dlg_neardup_sig s, before;
+	double worst = 0;
+	for (uint32_t i = 0; i < N; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "### Human: ?\n### Assistant: answer%u\n", (unsigned)i);
+		signature_of(&s, text);
+		ck_assert_uint_eq(s.n_exact, 1);
+		uint32_t match;
+		ck_assert(!dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
+		add(&ix, &s, i);
+		/* the estimate alone, without the exact sets, must not take them for copies */
+		if (i > 0) {
+			dlg_neardup_sig a = s, b = before;
+			a.n_exact = b.n_exact = DLG_NEARDUP_MANY;
+			double sim = dlg_neardup__similarity(&a, &b);
+			worst = sim > worst ? sim : worst;
+			ck_assert_double_eq(dlg_neardup__similarity(&s, &before), 0);
+		}
+		before = s;
+	}
+	ck_assert_double_lt(worst, 0.3);
+	ck_assert_uint_eq(ix.clusters, 0);
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_exact_set_counts_distinct_shingles)
+{
+	dlg_neardup_sig a, b;
+	/* u hi a hello there: 3 shingles */
+	signature_of(&a, "### Human: hi\n### Assistant: hello there\n");
+	ck_assert_uint_eq(a.n_exact, 3);
+	for (size_t k = 1; k < a.n_exact; k++)
+		ck_assert_uint_lt(a.exact[k - 1], a.exact[k]);
+	/* a word said 200 times: shingles "u ha ha" and "ha ha ha" */
+	dlg_buf text;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	ck_assert_int_eq(dlg_buf__printf(&text, NULL, "### Human:"), DLG_OK);
+	for (size_t k = 0; k < 200; k++)
+		ck_assert_int_eq(dlg_buf__printf(&text, NULL, " ha"), DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(&text, '\n', NULL), DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(&text, '\0', NULL), DLG_OK);
+	signature_of(&b, text.data);
+	dlg_buf__dispose(&text);
+	ck_assert_uint_eq(b.n_exact, 2);
+	/* 33 words, 32 shingles: the most kept; one more word, too many */
+	char *at_most = numbered_conversation(33, (size_t)-1, NULL);
+	char *more = numbered_conversation(34, (size_t)-1, NULL);
+	signature_of(&a, at_most);
+	signature_of(&b, more);
+	ck_assert_uint_eq(a.n_exact, DLG_NEARDUP_EXACT);
+	ck_assert_uint_eq(b.n_exact, DLG_NEARDUP_MANY);
+	/* J = 32 / 33, but the size bound of the one kept caps the estimate at 32 / 33 */
+	ck_assert_double_le(dlg_neardup__similarity(&a, &b), 32.0 / 33);
+	free(at_most);
+	free(more);
+}
+END_TEST
+
+/* Candidates are confirmed against the exact sets: signatures that agree in every bin are
+ * still as near as their sets say. */
+START_TEST(test_neardup_exact_sets_confirm_candidates)
+{
+	uint64_t state = 21;
+	dlg_neardup_sig a, b;
+	random_signature(&a, &state);
+	b = a;
+	a.n_exact = 4;
+	b.n_exact = 4;
+	uint32_t set_a[] = { 10, 20, 30, 40 }, set_b[] = { 10, 20, 30, 50 };
+	memcpy(a.exact, set_a, sizeof set_a);
+	memcpy(b.exact, set_b, sizeof set_b);
+	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 3.0 / 5);
+
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	add(&ix, &a, 0);
+	uint32_t match;
+	double sim;
+	ck_assert(!dlg_neardup__find(&match, &sim, &ix, &b, 0.8));
+	ck_assert(dlg_neardup__find(&match, &sim, &ix, &b, 0.6));
+	ck_assert_uint_eq(match, 0);
+	ck_assert_double_eq(sim, 3.0 / 5);
+	/* one side of few shingles, the other of more than DLG_NEARDUP_EXACT: at most 4 / 33 */
+	b.n_exact = DLG_NEARDUP_MANY;
+	memset(b.exact, 0, sizeof b.exact);
+	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 4.0 / DLG_NEARDUP_MANY);
+	ck_assert(!dlg_neardup__find(&match, &sim, &ix, &b, 0.2));
+	ck_assert(dlg_neardup__find(&match, &sim, &ix, &b, 0.1));
+	/* read back from the index, a signature is the one added */
+	dlg_neardup_sig back;
+	dlg_neardup__sig_of(&back, &ix, 0);
+	ck_assert_int_eq(memcmp(&back, &a, sizeof a), 0);
+	add(&ix, &b, 1);
+	dlg_neardup__sig_of(&back, &ix, 1);
+	ck_assert_int_eq(memcmp(&back, &b, sizeof b), 0);
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+/* Exact sets over several chunks of the pool: each read back whole, none across two. */
+START_TEST(test_neardup_exact_sets_span_chunks)
+{
+	enum { N = 6000 };
+	dlg_neardup_index ix;
+	dlg_neardup__init(&ix, NULL);
+	uint64_t state = 9;
+	dlg_neardup_sig s, back;
+	for (uint32_t i = 0; i < N; i++) {
+		random_short_signature(&s, &state);
+		add(&ix, &s, i);
+	}
+	ck_assert_uint_ge(ix.n_chunks, 2);
+	state = 9;
+	for (uint32_t i = 0; i < N; i++) {
+		random_short_signature(&s, &state);
+		dlg_neardup__sig_of(&back, &ix, i);
+		ck_assert_int_eq(memcmp(&back, &s, sizeof s), 0);
+		uint32_t match;
+		double sim;
+		ck_assert(dlg_neardup__find(&match, &sim, &ix, &s, 1.0));
+		ck_assert_uint_eq(match, i);
+	}
+	dlg_neardup__dispose(&ix);
+}
+END_TEST
+
+START_TEST(test_neardup_scripts_without_spaces_and_emoji)
+{
+	dlg_neardup_sig a, b;
+	/* each Han character a token: u 你 好 世 界 a 谢 谢 → 6 shingles */
+	signature_of(&a, "### Human: 你好世界。\n### Assistant: 谢谢！\n");
+	ck_assert(!a.empty);
+	ck_assert_uint_eq(a.n_exact, 6);
+	signature_of(&b, "### Human: 你好，世界\n### Assistant: 谢谢\n");
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	signature_of(&b, "### Human: 你好世間。\n### Assistant: 谢谢！\n");
+	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 3.0 / 9);
+	/* each emoji a token; variation selectors and skin tones do not count */
+	signature_of(&a, "### Human: ❤️👍🏽\n### Assistant: 🙂\n");
+	signature_of(&b, "### Human: ❤ 👍\n### Assistant: 🙂!\n");
+	ck_assert(!a.empty);
+	ck_assert_uint_eq(a.n_exact, 3);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	signature_of(&b, "### Human: ❤️👍🏽\n### Assistant: 🙃\n");
+	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 2.0 / 4);
+	/* a word ends where such a token starts, and marks stay with it (Thai: ที่ is three code
+	 * points, one token) */
+	signature_of(&a, "### Human: abc中文def ที่\n");
+	signature_of(&b, "### Human: abc 中 文 def ที่\n");
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	ck_assert_uint_eq(a.n_exact, 4); /* u abc 中 文 def ที่ */
 }
 END_TEST
 
@@ -678,6 +865,11 @@ Suite *neardup_suite(void)
 	tcase_add_test(tc, test_neardup_clusters_and_tags);
 	tcase_add_test(tc, test_neardup_id_limit);
 	tcase_add_test(tc, test_neardup_out_of_memory_leaves_index_whole);
+	tcase_add_test(tc, test_neardup_one_shingle_conversations_share_nothing);
+	tcase_add_test(tc, test_neardup_exact_set_counts_distinct_shingles);
+	tcase_add_test(tc, test_neardup_exact_sets_confirm_candidates);
+	tcase_add_test(tc, test_neardup_exact_sets_span_chunks);
+	tcase_add_test(tc, test_neardup_scripts_without_spaces_and_emoji);
 	tcase_add_test(tc, test_neardup_densification_probes_are_pinned);
 	tcase_add_test(tc, test_neardup_densification_reaches_every_bin);
 	tcase_add_test(tc, test_neardup_planted_pairs_accuracy);
