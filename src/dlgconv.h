@@ -588,6 +588,11 @@ typedef struct dlg_leakage_report {
 	uint64_t against_leaked;   /* dataset conversations with a near-duplicate there */
 	dlg_leak_pair against_worst[DLG_LEAK_EXAMPLES];
 	size_t n_against_worst;
+	uint64_t unread;           /* records of the dataset or the --against files that are no
+				      conversation dlgconv reads (rejected as convert rejects
+				      them): left out of every rate */
+	char unread_example[512];  /* the first one's finding, "file:line:col: message [E103]",
+				      or "" */
 } dlg_leakage_report;
 
 /**

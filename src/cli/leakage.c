@@ -42,6 +42,7 @@ static int print_json(const dlg_leakage_report *r, const cli_args *a)
 	cJSON_AddNumberToObject(root, "conversations", (double)r->total);
 	cJSON_AddNumberToObject(root, "leaked", (double)r->total_leaked);
 	cJSON_AddNumberToObject(root, "rate", rate(r->total_leaked, r->total));
+	cJSON_AddNumberToObject(root, "unread", (double)r->unread);
 	cJSON *splits = cJSON_AddArrayToObject(root, "splits");
 	for (size_t i = 0; i < r->n_splits; i++) {
 		cJSON *s = cJSON_CreateObject();
@@ -118,6 +119,20 @@ int cli_leakage_print(const dlg_leakage_report *r, const cli_args *a)
 	if (rc == 0 && (rate(r->total_leaked, r->total) > a->max_leakage ||
 			rate(r->against_leaked, r->total) > a->max_leakage)) {
 		fprintf(stderr, "dlgconv: leakage above --max-leakage %g\n", a->max_leakage);
+		rc = 1;
+	}
+	/* records that are no conversation were not looked at: a rate without them vouches
+	 * for nothing, and none read at all is no dataset */
+	if (r->unread)
+		fprintf(stderr, "dlgconv: %llu %s left out (first: %s)\n",
+			(unsigned long long)r->unread, r->unread == 1 ?
+			"record could not be read as a conversation and is" :
+			"records could not be read as conversations and are", r->unread_example);
+	if (rc == 0 && r->total == 0) {
+		fprintf(stderr, "dlgconv: no conversation read in %s\n", a->inputs[0]);
+		rc = 1;
+	} else if (rc == 0 && r->unread && a->max_leakage < 1) {
+		fprintf(stderr, "dlgconv: --max-leakage cannot be checked on records not read\n");
 		rc = 1;
 	}
 	return rc;
