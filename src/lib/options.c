@@ -182,10 +182,12 @@ static const option table[] = {
 	  false },
 	{ { "near-dup-threshold", "near_dup_threshold", "J", DLG_OPTION_FRACTION, NULL, 0, 1,
 	    "a similarity above 0 and at most 1, e.g. 0.8",
-	    "estimated Jaccard similarity of word 3-grams from which two conversations are "
+	    "Jaccard similarity of word 3-grams from which two conversations are "
 	    "near-duplicates (default 0.8)",
-	    "The estimated Jaccard similarity from which two conversations are "
-	    "near-duplicates (default 0.8); also what leakage compares with.", OUT },
+	    "The Jaccard similarity of word 3-grams (each letter of a script written without "
+	    "spaces, and each emoji, a word) from which two conversations are near-duplicates "
+	    "(default 0.8): estimated by MinHash, exact when either has at most 32 distinct "
+	    "3-grams; also what leakage compares with.", OUT },
 	  FIELD(near_dup_threshold), F_DOUBLE, 0, 0, 0, 0.8, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "format", "format", "FORMAT", DLG_OPTION_CHOICE, format_names, 0, 0,
