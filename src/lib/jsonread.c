@@ -75,16 +75,32 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 	return l != NULL;
 }
 
-/* Byte offset of code point `chars` in p[0, n) (its end when there are fewer). */
-static size_t byte_offset(const char *p, size_t n, double chars)
+/*
+ * Where code point `chars` starts in p[0, n) (its end when there are fewer), counting on
+ * from *from, the answer for a smaller or equal `chars` (or {0, 0}): a message's directions
+ * come in the order of their places, so a message of a million of them is read once, not
+ * once each. *from becomes this answer.
+ */
+typedef struct char_pos {
+	size_t byte;  /* a code point's first byte, or n */
+	double chars; /* what was asked */
+	double seen;  /* the code points before `byte` */
+} char_pos;
+
+static size_t byte_offset(char_pos *from, const char *p, size_t n, double chars)
 {
-	size_t i = 0;
-	for (double seen = 0; i < n; i++) {
+	if (chars < from->chars)
+		*from = (char_pos){ 0, 0, 0 };
+	size_t i = from->byte;
+	double seen = from->seen;
+	for (; i < n; i++) {
 		if (((uint8_t)p[i] & 0xC0) == 0x80)
 			continue;
-		if (seen++ >= chars)
+		if (seen >= chars)
 			break;
+		seen++;
 	}
+	*from = (char_pos){ i, chars, seen };
 	return i;
 }
 
@@ -100,6 +116,7 @@ static dlg_status content_with_stage(bool *ok, dlg_unit *u, const char *content,
 	u->stage_refs.len = 0;
 	const cJSON *s;
 	size_t last = 0;
+	char_pos pos = { 0, 0, 0 };
 	*ok = false;
 	cJSON_ArrayForEach(s, stages) {
 		const cJSON *text = cJSON_IsString(s) ? s :
@@ -110,7 +127,7 @@ static dlg_status content_with_stage(bool *ok, dlg_unit *u, const char *content,
 		if (!cJSON_IsString(text) || !(chars >= 0))
 			return DLG_OK;
 		dlg_stage_ref ref = { text->valuestring, strlen(text->valuestring),
-				      byte_offset(content, len, chars) };
+				      byte_offset(&pos, content, len, chars) };
 		if (ref.at < last)
 			ref.at = last; /* places go in order */
 		last = ref.at;

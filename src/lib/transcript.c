@@ -681,16 +681,28 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	return dlg_buf__append(&u->turns, &t, sizeof t, err);
 }
 
-/* Put a backslash at b->data[at], moving the rest along. */
-static dlg_status insert_backslash(dlg_buf *b, size_t at, dlg_error *err)
+/*
+ * Put a backslash before each b->data[at[k]] (k < n, ascending), moving the text along once,
+ * from its end: a backslash moved in one at a time costs O(text) each, and a line of a
+ * million glued markers would cost a million times its length.
+ */
+static dlg_status insert_backslashes(dlg_buf *b, const size_t *at, size_t n, dlg_error *err)
 {
-	DLG_TRY(dlg_buf__putc(b, '\\', err));
-	memmove(b->data + at + 1, b->data + at, b->len - 1 - at);
-	b->data[at] = '\\';
+	DLG_TRY(dlg_buf__reserve(b, n, err));
+	size_t end = b->len;
+	for (size_t k = n; k-- > 0;) {
+		memmove(b->data + at[k] + k + 1, b->data + at[k], end - at[k]);
+		b->data[at[k] + k] = '\\';
+		end = at[k];
+	}
+	b->len += n;
 	return DLG_OK;
 }
 
-dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, dlg_error *err)
+/* Where dlg_transcript__escape() puts its backslashes in b->data[from, b->len), in order,
+ * appended to `at` (size_t[]). */
+static dlg_status escape_points(dlg_buf *at, const dlg_buf *b, size_t from, const dlg_ctx *ctx,
+				dlg_error *err)
 {
 	for (size_t ls = from; ls < b->len;) {
 		const char *nl = memchr(b->data + ls, '\n', b->len - ls);
@@ -703,10 +715,8 @@ dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, d
 			size_t k = i;
 			while (k < le && b->data[k] == '\\')
 				k++;
-			if (marker_shaped(ctx, b->data + k, le - k)) {
-				DLG_TRY(insert_backslash(b, i, err));
-				le++;
-			}
+			if (marker_shaped(ctx, b->data + k, le - k))
+				DLG_TRY(dlg_buf__append(at, &i, sizeof i, err));
 		}
 		/* a marker glued to the text before it, which reading would split off */
 		for (size_t h = ls; h < le; h++) {
@@ -718,11 +728,29 @@ dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, d
 				before--;
 			if (before == ls && ls > from)
 				continue; /* the line's own marker, handled above */
-			DLG_TRY(insert_backslash(b, h - escapes, err));
-			le++;
-			h += 3;
+			size_t slash = h - escapes;
+			DLG_TRY(dlg_buf__append(at, &slash, sizeof slash, err));
+			h += 2; /* past the "###" */
 		}
 		ls = le + 1;
 	}
 	return DLG_OK;
+}
+
+dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, dlg_error *err)
+{
+	/* The places are found on the text as it stands: a backslash put before a line or a
+	 * glued marker changes nothing that a later place is decided by (the byte before a
+	 * '#', the backslashes right before it, the rest of its line). */
+	if (from >= b->len || (!memchr(b->data + from, '#', b->len - from) &&
+			       !memchr(b->data + from, ':', b->len - from)))
+		return DLG_OK; /* no marker without either */
+	dlg_buf at;
+	dlg_buf__init(&at, b->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = escape_points(&at, b, from, ctx, err);
+	if (st == DLG_OK)
+		st = insert_backslashes(b, (const size_t *)(void *)at.data,
+					DLG_BUF_COUNT(&at, size_t), err);
+	dlg_buf__dispose(&at);
+	return st;
 }
