@@ -9,11 +9,13 @@ SHAPE is what the line repeats:
            `_smiles_`), spans that are text (`*Cowboy Bebop*?`, `**bold**`, `2*3*4`), inline
            code, a '*' that nothing closes, speaker labels inside the text (`Human:`,
            `### Assistant:`), escaped markers, JSON escapes (`\\"`, `\\\\`, `\\u00e9`, a tab),
-           mojibake candidates (`cafÃ©`, `Iâ€™m`, `â€` after a quotation), decomposed accents,
-           no-break spaces, Chinese with `*叹气*`
+           mojibake candidates (`cafÃ©`, `Iâ€™m`, `â€` after a quotation), no-break spaces,
+           Chinese with `*叹气*`; in a JSON record every character past ASCII is a `\\uXXXX`
+           escape
   spans    `I feel lost. *sighs* I do not know. ` (issue 21's reproduction)
   zh       the same in Chinese, with `*叹气*`
   plain    `I feel lost. And sighs. I do not know. `: none of that
+  nfd      spans and decomposed accents (`Cafe\\u0301`): the line goes through NFC
 SIZE is in bytes of the line's text, with a suffix K, M or G (powers of 1024).
 --format: jsonl (default) a {"messages": [...]} record, text a transcript file
 (`### Human: LINE` then an assistant turn), field a {"text": "### Human: LINE\\n###
@@ -26,13 +28,14 @@ UNITS = {
     "heavy": (
         "I feel lost. *sighs* I do not know. _smiles warmly_ Human: hi, "
         "*Cowboy Bebop*? **bold** 2*3*4 `ls *sighs*` a * b cafÃ© Iâ€™m Ã…lesund "
-        "“quoted â€ said \"she\" \\ back\tslash e\u0301t\u00e9 x\u00a0y ### Assistant: "
+        "“quoted â€ said \"she\" \\ back\tslash \u00e9t\u00e9 x\u00a0y ### Assistant: "
         "no \\### Human: yes. *nods slowly* ok. ### Human: 我很迷茫。*叹气* 我不知道。 "
         "*sighs I forgot… "
     ),
     "spans": "I feel lost. *sighs* I do not know. ",
     "zh": "我很迷茫。*叹气* 我不知道。",
     "plain": "I feel lost. And sighs. I do not know. ",
+    "nfd": "I feel lost. *sighs* Cafe\u0301 ferme\u0301. ",
 }
 
 
@@ -59,8 +62,9 @@ def main():
                 f.write(unit * min(4096, n - _))
             f.write("\n### Assistant: ok\n")
             return
-        piece = json.dumps(unit * 4096, ensure_ascii=False)[1:-1]
-        rest = json.dumps(unit * (n % 4096), ensure_ascii=False)[1:-1]
+        ascii = shape == "heavy"
+        piece = json.dumps(unit * 4096, ensure_ascii=ascii)[1:-1]
+        rest = json.dumps(unit * (n % 4096), ensure_ascii=ascii)[1:-1]
         if fmt == "field":
             f.write('{"text": "### Human: ')
         else:

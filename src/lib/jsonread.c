@@ -286,6 +286,7 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 	uint32_t turn_no = 0;
 	cJSON_ArrayForEach(m, array) {
 		turn_no++;
+		DLG_TRY(dlg_unit__check_cancel(u, err));
 		const cJSON *role = message_member(m, o->role_key, role_keys);
 		const cJSON *content = message_member(m, o->content_key, content_keys);
 		dlg_role r;
@@ -567,7 +568,8 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error *err)
 {
 	size_t bad;
-	int code = dlg_normalize__check_bytes(&bad, p, n);
+	int code;
+	DLG_TRY(dlg_normalize__check_unit_bytes(&code, &bad, u, p, n, err));
 	if (code == DLG_DIAG_INVALID_UTF8) {
 		char hint[128], msg[192];
 		dlg_encoding__hint(hint, sizeof hint, p, n, u->ctx->opts->input_encoding);
@@ -582,8 +584,15 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 	if ((bad = escaped_nul(p, n)) != SIZE_MAX)
 		return raw_diag(u, DLG_DIAG_BINARY, bad, "NUL character (\\u0000) in a JSON "
 				"string: remove it, or the text after it would be lost", err);
+	/* cJSON reads a record in one call, which cannot be stopped: 2-3 ms a megabyte */
+	DLG_TRY(dlg_unit__check_cancel(u, err));
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	dlg_status canceled = dlg_unit__check_cancel(u, err);
+	if (canceled != DLG_OK) {
+		cJSON_Delete(root);
+		return canceled;
+	}
 	size_t rest = end ? (size_t)(end - p) : 0;
 	while (root && rest < n && strchr(" \t\r\n", p[rest]))
 		rest++;

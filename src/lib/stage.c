@@ -323,12 +323,15 @@ size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence)
 
 /*
  * Every candidate span of t[0, n) in order, to `fn`. The scan walks lines to know fences,
- * but skips to the next delimiter eight bytes at a time: most text has none.
+ * but skips to the next delimiter eight bytes at a time: most text has none. Returns false
+ * when it stopped because *cancel (may be NULL) became non-zero.
  */
 typedef void (*span_fn)(size_t start, size_t close, const char *why, void *payload);
 
-static void scan(const char *t, size_t n, span_fn fn, void *payload)
+static bool scan(const char *t, size_t n, span_fn fn, void *payload,
+		 const volatile sig_atomic_t *cancel)
 {
+	size_t polled = 0;
 	bool in_fence = false;
 	size_t line = 0, eol = 0; /* the line being looked at: t[line, eol) */
 	bool line_known = false;
@@ -344,6 +347,11 @@ static void scan(const char *t, size_t n, span_fn fn, void *payload)
 			break;
 		if (t[i] != '*' && t[i] != '_')
 			continue;
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			if (dlg_unit__cancel_asked(cancel))
+				return false;
+		}
 		/* bring the line and fence state up to i */
 		if (!line_known || i >= eol) {
 			while (!line_known || i >= eol) {
@@ -366,6 +374,7 @@ static void scan(const char *t, size_t n, span_fn fn, void *payload)
 		if (!why)
 			i = close; /* a direction's closing delimiter opens nothing */
 	}
+	return true;
 }
 
 typedef struct public_scan {
@@ -385,7 +394,7 @@ void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, void *pa
 	if (!text || !fn)
 		return;
 	public_scan ps = { fn, payload };
-	scan(text, len, public_span, &ps);
+	scan(text, len, public_span, &ps, NULL);
 }
 
 /* A direction's delimiters: t[start] opens it, t[close] closes it. */
@@ -447,7 +456,8 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	dlg_buf *spans = &u->scratch;
 	spans->len = 0;
 	found f = { spans, DLG_OK, err };
-	scan(t, n, collect, &f);
+	if (!scan(t, n, collect, &f, u->ctx->opts->cancel))
+		return dlg_unit__check_cancel(u, err);
 	DLG_TRY(f.st);
 	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
 	if (n_spans == 0)
@@ -465,8 +475,12 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	/* the new text t[out_at, ended) ends in blanks after `kept`: directions back to back
 	 * after a long run of blanks look at that run once, not once each */
 	size_t ended = out_at, kept = out_at;
-	for (size_t k = 0; k < n_spans; k++) {
+	for (size_t k = 0, polled = 0; k < n_spans; k++) {
 		span_at sp = DLG_BUF_AT(spans, span_at, k);
+		if (sp.start - polled >= DLG_CANCEL_STRIDE) {
+			polled = sp.start;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		DLG_TRY(dlg_buf__append(&u->text, t + copied, sp.start - copied, err));
 		t = u->text.data + from;
 		copied = sp.close + 1;
