@@ -341,17 +341,14 @@ dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, dlg_diag_code dro
 		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
 					(unsigned long long)u->record));
 	DLG_TRY(dlg_buf__append(out, ",\"codes\":[", 10, err));
+	/* each code once, in the order they came: a conversation of a million turns may have a
+	 * finding for each, and looking back for each would cost a million squared */
+	bool seen[DLG_DIAG_CODES] = { false };
 	for (size_t i = 0; i < n; i++) {
 		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
-		if (!is_reason(d, dropped_by))
+		if (!is_reason(d, dropped_by) || seen[d->code])
 			continue;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++) {
-			const dlg_diag *e = &DLG_BUF_AT(&u->diags, dlg_diag, k);
-			seen = is_reason(e, dropped_by) && e->code == d->code;
-		}
-		if (seen)
-			continue;
+		seen[d->code] = true;
 		DLG_TRY(dlg_buf__printf(out, err, "%s\"%s\"", first ? "," : "",
 					dlg_diag_id(d->code)));
 		if (!first)

@@ -330,25 +330,69 @@ static bool same_turn(const dlg_unit *a, const dlg_unit *b, size_t i)
 	return true;
 }
 
+/* A finding of the chosen side, by code and turn: what a finding of the rejected side is
+ * looked up by. */
+typedef struct said_key {
+	uint32_t code, turn;
+	size_t index;
+} said_key;
+
+static int by_code_turn(const void *a, const void *b)
+{
+	const said_key *x = a, *y = b;
+	if (x->code != y->code)
+		return x->code < y->code ? -1 : 1;
+	if (x->turn != y->turn)
+		return x->turn < y->turn ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Whether the chosen side already said `d`: a finding of its code and turn, and for an
+ * error also its place and words. keys[0, n) are the chosen side's, sorted. */
+static bool already_said(const dlg_unit *chosen, const said_key *keys, size_t n,
+			 const dlg_diag *d)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keys[mid].code < (uint32_t)d->code ||
+		    (keys[mid].code == (uint32_t)d->code && keys[mid].turn < d->turn))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < n && keys[k].code == (uint32_t)d->code && keys[k].turn == d->turn;
+	     k++) {
+		const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, keys[k].index);
+		if (d->severity == DLG_SEV_WARNING ||
+		    (c->line == d->line && c->col == d->col && strcmp(c->msg, d->msg) == 0))
+			return true;
+	}
+	return false;
+}
+
 dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *rejected,
 			      dlg_error *err)
 {
 	/* one pair, one fate: the rejected side's findings are the pair's (but a warning
 	 * the chosen side has already had, as for their shared prompt, is said once, and so
-	 * is an error about the record both sides were read from, such as invalid JSON) */
+	 * is an error about the record both sides were read from, such as invalid JSON). The
+	 * chosen side's are looked up sorted (in u->scratch): a pair of a million turns may
+	 * have a finding for each on both sides. */
 	rejected->consumed = true;
 	size_t n_chosen = DLG_BUF_COUNT(&chosen->diags, dlg_diag);
+	dlg_buf *keys = &chosen->scratch;
+	keys->len = 0;
+	for (size_t k = 0; k < n_chosen; k++) {
+		const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
+		said_key key = { (uint32_t)c->code, c->turn, k };
+		DLG_TRY(dlg_buf__append(keys, &key, sizeof key, err));
+	}
+	if (n_chosen > 1)
+		qsort(keys->data, n_chosen, sizeof(said_key), by_code_turn);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&rejected->diags, dlg_diag); i++) {
 		dlg_diag d = DLG_BUF_AT(&rejected->diags, dlg_diag, i);
-		bool said = false;
-		for (size_t k = 0; k < n_chosen && !said; k++) {
-			const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
-			said = c->code == d.code && c->turn == d.turn &&
-			       (d.severity == DLG_SEV_WARNING ||
-				(c->line == d.line && c->col == d.col &&
-				 strcmp(c->msg, d.msg) == 0));
-		}
-		if (said)
+		if (already_said(chosen, (const said_key *)(void *)keys->data, n_chosen, &d))
 			continue;
 		static const char side[] = "rejected side: ";
 		memmove(d.msg + sizeof side - 1, d.msg, sizeof d.msg - sizeof side);
