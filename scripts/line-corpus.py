@@ -13,7 +13,7 @@ SHAPE is what the line repeats:
            Chinese with `*叹气*`; in a JSON record every character past ASCII is a `\\uXXXX`
            escape
   spans    `I feel lost. *sighs* I do not know. ` (issue 21's reproduction)
-  zh       the same in Chinese, with `*叹气*`
+  zh       the same in Chinese: `我很迷茫。 *叹气* 我不知道。 `
   plain    `I feel lost. And sighs. I do not know. `: none of that
   nfd      spans and decomposed accents (`Cafe\\u0301`): the line goes through NFC
 SIZE is in bytes of the line's text, with a suffix K, M or G (powers of 1024).
@@ -33,7 +33,7 @@ UNITS = {
         "*sighs I forgot… "
     ),
     "spans": "I feel lost. *sighs* I do not know. ",
-    "zh": "我很迷茫。*叹气* 我不知道。",
+    "zh": "我很迷茫。 *叹气* 我不知道。 ",
     "plain": "I feel lost. And sighs. I do not know. ",
     "nfd": "I feel lost. *sighs* Cafe\u0301 ferme\u0301. ",
 }
