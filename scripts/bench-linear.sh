@@ -6,7 +6,8 @@
 #     candidates (scripts/line-corpus.py heavy) against a plain line of the same size;
 #     medians of 3, alternating. Target: at most 3x. 12b: issue 21's line
 #     (`I feel lost. *sighs* I do not know. `) at 1.8, 3.6 and 7.2 MB and in Chinese at
-#     7.2 MB: linear means each doubling about doubles the time.
+#     7.2 MB: linear means each doubling about doubles the time. 12c: a 64 MiB line that
+#     needs NFC throughout (`Cafe\u0301`): utf8proc's own speed, for the record.
 # 13. Cancellation: SIGINT at 10 points of the 64 MiB line's conversion: the longest time
 #     from the signal to the exit (exit 3 every time, no staging directory left).
 #     Target: 100 ms.
@@ -27,6 +28,7 @@ gen spans-1.8M.jsonl spans 1.8M
 gen spans-3.6M.jsonl spans 3.6M
 gen spans-7.2M.jsonl spans 7.2M
 gen zh-7.2M.jsonl zh 7.2M
+gen nfd-64M.jsonl nfd 64M
 secs() {
 	s=$(date +%s.%N)
 	"$@" >/dev/null 2>&1 || true
@@ -49,6 +51,9 @@ t72=$(secs conv "$lines/spans-7.2M.jsonl")
 tzh=$(secs conv "$lines/zh-7.2M.jsonl")
 printf '%-58s %.2fs, %.2fs, %.2fs; Chinese 7.2 MB %.2fs\n' \
 	"12b. issue 21's line, 1.8 / 3.6 / 7.2 MB" "$t18" "$t36" "$t72" "$tzh"
+t_nfd=$(secs conv "$lines/nfd-64M.jsonl")
+printf '%-58s %7.2fs %7.2fs %6.2fx %s\n' "12c. one 64 MiB line that needs NFC vs plain" \
+	"$t_nfd" "$m_plain" "$(echo "$t_nfd / $m_plain" | bc -l)" "(utf8proc)"
 # 13: the latency of SIGINT, at 10 points spread over a run
 $py - "$dlgconv" "$lines/heavy-64M.jsonl" "$work" "$m_heavy" <<'PY'
 import os, shutil, signal, subprocess, sys, time

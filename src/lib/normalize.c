@@ -173,20 +173,24 @@ static dlg_status normalize_tail(bool *changed, dlg_buf *b, size_t from, utf8pro
 	for (size_t p = from; p < end;) {
 		DLG_TRY(dlg_unit__check_cancel(u, err));
 		size_t q = nfc_piece_end(b->data, end, p);
-		const uint8_t *src = (const uint8_t *)b->data + p;
 		utf8proc_ssize_t src_len = (utf8proc_ssize_t)(q - p);
-		utf8proc_ssize_t n = utf8proc_decompose(src, src_len, NULL, 0, flags);
-		if (n < 0)
-			return dlg_error__set(err, DLG_E_INTERNAL, 0, "utf8proc: %s",
-					      utf8proc_errmsg(n));
 		/* The code points go after the normal form so far, 4-byte aligned; reencoding
-		 * shrinks them in place. */
+		 * shrinks them in place. Room for one per byte and a few more is room enough but
+		 * for the rare character that decomposes into many (utf8proc then says how many:
+		 * the second round). */
 		size_t base = (out + 3) & ~(size_t)3;
-		b->len = out;
-		DLG_TRY(dlg_buf__reserve(b, base - out + ((size_t)n + 1) * 4, err));
-		src = (const uint8_t *)b->data + p;
+		utf8proc_ssize_t room = src_len + 16, n;
+		for (;;) {
+			b->len = out;
+			DLG_TRY(dlg_buf__reserve(b, base - out + ((size_t)room + 1) * 4, err));
+			utf8proc_int32_t *cps = (utf8proc_int32_t *)(void *)(b->data + base);
+			n = utf8proc_decompose((const uint8_t *)b->data + p, src_len, cps, room,
+					       flags);
+			if (n <= room)
+				break;
+			room = n;
+		}
 		utf8proc_int32_t *cps = (utf8proc_int32_t *)(void *)(b->data + base);
-		n = utf8proc_decompose(src, src_len, cps, n, flags);
 		if (n >= 0)
 			n = utf8proc_reencode(cps, n, flags);
 		if (n < 0)
