@@ -1,6 +1,8 @@
 #!/bin/sh
 # Peak memory on pathological inputs (issue #6): a 64 MiB single-line transcript, a file of
-# a million tiny turns, a gzip bomb and a 64 MiB JSON line. Prints seconds and peak RSS;
+# a million tiny turns, a gzip bomb and a 64 MiB JSON line; and (issue 21) a 64 MiB JSON
+# message of stage directions, `I feel lost. *sighs* I do not know. ` repeated, which took
+# hours before the span scan was linear. Prints seconds and peak RSS;
 # the target is well under 512 MiB for each. Issue #12: eight 64 MiB transcripts in one
 # folder, with -j 1 and -j 2: under 700 MiB (one alone: under 300 MiB).
 #   scripts/limits.sh [WORKDIR]
@@ -30,8 +32,10 @@ for i in range(8):
 with open(w + "/long-record.jsonl", "w") as f:
     f.write(json.dumps({"text": "### Human: " + "x" * (64 << 20) + "\n### Assistant: ok"}) + "\n")
 PY
+[ -f "$work/many-spans.jsonl" ] ||
+	/usr/bin/python3 "$here/scripts/line-corpus.py" "$work/many-spans.jsonl" spans 64M
 printf '%-34s %-9s %8s %10s  %s\n' input command seconds "peak RSS" "exit (message)"
-for input in one-line.txt million-turns.txt bomb.txt.gz long-record.jsonl; do
+for input in one-line.txt million-turns.txt bomb.txt.gz long-record.jsonl many-spans.jsonl; do
 	for cmd in convert validate; do
 		out=""
 		[ $cmd = convert ] && out="-o $work/out --force"

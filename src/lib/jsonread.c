@@ -75,16 +75,32 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 	return l != NULL;
 }
 
-/* Byte offset of code point `chars` in p[0, n) (its end when there are fewer). */
-static size_t byte_offset(const char *p, size_t n, double chars)
+/*
+ * Where code point `chars` starts in p[0, n) (its end when there are fewer), counting on
+ * from *from, the answer for a smaller or equal `chars` (or {0, 0}): a message's directions
+ * come in the order of their places, so a message of a million of them is read once, not
+ * once each. *from becomes this answer.
+ */
+typedef struct char_pos {
+	size_t byte;  /* a code point's first byte, or n */
+	double chars; /* what was asked */
+	double seen;  /* the code points before `byte` */
+} char_pos;
+
+static size_t byte_offset(char_pos *from, const char *p, size_t n, double chars)
 {
-	size_t i = 0;
-	for (double seen = 0; i < n; i++) {
+	if (chars < from->chars)
+		*from = (char_pos){ 0, 0, 0 };
+	size_t i = from->byte;
+	double seen = from->seen;
+	for (; i < n; i++) {
 		if (((uint8_t)p[i] & 0xC0) == 0x80)
 			continue;
-		if (seen++ >= chars)
+		if (seen >= chars)
 			break;
+		seen++;
 	}
+	*from = (char_pos){ i, chars, seen };
 	return i;
 }
 
@@ -100,6 +116,7 @@ static dlg_status content_with_stage(bool *ok, dlg_unit *u, const char *content,
 	u->stage_refs.len = 0;
 	const cJSON *s;
 	size_t last = 0;
+	char_pos pos = { 0, 0, 0 };
 	*ok = false;
 	cJSON_ArrayForEach(s, stages) {
 		const cJSON *text = cJSON_IsString(s) ? s :
@@ -110,7 +127,7 @@ static dlg_status content_with_stage(bool *ok, dlg_unit *u, const char *content,
 		if (!cJSON_IsString(text) || !(chars >= 0))
 			return DLG_OK;
 		dlg_stage_ref ref = { text->valuestring, strlen(text->valuestring),
-				      byte_offset(content, len, chars) };
+				      byte_offset(&pos, content, len, chars) };
 		if (ref.at < last)
 			ref.at = last; /* places go in order */
 		last = ref.at;
@@ -269,6 +286,7 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 	uint32_t turn_no = 0;
 	cJSON_ArrayForEach(m, array) {
 		turn_no++;
+		DLG_TRY(dlg_unit__check_cancel(u, err));
 		const cJSON *role = message_member(m, o->role_key, role_keys);
 		const cJSON *content = message_member(m, o->content_key, content_keys);
 		dlg_role r;
@@ -550,7 +568,8 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error *err)
 {
 	size_t bad;
-	int code = dlg_normalize__check_bytes(&bad, p, n);
+	int code;
+	DLG_TRY(dlg_normalize__check_unit_bytes(&code, &bad, u, p, n, err));
 	if (code == DLG_DIAG_INVALID_UTF8) {
 		char hint[128], msg[192];
 		dlg_encoding__hint(hint, sizeof hint, p, n, u->ctx->opts->input_encoding);
@@ -565,8 +584,15 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 	if ((bad = escaped_nul(p, n)) != SIZE_MAX)
 		return raw_diag(u, DLG_DIAG_BINARY, bad, "NUL character (\\u0000) in a JSON "
 				"string: remove it, or the text after it would be lost", err);
+	/* cJSON reads a record in one call, which cannot be stopped: 2-3 ms a megabyte */
+	DLG_TRY(dlg_unit__check_cancel(u, err));
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+	dlg_status canceled = dlg_unit__check_cancel(u, err);
+	if (canceled != DLG_OK) {
+		cJSON_Delete(root);
+		return canceled;
+	}
 	size_t rest = end ? (size_t)(end - p) : 0;
 	while (root && rest < n && strchr(" \t\r\n", p[rest]))
 		rest++;

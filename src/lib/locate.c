@@ -66,21 +66,43 @@ static size_t json_char(char out[4], size_t *len_out, const char *s, size_t n, s
 	return i;
 }
 
+/* How many bytes a long loop goes through between two looks at the cancel flag: the
+ * DLG_CANCEL_STRIDE of unit.h, which this room does not see. */
+#define POLL_BYTES ((size_t)256 << 10)
+
 /*
  * Where the string literal whose decoded text is t[0, n) starts in the JSON line s[0, len)
  * (the byte after its opening quote): the only one that holds that text, or else the only
- * one of those that is the value of `key` (may be NULL); 0 when there is none such.
+ * one of those that is the value of `key` (may be NULL); 0 when there is none such, or when
+ * *cancel (may be NULL) became non-zero on the way.
  */
-static size_t literal_of(const char *s, size_t len, const char *t, size_t n, const char *key)
+static size_t literal_of(const char *s, size_t len, const char *t, size_t n, const char *key,
+			 const volatile sig_atomic_t *cancel)
 {
 	size_t found = 0, count = 0, found_keyed = 0, count_keyed = 0;
 	size_t key_start = 0, key_end = 0; /* the literal before, s[key_start, key_end) */
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0, polled = 0; i < len; i++) {
+		if (i - polled >= POLL_BYTES) {
+			polled = i;
+			if (cancel && *cancel)
+				return 0;
+		}
 		if (s[i] != '"')
 			continue;
 		size_t start = i + 1, decoded = 0;
 		bool same = true;
 		for (i = start; i < len && s[i] != '"';) {
+			if (i - polled >= POLL_BYTES) {
+				polled = i;
+				if (cancel && *cancel)
+					return 0;
+			}
+			if (s[i] != '\\') { /* most of a string: one byte that stands for itself */
+				same = same && decoded < n && t[decoded] == s[i];
+				decoded++;
+				i++;
+				continue;
+			}
 			char c[4];
 			size_t c_len;
 			i = json_char(c, &c_len, s, len, i);
@@ -129,7 +151,8 @@ static size_t occurrences(const char *p, size_t n, const char *needle, size_t k,
  * the marker; and past the record's first DLG_MAX_LOCATED findings, so that a record costs
  * O(its length).
  */
-uint32_t dlg_locate__json_column(dlg_json_origin *o, const char *line, size_t at, size_t end)
+uint32_t dlg_locate__json_column(dlg_json_origin *o, const char *line, size_t at, size_t end,
+				 const volatile sig_atomic_t *cancel)
 {
 	if (!o->line || !o->copy || o->located == DLG_MAX_LOCATED)
 		return 0;
@@ -143,15 +166,37 @@ uint32_t dlg_locate__json_column(dlg_json_origin *o, const char *line, size_t at
 		in_text = memmem(in_text + 1, o->text_len - (size_t)(in_text + 1 - o->text), line,
 				 end);
 	size_t target = (size_t)(in_text - o->text) + at;
-	size_t i = literal_of(o->line, o->line_len, o->text, o->text_len, o->key);
-	if (i == 0)
+	/* the string's literal, found once per string; the walk to the marker goes on from the
+	 * last one when it is further: findings come in the string's order */
+	if (o->seen_text != o->text || o->seen_len != o->text_len) {
+		o->seen_text = o->text;
+		o->seen_len = o->text_len;
+		o->seen_at = literal_of(o->line, o->line_len, o->text, o->text_len, o->key,
+					cancel);
+		o->walk_target = o->walk_decoded = 0;
+		o->walk_i = o->seen_at;
+	}
+	if (o->seen_at == 0)
 		return 0;
-	for (size_t decoded = 0; decoded < target && i < o->line_len;) {
+	size_t i = o->seen_at, decoded = 0;
+	if (target >= o->walk_target) {
+		i = o->walk_i;
+		decoded = o->walk_decoded;
+	}
+	for (size_t polled = i; decoded < target && i < o->line_len;) {
+		if (i - polled >= POLL_BYTES) {
+			polled = i;
+			if (cancel && *cancel)
+				return 0; /* the walk is left where it was */
+		}
 		char c[4];
 		size_t c_len;
 		i = json_char(c, &c_len, o->line, o->line_len, i);
 		decoded += c_len;
 	}
+	o->walk_target = target;
+	o->walk_decoded = decoded;
+	o->walk_i = i;
 	return i < UINT32_MAX ? (uint32_t)i + 1 : 0;
 }
 

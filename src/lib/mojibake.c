@@ -64,6 +64,8 @@
  */
 #include "mojibake.h"
 #include "buf.h"
+#include "error.h"
+#include "unit.h"
 
 #include <string.h>
 #include <utf8proc.h>
@@ -438,6 +440,7 @@ typedef struct walk {
 	dlg_mojibake_found found;
 	dlg_buf *out;  /* NULL: count only */
 	size_t copied; /* s[0, copied) is in out */
+	const volatile sig_atomic_t *cancel;
 	dlg_error *err;
 } walk;
 
@@ -574,7 +577,13 @@ static dlg_status walk_text(walk *w)
 	cand cur = { 0 }, nxt = { 0 };
 	bool have = next_cand(&cur, w->s, w->n, 0);
 	w->any = have;
+	size_t polled = 0;
 	while (have) {
+		if (cur.off - polled >= DLG_CANCEL_STRIDE) {
+			polled = cur.off;
+			if (dlg_unit__cancel_asked(w->cancel))
+				return dlg_error__set(w->err, DLG_E_CANCELED, 0, "interrupted");
+		}
 		if (cur.c1) {
 			w->evidence |= G_LATIN;
 			if (w->decide)
@@ -592,35 +601,36 @@ static dlg_status walk_text(walk *w)
 
 /* Both passes over s[0, n), appending the repaired text to `out` unless it is NULL. */
 static dlg_status repair_layer(dlg_mojibake_found *found, dlg_buf *out, const char *p, size_t n,
-			       dlg_error *err)
+			       const volatile sig_atomic_t *cancel, dlg_error *err)
 {
-	walk w = { (const uint8_t *)p, n, false, 0, false, { 0, 0, 0 }, NULL, 0, err };
+	walk w = { (const uint8_t *)p, n, false, 0, false, { 0, 0, 0 }, NULL, 0, cancel, err };
 	dlg_status st = walk_text(&w);
-	DLG_ASSERT(st == DLG_OK); /* nothing to fail without output */
-	if (w.any) {
+	DLG_ASSERT(st == DLG_OK || st == DLG_E_CANCELED); /* nothing else fails without output */
+	if (st == DLG_OK && w.any) {
 		w.decide = true;
 		w.out = out;
 		st = walk_text(&w);
-	} else if (out) {
+	} else if (st == DLG_OK && out) {
 		st = dlg_buf__append(out, p, n, err);
 	}
 	*found = w.found;
 	return st;
 }
 
-void dlg_mojibake__find(dlg_mojibake_found *found, const char *p, size_t n)
+bool dlg_mojibake__find(dlg_mojibake_found *found, const char *p, size_t n,
+			const volatile sig_atomic_t *cancel)
 {
-	dlg_status st = repair_layer(found, NULL, p, n, NULL);
-	DLG_ASSERT(st == DLG_OK);
-	(void)st;
+	dlg_status st = repair_layer(found, NULL, p, n, cancel, NULL);
+	DLG_ASSERT(st == DLG_OK || st == DLG_E_CANCELED);
+	return st == DLG_OK;
 }
 
 dlg_status dlg_mojibake__repair(dlg_buf *out, dlg_mojibake_found *found, const char *p, size_t n,
-				dlg_error *err)
+				const volatile sig_atomic_t *cancel, dlg_error *err)
 {
 	dlg_mojibake_found first, again;
 	size_t start = out->len;
-	DLG_TRY(repair_layer(&first, out, p, n, err));
+	DLG_TRY(repair_layer(&first, out, p, n, cancel, err));
 	if (found)
 		*found = first;
 	if (first.count == 0)
@@ -630,11 +640,14 @@ dlg_status dlg_mojibake__repair(dlg_buf *out, dlg_mojibake_found *found, const c
 	dlg_buf__init(&tmp, out->alloc, out->max);
 	dlg_status st = DLG_OK;
 	for (int layer = 1; layer < MAX_LAYERS && st == DLG_OK; layer++) {
-		dlg_mojibake__find(&again, out->data + start, out->len - start);
+		if (!dlg_mojibake__find(&again, out->data + start, out->len - start, cancel)) {
+			st = dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+			break;
+		}
 		if (again.count == 0)
 			break;
 		tmp.len = 0;
-		st = repair_layer(&again, &tmp, out->data + start, out->len - start, err);
+		st = repair_layer(&again, &tmp, out->data + start, out->len - start, cancel, err);
 		if (st == DLG_OK) {
 			out->len = start;
 			st = dlg_buf__append(out, tmp.data, tmp.len, err);

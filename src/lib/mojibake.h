@@ -21,16 +21,20 @@ typedef struct dlg_mojibake_found {
  * Append p[0, n) (valid UTF-8, not inside `out`) to `out` with every mojibake sequence
  * repaired, also sequences that were mis-decoded twice or more. `found` (may be NULL) says
  * what was repaired in p. The result is stable: repairing it again changes nothing.
- * Returns DLG_OK, or DLG_E_NOMEM / DLG_E_LIMIT from `out` (then `out` may hold part of it).
+ * Returns DLG_OK, or DLG_E_NOMEM / DLG_E_LIMIT from `out` (then `out` may hold part of it),
+ * or DLG_E_CANCELED when *cancel (may be NULL) became non-zero on the way: it is looked at
+ * every DLG_CANCEL_STRIDE bytes (unit.h).
  */
 dlg_status dlg_mojibake__repair(dlg_buf *out, dlg_mojibake_found *found, const char *p, size_t n,
-				dlg_error *err) DLG_WUR;
+				const volatile sig_atomic_t *cancel, dlg_error *err) DLG_WUR;
 
 /**
  * Search only, no output: the sequences dlg_mojibake__repair() would change in p[0, n)
  * (valid UTF-8), with the same count and first location. For W305 without --fix-mojibake.
- * Costs one 8-bytes-at-a-time scan on text without U+0080-U+00FF; never allocates.
+ * Costs one 8-bytes-at-a-time scan on text without U+0080-U+00FF; never allocates. Returns
+ * false, and `found` means nothing, when *cancel (may be NULL) became non-zero on the way.
  */
-void dlg_mojibake__find(dlg_mojibake_found *found, const char *p, size_t n);
+bool dlg_mojibake__find(dlg_mojibake_found *found, const char *p, size_t n,
+			const volatile sig_atomic_t *cancel);
 
 #endif

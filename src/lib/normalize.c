@@ -14,21 +14,16 @@
 #include <string.h>
 #include <utf8proc.h>
 
-int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
+/* The characters of p[0, n) that start in [*at, stop) checked as UTF-8 (the last may end
+ * past `stop`); *at moves on. 0, or DLG_DIAG_INVALID_UTF8 with its offset in *bad_off. */
+static int check_utf8(size_t *bad_off, const char *p, size_t n, size_t *at, size_t stop)
 {
-	/* A NUL anywhere means binary data (as git and grep decide), even if other bytes
-	 * before it are invalid UTF-8: E102 says more about such a file than E101. */
-	const char *nul = memchr(p, '\0', n);
-	if (nul) {
-		*bad_off = (size_t)(nul - p);
-		return DLG_DIAG_BINARY;
-	}
 	const uint8_t *s = (const uint8_t *)p;
-	size_t i = 0;
-	while (i < n) {
-		while (i + 8 <= n && !(dlg_load64(p + i) & DLG_HIGHS))
+	size_t i = *at;
+	while (i < stop) {
+		while (i + 8 <= stop && !(dlg_load64(p + i) & DLG_HIGHS))
 			i += 8;
-		if (i == n)
+		if (i >= stop)
 			break;
 		if (s[i] < 0x80) {
 			i++;
@@ -42,7 +37,39 @@ int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
 		}
 		i += (size_t)len;
 	}
+	*at = i;
 	return 0;
+}
+
+int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n)
+{
+	/* A NUL anywhere means binary data (as git and grep decide), even if other bytes
+	 * before it are invalid UTF-8: E102 says more about such a file than E101. */
+	const char *nul = memchr(p, '\0', n);
+	if (nul) {
+		*bad_off = (size_t)(nul - p);
+		return DLG_DIAG_BINARY;
+	}
+	size_t i = 0;
+	return check_utf8(bad_off, p, n, &i, n);
+}
+
+dlg_status dlg_normalize__check_unit_bytes(int *code, size_t *bad_off, const dlg_unit *u,
+					   const char *p, size_t n, dlg_error *err)
+{
+	const char *nul = memchr(p, '\0', n);
+	if (nul) {
+		*bad_off = (size_t)(nul - p);
+		*code = DLG_DIAG_BINARY;
+		return DLG_OK;
+	}
+	*code = 0;
+	for (size_t i = 0; i < n && *code == 0;) {
+		DLG_TRY(dlg_unit__check_cancel(u, err));
+		size_t stop = n - i > DLG_CANCEL_STRIDE ? i + DLG_CANCEL_STRIDE : n;
+		*code = check_utf8(bad_off, p, n, &i, stop);
+	}
+	return DLG_OK;
 }
 
 size_t dlg_utf8_chars(const char *p, size_t len)
@@ -99,30 +126,84 @@ bool dlg_normalize__may_change(int32_t cp, bool nfkc)
 	return may_change(cp, norm_flags(nfkc));
 }
 
-/* Normalize scratch[from, len) in place with utf8proc; returns whether it changed. */
-static dlg_status normalize_tail(bool *changed, dlg_buf *scratch, size_t from,
-				 utf8proc_option_t flags, dlg_error *err)
+/*
+ * Whether NFC (NFKC) of a text can be taken in two pieces cut right before `cp` (both pieces'
+ * normal forms, one after the other, are that of the whole): cp starts with a starter that
+ * never composes with what comes before it. So ASCII and the rest below the combining marks
+ * (U+0300), CJK ideographs, Hangul syllables and kana (not the voicing marks U+3099-U+309C).
+ */
+static bool nfc_cut_before(utf8proc_int32_t cp)
 {
-	const uint8_t *src = (const uint8_t *)scratch->data + from;
-	utf8proc_ssize_t src_len = (utf8proc_ssize_t)(scratch->len - from);
-	utf8proc_ssize_t n = utf8proc_decompose(src, src_len, NULL, 0, flags);
-	if (n < 0)
-		return dlg_error__set(err, DLG_E_INTERNAL, 0, "utf8proc: %s",
-				      utf8proc_errmsg(n));
-	/* The code points go after the text, 4-byte aligned; reencoding shrinks them in place. */
-	size_t base = (scratch->len + 3) & ~(size_t)3;
-	DLG_TRY(dlg_buf__reserve(scratch, base - scratch->len + ((size_t)n + 1) * 4, err));
-	src = (const uint8_t *)scratch->data + from;
-	utf8proc_int32_t *cps = (utf8proc_int32_t *)(void *)(scratch->data + base);
-	n = utf8proc_decompose(src, src_len, cps, n, flags);
-	if (n >= 0)
-		n = utf8proc_reencode(cps, n, flags);
-	if (n < 0)
-		return dlg_error__set(err, DLG_E_INTERNAL, 0, "utf8proc: %s",
-				      utf8proc_errmsg(n));
-	*changed = (size_t)n != (size_t)src_len || memcmp(src, cps, (size_t)n) != 0;
-	memmove(scratch->data + from, cps, (size_t)n);
-	scratch->len = from + (size_t)n;
+	return cp < 0x300 || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+	       (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FA);
+}
+
+/* Where the piece of p[from, n) that starts at `from` ends: a cut (nfc_cut_before) at least
+ * NFC_PIECE bytes on, or n. */
+#define NFC_PIECE ((size_t)64 << 10)
+
+static size_t nfc_piece_end(const char *p, size_t n, size_t from)
+{
+	size_t i = n - from > NFC_PIECE ? from + NFC_PIECE : n;
+	while (i < n && ((uint8_t)p[i] & 0xC0) == 0x80)
+		i++; /* to a character's first byte */
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)p + i,
+							(utf8proc_ssize_t)(n - i), &cp);
+		DLG_ASSERT(len > 0); /* valid UTF-8: dlg_normalize__check_bytes passed */
+		if (nfc_cut_before(cp))
+			break;
+		i += (size_t)len;
+	}
+	return i;
+}
+
+/*
+ * Normalize b[from, len) in place with utf8proc; *changed says whether it changed. A line of
+ * hundreds of megabytes goes in pieces (nfc_cut_before): its normal form is built after it,
+ * piece by piece through a code point buffer of one piece, looking at options.cancel between
+ * two, then moves down over it. In one go utf8proc would hold four bytes per code point of
+ * the whole line and could not be stopped.
+ */
+static dlg_status normalize_tail(bool *changed, dlg_buf *b, size_t from, utf8proc_option_t flags,
+				 const dlg_unit *u, dlg_error *err)
+{
+	size_t end = b->len, out = end; /* the normal form goes to b[end, out) */
+	for (size_t p = from; p < end;) {
+		DLG_TRY(dlg_unit__check_cancel(u, err));
+		size_t q = nfc_piece_end(b->data, end, p);
+		utf8proc_ssize_t src_len = (utf8proc_ssize_t)(q - p);
+		/* The code points go after the normal form so far, 4-byte aligned; reencoding
+		 * shrinks them in place. Room for one per byte and a few more is room enough but
+		 * for the rare character that decomposes into many (utf8proc then says how many:
+		 * the second round). */
+		size_t base = (out + 3) & ~(size_t)3;
+		utf8proc_ssize_t room = src_len + 16, n;
+		for (;;) {
+			b->len = out;
+			DLG_TRY(dlg_buf__reserve(b, base - out + ((size_t)room + 1) * 4, err));
+			utf8proc_int32_t *cps = (utf8proc_int32_t *)(void *)(b->data + base);
+			n = utf8proc_decompose((const uint8_t *)b->data + p, src_len, cps, room,
+					       flags);
+			if (n <= room)
+				break;
+			room = n;
+		}
+		utf8proc_int32_t *cps = (utf8proc_int32_t *)(void *)(b->data + base);
+		if (n >= 0)
+			n = utf8proc_reencode(cps, n, flags);
+		if (n < 0)
+			return dlg_error__set(err, DLG_E_INTERNAL, 0, "utf8proc: %s",
+					      utf8proc_errmsg(n));
+		memmove(b->data + out, cps, (size_t)n);
+		out += (size_t)n;
+		p = q;
+	}
+	*changed = out - end != end - from ||
+		   memcmp(b->data + from, b->data + end, end - from) != 0;
+	memmove(b->data + from, b->data + end, out - end);
+	b->len = from + (out - end);
 	return DLG_OK;
 }
 
@@ -174,8 +255,12 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 	size_t start = out->len;
 	const uint8_t *s = (const uint8_t *)ln->p;
 	bool needs_norm = false;
-	size_t i = 0;
+	size_t i = 0, polled = 0;
 	while (i < ln->len) {
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		if (s[i] < 0x80) {
 			size_t run = i;
 			while (run + 8 <= ln->len) {
@@ -225,7 +310,7 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 	}
 	if (needs_norm) {
 		bool changed = false;
-		DLG_TRY(normalize_tail(&changed, out, start, flags, err));
+		DLG_TRY(normalize_tail(&changed, out, start, flags, u, err));
 		u->fixes[DLG_FIX_UNICODE_NORM] += changed;
 	}
 	size_t end = out->len;
@@ -300,7 +385,9 @@ static dlg_status text_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen
 			    seen *replacement, mojibake_seen *moji, dlg_error *err)
 {
 	dlg_mojibake_found f;
-	dlg_mojibake__find(&f, ln->p, ln->len);
+	const volatile sig_atomic_t *cancel = u->ctx->opts->cancel;
+	if (!dlg_mojibake__find(&f, ln->p, ln->len, cancel))
+		return dlg_unit__check_cancel(u, err);
 	if (f.count && moji->count == 0) {
 		moji->line = ln->line;
 		moji->col = ln->col + (uint32_t)f.first_off;
@@ -311,7 +398,7 @@ static dlg_status text_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen
 	if (!f.count || !u->ctx->opts->fix_mojibake)
 		return unicode_line(u, ln, line_end, invisible, replacement, err);
 	u->scratch.len = 0;
-	DLG_TRY(dlg_mojibake__repair(&u->scratch, NULL, ln->p, ln->len, err));
+	DLG_TRY(dlg_mojibake__repair(&u->scratch, NULL, ln->p, ln->len, cancel, err));
 	u->fixes[DLG_FIX_MOJIBAKE] += f.count;
 	/* findings after the repair point at its start: columns of the repaired text differ */
 	dlg_line repaired = { u->scratch.data, u->scratch.len, ln->line, ln->col, 0 };
@@ -323,9 +410,13 @@ dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, s
 {
 	seen invisible = { 0 }, replacement = { 0 };
 	mojibake_seen moji = { 0 };
-	size_t from = u->text.len;
+	size_t from = u->text.len, unpolled = 0;
 	for (size_t k = 0; k < n_lines; k++) {
 		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
+		if ((unpolled += ln->len + 1) >= DLG_CANCEL_STRIDE) { /* many short lines */
+			unpolled = 0;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		if (ln->drop) {
 			/* an escaped marker line: the text around the backslash it was
 			 * written with */

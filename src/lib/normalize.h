@@ -16,6 +16,13 @@
 int dlg_normalize__check_bytes(size_t *bad_off, const char *p, size_t n);
 
 /**
+ * dlg_normalize__check_bytes() on a conversation's bytes, its finding in *code (0 for none),
+ * looking at options.cancel as it goes: DLG_E_CANCELED when the run is to stop.
+ */
+dlg_status dlg_normalize__check_unit_bytes(int *code, size_t *bad_off, const dlg_unit *u,
+					   const char *p, size_t n, dlg_error *err) DLG_WUR;
+
+/**
  * Steps 2-3 on the raw lines of a turn (or the preamble when `turn_no` is 0), appending
  * the normalized text to u->text and setting *out.
  */

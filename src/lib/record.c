@@ -16,11 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
-dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err)
+/* s[0, n) escaped for a JSON string, appended to `out` (without the quotes). */
+static dlg_status json_body(dlg_buf *out, const char *s, size_t n, dlg_error *err)
 {
 	static const char hex[] = "0123456789abcdef";
-	DLG_TRY(dlg_buf__reserve(out, n + 2, err));
-	out->data[out->len++] = '"';
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		while (i + 8 <= n) {
@@ -52,7 +51,30 @@ dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_er
 		}
 		DLG_TRY(dlg_buf__append(out, esc, len, err));
 	}
-	DLG_TRY(dlg_buf__append(out, s + run, n - run, err));
+	return dlg_buf__append(out, s + run, n - run, err);
+}
+
+dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__reserve(out, n + 2, err));
+	out->data[out->len++] = '"';
+	DLG_TRY(json_body(out, s, n, err));
+	return dlg_buf__putc(out, '"', err);
+}
+
+/* dlg_record__json_string() of a turn's content, in slices between which options.cancel is
+ * looked at (unit.h): escaping one of hundreds of megabytes takes a few hundred ms. */
+static dlg_status content_json(dlg_buf *out, const dlg_unit *u, const char *s, size_t n,
+			       dlg_error *err)
+{
+	DLG_TRY(dlg_buf__reserve(out, n + 2, err));
+	out->data[out->len++] = '"';
+	for (size_t i = 0; i < n;) {
+		DLG_TRY(dlg_unit__check_cancel(u, err));
+		size_t k = n - i > DLG_CANCEL_STRIDE ? DLG_CANCEL_STRIDE : n - i;
+		DLG_TRY(json_body(out, s + i, k, err));
+		i += k;
+	}
 	return dlg_buf__putc(out, '"', err);
 }
 
@@ -62,9 +84,13 @@ static dlg_status stage_directions(dlg_buf *out, const dlg_unit *u, const dlg_tu
 {
 	const char *content = u->text.data + t->text.off;
 	DLG_TRY(dlg_buf__putc(out, '[', err));
-	size_t counted = 0, chars = 0;
+	size_t counted = 0, chars = 0, polled = 0;
 	for (size_t k = 0; k < t->n_stage; k++) {
 		dlg_stage st = DLG_BUF_AT(&u->stages, dlg_stage, t->first_stage + k);
+		if (st.at - polled >= DLG_CANCEL_STRIDE / 16) { /* a dozen bytes of JSON each */
+			polled = st.at;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		chars += dlg_normalize__count_chars(content + counted, st.at - counted);
 		counted = st.at;
 		DLG_TRY(dlg_buf__append(out, k ? ",{\"text\":" : "{\"text\":", k ? 9 : 8, err));
@@ -91,7 +117,7 @@ static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t
 			DLG_TRY(dlg_buf__putc(out, ',', err));
 		DLG_TRY(dlg_buf__append(out, open[t->role], strlen(open[t->role]), err));
 		const char *content = u->text.data + t->text.off;
-		DLG_TRY(dlg_record__json_string(out, content, t->text.len, err));
+		DLG_TRY(content_json(out, u, content, t->text.len, err));
 		if (bare) {
 			DLG_TRY(dlg_buf__putc(out, '}', err));
 			continue;
@@ -147,13 +173,13 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 					from[t->role]));
 		tmp->len = 0;
 		DLG_TRY(content_with_stage(tmp, u, t, err));
-		DLG_TRY(dlg_record__json_string(out, tmp->data, tmp->len, err));
+		DLG_TRY(content_json(out, u, tmp->data, tmp->len, err));
 		DLG_TRY(dlg_buf__putc(out, '}', err));
 	}
 	if (sharegpt)
 		return dlg_buf__putc(out, ']', err);
 	DLG_TRY(dlg_buf__append(out, "\"text\":", 7, err));
-	return dlg_record__json_string(out, tmp->data, tmp->len, err);
+	return content_json(out, u, tmp->data, tmp->len, err);
 }
 
 /*
@@ -315,17 +341,14 @@ dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, dlg_diag_code dro
 		DLG_TRY(dlg_buf__printf(out, err, ",\"record\":%llu",
 					(unsigned long long)u->record));
 	DLG_TRY(dlg_buf__append(out, ",\"codes\":[", 10, err));
+	/* each code once, in the order they came: a conversation of a million turns may have a
+	 * finding for each, and looking back for each would cost a million squared */
+	bool seen[DLG_DIAG_CODES] = { false };
 	for (size_t i = 0; i < n; i++) {
 		const dlg_diag *d = &DLG_BUF_AT(&u->diags, dlg_diag, i);
-		if (!is_reason(d, dropped_by))
+		if (!is_reason(d, dropped_by) || seen[d->code])
 			continue;
-		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++) {
-			const dlg_diag *e = &DLG_BUF_AT(&u->diags, dlg_diag, k);
-			seen = is_reason(e, dropped_by) && e->code == d->code;
-		}
-		if (seen)
-			continue;
+		seen[d->code] = true;
 		DLG_TRY(dlg_buf__printf(out, err, "%s\"%s\"", first ? "," : "",
 					dlg_diag_id(d->code)));
 		if (!first)

@@ -82,15 +82,21 @@ static bool starts_with_word(const char *t, size_t n, size_t i)
 	return k == n || dlg_is_blank(t[k]);
 }
 
-/* Whether the text before a span on its line (`p[0, n)`) is a Markdown list or heading
- * marker: the span is then an item's or a heading's title. */
-static bool after_list_marker(const char *p, size_t n)
+/*
+ * Where on the line p[0, n) a span would be a Markdown list item's or a heading's title:
+ * the offset right after the line's list or heading marker and the blanks after it, or
+ * SIZE_MAX when the line starts with none. Found once per line, so that a line of many spans
+ * costs O(its length): a span opening at p[i] is such a title exactly when i is this offset
+ * (the delimiter at p[i] is neither blank, '#', '>', a digit nor ')', so none of the runs
+ * below would have gone past it had the line ended there).
+ */
+static size_t list_title_at(const char *p, size_t n)
 {
 	size_t i = 0;
 	while (i < n && dlg_is_blank(p[i]))
 		i++;
 	if (i == n)
-		return false;
+		return SIZE_MAX;
 	size_t m = i;
 	if (p[i] == '#' || p[i] == '>') {
 		while (m < n && (p[m] == '#' || p[m] == '>'))
@@ -105,12 +111,12 @@ static bool after_list_marker(const char *p, size_t n)
 		while (m < n && p[m] >= '0' && p[m] <= '9')
 			m++;
 		if (m == i || m == n || (p[m] != '.' && p[m] != ')'))
-			return false; /* "1. " or "2) " */
+			return SIZE_MAX; /* "1. " or "2) " */
 		m++;
 	}
 	while (m < n && dlg_is_blank(p[m]))
 		m++;
-	return m == n;
+	return m;
 }
 
 /* Why the inner text of a span t[a, b) is not an action or a sound, or NULL. */
@@ -177,29 +183,65 @@ static bool opens_span(const char *t, size_t line, size_t eol, size_t i)
 	       (i == line || dlg_is_blank(t[i - 1]));
 }
 
-/* Why a span opened at t[i] on the line starting at t[line] is text by where it stands,
- * whatever it says: in code, or an item's or a heading's title. NULL when it may be a
- * direction. */
-static const char *context_says_text(const char *t, size_t line, size_t i, bool in_fence)
+/*
+ * The line t[start, eol) a scan is on, and what it has learnt of it so far: the backticks
+ * before `ticks_to` (counted as the scan moves on, never again from the line's start) and
+ * where a span would be a list item's or a heading's title. A line of a million spans thus
+ * costs O(its length), not O(length x spans).
+ */
+typedef struct line_view {
+	size_t start, eol;
+	size_t ticks_to; /* backticks in t[start, ticks_to) are counted: */
+	bool in_code;    /* an odd number of them */
+	size_t title_at; /* list_title_at() of the line, from t */
+} line_view;
+
+static void view_line(line_view *lv, const char *t, size_t start, size_t eol)
+{
+	size_t title = list_title_at(t + start, eol - start);
+	*lv = (line_view){ start, eol, start, false, title == SIZE_MAX ? SIZE_MAX : start + title };
+}
+
+/* Whether t[i] is inside inline code, for i at or after the last one asked about. */
+static bool in_code_at(line_view *lv, const char *t, size_t i)
+{
+	DLG_ASSERT(i >= lv->ticks_to && i <= lv->eol);
+	while (lv->ticks_to < i) {
+		const char *tick = memchr(t + lv->ticks_to, '`', i - lv->ticks_to);
+		if (!tick) {
+			lv->ticks_to = i;
+			break;
+		}
+		lv->in_code = !lv->in_code;
+		lv->ticks_to = (size_t)(tick - t) + 1;
+	}
+	return lv->in_code;
+}
+
+/* Why a span opened at t[i] on the line `lv` is text by where it stands, whatever it says:
+ * in code, or an item's or a heading's title. NULL when it may be a direction. Spans are
+ * asked about in order. */
+static const char *context_says_text(line_view *lv, const char *t, size_t i, bool in_fence)
 {
 	if (in_fence)
 		return "in a fenced code block";
-	if (dlg_stage__in_inline_code(t + line, i - line))
+	if (in_code_at(lv, t, i))
 		return "in inline code";
-	if (after_list_marker(t + line, i - line))
+	if (i == lv->title_at)
 		return "a list item's or a heading's title";
 	return NULL;
 }
 
 /*
- * The span opened by the delimiter at t[i], on the line t[line, eol): returns false when
+ * The span opened by the delimiter at t[i], on the line `lv`: returns false when
  * it is no candidate at all (a doubled delimiter, intra-word, nothing closes it on the
  * line); otherwise sets *close to its closing delimiter and *why to the reason it is text,
  * or NULL for a stage direction.
  */
-static bool classify(size_t *close, const char **why, const char *t, size_t line, size_t eol,
-		     size_t i, bool in_fence)
+static bool classify(size_t *close, const char **why, const char *t, line_view *lv, size_t i,
+		     bool in_fence)
 {
+	size_t line = lv->start, eol = lv->eol;
 	char d = t[i];
 	if (i + 2 >= eol || !opens_span(t, line, eol, i))
 		return false;
@@ -217,7 +259,7 @@ static bool classify(size_t *close, const char **why, const char *t, size_t line
 		*why = "punctuation right after it: emphasis inside a sentence";
 		return true;
 	}
-	if ((*why = context_says_text(t, line, i, in_fence)) != NULL)
+	if ((*why = context_says_text(lv, t, i, in_fence)) != NULL)
 		return true;
 	if ((*why = text_says_emphasis(t, i + 1, j)) != NULL)
 		return true;
@@ -272,21 +314,28 @@ size_t dlg_stage__unclosed_star(const char *p, size_t n, bool in_fence)
 	if (!last)
 		return SIZE_MAX;
 	size_t i = (size_t)(last - p);
-	return opens_span(p, 0, n, i) && starts_with_word(p, n, i + 1) &&
-	       !context_says_text(p, 0, i, in_fence) && !correction(p, n, i) ? i : SIZE_MAX;
+	if (!opens_span(p, 0, n, i) || !starts_with_word(p, n, i + 1))
+		return SIZE_MAX;
+	line_view lv;
+	view_line(&lv, p, 0, n);
+	return !context_says_text(&lv, p, i, in_fence) && !correction(p, n, i) ? i : SIZE_MAX;
 }
 
 /*
  * Every candidate span of t[0, n) in order, to `fn`. The scan walks lines to know fences,
- * but skips to the next delimiter eight bytes at a time: most text has none.
+ * but skips to the next delimiter eight bytes at a time: most text has none. Returns false
+ * when it stopped because *cancel (may be NULL) became non-zero.
  */
 typedef void (*span_fn)(size_t start, size_t close, const char *why, void *payload);
 
-static void scan(const char *t, size_t n, span_fn fn, void *payload)
+static bool scan(const char *t, size_t n, span_fn fn, void *payload,
+		 const volatile sig_atomic_t *cancel)
 {
+	size_t polled = 0;
 	bool in_fence = false;
 	size_t line = 0, eol = 0; /* the line being looked at: t[line, eol) */
 	bool line_known = false;
+	line_view lv = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		while (i + 8 <= n) {
 			uint64_t w = dlg_load64(t + i);
@@ -298,25 +347,34 @@ static void scan(const char *t, size_t n, span_fn fn, void *payload)
 			break;
 		if (t[i] != '*' && t[i] != '_')
 			continue;
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			if (dlg_unit__cancel_asked(cancel))
+				return false;
+		}
 		/* bring the line and fence state up to i */
-		while (!line_known || i >= eol) {
-			if (line_known)
-				line = eol + 1;
-			const char *nl = memchr(t + line, '\n', n - line);
-			eol = nl ? (size_t)(nl - t) : n;
-			line_known = true;
-			if (dlg_stage__is_fence(t + line, eol - line))
-				in_fence = !in_fence;
+		if (!line_known || i >= eol) {
+			while (!line_known || i >= eol) {
+				if (line_known)
+					line = eol + 1;
+				const char *nl = memchr(t + line, '\n', n - line);
+				eol = nl ? (size_t)(nl - t) : n;
+				line_known = true;
+				if (dlg_stage__is_fence(t + line, eol - line))
+					in_fence = !in_fence;
+			}
+			view_line(&lv, t, line, eol);
 		}
 		size_t close;
 		const char *why = NULL;
 		bool fenced = in_fence || dlg_stage__is_fence(t + line, eol - line);
-		if (!classify(&close, &why, t, line, eol, i, fenced))
+		if (!classify(&close, &why, t, &lv, i, fenced))
 			continue;
 		fn(i, close, why, payload);
 		if (!why)
 			i = close; /* a direction's closing delimiter opens nothing */
 	}
+	return true;
 }
 
 typedef struct public_scan {
@@ -336,7 +394,7 @@ void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, void *pa
 	if (!text || !fn)
 		return;
 	public_scan ps = { fn, payload };
-	scan(text, len, public_span, &ps);
+	scan(text, len, public_span, &ps, NULL);
 }
 
 /* A direction's delimiters: t[start] opens it, t[close] closes it. */
@@ -398,7 +456,8 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	dlg_buf *spans = &u->scratch;
 	spans->len = 0;
 	found f = { spans, DLG_OK, err };
-	scan(t, n, collect, &f);
+	if (!scan(t, n, collect, &f, u->ctx->opts->cancel))
+		return dlg_unit__check_cancel(u, err);
 	DLG_TRY(f.st);
 	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
 	if (n_spans == 0)
@@ -413,8 +472,15 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	DLG_TRY(dlg_buf__reserve(&u->text, n, err));
 	t = u->text.data + from;
 	size_t copied = 0;
-	for (size_t k = 0; k < n_spans; k++) {
+	/* the new text t[out_at, ended) ends in blanks after `kept`: directions back to back
+	 * after a long run of blanks look at that run once, not once each */
+	size_t ended = out_at, kept = out_at;
+	for (size_t k = 0, polled = 0; k < n_spans; k++) {
 		span_at sp = DLG_BUF_AT(spans, span_at, k);
+		if (sp.start - polled >= DLG_CANCEL_STRIDE) {
+			polled = sp.start;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		DLG_TRY(dlg_buf__append(&u->text, t + copied, sp.start - copied, err));
 		t = u->text.data + from;
 		copied = sp.close + 1;
@@ -423,13 +489,27 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 			copied++;
 		/* a line that held only the direction goes with it */
 		size_t line = u->text.len;
-		while (line > out_at && dlg_is_blank(u->text.data[line - 1]))
+		while (line > ended && dlg_is_blank(u->text.data[line - 1]))
 			line--;
+		if (line == ended)
+			line = kept;
 		if ((line == out_at || u->text.data[line - 1] == '\n') &&
 		    (copied == n || t[copied] == '\n')) {
 			u->text.len = line;
 			copied += copied < n;
+			/* the directions before it on that line stood after blanks that went
+			 * with it (" *nods* *sighs*" alone on its line): they stand where it
+			 * does now, so that places keep their order */
+			for (size_t s = DLG_BUF_COUNT(&u->stages, dlg_stage);
+			     mode == DLG_STAGE_EXTRACT && s > turn->first_stage; s--) {
+				dlg_stage *before = &DLG_BUF_AT(&u->stages, dlg_stage, s - 1);
+				if (before->at <= line - out_at)
+					break;
+				before->at = line - out_at;
+			}
 		}
+		ended = u->text.len;
+		kept = line < ended ? line : ended;
 		dlg_stage st = { u->stage_text.len, 0, u->text.len - out_at };
 		if (mode == DLG_STAGE_EXTRACT) {
 			DLG_TRY(canonical(&u->stage_text, t + sp.start + 1, sp.close - sp.start - 1,

@@ -86,6 +86,7 @@ static dlg_status normalize(dlg_unit *u, dlg_error *err)
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	for (size_t i = 0; i < n; i++) {
 		dlg_turn t = DLG_BUF_AT(&u->turns, dlg_turn, i);
+		DLG_TRY(dlg_unit__check_cancel(u, err));
 		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
 					     err));
 		DLG_TRY(dlg_stage__extract(u, &t, err));
@@ -113,6 +114,11 @@ static dlg_status identify(dlg_unit *u, dlg_error *err)
 			      "dlgconv wrote it", u->claimed_id, u->id_hex);
 }
 
+/*
+ * Each stage below looks at options.cancel inside its own long loops (unit.h); between them
+ * it is looked at here too, around the near-duplicate signature, one call over the whole
+ * text that cannot be stopped (about 3 ms a megabyte).
+ */
 dlg_status dlg_step__finish(dlg_unit *u, dlg_error *err)
 {
 	DLG_TRY(dlg_step__validate(u, err));
@@ -120,10 +126,13 @@ dlg_status dlg_step__finish(dlg_unit *u, dlg_error *err)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_PAIR_MISMATCH, 1, 1, 0, "a transcript "
 				       "file has no rejected side: preference pairs come from "
 				       "JSON records"));
+	DLG_TRY(dlg_unit__check_cancel(u, err));
 	if (!u->rejected)
 		DLG_TRY(dlg_record__render(u, err));
+	DLG_TRY(dlg_unit__check_cancel(u, err));
 	if (!u->rejected && u->ctx->near_dup)
 		DLG_TRY(dlg_neardup__signature(&u->near_sig, u, &u->scratch, err));
+	DLG_TRY(dlg_unit__check_cancel(u, err));
 	if (!u->rejected)
 		DLG_TRY(identify(u, err));
 	return DLG_OK;
@@ -136,8 +145,10 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	DLG_TRY(dlg_step__validate(rejected, err));
 	size_t prompt;
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
+	DLG_TRY(dlg_unit__check_cancel(chosen, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));
+	DLG_TRY(dlg_unit__check_cancel(chosen, err));
 	if (!chosen->rejected && chosen->ctx->near_dup)
 		DLG_TRY(dlg_neardup__signature(&chosen->near_sig, chosen, &chosen->scratch, err));
 	return DLG_OK;

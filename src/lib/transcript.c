@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "encoding.h"
+#include "error.h"
 #include "locate.h"
 #include "normalize.h"
 #include "stage.h"
@@ -157,13 +158,19 @@ static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
 }
 
 /* W303: a known label followed by ':' in the middle of a text line; *at_out is where the
- * label starts, *end_out the byte after its colon. */
+ * label starts, *end_out the byte after its colon. False too when the run is to stop. */
 static bool find_marker_in_text(size_t *at_out, size_t *end_out, const dlg_ctx *ctx,
 				const char *p, size_t n)
 {
+	size_t polled = 0;
 	for (const char *c = memchr(p, ':', n); c;
 	     c = memchr(c + 1, ':', n - (size_t)(c + 1 - p))) {
 		size_t colon = (size_t)(c - p);
+		if (colon - polled >= DLG_CANCEL_STRIDE) {
+			polled = colon;
+			if (dlg_unit__cancel_asked(ctx->opts->cancel))
+				return false;
+		}
 		if (colon + 1 < n && !dlg_is_blank(p[colon + 1]))
 			continue;
 		for (size_t k = 0; k < ctx->n_labels; k++) {
@@ -207,7 +214,8 @@ static dlg_status marker_in_text(dlg_unit *u, const dlg_line *ln, size_t at, siz
 	uint32_t col = ln->col + (uint32_t)at;
 	if (u->record) {
 		line = u->record_line;
-		col = dlg_locate__json_column(&u->origin, ln->p, at, end);
+		col = dlg_locate__json_column(&u->origin, ln->p, at, end, u->ctx->opts->cancel);
+		DLG_TRY(dlg_unit__check_cancel(u, err));
 		u->exact_location = col > 0;
 	}
 	dlg_status st = dlg_unit__diag(u, err, DLG_DIAG_MARKER_IN_TEXT, line, col, turn_no,
@@ -227,6 +235,7 @@ static dlg_status check_text_line(dlg_unit *u, const dlg_line *ln, uint32_t turn
 		flags->marker_in_text = true;
 		DLG_TRY(marker_in_text(u, ln, at, end, turn_no, flags, err));
 	}
+	DLG_TRY(dlg_unit__check_cancel(u, err)); /* the search above stops when asked */
 	bool fence = dlg_stage__is_fence(ln->p, ln->len);
 	flags->in_fence ^= fence;
 	if (!flags->unbalanced && memchr(ln->p, '*', ln->len) &&
@@ -371,10 +380,15 @@ static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n, siz
 static size_t next_inline_marker(const dlg_ctx *ctx, const char *p, size_t from, size_t n)
 {
 	bool in_code = false; /* at p[seen], kept up as the scan goes, so a line costs O(n) */
-	size_t seen = 0;
+	size_t seen = 0, polled = from;
 	for (const char *h = memchr(p + from, '#', n - from); h;
 	     h = memchr(h + 1, '#', n - (size_t)(h + 1 - p))) {
 		size_t i = (size_t)(h - p);
+		if (i - polled >= DLG_CANCEL_STRIDE) { /* n when asked to stop: the caller looks */
+			polled = i;
+			if (dlg_unit__cancel_asked(ctx->opts->cancel))
+				return n;
+		}
 		if (!glued_marker_at(ctx, p, n, i) || backslashes_before(p, i) > 0)
 			continue;
 		in_code ^= dlg_stage__in_inline_code(p + seen, i - seen);
@@ -467,6 +481,7 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		for (;;) {
 			size_t end = ps->split_inline && m.hashes == 3 ?
 				     next_inline_marker(u->ctx, p, m.rest, n) : n;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
 			DLG_TRY(start_turn(u, &m, p, end, line_no, col, ps, err));
 			if (end == n)
 				return DLG_OK;
@@ -529,7 +544,8 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 			     dlg_error *err)
 {
 	size_t bad;
-	int code = dlg_normalize__check_bytes(&bad, data, len);
+	int code;
+	DLG_TRY(dlg_normalize__check_unit_bytes(&code, &bad, u, data, len, err));
 	if (code) {
 		uint64_t line;
 		uint32_t col;
@@ -556,7 +572,12 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 	uint64_t line_no = 1;
 	size_t line_start = 0;
 	const char *cr = memchr(data, '\r', len);
+	size_t polled = 0;
 	while (i < len) {
+		if (i - polled >= DLG_CANCEL_STRIDE) { /* many lines; a long one looks itself */
+			polled = i;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		const char *nl = memchr(data + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - data) : len;
 		if (cr && (size_t)(cr - data) < i)
@@ -612,10 +633,14 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 	     h = memchr(h + 1, '#', len - (size_t)(h + 1 - text)))
 		hashes++;
 	DLG_TRY(dlg_buf__reserve(out, len + hashes + reserve_more + 1, err));
-	size_t copied = 0;
+	size_t copied = 0, polled = 0;
 	for (const char *h = memchr(text, '#', len); h;
 	     h = memchr(h + 1, '#', len - (size_t)(h + 1 - text))) {
 		size_t i = (size_t)(h - text);
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		size_t escapes = backslashes_before(text, i);
 		size_t before = i - escapes;
 		while (before > 0 && dlg_is_blank(text[before - 1]))
@@ -660,8 +685,12 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	u->origin.text = u->origin.copy = text;
 	u->origin.text_len = u->origin.copy_len = len;
 	u->origin.key = key;
-	size_t i = 0;
+	size_t i = 0, polled = 0;
 	do {
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - text) : len;
 		dlg_line ln = { text + i, eol - i, u->record_line, 1, 0 };
@@ -681,17 +710,30 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	return dlg_buf__append(&u->turns, &t, sizeof t, err);
 }
 
-/* Put a backslash at b->data[at], moving the rest along. */
-static dlg_status insert_backslash(dlg_buf *b, size_t at, dlg_error *err)
+/*
+ * Put a backslash before each b->data[at[k]] (k < n, ascending), moving the text along once,
+ * from its end: a backslash moved in one at a time costs O(text) each, and a line of a
+ * million glued markers would cost a million times its length.
+ */
+static dlg_status insert_backslashes(dlg_buf *b, const size_t *at, size_t n, dlg_error *err)
 {
-	DLG_TRY(dlg_buf__putc(b, '\\', err));
-	memmove(b->data + at + 1, b->data + at, b->len - 1 - at);
-	b->data[at] = '\\';
+	DLG_TRY(dlg_buf__reserve(b, n, err));
+	size_t end = b->len;
+	for (size_t k = n; k-- > 0;) {
+		memmove(b->data + at[k] + k + 1, b->data + at[k], end - at[k]);
+		b->data[at[k] + k] = '\\';
+		end = at[k];
+	}
+	b->len += n;
 	return DLG_OK;
 }
 
-dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, dlg_error *err)
+/* Where dlg_transcript__escape() puts its backslashes in b->data[from, b->len), in order,
+ * appended to `at` (size_t[]). */
+static dlg_status escape_points(dlg_buf *at, const dlg_buf *b, size_t from, const dlg_ctx *ctx,
+				dlg_error *err)
 {
+	size_t polled = from;
 	for (size_t ls = from; ls < b->len;) {
 		const char *nl = memchr(b->data + ls, '\n', b->len - ls);
 		size_t le = nl ? (size_t)(nl - b->data) : b->len;
@@ -703,13 +745,17 @@ dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, d
 			size_t k = i;
 			while (k < le && b->data[k] == '\\')
 				k++;
-			if (marker_shaped(ctx, b->data + k, le - k)) {
-				DLG_TRY(insert_backslash(b, i, err));
-				le++;
-			}
+			if (marker_shaped(ctx, b->data + k, le - k))
+				DLG_TRY(dlg_buf__append(at, &i, sizeof i, err));
 		}
 		/* a marker glued to the text before it, which reading would split off */
 		for (size_t h = ls; h < le; h++) {
+			if (h - polled >= DLG_CANCEL_STRIDE) {
+				polled = h;
+				if (dlg_unit__cancel_asked(ctx->opts->cancel))
+					return dlg_error__set(err, DLG_E_CANCELED, 0,
+							      "interrupted");
+			}
 			if (b->data[h] != '#' || !glued_marker_at(ctx, b->data, le, h))
 				continue;
 			size_t escapes = backslashes_before(b->data + ls, h - ls);
@@ -718,11 +764,29 @@ dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, d
 				before--;
 			if (before == ls && ls > from)
 				continue; /* the line's own marker, handled above */
-			DLG_TRY(insert_backslash(b, h - escapes, err));
-			le++;
-			h += 3;
+			size_t slash = h - escapes;
+			DLG_TRY(dlg_buf__append(at, &slash, sizeof slash, err));
+			h += 2; /* past the "###" */
 		}
 		ls = le + 1;
 	}
 	return DLG_OK;
+}
+
+dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, dlg_error *err)
+{
+	/* The places are found on the text as it stands: a backslash put before a line or a
+	 * glued marker changes nothing that a later place is decided by (the byte before a
+	 * '#', the backslashes right before it, the rest of its line). */
+	if (from >= b->len || (!memchr(b->data + from, '#', b->len - from) &&
+			       !memchr(b->data + from, ':', b->len - from)))
+		return DLG_OK; /* no marker without either */
+	dlg_buf at;
+	dlg_buf__init(&at, b->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = escape_points(&at, b, from, ctx, err);
+	if (st == DLG_OK)
+		st = insert_backslashes(b, (const size_t *)(void *)at.data,
+					DLG_BUF_COUNT(&at, size_t), err);
+	dlg_buf__dispose(&at);
+	return st;
 }

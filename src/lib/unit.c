@@ -13,6 +13,13 @@
 #include <stdio.h>
 #include <string.h>
 
+dlg_status dlg_unit__check_cancel(const dlg_unit *u, dlg_error *err)
+{
+	if (!dlg_unit__cancel_asked(u->ctx->opts->cancel))
+		return DLG_OK;
+	return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+}
+
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 {
 	memset(u, 0, sizeof *u);

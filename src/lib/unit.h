@@ -113,6 +113,27 @@ typedef struct dlg_unit {
 	uint64_t fixes[DLG_FIX_COUNT];
 } dlg_unit;
 
+/*
+ * Cancellation inside one conversation. The driver looks at options.cancel between items;
+ * a single line of hundreds of megabytes is one item, so the long loops of its processing
+ * look too, once per DLG_CANCEL_STRIDE bytes of text they go through: at the slowest of
+ * them (NFC through utf8proc, tens of MB/s on a loaded machine) that is a few milliseconds.
+ * What cannot be stopped is a single call into code that is not ours: cJSON reading the
+ * record, the near-duplicate signature (neardup.c), libdeflate packing the record's gzip
+ * member; each costs 2-3 ms a megabyte here, so a 32 MiB line stops within 100 ms and a
+ * 64 MiB one within about 200 (docs/performance.md).
+ */
+#define DLG_CANCEL_STRIDE ((size_t)256 << 10)
+
+/** Whether `cancel` (options.cancel, may be NULL) asks the run to stop. */
+static inline bool dlg_unit__cancel_asked(const volatile sig_atomic_t *cancel)
+{
+	return cancel && *cancel;
+}
+
+/** DLG_E_CANCELED ("interrupted") when the run was asked to stop, else DLG_OK. */
+dlg_status dlg_unit__check_cancel(const dlg_unit *u, dlg_error *err) DLG_WUR;
+
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
 struct dlg_input;
 /** Ready `u` for a conversation of `in` (borrowed; a record's, when `record` is not 0). */

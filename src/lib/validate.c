@@ -11,6 +11,7 @@
 #include "normalize.h"
 #include "unit.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,36 +20,53 @@ static dlg_turn *turn_at(dlg_unit *u, size_t i)
 	return &DLG_BUF_AT(&u->turns, dlg_turn, i);
 }
 
-static void drop_turn(dlg_unit *u, size_t i)
+/* Turns [i, i + k) go, in one move: one at a time, a million would cost a million moves of
+ * the rest. */
+static void drop_turns(dlg_unit *u, size_t i, size_t k)
 {
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
-	memmove(turn_at(u, i), turn_at(u, i + 1), (n - i - 1) * sizeof(dlg_turn));
-	u->turns.len -= sizeof(dlg_turn);
+	memmove(turn_at(u, i), turn_at(u, i + k), (n - i - k) * sizeof(dlg_turn));
+	u->turns.len -= k * sizeof(dlg_turn);
 }
 
-/* Append `b` to `a` with a blank line between; `b`'s stage directions follow `a`'s. */
-static dlg_status merge_into(dlg_unit *u, size_t a, size_t b, dlg_error *err)
+static void drop_turn(dlg_unit *u, size_t i)
 {
-	dlg_turn *ta = turn_at(u, a), *tb = turn_at(u, b);
-	DLG_ASSERT(ta->first_stage + ta->n_stage == tb->first_stage);
-	dlg_span sa = ta->text, sb = tb->text;
+	drop_turns(u, i, 1);
+}
+
+/*
+ * Turns (a, end), all of a's role, appended to turn `a` one after the other with a blank line
+ * between two that have text; each one's stage directions follow those before. The whole
+ * run at once, as merging them two by two would give, but each text copied once: merged two
+ * by two, a line of a million one-word turns copied the growing text a million times.
+ */
+static dlg_status merge_run(dlg_unit *u, size_t a, size_t end, dlg_error *err)
+{
+	size_t total = turn_at(u, a)->text.len;
+	for (size_t k = a + 1; k < end; k++)
+		total += 2 + turn_at(u, k)->text.len;
 	size_t from = u->text.len;
-	/* text may move while it grows, so copy by offsets */
-	DLG_TRY(dlg_buf__reserve(&u->text, sa.len + sb.len + 2, err));
-	DLG_TRY(dlg_buf__append(&u->text, u->text.data + sa.off, sa.len, err));
-	if (sa.len && sb.len)
-		DLG_TRY(dlg_buf__append(&u->text, "\n\n", 2, err));
-	DLG_TRY(dlg_buf__append(&u->text, u->text.data + sb.off, sb.len, err));
-	ta = turn_at(u, a);
-	tb = turn_at(u, b);
+	/* the texts are copied by offsets from u->text itself, which must not move meanwhile */
+	DLG_TRY(dlg_buf__reserve(&u->text, total, err));
+	dlg_turn *ta = turn_at(u, a);
+	DLG_TRY(dlg_buf__append(&u->text, u->text.data + ta->text.off, ta->text.len, err));
+	for (size_t k = a + 1; k < end; k++) {
+		const dlg_turn *tb = turn_at(u, k);
+		DLG_ASSERT(ta->first_stage + ta->n_stage == tb->first_stage);
+		size_t len = u->text.len - from;
+		bool blank_line = len && tb->text.len;
+		if (blank_line)
+			DLG_TRY(dlg_buf__append(&u->text, "\n\n", 2, err));
+		/* b's directions stood in b's text, which now starts further on */
+		size_t shift = len + (blank_line ? 2 : 0);
+		for (size_t j = 0; j < tb->n_stage; j++)
+			DLG_BUF_AT(&u->stages, dlg_stage, tb->first_stage + j).at += shift;
+		DLG_TRY(dlg_buf__append(&u->text, u->text.data + tb->text.off, tb->text.len, err));
+		ta->n_stage += tb->n_stage;
+		u->fixes[DLG_FIX_MERGED]++;
+	}
 	ta->text = (dlg_span){ from, u->text.len - from };
-	/* b's directions stood in b's text, which now starts further on */
-	size_t shift = sa.len + (sa.len && sb.len ? 2 : 0);
-	for (size_t k = 0; k < tb->n_stage; k++)
-		DLG_BUF_AT(&u->stages, dlg_stage, tb->first_stage + k).at += shift;
-	ta->n_stage += tb->n_stage;
-	u->fixes[DLG_FIX_MERGED]++;
-	drop_turn(u, b);
+	drop_turns(u, a + 1, end - a - 1);
 	return DLG_OK;
 }
 
@@ -58,6 +76,59 @@ static bool has_finding(const dlg_unit *u, dlg_diag_code code)
 		if (DLG_BUF_AT(&u->diags, dlg_diag, i).code == code)
 			return true;
 	return false;
+}
+
+static int by_line(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Whether `line` is in lines[0, n), ascending. */
+static bool has_line(const uint64_t *lines, size_t n, uint64_t line)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lines[mid] < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && lines[lo] == line;
+}
+
+/*
+ * The W308 findings at the lines of the speaker of turns [0, n), which E205 says instead: in
+ * one pass over the findings (a pass for each turn would cost turns x findings), with the
+ * lines sorted in u->scratch.
+ */
+static dlg_status drop_speaker_labels(dlg_unit *u, size_t n, dlg_error *err)
+{
+	dlg_buf *lines = &u->scratch;
+	lines->len = 0;
+	for (size_t i = 0; i < n; i++) {
+		const dlg_turn *t = turn_at(u, i);
+		if (!t->speaker_line)
+			continue;
+		uint64_t line = DLG_BUF_AT(&u->lines, dlg_line, t->speaker_line - 1).line;
+		if (line == 0) { /* as dlg_unit__drop_diags reads it: at any line */
+			dlg_unit__drop_diags(u, DLG_DIAG_UNKNOWN_LABEL_KEPT, 0);
+			return DLG_OK;
+		}
+		DLG_TRY(dlg_buf__append(lines, &line, sizeof line, err));
+	}
+	uint64_t *at = (uint64_t *)(void *)lines->data;
+	size_t n_lines = DLG_BUF_COUNT(lines, uint64_t), kept = 0;
+	if (n_lines > 1)
+		qsort(at, n_lines, sizeof *at, by_line); /* they come ascending: cheap */
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u->diags, dlg_diag); i++) {
+		dlg_diag d = DLG_BUF_AT(&u->diags, dlg_diag, i);
+		if (d.code != DLG_DIAG_UNKNOWN_LABEL_KEPT || !has_line(at, n_lines, d.line))
+			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
+	}
+	u->diags.len = kept * sizeof(dlg_diag);
+	return DLG_OK;
 }
 
 /*
@@ -93,13 +164,8 @@ static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_e
 	if (!first)
 		return DLG_OK;
 	/* (in a JSON record every finding is at the record's line: there W308 stays) */
-	for (size_t i = 0; i < n && !u->record; i++) {
-		const dlg_turn *t = turn_at(u, i);
-		if (t->speaker_line) {
-			const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, t->speaker_line - 1);
-			dlg_unit__drop_diags(u, DLG_DIAG_UNKNOWN_LABEL_KEPT, ln->line);
-		}
-	}
+	if (!u->record)
+		DLG_TRY(drop_speaker_labels(u, n, err));
 	const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first->speaker_line - 1);
 	int len = (int)first->speaker_len;
 	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, ln->line, ln->col,
@@ -158,8 +224,11 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 		if (t->role != turn_at(u, i - 1)->role)
 			continue;
 		if (o->merge_consecutive) {
-			DLG_TRY(merge_into(u, i - 1, i, err));
-			i--, n--;
+			size_t end = i + 1;
+			while (end < n && turn_at(u, end)->role == t->role)
+				end++;
+			DLG_TRY(merge_run(u, i - 1, end, err));
+			n -= end - i;
 			continue;
 		}
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_REPEATED_ROLE, t->line, t->col,
@@ -211,8 +280,8 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_LEADING_ASSISTANT_DROPPED, t->line, t->col,
 				       (uint32_t)first + 1, "%zu assistant turn%s before the "
 				       "user's first dropped", leading, leading == 1 ? "" : "s"));
-		for (; leading > 0; leading--, n--)
-			drop_turn(u, first);
+		drop_turns(u, first, leading);
+		n -= leading;
 	} else if (leading && o->leading_assistant == DLG_LEADING_ASSISTANT_ERROR) {
 		dlg_turn *t = turn_at(u, first);
 		missing++;
@@ -276,25 +345,69 @@ static bool same_turn(const dlg_unit *a, const dlg_unit *b, size_t i)
 	return true;
 }
 
+/* A finding of the chosen side, by code and turn: what a finding of the rejected side is
+ * looked up by. */
+typedef struct said_key {
+	uint32_t code, turn;
+	size_t index;
+} said_key;
+
+static int by_code_turn(const void *a, const void *b)
+{
+	const said_key *x = a, *y = b;
+	if (x->code != y->code)
+		return x->code < y->code ? -1 : 1;
+	if (x->turn != y->turn)
+		return x->turn < y->turn ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Whether the chosen side already said `d`: a finding of its code and turn, and for an
+ * error also its place and words. keys[0, n) are the chosen side's, sorted. */
+static bool already_said(const dlg_unit *chosen, const said_key *keys, size_t n,
+			 const dlg_diag *d)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (keys[mid].code < (uint32_t)d->code ||
+		    (keys[mid].code == (uint32_t)d->code && keys[mid].turn < d->turn))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < n && keys[k].code == (uint32_t)d->code && keys[k].turn == d->turn;
+	     k++) {
+		const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, keys[k].index);
+		if (d->severity == DLG_SEV_WARNING ||
+		    (c->line == d->line && c->col == d->col && strcmp(c->msg, d->msg) == 0))
+			return true;
+	}
+	return false;
+}
+
 dlg_status dlg_validate__pair(size_t *prompt_out, dlg_unit *chosen, dlg_unit *rejected,
 			      dlg_error *err)
 {
 	/* one pair, one fate: the rejected side's findings are the pair's (but a warning
 	 * the chosen side has already had, as for their shared prompt, is said once, and so
-	 * is an error about the record both sides were read from, such as invalid JSON) */
+	 * is an error about the record both sides were read from, such as invalid JSON). The
+	 * chosen side's are looked up sorted (in u->scratch): a pair of a million turns may
+	 * have a finding for each on both sides. */
 	rejected->consumed = true;
 	size_t n_chosen = DLG_BUF_COUNT(&chosen->diags, dlg_diag);
+	dlg_buf *keys = &chosen->scratch;
+	keys->len = 0;
+	for (size_t k = 0; k < n_chosen; k++) {
+		const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
+		said_key key = { (uint32_t)c->code, c->turn, k };
+		DLG_TRY(dlg_buf__append(keys, &key, sizeof key, err));
+	}
+	if (n_chosen > 1)
+		qsort(keys->data, n_chosen, sizeof(said_key), by_code_turn);
 	for (size_t i = 0; i < DLG_BUF_COUNT(&rejected->diags, dlg_diag); i++) {
 		dlg_diag d = DLG_BUF_AT(&rejected->diags, dlg_diag, i);
-		bool said = false;
-		for (size_t k = 0; k < n_chosen && !said; k++) {
-			const dlg_diag *c = &DLG_BUF_AT(&chosen->diags, dlg_diag, k);
-			said = c->code == d.code && c->turn == d.turn &&
-			       (d.severity == DLG_SEV_WARNING ||
-				(c->line == d.line && c->col == d.col &&
-				 strcmp(c->msg, d.msg) == 0));
-		}
-		if (said)
+		if (already_said(chosen, (const said_key *)(void *)keys->data, n_chosen, &d))
 			continue;
 		static const char side[] = "rejected side: ";
 		memmove(d.msg + sizeof side - 1, d.msg, sizeof d.msg - sizeof side);

@@ -118,7 +118,7 @@ static char *repaired(dlg_mojibake_found *found, const char *s, size_t n)
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
 	dlg_error err;
-	ck_assert_int_eq(dlg_mojibake__repair(&b, found, s, n, &err), DLG_OK);
+	ck_assert_int_eq(dlg_mojibake__repair(&b, found, s, n, NULL, &err), DLG_OK);
 	char *out = NULL;
 	ck_assert_int_eq(dlg_buf__take_string(&out, &b, DLG_OK, &err), DLG_OK);
 	return out;
@@ -133,7 +133,7 @@ static void check_consistent(const char *in, const char *out)
 		ck_abort_msg("repairing \"%s\" again gives \"%s\" (%zu)", out, again, f.count);
 	free(again);
 	char *first = repaired(&f, in, strlen(in));
-	dlg_mojibake__find(&g, in, strlen(in));
+	dlg_mojibake__find(&g, in, strlen(in), NULL);
 	if (f.count != g.count || f.first_off != g.first_off || f.first_len != g.first_len)
 		ck_abort_msg("find and repair disagree on \"%s\": %zu@%zu+%zu vs %zu@%zu+%zu", in,
 			     g.count, g.first_off, g.first_len, f.count, f.first_off, f.first_len);
@@ -161,7 +161,7 @@ START_TEST(test_mojibake_keeps_legitimate_text)
 	ck_assert_uint_eq(f.count, 0);
 	ck_assert_uint_eq(f.first_off, 0);
 	ck_assert_uint_eq(f.first_len, 0);
-	dlg_mojibake__find(&f, in, strlen(in));
+	dlg_mojibake__find(&f, in, strlen(in), NULL);
 	ck_assert_uint_eq(f.count, 0);
 	free(out);
 }
@@ -189,7 +189,7 @@ START_TEST(test_mojibake_reports_first_sequence)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		dlg_mojibake_found f = { 99, 99, 99 }, g = { 99, 99, 99 };
 		char *out = repaired(&f, cases[i].in, strlen(cases[i].in));
-		dlg_mojibake__find(&g, cases[i].in, strlen(cases[i].in));
+		dlg_mojibake__find(&g, cases[i].in, strlen(cases[i].in), NULL);
 		ck_assert_msg(f.count == cases[i].count && f.first_off == cases[i].off &&
 				      f.first_len == cases[i].len,
 			      "case %zu: %zu@%zu+%zu", i, f.count, f.first_off, f.first_len);
@@ -207,7 +207,7 @@ START_TEST(test_mojibake_appends_and_accepts_null_found)
 	dlg_buf__init(&b, NULL, DLG_BUF_UNCAPPED);
 	ck_assert_int_eq(dlg_buf__append(&b, "> ", 2, NULL), DLG_OK);
 	const char *in = "cafÃ© ÃƒÂ©";
-	ck_assert_int_eq(dlg_mojibake__repair(&b, NULL, in, strlen(in), NULL), DLG_OK);
+	ck_assert_int_eq(dlg_mojibake__repair(&b, NULL, in, strlen(in), NULL, NULL), DLG_OK);
 	ck_assert_uint_eq(b.len, strlen("> café é"));
 	ck_assert(memcmp(b.data, "> café é", b.len) == 0);
 	dlg_buf__dispose(&b);
@@ -240,7 +240,7 @@ START_TEST(test_mojibake_repair_is_idempotent)
 		in[n] = '\0';
 		dlg_mojibake_found f, g;
 		char *out = repaired(&f, in, n);
-		dlg_mojibake__find(&g, in, n);
+		dlg_mojibake__find(&g, in, n, NULL);
 		changed += f.count > 0;
 		/* plain ifs: every passing ck_assert costs Check a write to its pipe */
 		if (f.count != g.count || f.first_off != g.first_off || f.first_len != g.first_len)
@@ -268,7 +268,7 @@ START_TEST(test_mojibake_out_of_memory_and_limit)
 		dlg_buf b;
 		dlg_buf__init(&b, &fa.a, DLG_BUF_UNCAPPED);
 		dlg_error err;
-		dlg_status st = dlg_mojibake__repair(&b, NULL, in, strlen(in), &err);
+		dlg_status st = dlg_mojibake__repair(&b, NULL, in, strlen(in), NULL, &err);
 		dlg_buf__dispose(&b);
 		ck_assert_int_eq(fa.live, 0);
 		if (st == DLG_OK) {
@@ -280,7 +280,7 @@ START_TEST(test_mojibake_out_of_memory_and_limit)
 	dlg_buf b;
 	dlg_buf__init(&b, NULL, 4);
 	dlg_error err;
-	ck_assert_int_eq(dlg_mojibake__repair(&b, NULL, in, strlen(in), &err), DLG_E_LIMIT);
+	ck_assert_int_eq(dlg_mojibake__repair(&b, NULL, in, strlen(in), NULL, &err), DLG_E_LIMIT);
 	dlg_buf__dispose(&b);
 }
 END_TEST

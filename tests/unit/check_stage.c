@@ -28,6 +28,17 @@ static const struct stage_case {
 	/* a place in blank lines that tidying removes stays where the text before ends */
 	{ "One.\n\n*pauses*\n\nTwo.", "One.\n\nTwo.", "pauses@4" },
 	{ "End of line. *nods*\nNext.", "End of line.\nNext.", "nods@12" },
+	/* directions alone on an indented line: all where the line was, in order (the first
+	 * stood after the blank that went with the line; 53802f5 put it past the second) */
+	{ "Line one.\n *nods* *sighs*\nLine two.", "Line one.\nLine two.", "nods@10|sighs@10" },
+	{ "Ok.      *sighs* *nods* *smiles*\nNext.", "Ok.\nNext.", "sighs@3|nods@3|smiles@3" },
+	/* a title, code and directions on one line: each span judged where it stands */
+	{ "1. *Nods.* Then. *sighs* Yes.", "1. *Nods.* Then. Yes.", "sighs@17" },
+	{ "a) *Nods.* Then. *sighs* Yes.", "a) *Nods.* Then. Yes.", "sighs@17" },
+	{ "`a`. *sighs* Yes. `b *nods* c`. *nods* Ok.", "`a`. Yes. `b *nods* c`. Ok.",
+	  "sighs@5|nods@24" },
+	{ "``. *sighs* Yes. ` *x* `. *nods* Ok. *smiles*", "``. Yes. ` *x* `. Ok.",
+	  "sighs@4|nods@18|smiles@21" },
 	{ "*\xc3\x89tonn\xc3\xa9* Oui.", "Oui.", "\xc3\xa9tonn\xc3\xa9@0" },
 	/* emphasis, titles, quotes, code: text, never directions */
 	{ "This is **bold** text.", "This is **bold** text.", "" },
