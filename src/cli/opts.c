@@ -907,14 +907,16 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	}
 	if (config && (rc = load_config(a, config)) != CLI_RUN)
 		goto out;
-	/* an option of one value given twice is a mistake (two scripts' flags pasted together),
-	 * not something to settle by taking the last */
+	/* an option of one value given two values is a mistake (two scripts' flags pasted
+	 * together), not something to settle by taking the last; the same value twice (a job
+	 * script that passes --shards N and the options string that holds it) says one thing */
 	for (size_t i = 0; i < n_given && rc == CLI_RUN; i++) {
 		const dlg_option_info *info = info_of(list[i].option);
 		if (!info->metavar || (info->flags & DLG_OPTION_REPEATABLE))
 			continue;
 		for (size_t k = 0; k < i && rc == CLI_RUN; k++)
-			if (list[k].option == list[i].option)
+			if (list[k].option == list[i].option &&
+			    strcmp(list[k].value, list[i].value) != 0)
 				rc = usage_error(c, "--%s given twice ('%s', then '%s'); give it "
 						 "once", list[i].option->name, list[k].value,
 						 list[i].value);
