@@ -39,6 +39,10 @@ static const struct stage_case {
 	  "sighs@5|nods@24" },
 	{ "``. *sighs* Yes. ` *x* `. *nods* Ok. *smiles*", "``. Yes. ` *x* `. Ok.",
 	  "sighs@4|nods@18|smiles@21" },
+	/* only the inline code makes these text: a direction's place and words otherwise */
+	{ "Type `ok. *sighs* Yes` now.", "Type `ok. *sighs* Yes` now.", "" },
+	{ "`a` b `ok. *sighs* Yes` now. *nods* Ok.", "`a` b `ok. *sighs* Yes` now. Ok.",
+	  "nods@29" },
 	{ "*\xc3\x89tonn\xc3\xa9* Oui.", "Oui.", "\xc3\xa9tonn\xc3\xa9@0" },
 	/* emphasis, titles, quotes, code: text, never directions */
 	{ "This is **bold** text.", "This is **bold** text.", "" },
