@@ -433,6 +433,8 @@ typedef enum dlg_option_type {
 #define DLG_OPTION_OUTPUT 1u
 /** A list option given more than once adds up (a config file may give an array). */
 #define DLG_OPTION_REPEATABLE 2u
+/** The value must be above `min`, not equal to it. */
+#define DLG_OPTION_ABOVE_MIN 4u
 
 /** One option of the table; all strings static. */
 typedef struct dlg_option_info {
@@ -445,7 +447,7 @@ typedef struct dlg_option_info {
 	const char *values;   /* the values it takes, in words ("0 to 100000"); NULL: any */
 	const char *help;     /* one line, for --help */
 	const char *doc;      /* the manual's paragraph */
-	unsigned flags;       /* DLG_OPTION_OUTPUT, DLG_OPTION_REPEATABLE */
+	unsigned flags;       /* DLG_OPTION_OUTPUT, DLG_OPTION_REPEATABLE, DLG_OPTION_ABOVE_MIN */
 } dlg_option_info;
 
 /** The number of options in the table. */
@@ -454,6 +456,15 @@ DLG_API size_t dlg_option_count(void);
 DLG_API const dlg_option_info *dlg_option_get(size_t i);
 /** The option called `name` ("max-rejects"), or NULL. Static. */
 DLG_API const dlg_option_info *dlg_option_find(const char *name);
+
+/**
+ * Read `value` as option `info` takes it (any option's description, the library's or a
+ * program's own): a DLG_OPTION_NUMBER's digits within its bounds into *number_out, a
+ * DLG_OPTION_FRACTION within its bounds into *fraction_out. Returns DLG_OK, or DLG_E_ARG
+ * with `err->msg` saying which values it takes (`info->values`).
+ */
+DLG_API dlg_status dlg_option_parse(const dlg_option_info *info, const char *value,
+				    uint64_t *number_out, double *fraction_out, dlg_error *err);
 
 /**
  * Set option `name` of `o` from its text `value` (NULL for a flag). Takes the options whose

@@ -50,7 +50,9 @@ static cJSON *option_schema(const dlg_option_info *info)
 		one_of = cJSON_AddArrayToObject(s, "oneOf");
 		cJSON *n = cJSON_CreateObject();
 		cJSON_AddStringToObject(n, "type", "number");
-		cJSON_AddNumberToObject(n, "minimum", info->min);
+		cJSON_AddNumberToObject(n, info->flags & DLG_OPTION_ABOVE_MIN ? "exclusiveMinimum" :
+										  "minimum",
+					info->min);
 		cJSON_AddNumberToObject(n, "maximum", info->max);
 		cJSON_AddItemToArray(one_of, n);
 		cJSON_AddItemToArray(one_of, string_schema());

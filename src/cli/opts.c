@@ -334,35 +334,6 @@ static int usage_error(cli_command c, const char *fmt, ...)
 	return 2;
 }
 
-/* Plain decimal digits only: strtoull alone takes " -1" and wraps it to 2^64-1, which
- * turns a cap such as --max-input-bytes off; "+5", " 5" and "0x10" are refused too. */
-#define U64_RANGE "digits only, 0 to 18446744073709551615"
-#define U64_POSITIVE "digits only, 1 to 18446744073709551615"
-
-static bool parse_u64(uint64_t *out, const char *s)
-{
-	if (!*s || strspn(s, "0123456789") != strlen(s))
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, NULL, 10);
-	if (errno == ERANGE)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* A number from 0 to 1, such as 0.8. */
-static bool parse_fraction(double *out, const char *s)
-{
-	char *end;
-	errno = 0;
-	double x = strtod(s, &end);
-	if (!*s || *end || errno || !(x >= 0 && x <= 1))
-		return false;
-	*out = x;
-	return true;
-}
-
 static bool parse_role(dlg_role *out, const char *s)
 {
 	static const char *const names[] = { "system", "user", "assistant" };
@@ -482,6 +453,9 @@ static int parse_keep_fields(cli_args *a, const char *spec)
 /* "K/M" with K below M and M from 1 to `max`. */
 static bool parse_slice(unsigned *k, unsigned *m, const char *v, unsigned max)
 {
+	/* K and M: whole numbers as any option's (the library reads them) */
+	static const dlg_option_info whole = { "slice", NULL, NULL, DLG_OPTION_NUMBER, NULL, 0,
+					       (double)UINT64_MAX, NULL, NULL, NULL, 0 };
 	const char *slash = strchr(v, '/');
 	char head[24];
 	uint64_t a, b;
@@ -489,7 +463,9 @@ static bool parse_slice(unsigned *k, unsigned *m, const char *v, unsigned max)
 		return false;
 	memcpy(head, v, (size_t)(slash - v));
 	head[slash - v] = '\0';
-	if (!parse_u64(&a, head) || !parse_u64(&b, slash + 1) || b == 0 || b > max || a >= b)
+	if (dlg_option_parse(&whole, head, &a, NULL, NULL) != DLG_OK ||
+	    dlg_option_parse(&whole, slash + 1, &b, NULL, NULL) != DLG_OK || b == 0 || b > max ||
+	    a >= b)
 		return false;
 	*k = (unsigned)a;
 	*m = (unsigned)b;
@@ -528,10 +504,10 @@ static int take_own(cli_args *a, const struct cli_option *o, const char *v)
 			return bad_value(c, o, v);
 		a->diagnostics = (cli_diag_format)k;
 	} else if (strcmp(name, "max-errors") == 0) {
-		if (!parse_u64(&a->max_errors, v) || a->max_errors == 0)
+		if (dlg_option_parse(o->own, v, &a->max_errors, NULL, NULL) != DLG_OK)
 			return bad_value(c, o, v);
 	} else if (strcmp(name, "max-leakage") == 0) {
-		if (!parse_fraction(&a->max_leakage, v))
+		if (dlg_option_parse(o->own, v, NULL, &a->max_leakage, NULL) != DLG_OK)
 			return bad_value(c, o, v);
 	} else if (strcmp(name, "against") == 0) {
 		if (a->n_against == CLI_MAX_LIST)

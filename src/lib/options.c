@@ -46,7 +46,6 @@ typedef struct option {
 	size_t offset;         /* of the field in dlg_options */
 	field_kind kind;
 	size_t count_offset;   /* F_LIST: of its count */
-	uint64_t lo, hi;       /* F_UNSIGNED, F_U64: the values taken */
 	double fallback;       /* the default, where it is not 0 */
 	const int *choice_values; /* a choice's enum value; NULL: its index */
 	render render;
@@ -61,6 +60,7 @@ typedef struct option {
 #define FIELD(f) offsetof(dlg_options, f)
 #define OUT DLG_OPTION_OUTPUT
 #define REPEAT DLG_OPTION_REPEATABLE
+#define ABOVE DLG_OPTION_ABOVE_MIN
 #define U64_MAX_TEXT "18446744073709551615"
 #define U64_RANGE "digits only, 0 to " U64_MAX_TEXT
 #define U64_POSITIVE "digits only, 1 to " U64_MAX_TEXT
@@ -82,92 +82,92 @@ static const option table[] = {
 	    "LABEL=user|assistant|system",
 	    "treat marker LABEL as user, assistant or system (repeatable)",
 	    "Treat marker LABEL as user, assistant or system (repeatable).", OUT | REPEAT },
-	  FIELD(roles), F_LIST, FIELD(n_roles), 0, 0, 0, NULL, R_ROLES, NULL, 0, NULL, false },
+	  FIELD(roles), F_LIST, FIELD(n_roles), 0, NULL, R_ROLES, NULL, 0, NULL, false },
 	{ { "keep-preamble", "keep_preamble", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "keep text before the first turn in meta.preamble",
 	    "Keep text before the first turn in meta.preamble.", OUT },
-	  FIELD(keep_preamble), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(keep_preamble), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "stage", "stage", "MODE", DLG_OPTION_CHOICE, stage_names, 0, 0,
 	    "extract, keep or strip",
 	    "stage directions like *sighs*: extract (default), keep or strip",
 	    "Stage directions: move to stage_directions with their places (default), keep as "
 	    "written, or drop.", OUT },
-	  FIELD(stage), F_ENUM, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(stage), F_ENUM, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "nfkc", "unicode", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "normalize to NFKC instead of NFC", "Normalize to NFKC instead of NFC.", OUT },
-	  FIELD(nfkc), F_INT, 0, 0, 0, 0, NULL, R_FLAG_NAMES, unicode_names, 0, NULL, false },
+	  FIELD(nfkc), F_INT, 0, 0, NULL, R_FLAG_NAMES, unicode_names, 0, NULL, false },
 	{ { "ascii-punct", "ascii_punct", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "map curly quotes, dashes and the ellipsis to ASCII",
 	    "Map curly quotes, dashes and the ellipsis to ASCII.", OUT },
-	  FIELD(ascii_punct), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(ascii_punct), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "input-encoding", "input_encoding", "NAME", DLG_OPTION_TEXT, NULL, 0, 0,
 	    "an encoding name",
 	    "read inputs in encoding NAME (any iconv name, e.g. cp1252; default UTF-8)",
 	    "Read inputs in encoding NAME (any name iconv knows, e.g. cp1252); default UTF-8.",
 	    OUT },
-	  FIELD(input_encoding), F_TEXT, 0, 0, 0, 0, NULL, R_TEXT_DEFAULT, NULL, 0, "UTF-8",
+	  FIELD(input_encoding), F_TEXT, 0, 0, NULL, R_TEXT_DEFAULT, NULL, 0, "UTF-8",
 	  false },
 	{ { "fix-mojibake", "fix_mojibake", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "repair UTF-8 text mis-decoded as Windows-1252 or Latin-1 (Iâ€™m -> I’m)",
 	    "Repair UTF-8 text that was decoded as Windows-1252 or Latin-1 (each repair "
 	    "counted, W305).", OUT },
-	  FIELD(fix_mojibake), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(fix_mojibake), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "keep-unicode-spaces", "keep_unicode_spaces", NULL, DLG_OPTION_FLAG, NULL, 0, 0,
 	    NULL, "keep U+00A0, U+202F and other Unicode spaces (default: make them ASCII "
 	    "spaces)",
 	    "Keep U+00A0, U+202F and other Unicode space separators as they are (default: "
 	    "ASCII space).", OUT },
-	  FIELD(keep_unicode_spaces), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(keep_unicode_spaces), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "strict", "strict", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "treat warnings as errors",
 	    "Treat warnings as errors (not those --ignore or --select leave out).", OUT },
-	  FIELD(strict), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(strict), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "min-turns", "min_turns", "N", DLG_OPTION_NUMBER, NULL, 0, 100000, "0 to 100000",
 	    "reject conversations with fewer user/assistant turns (default 2)",
 	    "Reject conversations with fewer user/assistant turns (default 2).", OUT },
-	  FIELD(min_turns), F_UNSIGNED, 0, 0, 100000, 2, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(min_turns), F_UNSIGNED, 0, 2, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "max-turn-chars", "max_turn_chars", "N", DLG_OPTION_NUMBER, NULL, 1,
 	    (double)UINT64_MAX, U64_POSITIVE,
 	    "reject turns longer than N code points (default unlimited)",
 	    "Reject turns longer than N code points.", OUT },
-	  FIELD(max_turn_chars), F_U64, 0, 1, UINT64_MAX, 0, NULL, R_LIMIT, NULL, 0, NULL,
+	  FIELD(max_turn_chars), F_U64, 0, 0, NULL, R_LIMIT, NULL, 0, NULL,
 	  false },
 	{ { "merge-consecutive", "merge_consecutive", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "join consecutive turns of one role instead of rejecting (E203)",
 	    "Join consecutive turns of one role instead of rejecting them.", OUT },
-	  FIELD(merge_consecutive), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(merge_consecutive), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "trailing-user", "trailing_user", "MODE", DLG_OPTION_CHOICE, trailing_names, 0, 0,
 	    "error or drop", "a final user turn: error (default, E206) or drop (W309)",
 	    "A final user turn is an error (default) or is dropped.", OUT },
-	  FIELD(drop_trailing_user), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(drop_trailing_user), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "split", "splits", "SPEC", DLG_OPTION_LIST, NULL, 0, 0, "NAME=WEIGHT,...",
 	    "NAME=WEIGHT,... (default train=0.9,validation=0.05,test=0.05)",
 	    "Splits and their relative weights (default train=0.9,validation=0.05,test=0.05).",
 	    OUT },
-	  FIELD(splits), F_LIST, FIELD(n_splits), 0, 0, 0, NULL, R_SPLITS, NULL, 0, NULL,
+	  FIELD(splits), F_LIST, FIELD(n_splits), 0, NULL, R_SPLITS, NULL, 0, NULL,
 	  false },
 	{ { "seed", "seed", "N", DLG_OPTION_NUMBER, NULL, 0, (double)UINT64_MAX, U64_RANGE,
 	    "seed of the split assignment (default 0)", "Seed of the split assignment (default "
 	    "0).", OUT },
-	  FIELD(seed), F_U64, 0, 0, UINT64_MAX, 0, NULL, R_DIGITS, NULL, 0, NULL, false },
+	  FIELD(seed), F_U64, 0, 0, NULL, R_DIGITS, NULL, 0, NULL, false },
 	{ { "split-key", "split_key", "KEY", DLG_OPTION_CHOICE, split_key_names, 0, 0,
 	    "content, source or group",
 	    "what decides the split: content (default), source or group",
 	    "What decides a conversation's split: its normalized content (default), its "
 	    "source path, or the first capture group of --group-regex on its source path.",
 	    OUT },
-	  FIELD(split_key), F_ENUM, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(split_key), F_ENUM, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "group-regex", "group_regex", "RE", DLG_OPTION_TEXT, NULL, 0, 0, NULL,
 	    "with --split-key group: the first capture group of RE on the source path",
 	    "POSIX extended regular expression with one capture group, for --split-key group.",
 	    OUT },
-	  FIELD(group_regex), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(group_regex), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "no-dedup", "dedup", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "keep exact duplicate conversations", "Keep exact duplicate conversations.", OUT },
-	  FIELD(no_dedup), F_INT, 0, 0, 0, 0, NULL, R_INVERTED, NULL, 0, NULL, false },
+	  FIELD(no_dedup), F_INT, 0, 0, NULL, R_INVERTED, NULL, 0, NULL, false },
 	{ { "near-dup", "near_dup", "MODE", DLG_OPTION_CHOICE, near_dup_names, 0, 0,
 	    "off, group or drop",
 	    "near-duplicate clusters: group (one split per cluster; the default but in map, "
@@ -178,7 +178,7 @@ static const option table[] = {
 	    "so no near-copy crosses train and test; drop keeps the first member and leaves "
 	    "the others out with W321; off skips the step. The map, reduce and finalize steps "
 	    "take only off, their default.", OUT },
-	  FIELD(near_dup), F_ENUM, 0, 0, 0, 0, near_dup_values, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(near_dup), F_ENUM, 0, 0, near_dup_values, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "near-dup-threshold", "near_dup_threshold", "J", DLG_OPTION_FRACTION, NULL, 0, 1,
 	    "a similarity above 0 and at most 1, e.g. 0.8",
@@ -187,8 +187,8 @@ static const option table[] = {
 	    "The Jaccard similarity of word 3-grams (each letter of a script written without "
 	    "spaces, and each emoji, a word) from which two conversations are near-duplicates "
 	    "(default 0.8): estimated by MinHash, exact when either has at most 32 distinct "
-	    "3-grams; also what leakage compares with.", OUT },
-	  FIELD(near_dup_threshold), F_DOUBLE, 0, 0, 0, 0.8, NULL, R_AS_TYPED, NULL, 0, NULL,
+	    "3-grams; also what leakage compares with.", OUT | ABOVE },
+	  FIELD(near_dup_threshold), F_DOUBLE, 0, 0.8, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "format", "format", "FORMAT", DLG_OPTION_CHOICE, format_names, 0, 0,
 	    "messages, sharegpt, text, preference or openai-preference",
@@ -196,11 +196,11 @@ static const option table[] = {
 	    "openai-preference",
 	    "Shape of the records (default messages); preference and openai-preference need "
 	    "--rejected-field.", OUT },
-	  FIELD(format), F_ENUM, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(format), F_ENUM, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "compress", "compress", "MODE", DLG_OPTION_CHOICE, compress_names, 0, 0,
 	    "gzip or none", "gzip (default: <split>.jsonl.gz) or none (<split>.jsonl)",
 	    "Write <split>.jsonl.gz (default) or <split>.jsonl.", OUT },
-	  FIELD(compress), F_ENUM, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(compress), F_ENUM, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "shards", "shards", "N", DLG_OPTION_NUMBER, NULL, 1, DLG_MAX_SHARDS, "1 to 1024",
 	    "write each split as N files, <split>-SSSSS-of-NNNNN.jsonl.gz, by a hash of the id "
 	    "(default 1)",
@@ -209,7 +209,7 @@ static const option table[] = {
 	    "seed 0x5348415244) mod N, in input order within its shard (default 1: one "
 	    "<split>.jsonl.gz). A shard with no records gets no file. The manifest and the "
 	    "card list every shard. Needs an open file per split and shard (1 to 1024).", OUT },
-	  FIELD(shards), F_UNSIGNED, 0, 1, DLG_MAX_SHARDS, 1, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(shards), F_UNSIGNED, 0, 1, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  true },
 	{ { "bare", "bare", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "records hold only the format's own keys (ids and sources go to "
@@ -218,78 +218,78 @@ static const option table[] = {
 	    "Records hold only the keys the format defines; ids and sources go to "
 	    "provenance.jsonl. Stage directions stay in the text unless --stage says "
 	    "otherwise.", OUT },
-	  FIELD(bare), F_INT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(bare), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "text-field", "text_field", "PATH", DLG_OPTION_TEXT, NULL, 0, 0, "a field name",
 	    "JSON records: the transcript string at PATH (e.g. chosen, choices.0.turns.0)",
 	    "JSON records: the transcript string at PATH, a dotted path with array indices "
 	    "such as choices.0.turns.0.", OUT },
-	  FIELD(text_field), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(text_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "response-field", "response_field", "PATH", DLG_OPTION_TEXT, NULL, 0, 0,
 	    "a field name", "JSON records: the reply at PATH becomes the last assistant turn",
 	    "JSON records: the reply at PATH becomes the last assistant turn.", OUT },
-	  FIELD(response_field), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(response_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "rejected-field", "rejected_field", "PATH", DLG_OPTION_TEXT, NULL, 0, 0,
 	    "a field name",
 	    "JSON records: the rejected transcript at PATH pairs with --text-field's (chosen)",
 	    "JSON records: the rejected transcript of a preference pair; --text-field names "
 	    "the chosen one.", OUT },
-	  FIELD(rejected_field), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(rejected_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "messages-field", "messages_field", "PATH", DLG_OPTION_TEXT, NULL, 0, 0,
 	    "a field name",
 	    "JSON records: the messages array at PATH (default: messages, then conversations)",
 	    "JSON records: the messages array at PATH (a dotted path, such as dialog); default "
 	    "messages, then conversations.", OUT },
-	  FIELD(messages_field), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(messages_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "role-key", "role_key", "KEY", DLG_OPTION_TEXT, NULL, 0, 0, "a field name",
 	    "a message's role key (default: the first it has of role, from, speaker)",
 	    "A message's role is at KEY; default: the first a message has of role, from, "
 	    "speaker. Roles are user/human, assistant/gpt/bot/model/chatgpt/bing/bard, system, "
 	    "or a --role label.", OUT },
-	  FIELD(role_key), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(role_key), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "content-key", "content_key", "KEY", DLG_OPTION_TEXT, NULL, 0, 0, "a field name",
 	    "a message's text key (default: the first it has of content, value, text)",
 	    "A message's text is at KEY; default: the first a message has of content, value, "
 	    "text. A text is a string, or OpenAI content parts whose text parts are joined "
 	    "with a line break.", OUT },
-	  FIELD(content_key), F_TEXT, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
+	  FIELD(content_key), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, false },
 	{ { "leading-assistant", "leading_assistant", "MODE", DLG_OPTION_CHOICE, leading_names,
 	    0, 0, "error, drop or keep",
 	    "assistant turns before the first user turn: error (default), drop or keep",
 	    "Assistant turns before the first user turn (after any system turns): an error "
 	    "(default, E202), dropped (W318), or kept (formats messages, sharegpt and text "
 	    "only).", OUT },
-	  FIELD(leading_assistant), F_ENUM, 0, 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(leading_assistant), F_ENUM, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "keep-fields", "keep_fields", "NAMES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "NAME,NAME,...",
 	    "JSON records: copy top-level fields NAME,... into meta (repeatable)",
 	    "JSON records: copy these top-level fields into meta, as written (repeatable); a "
 	    "record without one gets null.", OUT | REPEAT },
-	  FIELD(keep_fields), F_LIST, FIELD(n_keep_fields), 0, 0, 0, NULL, R_AS_TYPED, NULL, 0,
+	  FIELD(keep_fields), F_LIST, FIELD(n_keep_fields), 0, NULL, R_AS_TYPED, NULL, 0,
 	  NULL, false },
 	{ { "max-rejects", "max_rejects", "N", DLG_OPTION_NUMBER, NULL, 0, (double)UINT64_MAX,
 	    U64_RANGE, "fail and write nothing when more than N conversations are rejected",
 	    "Fail (exit 1) and write nothing when more than N conversations are rejected.",
 	    OUT },
-	  FIELD(max_rejects), F_U64, 0, 0, UINT64_MAX, (double)UINT64_MAX, NULL, R_LIMIT, NULL,
+	  FIELD(max_rejects), F_U64, 0, (double)UINT64_MAX, NULL, R_LIMIT, NULL,
 	  UINT64_MAX, NULL, false },
 	{ { "include", "include", "GLOB", DLG_OPTION_LIST, NULL, 0, 0, "a pattern",
 	    "in directories, read only files matching GLOB (repeatable)",
 	    "In directories, read only files matching GLOB (repeatable).", OUT | REPEAT },
-	  FIELD(include), F_LIST, FIELD(n_include), 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(include), F_LIST, FIELD(n_include), 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "exclude", "exclude", "GLOB", DLG_OPTION_LIST, NULL, 0, 0, "a pattern",
 	    "in directories, skip files and directories matching GLOB (repeatable)",
 	    "In directories, skip files and directories (not entered) matching GLOB "
 	    "(repeatable).", OUT | REPEAT },
-	  FIELD(exclude), F_LIST, FIELD(n_exclude), 0, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL,
+	  FIELD(exclude), F_LIST, FIELD(n_exclude), 0, NULL, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "max-input-bytes", "max_input_bytes", "N", DLG_OPTION_NUMBER, NULL, 1,
 	    (double)UINT64_MAX, U64_POSITIVE,
 	    "refuse a file (once decompressed) or a JSON line over N bytes (default 268435456)",
 	    "Refuse a file (once decompressed) or a JSON line over N bytes (default "
 	    "268435456).", OUT },
-	  FIELD(max_input_bytes), F_U64, 0, 1, UINT64_MAX, (double)((uint64_t)1 << 28), NULL,
+	  FIELD(max_input_bytes), F_U64, 0, (double)((uint64_t)1 << 28), NULL,
 	  R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "ignore", "ignore", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
@@ -298,32 +298,32 @@ static const option table[] = {
 	    "Do not report these warnings: codes such as W302 or their names "
 	    "(noncanonical-marker), comma-separated, repeatable. What their rules do still "
 	    "happens (a duplicate is still dropped). Errors cannot be ignored.", OUT | REPEAT },
-	  FIELD(ignore), F_LIST, FIELD(n_ignore), 0, 0, 0, NULL, R_CODES, NULL, 0, NULL, true },
+	  FIELD(ignore), F_LIST, FIELD(n_ignore), 0, NULL, R_CODES, NULL, 0, NULL, true },
 	{ { "select", "select", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
 	    "report only these warnings (errors are always reported)",
 	    "Report only these warnings. Errors are always reported.", OUT | REPEAT },
-	  FIELD(select), F_LIST, FIELD(n_select), 0, 0, 0, NULL, R_CODES, NULL, 0, NULL, true },
+	  FIELD(select), F_LIST, FIELD(n_select), 0, NULL, R_CODES, NULL, 0, NULL, true },
 	{ { "error", "error", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
 	    "make these warnings errors, which reject the conversation (e.g. W303)",
 	    "Make these warnings errors, which reject the conversation (--error W303 rejects "
 	    "replies that invent a speaker turn).", OUT | REPEAT },
-	  FIELD(error_codes), F_LIST, FIELD(n_error_codes), 0, 0, 0, NULL, R_CODES, NULL, 0,
+	  FIELD(error_codes), F_LIST, FIELD(n_error_codes), 0, NULL, R_CODES, NULL, 0,
 	  NULL, true },
 	/* where and how, not what: a dataset is the same whatever they say */
 	{ { "output", "output_dir", "DIR", DLG_OPTION_TEXT, NULL, 0, 0, NULL,
 	    "write the dataset (map: the work directory) into DIR (required)",
 	    "Write the dataset (map: the work directory) into DIR (required).", 0 },
-	  FIELD(output_dir), F_TEXT, 0, 0, 0, 0, NULL, R_NONE, NULL, 0, NULL, false },
+	  FIELD(output_dir), F_TEXT, 0, 0, NULL, R_NONE, NULL, 0, NULL, false },
 	{ { "force", "force", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "write into a non-empty DIR, replacing dlgconv's own files there",
 	    "Write into a non-empty DIR, replacing dlgconv's own files there.", 0 },
-	  FIELD(force), F_INT, 0, 0, 0, 0, NULL, R_NONE, NULL, 0, NULL, false },
+	  FIELD(force), F_INT, 0, 0, NULL, R_NONE, NULL, 0, NULL, false },
 	{ { "jobs", "threads", "N", DLG_OPTION_NUMBER, NULL, 1, 1024, "1 to 1024",
 	    "threads to use (default: all cores); the output is the same for any N",
 	    "Threads to use (default: all cores); the output is the same for any N.", 0 },
-	  FIELD(threads), F_UNSIGNED, 0, 1, 1024, 0, NULL, R_NONE, NULL, 0, NULL, false },
+	  FIELD(threads), F_UNSIGNED, 0, 0, NULL, R_NONE, NULL, 0, NULL, false },
 };
 
 #define N_TABLE (sizeof table / sizeof table[0])
@@ -426,16 +426,31 @@ static bool parse_u64(uint64_t *out, const char *s)
 	return true;
 }
 
-static bool parse_fraction(double *out, const char *s)
+dlg_status dlg_option_parse(const dlg_option_info *info, const char *value, uint64_t *number_out,
+			    double *fraction_out, dlg_error *err)
 {
-	char *end;
-	errno = 0;
-	double x = strtod(s, &end);
-	/* a similarity of 0 would make every pair near-duplicates */
-	if (!*s || *end || errno || !(x > 0 && x <= 1))
-		return false;
-	*out = x;
-	return true;
+	bool ok = info && value && *value;
+	bool above = info && (info->flags & DLG_OPTION_ABOVE_MIN);
+	if (ok && info->type == DLG_OPTION_NUMBER && number_out) {
+		uint64_t n;
+		/* the bounds are whole numbers, and UINT64_MAX rounds up to 2^64 as a double */
+		ok = parse_u64(&n, value) && (double)n >= info->min && (double)n <= info->max &&
+		     !(above && (double)n == info->min);
+		if (ok)
+			*number_out = n;
+	} else if (ok && info->type == DLG_OPTION_FRACTION && fraction_out) {
+		char *end;
+		errno = 0;
+		double x = strtod(value, &end);
+		ok = !*end && !errno && x >= info->min && x <= info->max &&
+		     !(above && x == info->min);
+		if (ok)
+			*fraction_out = x;
+	} else {
+		ok = false;
+	}
+	return ok ? DLG_OK : dlg_error__set(err, DLG_E_ARG, 0, "%s",
+					    info && info->values ? info->values : "not a value");
 }
 
 dlg_status dlg_option_set(dlg_options *o, const char *name, const char *value, dlg_error *err)
@@ -454,10 +469,8 @@ dlg_status dlg_option_set(dlg_options *o, const char *name, const char *value, d
 	bool ok = value != NULL;
 	uint64_t n = 0;
 	double d = 0;
-	if (ok && info->type == DLG_OPTION_NUMBER)
-		ok = parse_u64(&n, value) && n >= opt->lo && n <= opt->hi;
-	else if (ok && info->type == DLG_OPTION_FRACTION)
-		ok = parse_fraction(&d, value);
+	if (ok && (info->type == DLG_OPTION_NUMBER || info->type == DLG_OPTION_FRACTION))
+		ok = dlg_option_parse(info, value, &n, &d, err) == DLG_OK;
 	else if (ok && info->type == DLG_OPTION_CHOICE) {
 		size_t k = 0;
 		while (info->choices[k] && strcmp(info->choices[k], value) != 0)
