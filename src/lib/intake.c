@@ -96,8 +96,10 @@ static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_e
 					      err));
 		/* by memchr: a chunk can be one line of hundreds of megabytes */
 		const char *end = it->data.data + it->data.len;
-		for (const char *nl = memchr(it->data.data, '\n', it->data.len); nl;
-		     nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1)))
+		/* an empty chunk (an empty file) has no buffer at all: memchr takes no NULL */
+		for (const char *nl = it->data.len ? memchr(it->data.data, '\n', it->data.len) :
+						     NULL;
+		     nl; nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1)))
 			in->next_record++;
 		if (it->data.len && it->data.data[it->data.len - 1] != '\n')
 			in->next_record++;

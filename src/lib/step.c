@@ -260,7 +260,9 @@ dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 	case DLG_ITEM_TEXT: {
 		dlg_unit *u;
 		DLG_TRY(take_unit(&u, it, ctx, in, 0, 0, err));
-		DLG_TRY(dlg_transcript__parse(u, it->data.data, it->data.len, err));
+		/* an empty file may leave the buffer unallocated; the parser reads a text */
+		DLG_TRY(dlg_transcript__parse(u, it->data.data ? it->data.data : "", it->data.len,
+					      err));
 		return dlg_step__finish(u, err);
 	}
 	case DLG_ITEM_BAD_JSON:
