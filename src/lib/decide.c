@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "ctx.h"
 #include "neardup.h"
+#include "nearindex.h"
 #include "split.h"
 #include "unit.h"
 
@@ -18,13 +19,13 @@ void dlg_decide__init(dlg_decider *d, const dlg_ctx *ctx)
 {
 	d->ctx = ctx;
 	dlg_split__idset_init(&d->ids, ctx->alloc);
-	dlg_neardup__init(&d->near, ctx->alloc);
+	dlg_nearindex__init(&d->near, ctx->alloc);
 }
 
 void dlg_decide__dispose(dlg_decider *d)
 {
 	dlg_split__idset_dispose(&d->ids);
-	dlg_neardup__dispose(&d->near);
+	dlg_nearindex__dispose(&d->near);
 }
 
 static size_t split_of(const dlg_ctx *ctx, const dlg_unit *u)
@@ -79,7 +80,7 @@ dlg_status dlg_decide__unit(dlg_decision *out, dlg_decider *d, dlg_unit *u, dlg_
 	out->split = split_of(ctx, u);
 	uint32_t near = UINT32_MAX;
 	if (ctx->near_dup)
-		DLG_TRY(dlg_neardup__place(&near, &out->similarity, &out->split, &d->near, u,
+		DLG_TRY(dlg_nearindex__place(&near, &out->similarity, &out->split, &d->near, u,
 					   err));
 	if (near != UINT32_MAX) {
 		/* a conversation that is not rejected has turns: its findings point at the

@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "ctx.h"
 #include "neardup.h"
+#include "nearindex.h"
 #include "split.h"
 #include "unit.h"
 

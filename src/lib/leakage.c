@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "error.h"
 #include "neardup.h"
+#include "nearindex.h"
 #include "split.h"
 #include "unit.h"
 #include "options.h"
@@ -41,7 +42,7 @@ typedef struct collector {
 static void group_init(group *g, const dlg_allocator *alloc)
 {
 	memset(g, 0, sizeof *g);
-	dlg_neardup__init(&g->ix, alloc);
+	dlg_nearindex__init(&g->ix, alloc);
 	dlg_buf__init(&g->records, alloc, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&g->files, alloc, DLG_BUF_UNCAPPED);
 }
@@ -49,7 +50,7 @@ static void group_init(group *g, const dlg_allocator *alloc)
 static void group_dispose(group *g)
 {
 	dlg_mem__free(NULL, g->name);
-	dlg_neardup__dispose(&g->ix);
+	dlg_nearindex__dispose(&g->ix);
 	dlg_buf__dispose(&g->records);
 	dlg_buf__dispose(&g->files);
 }
@@ -67,7 +68,7 @@ static void collect(const dlg_conv *c, dlg_fate fate, size_t split, void *payloa
 	uint64_t record = u->record;
 	dlg_status st = dlg_neardup__signature(&sig, u, &k->scratch, &k->err);
 	if (st == DLG_OK)
-		st = dlg_neardup__add(&id, &k->g->ix, &sig, u->id, DLG_NEARDUP_NEW, 0, &k->err);
+		st = dlg_nearindex__add(&id, &k->g->ix, &sig, u->id, DLG_NEARDUP_NEW, 0, &k->err);
 	if (st == DLG_OK)
 		st = dlg_buf__append(&k->g->records, &record, sizeof record, &k->err);
 	if (st == DLG_OK)
@@ -193,7 +194,7 @@ static dlg_leak_side side_of(const group *g, const char *label, uint32_t id)
 }
 
 /* Every conversation of the dataset looked up in the other splits and in `against`; a pair
- * counts as dlg_neardup__find confirms it (exactly, between short conversations). */
+ * counts as dlg_nearindex__find confirms it (exactly, between short conversations). */
 static void compare(dlg_leakage_report *r, group *splits, const group *against)
 {
 	size_t n = r->n_splits;
@@ -201,13 +202,13 @@ static void compare(dlg_leakage_report *r, group *splits, const group *against)
 	for (size_t i = 0; i < n; i++) {
 		const group *g = &splits[i];
 		for (uint32_t id = 0; id < g->ix.count; id++) {
-			dlg_neardup__sig_of(&sig, &g->ix, id);
+			dlg_nearindex__sig_of(&sig, &g->ix, id);
 			bool leaked = false;
 			for (size_t j = 0; j < n; j++) {
 				uint32_t match;
 				double sim;
-				if (j == i || !dlg_neardup__find(&match, &sim, &splits[j].ix, &sig,
-								 r->threshold))
+				if (j == i || !dlg_nearindex__find(&match, &sim, &splits[j].ix,
+								   &sig, r->threshold))
 					continue;
 				r->leaked[i * n + j]++;
 				leaked = true;
@@ -221,7 +222,7 @@ static void compare(dlg_leakage_report *r, group *splits, const group *against)
 			uint32_t match;
 			double sim;
 			if (against &&
-			    dlg_neardup__find(&match, &sim, &against->ix, &sig, r->threshold)) {
+			    dlg_nearindex__find(&match, &sim, &against->ix, &sig, r->threshold)) {
 				r->against_leaked++;
 				dlg_leak_pair p = {
 					side_of(against,

@@ -1,6 +1,7 @@
 #include "helpers.h"
 #include "lib/buf.h"
 #include "lib/neardup.h"
+#include "lib/nearindex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ static void random_short_signature(dlg_neardup_sig *out, uint64_t *state)
 static void add(dlg_neardup_index *ix, const dlg_neardup_sig *s, uint32_t expected_id)
 {
 	uint32_t id;
-	ck_assert_int_eq(dlg_neardup__add(&id, ix, s, no_id, DLG_NEARDUP_NEW, 0, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_nearindex__add(&id, ix, s, no_id, DLG_NEARDUP_NEW, 0, NULL), DLG_OK);
 	ck_assert_uint_eq(id, expected_id);
 }
 
@@ -96,15 +97,15 @@ START_TEST(test_neardup_identical_conversations_match)
 	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 1.0);
 
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
-	ck_assert(!dlg_neardup__find(&(uint32_t){ 0 }, NULL, &ix, &a, 0.8));
+	dlg_nearindex__init(&ix, NULL);
+	ck_assert(!dlg_nearindex__find(&(uint32_t){ 0 }, NULL, &ix, &a, 0.8));
 	add(&ix, &a, 0);
 	uint32_t match = 99;
 	double sim = 0;
-	ck_assert(dlg_neardup__find(&match, &sim, &ix, &b, 0.8));
+	ck_assert(dlg_nearindex__find(&match, &sim, &ix, &b, 0.8));
 	ck_assert_uint_eq(match, 0);
 	ck_assert_double_eq(sim, 1.0);
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -119,12 +120,12 @@ START_TEST(test_neardup_one_word_changed_still_matches)
 	ck_assert_double_gt(dlg_neardup__similarity(&a, &b), 0.8);
 
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	add(&ix, &a, 0);
 	uint32_t match;
-	ck_assert(dlg_neardup__find(&match, NULL, &ix, &b, 0.8));
+	ck_assert(dlg_nearindex__find(&match, NULL, &ix, &b, 0.8));
 	ck_assert_uint_eq(match, 0);
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 	free(text);
 	free(edited);
 }
@@ -139,10 +140,10 @@ START_TEST(test_neardup_unrelated_conversations_do_not_match)
 			 "### Assistant: Sure: shift down, then look for a stiff link.\n");
 	ck_assert_double_lt(dlg_neardup__similarity(&a, &b), 0.15);
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	add(&ix, &a, 0);
-	ck_assert(!dlg_neardup__find(&(uint32_t){ 0 }, NULL, &ix, &b, 0.8));
-	dlg_neardup__dispose(&ix);
+	ck_assert(!dlg_nearindex__find(&(uint32_t){ 0 }, NULL, &ix, &b, 0.8));
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -217,15 +218,15 @@ START_TEST(test_neardup_empty_conversation_is_similar_to_nothing)
 	ck_assert_double_eq(dlg_neardup__similarity(&tiny, &tiny), 1);
 
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	add(&ix, &none, 0);
 	add(&ix, &tiny, 1);
 	uint32_t match;
-	ck_assert(!dlg_neardup__find(&match, NULL, &ix, &none, 0));
-	ck_assert(!dlg_neardup__find(&match, NULL, &ix, &dots, 0));
-	ck_assert(dlg_neardup__find(&match, NULL, &ix, &tiny, 0.8));
+	ck_assert(!dlg_nearindex__find(&match, NULL, &ix, &none, 0));
+	ck_assert(!dlg_nearindex__find(&match, NULL, &ix, &dots, 0));
+	ck_assert(dlg_nearindex__find(&match, NULL, &ix, &tiny, 0.8));
 	ck_assert_uint_eq(match, 1);
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -241,20 +242,20 @@ START_TEST(test_neardup_earliest_match_wins)
 	variant.nib[1] ^= 0x11;
 
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	add(&ix, &unrelated, 0);
 	add(&ix, &variant, 1);
 	add(&ix, &exact, 2);
 	/* band 0 leads to id 2, an exact match; the other bands to id 1, a close one */
 	uint32_t match;
 	double sim;
-	ck_assert(dlg_neardup__find(&match, &sim, &ix, &exact, 0.9));
+	ck_assert(dlg_nearindex__find(&match, &sim, &ix, &exact, 0.9));
 	ck_assert_uint_eq(match, 1);
 	ck_assert_double_lt(sim, 1);
-	ck_assert(dlg_neardup__find(&match, &sim, &ix, &exact, 0.999));
+	ck_assert(dlg_nearindex__find(&match, &sim, &ix, &exact, 0.999));
 	ck_assert_uint_eq(match, 2);
 	ck_assert_double_eq(sim, 1);
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -262,7 +263,7 @@ START_TEST(test_neardup_index_grows_without_losing_entries)
 {
 	enum { N = 100000 };
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	uint64_t state = 1;
 	dlg_neardup_sig s;
 	for (uint32_t i = 0; i < N; i++) {
@@ -280,10 +281,10 @@ START_TEST(test_neardup_index_grows_without_losing_entries)
 	for (uint32_t i = 0; i < N; i++) {
 		random_signature(&s, &state);
 		uint32_t match;
-		ck_assert(dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
+		ck_assert(dlg_nearindex__find(&match, NULL, &ix, &s, 0.8));
 		ck_assert_uint_eq(match, i);
 	}
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -293,23 +294,23 @@ START_TEST(test_neardup_clusters_and_tags)
 	dlg_neardup_sig s;
 	random_signature(&s, &state);
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	uint32_t a, b, c, d, e;
-	ck_assert_int_eq(dlg_neardup__add(&a, &ix, &s, no_id, DLG_NEARDUP_NEW, 1, NULL), DLG_OK);
-	ck_assert_int_eq(dlg_neardup__add(&b, &ix, &s, no_id, a, 2, NULL), DLG_OK);
-	ck_assert_int_eq(dlg_neardup__add(&c, &ix, &s, no_id, b, 3, NULL), DLG_OK);
-	ck_assert_int_eq(dlg_neardup__add(&d, &ix, &s, no_id, DLG_NEARDUP_NEW, 4, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_nearindex__add(&a, &ix, &s, no_id, DLG_NEARDUP_NEW, 1, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_nearindex__add(&b, &ix, &s, no_id, a, 2, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_nearindex__add(&c, &ix, &s, no_id, b, 3, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_nearindex__add(&d, &ix, &s, no_id, DLG_NEARDUP_NEW, 4, NULL), DLG_OK);
 	ck_assert_uint_eq(ix.clusters, 1);
-	ck_assert_int_eq(dlg_neardup__add(&e, &ix, &s, no_id, d, 5, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_nearindex__add(&e, &ix, &s, no_id, d, 5, NULL), DLG_OK);
 	ck_assert_uint_eq(ix.clusters, 2);
-	ck_assert_uint_eq(dlg_neardup__cluster(&ix, a), a);
-	ck_assert_uint_eq(dlg_neardup__cluster(&ix, b), a);
-	ck_assert_uint_eq(dlg_neardup__cluster(&ix, c), a); /* joined through b */
-	ck_assert_uint_eq(dlg_neardup__cluster(&ix, d), d);
-	ck_assert_uint_eq(dlg_neardup__cluster(&ix, e), d);
-	ck_assert_uint_eq(dlg_neardup__tag(&ix, c), 3);
-	ck_assert_uint_eq(dlg_neardup__tag(&ix, e), 5);
-	dlg_neardup__dispose(&ix);
+	ck_assert_uint_eq(dlg_nearindex__cluster(&ix, a), a);
+	ck_assert_uint_eq(dlg_nearindex__cluster(&ix, b), a);
+	ck_assert_uint_eq(dlg_nearindex__cluster(&ix, c), a); /* joined through b */
+	ck_assert_uint_eq(dlg_nearindex__cluster(&ix, d), d);
+	ck_assert_uint_eq(dlg_nearindex__cluster(&ix, e), d);
+	ck_assert_uint_eq(dlg_nearindex__tag(&ix, c), 3);
+	ck_assert_uint_eq(dlg_nearindex__tag(&ix, e), 5);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -319,15 +320,15 @@ START_TEST(test_neardup_id_limit)
 	dlg_neardup_sig s;
 	random_signature(&s, &state);
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	ix.count = DLG_NEARDUP_MAX_IDS; /* as if that many had been added */
 	dlg_error err;
 	uint32_t id;
-	ck_assert_int_eq(dlg_neardup__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, &err),
+	ck_assert_int_eq(dlg_nearindex__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, &err),
 			 DLG_E_LIMIT);
 	ck_assert_int_eq(err.code, DLG_E_LIMIT);
 	ix.count = 0;
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -339,7 +340,7 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 		failing_alloc fa;
 		failing_alloc_init(&fa, fail_at);
 		dlg_neardup_index ix;
-		dlg_neardup__init(&ix, &fa.a);
+		dlg_nearindex__init(&ix, &fa.a);
 		uint64_t state = 5;
 		dlg_neardup_sig s;
 		uint32_t added = 0;
@@ -350,7 +351,7 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 			else
 				random_signature(&s, &state);
 			uint32_t id;
-			st = dlg_neardup__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, NULL);
+			st = dlg_nearindex__add(&id, &ix, &s, no_id, DLG_NEARDUP_NEW, 0, NULL);
 			added += st == DLG_OK;
 		}
 		finished = st == DLG_OK;
@@ -364,10 +365,10 @@ START_TEST(test_neardup_out_of_memory_leaves_index_whole)
 			else
 				random_signature(&s, &state);
 			uint32_t match;
-			ck_assert(dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
+			ck_assert(dlg_nearindex__find(&match, NULL, &ix, &s, 0.8));
 			ck_assert_uint_eq(match, i);
 		}
-		dlg_neardup__dispose(&ix);
+		dlg_nearindex__dispose(&ix);
 		ck_assert_int_eq(fa.live, 0);
 	}
 
@@ -391,7 +392,7 @@ START_TEST(test_neardup_one_shingle_conversations_share_nothing)
 {
 	enum { N = 1000 };
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	dlg_neardup_sig s, before;
 	double worst = 0;
 	for (uint32_t i = 0; i < N; i++) {
@@ -400,7 +401,7 @@ START_TEST(test_neardup_one_shingle_conversations_share_nothing)
 		signature_of(&s, text);
 		ck_assert_uint_eq(s.n_exact, 1);
 		uint32_t match;
-		ck_assert(!dlg_neardup__find(&match, NULL, &ix, &s, 0.8));
+		ck_assert(!dlg_nearindex__find(&match, NULL, &ix, &s, 0.8));
 		add(&ix, &s, i);
 		/* the estimate alone, without the exact sets, must not take them for copies */
 		if (i > 0) {
@@ -414,7 +415,7 @@ START_TEST(test_neardup_one_shingle_conversations_share_nothing)
 	}
 	ck_assert_double_lt(worst, 0.3);
 	ck_assert_uint_eq(ix.clusters, 0);
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -467,28 +468,28 @@ START_TEST(test_neardup_exact_sets_confirm_candidates)
 	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 3.0 / 5);
 
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	add(&ix, &a, 0);
 	uint32_t match;
 	double sim;
-	ck_assert(!dlg_neardup__find(&match, &sim, &ix, &b, 0.8));
-	ck_assert(dlg_neardup__find(&match, &sim, &ix, &b, 0.6));
+	ck_assert(!dlg_nearindex__find(&match, &sim, &ix, &b, 0.8));
+	ck_assert(dlg_nearindex__find(&match, &sim, &ix, &b, 0.6));
 	ck_assert_uint_eq(match, 0);
 	ck_assert_double_eq(sim, 3.0 / 5);
 	/* one side of few shingles, the other of more than DLG_NEARDUP_EXACT: at most 4 / 33 */
 	b.n_exact = DLG_NEARDUP_MANY;
 	memset(b.exact, 0, sizeof b.exact);
 	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 4.0 / DLG_NEARDUP_MANY);
-	ck_assert(!dlg_neardup__find(&match, &sim, &ix, &b, 0.2));
-	ck_assert(dlg_neardup__find(&match, &sim, &ix, &b, 0.1));
+	ck_assert(!dlg_nearindex__find(&match, &sim, &ix, &b, 0.2));
+	ck_assert(dlg_nearindex__find(&match, &sim, &ix, &b, 0.1));
 	/* read back from the index, a signature is the one added */
 	dlg_neardup_sig back;
-	dlg_neardup__sig_of(&back, &ix, 0);
+	dlg_nearindex__sig_of(&back, &ix, 0);
 	ck_assert_int_eq(memcmp(&back, &a, sizeof a), 0);
 	add(&ix, &b, 1);
-	dlg_neardup__sig_of(&back, &ix, 1);
+	dlg_nearindex__sig_of(&back, &ix, 1);
 	ck_assert_int_eq(memcmp(&back, &b, sizeof b), 0);
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -497,7 +498,7 @@ START_TEST(test_neardup_exact_sets_span_chunks)
 {
 	enum { N = 6000 };
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	uint64_t state = 9;
 	dlg_neardup_sig s, back;
 	for (uint32_t i = 0; i < N; i++) {
@@ -508,14 +509,14 @@ START_TEST(test_neardup_exact_sets_span_chunks)
 	state = 9;
 	for (uint32_t i = 0; i < N; i++) {
 		random_short_signature(&s, &state);
-		dlg_neardup__sig_of(&back, &ix, i);
+		dlg_nearindex__sig_of(&back, &ix, i);
 		ck_assert_int_eq(memcmp(&back, &s, sizeof s), 0);
 		uint32_t match;
 		double sim;
-		ck_assert(dlg_neardup__find(&match, &sim, &ix, &s, 1.0));
+		ck_assert(dlg_nearindex__find(&match, &sim, &ix, &s, 1.0));
 		ck_assert_uint_eq(match, i);
 	}
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 }
 END_TEST
 
@@ -816,7 +817,7 @@ START_TEST(test_neardup_planted_pairs_accuracy)
 	}
 
 	dlg_neardup_index ix;
-	dlg_neardup__init(&ix, NULL);
+	dlg_nearindex__init(&ix, NULL);
 	for (size_t p = 0; p < PAIRS; p++) {
 		char *text = render(&firsts[p], &state);
 		signature_of(&first_sigs[p], text);
@@ -831,7 +832,7 @@ START_TEST(test_neardup_planted_pairs_accuracy)
 		free(text);
 		double j = exact_jaccard(&firsts[p], &seconds[p]);
 		uint32_t match;
-		bool found = dlg_neardup__find(&match, NULL, &ix, &s, 0.8) && match == p;
+		bool found = dlg_nearindex__find(&match, NULL, &ix, &s, 0.8) && match == p;
 		if (j >= 0.85) {
 			high++;
 			high_found += found;
@@ -840,7 +841,7 @@ START_TEST(test_neardup_planted_pairs_accuracy)
 			low_found += found;
 		}
 	}
-	dlg_neardup__dispose(&ix);
+	dlg_nearindex__dispose(&ix);
 	ck_assert_uint_ge(high, 100); /* enough of each to mean something */
 	ck_assert_uint_ge(low, 60);
 	ck_assert_uint_ge(high_found * 100, high * 98);
