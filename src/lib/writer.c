@@ -106,10 +106,19 @@ dlg_status dlg_writer__flush(dlg_writer *w, dlg_sched *s, void *worker, dlg_erro
 	return DLG_OK;
 }
 
+/* Whether the split files are gzip members (else plain: a map part's buckets, --compress
+ * none), so that a thread needs a compressor. */
+static bool gzipped(const dlg_writer *w)
+{
+	return w->ctx->opts->compress == DLG_COMPRESS_GZIP && !w->kind->plain;
+}
+
 dlg_status dlg_writer__worker_new(dlg_writer *w, void **out, dlg_error *err)
 {
+	*out = NULL;
+	if (!gzipped(w))
+		return DLG_OK;
 	*out = dlg_sink__deflate_new();
-	(void)w;
 	return *out ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (compressor)");
 }
 
@@ -122,7 +131,7 @@ void dlg_writer__worker_free(dlg_writer *w, void *worker)
 dlg_status dlg_writer__pack(dlg_writer *w, void *worker, dlg_buf *packed, dlg_buf *plain,
 			    dlg_error *err)
 {
-	if (w->ctx->opts->compress == DLG_COMPRESS_GZIP && !w->kind->plain)
+	if (gzipped(w))
 		return dlg_sink__gzip_member(packed, worker, plain->data, plain->len, err);
 	dlg_buf swap = *plain; /* written as it is */
 	*plain = *packed;

@@ -65,7 +65,7 @@ dlg_status dlg_writer__put(dlg_writer *w, dlg_sched *s, void *worker, dlg_unit *
 			   const dlg_decision *d, dlg_error *err) DLG_WUR;
 /** After the last conversation: the rest of each split becomes its last member. */
 dlg_status dlg_writer__flush(dlg_writer *w, dlg_sched *s, void *worker, dlg_error *err) DLG_WUR;
-/** A thread's compressor (NULL when the files are plain). */
+/** A thread's compressor; NULL, and none made, when the files are plain. */
 dlg_status dlg_writer__worker_new(dlg_writer *w, void **out, dlg_error *err) DLG_WUR;
 void dlg_writer__worker_free(dlg_writer *w, void *worker);
 /** One member, packed as the files are written (or swapped in as it is). */
