@@ -7,7 +7,8 @@
 #   compare-rev.sh [--changed FILE] DLGCONV REV WORKDIR INPUT...
 # --changed FILE lists inputs (paths under an INPUT, one a line, after a tab why) whose output
 # changed on purpose since REV: they are left out of the comparison, everything else must be
-# the same. Exits 77 (skipped) when REV is not in this clone's history, 1 when any output
+# the same; and, as `card:TEXT`, paragraphs the dataset card gained since REV (the lines that
+# start with TEXT, with the blank line after each), taken out of the new card. Exits 77 (skipped) when REV is not in this clone's history, 1 when any output
 # differs.
 set -u
 changed=/dev/null
@@ -47,14 +48,32 @@ run() {
 	for f in "$d"/stdout "$d"/stderr "$d"/out/README.md; do
 		[ -f "$f" ] && sed -i "s/\b$ve\b/VERSION/g" "$f"
 	done
-	# the card names the version, so its hash in the manifest differs with it: the card
-	# itself is compared above
+	if [ -f "$d/out/README.md" ] && [ "$bin" = "$new" ]; then
+		while IFS='	' read -r path why; do
+			case $path in card:*) ;; *) continue ;; esac
+			/usr/bin/python3 - "$d/out/README.md" "${path#card:}" <<'PY'
+import sys
+path, start = sys.argv[1], sys.argv[2]
+lines, out, skip = open(path).read().split("\n"), [], False
+for line in lines:
+    if skip and line == "":
+        skip = False
+        continue
+    skip = skip or line.startswith(start)
+    if not skip:
+        out.append(line)
+open(path, "w").write("\n".join(out))
+PY
+		done <"$changed"
+	fi
+	# the card names the version, so its hash and size in the manifest differ with it: the
+	# card itself is compared above
 	[ -f "$d/out/manifest.json" ] && /usr/bin/python3 - "$d/out/manifest.json" <<'PY'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["version"] = "VERSION"
 if "README.md" in m.get("files", {}):
-    m["files"]["README.md"]["sha256"] = "the card's"
+    m["files"]["README.md"]["sha256"] = m["files"]["README.md"]["size"] = "the card's"
 json.dump(m, open(sys.argv[1], "w"), indent=1)
 PY
 	return 0
@@ -80,7 +99,7 @@ for i in "$@"; do
 	ins="$ins $work/inputs/$(basename "$i")"
 done
 while IFS='	' read -r path why; do
-	case $path in '' | '#'*) continue ;; esac
+	case $path in '' | '#'* | card:*) continue ;; esac
 	rm -rf "$work/inputs/$path"
 	echo "left out, changed on purpose: $path ($why)"
 done <"$changed"

@@ -101,6 +101,27 @@ static bool same_split(const dlg_outfile *a, const dlg_outfile *b)
 	return len == split_name_len(b) && strncmp(file_name(a), file_name(b), (size_t)len) == 0;
 }
 
+/* The speaker labels that gave each turn its role, and every option that changed the records
+ * from what the defaults would have written: what a reader needs to reproduce the data. */
+static dlg_status how_made(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__printf(b, err, "Speaker labels and the roles they gave: "));
+	for (size_t i = 0; i < ctx->n_labels; i++)
+		DLG_TRY(dlg_buf__printf(b, err, "%s`%s` → %s", i ? ", " : "", ctx->labels[i].text,
+					dlg_role_name(ctx->labels[i].role)));
+	dlg_buf changed;
+	dlg_buf__init(&changed, ctx->alloc, DLG_BUF_UNCAPPED);
+	dlg_status st = dlg_manifest__changed_options(&changed, ctx, err);
+	if (st == DLG_OK)
+		st = dlg_buf__printf(b, err, ".\n\n%s%.*s%s\n\n", changed.len ?
+				     "Options changed from their defaults: " :
+				     "Every option that shapes the records is at its default.",
+				     (int)changed.len, changed.len ? changed.data : "",
+				     changed.len ? "." : "");
+	dlg_buf__dispose(&changed);
+	return st;
+}
+
 dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 {
 	const dlg_options *o = m->ctx->opts;
@@ -152,10 +173,12 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 	for (size_t i = 0; i < m->ctx->n_splits; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "%s%s=%g", i ? "," : "", m->ctx->splits[i].name,
 					m->ctx->splits[i].weight));
-	DLG_TRY(dlg_buf__printf(b, err, "` by %s with seed %llu, exact duplicates %s.\n\n"
-				"| split | file | records | sha256 |\n|---|---|---|---|\n",
+	DLG_TRY(dlg_buf__printf(b, err, "` by %s with seed %llu, exact duplicates %s.\n\n",
 				dlg_options__choice(o, "split-key"),
 				(unsigned long long)o->seed, o->no_dedup ? "kept" : "dropped"));
+	DLG_TRY(how_made(b, m->ctx, err));
+	DLG_TRY(dlg_buf__printf(b, err,
+				"| split | file | records | sha256 |\n|---|---|---|---|\n"));
 	for (size_t i = 0; i < m->n_split_files; i++)
 		DLG_TRY(dlg_buf__printf(b, err, "| %.*s | `%s` | %llu | `%s` |\n",
 					split_name_len(m->files[i]), file_name(m->files[i]),

@@ -80,6 +80,90 @@ static cJSON *options_json(const dlg_ctx *ctx)
 	return j;
 }
 
+/* A value of the manifest as the command line writes it: a string bare, a list joined by
+ * commas, a number as JSON has it. */
+static dlg_status append_cli_value(dlg_buf *b, const cJSON *v, dlg_error *err)
+{
+	if (cJSON_IsString(v))
+		return dlg_buf__printf(b, err, "%s", v->valuestring);
+	if (cJSON_IsArray(v)) {
+		for (const cJSON *item = v->child; item; item = item->next) {
+			DLG_TRY(dlg_buf__printf(b, err, item == v->child ? "" : ","));
+			DLG_TRY(append_cli_value(b, item, err));
+		}
+		return DLG_OK;
+	}
+	char *text = cJSON_PrintUnformatted(v);
+	if (!text)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	dlg_status st = dlg_buf__printf(b, err, "%s", text);
+	cJSON_free(text);
+	return st;
+}
+
+/* One option of the card's list: `--name VALUE`, each a Markdown code span. */
+static dlg_status option_as_given(dlg_buf *b, const dlg_option_info *info, const cJSON *value,
+				 dlg_error *err)
+{
+	DLG_TRY(dlg_buf__printf(b, err, "%s`--%s", b->len ? ", " : "", info->name));
+	if (info->type != DLG_OPTION_FLAG) {
+		DLG_TRY(dlg_buf__printf(b, err, " "));
+		DLG_TRY(append_cli_value(b, value, err));
+	}
+	return dlg_buf__printf(b, err, "`");
+}
+
+/* Option i into the card's list when it changes the output and is not at its default. */
+static dlg_status changed_option(dlg_buf *b, const dlg_ctx *ctx, const dlg_options *defaults,
+				 size_t i, dlg_error *err)
+{
+	const dlg_options *o = ctx->opts;
+	const dlg_option_info *info = dlg_option_get(i);
+	dlg_option_value mine, def;
+	dlg_options__manifest_value(&mine, o, i);
+	dlg_options__manifest_value(&def, defaults, i);
+	if (!(info->flags & DLG_OPTION_OUTPUT) || mine.form == DLG_FORM_SKIP)
+		return DLG_OK;
+	if (mine.form == DLG_FORM_ROLES) { /* the mappings given, not the built-in ones */
+		for (size_t k = 0; k < o->n_roles; k++)
+			DLG_TRY(dlg_buf__printf(b, err, "%s`--role %s=%s`",
+						b->len ? ", " : "", o->roles[k].label,
+						dlg_role_name(o->roles[k].role)));
+		return DLG_OK;
+	}
+	if (mine.form == DLG_FORM_SPLITS) {
+		if (!o->splits)
+			return DLG_OK;
+		DLG_TRY(dlg_buf__printf(b, err, "%s`--%s ", b->len ? ", " : "", info->name));
+		for (size_t k = 0; k < ctx->n_splits; k++)
+			DLG_TRY(dlg_buf__printf(b, err, "%s%s=%g", k ? "," : "",
+						ctx->splits[k].name, ctx->splits[k].weight));
+		return dlg_buf__printf(b, err, "`");
+	}
+	cJSON *value = option_json(&mine, ctx);
+	cJSON *fallback = def.form == DLG_FORM_SKIP ? NULL : option_json(&def, ctx);
+	dlg_status st = !value ? dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory") :
+			fallback && cJSON_Compare(value, fallback, true) ? DLG_OK :
+			option_as_given(b, info, value, err);
+	cJSON_Delete(value);
+	cJSON_Delete(fallback);
+	return st;
+}
+
+dlg_status dlg_manifest__changed_options(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err)
+{
+	dlg_options zero = DLG_OPTIONS_INIT;
+	dlg_ctx *defaults = dlg_mem__alloc(ctx->alloc, sizeof *defaults); /* large */
+	if (!defaults)
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	dlg_status st = dlg_ctx__init(defaults, &zero, err); /* resolved as a run resolves them */
+	for (size_t i = 0; st == DLG_OK && i < dlg_option_count(); i++)
+		st = changed_option(b, ctx, defaults->opts, i, err);
+	dlg_ctx__dispose(defaults);
+	dlg_mem__free(ctx->alloc, defaults);
+	return st;
+}
+
 static cJSON *counts_json(const dlg_manifest *m)
 {
 	const dlg_summary *s = m->summary;

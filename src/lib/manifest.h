@@ -29,6 +29,11 @@ typedef struct dlg_manifest {
 /** manifest.json's text for what `m` reports, appended to `out`. */
 dlg_status dlg_manifest__write(dlg_buf *out, const dlg_manifest *m, dlg_error *err) DLG_WUR;
 
+/** The options that change the output and are not at their defaults, as the command line
+ * spells them (`--role Bot=assistant`, `--min-turns 1`, each a Markdown code span, joined by
+ * ", "), appended to an empty `b`; `b` stays empty when every option is at its default. */
+dlg_status dlg_manifest__changed_options(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err) DLG_WUR;
+
 /**
  * The files an earlier run's DIR/manifest.json lists, as NUL-separated names in `out`
  * (none when there is no readable manifest; names with '/' or a leading '.' are skipped).
