@@ -1463,6 +1463,11 @@ def check_hf_directory(path, strict_missing=True):
         config = cands[0]
         config_name = config["config_name"]
         data_dir = config.get("data_dir") or ""
+    if config is not None and "data_files" in config and config["data_files"] is None:
+        # `data_files:` with no entry (YAML null). Observed with datasets 5.0.1 on a dataset
+        # dlgconv wrote with no record: load_dataset(dir) raises a TypeError, naming nothing.
+        return problems + [_p("hf:configs", "README.md", "data_files has no entry: "
+                              "load_dataset raises TypeError")]
     if config is not None and config.get("data_files") is not None:
         df = config["data_files"]
         # data_files.py, sanitize_patterns()

@@ -423,6 +423,9 @@ Text after the header is not read.
     d = hf_dir("hf_missing_file", files={"train.jsonl.gz": train})
     expect("hf card names a file that is not there", C.check_hf_directory(d), {"hf:data_files_missing"})
 
+    d = hf_dir("hf_no_entries", card="---\nconfigs:\n- config_name: default\n  data_files:\n---\n")
+    expect("hf data_files without entries (TypeError)", C.check_hf_directory(d), {"hf:configs"})
+
     d = hf_dir("hf_no_keywords", card=None, files={"a.jsonl.gz": train, "b.jsonl.gz": test})
     expect("hf no card, no split keyword: everything is train", C.check_hf_directory(d),
            {"hf:stray_file", "hf:merged_splits", "hf:type_drift"})

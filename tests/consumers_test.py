@@ -75,10 +75,15 @@ with tempfile.TemporaryDirectory() as tmp:
         for f in split_files(out):
             no_problems("openai %s" % f, consumers.check_openai_file(f))
             no_problems("together %s" % f, consumers.check_together_file(f))
+        # docs/usage.md's LLaMA-Factory recipe: its dataset_info.json names each split file;
+        # the folder itself is refused, the card being another file type
         out = convert(os.path.join(tmp, name + "-sharegpt-bare"), "--format", "sharegpt",
-                      "--bare", *args, path)
+                      "--bare", "--compress", "none", *args, path)
         for f in split_files(out):
+            no_problems("llamafactory %s" % f, consumers.check_llamafactory_file(f))
             no_problems("llamafactory %s" % f, consumers.check_llamafactory_sharegpt(records(f)))
+        check(consumers.rule_ids(consumers.check_llamafactory_file(out)) ==
+              {"llamafactory:file_type"}, "llamafactory reads the whole folder %s" % out)
 
     # ESConv with --keep-fields: the card declares each kept field's type; survey_score's
     # objects, whose keys differ from record to record, as one struct, and a field no record
@@ -107,5 +112,16 @@ with tempfile.TemporaryDirectory() as tmp:
     for f in split_files(out):
         no_problems("openai preference %s" % f, consumers.check_openai_preference(records(f)))
         no_problems("together preference %s" % f, consumers.check_together_file(f))
+
+    # nothing written: load_dataset(dir) must fail saying the split files are not there (its
+    # FileNotFoundError), not with the TypeError of a `data_files` without entries, nor load
+    # rejects.jsonl and manifest.json as data
+    rejected = os.path.join(tmp, "rejected-only.txt")
+    open(rejected, "w").write("no marker here\n")
+    out = os.path.join(tmp, "nothing")
+    r = subprocess.run([dlgconv, "convert", "-q", rejected, "-o", out], capture_output=True)
+    check(r.returncode == 1, "nothing written: exit %d" % r.returncode)
+    got = consumers.rule_ids(consumers.check_hf_directory(out))
+    check(got == {"hf:data_files_missing"}, "nothing written: hf says %s" % sorted(got))
 
 finish()

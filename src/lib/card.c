@@ -122,6 +122,26 @@ static dlg_status how_made(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err)
 	return st;
 }
 
+/*
+ * With no record written there is no split file, and `data_files` with no entry makes
+ * `datasets.load_dataset(DIR)` fail with a TypeError that says nothing of why; so the card
+ * names the files the splits would have had, and loading fails saying that they are not
+ * there, as the card's text says.
+ */
+static dlg_status files_never_written(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err)
+{
+	for (size_t i = 0; i < ctx->n_splits; i++) {
+		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%s\"\n    path:\n", ctx->splits[i].name));
+		for (unsigned k = 0; k < ctx->shards; k++) {
+			char name[DLG_SPLIT_FILE_NAME];
+			dlg_sink__split_file_name(name, ctx->splits[i].name, k, ctx->shards,
+						  ctx->opts->compress);
+			DLG_TRY(dlg_buf__printf(b, err, "    - \"%s\"\n", name));
+		}
+	}
+	return DLG_OK;
+}
+
 dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 {
 	const dlg_options *o = m->ctx->opts;
@@ -145,6 +165,8 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 		for (size_t k = i; k < end; k++)
 			DLG_TRY(dlg_buf__printf(b, err, "    - \"%s\"\n", file_name(m->files[k])));
 	}
+	if (m->n_split_files == 0) /* a clear FileNotFoundError, not a TypeError (rules.md) */
+		DLG_TRY(files_never_written(b, m->ctx, err));
 	DLG_TRY(dlg_buf__printf(b, err, "dataset_info:\n  config_name: default\n"));
 	DLG_TRY(features(b, m, err));
 	DLG_TRY(dlg_buf__append(b, "  splits:\n", 10, err));
@@ -161,12 +183,14 @@ dlg_status dlg_card__render(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 				"Written by dlgconv %s in the `%s` format%s: %llu conversations "
 				"from %llu input files, %llu written, %llu rejected and %llu "
 				"duplicates left out (each listed in `rejects.jsonl`). "
-				"`manifest.json` has every option and count.\n\n",
+				"`manifest.json` has every option and count.%s\n\n",
 				dlg_version(), dlg_options__choice(o, "format"),
 				o->bare ? " (bare: ids and sources in `provenance.jsonl`)" : "",
 				(unsigned long long)s->inputs, (unsigned long long)s->files,
 				(unsigned long long)s->written, (unsigned long long)s->rejected,
-				(unsigned long long)s->duplicates));
+				(unsigned long long)s->duplicates, m->n_split_files ? "" :
+				" No conversation was written, so the split files the header "
+				"names do not exist: `load_dataset` says it cannot find them."));
 	/* the options that shape the records and the splits */
 	DLG_TRY(dlg_buf__printf(b, err, "Options: stage directions `%s`, Unicode `%s`, splits `",
 				dlg_options__choice(o, "stage"), o->nfkc ? "NFKC" : "NFC"));
