@@ -82,6 +82,12 @@ START_TEST(test_transcript_unknown_labels)
 	ck_assert(has_diag_at(&h, DLG_DIAG_UNKNOWN_ROLE, 6, 1));
 	ck_assert(h.unit.rejected);
 	ck_assert_uint_eq(n_turns(&h), 2);
+	/* a colon with no label before it, after blanks, is text (mutation testing found the
+	 * scan back over the blanks untested) */
+	harness_run(&h, "### Human: q\n  : x\n### : y\n\t:\n### Assistant: a\n");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 0), "q\n  : x\n### : y\n\t:");
+	ck_assert_uint_eq(h.unit.diags.len, 0);
 	harness_dispose(&h);
 }
 END_TEST

@@ -143,6 +143,12 @@ START_TEST(test_validate_root_cause_messages)
 	ck_assert_str_eq(d->msg, "no turns found: no marker names a known speaker ('User:', "
 			 "'Step 1:', 'Evelyn:', ...); map the speakers' labels with --role "
 			 "LABEL=user and --role LABEL=assistant");
+	/* exactly three labels: all named, no "..." */
+	harness_run(&h, "User: hi\nEvelyn: hello\nBot: yes\n");
+	d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
+	ck_assert_str_eq(d->msg, "no turns found: no marker names a known speaker ('User:', "
+			 "'Evelyn:', 'Bot:'); map the speakers' labels with --role "
+			 "LABEL=user and --role LABEL=assistant");
 	harness_run(&h, "just text: with a colon\n");
 	d = &DLG_BUF_AT(&h.unit.diags, dlg_diag, 0);
 	ck_assert_str_eq(d->msg, "no turns found; start each turn with a marker such as "
