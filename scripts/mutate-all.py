@@ -32,6 +32,7 @@ OPERATOR = re.compile(r"==|!=|<=|>=|&&|\|\||<|>")
 TESTS = ["unit", "fixtures", "schemas", "stage_precision", "before", "consumers", "failures",
          "fuzz_transcript", "fuzz_record", "cli", "kill", "neardup", "properties",
          "fuzz_convert", "mapreduce"]
+ASAN_TESTS = ["unit", "fixtures", "cli", "fuzz_transcript", "fuzz_record"]
 
 
 def code_mask(text):
@@ -115,6 +116,24 @@ def run_one(slot, mut, timeout):
                 return "killed (time)"
             if r.returncode:
                 return "killed by " + test
+        # a mutant that reads or writes out of bounds passes the plain build: the sanitizer
+        # build's fast tests judge each survivor again
+        asan = os.path.join(slot, "build-asan")
+        if not os.path.isdir(asan):
+            subprocess.run(["cmake", "-S", os.path.join(slot, "src"), "-B", asan,
+                            "-DDLGCONV_BUILD_TESTS=ON", "-DDLGCONV_WERROR=ON",
+                            "-DDLGCONV_SANITIZE=ON", "-DCMAKE_BUILD_TYPE=Debug"],
+                           capture_output=True, check=True)
+        if subprocess.run(["cmake", "--build", asan, "-j", "1"], capture_output=True).returncode:
+            return "survived"  # compiled above, so this is the sanitizer build's own trouble
+        for test in ASAN_TESTS:
+            try:
+                r = subprocess.run(["ctest", "--no-tests=error", "-R", "^%s$" % test], cwd=asan,
+                                   capture_output=True, timeout=max(1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                return "killed (time)"
+            if r.returncode:
+                return "killed by asan " + test
         return "survived"
     finally:
         open(src, "w", encoding="utf-8").write(original)
