@@ -317,8 +317,10 @@ static uint64_t count_at(dlg_manifest_read *out, const cJSON *obj, const char *w
 	double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
 	if (d >= 0 && d <= 9007199254740992.0 && (double)(uint64_t)d == d)
 		return (uint64_t)d;
-	if (!out->not_a_count[0])
-		snprintf(out->not_a_count, sizeof out->not_a_count, "%s.%s", where, key);
+	/* a long file name is cut short: the start still says which count it was */
+	if (!out->not_a_count[0] &&
+	    snprintf(out->not_a_count, sizeof out->not_a_count, "%s.%s", where, key) < 0)
+		out->not_a_count[0] = '?';
 	return 0;
 }
 
