@@ -39,8 +39,8 @@ void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap)
 	}
 	for (size_t i = 0; i < it->cap_units; i++) {
 		dlg_unit *u = &it->units[i];
-		size_t held = u->text.cap + u->decoded.cap + u->lines.cap + u->json.cap +
-			      u->scratch.cap + u->stage_text.cap;
+		size_t held = u->text.cap + u->decoded.cap + u->turns.cap + u->json.cap +
+			      u->scratch.cap + u->stage_text.cap + u->diags.cap;
 		if (held > TRIM_BYTES) {
 			dlg_unit__dispose(u);
 			dlg_unit__init(u, ctx);
@@ -80,15 +80,13 @@ static dlg_status take_unit(dlg_unit **out, dlg_item *it, const dlg_ctx *ctx,
  * taken out; then the kept preamble. */
 static dlg_status normalize(dlg_unit *u, dlg_error *err)
 {
-	if (u->preamble_n && u->ctx->opts->keep_preamble)
-		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
-					     err));
+	if (u->preamble_raw.p && u->ctx->opts->keep_preamble)
+		DLG_TRY(dlg_normalize__raw(&u->preamble, u, &u->preamble_raw, 0, err));
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	for (size_t i = 0; i < n; i++) {
 		dlg_turn t = DLG_BUF_AT(&u->turns, dlg_turn, i);
 		DLG_TRY(dlg_unit__check_cancel(u, err));
-		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
-					     err));
+		DLG_TRY(dlg_normalize__raw(&t.text, u, &t.raw, (uint32_t)i + 1, err));
 		DLG_TRY(dlg_stage__extract(u, &t, err));
 		DLG_BUF_AT(&u->turns, dlg_turn, i) = t;
 	}
@@ -98,7 +96,7 @@ static dlg_status normalize(dlg_unit *u, dlg_error *err)
 dlg_status dlg_step__validate(dlg_unit *u, dlg_error *err)
 {
 	/* the bytes were unusable, or a message was: nothing more to say */
-	if (u->rejected && (DLG_BUF_COUNT(&u->lines, dlg_line) == 0 || u->incomplete))
+	if (u->rejected && (!u->any_line || u->incomplete))
 		return DLG_OK;
 	DLG_TRY(normalize(u, err));
 	return dlg_validate__turns(u, err);

@@ -20,11 +20,66 @@ dlg_status dlg_unit__check_cancel(const dlg_unit *u, dlg_error *err)
 	return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 }
 
+void dlg_lines__start(dlg_lines *w, const dlg_unit *u, const dlg_raw *raw)
+{
+	w->raw = *raw;
+	w->at = 0;
+	w->line = raw->line;
+	w->col = raw->col;
+	/* the first drop at or after raw->p: drops are ascending */
+	const char *const *drops = (const char *const *)(const void *)u->drops.data;
+	size_t lo = 0, hi = DLG_BUF_COUNT(&u->drops, const char *);
+	w->drops = NULL;
+	w->n_drops = 0;
+	if (hi == 0)
+		return;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (drops[mid] < raw->p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	w->drops = drops + lo;
+	w->n_drops = DLG_BUF_COUNT(&u->drops, const char *) - lo;
+}
+
+bool dlg_lines__next(dlg_lines *w, dlg_line *out)
+{
+	if (w->at == SIZE_MAX)
+		return false;
+	const char *p = w->raw.p + w->at;
+	size_t left = w->raw.len - w->at;
+	const char *nl = left ? memchr(p, '\n', left) : NULL;
+	size_t eol = nl ? (size_t)(nl - p) : left;
+	if (!w->raw.structured && eol > 0) {
+		const char *cr = memchr(p, '\r', eol);
+		if (cr)
+			eol = (size_t)(cr - p);
+	}
+	*out = (dlg_line){ p, eol, w->line, w->col, 0 };
+	if (w->n_drops && w->drops[0] < p + eol) {
+		out->drop = (size_t)(w->drops[0] - p) + 1;
+		w->drops++;
+		w->n_drops--;
+	}
+	if (eol == left) {
+		w->at = SIZE_MAX;
+		return true;
+	}
+	w->at += eol + (p[eol] == '\r' && eol + 1 < left && p[eol + 1] == '\n' ? 2 : 1);
+	if (!w->raw.structured) {
+		w->line++;
+		w->col = 1;
+	}
+	return true;
+}
+
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 {
 	memset(u, 0, sizeof *u);
 	u->ctx = ctx;
-	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
+	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
 			    &u->kept };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -43,13 +98,14 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->claimed_id[0] = '\0';
 	u->consumed = false;
 	u->rejected_side = false;
-	u->lines.len = u->turns.len = u->text.len = u->scratch.len = 0;
+	u->any_line = false;
+	u->drops.len = u->turns.len = u->text.len = u->scratch.len = 0;
 	u->stages.len = u->stage_text.len = u->stage_refs.len = 0;
 	u->diags.len = u->json.len = u->decoded.len = u->kept.len = 0;
 	u->kept_nulled = 0;
 	u->meta_at = 0;
 	u->incomplete = false;
-	u->preamble_first = u->preamble_n = 0;
+	u->preamble_raw = (dlg_raw){ NULL, 0, 0, 0, false };
 	u->preamble = (dlg_span){ 0, 0 };
 	u->rejected = false;
 	memset(u->id, 0, sizeof u->id);
@@ -70,7 +126,7 @@ void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line)
 
 void dlg_unit__dispose(dlg_unit *u)
 {
-	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
+	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
 			    &u->kept };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)

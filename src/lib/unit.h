@@ -11,6 +11,20 @@
 #include "ctx.h"
 #include "locate.h"
 
+/**
+ * Raw text of the input, a turn's or the preamble's: bytes [p, p + len) starting at (line,
+ * col), as many lines as it has line ends plus one. Lines are not stored (a file of one-byte
+ * lines would cost many times its size): dlg_lines__next finds them as it walks the text.
+ */
+typedef struct dlg_raw {
+	const char *p;
+	size_t len;
+	uint64_t line;
+	uint32_t col;
+	bool structured; /* a message of a JSON record: lines end at '\n' only, and each is at
+			    (line, col); else at "\r\n", '\r' or '\n' */
+} dlg_raw;
+
 /** A line of the original input: bytes [p, p+len) starting at (line, col). */
 typedef struct dlg_line {
 	const char *p;
@@ -37,17 +51,17 @@ typedef struct dlg_turn {
 	dlg_role role;
 	uint64_t line; /* where its marker is */
 	uint32_t col;
-	size_t first_line; /* raw text lines: unit.lines[first_line, first_line + n_lines) */
-	size_t n_lines;
+	dlg_raw raw;       /* its raw text, after the marker */
 	dlg_span text;     /* normalized content in unit.text */
 	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
 			       in the order of their places */
 	size_t n_stage;
-	size_t speaker_line; /* 1 + the index in unit.lines of its first line shaped like a
-				turn of a speaker no label maps, written as its own marker is
-				(`Alex: I'm fine`, `### Lucky:`), or 0 (transcript.c) */
-	const char *speaker; /* that speaker's label in the line */
-	size_t speaker_len;
+	const char *speaker; /* in its first line shaped like a turn of a speaker no label
+				maps, written as its own marker is (`Alex: I'm fine`, `### Lucky:`),
+				that speaker's label, or NULL (transcript.c) */
+	uint32_t speaker_len;
+	uint32_t speaker_col; /* where that line starts: (speaker_line, speaker_col) */
+	uint64_t speaker_line;
 } dlg_turn;
 
 /* What a unit holds of neardup.c: its signature. */
@@ -83,12 +97,14 @@ typedef struct dlg_unit {
 	uint64_t record_line; /* where findings about a record point */
 	bool exact_location; /* a finding about the record's raw bytes keeps its column */
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
-	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
+	dlg_buf decoded;     /* a JSON record's strings, which raw texts point into */
 	dlg_json_origin origin; /* where a JSON record's text came from */
 	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
-	dlg_buf lines;       /* dlg_line[] */
+	bool any_line;       /* a line was read */
+	dlg_buf drops;       /* const char *[]: the escaping backslashes to leave out
+				(dlg_line.drop), ascending */
 	dlg_buf turns;       /* dlg_turn[] */
-	size_t preamble_first, preamble_n; /* raw lines before the first marker */
+	dlg_raw preamble_raw; /* raw lines before the first marker; p NULL when none */
 	dlg_span preamble;   /* normalized, in text (only with keep_preamble) */
 	dlg_buf text;        /* normalized contents */
 	dlg_buf scratch;     /* per-line work space of normalize.c */
@@ -133,6 +149,21 @@ static inline bool dlg_unit__cancel_asked(const volatile sig_atomic_t *cancel)
 
 /** DLG_E_CANCELED ("interrupted") when the run was asked to stop, else DLG_OK. */
 dlg_status dlg_unit__check_cancel(const dlg_unit *u, dlg_error *err) DLG_WUR;
+
+/** A walk over the lines of a raw text of a unit. */
+typedef struct dlg_lines {
+	dlg_raw raw;
+	size_t at;        /* where the next line starts in raw.p, or SIZE_MAX past the last */
+	uint64_t line;
+	uint32_t col;
+	const char *const *drops; /* the unit's, from the first at or after raw.p */
+	size_t n_drops;
+} dlg_lines;
+
+/** Start a walk over `raw`, a raw text of `u`. */
+void dlg_lines__start(dlg_lines *w, const dlg_unit *u, const dlg_raw *raw);
+/** The next line of the walk into *out; false past the last. */
+bool dlg_lines__next(dlg_lines *w, dlg_line *out);
 
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
 struct dlg_input;
