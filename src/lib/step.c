@@ -235,17 +235,40 @@ static dlg_status records(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 	return DLG_OK;
 }
 
+dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
+{
+	if (it->kind != DLG_ITEM_FILE)
+		return DLG_OK;
+	dlg_reader rd;
+	dlg_status st = dlg_input__open(&rd, in->path, ctx->opts, err);
+	if (st == DLG_OK)
+		st = dlg_input__read_all(&rd, &it->data, err);
+	dlg_input__close(&rd);
+	return st;
+}
+
+/* How many times c is in p[0, n). */
+static uint64_t occurrences(const char *p, size_t n, char c)
+{
+	uint64_t count = 0;
+	for (const char *at = n ? memchr(p, c, n) : NULL; at;
+	     at = memchr(at + 1, c, n - (size_t)(at + 1 - p)))
+		count++;
+	return count;
+}
+
+uint64_t dlg_step__cost(const dlg_item *it)
+{
+	const char *p = it->data.data;
+	size_t n = it->data.len;
+	return DLG_STEP_COST_PER_BYTE * (uint64_t)n +
+	       DLG_STEP_COST_PER_COLON * occurrences(p, n, ':') +
+	       DLG_STEP_COST_PER_STAR * occurrences(p, n, '*');
+}
+
 dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
 {
 	it->n_units = 0;
-	if (it->kind == DLG_ITEM_FILE) {
-		dlg_reader rd;
-		dlg_status st = dlg_input__open(&rd, in->path, ctx->opts, err);
-		if (st == DLG_OK)
-			st = dlg_input__read_all(&rd, &it->data, err);
-		dlg_input__close(&rd);
-		DLG_TRY(st);
-	}
 	/* one finding for the whole file, not one per line of the pointer */
 	if (it->first_of_input && lfs_pointer(&it->data)) {
 		dlg_unit *u;

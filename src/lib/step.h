@@ -41,7 +41,25 @@ void dlg_step__item_init(dlg_item *it, const dlg_allocator *a, size_t data_cap);
 void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap);
 void dlg_step__item_dispose(dlg_item *it, const dlg_ctx *ctx);
 
-/** Every conversation of `it` (of input `in`) through the stages, into it->units. */
+/** Read a DLG_ITEM_FILE's input `in` into it->data; nothing for other kinds. */
+dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
+			  dlg_error *err) DLG_WUR;
+
+/*
+ * What an item's conversations may take in memory while the step and the commit hold them,
+ * told from its bytes once read: every buffer of a unit grows with its bytes (the data, the
+ * decoded and normalized text, the rendered record and the writer's copy of it, the
+ * near-duplicate scratch: about 6 times them for a text, 9 for a JSON line of stage
+ * directions); a turn (dlg_turn, its rendered message: over 200 bytes with buffers grown
+ * by doubling) needs a ':' of its marker or JSON key, and a stage direction its '*'s
+ * (docs/performance.md "Memory limits" has the measures).
+ */
+#define DLG_STEP_COST_PER_BYTE 8
+#define DLG_STEP_COST_PER_COLON 256
+#define DLG_STEP_COST_PER_STAR 64
+uint64_t dlg_step__cost(const dlg_item *it);
+
+/** Every conversation of `it` (of input `in`, read) through the stages, into it->units. */
 dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 			  dlg_error *err) DLG_WUR;
 
