@@ -326,6 +326,8 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
 	if (st == DLG_OK)
 		st = dlg_step__finish(&u, err);
+	if (st == DLG_OK)
+		st = dlg_unit__count_unkept(&u, err);
 	dlg_summary counts = { 0 }; /* findings count here; dlg_convert_buffer reports none */
 	dlg_findings findings;
 	dlg_findings__init(&findings, &ctx, &counts, diag, payload);

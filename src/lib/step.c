@@ -266,9 +266,10 @@ uint64_t dlg_step__cost(const dlg_item *it)
 	       DLG_STEP_COST_PER_STAR * occurrences(p, n, '*');
 }
 
-dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
+/* The conversations of an item, before the findings past those kept are counted. */
+static dlg_status conversations(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
+				dlg_error *err)
 {
-	it->n_units = 0;
 	/* one finding for the whole file, not one per line of the pointer */
 	if (it->first_of_input && lfs_pointer(&it->data)) {
 		dlg_unit *u;
@@ -292,4 +293,13 @@ dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 		return records(it, in, ctx, err);
 	}
 	return dlg_error__set(err, DLG_E_INTERNAL, 0, "unknown item kind %d", (int)it->kind);
+}
+
+dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
+{
+	it->n_units = 0;
+	DLG_TRY(conversations(it, in, ctx, err));
+	for (size_t i = 0; i < it->n_units; i++)
+		DLG_TRY(dlg_unit__count_unkept(&it->units[i], err));
+	return DLG_OK;
 }

@@ -102,6 +102,8 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->drops.len = u->turns.len = u->text.len = u->scratch.len = 0;
 	u->stages.len = u->stage_text.len = u->stage_refs.len = 0;
 	u->diags.len = u->json.len = u->decoded.len = u->kept.len = 0;
+	memset(u->diag_count, 0, sizeof u->diag_count);
+	u->unkept = false;
 	u->kept_nulled = 0;
 	u->meta_at = 0;
 	u->incomplete = false;
@@ -122,6 +124,38 @@ void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line)
 			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
 	}
 	u->diags.len = kept * sizeof(dlg_diag);
+	/* those not kept were at lines of their own, but for all of them at once */
+	u->diag_count[code] = line ? u->diag_count[code] - (n - kept) : 0;
+}
+
+dlg_status dlg_unit__count_unkept(dlg_unit *u, dlg_error *err)
+{
+	if (!u->unkept)
+		return DLG_OK;
+	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag), notes = 0;
+	uint64_t kept[DLG_DIAG_CODES] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		kept[DLG_BUF_AT(&u->diags, dlg_diag, i).code]++;
+	for (size_t c = 0; c < DLG_DIAG_CODES; c++)
+		notes += u->diag_count[c] > kept[c];
+	DLG_TRY(dlg_buf__reserve(&u->diags, notes * sizeof(dlg_diag), err));
+	/* from the end, each finding moved down past the notes before it */
+	dlg_diag *d = (dlg_diag *)(void *)u->diags.data;
+	for (size_t i = n, w = n + notes; i-- > 0;) {
+		dlg_diag_code code = d[i].code;
+		if (u->diag_count[code] > kept[code]) { /* its last kept finding */
+			d[--w] = d[i];
+			snprintf(d[w].msg, sizeof d[w].msg, "and %llu more like the one above in "
+				 "this conversation, not listed (the first %d of a code are)",
+				 (unsigned long long)(u->diag_count[code] - kept[code]),
+				 DLG_UNIT_DIAGS_PER_CODE);
+			u->diag_count[code] = kept[code];
+		}
+		d[--w] = d[i];
+	}
+	u->diags.len = (n + notes) * sizeof(dlg_diag);
+	u->unkept = false;
+	return DLG_OK;
 }
 
 void dlg_unit__dispose(dlg_unit *u)
@@ -157,5 +191,9 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 	dlg_error__utf8_cut(d.msg);
 	if (d.severity == DLG_SEV_ERROR)
 		u->rejected = true;
+	if (u->diag_count[code]++ >= DLG_UNIT_DIAGS_PER_CODE) {
+		u->unkept = true;
+		return DLG_OK;
+	}
 	return dlg_buf__append(&u->diags, &d, sizeof d, err);
 }

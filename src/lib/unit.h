@@ -112,6 +112,8 @@ typedef struct dlg_unit {
 	dlg_buf stage_text;
 	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, jsonread.c) */
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
+	uint64_t diag_count[DLG_DIAG_CODES]; /* findings of each code, kept or not */
+	bool unkept;         /* some were not kept */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
 	dlg_neardup_sig near_sig; /* with --near-dup, of a conversation not rejected */
@@ -172,9 +174,14 @@ void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
 		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
 
+/** The findings of one code a conversation keeps; the others are counted (docs/rules.md
+ * "Findings": a finding on each of 16 million lines would take gigabytes). */
+#define DLG_UNIT_DIAGS_PER_CODE 100
+
 /**
  * Record a finding on `u`. Promotes warnings under --strict and marks the unit
- * rejected on an error. Fails only when out of memory.
+ * rejected on an error. Past DLG_UNIT_DIAGS_PER_CODE of its code, only counts it. Fails
+ * only when out of memory.
  */
 dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint64_t line,
 			  uint32_t col, uint32_t turn, const char *fmt, ...) DLG_WUR
@@ -185,5 +192,9 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
  * their cause says it instead. u->rejected stays as it is.
  */
 void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line);
+
+/** After the last finding on `u`: for each code with findings past those kept, one more
+ * after its last kept one that says how many. Fails only when out of memory. */
+dlg_status dlg_unit__count_unkept(dlg_unit *u, dlg_error *err) DLG_WUR;
 
 #endif
