@@ -47,9 +47,9 @@ uint64_t dlg_intake__next_cost(const dlg_intake *in)
 
 /*
  * A bound, so that a bug can only fail with DLG_E_LIMIT, never grow without end. The buffers
- * a conversation is processed in grow with it, by factors that depend on its shape (a line
- * array per line, a finding per turn): they are bounded through it, by the input limit and
- * the run's memory budget.
+ * a conversation is processed in grow with it, by factors that depend on its shape (a turn
+ * per ':', a stage direction per '*'): they are bounded through it, by the input limit and
+ * the run's memory budget, which counts them (dlg_step__cost).
  */
 size_t dlg_intake__data_cap(const dlg_options *o)
 {

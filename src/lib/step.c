@@ -263,7 +263,7 @@ uint64_t dlg_step__cost(const dlg_item *it)
 	size_t n = it->data.len;
 	return DLG_STEP_COST_PER_BYTE * (uint64_t)n +
 	       DLG_STEP_COST_PER_COLON * occurrences(p, n, ':') +
-	       DLG_STEP_COST_PER_STAR * occurrences(p, n, '*');
+	       DLG_STEP_COST_PER_DELIMITER * (occurrences(p, n, '*') + occurrences(p, n, '_'));
 }
 
 /* The conversations of an item, before the findings past those kept are counted. */

@@ -47,16 +47,17 @@ dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 
 /*
  * What an item's conversations may take in memory while the step and the commit hold them,
- * told from its bytes once read: every buffer of a unit grows with its bytes (the data, the
- * decoded and normalized text, the rendered record and the writer's copy of it, the
- * near-duplicate scratch: about 6 times them for a text, 9 for a JSON line of stage
- * directions); a turn (dlg_turn, its rendered message: over 200 bytes with buffers grown
- * by doubling) needs a ':' of its marker or JSON key, and a stage direction its '*'s
- * (docs/performance.md "Memory limits" has the measures).
+ * told from its bytes once read, and at least what they take on every shape measured
+ * (docs/performance.md "Memory limits"): a unit's buffers grow with its bytes (the data, the
+ * decoded and normalized text, the rendered record, the near-duplicate scratch: 2 to 7
+ * times them); a turn (its dlg_turn, its rendered message: about 170 bytes) needs a ':' of
+ * its marker or JSON key, and a stage direction (its dlg_stage, its text, its rendered
+ * object) a '*' or '_' at each end. Nothing is stored per line, and a conversation keeps at
+ * most DLG_UNIT_DIAGS_PER_CODE findings of a code.
  */
 #define DLG_STEP_COST_PER_BYTE 8
 #define DLG_STEP_COST_PER_COLON 256
-#define DLG_STEP_COST_PER_STAR 64
+#define DLG_STEP_COST_PER_DELIMITER 64
 uint64_t dlg_step__cost(const dlg_item *it);
 
 /** Every conversation of `it` (of input `in`, read) through the stages, into it->units. */
