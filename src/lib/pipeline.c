@@ -135,8 +135,10 @@ static dlg_status process(void *self, dlg_sched *s, size_t slot, dlg_error *err)
 	run *r = self;
 	dlg_item *it = &r->items[slot];
 	const dlg_input *in = &r->files.items[it->input];
+	uint64_t cost;
 	DLG_TRY(dlg_step__read(it, in, &r->ctx, err));
-	DLG_TRY(dlg_sched__cost(s, slot, dlg_step__cost(it), err));
+	DLG_TRY(dlg_step__cost(&cost, it, &r->ctx, err));
+	DLG_TRY(dlg_sched__cost(s, slot, cost, err));
 	return dlg_step__item(it, in, &r->ctx, err);
 }
 

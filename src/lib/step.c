@@ -257,13 +257,24 @@ static uint64_t occurrences(const char *p, size_t n, char c)
 	return count;
 }
 
-uint64_t dlg_step__cost(const dlg_item *it)
+dlg_status dlg_step__cost(uint64_t *cost, const dlg_item *it, const dlg_ctx *ctx,
+			  dlg_error *err)
 {
-	const char *p = it->data.data;
-	size_t n = it->data.len;
-	return DLG_STEP_COST_PER_BYTE * (uint64_t)n +
-	       DLG_STEP_COST_PER_COLON * occurrences(p, n, ':') +
-	       DLG_STEP_COST_PER_DELIMITER * (occurrences(p, n, '*') + occurrences(p, n, '_'));
+	uint64_t turns = 0, delimiters = 0;
+	/* in strides, looking at options.cancel between: a 64 MiB line full of '*' and '_'
+	 * takes 60 ms */
+	for (size_t at = 0; at < it->data.len; at += DLG_CANCEL_STRIDE) {
+		if (dlg_unit__cancel_asked(ctx->opts->cancel))
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+		const char *p = it->data.data + at;
+		size_t n = it->data.len - at < DLG_CANCEL_STRIDE ? it->data.len - at :
+								    DLG_CANCEL_STRIDE;
+		turns += occurrences(p, n, ':');
+		delimiters += occurrences(p, n, '*') + occurrences(p, n, '_');
+	}
+	*cost = DLG_STEP_COST_PER_BYTE * (uint64_t)it->data.len +
+		DLG_STEP_COST_PER_COLON * turns + DLG_STEP_COST_PER_DELIMITER * delimiters;
+	return DLG_OK;
 }
 
 /* The conversations of an item, before the findings past those kept are counted. */

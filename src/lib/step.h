@@ -58,7 +58,8 @@ dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 #define DLG_STEP_COST_PER_BYTE 8
 #define DLG_STEP_COST_PER_COLON 256
 #define DLG_STEP_COST_PER_DELIMITER 64
-uint64_t dlg_step__cost(const dlg_item *it);
+dlg_status dlg_step__cost(uint64_t *cost, const dlg_item *it, const dlg_ctx *ctx,
+			  dlg_error *err) DLG_WUR;
 
 /** Every conversation of `it` (of input `in`, read) through the stages, into it->units. */
 dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
