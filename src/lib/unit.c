@@ -81,7 +81,7 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	u->ctx = ctx;
 	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
-			    &u->kept };
+			    &u->kept, &u->unkept };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
@@ -102,8 +102,8 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->drops.len = u->turns.len = u->text.len = u->scratch.len = 0;
 	u->stages.len = u->stage_text.len = u->stage_refs.len = 0;
 	u->diags.len = u->json.len = u->decoded.len = u->kept.len = 0;
-	memset(u->diag_count, 0, sizeof u->diag_count);
-	u->unkept = false;
+	memset(u->kept_of_code, 0, sizeof u->kept_of_code);
+	u->unkept.len = 0;
 	u->kept_nulled = 0;
 	u->meta_at = 0;
 	u->incomplete = false;
@@ -115,6 +115,15 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	memset(u->fixes, 0, sizeof u->fixes);
 }
 
+/* The count of code's findings not kept, or NULL when all were. */
+static dlg_unkept *unkept_of(dlg_unit *u, dlg_diag_code code)
+{
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u->unkept, dlg_unkept); i++)
+		if (DLG_BUF_AT(&u->unkept, dlg_unkept, i).code == code)
+			return &DLG_BUF_AT(&u->unkept, dlg_unkept, i);
+	return NULL;
+}
+
 void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line)
 {
 	size_t kept = 0, n = DLG_BUF_COUNT(&u->diags, dlg_diag);
@@ -124,37 +133,38 @@ void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line)
 			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
 	}
 	u->diags.len = kept * sizeof(dlg_diag);
-	/* those not kept were at lines of their own, but for all of them at once */
-	u->diag_count[code] = line ? u->diag_count[code] - (n - kept) : 0;
+	dlg_unit__taken_back(u, code, n - kept);
+}
+
+void dlg_unit__taken_back(dlg_unit *u, dlg_diag_code code, size_t n)
+{
+	u->kept_of_code[code] = (uint8_t)(u->kept_of_code[code] - n);
+	dlg_unkept *more = unkept_of(u, code);
+	if (more && u->kept_of_code[code] == 0)
+		more->count = 0;
 }
 
 dlg_status dlg_unit__count_unkept(dlg_unit *u, dlg_error *err)
 {
-	if (!u->unkept)
-		return DLG_OK;
-	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag), notes = 0;
-	uint64_t kept[DLG_DIAG_CODES] = { 0 };
-	for (size_t i = 0; i < n; i++)
-		kept[DLG_BUF_AT(&u->diags, dlg_diag, i).code]++;
-	for (size_t c = 0; c < DLG_DIAG_CODES; c++)
-		notes += u->diag_count[c] > kept[c];
-	DLG_TRY(dlg_buf__reserve(&u->diags, notes * sizeof(dlg_diag), err));
-	/* from the end, each finding moved down past the notes before it */
-	dlg_diag *d = (dlg_diag *)(void *)u->diags.data;
-	for (size_t i = n, w = n + notes; i-- > 0;) {
-		dlg_diag_code code = d[i].code;
-		if (u->diag_count[code] > kept[code]) { /* its last kept finding */
-			d[--w] = d[i];
-			snprintf(d[w].msg, sizeof d[w].msg, "and %llu more like the one above in "
-				 "this conversation, not listed (the first %d of a code are)",
-				 (unsigned long long)(u->diag_count[code] - kept[code]),
-				 DLG_UNIT_DIAGS_PER_CODE);
-			u->diag_count[code] = kept[code];
-		}
-		d[--w] = d[i];
+	for (size_t k = 0; k < DLG_BUF_COUNT(&u->unkept, dlg_unkept); k++) {
+		dlg_unkept more = DLG_BUF_AT(&u->unkept, dlg_unkept, k);
+		if (!more.count)
+			continue;
+		size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag), last = n;
+		while (last > 0 && DLG_BUF_AT(&u->diags, dlg_diag, last - 1).code != more.code)
+			last--;
+		DLG_ASSERT(last > 0); /* with none kept, none is counted (dlg_unit__taken_back) */
+		dlg_diag note = DLG_BUF_AT(&u->diags, dlg_diag, last - 1);
+		snprintf(note.msg, sizeof note.msg, "and %llu more like the one above in this "
+			 "conversation, not listed (the first %d of a code are)",
+			 (unsigned long long)more.count, DLG_UNIT_DIAGS_PER_CODE);
+		DLG_TRY(dlg_buf__reserve(&u->diags, sizeof note, err));
+		dlg_diag *at = &DLG_BUF_AT(&u->diags, dlg_diag, last);
+		memmove(at + 1, at, (n - last) * sizeof note);
+		*at = note;
+		u->diags.len += sizeof note;
 	}
-	u->diags.len = (n + notes) * sizeof(dlg_diag);
-	u->unkept = false;
+	u->unkept.len = 0;
 	return DLG_OK;
 }
 
@@ -162,7 +172,7 @@ void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
-			    &u->kept };
+			    &u->kept, &u->unkept };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
 }
@@ -191,9 +201,15 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
 	dlg_error__utf8_cut(d.msg);
 	if (d.severity == DLG_SEV_ERROR)
 		u->rejected = true;
-	if (u->diag_count[code]++ >= DLG_UNIT_DIAGS_PER_CODE) {
-		u->unkept = true;
+	if (u->kept_of_code[code] < DLG_UNIT_DIAGS_PER_CODE) {
+		u->kept_of_code[code]++;
+		return dlg_buf__append(&u->diags, &d, sizeof d, err);
+	}
+	dlg_unkept *more = unkept_of(u, code);
+	if (more) {
+		more->count++;
 		return DLG_OK;
 	}
-	return dlg_buf__append(&u->diags, &d, sizeof d, err);
+	dlg_unkept first = { code, 1 };
+	return dlg_buf__append(&u->unkept, &first, sizeof first, err);
 }

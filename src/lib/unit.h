@@ -112,8 +112,8 @@ typedef struct dlg_unit {
 	dlg_buf stage_text;
 	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, jsonread.c) */
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
-	uint64_t diag_count[DLG_DIAG_CODES]; /* findings of each code, kept or not */
-	bool unkept;         /* some were not kept */
+	uint8_t kept_of_code[DLG_DIAG_CODES]; /* findings in diags, by code */
+	dlg_buf unkept;      /* dlg_unkept[]: codes with findings past those kept */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
 	dlg_neardup_sig near_sig; /* with --near-dup, of a conversation not rejected */
@@ -178,6 +178,12 @@ void dlg_unit__dispose(dlg_unit *u);
  * "Findings": a finding on each of 16 million lines would take gigabytes). */
 #define DLG_UNIT_DIAGS_PER_CODE 100
 
+/** How many findings of a code were not kept. */
+typedef struct dlg_unkept {
+	dlg_diag_code code;
+	uint64_t count;
+} dlg_unkept;
+
 /**
  * Record a finding on `u`. Promotes warnings under --strict and marks the unit
  * rejected on an error. Past DLG_UNIT_DIAGS_PER_CODE of its code, only counts it. Fails
@@ -192,6 +198,13 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
  * their cause says it instead. u->rejected stays as it is.
  */
 void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line);
+
+/**
+ * Account for `n` findings of `code` that a stage took out of u->diags itself. With none of
+ * the code left, those not kept, whose lines are not known, are taken back too: they are
+ * the same finding further on (E205 saying a speaker's W308 instead, in every turn).
+ */
+void dlg_unit__taken_back(dlg_unit *u, dlg_diag_code code, size_t n);
 
 /** After the last finding on `u`: for each code with findings past those kept, one more
  * after its last kept one that says how many. Fails only when out of memory. */

@@ -127,6 +127,8 @@ static dlg_status drop_speaker_labels(dlg_unit *u, size_t n, dlg_error *err)
 		if (d.code != DLG_DIAG_UNKNOWN_LABEL_KEPT || !has_line(at, n_lines, d.line))
 			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
 	}
+	dlg_unit__taken_back(u, DLG_DIAG_UNKNOWN_LABEL_KEPT,
+			     DLG_BUF_COUNT(&u->diags, dlg_diag) - kept);
 	u->diags.len = kept * sizeof(dlg_diag);
 	return DLG_OK;
 }
