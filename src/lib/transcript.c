@@ -344,8 +344,10 @@ static dlg_status push_line(dlg_unit *u, dlg_raw *raw, const char *p, size_t n, 
 		*raw = (dlg_raw){ p, 0, line, col, false };
 	raw->len = (size_t)(p + n - raw->p);
 	size_t drop = escaped_marker(u->ctx, p, n);
+	if (!drop)
+		return DLG_OK;
 	const char *at = p + drop - 1;
-	return drop ? dlg_buf__append(&u->drops, &at, sizeof at, err) : DLG_OK;
+	return dlg_buf__append(&u->drops, &at, sizeof at, err);
 }
 
 /* Handle one raw line: start a turn, or add text to the current turn or the preamble. */

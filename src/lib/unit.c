@@ -1,6 +1,7 @@
 /*
  * unit.c - one conversation in flight (unit.h): its buffers made, readied for the next
- * conversation and released, and the findings recorded on it. Uses buf.c, error.c and
+ * conversation and released, the lines of its raw texts walked, and the findings recorded
+ * on it (the first of each code kept, the others counted). Uses buf.c, error.c and
  * discover.c (what findings call an input).
  */
 #include "unit.h"

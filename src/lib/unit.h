@@ -1,6 +1,7 @@
 /*
- * unit.h - one conversation in flight (unit.c): its raw lines and turns, normalized text,
- * stage directions, findings and rendered record, reused from one conversation to the next.
+ * unit.h - one conversation in flight (unit.c): its turns (their raw text, walked line by
+ * line), normalized text, stage directions, findings and rendered record, reused from one
+ * conversation to the next.
  * The types every stage of the step reads and writes.
  */
 #ifndef DLG_UNIT_H
