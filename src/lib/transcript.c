@@ -339,15 +339,12 @@ static size_t escaped_marker(const dlg_ctx *ctx, const char *p, size_t n)
 static dlg_status push_line(dlg_unit *u, dlg_raw *raw, const char *p, size_t n, uint64_t line,
 			    uint32_t col, dlg_error *err)
 {
-	u->any_line = true;
 	if (!raw->p)
 		*raw = (dlg_raw){ p, 0, line, col, false };
 	raw->len = (size_t)(p + n - raw->p);
 	size_t drop = escaped_marker(u->ctx, p, n);
-	if (!drop)
-		return DLG_OK;
-	const char *at = p + drop - 1;
-	return dlg_buf__append(&u->drops, &at, sizeof at, err);
+	const char *at = drop ? p + drop - 1 : NULL;
+	return at ? dlg_buf__append(&u->drops, &at, sizeof at, err) : DLG_OK;
 }
 
 /* Handle one raw line: start a turn, or add text to the current turn or the preamble. */
@@ -427,7 +424,6 @@ static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t
 	t.col = col + (uint32_t)m->at;
 	t.raw = (dlg_raw){ p + m->rest, n - m->rest, line_no, col + (uint32_t)m->rest, false };
 	DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
-	u->any_line = true;
 	ps->turn_hashes = m->hashes;
 	ps->flags = (turn_flags){ false, false, false, false };
 	dlg_line rest = { t.raw.p, t.raw.len, line_no, t.raw.col, 0 };
@@ -471,6 +467,7 @@ static dlg_status no_turns_but_labels(dlg_unit *u, const parse_state *ps, dlg_er
 static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
 			    parse_state *ps, dlg_error *err)
 {
+	u->any_line = true;
 	if (u->section_end) {
 		ps->dropped += !is_blank_line(p, n);
 		return DLG_OK;
