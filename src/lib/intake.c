@@ -47,9 +47,9 @@ uint64_t dlg_intake__next_cost(const dlg_intake *in)
 
 /*
  * A bound, so that a bug can only fail with DLG_E_LIMIT, never grow without end. The buffers
- * a conversation is processed in grow with it, by factors that depend on its shape (a line
- * array per line, a finding per turn): they are bounded through it, by the input limit and
- * the run's memory budget.
+ * a conversation is processed in grow with it, by factors that depend on its shape (a turn
+ * per ':', a stage direction per '*'): they are bounded through it, by the input limit and
+ * the run's memory budget, which counts them (dlg_step__cost).
  */
 size_t dlg_intake__data_cap(const dlg_options *o)
 {
@@ -70,7 +70,6 @@ static char first_byte(const dlg_buf *b)
 static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_error *err)
 {
 	it->kind = DLG_ITEM_LINES;
-	*cost = CHUNK_BYTES;
 	it->input = in->input;
 	it->first_of_input = in->first;
 	it->first_record = in->next_record;
@@ -105,6 +104,8 @@ static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_e
 			in->next_record++;
 		done = in->reader.done;
 	}
+	/* what it holds until the step counts its cost (a line may be hundreds of MB) */
+	*cost = it->data.len;
 	/* a file of white space holds no record: said as for any empty file (E201), once */
 	in->seen_text |= first_byte(&it->data) != '\0';
 	if (done && !in->seen_text)
@@ -122,6 +123,7 @@ static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_e
 static dlg_status whole(dlg_intake *in, dlg_item *it, dlg_input_format format, uint64_t *cost,
 			dlg_error *err)
 {
+	*cost = it->data.len; /* read already: stdin's size was not known */
 	char first = first_byte(&it->data);
 	/* an empty file, or one of white space, is one finding whatever its name (E201) */
 	if (first == '\0' || (format == DLG_INPUT_UNKNOWN && first != '{' && first != '[')) {

@@ -354,12 +354,12 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 
 static bool blank_turn(const dlg_unit *u, const dlg_turn *t)
 {
-	for (size_t k = 0; k < t->n_lines; k++) {
-		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, t->first_line + k);
-		for (size_t i = 0; i < ln->len; i++)
-			if (ln->p[i] != ' ' && ln->p[i] != '\t')
+	dlg_lines walk;
+	dlg_line ln;
+	for (dlg_lines__start(&walk, u, &t->raw); dlg_lines__next(&walk, &ln);)
+		for (size_t i = 0; i < ln.len; i++)
+			if (ln.p[i] != ' ' && ln.p[i] != '\t')
 				return false;
-	}
 	return true;
 }
 

@@ -405,14 +405,16 @@ static dlg_status text_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen
 	return unicode_line(u, &repaired, line_end, invisible, replacement, err);
 }
 
-dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
-				uint32_t turn_no, dlg_error *err)
+dlg_status dlg_normalize__raw(dlg_span *out, dlg_unit *u, const dlg_raw *raw, uint32_t turn_no,
+			      dlg_error *err)
 {
 	seen invisible = { 0 }, replacement = { 0 };
 	mojibake_seen moji = { 0 };
 	size_t from = u->text.len, unpolled = 0;
-	for (size_t k = 0; k < n_lines; k++) {
-		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first_line + k);
+	dlg_lines walk;
+	dlg_line line;
+	for (dlg_lines__start(&walk, u, raw); dlg_lines__next(&walk, &line);) {
+		const dlg_line *ln = &line;
 		if ((unpolled += ln->len + 1) >= DLG_CANCEL_STRIDE) { /* many short lines */
 			unpolled = 0;
 			DLG_TRY(dlg_unit__check_cancel(u, err));

@@ -26,8 +26,8 @@ dlg_status dlg_normalize__check_unit_bytes(int *code, size_t *bad_off, const dlg
  * Steps 2-3 on the raw lines of a turn (or the preamble when `turn_no` is 0), appending
  * the normalized text to u->text and setting *out.
  */
-dlg_status dlg_normalize__lines(dlg_span *out, dlg_unit *u, size_t first_line, size_t n_lines,
-				uint32_t turn_no, dlg_error *err) DLG_WUR;
+dlg_status dlg_normalize__raw(dlg_span *out, dlg_unit *u, const dlg_raw *raw, uint32_t turn_no,
+			      dlg_error *err) DLG_WUR;
 
 /**
  * Step 3 on normalized text in place: strip trailing blanks of each line, trim the whole,

@@ -28,13 +28,15 @@
 #include <unistd.h>
 
 /*
- * Memory is bounded by design, not by the number of slots: items are claimed only while the
- * input bytes in flight (claimed, not yet committed) stay within this budget, and an item
- * that held a large input gives its buffers back once it is committed. A conversation costs
- * about four times its bytes in buffers, so with several 64 MiB transcripts in a corpus the
- * peak stays near 4 x the budget whatever -j is; one item larger than the budget runs alone.
+ * Memory is bounded by design, not by the number of slots: an item is claimed only while
+ * the cost of the items in flight (claimed, not yet committed) stays within this budget, and
+ * once its bytes are read its cost becomes what its conversations will take in memory
+ * (dlg_step__cost), for which it waits; an item that held a large input gives its buffers
+ * back once it is committed. So the items in flight hold about the budget between them,
+ * whatever -j is and whatever the shape of the input; one item larger than the budget runs
+ * alone (docs/performance.md "Memory limits").
  */
-#define MEMORY_BUDGET ((uint64_t)128 << 20)
+#define MEMORY_BUDGET ((uint64_t)512 << 20)
 
 typedef struct run {
 	dlg_ctx ctx;
@@ -127,11 +129,17 @@ static dlg_status claim(void *self, size_t slot, uint64_t *cost, dlg_error *err)
 	return dlg_intake__next(&r->intake, &r->items[slot], cost, err);
 }
 
-static dlg_status process(void *self, size_t slot, dlg_error *err)
+/* The item's real cost is known once its bytes are: it waits for room for it. */
+static dlg_status process(void *self, dlg_sched *s, size_t slot, dlg_error *err)
 {
 	run *r = self;
 	dlg_item *it = &r->items[slot];
-	return dlg_step__item(it, &r->files.items[it->input], &r->ctx, err);
+	const dlg_input *in = &r->files.items[it->input];
+	uint64_t cost;
+	DLG_TRY(dlg_step__read(it, in, &r->ctx, err));
+	DLG_TRY(dlg_step__cost(&cost, it, &r->ctx, err));
+	DLG_TRY(dlg_sched__cost(s, slot, cost, err));
+	return dlg_step__item(it, in, &r->ctx, err);
 }
 
 static dlg_status commit(void *self, dlg_sched *s, size_t slot, void *worker, dlg_error *err)
@@ -320,6 +328,8 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
 	if (st == DLG_OK)
 		st = dlg_step__finish(&u, err);
+	if (st == DLG_OK)
+		st = dlg_unit__count_unkept(&u, err);
 	dlg_summary counts = { 0 }; /* findings count here; dlg_convert_buffer reports none */
 	dlg_findings findings;
 	dlg_findings__init(&findings, &ctx, &counts, diag, payload);

@@ -179,6 +179,34 @@ static bool within_budget_locked(dlg_sched *s)
 	       s->in_flight + s->ops->next_cost(s->self) <= s->plan->budget;
 }
 
+dlg_status dlg_sched__cost(dlg_sched *s, size_t index, uint64_t cost, dlg_error *err)
+{
+	const volatile sig_atomic_t *cancel = s->plan->cancel;
+	slot *sl = &s->slots[index];
+	pthread_mutex_lock(&s->lock);
+	while (!s->failed && cost > sl->cost && sl->seq != s->next_commit &&
+	       s->in_flight - sl->cost + cost > s->plan->budget) {
+		if (cancel && *cancel) {
+			dlg_error e;
+			fail_locked(s, dlg_error__set(&e, DLG_E_CANCELED, 0, "interrupted"), &e);
+			break;
+		}
+		wait_locked(s);
+	}
+	if (s->failed) {
+		if (err)
+			*err = s->err;
+		dlg_status st = s->status;
+		pthread_mutex_unlock(&s->lock);
+		return st;
+	}
+	s->in_flight = s->in_flight - sl->cost + cost;
+	sl->cost = cost;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return DLG_OK;
+}
+
 /* Commit every ready item that is next in order; called holding the lock. */
 static void commit_ready_locked(dlg_sched *s, void *worker)
 {
@@ -234,7 +262,7 @@ static void claim_and_process_locked(dlg_sched *s, slot *sl, size_t index)
 	sl->cost = cost;
 	s->in_flight += cost;
 	pthread_mutex_unlock(&s->lock);
-	sl->status = s->ops->process(s->self, index, &sl->err);
+	sl->status = s->ops->process(s->self, s, index, &sl->err);
 	pthread_mutex_lock(&s->lock);
 	sl->state = SLOT_READY;
 	pthread_cond_broadcast(&s->cond);

@@ -22,8 +22,8 @@ typedef struct dlg_sched_ops {
 	uint64_t (*next_cost)(void *self);
 	/* under the lock: the next item into slot `slot`, and its cost in *cost */
 	dlg_status (*claim)(void *self, size_t slot, uint64_t *cost, dlg_error *err);
-	/* on any thread, without the lock */
-	dlg_status (*process)(void *self, size_t slot, dlg_error *err);
+	/* on any thread, without the lock; may call dlg_sched__cost once its cost is known */
+	dlg_status (*process)(void *self, dlg_sched *s, size_t slot, dlg_error *err);
 	/* in claim order, one item at a time, on any thread */
 	dlg_status (*commit)(void *self, dlg_sched *s, size_t slot, void *worker, dlg_error *err);
 	/* once, after the last commit */
@@ -54,6 +54,15 @@ typedef struct dlg_sched_plan {
  * failure, which is returned. */
 dlg_status dlg_sched__run(const dlg_sched_ops *ops, void *self, const dlg_sched_plan *plan,
 			  dlg_error *err) DLG_WUR;
+
+/**
+ * From process: what item `slot` really costs, now that it is known (what its input will
+ * take in memory), in place of what its claim said. Waits until that fits in the budget
+ * with the other items in flight, or until the item is the next to commit (which never
+ * waits: every item before it is committed, so it cannot wait on them); fails when the run
+ * fails or is canceled meanwhile.
+ */
+dlg_status dlg_sched__cost(dlg_sched *s, size_t slot, uint64_t cost, dlg_error *err) DLG_WUR;
 
 /**
  * Hand `pending` (an output's next member) to a job, leaving `pending` empty; called from

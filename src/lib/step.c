@@ -39,8 +39,8 @@ void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap)
 	}
 	for (size_t i = 0; i < it->cap_units; i++) {
 		dlg_unit *u = &it->units[i];
-		size_t held = u->text.cap + u->decoded.cap + u->lines.cap + u->json.cap +
-			      u->scratch.cap + u->stage_text.cap;
+		size_t held = u->text.cap + u->decoded.cap + u->turns.cap + u->json.cap +
+			      u->scratch.cap + u->stage_text.cap + u->diags.cap;
 		if (held > TRIM_BYTES) {
 			dlg_unit__dispose(u);
 			dlg_unit__init(u, ctx);
@@ -80,15 +80,13 @@ static dlg_status take_unit(dlg_unit **out, dlg_item *it, const dlg_ctx *ctx,
  * taken out; then the kept preamble. */
 static dlg_status normalize(dlg_unit *u, dlg_error *err)
 {
-	if (u->preamble_n && u->ctx->opts->keep_preamble)
-		DLG_TRY(dlg_normalize__lines(&u->preamble, u, u->preamble_first, u->preamble_n, 0,
-					     err));
+	if (u->preamble_raw.p && u->ctx->opts->keep_preamble)
+		DLG_TRY(dlg_normalize__raw(&u->preamble, u, &u->preamble_raw, 0, err));
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	for (size_t i = 0; i < n; i++) {
 		dlg_turn t = DLG_BUF_AT(&u->turns, dlg_turn, i);
 		DLG_TRY(dlg_unit__check_cancel(u, err));
-		DLG_TRY(dlg_normalize__lines(&t.text, u, t.first_line, t.n_lines, (uint32_t)i + 1,
-					     err));
+		DLG_TRY(dlg_normalize__raw(&t.text, u, &t.raw, (uint32_t)i + 1, err));
 		DLG_TRY(dlg_stage__extract(u, &t, err));
 		DLG_BUF_AT(&u->turns, dlg_turn, i) = t;
 	}
@@ -98,7 +96,7 @@ static dlg_status normalize(dlg_unit *u, dlg_error *err)
 dlg_status dlg_step__validate(dlg_unit *u, dlg_error *err)
 {
 	/* the bytes were unusable, or a message was: nothing more to say */
-	if (u->rejected && (DLG_BUF_COUNT(&u->lines, dlg_line) == 0 || u->incomplete))
+	if (u->rejected && (!u->any_line || u->incomplete))
 		return DLG_OK;
 	DLG_TRY(normalize(u, err));
 	return dlg_validate__turns(u, err);
@@ -237,17 +235,52 @@ static dlg_status records(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 	return DLG_OK;
 }
 
-dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
+dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
 {
-	it->n_units = 0;
-	if (it->kind == DLG_ITEM_FILE) {
-		dlg_reader rd;
-		dlg_status st = dlg_input__open(&rd, in->path, ctx->opts, err);
-		if (st == DLG_OK)
-			st = dlg_input__read_all(&rd, &it->data, err);
-		dlg_input__close(&rd);
-		DLG_TRY(st);
+	if (it->kind != DLG_ITEM_FILE)
+		return DLG_OK;
+	dlg_reader rd;
+	dlg_status st = dlg_input__open(&rd, in->path, ctx->opts, err);
+	if (st == DLG_OK)
+		st = dlg_input__read_all(&rd, &it->data, err);
+	dlg_input__close(&rd);
+	return st;
+}
+
+/* How many times c is in p[0, n). */
+static uint64_t occurrences(const char *p, size_t n, char c)
+{
+	uint64_t count = 0;
+	for (const char *at = n ? memchr(p, c, n) : NULL; at;
+	     at = memchr(at + 1, c, n - (size_t)(at + 1 - p)))
+		count++;
+	return count;
+}
+
+dlg_status dlg_step__cost(uint64_t *cost, const dlg_item *it, const dlg_ctx *ctx,
+			  dlg_error *err)
+{
+	uint64_t turns = 0, delimiters = 0;
+	/* in strides, looking at options.cancel between: a 64 MiB line full of '*' and '_'
+	 * takes 60 ms */
+	for (size_t at = 0; at < it->data.len; at += DLG_CANCEL_STRIDE) {
+		if (dlg_unit__cancel_asked(ctx->opts->cancel))
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+		const char *p = it->data.data + at;
+		size_t n = it->data.len - at < DLG_CANCEL_STRIDE ? it->data.len - at :
+								    DLG_CANCEL_STRIDE;
+		turns += occurrences(p, n, ':');
+		delimiters += occurrences(p, n, '*') + occurrences(p, n, '_');
 	}
+	*cost = DLG_STEP_COST_PER_BYTE * (uint64_t)it->data.len +
+		DLG_STEP_COST_PER_COLON * turns + DLG_STEP_COST_PER_DELIMITER * delimiters;
+	return DLG_OK;
+}
+
+/* The conversations of an item, before the findings past those kept are counted. */
+static dlg_status conversations(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
+				dlg_error *err)
+{
 	/* one finding for the whole file, not one per line of the pointer */
 	if (it->first_of_input && lfs_pointer(&it->data)) {
 		dlg_unit *u;
@@ -271,4 +304,13 @@ dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 		return records(it, in, ctx, err);
 	}
 	return dlg_error__set(err, DLG_E_INTERNAL, 0, "unknown item kind %d", (int)it->kind);
+}
+
+dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
+{
+	it->n_units = 0;
+	DLG_TRY(conversations(it, in, ctx, err));
+	for (size_t i = 0; i < it->n_units; i++)
+		DLG_TRY(dlg_unit__count_unkept(&it->units[i], err));
+	return DLG_OK;
 }

@@ -41,7 +41,27 @@ void dlg_step__item_init(dlg_item *it, const dlg_allocator *a, size_t data_cap);
 void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap);
 void dlg_step__item_dispose(dlg_item *it, const dlg_ctx *ctx);
 
-/** Every conversation of `it` (of input `in`) through the stages, into it->units. */
+/** Read a DLG_ITEM_FILE's input `in` into it->data; nothing for other kinds. */
+dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
+			  dlg_error *err) DLG_WUR;
+
+/*
+ * What an item's conversations may take in memory while the step and the commit hold them,
+ * told from its bytes once read, and at least what they take on every shape measured
+ * (docs/performance.md "Memory limits"): a unit's buffers grow with its bytes (the data, the
+ * decoded and normalized text, the rendered record, the near-duplicate scratch: 2 to 7
+ * times them); a turn (its dlg_turn, its rendered message: about 170 bytes) needs a ':' of
+ * its marker or JSON key, and a stage direction (its dlg_stage, its text, its rendered
+ * object) a '*' or '_' at each end. Nothing is stored per line, and a conversation keeps at
+ * most DLG_UNIT_DIAGS_PER_CODE findings of a code.
+ */
+#define DLG_STEP_COST_PER_BYTE 8
+#define DLG_STEP_COST_PER_COLON 256
+#define DLG_STEP_COST_PER_DELIMITER 64
+dlg_status dlg_step__cost(uint64_t *cost, const dlg_item *it, const dlg_ctx *ctx,
+			  dlg_error *err) DLG_WUR;
+
+/** Every conversation of `it` (of input `in`, read) through the stages, into it->units. */
 dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 			  dlg_error *err) DLG_WUR;
 

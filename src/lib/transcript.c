@@ -334,11 +334,17 @@ static size_t escaped_marker(const dlg_ctx *ctx, const char *p, size_t n)
 	return k > i && marker_shaped(ctx, p + k, n - k) ? i + 1 : 0;
 }
 
-static dlg_status push_line(dlg_unit *u, const char *p, size_t n, uint64_t line, uint32_t col,
-			    dlg_error *err)
+/* A line p[0, n) read into `raw`, the preamble or the current turn, whose lines it follows
+ * (or starts, at (line, col)); an escaping backslash to leave out is noted in u->drops. */
+static dlg_status push_line(dlg_unit *u, dlg_raw *raw, const char *p, size_t n, uint64_t line,
+			    uint32_t col, dlg_error *err)
 {
-	dlg_line ln = { p, n, line, col, escaped_marker(u->ctx, p, n) };
-	return dlg_buf__append(&u->lines, &ln, sizeof ln, err);
+	if (!raw->p)
+		*raw = (dlg_raw){ p, 0, line, col, false };
+	raw->len = (size_t)(p + n - raw->p);
+	size_t drop = escaped_marker(u->ctx, p, n);
+	const char *at = drop ? p + drop - 1 : NULL;
+	return at ? dlg_buf__append(&u->drops, &at, sizeof at, err) : DLG_OK;
 }
 
 /* Handle one raw line: start a turn, or add text to the current turn or the preamble. */
@@ -416,13 +422,11 @@ static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t
 	t.role = m->label->role;
 	t.line = line_no;
 	t.col = col + (uint32_t)m->at;
-	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
-	t.n_lines = 1;
+	t.raw = (dlg_raw){ p + m->rest, n - m->rest, line_no, col + (uint32_t)m->rest, false };
 	DLG_TRY(dlg_buf__append(&u->turns, &t, sizeof t, err));
 	ps->turn_hashes = m->hashes;
 	ps->flags = (turn_flags){ false, false, false, false };
-	dlg_line rest = { p + m->rest, n - m->rest, line_no, col + (uint32_t)m->rest, 0 };
-	DLG_TRY(dlg_buf__append(&u->lines, &rest, sizeof rest, err));
+	dlg_line rest = { t.raw.p, t.raw.len, line_no, t.raw.col, 0 };
 	return check_text_line(u, &rest, (uint32_t)n_turns + 1, &ps->flags, err);
 }
 
@@ -463,6 +467,7 @@ static dlg_status no_turns_but_labels(dlg_unit *u, const parse_state *ps, dlg_er
 static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_no, uint32_t col,
 			    parse_state *ps, dlg_error *err)
 {
+	u->any_line = true;
 	if (u->section_end) {
 		ps->dropped += !is_blank_line(p, n);
 		return DLG_OK;
@@ -509,31 +514,33 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		if (m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_UNKNOWN_LABEL ||
 		    unknown_speaker_shaped(&m, p, n, 0))
 			remember_unmapped(ps, p + m.label_at, m.label_len);
-		u->preamble_n++;
-		return push_line(u, p, n, line_no, col, err);
+		return push_line(u, &u->preamble_raw, p, n, line_no, col, err);
 	}
 	dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1);
-	if (t->speaker_line == 0 && unknown_speaker_shaped(&m, p, n, ps->turn_hashes)) {
-		t->speaker_line = DLG_BUF_COUNT(&u->lines, dlg_line) + 1;
+	if (!t->speaker && unknown_speaker_shaped(&m, p, n, ps->turn_hashes)) {
 		t->speaker = p + m.label_at;
-		t->speaker_len = m.label_len;
+		t->speaker_len = (uint32_t)m.label_len;
+		t->speaker_line = line_no;
+		t->speaker_col = col;
 	}
-	t->n_lines++;
-	DLG_TRY(push_line(u, p, n, line_no, col, err));
+	DLG_TRY(push_line(u, &t->raw, p, n, line_no, col, err));
 	return check_text_line(u, &ln, turn_no, flags, err);
 }
 
 static dlg_status report_preamble(dlg_unit *u, dlg_error *err)
 {
-	for (size_t k = 0; k < u->preamble_n; k++) {
-		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, u->preamble_first + k);
+	if (!u->preamble_raw.p)
+		return DLG_OK;
+	dlg_lines walk;
+	dlg_line ln;
+	for (dlg_lines__start(&walk, u, &u->preamble_raw); dlg_lines__next(&walk, &ln);) {
 		size_t i = 0;
-		while (i < ln->len && dlg_is_blank(ln->p[i]))
+		while (i < ln.len && dlg_is_blank(ln.p[i]))
 			i++;
-		if (i == ln->len)
+		if (i == ln.len)
 			continue;
-		return dlg_unit__diag(u, err, DLG_DIAG_PREAMBLE_DROPPED, ln->line,
-				      ln->col + (uint32_t)i, 0,
+		return dlg_unit__diag(u, err, DLG_DIAG_PREAMBLE_DROPPED, ln.line,
+				      ln.col + (uint32_t)i, 0,
 				      "text before the first turn dropped; pass --keep-preamble "
 				      "to keep it in meta.preamble");
 	}
@@ -679,7 +686,8 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	t.role = role;
 	t.line = u->record_line;
 	t.col = 1;
-	t.first_line = DLG_BUF_COUNT(&u->lines, dlg_line);
+	t.raw = (dlg_raw){ text, len, u->record_line, 1, true };
+	u->any_line = true;
 	turn_flags flags = { false, false, false, true };
 	/* a message's content stands as it is in its JSON string */
 	u->origin.text = u->origin.copy = text;
@@ -694,8 +702,6 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - text) : len;
 		dlg_line ln = { text + i, eol - i, u->record_line, 1, 0 };
-		DLG_TRY(dlg_buf__append(&u->lines, &ln, sizeof ln, err));
-		t.n_lines++;
 		marker m;
 		classify(&m, u->ctx, ln.p, ln.len);
 		if (m.kind == LINE_MARKER && !flags.marker_in_text) {

@@ -1,6 +1,7 @@
 /*
- * unit.h - one conversation in flight (unit.c): its raw lines and turns, normalized text,
- * stage directions, findings and rendered record, reused from one conversation to the next.
+ * unit.h - one conversation in flight (unit.c): its turns (their raw text, walked line by
+ * line), normalized text, stage directions, findings and rendered record, reused from one
+ * conversation to the next.
  * The types every stage of the step reads and writes.
  */
 #ifndef DLG_UNIT_H
@@ -10,6 +11,20 @@
 #include "buf.h"
 #include "ctx.h"
 #include "locate.h"
+
+/**
+ * Raw text of the input, a turn's or the preamble's: bytes [p, p + len) starting at (line,
+ * col), as many lines as it has line ends plus one. Lines are not stored (a file of one-byte
+ * lines would cost many times its size): dlg_lines__next finds them as it walks the text.
+ */
+typedef struct dlg_raw {
+	const char *p;
+	size_t len;
+	uint64_t line;
+	uint32_t col;
+	bool structured; /* a message of a JSON record: lines end at '\n' only, and each is at
+			    (line, col); else at "\r\n", '\r' or '\n' */
+} dlg_raw;
 
 /** A line of the original input: bytes [p, p+len) starting at (line, col). */
 typedef struct dlg_line {
@@ -37,17 +52,17 @@ typedef struct dlg_turn {
 	dlg_role role;
 	uint64_t line; /* where its marker is */
 	uint32_t col;
-	size_t first_line; /* raw text lines: unit.lines[first_line, first_line + n_lines) */
-	size_t n_lines;
+	dlg_raw raw;       /* its raw text, after the marker */
 	dlg_span text;     /* normalized content in unit.text */
 	size_t first_stage; /* its stage directions: unit.stages[first_stage, + n_stage),
 			       in the order of their places */
 	size_t n_stage;
-	size_t speaker_line; /* 1 + the index in unit.lines of its first line shaped like a
-				turn of a speaker no label maps, written as its own marker is
-				(`Alex: I'm fine`, `### Lucky:`), or 0 (transcript.c) */
-	const char *speaker; /* that speaker's label in the line */
-	size_t speaker_len;
+	const char *speaker; /* in its first line shaped like a turn of a speaker no label
+				maps, written as its own marker is (`Alex: I'm fine`, `### Lucky:`),
+				that speaker's label, or NULL (transcript.c) */
+	uint32_t speaker_len;
+	uint32_t speaker_col; /* where that line starts: (speaker_line, speaker_col) */
+	uint64_t speaker_line;
 } dlg_turn;
 
 /* What a unit holds of neardup.c: its signature. */
@@ -83,12 +98,14 @@ typedef struct dlg_unit {
 	uint64_t record_line; /* where findings about a record point */
 	bool exact_location; /* a finding about the record's raw bytes keeps its column */
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
-	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
+	dlg_buf decoded;     /* a JSON record's strings, which raw texts point into */
 	dlg_json_origin origin; /* where a JSON record's text came from */
 	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
-	dlg_buf lines;       /* dlg_line[] */
+	bool any_line;       /* a line was read */
+	dlg_buf drops;       /* const char *[]: the escaping backslashes to leave out
+				(dlg_line.drop), ascending */
 	dlg_buf turns;       /* dlg_turn[] */
-	size_t preamble_first, preamble_n; /* raw lines before the first marker */
+	dlg_raw preamble_raw; /* raw lines before the first marker; p NULL when none */
 	dlg_span preamble;   /* normalized, in text (only with keep_preamble) */
 	dlg_buf text;        /* normalized contents */
 	dlg_buf scratch;     /* per-line work space of normalize.c */
@@ -96,6 +113,8 @@ typedef struct dlg_unit {
 	dlg_buf stage_text;
 	dlg_buf stage_refs;  /* dlg_stage_ref[] of a turn being rendered (record.c, jsonread.c) */
 	dlg_buf diags;       /* dlg_diag[] found so far, emitted in order on commit */
+	uint8_t kept_of_code[DLG_DIAG_CODES]; /* findings in diags, by code */
+	dlg_buf unkept;      /* dlg_unkept[]: codes with findings past those kept */
 	dlg_buf json;        /* the rendered record line, with its '\n' */
 	uint8_t id[16];      /* hash of the normalized messages */
 	dlg_neardup_sig near_sig; /* with --near-dup, of a conversation not rejected */
@@ -134,6 +153,21 @@ static inline bool dlg_unit__cancel_asked(const volatile sig_atomic_t *cancel)
 /** DLG_E_CANCELED ("interrupted") when the run was asked to stop, else DLG_OK. */
 dlg_status dlg_unit__check_cancel(const dlg_unit *u, dlg_error *err) DLG_WUR;
 
+/** A walk over the lines of a raw text of a unit. */
+typedef struct dlg_lines {
+	dlg_raw raw;
+	size_t at;        /* where the next line starts in raw.p, or SIZE_MAX past the last */
+	uint64_t line;
+	uint32_t col;
+	const char *const *drops; /* the unit's, from the first at or after raw.p */
+	size_t n_drops;
+} dlg_lines;
+
+/** Start a walk over `raw`, a raw text of `u`. */
+void dlg_lines__start(dlg_lines *w, const dlg_unit *u, const dlg_raw *raw);
+/** The next line of the walk into *out; false past the last. */
+bool dlg_lines__next(dlg_lines *w, dlg_line *out);
+
 void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx);
 struct dlg_input;
 /** Ready `u` for a conversation of `in` (borrowed; a record's, when `record` is not 0). */
@@ -141,9 +175,20 @@ void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
 		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
 
+/** The findings of one code a conversation keeps; the others are counted (docs/rules.md
+ * "Findings": a finding on each of 16 million lines would take gigabytes). */
+#define DLG_UNIT_DIAGS_PER_CODE 100
+
+/** How many findings of a code were not kept. */
+typedef struct dlg_unkept {
+	dlg_diag_code code;
+	uint64_t count;
+} dlg_unkept;
+
 /**
  * Record a finding on `u`. Promotes warnings under --strict and marks the unit
- * rejected on an error. Fails only when out of memory.
+ * rejected on an error. Past DLG_UNIT_DIAGS_PER_CODE of its code, only counts it. Fails
+ * only when out of memory.
  */
 dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint64_t line,
 			  uint32_t col, uint32_t turn, const char *fmt, ...) DLG_WUR
@@ -154,5 +199,16 @@ dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint6
  * their cause says it instead. u->rejected stays as it is.
  */
 void dlg_unit__drop_diags(dlg_unit *u, dlg_diag_code code, uint64_t line);
+
+/**
+ * Account for `n` findings of `code` that a stage took out of u->diags itself. With none of
+ * the code left, those not kept, whose lines are not known, are taken back too: they are
+ * the same finding further on (E205 saying a speaker's W308 instead, in every turn).
+ */
+void dlg_unit__taken_back(dlg_unit *u, dlg_diag_code code, size_t n);
+
+/** After the last finding on `u`: for each code with findings past those kept, one more
+ * after its last kept one that says how many. Fails only when out of memory. */
+dlg_status dlg_unit__count_unkept(dlg_unit *u, dlg_error *err) DLG_WUR;
 
 #endif

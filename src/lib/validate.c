@@ -109,9 +109,9 @@ static dlg_status drop_speaker_labels(dlg_unit *u, size_t n, dlg_error *err)
 	lines->len = 0;
 	for (size_t i = 0; i < n; i++) {
 		const dlg_turn *t = turn_at(u, i);
-		if (!t->speaker_line)
+		if (!t->speaker)
 			continue;
-		uint64_t line = DLG_BUF_AT(&u->lines, dlg_line, t->speaker_line - 1).line;
+		uint64_t line = t->speaker_line;
 		if (line == 0) { /* as dlg_unit__drop_diags reads it: at any line */
 			dlg_unit__drop_diags(u, DLG_DIAG_UNKNOWN_LABEL_KEPT, 0);
 			return DLG_OK;
@@ -127,6 +127,8 @@ static dlg_status drop_speaker_labels(dlg_unit *u, size_t n, dlg_error *err)
 		if (d.code != DLG_DIAG_UNKNOWN_LABEL_KEPT || !has_line(at, n_lines, d.line))
 			DLG_BUF_AT(&u->diags, dlg_diag, kept++) = d;
 	}
+	dlg_unit__taken_back(u, DLG_DIAG_UNKNOWN_LABEL_KEPT,
+			     DLG_BUF_COUNT(&u->diags, dlg_diag) - kept);
 	u->diags.len = kept * sizeof(dlg_diag);
 	return DLG_OK;
 }
@@ -150,7 +152,7 @@ static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_e
 		bool last_user = i + 1 == n && t->role == DLG_ROLE_USER && !reply_slot;
 		if (!next_same && !last_user)
 			continue;
-		if (!t->speaker_line || t->role == DLG_ROLE_SYSTEM)
+		if (!t->speaker || t->role == DLG_ROLE_SYSTEM)
 			return DLG_OK;
 		if (!first) {
 			first = t;
@@ -166,25 +168,24 @@ static dlg_status unmapped_speaker(dlg_unit *u, size_t n, bool reply_slot, dlg_e
 	/* (in a JSON record every finding is at the record's line: there W308 stays) */
 	if (!u->record)
 		DLG_TRY(drop_speaker_labels(u, n, err));
-	const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, first->speaker_line - 1);
 	int len = (int)first->speaker_len;
-	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, ln->line, ln->col,
-			      (uint32_t)first_turn, "unknown speaker '%.*s' (read as text in "
-			      "%zu %s turn%s); map it with --role %.*s=%s", len, first->speaker,
-			      turns, dlg_role_name(first->role), turns == 1 ? "" : "s", len,
-			      first->speaker, dlg_role_name(first->role == DLG_ROLE_USER ?
-							    DLG_ROLE_ASSISTANT : DLG_ROLE_USER));
+	return dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, first->speaker_line,
+			      first->speaker_col, (uint32_t)first_turn, "unknown speaker '%.*s' "
+			      "(read as text in %zu %s turn%s); map it with --role %.*s=%s", len,
+			      first->speaker, turns, dlg_role_name(first->role),
+			      turns == 1 ? "" : "s", len, first->speaker,
+			      dlg_role_name(first->role == DLG_ROLE_USER ? DLG_ROLE_ASSISTANT :
+							    DLG_ROLE_USER));
 }
 
-/* Whether the input held only white space: an empty file, whatever its format. */
+/* Whether the input held only white space: an empty file, whatever its format. With no turn,
+ * every line read is the preamble's. */
 static bool blank(const dlg_unit *u)
 {
-	for (size_t i = 0; i < DLG_BUF_COUNT(&u->lines, dlg_line); i++) {
-		const dlg_line *ln = &DLG_BUF_AT(&u->lines, dlg_line, i);
-		for (size_t k = 0; k < ln->len; k++)
-			if (!strchr(" \t\r\n", ln->p[k]) || !ln->p[k])
-				return false;
-	}
+	const dlg_raw *raw = &u->preamble_raw;
+	for (size_t k = 0; k < raw->len; k++)
+		if (!strchr(" \t\r\n", raw->p[k]) || !raw->p[k])
+			return false;
 	return true;
 }
 

@@ -86,14 +86,23 @@ dlg_status dlg_writer__put(dlg_writer *w, dlg_sched *s, void *worker, dlg_unit *
 		DLG_TRY(w->kind->kept(w, u, d->split, err));
 	size_t out = d->split * w->ctx->shards + d->shard;
 	dlg_split_out *so = &w->outs[out];
-	DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
+	size_t member = dlg_sink__member_bytes(w->ctx->shards);
+	if (so->pending.len == 0 && u->json.len >= member) {
+		/* a member of its own: handed over rather than copied, which for a record of
+		 * hundreds of megabytes would be that much again */
+		dlg_buf swap = so->pending;
+		so->pending = u->json;
+		u->json = swap;
+	} else {
+		DLG_TRY(dlg_buf__append(&so->pending, u->json.data, u->json.len, err));
+	}
 	so->file.records++;
 	if (w->provenance_open) {
 		DLG_TRY(dlg_record__provenance(&w->line, u, w->ctx->splits[d->split].name, err));
 		w->provenance.records++;
 		DLG_TRY(dlg_sink__write(&w->provenance, w->line.data, w->line.len, err));
 	}
-	if (so->pending.len >= dlg_sink__member_bytes(w->ctx->shards))
+	if (so->pending.len >= member)
 		return dlg_sched__queue(s, out, &so->pending, worker, err);
 	return DLG_OK;
 }

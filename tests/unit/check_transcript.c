@@ -555,11 +555,86 @@ START_TEST(test_transcript_unescaped_marker_lines_keep_their_bytes)
 }
 END_TEST
 
+/* A turn's raw text is a range of the input; its lines are found as it is walked, with the
+ * line ends the parser knows ("\r\n", '\r', '\n'), where each line is, and the backslash
+ * of an escaped marker line to leave out. */
+START_TEST(test_transcript_raw_lines_are_walked)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "### Human: a\r\nb\r\rc\n\\### Assistant: d\n\n### Assistant: e");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	const dlg_turn *t = &DLG_BUF_AT(&h.unit.turns, dlg_turn, 0);
+	static const char *const text[] = { " a", "b", "", "c", "\\### Assistant: d", "" };
+	static const uint64_t line[] = { 1, 2, 3, 4, 5, 6 };
+	static const size_t drop[] = { 0, 0, 0, 0, 1, 0 };
+	dlg_lines walk;
+	dlg_line ln;
+	size_t k = 0;
+	for (dlg_lines__start(&walk, &h.unit, &t->raw); dlg_lines__next(&walk, &ln); k++) {
+		ck_assert_uint_lt(k, 6);
+		ck_assert_uint_eq(ln.len, strlen(text[k]));
+		ck_assert_int_eq(memcmp(ln.p, text[k], ln.len), 0);
+		ck_assert_uint_eq(ln.line, line[k]);
+		ck_assert_uint_eq(ln.col, k == 0 ? 11 : 1);
+		ck_assert_uint_eq(ln.drop, drop[k]);
+	}
+	ck_assert_uint_eq(k, 6);
+	ck_assert_str_eq(turn_text(&h, 0), "a\nb\n\nc\n### Assistant: d");
+	/* a message of a JSON record ends its lines at '\n' only, all at the record's line */
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\": [{\"role\": \"user\", "
+					    "\"content\": \"x\\r\\ny\\n\"}]}", false), DLG_OK);
+	t = &DLG_BUF_AT(&h.unit.turns, dlg_turn, 0);
+	k = 0;
+	for (dlg_lines__start(&walk, &h.unit, &t->raw); dlg_lines__next(&walk, &ln); k++) {
+		ck_assert_uint_eq(ln.len, k == 0 ? 2 : k == 1 ? 1 : 0);
+		ck_assert_uint_eq(ln.line, 1);
+	}
+	ck_assert_uint_eq(k, 3);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* A conversation keeps the first DLG_UNIT_DIAGS_PER_CODE findings of a code, then one that
+ * counts the others, right after the last kept; other codes are kept as usual. */
+START_TEST(test_transcript_findings_of_a_code_are_capped)
+{
+	dlg_buf text;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_error err;
+	ck_assert_int_eq(dlg_buf__printf(&text, &err, "### Human: hi\n"), DLG_OK);
+	for (int i = 0; i < DLG_UNIT_DIAGS_PER_CODE + 5; i++)
+		ck_assert_int_eq(dlg_buf__printf(&text, &err, "## Step: stir\n"), DLG_OK);
+	ck_assert_int_eq(dlg_buf__printf(&text, &err, "### Assistant: ok\n### Assistant: b\n"),
+			 DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(&text, '\0', &err), DLG_OK);
+	harness h;
+	harness_init(&h);
+	harness_run(&h, text.data);
+	ck_assert_int_eq(dlg_unit__count_unkept(&h.unit, &err), DLG_OK);
+	size_t n = DLG_BUF_COUNT(&h.unit.diags, dlg_diag);
+	ck_assert_uint_eq(n, DLG_UNIT_DIAGS_PER_CODE + 2);
+	const dlg_diag *note = &DLG_BUF_AT(&h.unit.diags, dlg_diag, DLG_UNIT_DIAGS_PER_CODE);
+	ck_assert_int_eq(note->code, DLG_DIAG_UNKNOWN_LABEL_KEPT);
+	ck_assert_uint_eq(note->line, DLG_UNIT_DIAGS_PER_CODE + 1);
+	ck_assert_ptr_nonnull(strstr(note->msg, "and 5 more like the one above"));
+	ck_assert_int_eq(DLG_BUF_AT(&h.unit.diags, dlg_diag, n - 1).code,
+			 DLG_DIAG_REPEATED_ROLE);
+	/* counted once: a second call adds nothing */
+	ck_assert_int_eq(dlg_unit__count_unkept(&h.unit, &err), DLG_OK);
+	ck_assert_uint_eq(DLG_BUF_COUNT(&h.unit.diags, dlg_diag), n);
+	harness_dispose(&h);
+	dlg_buf__dispose(&text);
+}
+END_TEST
+
 Suite *transcript_suite(void)
 {
 	Suite *s = suite_create("transcript");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_transcript_marker_grammar);
+	tcase_add_test(tc, test_transcript_raw_lines_are_walked);
+	tcase_add_test(tc, test_transcript_findings_of_a_code_are_capped);
 	tcase_add_test(tc, test_transcript_canonical_markers_give_no_warning);
 	tcase_add_test(tc, test_transcript_bare_markers_are_a_format_and_mixing_is_w302);
 	tcase_add_test(tc, test_transcript_unknown_labels);
