@@ -55,6 +55,8 @@ struct dlg_sched {
 	size_t next_claim, next_commit; /* item sequence numbers */
 	uint64_t in_flight;             /* cost of the items claimed and not yet committed */
 	bool committing, flushed, failed;
+	bool claiming; /* a thread is reading the next item, without the lock; the claim's state
+			  (ops->all_claimed, ops->next_cost) is its alone meanwhile */
 	dlg_status status; /* the first failure */
 	dlg_error err;
 };
@@ -247,17 +249,27 @@ static void flush_locked(dlg_sched *s, void *worker)
 		fail_locked(s, st, &err);
 }
 
-/* Claim the next item into `sl`, process it without the lock, and mark it ready. */
+/*
+ * Claim the next item into `sl` and process it, both without the lock (reading a chunk of
+ * a file, or the whole of one, would hold up every commit and job meanwhile: claims stay in
+ * order because one thread claims at a time), and mark it ready.
+ */
 static void claim_and_process_locked(dlg_sched *s, slot *sl, size_t index)
 {
+	s->claiming = true;
+	sl->state = SLOT_BUSY; /* taken: no other thread claims into it */
+	pthread_mutex_unlock(&s->lock);
 	dlg_error err;
 	uint64_t cost = 0;
 	dlg_status st = s->ops->claim(s->self, index, &cost, &err);
+	pthread_mutex_lock(&s->lock);
+	s->claiming = false;
+	pthread_cond_broadcast(&s->cond);
 	if (st != DLG_OK) {
+		sl->state = SLOT_FREE;
 		fail_locked(s, st, &err);
 		return;
 	}
-	sl->state = SLOT_BUSY;
 	sl->seq = s->next_claim++;
 	sl->cost = cost;
 	s->in_flight += cost;
@@ -281,7 +293,7 @@ static void work(dlg_sched *s, void *worker)
 				    &err);
 			break;
 		}
-		bool all_claimed = s->ops->all_claimed(s->self);
+		bool all_claimed = !s->claiming && s->ops->all_claimed(s->self);
 		slot *next = &s->slots[s->next_commit % n_slots];
 		if (!s->committing && s->next_commit < s->next_claim &&
 		    next->state == SLOT_READY && next->seq == s->next_commit) {
@@ -299,7 +311,8 @@ static void work(dlg_sched *s, void *worker)
 			continue;
 		}
 		size_t index = s->next_claim % n_slots;
-		if (!all_claimed && s->slots[index].state == SLOT_FREE && within_budget_locked(s)) {
+		if (!all_claimed && !s->claiming && s->slots[index].state == SLOT_FREE &&
+		    within_budget_locked(s)) {
 			claim_and_process_locked(s, &s->slots[index], index);
 			continue;
 		}
