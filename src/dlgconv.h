@@ -95,7 +95,8 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_LEADING_ASSISTANT_DROPPED = 318,
 	DLG_DIAG_CONTENT_NOT_AS_NAMED = 319,
 	DLG_DIAG_KEPT_FIELD_TYPE_CHANGED = 320,
-	DLG_DIAG_NEAR_DUPLICATE = 321
+	DLG_DIAG_NEAR_DUPLICATE = 321,
+	DLG_DIAG_FIELD_NOT_CARRIED = 322
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -398,6 +399,13 @@ typedef struct dlg_options {
 	unsigned shards;             /* files per split, at most DLG_MAX_SHARDS; 0 or 1: one
 					<split>.jsonl.gz, else <split>-SSSSS-of-NNNNN.jsonl.gz with
 					each record placed by a hash of its id */
+	const char *prompt_field;    /* JSON records: the prompt string at this dotted path is
+					the user turn (--response-field holds its reply) */
+	const char *system_field;    /* JSON records: the system prompt string at this dotted
+					path; NULL: a top-level "system" string */
+	const char *const *keep_message_fields; /* message-level fields copied into each
+						   written message (null when it has none) */
+	size_t n_keep_message_fields; /* at most DLG_MAX_KEEP_FIELDS */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024

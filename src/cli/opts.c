@@ -136,13 +136,16 @@ static const struct cli_option {
 	{ "near-dup", 0, ALL, NULL },
 	{ "near-dup-threshold", 0, ALL, NULL },
 	{ "text-field", 0, ALL, NULL },
+	{ "prompt-field", 0, ALL, NULL },
 	{ "response-field", 0, ALL, NULL },
+	{ "system-field", 0, ALL, NULL },
 	{ "rejected-field", 0, ALL, NULL },
 	{ "messages-field", 0, ALL, NULL },
 	{ "role-key", 0, ALL, NULL },
 	{ "content-key", 0, ALL, NULL },
 	{ "leading-assistant", 0, ALL, NULL },
 	{ "keep-fields", 0, ALL, NULL },
+	{ "keep-message-fields", 0, ALL, NULL },
 	{ "role", 0, ALL, NULL },
 	{ "keep-preamble", 0, ALL, NULL },
 	{ "stage", 0, ALL, NULL },
@@ -425,13 +428,15 @@ static int take_codes(cli_args *a, const char *which, const char *v)
 	return CLI_RUN;
 }
 
-/* "emotion_type,situation": names point into an owned copy of each value. Returns CLI_RUN
+/* "emotion_type,situation" (--keep-fields or --keep-message-fields, `flag`) into names[],
+ * the option's list: names point into an owned copy of each value. Returns CLI_RUN
  * or an exit code. */
-static int parse_keep_fields(cli_args *a, const char *spec)
+static int parse_keep_fields(cli_args *a, const char *spec, const char *flag,
+			     const char **names, const char *const **list, size_t *n)
 {
 	cli_command c = a->command;
 	if (a->n_keep_specs == CLI_MAX_LIST)
-		return usage_error(c, "too many --keep-fields at '%s'", spec);
+		return usage_error(c, "too many --%s at '%s'", flag, spec);
 	char *copy = strdup(spec);
 	if (!copy) {
 		fprintf(stderr, "dlgconv: out of memory\n");
@@ -441,12 +446,12 @@ static int parse_keep_fields(cli_args *a, const char *spec)
 	/* strsep, not strtok: an empty name (a,,b) is a mistake to report, not to skip */
 	for (char *name; (name = strsep(&copy, ",")) != NULL;) {
 		if (!*name)
-			return usage_error(c, "bad --keep-fields '%s' (want NAME,NAME,...)", spec);
-		if (a->opts.n_keep_fields == CLI_MAX_LIST)
-			return usage_error(c, "more than %d --keep-fields", CLI_MAX_LIST);
-		a->keep_fields[a->opts.n_keep_fields++] = name;
+			return usage_error(c, "bad --%s '%s' (want NAME,NAME,...)", flag, spec);
+		if (*n == CLI_MAX_LIST)
+			return usage_error(c, "more than %d --%s", CLI_MAX_LIST, flag);
+		names[(*n)++] = name;
 	}
-	a->opts.keep_fields = a->keep_fields;
+	*list = names;
 	return CLI_RUN;
 }
 
@@ -541,7 +546,11 @@ static int take_list(cli_args *a, const struct cli_option *o, const char *v)
 	if (strcmp(name, "split") == 0)
 		return parse_splits(a, v);
 	if (strcmp(name, "keep-fields") == 0)
-		return parse_keep_fields(a, v);
+		return parse_keep_fields(a, v, name, a->keep_fields, &op->keep_fields,
+					 &op->n_keep_fields);
+	if (strcmp(name, "keep-message-fields") == 0)
+		return parse_keep_fields(a, v, name, a->keep_message_fields,
+					 &op->keep_message_fields, &op->n_keep_message_fields);
 	if (strcmp(name, "ignore") == 0 || strcmp(name, "select") == 0 ||
 	    strcmp(name, "error") == 0)
 		return take_codes(a, name, v);

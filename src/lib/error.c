@@ -220,6 +220,13 @@ static const struct {
 	  "`--near-dup drop` drops the later one and lists it in `rejects.jsonl` with "
 	  "`near_duplicate_of` and `similarity`. With `--near-dup group`, the default, "
 	  "near-duplicates are kept and put in one split, without a finding." },
+	{ DLG_DIAG_FIELD_NOT_CARRIED, "W322", "field-not-carried",
+	  "A field of the input is in no written record: neither read into the conversation nor "
+	  "kept. Said once per field name and file, with the number of records that have it and "
+	  "the option that would carry it (`--keep-fields` for a record's field, "
+	  "`--keep-message-fields` for a message's, `--system-field` or `--rejected-field` where "
+	  "one reads it). Records that are rejected are not counted: their finding says why "
+	  "nothing of them was written." },
 };
 
 static size_t diag_index(dlg_diag_code code)

@@ -9,11 +9,13 @@
 #define _GNU_SOURCE /* memmem */
 #include "jsonread.h"
 #include "buf.h"
+#include "carried.h"
 #include "ctx.h"
 #include "encoding.h"
 #include "error.h"
 #include "jsonscan.h"
 #include "normalize.h"
+#include "shape.h"
 #include "stage.h"
 #include "transcript.h"
 #include "unit.h"
@@ -24,29 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* A dotted path such as "choices.0.turns.0": object keys, and indices into arrays. */
-static const cJSON *at_path(const cJSON *node, const char *path)
-{
-	while (node && *path) {
-		const char *dot = strchr(path, '.');
-		size_t len = dot ? (size_t)(dot - path) : strlen(path);
-		char key[256];
-		if (len >= sizeof key)
-			return NULL;
-		memcpy(key, path, len);
-		key[len] = '\0';
-		if (cJSON_IsArray(node)) {
-			char *end;
-			unsigned long idx = strtoul(key, &end, 10);
-			node = (*end || !len) ? NULL : cJSON_GetArrayItem(node, (int)idx);
-		} else {
-			node = cJSON_GetObjectItemCaseSensitive(node, key);
-		}
-		path += len + (dot != NULL);
-	}
-	return node;
-}
 
 /*
  * The role a message names: the chat roles, ShareGPT's (with FastChat's other assistant
@@ -250,23 +229,22 @@ static void key_names(char *out, size_t cap, const char *key,
 			 spellings[2]);
 }
 
-/*
- * Already structured turns: copied into u->decoded (sized first: the lines point into it),
- * then normalized and validated like any other. A message that cannot be read makes one
- * finding for its kind of problem, however many messages have it, and leaves the rest of
- * the conversation unjudged (u->incomplete): the turn rules would judge a conversation
- * that is not the one written (a false E202 for a skipped first message).
- */
-static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
+/* The first message of an array, or a message standing alone (a pair's side). */
+static const cJSON *one_or_all(const cJSON *messages)
 {
-	const dlg_options *o = u->ctx->opts;
+	return cJSON_IsArray(messages) ? messages->child : messages;
+}
+
+/* The bytes a messages array's turns take in u->decoded, at most. */
+static size_t messages_size(const dlg_options *o, const cJSON *array, dlg_status *st,
+			    dlg_error *err)
+{
 	size_t total = 0, len;
 	const char *text, *bad_part = NULL;
-	dlg_status st = DLG_OK;
 	const cJSON *m, *stage;
-	cJSON_ArrayForEach(m, array) {
+	for (m = one_or_all(array); m; m = cJSON_IsArray(array) ? m->next : NULL) {
 		const cJSON *content = message_member(m, o->content_key, content_keys);
-		if (message_text(&text, &len, &bad_part, NULL, content, &st, err) == CONTENT_TEXT)
+		if (message_text(&text, &len, &bad_part, NULL, content, st, err) == CONTENT_TEXT)
 			total += len;
 		/* rendered as " *text*\n" at most */
 		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
@@ -276,44 +254,95 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 				total += strlen(t->valuestring) + 4;
 		}
 	}
-	u->decoded.len = 0;
-	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
-	message_problem problems[] = { { DLG_DIAG_INVALID_JSON, 0, 0, "" },
-				       { DLG_DIAG_UNKNOWN_ROLE, 0, 0, "" },
-				       { DLG_DIAG_NON_TEXT_CONTENT, 0, 0, "" } };
-	message_problem *shape = &problems[0], *unknown = &problems[1], *non_text = &problems[2];
+	return total;
+}
+
+static size_t string_size(const cJSON *node)
+{
+	return cJSON_IsString(node) ? strlen(node->valuestring) + 1 : 0;
+}
+
+/* The bytes the shape's turns take in u->decoded, at most. */
+static size_t parts_size(const dlg_options *o, const dlg_shape *s, dlg_status *st,
+			 dlg_error *err)
+{
+	size_t total = 0;
+	for (size_t p = 0; p < s->n_parts; p++) {
+		const dlg_part *part = &s->parts[p];
+		const cJSON *pair, *item;
+		if (part->kind == DLG_PART_MESSAGES)
+			total += messages_size(o, part->node, st, err);
+		else if (part->kind == DLG_PART_STRING)
+			total += string_size(part->node) + string_size(part->node2);
+		else
+			cJSON_ArrayForEach(pair, part->node)
+				cJSON_ArrayForEach(item, pair)
+					total += string_size(item);
+	}
+	return total;
+}
+
+/* The kinds of message a conversation could not take, each reported once with its count. */
+enum { SHAPE_PROBLEM, UNKNOWN_ROLE, NON_TEXT, N_PROBLEMS };
+
+/* One string turn: `text`, with a line break and `more` after it when that is not empty
+ * (alpaca's input), copied into u->decoded (reserved: the lines point into it). */
+static dlg_status string_turn(dlg_unit *u, dlg_role role, const cJSON *text, const cJSON *more,
+			      dlg_error *err)
+{
+	size_t at = u->decoded.len, n = strlen(text->valuestring);
+	memcpy(u->decoded.data + at, text->valuestring, n);
+	u->decoded.len += n;
+	if (more && more->valuestring[0]) {
+		size_t k = strlen(more->valuestring);
+		u->decoded.data[u->decoded.len++] = '\n';
+		memcpy(u->decoded.data + u->decoded.len, more->valuestring, k);
+		u->decoded.len += k;
+	}
+	return dlg_transcript__add_turn(u, role, u->decoded.data + at, u->decoded.len - at,
+					text->string, err);
+}
+
+/* The messages of one array as turns, numbered on from *turn_no. */
+static dlg_status read_messages(dlg_unit *u, const cJSON *array, uint32_t *turn_no,
+				message_problem *problems, dlg_status *st, dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	message_problem *shape = &problems[SHAPE_PROBLEM], *unknown = &problems[UNKNOWN_ROLE];
+	message_problem *non_text = &problems[NON_TEXT];
 	char keys[80];
-	uint32_t turn_no = 0;
-	cJSON_ArrayForEach(m, array) {
-		turn_no++;
+	size_t len;
+	const char *text, *bad_part = NULL;
+	for (const cJSON *m = one_or_all(array); m; m = cJSON_IsArray(array) ? m->next : NULL) {
+		++*turn_no;
 		DLG_TRY(dlg_unit__check_cancel(u, err));
 		const cJSON *role = message_member(m, o->role_key, role_keys);
 		const cJSON *content = message_member(m, o->content_key, content_keys);
 		dlg_role r;
 		if (!cJSON_IsString(role)) {
 			key_names(keys, sizeof keys, o->role_key, role_keys);
-			note_problem(shape, turn_no, "message has no role: no string at %s%s", keys,
+			note_problem(shape, *turn_no, "message has no role: no string at %s%s", keys,
 				     o->role_key ? "" : "; name its key with --role-key");
 			continue;
 		}
 		if (!message_role(&r, u->ctx, role->valuestring)) {
-			note_problem(unknown, turn_no, "unknown role '%.64s'; map it with --role "
+			note_problem(unknown, *turn_no, "unknown role '%.64s'; map it with --role "
 				     "%.64s=user or --role %.64s=assistant", role->valuestring,
 				     role->valuestring, role->valuestring);
 			continue;
 		}
-		content_kind kind = message_text(&text, &len, &bad_part, &u->scratch, content, &st,
+		content_kind kind = message_text(&text, &len, &bad_part, &u->scratch, content, st,
 						 err);
-		DLG_TRY(st);
+		DLG_TRY(*st);
 		if (kind == CONTENT_NOT_TEXT) {
-			note_problem(non_text, turn_no, "message content holds a part of type "
+			note_problem(non_text, *turn_no, "message content holds a part of type "
 				     "\"%.40s\", which a text dataset cannot hold; remove the part "
 				     "or the record", bad_part);
 			continue;
 		}
 		if (kind == CONTENT_MALFORMED) {
 			key_names(keys, sizeof keys, o->content_key, content_keys);
-			note_problem(shape, turn_no, "message has no text: no string or content "
+			note_problem(shape, *turn_no, "message has no text: no string or content "
 				     "parts at %s%s", keys,
 				     o->content_key ? "" : "; name its key with --content-key");
 			continue;
@@ -324,17 +353,72 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 					   cJSON_GetObjectItemCaseSensitive(m, "stage_directions"),
 					   err));
 		if (!ok) {
-			note_problem(shape, turn_no, "a stage direction needs a string \"text\" "
+			note_problem(shape, *turn_no, "a stage direction needs a string \"text\" "
 				     "and a number \"offset\" (code points into the content)");
 			continue;
 		}
-		DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
+		size_t kept_at;
+		if (!u->rejected_side)
+			DLG_TRY(dlg_carried__message(&kept_at, u, m, role, content, err));
 		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
 						 content->string, err));
+		if (!u->rejected_side)
+			DLG_BUF_AT(&u->turns, dlg_turn, DLG_BUF_COUNT(&u->turns, dlg_turn) - 1)
+				.msg_kept_at = kept_at;
 	}
+	return DLG_OK;
+}
+
+/* alpaca's history: [prompt, reply] pairs of strings, as user and assistant turns. */
+static dlg_status read_history(dlg_unit *u, const cJSON *history, uint32_t *turn_no,
+			       message_problem *shape, dlg_error *err)
+{
+	const cJSON *pair;
+	cJSON_ArrayForEach(pair, history) {
+		const cJSON *q = cJSON_GetArrayItem(pair, 0), *a = cJSON_GetArrayItem(pair, 1);
+		*turn_no += 2;
+		if (cJSON_GetArraySize(pair) != 2 || !cJSON_IsString(q) || !cJSON_IsString(a)) {
+			note_problem(shape, *turn_no - 1, "a history item is not a [prompt, reply] "
+				     "pair of strings");
+			continue;
+		}
+		DLG_TRY(string_turn(u, DLG_ROLE_USER, q, NULL, err));
+		DLG_TRY(string_turn(u, DLG_ROLE_ASSISTANT, a, NULL, err));
+	}
+	return DLG_OK;
+}
+
+/*
+ * Already structured turns: the shape's parts copied into u->decoded (sized first: the
+ * lines point into it), then normalized and validated like any other. A message that cannot
+ * be read makes one finding for its kind of problem, however many messages have it, and
+ * leaves the rest of the conversation unjudged (u->incomplete): the turn rules would judge
+ * a conversation that is not the one written (a false E202 for a skipped first message).
+ */
+static dlg_status structured(dlg_unit *u, const dlg_shape *s, dlg_error *err)
+{
+	dlg_status st = DLG_OK;
+	size_t total = parts_size(u->ctx->opts, s, &st, err);
+	u->decoded.len = 0;
+	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
+	message_problem problems[N_PROBLEMS] = { { DLG_DIAG_INVALID_JSON, 0, 0, "" },
+						 { DLG_DIAG_UNKNOWN_ROLE, 0, 0, "" },
+						 { DLG_DIAG_NON_TEXT_CONTENT, 0, 0, "" } };
+	uint32_t turn_no = 0;
+	for (size_t p = 0; p < s->n_parts; p++) {
+		const dlg_part *part = &s->parts[p];
+		if (part->kind == DLG_PART_MESSAGES)
+			DLG_TRY(read_messages(u, part->node, &turn_no, problems, &st, err));
+		else if (part->kind == DLG_PART_HISTORY)
+			DLG_TRY(read_history(u, part->node, &turn_no, &problems[SHAPE_PROBLEM],
+					     err));
+		else if (++turn_no, cJSON_IsString(part->node))
+			DLG_TRY(string_turn(u, part->role, part->node, part->node2, err));
+	}
+	DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
 	/* each kind once, in the order a reader meets them */
 	for (message_problem *next = NULL;; next = NULL) {
-		for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
+		for (size_t i = 0; i < N_PROBLEMS; i++)
 			if (problems[i].count &&
 			    (!next || problems[i].first_turn < next->first_turn))
 				next = &problems[i];
@@ -503,10 +587,15 @@ static dlg_status kept_values(dlg_unit *u, const cJSON *root, const char *p, siz
 	u->kept.len = 0;
 	for (size_t f = 0; f < o->n_keep_fields; f++) {
 		const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, o->keep_fields[f]);
+		bool top = item != NULL;
+		/* a dataset's record holds its kept fields in meta */
+		if (!top)
+			item = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(root, "meta"), o->keep_fields[f]);
 		dlg_span raw;
 		if (!item) {
 			DLG_TRY(dlg_buf__append(&u->kept, "null", 4, err));
-		} else if (dlg_jsonscan__member_text(&raw, p, n, o->keep_fields[f]) &&
+		} else if (top && dlg_jsonscan__member_text(&raw, p, n, o->keep_fields[f]) &&
 			   dlg_jsonscan__strict(p + raw.off, raw.len)) {
 			DLG_TRY(dlg_buf__append(&u->kept, p + raw.off, raw.len, err));
 		} else {
@@ -528,28 +617,26 @@ static bool blank(const char *s)
 }
 
 /*
- * The turns of a record object: a messages array (--messages-field, else "messages", else
- * "conversations"), or a transcript string (--text-field, else "text") and its reply
- * (--response-field).
+ * The turns of a record object, in the shape shape.c finds: a messages array, a transcript
+ * string and its reply, or the prompt and reply shapes (docs/rules.md "Record shapes");
+ * the record's fields that no output holds noted (carried.c).
  */
 static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
-	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
-	const cJSON *text = at_path(root, field ? field : "text");
-	const cJSON *reply = o->response_field ? at_path(root, o->response_field) : NULL;
-	const cJSON *messages = NULL;
-	if (!field && !reply && o->messages_field)
-		messages = at_path(root, o->messages_field);
-	else if (!field && !reply)
-		messages = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "messages")) ?
-			   cJSON_GetObjectItemCaseSensitive(root, "messages") :
-			   cJSON_GetObjectItemCaseSensitive(root, "conversations");
-	if (o->messages_field && !cJSON_IsArray(messages))
+	dlg_shape s;
+	dlg_shape__find(&s, root, o, u->rejected_side);
+	if (s.one_side)
+		u->claimed_id[0] = '\0';
+	if (!u->rejected_side)
+		DLG_TRY(dlg_carried__record(u, root, s.used, s.n_used, err));
+	if (o->messages_field && !s.name)
 		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 				      "no array at \"%s\" (--messages-field)", o->messages_field);
-	if (cJSON_IsArray(messages))
-		return structured(u, messages, err);
+	if (o->prompt_field && !cJSON_IsString(s.parts[s.n_parts - 2].node))
+		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
+				      "no string at \"%s\" (--prompt-field)", o->prompt_field);
+	const cJSON *reply = s.reply;
 	if (o->response_field && !cJSON_IsString(reply))
 		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 				      "no string at \"%s\" (--response-field)", o->response_field);
@@ -558,8 +645,11 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 		return dlg_unit__diag(u, err, DLG_DIAG_EMPTY_TURN, u->record_line, 1, 0,
 				      "the response field \"%s\" is empty: the record has no reply "
 				      "to learn from", o->response_field);
-	if (cJSON_IsString(text) || reply)
-		return transcript_and_reply(u, cJSON_IsString(text) ? text : NULL, reply, err);
+	if (!s.transcript)
+		return structured(u, &s, err);
+	if (s.text || reply)
+		return transcript_and_reply(u, s.text, reply, err);
+	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
 	return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 			      "no \"messages\" array and no string at \"%s\"; name the "
 			      "transcript's field with --text-field", field ? field : "text");
@@ -637,6 +727,23 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 	return st;
 }
 
+/* A document that is one conversation: an array of messages, objects with a role (under
+ * any of its spellings) and no conversation of their own (SMILECHAT's files). */
+static bool messages_document(const cJSON *root)
+{
+	const cJSON *m;
+	if (!cJSON_IsArray(root) || !root->child)
+		return false;
+	cJSON_ArrayForEach(m, root) {
+		const cJSON *role = message_member(m, NULL, role_keys);
+		if (!cJSON_IsObject(m) || !cJSON_IsString(role) ||
+		    cJSON_GetObjectItemCaseSensitive(m, "messages") ||
+		    cJSON_GetObjectItemCaseSensitive(m, "conversations"))
+			return false;
+	}
+	return true;
+}
+
 dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off,
 					const char **bad_msg, bool *json_lines, dlg_buf *out,
 					const char *p, size_t n, dlg_error *err)
@@ -681,9 +788,13 @@ dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off
 		return DLG_OK;
 	}
 	/* each record as it is written, without the white space between its tokens (so that
-	 * numbers keep their digits), or printed again by cJSON when it is not strict JSON */
+	 * numbers keep their digits), or printed again by cJSON when it is not strict JSON; a
+	 * file that is one array of messages is one record, its messages */
 	dlg_status st = DLG_OK;
-	bool array = cJSON_IsArray(root);
+	bool one_conversation = messages_document(root);
+	if (one_conversation)
+		st = dlg_buf__append(out, "{\"messages\":", 12, err);
+	bool array = cJSON_IsArray(root) && !one_conversation;
 	size_t at = array ? lead + 1 : lead;
 	for (const cJSON *item = array ? root->child : root; item && st == DLG_OK;
 	     item = array ? item->next : NULL) {
@@ -700,6 +811,8 @@ dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off
 			     dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (JSON)");
 			cJSON_free(line);
 		}
+		if (st == DLG_OK && one_conversation)
+			st = dlg_buf__putc(out, '}', err);
 		if (st == DLG_OK)
 			st = dlg_buf__putc(out, '\n', err);
 		at = dlg_jsonscan__skip_cjson_space(p, n, at);

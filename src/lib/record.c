@@ -101,6 +101,24 @@ static dlg_status stage_directions(dlg_buf *out, const dlg_unit *u, const dlg_tu
 	return dlg_buf__putc(out, ']', err);
 }
 
+/* A turn's --keep-message-fields, `,"name":value` each (null where its message had none). */
+static dlg_status message_fields(dlg_buf *out, const dlg_unit *u, const dlg_turn *t,
+				 dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	const char *value = t->msg_kept_at ? u->msg_kept.data + t->msg_kept_at - 1 : "null";
+	for (size_t f = 0; f < o->n_keep_message_fields; f++) {
+		DLG_TRY(dlg_buf__putc(out, ',', err));
+		DLG_TRY(dlg_record__json_string(out, o->keep_message_fields[f],
+						strlen(o->keep_message_fields[f]), err));
+		DLG_TRY(dlg_buf__putc(out, ':', err));
+		DLG_TRY(dlg_buf__append(out, value, strlen(value), err));
+		if (t->msg_kept_at)
+			value += strlen(value) + 1;
+	}
+	return DLG_OK;
+}
+
 /* Turns [first, end) of u as a messages array; with their stage directions unless bare. */
 static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t end, bool bare,
 			   dlg_error *err)
@@ -118,6 +136,7 @@ static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t
 		DLG_TRY(dlg_buf__append(out, open[t->role], strlen(open[t->role]), err));
 		const char *content = u->text.data + t->text.off;
 		DLG_TRY(content_json(out, u, content, t->text.len, err));
+		DLG_TRY(message_fields(out, u, t, err));
 		if (bare) {
 			DLG_TRY(dlg_buf__putc(out, '}', err));
 			continue;
@@ -174,6 +193,7 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 		tmp->len = 0;
 		DLG_TRY(content_with_stage(tmp, u, t, err));
 		DLG_TRY(content_json(out, u, tmp->data, tmp->len, err));
+		DLG_TRY(message_fields(out, u, t, err));
 		DLG_TRY(dlg_buf__putc(out, '}', err));
 	}
 	if (sharegpt)

@@ -48,6 +48,8 @@ typedef struct dlg_turn {
 				(`Alex: I'm fine`, `### Lucky:`), or 0 (transcript.c) */
 	const char *speaker; /* that speaker's label in the line */
 	size_t speaker_len;
+	size_t msg_kept_at; /* 1 + where its --keep-message-fields values start in
+			       unit.msg_kept, or 0 (written as nulls) */
 } dlg_turn;
 
 /* What a unit holds of neardup.c: its signature. */
@@ -109,6 +111,11 @@ typedef struct dlg_unit {
 	dlg_buf kept;        /* a JSON record's --keep-fields values as JSON text, a NUL after
 				each; empty for a text file (all null) */
 	uint64_t kept_nulled; /* bit f: field f is written as null (W320) */
+	dlg_buf msg_kept;    /* each message's --keep-message-fields values as JSON text, a
+				NUL after each (dlg_turn.msg_kept_at says whose) */
+	dlg_buf not_carried; /* the names of the record's fields that no output holds, each
+				after a level letter ('r' record, 'm' message) and before a
+				NUL, each once (carried.c); findings.c counts them per file */
 	size_t meta_at;      /* where json's meta (or its closing brace) begins */
 	uint64_t fixes[DLG_FIX_COUNT];
 } dlg_unit;
