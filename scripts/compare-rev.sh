@@ -47,6 +47,9 @@ run() {
 	for f in "$d"/stdout "$d"/stderr "$d"/out/README.md; do
 		[ -f "$f" ] && sed -i "s/\b$ve\b/VERSION/g" "$f"
 	done
+	# a SARIF log lists every finding code the version knows: new codes are not a change
+	# of what the inputs give
+	sed -i 's/"rules":\[[^]]*\]/"rules":RULES/' "$d"/stdout
 	# the card names the version, so its hash in the manifest differs with it: the card
 	# itself is compared above
 	[ -f "$d/out/manifest.json" ] && /usr/bin/python3 - "$d/out/manifest.json" <<'PY'

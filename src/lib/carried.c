@@ -43,8 +43,8 @@ dlg_status dlg_carried__message(size_t *at, dlg_unit *u, const cJSON *m, const c
 	if (o->n_keep_message_fields) {
 		*at = u->msg_kept.len + 1;
 		for (size_t f = 0; f < o->n_keep_message_fields; f++) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(m,
-									  o->keep_message_fields[f]);
+			const char *name = o->keep_message_fields[f];
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, name);
 			char *text = v ? cJSON_PrintUnformatted(v) : NULL;
 			if (v && !text)
 				return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (JSON)");

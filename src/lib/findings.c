@@ -119,7 +119,8 @@ static dlg_status count_not_carried(dlg_findings *f, const dlg_unit *u, dlg_erro
 		size_t n = DLG_BUF_COUNT(&f->not_carried, dlg_not_carried), k, of_level = 0;
 		dlg_not_carried *t = (dlg_not_carried *)(void *)f->not_carried.data;
 		for (k = 0; k < n; k++) {
-			if (t[k].level == e[0] && strncmp(t[k].name, e + 1, sizeof t[k].name - 1) == 0)
+			if (t[k].level == e[0] &&
+			    strncmp(t[k].name, e + 1, sizeof t[k].name - 1) == 0)
 				break;
 			of_level += t[k].level == e[0];
 		}

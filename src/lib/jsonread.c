@@ -321,8 +321,8 @@ static dlg_status read_messages(dlg_unit *u, const cJSON *array, uint32_t *turn_
 		dlg_role r;
 		if (!cJSON_IsString(role)) {
 			key_names(keys, sizeof keys, o->role_key, role_keys);
-			note_problem(shape, *turn_no, "message has no role: no string at %s%s", keys,
-				     o->role_key ? "" : "; name its key with --role-key");
+			note_problem(shape, *turn_no, "message has no role: no string at %s%s",
+				     keys, o->role_key ? "" : "; name its key with --role-key");
 			continue;
 		}
 		if (!message_role(&r, u->ctx, role->valuestring)) {
@@ -499,81 +499,6 @@ static size_t escaped_nul(const char *p, size_t n)
 	return SIZE_MAX;
 }
 
-/* The first repeated key met in a record, and how often it stood in its object. */
-typedef struct dup_keys {
-	const char *first; /* borrowed from the tree: the key that was kept */
-	size_t times;
-	dlg_status status;
-} dup_keys;
-
-typedef struct keyed {
-	cJSON *item;
-	size_t index; /* place in the object */
-} keyed;
-
-static int by_key_then_place(const void *a, const void *b)
-{
-	const keyed *x = a, *y = b;
-	int c = strcmp(x->item->string, y->item->string);
-	return c ? c : (x->index > y->index) - (x->index < y->index);
-}
-
-/* Keys are sorted to find repeats, so a record with 100000 keys costs n log n, not n^2; an
- * object with at most this many needs no allocation. */
-#define FEW_KEYS 16
-
-/*
- * Python's json keeps the last of repeated keys and cJSON the first: the earlier ones are
- * dropped here, so a record means to dlgconv what it means to the Python tools that read it.
- */
-static void drop_earlier_keys(dup_keys *d, cJSON *object, const dlg_allocator *alloc)
-{
-	size_t n = 0;
-	for (const cJSON *c = object->child; c; c = c->next)
-		n++;
-	if (n < 2)
-		return;
-	keyed few[FEW_KEYS], *k = few;
-	if (n > FEW_KEYS && !(k = dlg_mem__alloc(alloc, n * sizeof *k))) {
-		d->status = DLG_E_NOMEM;
-		return;
-	}
-	size_t i = 0;
-	for (cJSON *c = object->child; c; c = c->next, i++)
-		k[i] = (keyed){ c, i };
-	qsort(k, n, sizeof *k, by_key_then_place);
-	/* in each run of one key all but the last go; the run whose second place comes first
-	 * holds the first repeat a reader meets */
-	bool seen_before = d->first != NULL;
-	size_t first_at = SIZE_MAX;
-	for (size_t run = 0, end; run < n; run = end) {
-		end = run + 1;
-		while (end < n && strcmp(k[end].item->string, k[run].item->string) == 0)
-			end++;
-		if (end - run < 2)
-			continue;
-		if (!seen_before && k[run + 1].index < first_at) {
-			first_at = k[run + 1].index;
-			d->times = end - run;
-			d->first = k[end - 1].item->string;
-		}
-		for (size_t j = run; j < end - 1; j++)
-			cJSON_Delete(cJSON_DetachItemViaPointer(object, k[j].item));
-	}
-	if (k != few)
-		dlg_mem__free(alloc, k);
-}
-
-static void drop_repeated_keys(dup_keys *d, cJSON *node, const dlg_allocator *alloc)
-{
-	if (cJSON_IsObject(node))
-		drop_earlier_keys(d, node, alloc);
-	for (cJSON *c = node->child; c && d->status == DLG_OK; c = c->next)
-		if (cJSON_IsObject(c) || cJSON_IsArray(c))
-			drop_repeated_keys(d, c, alloc);
-}
-
-
 /*
  * Each --keep-fields value of the record into u->kept as JSON text, a NUL after each: its
  * own text when that is strict JSON, so that numbers keep their digits (an id past 2^53
@@ -693,9 +618,9 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 				"not valid JSON here; each line must be one JSON object", err);
 	}
 	dlg_status st = DLG_OK;
-	dup_keys dup = { NULL, 0, DLG_OK };
+	dlg_jsonscan_dups dup = { NULL, 0, DLG_OK };
 	if (cJSON_IsObject(root))
-		drop_repeated_keys(&dup, root, u->ctx->alloc);
+		dlg_jsonscan__drop_repeated_keys(&dup, root, u->ctx->alloc);
 	if (dup.status != DLG_OK) {
 		cJSON_Delete(root);
 		return dlg_error__set(err, dup.status, 0, "out of memory (JSON keys)");

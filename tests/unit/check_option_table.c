@@ -149,6 +149,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 				o.splits = &split, o.n_splits = 1;
 			else if (strcmp(info->name, "keep-fields") == 0)
 				o.keep_fields = &field, o.n_keep_fields = 1;
+			else if (strcmp(info->name, "keep-message-fields") == 0)
+				o.keep_message_fields = &field, o.n_keep_message_fields = 1;
 			else if (strcmp(info->name, "include") == 0)
 				o.include = &glob, o.n_include = 1;
 			else if (strcmp(info->name, "exclude") == 0)
