@@ -75,6 +75,10 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_TURN_TOO_LONG = 208,
 	DLG_DIAG_PAIR_MISMATCH = 209,
 	DLG_DIAG_NON_TEXT_CONTENT = 210,
+	DLG_DIAG_BAD_TOOL_CALL = 211,
+	DLG_DIAG_TOOL_CALL_UNANSWERED = 212,
+	DLG_DIAG_TOOL_RESULT_UNASKED = 213,
+	DLG_DIAG_TOOL_NOT_DECLARED = 214,
 	DLG_DIAG_PREAMBLE_DROPPED = 301,
 	DLG_DIAG_NONCANONICAL_MARKER = 302,
 	DLG_DIAG_MARKER_IN_TEXT = 303,
@@ -158,9 +162,14 @@ DLG_API const char *dlg_sarif_close(void);
 /** Release memory the library returned through an `out` parameter. Accepts NULL. */
 DLG_API void dlg_free(void *ptr);
 
-typedef enum dlg_role { DLG_ROLE_SYSTEM = 0, DLG_ROLE_USER = 1, DLG_ROLE_ASSISTANT = 2 } dlg_role;
+typedef enum dlg_role {
+	DLG_ROLE_SYSTEM = 0,
+	DLG_ROLE_USER = 1,
+	DLG_ROLE_ASSISTANT = 2,
+	DLG_ROLE_TOOL = 3 /* a tool's result, answering an assistant's tool call (JSON records) */
+} dlg_role;
 
-/** "system", "user" or "assistant". */
+/** "system", "user", "assistant" or "tool". */
 DLG_API const char *dlg_role_name(dlg_role role);
 
 /** One `--role LABEL=ROLE`: a marker label (matched without regard to case) and its role. */
@@ -406,6 +415,8 @@ typedef struct dlg_options {
 	const char *const *keep_message_fields; /* message-level fields copied into each
 						   written message (null when it has none) */
 	size_t n_keep_message_fields; /* at most DLG_MAX_KEEP_FIELDS */
+	int split_think;             /* a reply's leading <think>...</think> becomes its
+					reasoning_content */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024

@@ -146,6 +146,7 @@ static const struct cli_option {
 	{ "leading-assistant", 0, ALL, NULL },
 	{ "keep-fields", 0, ALL, NULL },
 	{ "keep-message-fields", 0, ALL, NULL },
+	{ "split-think", 0, ALL, NULL },
 	{ "role", 0, ALL, NULL },
 	{ "keep-preamble", 0, ALL, NULL },
 	{ "stage", 0, ALL, NULL },

@@ -54,10 +54,26 @@ dlg_status dlg_carried__message(size_t *at, dlg_unit *u, const cJSON *m, const c
 			DLG_TRY(st);
 		}
 	}
+	/* what tools.c reads and writes, as the members of the written message */
+	static const char *const read[] = { "stage_directions", "reasoning_content", "thinking",
+					    "tool_calls", "function_call", "tool_call_id", "name",
+					    "weight" };
 	for (const cJSON *c = m ? m->child : NULL; c; c = c->next)
-		if (c != role && c != content && strcmp(c->string, "stage_directions") != 0 &&
+		if (c != role && c != content &&
+		    !listed(read, sizeof read / sizeof read[0], c->string) &&
 		    !listed(o->keep_message_fields, o->n_keep_message_fields, c->string))
 			DLG_TRY(note(u, 'm', c->string, err));
+	return DLG_OK;
+}
+
+dlg_status dlg_carried__merge(dlg_unit *chosen, const dlg_unit *rejected, dlg_error *err)
+{
+	for (size_t i = 0; i < rejected->not_carried.len;) {
+		const char *e = rejected->not_carried.data + i;
+		i += strlen(e) + 1;
+		if (e[0] == 'm')
+			DLG_TRY(note(chosen, 'm', e + 1, err));
+	}
 	return DLG_OK;
 }
 

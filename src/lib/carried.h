@@ -14,11 +14,14 @@
 /**
  * Message m's --keep-message-fields values into u->msg_kept (cJSON's printing, a NUL after
  * each, "null" for one it has not); *at becomes 1 + where they start, or 0 without the
- * option. Its other members but `role` and `content` (the nodes read) and its stage
- * directions are noted as not carried.
+ * option. Its other members but `role` and `content` (the nodes read), its stage
+ * directions and what tools.c carries are noted as not carried.
  */
 dlg_status dlg_carried__message(size_t *at, dlg_unit *u, const cJSON *m, const cJSON *role,
 				const cJSON *content, dlg_error *err) DLG_WUR;
+
+/** Message-level names a pair's rejected side noted, added to its chosen side's. */
+dlg_status dlg_carried__merge(dlg_unit *chosen, const dlg_unit *rejected, dlg_error *err) DLG_WUR;
 
 /**
  * The members of record `root` that are neither read (the first keys of the paths in

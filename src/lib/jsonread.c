@@ -17,6 +17,7 @@
 #include "normalize.h"
 #include "shape.h"
 #include "stage.h"
+#include "tools.h"
 #include "transcript.h"
 #include "unit.h"
 
@@ -29,7 +30,9 @@
 
 /*
  * The role a message names: the chat roles, ShareGPT's (with FastChat's other assistant
- * spellings, chatgpt, bing and bard), or a --role label.
+ * spellings, chatgpt, bing and bard), a tool's result under its several names (OpenAI's
+ * tool and older function, LLaMA-Factory's observation, Llama 3's ipython), the assistant's
+ * LLaMA-Factory function_call turn, or a --role label.
  */
 static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 {
@@ -42,6 +45,9 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 		{ "bot", DLG_ROLE_ASSISTANT }, { "model", DLG_ROLE_ASSISTANT },
 		{ "chatgpt", DLG_ROLE_ASSISTANT }, { "bing", DLG_ROLE_ASSISTANT },
 		{ "bard", DLG_ROLE_ASSISTANT }, { "system", DLG_ROLE_SYSTEM },
+		{ "tool", DLG_ROLE_TOOL }, { "observation", DLG_ROLE_TOOL },
+		{ "function", DLG_ROLE_TOOL }, { "ipython", DLG_ROLE_TOOL },
+		{ "function_call", DLG_ROLE_ASSISTANT },
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcasecmp(name, names[i].name) == 0) {
@@ -152,8 +158,9 @@ typedef enum content_kind { CONTENT_TEXT, CONTENT_MALFORMED, CONTENT_NOT_TEXT } 
 /*
  * A message's content: a string (*text_out points into the tree), or a content-parts array
  * whose text parts are joined with PART_SEPARATOR (into `out`, when non-NULL, which
- * *text_out then points into). Its length goes to *len_out. For a part that is not text,
- * *bad_part is its "type".
+ * *text_out then points into). Its length goes to *len_out. A part's text is its "text",
+ * or LLaMA-Factory's "value"; reasoning and tool-call parts are tools.c's. For a part that
+ * is not text, *bad_part is its "type".
  */
 static content_kind message_text(const char **text_out, size_t *len_out, const char **bad_part,
 				 dlg_buf *out, const cJSON *content, dlg_status *st,
@@ -175,8 +182,12 @@ static content_kind message_text(const char **text_out, size_t *len_out, const c
 	cJSON_ArrayForEach(part, content) {
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(part, "type");
 		const cJSON *text = cJSON_GetObjectItemCaseSensitive(part, "text");
+		if (!text)
+			text = cJSON_GetObjectItemCaseSensitive(part, "value");
 		if (!cJSON_IsString(type))
 			return CONTENT_MALFORMED;
+		if (dlg_tools__part(type->valuestring))
+			continue;
 		if (!text_part(type->valuestring)) {
 			*bad_part = type->valuestring;
 			return CONTENT_NOT_TEXT;
@@ -303,9 +314,55 @@ static dlg_status string_turn(dlg_unit *u, dlg_role role, const cJSON *text, con
 					text->string, err);
 }
 
+/* --split-think: a reply's leading <think>...</think> is its reasoning, the text after it
+ * (white space before it left out) its content. */
+static void split_think(dlg_tool_message *tm, const char **text, size_t *len)
+{
+	static const char open[] = "<think>", close[] = "</think>";
+	size_t lead = 0;
+	while (lead < *len && strchr(" \t\r\n", (*text)[lead]))
+		lead++;
+	if (*len - lead < sizeof open - 1 || memcmp(*text + lead, open, sizeof open - 1) != 0)
+		return;
+	const char *body = *text + lead + sizeof open - 1;
+	const char *end = memmem(body, *len - (size_t)(body - *text), close, sizeof close - 1);
+	if (!end)
+		return;
+	tm->think = body;
+	tm->think_len = (size_t)(end - body);
+	const char *rest = end + sizeof close - 1, *stop = *text + *len;
+	while (rest < stop && strchr(" \t\r\n", *rest))
+		rest++;
+	*len = (size_t)(stop - rest);
+	*text = rest;
+}
+
+/*
+ * A function_call message right after an assistant reply without calls: the calls of that
+ * reply, as sharegpt writes a reply that has text and calls (*joined); else nothing done.
+ */
+static dlg_status calls_of_reply(bool *joined, dlg_unit *u, const cJSON *declared,
+				 const dlg_tool_message *tm, dlg_error *err)
+{
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn), had = u->msg_extra.len, calls_at;
+	dlg_turn *prev = n ? &DLG_BUF_AT(&u->turns, dlg_turn, n - 1) : NULL;
+	*joined = false;
+	/* only its role and its calls: a message with members of its own is a turn */
+	if (!prev || prev->role != DLG_ROLE_ASSISTANT || prev->calls_at < prev->extra.len ||
+	    prev->extra.off + prev->extra.len != had || cJSON_GetArraySize(tm->m) != 2)
+		return DLG_OK;
+	dlg_span extra;
+	DLG_TRY(dlg_tools__message(&extra, &calls_at, u, declared, tm, err));
+	prev->calls_at = prev->extra.len;
+	prev->extra.len += extra.len;
+	*joined = true;
+	return DLG_OK;
+}
+
 /* The messages of one array as turns, numbered on from *turn_no. */
-static dlg_status read_messages(dlg_unit *u, const cJSON *array, uint32_t *turn_no,
-				message_problem *problems, dlg_status *st, dlg_error *err)
+static dlg_status read_messages(dlg_unit *u, const cJSON *array, const cJSON *declared,
+				uint32_t *turn_no, message_problem *problems, dlg_status *st,
+				dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
 	message_problem *shape = &problems[SHAPE_PROBLEM], *unknown = &problems[UNKNOWN_ROLE];
@@ -331,8 +388,17 @@ static dlg_status read_messages(dlg_unit *u, const cJSON *array, uint32_t *turn_
 				     role->valuestring, role->valuestring);
 			continue;
 		}
-		content_kind kind = message_text(&text, &len, &bad_part, &u->scratch, content, st,
+		/* a tool call's message may have no text: its calls are what it says */
+		dlg_tool_message tm = { m, r, strcasecmp(role->valuestring, "function_call") == 0,
+					content, NULL, 0, *turn_no };
+		bool calls_only = tm.function_call ||
+				  ((!content || cJSON_IsNull(content)) &&
+				   dlg_tools__has_calls(m, false));
+		content_kind kind = calls_only ? CONTENT_TEXT :
+				    message_text(&text, &len, &bad_part, &u->scratch, content, st,
 						 err);
+		if (calls_only)
+			text = "", len = 0;
 		DLG_TRY(*st);
 		if (kind == CONTENT_NOT_TEXT) {
 			note_problem(non_text, *turn_no, "message content holds a part of type "
@@ -347,6 +413,14 @@ static dlg_status read_messages(dlg_unit *u, const cJSON *array, uint32_t *turn_
 				     o->content_key ? "" : "; name its key with --content-key");
 			continue;
 		}
+		if (tm.function_call) {
+			bool joined;
+			DLG_TRY(calls_of_reply(&joined, u, declared, &tm, err));
+			if (joined)
+				continue;
+		}
+		if (o->split_think && r == DLG_ROLE_ASSISTANT)
+			split_think(&tm, &text, &len);
 		size_t at = u->decoded.len;
 		bool ok;
 		DLG_TRY(content_with_stage(&ok, u, text, len,
@@ -357,14 +431,16 @@ static dlg_status read_messages(dlg_unit *u, const cJSON *array, uint32_t *turn_
 				     "and a number \"offset\" (code points into the content)");
 			continue;
 		}
-		size_t kept_at;
-		if (!u->rejected_side)
-			DLG_TRY(dlg_carried__message(&kept_at, u, m, role, content, err));
+		size_t kept_at, calls_at;
+		dlg_span extra;
+		DLG_TRY(dlg_carried__message(&kept_at, u, m, role, content, err));
+		DLG_TRY(dlg_tools__message(&extra, &calls_at, u, declared, &tm, err));
 		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
-						 content->string, err));
-		if (!u->rejected_side)
-			DLG_BUF_AT(&u->turns, dlg_turn, DLG_BUF_COUNT(&u->turns, dlg_turn) - 1)
-				.msg_kept_at = kept_at;
+						 content ? content->string : "content", err));
+		dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, DLG_BUF_COUNT(&u->turns, dlg_turn) - 1);
+		t->msg_kept_at = kept_at;
+		t->extra = extra;
+		t->calls_at = calls_at;
 	}
 	return DLG_OK;
 }
@@ -395,7 +471,8 @@ static dlg_status read_history(dlg_unit *u, const cJSON *history, uint32_t *turn
  * leaves the rest of the conversation unjudged (u->incomplete): the turn rules would judge
  * a conversation that is not the one written (a false E202 for a skipped first message).
  */
-static dlg_status structured(dlg_unit *u, const dlg_shape *s, dlg_error *err)
+static dlg_status read_parts(dlg_unit *u, const dlg_shape *s, const cJSON *declared,
+			     dlg_error *err)
 {
 	dlg_status st = DLG_OK;
 	size_t total = parts_size(u->ctx->opts, s, &st, err);
@@ -408,7 +485,8 @@ static dlg_status structured(dlg_unit *u, const dlg_shape *s, dlg_error *err)
 	for (size_t p = 0; p < s->n_parts; p++) {
 		const dlg_part *part = &s->parts[p];
 		if (part->kind == DLG_PART_MESSAGES)
-			DLG_TRY(read_messages(u, part->node, &turn_no, problems, &st, err));
+			DLG_TRY(read_messages(u, part->node, declared, &turn_no, problems, &st,
+					      err));
 		else if (part->kind == DLG_PART_HISTORY)
 			DLG_TRY(read_history(u, part->node, &turn_no, &problems[SHAPE_PROBLEM],
 					     err));
@@ -416,6 +494,7 @@ static dlg_status structured(dlg_unit *u, const dlg_shape *s, dlg_error *err)
 			DLG_TRY(string_turn(u, part->role, part->node, part->node2, err));
 	}
 	DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
+	DLG_TRY(dlg_tools__end(u, err));
 	/* each kind once, in the order a reader meets them */
 	for (message_problem *next = NULL;; next = NULL) {
 		for (size_t i = 0; i < N_PROBLEMS; i++)
@@ -434,6 +513,16 @@ static dlg_status structured(dlg_unit *u, const dlg_shape *s, dlg_error *err)
 					       next->count));
 		next->count = 0;
 	}
+}
+
+/* The shape's parts, their tool calls checked against the record's tools. */
+static dlg_status structured(dlg_unit *u, const cJSON *root, const dlg_shape *s, dlg_error *err)
+{
+	cJSON *declared;
+	DLG_TRY(dlg_tools__record(&declared, u, root, err));
+	dlg_status st = read_parts(u, s, declared, err);
+	cJSON_Delete(declared);
+	return st;
 }
 
 static bool blank_turn(const dlg_unit *u, const dlg_turn *t)
@@ -571,7 +660,7 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 				      "the response field \"%s\" is empty: the record has no reply "
 				      "to learn from", o->response_field);
 	if (!s.transcript)
-		return structured(u, &s, err);
+		return structured(u, root, &s, err);
 	if (s.text || reply)
 		return transcript_and_reply(u, s.text, reply, err);
 	const char *field = u->rejected_side ? o->rejected_field : o->text_field;

@@ -289,6 +289,13 @@ static const option table[] = {
 	    "LLaMA-Factory's sharegpt and alpaca records have. A record without it has none.",
 	    OUT },
 	  FIELD(system_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "split-think", "split_think", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	    "JSON records: a reply's leading <think>...</think> becomes its reasoning_content",
+	    "JSON records: an assistant reply that begins with <think>...</think> has that "
+	    "reasoning moved into the message's reasoning_content, and the text after it "
+	    "(white space before it left out) is its content. Without it the tags stay in the "
+	    "content as written.", OUT },
+	  FIELD(split_think), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "max-rejects", "max_rejects", "N", DLG_OPTION_NUMBER, NULL, 0, (double)UINT64_MAX,
 	    U64_RANGE, "fail and write nothing when more than N conversations are rejected",
 	    "Fail (exit 1) and write nothing when more than N conversations are rejected.",

@@ -171,7 +171,17 @@ static void detected(dlg_shape *s, const cJSON *root)
 	}
 }
 
+/* The shapes but a transcript read the record's tools (tools.c). */
+static void find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rejected_side);
+
 void dlg_shape__find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rejected_side)
+{
+	find(s, root, o, rejected_side);
+	if (!s->transcript && member(root, "tools"))
+		use(s, "tools");
+}
+
+static void find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rejected_side)
 {
 	memset(s, 0, sizeof *s);
 	const char *system_key = o->system_field ? o->system_field : "system";

@@ -7,6 +7,7 @@
  */
 #include "step.h"
 #include "buf.h"
+#include "carried.h"
 #include "ctx.h"
 #include "discover.h"
 #include "error.h"
@@ -145,6 +146,7 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	DLG_TRY(dlg_step__validate(rejected, err));
 	size_t prompt;
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
+	DLG_TRY(dlg_carried__merge(chosen, rejected, err));
 	DLG_TRY(dlg_unit__check_cancel(chosen, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));

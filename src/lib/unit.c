@@ -26,7 +26,8 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	u->ctx = ctx;
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
-			    &u->kept, &u->msg_kept, &u->not_carried };
+			    &u->kept, &u->msg_kept, &u->not_carried, &u->msg_extra,
+			    &u->tool_ids, &u->tools };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
@@ -48,6 +49,7 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->diags.len = u->json.len = u->decoded.len = u->kept.len = 0;
 	u->kept_nulled = 0;
 	u->msg_kept.len = u->not_carried.len = 0;
+	u->msg_extra.len = u->tool_ids.len = u->tools.len = 0;
 	u->meta_at = 0;
 	u->incomplete = false;
 	u->preamble_first = u->preamble_n = 0;
@@ -73,7 +75,8 @@ void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->lines, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
-			    &u->kept, &u->msg_kept, &u->not_carried };
+			    &u->kept, &u->msg_kept, &u->not_carried, &u->msg_extra,
+			    &u->tool_ids, &u->tools };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
 }

@@ -50,6 +50,11 @@ typedef struct dlg_turn {
 	size_t speaker_len;
 	size_t msg_kept_at; /* 1 + where its --keep-message-fields values start in
 			       unit.msg_kept, or 0 (written as nulls) */
+	dlg_span extra;     /* in unit.msg_extra: the members its message is written with
+			       after its content (reasoning_content, tool_calls, tool_call_id,
+			       name, weight; tools.c), each after a comma; empty for none */
+	size_t calls_at;    /* where its tool calls' member begins in `extra` (extra.len: it
+			       has none), the last of them */
 } dlg_turn;
 
 /* What a unit holds of neardup.c: its signature. */
@@ -113,6 +118,10 @@ typedef struct dlg_unit {
 	uint64_t kept_nulled; /* bit f: field f is written as null (W320) */
 	dlg_buf msg_kept;    /* each message's --keep-message-fields values as JSON text, a
 				NUL after each (dlg_turn.msg_kept_at says whose) */
+	dlg_buf msg_extra;   /* the turns' extra members (dlg_turn.extra) */
+	dlg_buf tool_ids;    /* const char *[]: the ids of the tool calls waiting for their
+				result while a record is read (NULL for a call without one) */
+	dlg_buf tools;       /* the record's tools as compact JSON text (an array), or empty */
 	dlg_buf not_carried; /* the names of the record's fields that no output holds, each
 				after a level letter ('r' record, 'm' message) and before a
 				NUL, each once (carried.c); findings.c counts them per file */

@@ -204,7 +204,7 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 
 	/* An empty final turn is a template's slot for the next reply, not a turn. */
 	dlg_turn slot = *turn_at(u, n - 1);
-	bool slot_dropped = slot.text.len == 0 && slot.n_stage == 0;
+	bool slot_dropped = slot.text.len == 0 && slot.n_stage == 0 && slot.extra.len == 0;
 	if (slot_dropped)
 		drop_turn(u, --n);
 	bool reply_slot = slot_dropped && slot.role == DLG_ROLE_ASSISTANT && n > 0 &&
@@ -221,7 +221,8 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 
 	for (size_t i = 1; i < n && roles_known; i++) {
 		dlg_turn *t = turn_at(u, i);
-		if (t->role != turn_at(u, i - 1)->role)
+		/* the results of parallel tool calls stand together */
+		if (t->role != turn_at(u, i - 1)->role || t->role == DLG_ROLE_TOOL)
 			continue;
 		if (o->merge_consecutive) {
 			size_t end = i + 1;
@@ -238,7 +239,8 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 
 	for (size_t i = 0; i < n; i++) {
 		dlg_turn *t = turn_at(u, i);
-		if (t->text.len == 0)
+		/* a reply that is tool calls has no text to give */
+		if (t->text.len == 0 && t->calls_at == t->extra.len)
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_TURN, t->line, t->col,
 					       (uint32_t)i + 1, t->n_stage ?
 					       "%s turn has only stage directions; give it text" :
