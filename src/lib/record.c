@@ -280,16 +280,14 @@ static dlg_status close_with_meta(dlg_buf *out, const dlg_unit *u, bool meta, dl
 	return dlg_buf__append(out, "}}\n", 3, err);
 }
 
-/* The record's tools: a list (OpenAI's and TRL's column), or in sharegpt the JSON text of
- * one (LLaMA-Factory's column); no key for a record without. */
+/* The record's tools as the JSON text of their list (docs/rules.md "Tool use and
+ * reasoning" says why a string); no key for a record without. */
 static dlg_status tools_column(dlg_buf *out, const dlg_unit *u, dlg_error *err)
 {
 	if (!u->tools.len)
 		return DLG_OK;
 	DLG_TRY(dlg_buf__append(out, ",\"tools\":", 9, err));
-	if (u->ctx->opts->format == DLG_FORMAT_SHAREGPT)
-		return dlg_record__json_string(out, u->tools.data, u->tools.len, err);
-	return dlg_buf__append(out, u->tools.data, u->tools.len, err);
+	return dlg_record__json_string(out, u->tools.data, u->tools.len, err);
 }
 
 static dlg_status close_record(dlg_buf *out, dlg_unit *u, size_t id_at, dlg_error *err)
