@@ -119,16 +119,17 @@ static const struct {
 	  "part would change the conversation. Said once per record. Leave such records out, or "
 	  "convert them with a tool made for multimodal data." },
 	{ DLG_DIAG_BAD_TOOL_CALL, "E211", "bad-tool-call",
-	  "A tool call cannot be read: `tool_calls` is not an array of calls, a call has no "
-	  "`function.name`, or its `function.arguments` is not valid JSON (a JSON text in a "
-	  "string, as OpenAI writes it, or an object). Fix the call or remove the record." },
+	  "A tool call cannot be read. It is a `tool_calls` that is not a list of calls, a call "
+	  "without `function.name`, or `function.arguments` that are not valid JSON (a JSON "
+	  "text in a string, as OpenAI writes them, or an object); or a record's `tools` that "
+	  "is not a list. Fix the call or remove the record." },
 	{ DLG_DIAG_TOOL_CALL_UNANSWERED, "E212", "tool-call-unanswered",
 	  "An assistant's tool call has no tool message answering it before the assistant's next "
-	  "reply (a conversation may end with calls). A call with an `id` is answered by a `tool` message "
-	  "with that `tool_call_id`; a call without one (LLaMA-Factory's `function_call` turns) "
-	  "by the next `tool` (`observation`) message, which answers every such call before it. "
-	  "OpenAI's fine-tuning refuses such a "
-	  "conversation. Add the tool's result." },
+	  "reply (a conversation may end with calls). A call with an `id` is answered by a "
+	  "`tool` message with that `tool_call_id`; a call without one (LLaMA-Factory's "
+	  "`function_call` turns) by the next `tool` (`observation`) message, which answers "
+	  "every such call before it. OpenAI's fine-tuning refuses such a conversation. Add the "
+	  "tool's result." },
 	{ DLG_DIAG_TOOL_RESULT_UNASKED, "E213", "tool-result-unasked",
 	  "A `tool` message answers no call: no call is waiting for a result, or none has its "
 	  "`tool_call_id`. Remove it or add the call it answers." },

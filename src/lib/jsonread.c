@@ -314,51 +314,6 @@ static dlg_status string_turn(dlg_unit *u, dlg_role role, const cJSON *text, con
 					text->string, err);
 }
 
-/* --split-think: a reply's leading <think>...</think> is its reasoning, the text after it
- * (white space before it left out) its content. */
-static void split_think(dlg_tool_message *tm, const char **text, size_t *len)
-{
-	static const char open[] = "<think>", close[] = "</think>";
-	size_t lead = 0;
-	while (lead < *len && strchr(" \t\r\n", (*text)[lead]))
-		lead++;
-	if (*len - lead < sizeof open - 1 || memcmp(*text + lead, open, sizeof open - 1) != 0)
-		return;
-	const char *body = *text + lead + sizeof open - 1;
-	const char *end = memmem(body, *len - (size_t)(body - *text), close, sizeof close - 1);
-	if (!end)
-		return;
-	tm->think = body;
-	tm->think_len = (size_t)(end - body);
-	const char *rest = end + sizeof close - 1, *stop = *text + *len;
-	while (rest < stop && strchr(" \t\r\n", *rest))
-		rest++;
-	*len = (size_t)(stop - rest);
-	*text = rest;
-}
-
-/*
- * A function_call message right after an assistant reply without calls: the calls of that
- * reply, as sharegpt writes a reply that has text and calls (*joined); else nothing done.
- */
-static dlg_status calls_of_reply(bool *joined, dlg_unit *u, const cJSON *declared,
-				 const dlg_tool_message *tm, dlg_error *err)
-{
-	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn), had = u->msg_extra.len, calls_at;
-	dlg_turn *prev = n ? &DLG_BUF_AT(&u->turns, dlg_turn, n - 1) : NULL;
-	*joined = false;
-	/* only its role and its calls: a message with members of its own is a turn */
-	if (!prev || prev->role != DLG_ROLE_ASSISTANT || prev->calls_at < prev->extra.len ||
-	    prev->extra.off + prev->extra.len != had || cJSON_GetArraySize(tm->m) != 2)
-		return DLG_OK;
-	dlg_span extra;
-	DLG_TRY(dlg_tools__message(&extra, &calls_at, u, declared, tm, err));
-	prev->calls_at = prev->extra.len;
-	prev->extra.len += extra.len;
-	*joined = true;
-	return DLG_OK;
-}
-
 /* The messages of one array as turns, numbered on from *turn_no. */
 static dlg_status read_messages(dlg_unit *u, const cJSON *array, const cJSON *declared,
 				uint32_t *turn_no, message_problem *problems, dlg_status *st,
@@ -415,12 +370,12 @@ static dlg_status read_messages(dlg_unit *u, const cJSON *array, const cJSON *de
 		}
 		if (tm.function_call) {
 			bool joined;
-			DLG_TRY(calls_of_reply(&joined, u, declared, &tm, err));
+			DLG_TRY(dlg_tools__join_calls(&joined, u, declared, &tm, err));
 			if (joined)
 				continue;
 		}
 		if (o->split_think && r == DLG_ROLE_ASSISTANT)
-			split_think(&tm, &text, &len);
+			dlg_tools__split_think(&tm, &text, &len);
 		size_t at = u->decoded.len;
 		bool ok;
 		DLG_TRY(content_with_stage(&ok, u, text, len,
@@ -437,7 +392,8 @@ static dlg_status read_messages(dlg_unit *u, const cJSON *array, const cJSON *de
 		DLG_TRY(dlg_tools__message(&extra, &calls_at, u, declared, &tm, err));
 		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
 						 content ? content->string : "content", err));
-		dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, DLG_BUF_COUNT(&u->turns, dlg_turn) - 1);
+		dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn,
+					  DLG_BUF_COUNT(&u->turns, dlg_turn) - 1);
 		t->msg_kept_at = kept_at;
 		t->extra = extra;
 		t->calls_at = calls_at;

@@ -557,7 +557,10 @@ void dlg_options__manifest_value(dlg_option_value *out, const dlg_options *o, si
 	if (opt->render == R_NONE)
 		return;
 	double v = number_of(o, opt);
-	if (opt->sparse && opt->info.type != DLG_OPTION_LIST && v == opt->fallback)
+	if (opt->sparse && opt->kind == F_TEXT && !*(const char *const *)field_of(o, opt))
+		return;
+	if (opt->sparse && opt->kind != F_TEXT && opt->info.type != DLG_OPTION_LIST &&
+	    v == opt->fallback)
 		return;
 	if (opt->sparse && opt->info.type == DLG_OPTION_LIST &&
 	    *(const size_t *)((const char *)o + opt->count_offset) == 0)

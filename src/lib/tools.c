@@ -5,6 +5,7 @@
  * tool_call content parts): {"id"?, "type", "function": {"name", "arguments": JSON text}}.
  * Uses buf.c, error.c and cJSON.
  */
+#define _GNU_SOURCE /* memmem */
 #include "tools.h"
 #include "buf.h"
 #include "ctx.h"
@@ -276,12 +277,14 @@ static dlg_status reasoning(dlg_buf *b, dlg_unit *u, const dlg_tool_message *tm,
 	cJSON_ArrayForEach(p, (cJSON_IsArray(tm->content) ? tm->content : NULL)) {
 		const cJSON *type = get(p, "type"), *text = part_text(p);
 		if (!cJSON_IsString(type) || !cJSON_IsString(text) ||
-		    (strcmp(type->valuestring, "reasoning") && strcmp(type->valuestring, "thinking")))
+		    (strcmp(type->valuestring, "reasoning") &&
+		     strcmp(type->valuestring, "thinking")))
 			continue;
 		if (any && st == DLG_OK)
 			st = dlg_buf__putc(&tmp, '\n', err);
 		if (st == DLG_OK)
-			st = dlg_buf__append(&tmp, text->valuestring, strlen(text->valuestring), err);
+			st = dlg_buf__append(&tmp, text->valuestring, strlen(text->valuestring),
+					     err);
 		any = true;
 	}
 	if (!any && tm->think) {
@@ -393,6 +396,51 @@ dlg_status dlg_tools__sharegpt_calls(dlg_buf *out, const char *member_text, size
 		       dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (JSON)");
 	cJSON_Delete(s);
 	return st;
+}
+
+/* --split-think: a reply's leading <think>...</think> is its reasoning, the text after it
+ * (white space before it left out) its content. */
+void dlg_tools__split_think(dlg_tool_message *tm, const char **text, size_t *len)
+{
+	static const char open[] = "<think>", close[] = "</think>";
+	size_t lead = 0;
+	while (lead < *len && strchr(" \t\r\n", (*text)[lead]))
+		lead++;
+	if (*len - lead < sizeof open - 1 || memcmp(*text + lead, open, sizeof open - 1) != 0)
+		return;
+	const char *body = *text + lead + sizeof open - 1;
+	const char *end = memmem(body, *len - (size_t)(body - *text), close, sizeof close - 1);
+	if (!end)
+		return;
+	tm->think = body;
+	tm->think_len = (size_t)(end - body);
+	const char *rest = end + sizeof close - 1, *stop = *text + *len;
+	while (rest < stop && strchr(" \t\r\n", *rest))
+		rest++;
+	*len = (size_t)(stop - rest);
+	*text = rest;
+}
+
+/*
+ * A function_call message right after an assistant reply without calls: the calls of that
+ * reply, as sharegpt writes a reply that has text and calls (*joined); else nothing done.
+ */
+dlg_status dlg_tools__join_calls(bool *joined, dlg_unit *u, const cJSON *declared,
+				 const dlg_tool_message *tm, dlg_error *err)
+{
+	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn), had = u->msg_extra.len, calls_at;
+	dlg_turn *prev = n ? &DLG_BUF_AT(&u->turns, dlg_turn, n - 1) : NULL;
+	*joined = false;
+	/* only its role and its calls: a message with members of its own is a turn */
+	if (!prev || prev->role != DLG_ROLE_ASSISTANT || prev->calls_at < prev->extra.len ||
+	    prev->extra.off + prev->extra.len != had || cJSON_GetArraySize(tm->m) != 2)
+		return DLG_OK;
+	dlg_span extra;
+	DLG_TRY(dlg_tools__message(&extra, &calls_at, u, declared, tm, err));
+	prev->calls_at = prev->extra.len;
+	prev->extra.len += extra.len;
+	*joined = true;
+	return DLG_OK;
 }
 
 dlg_status dlg_tools__end(dlg_unit *u, dlg_error *err)

@@ -51,6 +51,18 @@ dlg_status dlg_tools__message(dlg_span *extra, size_t *calls_at, dlg_unit *u,
 dlg_status dlg_tools__sharegpt_calls(dlg_buf *out, const char *p, size_t len,
 				     dlg_error *err) DLG_WUR;
 
+/** --split-think: a reply's leading <think>...</think> becomes tm's reasoning, and the text
+ * after it (white space before it left out) the reply's *text. */
+void dlg_tools__split_think(dlg_tool_message *tm, const char **text, size_t *len);
+
+/**
+ * A function_call message right after an assistant reply without calls becomes the calls
+ * of that reply (*joined), as sharegpt writes a reply that has text and calls; else nothing
+ * is done.
+ */
+dlg_status dlg_tools__join_calls(bool *joined, dlg_unit *u, const cJSON *declared,
+				 const dlg_tool_message *tm, dlg_error *err) DLG_WUR;
+
 /** The record's end: what the text format cannot hold is E210. */
 dlg_status dlg_tools__end(dlg_unit *u, dlg_error *err) DLG_WUR;
 
