@@ -155,7 +155,7 @@ static void detected(dlg_shape *s, const cJSON *root)
 		s->one_side = true;
 		prompt_part(s, prompt_of(root));
 		reply_part(s, chosen, "chosen");
-	} else if (member(root, "prompt") && cJSON_IsString(completion)) {
+	} else if (member(root, "prompt") && reply_side(completion, member(root, "prompt"))) {
 		s->name = "prompt/completion";
 		prompt_part(s, member(root, "prompt"));
 		reply_part(s, completion, "completion");
