@@ -302,6 +302,13 @@ DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
 /** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
 DLG_API uint64_t dlg_conv_record(const dlg_conv *c);
+/** How the conversation was read (docs/rules.md "Record shapes"): "messages",
+ * "conversations", "alpaca", "prompt/response", "preference", "prompt/completion",
+ * "openai-preference", "transcript"; NULL for a NULL c. Static. */
+DLG_API const char *dlg_conv_shape(const dlg_conv *c);
+/** The record's fields its turns were read from, as "conversations, system, tools" (the
+ * first key of each path); "" for a text file. Borrowed, NUL-terminated. */
+DLG_API const char *dlg_conv_shape_fields(const dlg_conv *c);
 
 /** A `*…*` or `_…_` span that dlg_stage_scan() looked at, and what it decided. */
 typedef struct dlg_stage_span {

@@ -21,7 +21,7 @@
 #define STEPS (CLI_MAP | CLI_REDUCE | CLI_FINALIZE)
 #define WRITE (CLI_CONVERT | STEPS)
 #define BOTH (WRITE | CLI_VALIDATE)
-#define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE)
+#define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE | CLI_INSPECT)
 #define SPLITS (WRITE | CLI_STATS)
 
 /* The command line's own options; the library's come from its table (dlg_option_find). */
@@ -59,8 +59,9 @@ static const dlg_option_info config_info = {
 };
 static const dlg_option_info json_info = {
 	"json", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
-	"print the statistics (stats) or the report (leakage) as one JSON object",
-	"Print the statistics (stats) or the report (leakage) as one JSON object.", 0
+	"print the statistics (stats), the report (leakage) or each file's (inspect) as JSON",
+	"Print the statistics (stats) or the report (leakage) as one JSON object, or inspect's "
+	"report as one JSON object per file.", 0
 };
 static const dlg_option_info against_info = {
 	"against", NULL, "FILE", DLG_OPTION_LIST, NULL, 0, 0, NULL,
@@ -170,7 +171,7 @@ static const struct cli_option {
 	{ "diagnostics", 0, BOTH, &diagnostics_info },
 	{ "max-errors", 0, BOTH, &max_errors_info },
 	{ "config", 0, ALL, &config_info },
-	{ "json", 0, CLI_STATS | CLI_LEAKAGE, &json_info },
+	{ "json", 0, CLI_STATS | CLI_LEAKAGE | CLI_INSPECT, &json_info },
 	{ "against", 0, CLI_LEAKAGE, &against_info },
 	{ "max-leakage", 0, CLI_LEAKAGE, &max_leakage_info },
 	{ "html", 0, CLI_STATS, &html_info },
@@ -243,7 +244,7 @@ const char *cli_command_name(cli_command c)
 {
 	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" :
 	       c == CLI_STATS ? "stats" : c == CLI_MAP ? "map" : c == CLI_REDUCE ? "reduce" :
-	       c == CLI_FINALIZE ? "finalize" : "leakage";
+	       c == CLI_FINALIZE ? "finalize" : c == CLI_INSPECT ? "inspect" : "leakage";
 }
 
 static void print_help(cli_command c)
@@ -316,6 +317,7 @@ static void print_main_help(void)
 	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n"
 	       "  stats      describe a corpus: a table with histograms, --json, --html\n"
 	       "  leakage    near-duplicates across a dataset's splits and against other files\n"
+	       "  inspect    how each file will be read: its shape, fields, what is not carried\n"
 	       "  map        cluster step 1: convert a slice of the inputs into buckets\n"
 	       "  reduce     cluster step 2: merge one shard's buckets of every part\n"
 	       "  finalize   cluster step 3: check the parts and shards, write the dataset\n"
@@ -819,6 +821,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		a->command = CLI_REDUCE;
 	else if (strcmp(argv[1], "finalize") == 0)
 		a->command = CLI_FINALIZE;
+	else if (strcmp(argv[1], "inspect") == 0)
+		a->command = CLI_INSPECT;
 	else {
 		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
 		return 2;

@@ -15,7 +15,8 @@ typedef enum cli_command {
 	CLI_LEAKAGE = 8,
 	CLI_MAP = 16,
 	CLI_REDUCE = 32,
-	CLI_FINALIZE = 64
+	CLI_FINALIZE = 64,
+	CLI_INSPECT = 128
 } cli_command;
 typedef enum cli_diag_format {
 	CLI_DIAG_GCC = 0,

@@ -598,6 +598,8 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 	dlg_shape__find(&s, root, o, u->rejected_side);
 	if (s.one_side)
 		u->claimed_id[0] = '\0';
+	u->shape = s.name ? s.name : "none";
+	dlg_shape__describe(u->shape_fields, sizeof u->shape_fields, &s);
 	if (!u->rejected_side)
 		DLG_TRY(dlg_carried__record(u, root, s.used, s.n_used, err));
 	if (o->messages_field && !s.name)
@@ -620,6 +622,12 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 	if (s.text || reply)
 		return transcript_and_reply(u, s.text, reply, err);
 	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
+	const char *prompt, *answer;
+	if (!field && dlg_shape__guess(root, &prompt, &answer))
+		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
+				      "no \"messages\" array and no string at \"text\"; read a "
+				      "question and its answer with --prompt-field %.40s "
+				      "--response-field %.40s", prompt, answer);
 	return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 			      "no \"messages\" array and no string at \"%s\"; name the "
 			      "transcript's field with --text-field", field ? field : "text");

@@ -627,3 +627,13 @@ uint64_t dlg_conv_record(const dlg_conv *c)
 {
 	return c ? ((const dlg_unit *)c)->record : 0;
 }
+
+const char *dlg_conv_shape(const dlg_conv *c)
+{
+	return c ? ((const dlg_unit *)c)->shape : NULL;
+}
+
+const char *dlg_conv_shape_fields(const dlg_conv *c)
+{
+	return c ? ((const dlg_unit *)c)->shape_fields : "";
+}

@@ -5,6 +5,7 @@
  */
 #include "shape.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -213,7 +214,8 @@ static void find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rej
 		return;
 	}
 	if (cJSON_IsArray(messages)) {
-		s->name = o->messages_field ? "messages" : messages->string;
+		s->name = messages == member(root, "conversations") ? "conversations" :
+			  "messages"; /* static: the unit keeps it after the tree is gone */
 		part(s, DLG_PART_MESSAGES, DLG_ROLE_USER, messages, NULL);
 		use(s, o->messages_field ? o->messages_field : messages->string);
 		return;
@@ -221,4 +223,44 @@ static void find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rej
 	if (o->messages_field || alpaca(s, root))
 		return;
 	detected(s, root);
+}
+
+void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < s->n_used && at < cap; i++) {
+		const char *dot = strchr(s->used[i], '.');
+		int len = dot ? (int)(dot - s->used[i]) : (int)strlen(s->used[i]);
+		int n = snprintf(out + at, cap - at, "%s%.*s", i ? ", " : "", len, s->used[i]);
+		at += n > 0 ? (size_t)n : 0;
+	}
+}
+
+static bool named(const char *key, const char *const *names, size_t n, bool inside)
+{
+	for (size_t i = 0; i < n; i++)
+		if (inside ? strstr(key, names[i]) != NULL : strcmp(key, names[i]) == 0)
+			return true;
+	return false;
+}
+
+bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answer)
+{
+	static const char *const prompts[] = { "question", "prompt", "query", "instruction",
+					       "input", "q" };
+	static const char *const answers[] = { "answer", "response", "output", "reply",
+					       "completion" };
+	*prompt = *answer = NULL;
+	for (const cJSON *c = root->child; c; c = c->next) {
+		if (!cJSON_IsString(c))
+			continue;
+		if (!*prompt && named(c->string, prompts, sizeof prompts / sizeof prompts[0], false))
+			*prompt = c->string;
+		else if (!*answer && (strcmp(c->string, "a") == 0 ||
+				      named(c->string, answers, sizeof answers / sizeof answers[0],
+					    true)))
+			*answer = c->string;
+	}
+	return *prompt && *answer;
 }

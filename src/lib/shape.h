@@ -50,4 +50,14 @@ const cJSON *dlg_shape__at_path(const cJSON *node, const char *path);
  */
 void dlg_shape__find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rejected_side);
 
+/** The fields the shape reads, "conversations, system", into out[0, cap). */
+void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s);
+
+/**
+ * A record of none of the shapes that looks like a question and its answer: a string field
+ * named as a prompt is (question, prompt, query, instruction, input, q) and one named as a
+ * reply is (a name holding answer, response, output, reply or completion, or a).
+ */
+bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answer);
+
 #endif

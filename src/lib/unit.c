@@ -40,6 +40,8 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->record_line = record_line;
 	u->exact_location = false;
 	memset(&u->origin, 0, sizeof u->origin);
+	u->shape = "transcript";
+	u->shape_fields[0] = '\0';
 	u->section_end = false;
 	u->claimed_id[0] = '\0';
 	u->consumed = false;

@@ -92,6 +92,8 @@ typedef struct dlg_unit {
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
 	dlg_buf decoded;     /* a JSON record's strings, which `lines` point into */
 	dlg_json_origin origin; /* where a JSON record's text came from */
+	const char *shape;   /* how it was read (dlg_conv_shape) */
+	char shape_fields[160]; /* the record's fields read into turns, ", " between two */
 	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
 	dlg_buf lines;       /* dlg_line[] */
 	dlg_buf turns;       /* dlg_turn[] */
