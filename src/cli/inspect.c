@@ -70,10 +70,11 @@ static void on_diag(const dlg_diag *d, void *payload)
 			 (unsigned long long)d->record, d->msg);
 	if (d->code == DLG_DIAG_FIELD_NOT_CARRIED && r->n_missed < MAX_NAMES) {
 		missed *m = &r->missed[r->n_missed];
-		const char *count = strstr(d->msg, "' not carried in ");
+		static const char after[] = "' not carried in ";
+		const char *count = strstr(d->msg, after);
 		m->level = strncmp(d->msg, "message ", 8) == 0 ? 'm' : 'r';
-		if (count && between(m->name, sizeof m->name, d->msg, "field '", "' not carried in ")) {
-			m->records = strtoull(count + 17, NULL, 10);
+		if (count && between(m->name, sizeof m->name, d->msg, "field '", after)) {
+			m->records = strtoull(count + sizeof after - 1, NULL, 10);
 			r->n_missed++;
 		}
 	}

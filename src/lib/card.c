@@ -104,7 +104,7 @@ static dlg_status features(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 		DLG_TRY(messages_feature(b, "non_preferred_output", false, x, err));
 		break;
 	}
-	if (m->tools) /* the JSON text of a list of JSON Schemas, which have no one type */
+	if (m->tools) /* the JSON text of their list */
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: tools\n    dtype: string\n"));
 	if (o->bare || (!o->keep_preamble && !o->n_keep_fields))
 		return DLG_OK;

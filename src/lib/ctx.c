@@ -310,6 +310,9 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
 		return dlg_error__set(err, DLG_E_ARG, 0, "option rejected-field makes preference "
 				      "pairs: use option format preference or openai-preference");
+	/* pairs are written as pairs: the default format's records, and the card, are TRL's */
+	if (o->rejected_field && o->format == DLG_FORMAT_MESSAGES)
+		ctx->options.format = DLG_FORMAT_PREFERENCE;
 	DLG_TRY(check_record_options(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));

@@ -705,23 +705,6 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 	return st;
 }
 
-/* A document that is one conversation: an array of messages, objects with a role (under
- * any of its spellings) and no conversation of their own (SMILECHAT's files). */
-static bool messages_document(const cJSON *root)
-{
-	const cJSON *m;
-	if (!cJSON_IsArray(root) || !root->child)
-		return false;
-	cJSON_ArrayForEach(m, root) {
-		const cJSON *role = message_member(m, NULL, role_keys);
-		if (!cJSON_IsObject(m) || !cJSON_IsString(role) ||
-		    cJSON_GetObjectItemCaseSensitive(m, "messages") ||
-		    cJSON_GetObjectItemCaseSensitive(m, "conversations"))
-			return false;
-	}
-	return true;
-}
-
 dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off,
 					const char **bad_msg, bool *json_lines, dlg_buf *out,
 					const char *p, size_t n, dlg_error *err)
@@ -769,7 +752,7 @@ dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off
 	 * numbers keep their digits), or printed again by cJSON when it is not strict JSON; a
 	 * file that is one array of messages is one record, its messages */
 	dlg_status st = DLG_OK;
-	bool one_conversation = messages_document(root);
+	bool one_conversation = dlg_shape__messages_document(root);
 	if (one_conversation)
 		st = dlg_buf__append(out, "{\"messages\":", 12, err);
 	bool array = cJSON_IsArray(root) && !one_conversation;

@@ -255,7 +255,8 @@ bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answe
 	for (const cJSON *c = root->child; c; c = c->next) {
 		if (!cJSON_IsString(c))
 			continue;
-		if (!*prompt && named(c->string, prompts, sizeof prompts / sizeof prompts[0], false))
+		size_t n_prompts = sizeof prompts / sizeof prompts[0];
+		if (!*prompt && named(c->string, prompts, n_prompts, false))
 			*prompt = c->string;
 		else if (!*answer && (strcmp(c->string, "a") == 0 ||
 				      named(c->string, answers, sizeof answers / sizeof answers[0],
@@ -263,4 +264,21 @@ bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answe
 			*answer = c->string;
 	}
 	return *prompt && *answer;
+}
+
+bool dlg_shape__messages_document(const cJSON *root)
+{
+	static const char *const role_keys[] = { "role", "from", "speaker" };
+	const cJSON *m;
+	if (!cJSON_IsArray(root) || !root->child)
+		return false;
+	cJSON_ArrayForEach(m, root) {
+		const cJSON *role = NULL;
+		for (size_t k = 0; k < sizeof role_keys / sizeof role_keys[0] && !role; k++)
+			role = member(m, role_keys[k]);
+		if (!cJSON_IsObject(m) || !cJSON_IsString(role) || member(m, "messages") ||
+		    member(m, "conversations"))
+			return false;
+	}
+	return true;
 }

@@ -60,4 +60,8 @@ void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s);
  */
 bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answer);
 
+/** A .json document that is one conversation: an array of messages, objects with a role
+ * (role, from or speaker) and no conversation of their own (SMILECHAT's files). */
+bool dlg_shape__messages_document(const cJSON *root);
+
 #endif
