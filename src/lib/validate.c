@@ -236,9 +236,9 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 		}
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_REPEATED_ROLE, t->line, t->col,
 				       (uint32_t)i + 1, o->merge_consecutive ?
-				       "two consecutive %s turns, the second with members of its "
-				       "own (tool calls, reasoning, kept fields) that merging would "
-				       "lose; join them in the source" :
+				       "two consecutive %s turns, the second with members of "
+				       "its own (tool calls, reasoning, kept fields) that "
+				       "merging would lose; join them in the source" :
 				       "two consecutive %s turns; join them or pass "
 				       "--merge-consecutive", dlg_role_name(t->role)));
 	}
