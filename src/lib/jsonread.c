@@ -510,6 +510,14 @@ static dlg_status transcript_and_reply(dlg_unit *u, const cJSON *text, const cJS
 	if (!reply || u->rejected)
 		return DLG_OK;
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	/* a question with a reply, taken for a transcript: all of it is a preamble, which the
+	 * transcript reader drops unsaid when no turn follows it (E201 says that otherwise) */
+	if (!n && text && !u->ctx->opts->keep_preamble &&
+	    text->valuestring[strspn(text->valuestring, " \t\r\n")])
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_PREAMBLE_DROPPED, u->record_line, 1, 0,
+				       "\"%.40s\" holds no turn marker: its text is dropped as a "
+				       "preamble; read it as the user's prompt with --prompt-field "
+				       "%.40s", text->string, text->string));
 	dlg_turn *last = n ? &DLG_BUF_AT(&u->turns, dlg_turn, n - 1) : NULL;
 	if (last && last->role == DLG_ROLE_ASSISTANT && blank_turn(u, last))
 		u->turns.len -= sizeof(dlg_turn);
