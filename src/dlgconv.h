@@ -306,8 +306,8 @@ DLG_API uint64_t dlg_conv_record(const dlg_conv *c);
  * "conversations", "alpaca", "prompt/response", "preference", "prompt/completion",
  * "openai-preference", "transcript"; NULL for a NULL c. Static. */
 DLG_API const char *dlg_conv_shape(const dlg_conv *c);
-/** The record's fields its turns were read from, as "conversations, system, tools" (the
- * first key of each path); "" for a text file. Borrowed, NUL-terminated. */
+/** The record's fields and what each was read as, "system -> system, conversations ->
+ * messages, tools -> tools"; "" for a text file. Borrowed, NUL-terminated. */
 DLG_API const char *dlg_conv_shape_fields(const dlg_conv *c);
 
 /** A `*…*` or `_…_` span that dlg_stage_scan() looked at, and what it decided. */

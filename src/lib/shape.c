@@ -156,6 +156,10 @@ static void detected(dlg_shape *s, const cJSON *root)
 		s->one_side = true;
 		prompt_part(s, prompt_of(root));
 		reply_part(s, chosen, "chosen");
+	} else if (cJSON_IsString(chosen)) { /* HH-RLHF's: the chosen transcript, its own prompt */
+		transcript(s, chosen, NULL);
+		s->one_side = true;
+		use(s, "chosen");
 	} else if (member(root, "prompt") && reply_side(completion, member(root, "prompt"))) {
 		s->name = "prompt/completion";
 		prompt_part(s, member(root, "prompt"));
@@ -225,16 +229,39 @@ static void find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rej
 	detected(s, root);
 }
 
+/* One "field -> what" of a description, after the others. */
+static void say(char *out, size_t cap, size_t *at, const char *field, const char *more,
+		const char *what)
+{
+	if (*at >= cap || !field)
+		return;
+	int n = snprintf(out + *at, cap - *at, "%s%s%s%s -> %s", *at ? ", " : "", field,
+			 more ? "+" : "", more ? more : "", what);
+	*at += n > 0 ? (size_t)n : 0;
+}
+
 void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s)
 {
+	static const char *const roles[] = { "system", "user", "assistant", "tool" };
 	size_t at = 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < s->n_used && at < cap; i++) {
-		const char *dot = strchr(s->used[i], '.');
-		int len = dot ? (int)(dot - s->used[i]) : (int)strlen(s->used[i]);
-		int n = snprintf(out + at, cap - at, "%s%.*s", i ? ", " : "", len, s->used[i]);
-		at += n > 0 ? (size_t)n : 0;
+	if (s->transcript) {
+		say(out, cap, &at, s->text ? s->text->string : NULL, NULL, "transcript");
+		say(out, cap, &at, s->reply ? s->reply->string : NULL, NULL, "assistant");
 	}
+	for (size_t i = 0; i < s->n_parts; i++) {
+		const dlg_part *p = &s->parts[i];
+		const char *key = p->node ? p->node->string : NULL;
+		if (p->kind == DLG_PART_MESSAGES)
+			say(out, cap, &at, key, NULL, cJSON_IsObject(p->node) ? "message" : "messages");
+		else if (p->kind == DLG_PART_HISTORY)
+			say(out, cap, &at, key, NULL, "user/assistant pairs");
+		else
+			say(out, cap, &at, key, p->node2 ? p->node2->string : NULL, roles[p->role]);
+	}
+	for (size_t i = 0; i < s->n_used; i++)
+		if (strcmp(s->used[i], "tools") == 0)
+			say(out, cap, &at, "tools", NULL, "tools");
 }
 
 static bool named(const char *key, const char *const *names, size_t n, bool inside)

@@ -50,7 +50,8 @@ const cJSON *dlg_shape__at_path(const cJSON *node, const char *path);
  */
 void dlg_shape__find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rejected_side);
 
-/** The fields the shape reads, "conversations, system", into out[0, cap). */
+/** What the shape reads each field as, "system -> system, conversations -> messages",
+ * into out[0, cap). */
 void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s);
 
 /**
