@@ -41,7 +41,8 @@ void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap)
 	for (size_t i = 0; i < it->cap_units; i++) {
 		dlg_unit *u = &it->units[i];
 		size_t held = u->text.cap + u->decoded.cap + u->lines.cap + u->json.cap +
-			      u->scratch.cap + u->stage_text.cap;
+			      u->scratch.cap + u->stage_text.cap + u->msg_extra.cap +
+			      u->msg_kept.cap + u->tools.cap;
 		if (held > TRIM_BYTES) {
 			dlg_unit__dispose(u);
 			dlg_unit__init(u, ctx);
