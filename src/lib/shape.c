@@ -253,7 +253,8 @@ void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s)
 		const dlg_part *p = &s->parts[i];
 		const char *key = p->node ? p->node->string : NULL;
 		if (p->kind == DLG_PART_MESSAGES)
-			say(out, cap, &at, key, NULL, cJSON_IsObject(p->node) ? "message" : "messages");
+			say(out, cap, &at, key, NULL,
+			    cJSON_IsObject(p->node) ? "message" : "messages");
 		else if (p->kind == DLG_PART_HISTORY)
 			say(out, cap, &at, key, NULL, "user/assistant pairs");
 		else
