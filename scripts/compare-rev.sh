@@ -66,6 +66,9 @@ open(path, "w").write("\n".join(out))
 PY
 		done <"$changed"
 	fi
+	# a SARIF log lists every finding code the version knows: new codes are not a change
+	# of what the inputs give
+	sed -i 's/"rules":\[[^]]*\]/"rules":RULES/' "$d"/stdout
 	# the card names the version, so its hash and size in the manifest differ with it: the
 	# card itself is compared above
 	[ -f "$d/out/manifest.json" ] && /usr/bin/python3 - "$d/out/manifest.json" <<'PY'

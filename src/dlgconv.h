@@ -75,6 +75,10 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_TURN_TOO_LONG = 208,
 	DLG_DIAG_PAIR_MISMATCH = 209,
 	DLG_DIAG_NON_TEXT_CONTENT = 210,
+	DLG_DIAG_BAD_TOOL_CALL = 211,
+	DLG_DIAG_TOOL_CALL_UNANSWERED = 212,
+	DLG_DIAG_TOOL_RESULT_UNASKED = 213,
+	DLG_DIAG_TOOL_NOT_DECLARED = 214,
 	DLG_DIAG_PREAMBLE_DROPPED = 301,
 	DLG_DIAG_NONCANONICAL_MARKER = 302,
 	DLG_DIAG_MARKER_IN_TEXT = 303,
@@ -95,7 +99,8 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_LEADING_ASSISTANT_DROPPED = 318,
 	DLG_DIAG_CONTENT_NOT_AS_NAMED = 319,
 	DLG_DIAG_KEPT_FIELD_TYPE_CHANGED = 320,
-	DLG_DIAG_NEAR_DUPLICATE = 321
+	DLG_DIAG_NEAR_DUPLICATE = 321,
+	DLG_DIAG_FIELD_NOT_CARRIED = 322
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -157,9 +162,14 @@ DLG_API const char *dlg_sarif_close(void);
 /** Release memory the library returned through an `out` parameter. Accepts NULL. */
 DLG_API void dlg_free(void *ptr);
 
-typedef enum dlg_role { DLG_ROLE_SYSTEM = 0, DLG_ROLE_USER = 1, DLG_ROLE_ASSISTANT = 2 } dlg_role;
+typedef enum dlg_role {
+	DLG_ROLE_SYSTEM = 0,
+	DLG_ROLE_USER = 1,
+	DLG_ROLE_ASSISTANT = 2,
+	DLG_ROLE_TOOL = 3 /* a tool's result, answering an assistant's tool call (JSON records) */
+} dlg_role;
 
-/** "system", "user" or "assistant". */
+/** "system", "user", "assistant" or "tool". */
 DLG_API const char *dlg_role_name(dlg_role role);
 
 /** One `--role LABEL=ROLE`: a marker label (matched without regard to case) and its role. */
@@ -292,6 +302,13 @@ DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
 /** The record's line in a JSON-lines file (or index in a .json array); 0 for a text file. */
 DLG_API uint64_t dlg_conv_record(const dlg_conv *c);
+/** How the conversation was read (docs/rules.md "Record shapes"): "messages",
+ * "conversations", "alpaca", "prompt/response", "preference", "prompt/completion",
+ * "openai-preference", "transcript"; NULL for a NULL c. Static. */
+DLG_API const char *dlg_conv_shape(const dlg_conv *c);
+/** The record's fields and what each was read as, "system -> system, conversations ->
+ * messages, tools -> tools"; "" for a text file. Borrowed, NUL-terminated. */
+DLG_API const char *dlg_conv_shape_fields(const dlg_conv *c);
 
 /** A `*…*` or `_…_` span that dlg_stage_scan() looked at, and what it decided. */
 typedef struct dlg_stage_span {
@@ -398,6 +415,15 @@ typedef struct dlg_options {
 	unsigned shards;             /* files per split, at most DLG_MAX_SHARDS; 0 or 1: one
 					<split>.jsonl.gz, else <split>-SSSSS-of-NNNNN.jsonl.gz with
 					each record placed by a hash of its id */
+	const char *prompt_field;    /* JSON records: the prompt string at this dotted path is
+					the user turn (--response-field holds its reply) */
+	const char *system_field;    /* JSON records: the system prompt string at this dotted
+					path; NULL: a top-level "system" string */
+	const char *const *keep_message_fields; /* message-level fields copied into each
+						   written message (null when it has none) */
+	size_t n_keep_message_fields; /* at most DLG_MAX_KEEP_FIELDS */
+	int split_think;             /* a reply's leading <think>...</think> becomes its
+					reasoning_content */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024

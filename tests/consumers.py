@@ -31,6 +31,8 @@ parsed records (dicts, or anything a JSON line can hold) and number records from
   check_together_preference(records)    ... requiring the preference format
   check_together_file(path)             ... plus the file-level rules
   check_trl_preference(records)         TRL DPOTrainer preference dataset
+  check_trl_tools(records)              TRL SFT: the tools column, tool-call messages
+  check_openai_tools(records)           OpenAI's tool-call training format
   check_llamafactory_sharegpt(records)  LLaMA-Factory sharegpt converter
   check_llamafactory_file(path)         ... plus the loader's file-type rule
   check_fastchat(records)               FastChat train.py preprocess()
@@ -50,6 +52,8 @@ Usage:
   python3 tests/consumers.py together FILE.jsonl...
   python3 tests/consumers.py together-preference FILE.jsonl...
   python3 tests/consumers.py trl-preference FILE.jsonl...
+  python3 tests/consumers.py trl-tools FILE.jsonl...
+  python3 tests/consumers.py openai-tools FILE.jsonl...
   python3 tests/consumers.py llamafactory FILE.json[l]...
   python3 tests/consumers.py fastchat FILE.json...
   python3 tests/consumers.py hf [--allow-missing] DIR...
@@ -595,6 +599,106 @@ def check_trl_preference(records, conversational=True):
                 problems.append(_p("trl:no_common_prefix", where, "implicit prompt: chosen and rejected share no prefix"))
             elif n == len(c) or n == len(r):
                 problems.append(_p("trl:no_common_prefix", where, "implicit prompt: nothing left after the shared prefix"))
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# Tool use: TRL's tools column and tool-call messages, OpenAI's tool-call format
+# ---------------------------------------------------------------------------
+
+# huggingface/trl (f2cd577), docs/source/dataset_formats.md, "Tool Calling": an assistant
+# message may have a "tool_calls" field instead of content, each call
+#   {"type": "function", "function": {"name": ..., "arguments": {...}}},
+# the tool's output is {"role": "tool", "name": ..., "content": ...}, and an SFT dataset has
+# "an additional column named `tools`" holding "the list of available tools", or, for
+# `datasets` without the Json() type, that list as a JSON `str`. The trainer reads either:
+# trl/trainer/sft_trainer.py:1458-1459
+#   tools = example.get("tools")
+#   tools = json.loads(tools) if isinstance(tools, str) else tools
+# and hands `tools` and the messages to the chat template.
+def check_trl_tools(records):
+    problems = []
+    for i, ex in enumerate(records, 1):
+        where = "record %d" % i
+        tools = ex.get("tools") if isinstance(ex, dict) else None
+        if isinstance(tools, str):
+            try:
+                tools = json.loads(tools)
+            except ValueError as e:
+                problems.append(_p("trl:tools", where, "`tools` is a string but not JSON: %s" % e))
+                continue
+        if tools is not None and not (isinstance(tools, list) and
+                                      all(isinstance(t, dict) for t in tools)):
+            problems.append(_p("trl:tools", where, "`tools` is not a list of JSON schemas"))
+        for j, m in enumerate(ex.get("messages") or [] if isinstance(ex, dict) else [], 1):
+            mw = "%s, message %d" % (where, j)
+            for c in m.get("tool_calls") or []:
+                fn = c.get("function") if isinstance(c, dict) else None
+                if (not isinstance(fn, dict) or c.get("type") != "function" or
+                        not isinstance(fn.get("name"), str) or
+                        not isinstance(fn.get("arguments"), (str, dict))):
+                    problems.append(_p("trl:tool_call", mw, "a call needs type function and "
+                                       "function {name, arguments}"))
+            if m.get("role") == "tool" and not isinstance(m.get("content"), str):
+                problems.append(_p("trl:tool_message", mw, "a tool message needs its content"))
+    return problems
+
+
+# OpenAI's chat format with tools, as the Azure OpenAI guide "Fine-tuning and tool calling"
+# (learn.microsoft.com/en-us/azure/ai-services/openai/how-to/fine-tuning-functions) gives a
+# training line: {"messages": [..., {"role": "assistant", "tool_calls": [{"id": "call_id",
+# "type": "function", "function": {"name": "get_current_weather", "arguments": "{\"location\":
+# ...}"}}]}], "tools": [{"type": "function", "function": {"name", "description",
+# "parameters"}}]}; the arguments are a JSON text in a string. A tool's result is the Chat
+# Completions tool message {"role": "tool", "tool_call_id": ..., "content": ...}
+# (platform.openai.com/docs/api-reference/chat/create, messages: "Tool message"), and every
+# tool_call_id answers a call made before it.
+OPENAI_TOOL_ROLES = ("system", "user", "assistant", "tool")
+
+
+def check_openai_tools(records):
+    problems = []
+    for i, ex in enumerate(records, 1):
+        where = "record %d" % i
+        if not isinstance(ex, dict) or not isinstance(ex.get("messages"), list):
+            problems.append(_p("openai:missing_messages_list", where, "no `messages` list"))
+            continue
+        tools = ex.get("tools")
+        names = None
+        if tools is not None:
+            if not isinstance(tools, list):
+                problems.append(_p("openai:tools", where, "`tools` is %s, not a list" % _tname(tools)))
+            else:
+                names = {t.get("function", {}).get("name") for t in tools
+                         if isinstance(t, dict) and t.get("type") == "function"}
+                if len(names) != len(tools):
+                    problems.append(_p("openai:tools", where, "a tool is not {type: function, function: {name}}"))
+        asked = set()
+        for j, m in enumerate(ex["messages"], 1):
+            mw = "%s, message %d" % (where, j)
+            role = m.get("role") if isinstance(m, dict) else None
+            if role not in OPENAI_TOOL_ROLES:
+                problems.append(_p("openai:unrecognized_role", mw, "role %r" % role))
+                continue
+            for c in m.get("tool_calls") or []:
+                fn = c.get("function") if isinstance(c, dict) else None
+                if (not isinstance(fn, dict) or c.get("type") != "function" or
+                        not isinstance(c.get("id"), str) or not isinstance(fn.get("name"), str)):
+                    problems.append(_p("openai:tool_call", mw, "a call needs id, type function and a function name"))
+                    continue
+                try:
+                    json.loads(fn.get("arguments"))
+                except (TypeError, ValueError):
+                    problems.append(_p("openai:tool_call", mw, "arguments are not a JSON text"))
+                if names is not None and fn["name"] not in names:
+                    problems.append(_p("openai:tool_call", mw, "%r is not in `tools`" % fn["name"]))
+                asked.add(c["id"])
+            if role == "tool" and (m.get("tool_call_id") not in asked or
+                                   not isinstance(m.get("content"), str)):
+                problems.append(_p("openai:tool_message", mw, "needs the tool_call_id of an earlier call and content"))
+            if role != "tool" and not m.get("tool_calls") and not (
+                    isinstance(m.get("content"), str) and m["content"]):
+                problems.append(_p("openai:missing_content", mw, "content must be a non-empty string"))
     return problems
 
 
@@ -1710,6 +1814,8 @@ COMMANDS = OrderedDict([
     ("together", check_together_file),
     ("together-preference", lambda p: check_together_file(p, "preference_openai")),
     ("trl-preference", _run_records(check_trl_preference, "trl")),
+    ("trl-tools", _run_records(check_trl_tools, "trl")),
+    ("openai-tools", _run_records(check_openai_tools, "openai")),
     ("llamafactory", check_llamafactory_file),
     ("fastchat", check_fastchat_file),
     ("hf", check_hf_directory),

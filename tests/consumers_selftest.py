@@ -181,6 +181,30 @@ trl_implicit = {"chosen": [{"role": "user", "content": "What color is the sky?"}
                            {"role": "assistant", "content": "It is blue."}],
                 "rejected": [{"role": "user", "content": "What color is the sky?"},
                              {"role": "assistant", "content": "It is green."}]}
+# tool use: TRL's tools column (a list or its JSON text), OpenAI's tool-call format
+tool_call = {"id": "c1", "type": "function",
+             "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}
+tool_rec = {"messages": [{"role": "user", "content": "weather?"},
+                         {"role": "assistant", "content": "", "tool_calls": [tool_call]},
+                         {"role": "tool", "tool_call_id": "c1", "content": "18C"},
+                         {"role": "assistant", "content": "18C."}],
+            "tools": [{"type": "function", "function": {"name": "get_weather"}}]}
+expect("trl tools good", C.check_trl_tools([tool_rec, dict(tool_rec, tools=json.dumps(tool_rec["tools"]))]), set())
+expect("trl tools not a list", C.check_trl_tools([dict(tool_rec, tools={"a": 1})]), {"trl:tools"})
+bad_call = copy.deepcopy(tool_rec)
+bad_call["messages"][1]["tool_calls"][0]["type"] = "code"
+expect("trl tool call type", C.check_trl_tools([bad_call]), {"trl:tool_call"})
+expect("openai tools good", C.check_openai_tools([tool_rec]), set())
+expect("openai tools as a string", C.check_openai_tools([dict(tool_rec, tools="[]")]), {"openai:tools"})
+bad_args = copy.deepcopy(tool_rec)
+bad_args["messages"][1]["tool_calls"][0]["function"]["arguments"] = "{bad"
+expect("openai arguments not JSON", C.check_openai_tools([bad_args]), {"openai:tool_call"})
+no_id = copy.deepcopy(tool_rec)
+del no_id["messages"][2]["tool_call_id"]
+expect("openai tool message answers nothing", C.check_openai_tools([no_id]), {"openai:tool_message"})
+undeclared = dict(tool_rec, tools=[{"type": "function", "function": {"name": "other"}}])
+expect("openai call not in tools", C.check_openai_tools([undeclared]), {"openai:tool_call"})
+
 expect("trl good explicit", C.check_trl_preference([trl_explicit, trl_explicit]), set())
 expect("trl good implicit", C.check_trl_preference([trl_implicit]), set())
 expect("trl missing rejected", C.check_trl_preference([{"prompt": [], "chosen": []}]), {"trl:columns"})

@@ -10,10 +10,14 @@ them (tests/consumers.py, where each rule cites its source).
 - `--bare --compress none`: the OpenAI cookbook's format checks and Together's check_file;
 - `--format sharegpt --bare`: LLaMA-Factory's sharegpt converter;
 - preference pairs: TRL's conversational preference shape, and OpenAI's and Together's
-  preference format for `--format openai-preference --bare --compress none`.
+  preference format for `--format openai-preference --bare --compress none`;
+- tool use: the card's features, TRL's tools column and tool-call messages,
+  LLaMA-Factory's sharegpt with function_call and observation turns, OpenAI's tool-call
+  format.
 """
 import glob
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -58,8 +62,10 @@ def records(path):
 
 inputs = [(os.path.join(fixtures, "valid"), [])]
 for path in sorted(glob.glob(os.path.join(fixtures, "realworld", "*"))):
-    # (the alpaca_eval templates and FastChat's answers without questions write nothing)
-    if path.endswith((".txt", ".jsonl")) and "alpaca-eval" not in path and "fastchat" not in path:
+    # (the alpaca_eval templates and FastChat's answers without questions write nothing;
+    # tool use has consumers of its own, below)
+    if path.endswith((".txt", ".jsonl")) and "alpaca-eval" not in path and \
+            "fastchat" not in path and "tool" not in path:
         inputs.append((path, args_for(path)))
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -99,6 +105,41 @@ with tempfile.TemporaryDirectory() as tmp:
     with gzip.open(os.path.join(gz, "all.jsonl.gz"), "rb") as f:
         check(f.read() == open(os.path.join(plain, "all.jsonl"), "rb").read(),
               "--compress none differs from the decompressed gzip output")
+
+    # Tool use: LLaMA-Factory's glaive excerpt (sharegpt, function_call and observation
+    # turns) and its reasoning excerpt (messages with reasoning and tool_call parts). The card
+    # declares what messages carry (datasets fills null where a message lacks one of them);
+    # TRL's tools column and tool-call messages; LLaMA-Factory's sharegpt with its tools
+    # column. Their calls have no ids, which OpenAI's format needs: that is checked on calls
+    # written with ids, whose tools OpenAI's upload wants as the list (docs/rules.md).
+    tool_inputs = [os.path.join(fixtures, "realworld", n) for n in
+                   ("llamafactory-glaive-toolcall.json", "llamafactory-reason-tool-use.jsonl")]
+    out = convert(os.path.join(tmp, "tools"), *tool_inputs)
+    no_problems("hf tools", consumers.check_hf_directory(out, strict_missing=False))
+    for f in split_files(out):
+        no_problems("trl tools %s" % f, consumers.check_trl_tools(records(f)))
+    out = convert(os.path.join(tmp, "tools-sharegpt"), "--format", "sharegpt", "--bare",
+                  *tool_inputs)
+    no_problems("hf tools sharegpt", consumers.check_hf_directory(out, strict_missing=False))
+    for f in split_files(out):
+        no_problems("llamafactory tools %s" % f,
+                    consumers.check_llamafactory_sharegpt(records(f)))
+    openai_tools = os.path.join(tmp, "openai-tools.jsonl")
+    with open(openai_tools, "w") as f:
+        call = {"id": "call_1", "type": "function",
+                "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}
+        f.write(json.dumps({"messages": [
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "18C, sunny"},
+            {"role": "assistant", "content": "It is 18C and sunny.", "weight": 1}],
+            "tools": [{"type": "function", "function": {"name": "get_weather"}}]}) + "\n")
+    out = convert(os.path.join(tmp, "openai-tools"), "--bare", "--compress", "none",
+                  openai_tools)
+    for f in split_files(out):
+        listed = [dict(r, tools=json.loads(r["tools"])) for r in records(f)]
+        no_problems("openai tools %s" % f, consumers.check_openai_tools(listed))
+        no_problems("trl tools %s" % f, consumers.check_trl_tools(records(f)))
 
     pairs = [os.path.join(fixtures, "preference", "hh-rlhf-harmless-base.jsonl")]
     fields = ["--text-field", "chosen", "--rejected-field", "rejected"]

@@ -143,7 +143,10 @@ with tempfile.TemporaryDirectory() as tmp:
         if not written:
             return []
         with gzip.open(os.path.join(out, "all.jsonl.gz"), "rt") as f:
-            return [(r["id"], r["messages"]) for r in map(json.loads, f)]
+            # a record's id, its messages (a pair's three lists), tools and kept fields
+            return [(r["id"], r["messages"] if "messages" in r else
+                     [r["prompt"], r["chosen"], r["rejected"]], r.get("tools"), r.get("meta"))
+                    for r in map(json.loads, f)]
 
     first = converted_records(valid, os.path.join(tmp, "first"))
     check(len(first) > 20, "round trip: only %d records" % len(first))
@@ -156,7 +159,9 @@ with tempfile.TemporaryDirectory() as tmp:
 
     # ... and the real-world excerpts with their options, through the text and sharegpt
     # formats too: marker-shaped text inside a turn is escaped, stage directions go back
-    # where they stood, so every id comes back.
+    # where they stood, so every id comes back, with its tools and kept fields. Pairs have
+    # one format of their own here; tool use, reasoning and kept message fields have no
+    # place in the text format (E210, or a usage error).
     for name in sorted(os.listdir(realworld)):
         if not name.endswith(INPUTS):
             continue
@@ -164,12 +169,21 @@ with tempfile.TemporaryDirectory() as tmp:
         first = converted_records(path, os.path.join(tmp, "rt-" + name), *args_for(path))
         if not first:
             continue  # templates, not conversations: nothing written to go round
-        for fmt in ("messages", "text", "sharegpt"):
+        args = args_for(path)
+        plain = all(set(m) <= {"role", "content", "stage_directions"}
+                    for rec in first if isinstance(rec[1][0], dict) for m in rec[1])
+        formats = (("messages",) if "--rejected-field" in args else
+                   ("messages", "text", "sharegpt") if plain and not first[0][2] and
+                   "--keep-message-fields" not in args else ("messages", "sharegpt"))
+        # read back, a dataset needs only the options that say what to keep, and a pair's
+        back = [a for k, a in enumerate(args) if args[k - 1 if a[0] != "-" else k] in
+                ("--keep-fields", "--keep-message-fields", "--rejected-field")]
+        for fmt in formats:
             out = os.path.join(tmp, "rt-%s-%s" % (fmt, name))
             r = run("convert", "-q", "--format", fmt, "--split", "all=1", "--no-dedup",
-                    *args_for(path), path, "-o", out)
+                    *args, path, "-o", out)
             check(r.returncode == 0, "round trip %s %s: exit %d" % (name, fmt, r.returncode))
-            again = converted_records(os.path.join(out, "all.jsonl.gz"), out + "-back")
+            again = converted_records(os.path.join(out, "all.jsonl.gz"), out + "-back", *back)
             check(again == first, "round trip of %s through %s changes messages" % (name, fmt))
 
     # --stage keep leaves every labelled span's line as written, but for the documented

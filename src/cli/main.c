@@ -8,6 +8,7 @@
 #include "manual.h"
 #include "opts.h"
 #include "report.h"
+#include "inspect.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -123,6 +124,10 @@ int main(int argc, char **argv)
 	args.opts.cancel = &interrupted;
 	if (args.command == CLI_LEAKAGE) {
 		rc = run_leakage(&args);
+		goto out;
+	}
+	if (args.command == CLI_INSPECT) {
+		rc = cli_inspect(&args);
 		goto out;
 	}
 	report.findings = args.command == CLI_VALIDATE ? stdout : stderr;

@@ -21,7 +21,7 @@
 #define STEPS (CLI_MAP | CLI_REDUCE | CLI_FINALIZE)
 #define WRITE (CLI_CONVERT | STEPS)
 #define BOTH (WRITE | CLI_VALIDATE)
-#define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE)
+#define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE | CLI_INSPECT)
 #define SPLITS (WRITE | CLI_STATS)
 
 /* The command line's own options; the library's come from its table (dlg_option_find). */
@@ -59,8 +59,9 @@ static const dlg_option_info config_info = {
 };
 static const dlg_option_info json_info = {
 	"json", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
-	"print the statistics (stats) or the report (leakage) as one JSON object",
-	"Print the statistics (stats) or the report (leakage) as one JSON object.", 0
+	"print the statistics (stats), the report (leakage) or each file's (inspect) as JSON",
+	"Print the statistics (stats) or the report (leakage) as one JSON object, or inspect's "
+	"report as one JSON object per file.", 0
 };
 static const dlg_option_info against_info = {
 	"against", NULL, "FILE", DLG_OPTION_LIST, NULL, 0, 0, NULL,
@@ -136,13 +137,17 @@ static const struct cli_option {
 	{ "near-dup", 0, ALL, NULL },
 	{ "near-dup-threshold", 0, ALL, NULL },
 	{ "text-field", 0, ALL, NULL },
+	{ "prompt-field", 0, ALL, NULL },
 	{ "response-field", 0, ALL, NULL },
+	{ "system-field", 0, ALL, NULL },
 	{ "rejected-field", 0, ALL, NULL },
 	{ "messages-field", 0, ALL, NULL },
 	{ "role-key", 0, ALL, NULL },
 	{ "content-key", 0, ALL, NULL },
 	{ "leading-assistant", 0, ALL, NULL },
 	{ "keep-fields", 0, ALL, NULL },
+	{ "keep-message-fields", 0, ALL, NULL },
+	{ "split-think", 0, ALL, NULL },
 	{ "role", 0, ALL, NULL },
 	{ "keep-preamble", 0, ALL, NULL },
 	{ "stage", 0, ALL, NULL },
@@ -166,7 +171,7 @@ static const struct cli_option {
 	{ "diagnostics", 0, BOTH, &diagnostics_info },
 	{ "max-errors", 0, BOTH, &max_errors_info },
 	{ "config", 0, ALL, &config_info },
-	{ "json", 0, CLI_STATS | CLI_LEAKAGE, &json_info },
+	{ "json", 0, CLI_STATS | CLI_LEAKAGE | CLI_INSPECT, &json_info },
 	{ "against", 0, CLI_LEAKAGE, &against_info },
 	{ "max-leakage", 0, CLI_LEAKAGE, &max_leakage_info },
 	{ "html", 0, CLI_STATS, &html_info },
@@ -239,7 +244,7 @@ const char *cli_command_name(cli_command c)
 {
 	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" :
 	       c == CLI_STATS ? "stats" : c == CLI_MAP ? "map" : c == CLI_REDUCE ? "reduce" :
-	       c == CLI_FINALIZE ? "finalize" : "leakage";
+	       c == CLI_FINALIZE ? "finalize" : c == CLI_INSPECT ? "inspect" : "leakage";
 }
 
 static void print_help(cli_command c)
@@ -312,6 +317,7 @@ static void print_main_help(void)
 	       "  validate   lint transcripts: diagnostics on stdout, exit 1 on errors\n"
 	       "  stats      describe a corpus: a table with histograms, --json, --html\n"
 	       "  leakage    near-duplicates across a dataset's splits and against other files\n"
+	       "  inspect    how each file will be read: its shape, fields, what is not carried\n"
 	       "  map        cluster step 1: convert a slice of the inputs into buckets\n"
 	       "  reduce     cluster step 2: merge one shard's buckets of every part\n"
 	       "  finalize   cluster step 3: check the parts and shards, write the dataset\n"
@@ -425,13 +431,15 @@ static int take_codes(cli_args *a, const char *which, const char *v)
 	return CLI_RUN;
 }
 
-/* "emotion_type,situation": names point into an owned copy of each value. Returns CLI_RUN
+/* "emotion_type,situation" (--keep-fields or --keep-message-fields, `flag`) into names[],
+ * the option's list: names point into an owned copy of each value. Returns CLI_RUN
  * or an exit code. */
-static int parse_keep_fields(cli_args *a, const char *spec)
+static int parse_keep_fields(cli_args *a, const char *spec, const char *flag,
+			     const char **names, const char *const **list, size_t *n)
 {
 	cli_command c = a->command;
 	if (a->n_keep_specs == CLI_MAX_LIST)
-		return usage_error(c, "too many --keep-fields at '%s'", spec);
+		return usage_error(c, "too many --%s at '%s'", flag, spec);
 	char *copy = strdup(spec);
 	if (!copy) {
 		fprintf(stderr, "dlgconv: out of memory\n");
@@ -441,12 +449,12 @@ static int parse_keep_fields(cli_args *a, const char *spec)
 	/* strsep, not strtok: an empty name (a,,b) is a mistake to report, not to skip */
 	for (char *name; (name = strsep(&copy, ",")) != NULL;) {
 		if (!*name)
-			return usage_error(c, "bad --keep-fields '%s' (want NAME,NAME,...)", spec);
-		if (a->opts.n_keep_fields == CLI_MAX_LIST)
-			return usage_error(c, "more than %d --keep-fields", CLI_MAX_LIST);
-		a->keep_fields[a->opts.n_keep_fields++] = name;
+			return usage_error(c, "bad --%s '%s' (want NAME,NAME,...)", flag, spec);
+		if (*n == CLI_MAX_LIST)
+			return usage_error(c, "more than %d --%s", CLI_MAX_LIST, flag);
+		names[(*n)++] = name;
 	}
-	a->opts.keep_fields = a->keep_fields;
+	*list = names;
 	return CLI_RUN;
 }
 
@@ -541,7 +549,11 @@ static int take_list(cli_args *a, const struct cli_option *o, const char *v)
 	if (strcmp(name, "split") == 0)
 		return parse_splits(a, v);
 	if (strcmp(name, "keep-fields") == 0)
-		return parse_keep_fields(a, v);
+		return parse_keep_fields(a, v, name, a->keep_fields, &op->keep_fields,
+					 &op->n_keep_fields);
+	if (strcmp(name, "keep-message-fields") == 0)
+		return parse_keep_fields(a, v, name, a->keep_message_fields,
+					 &op->keep_message_fields, &op->n_keep_message_fields);
 	if (strcmp(name, "ignore") == 0 || strcmp(name, "select") == 0 ||
 	    strcmp(name, "error") == 0)
 		return take_codes(a, name, v);
@@ -809,6 +821,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		a->command = CLI_REDUCE;
 	else if (strcmp(argv[1], "finalize") == 0)
 		a->command = CLI_FINALIZE;
+	else if (strcmp(argv[1], "inspect") == 0)
+		a->command = CLI_INSPECT;
 	else {
 		fprintf(stderr, "dlgconv: unknown command '%s'\nTry 'dlgconv --help'.\n", argv[1]);
 		return 2;

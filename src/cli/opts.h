@@ -15,7 +15,8 @@ typedef enum cli_command {
 	CLI_LEAKAGE = 8,
 	CLI_MAP = 16,
 	CLI_REDUCE = 32,
-	CLI_FINALIZE = 64
+	CLI_FINALIZE = 64,
+	CLI_INSPECT = 128
 } cli_command;
 typedef enum cli_diag_format {
 	CLI_DIAG_GCC = 0,
@@ -51,7 +52,9 @@ typedef struct cli_args {
 	const char *exclude[CLI_MAX_LIST];
 	dlg_diag_code ignore[CLI_MAX_LIST], select[CLI_MAX_LIST], error_codes[CLI_MAX_LIST];
 	const char *keep_fields[CLI_MAX_LIST]; /* point into keep_specs */
-	char *keep_specs[CLI_MAX_LIST];        /* owned copies of each --keep-fields */
+	const char *keep_message_fields[CLI_MAX_LIST]; /* likewise */
+	char *keep_specs[CLI_MAX_LIST];        /* owned copies of each --keep-fields and
+						  --keep-message-fields */
 	size_t n_keep_specs;
 	char *split_spec; /* owned copy that splits[].name points into */
 	void *config;     /* the --config JSON tree (cJSON), which option values point into */

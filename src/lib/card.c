@@ -15,12 +15,37 @@
 
 #include <string.h>
 
+/* What a message may carry after its content (tools.c), each a feature at `pad` spaces;
+ * its tool calls unless sharegpt writes them as turns of their own. */
+static dlg_status extra_features(dlg_buf *b, int pad, bool calls, dlg_error *err)
+{
+	static const char *const strings[] = { "reasoning_content", "tool_call_id", "name" };
+	for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+		DLG_TRY(dlg_buf__printf(b, err, "%*s- name: %s\n%*s  dtype: string\n", pad, "",
+					strings[i], pad, ""));
+	int p = pad;
+	DLG_TRY(dlg_buf__printf(b, err, "%*s- name: weight\n%*s  dtype: int64\n", p, "", p, ""));
+	if (!calls)
+		return DLG_OK;
+	return dlg_buf__printf(b, err, "%*s- name: tool_calls\n%*s  list:\n"
+			       "%*s  - name: id\n%*s    dtype: string\n"
+			       "%*s  - name: type\n%*s    dtype: string\n"
+			       "%*s  - name: function\n%*s    struct:\n"
+			       "%*s    - name: name\n%*s      dtype: string\n"
+			       "%*s    - name: arguments\n%*s      dtype: string\n",
+			       p, "", p, "", p, "", p, "", p, "", p, "", p, "", p, "", p, "", p, "",
+			       p, "", p, "");
+}
+
 /* The features of one message, indented under its list at `pad` spaces. */
-static dlg_status message_features(dlg_buf *b, int pad, bool stage, dlg_error *err)
+static dlg_status message_features(dlg_buf *b, int pad, bool stage, bool extras,
+				   dlg_error *err)
 {
 	DLG_TRY(dlg_buf__printf(b, err, "%*s- name: role\n%*s  dtype: string\n"
 				"%*s- name: content\n%*s  dtype: string\n",
 				pad, "", pad, "", pad, "", pad, ""));
+	if (extras)
+		DLG_TRY(extra_features(b, pad, true, err));
 	if (!stage)
 		return DLG_OK;
 	return dlg_buf__printf(b, err, "%*s- name: stage_directions\n%*s  list:\n"
@@ -30,10 +55,11 @@ static dlg_status message_features(dlg_buf *b, int pad, bool stage, dlg_error *e
 }
 
 /* A top-level feature that is a list of messages. */
-static dlg_status messages_feature(dlg_buf *b, const char *name, bool stage, dlg_error *err)
+static dlg_status messages_feature(dlg_buf *b, const char *name, bool stage, bool extras,
+				   dlg_error *err)
 {
 	DLG_TRY(dlg_buf__printf(b, err, "  - name: %s\n    list:\n", name));
-	return message_features(b, 4, stage, err);
+	return message_features(b, 4, stage, extras, err);
 }
 
 /* dataset_info.features: exactly the keys and types every record of the run has. */
@@ -41,6 +67,11 @@ static dlg_status features(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 {
 	const dlg_options *o = m->ctx->opts;
 	bool stage = !o->bare; /* --bare records have only what the format defines */
+	bool x = m->message_extras;
+	/* message fields of any type have no one Arrow type to declare: `datasets` infers
+	 * them from the files (docs/rules.md "Kept message fields") */
+	if (o->n_keep_message_fields)
+		return DLG_OK;
 	DLG_TRY(dlg_buf__append(b, "  features:\n", 12, err));
 	if (!o->bare)
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: id\n    dtype: string\n"
@@ -48,29 +79,33 @@ static dlg_status features(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 					"  - name: record\n    dtype: int64\n"));
 	switch (o->format) {
 	case DLG_FORMAT_MESSAGES:
-		DLG_TRY(messages_feature(b, "messages", stage, err));
+		DLG_TRY(messages_feature(b, "messages", stage, x, err));
 		break;
 	case DLG_FORMAT_SHAREGPT:
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: conversations\n    list:\n"
 					"    - name: from\n      dtype: string\n"
 					"    - name: value\n      dtype: string\n"));
+		if (x)
+			DLG_TRY(extra_features(b, 4, false, err));
 		break;
 	case DLG_FORMAT_TEXT:
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: text\n    dtype: string\n"));
 		break;
 	case DLG_FORMAT_PREFERENCE:
-		DLG_TRY(messages_feature(b, "prompt", stage, err));
-		DLG_TRY(messages_feature(b, "chosen", stage, err));
-		DLG_TRY(messages_feature(b, "rejected", stage, err));
+		DLG_TRY(messages_feature(b, "prompt", stage, x, err));
+		DLG_TRY(messages_feature(b, "chosen", stage, x, err));
+		DLG_TRY(messages_feature(b, "rejected", stage, x, err));
 		break;
 	case DLG_FORMAT_OPENAI_PREFERENCE:
 		DLG_TRY(dlg_buf__printf(b, err, "  - name: input\n    struct:\n"
 					"    - name: messages\n      list:\n"));
-		DLG_TRY(message_features(b, 6, false, err));
-		DLG_TRY(messages_feature(b, "preferred_output", false, err));
-		DLG_TRY(messages_feature(b, "non_preferred_output", false, err));
+		DLG_TRY(message_features(b, 6, false, x, err));
+		DLG_TRY(messages_feature(b, "preferred_output", false, x, err));
+		DLG_TRY(messages_feature(b, "non_preferred_output", false, x, err));
 		break;
 	}
+	if (m->tools) /* the JSON text of their list */
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: tools\n    dtype: string\n"));
 	if (o->bare || (!o->keep_preamble && !o->n_keep_fields))
 		return DLG_OK;
 	DLG_TRY(dlg_buf__printf(b, err, "  - name: meta\n    struct:\n"));

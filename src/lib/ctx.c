@@ -196,12 +196,21 @@ static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 	for (int i = 0; i < 3; i++)
 		if (keys[i] && !*keys[i])
 			return dlg_error__set(err, DLG_E_ARG, 0, "%s needs a name", names[i]);
-	bool strings = o->text_field || o->response_field || o->rejected_field;
+	bool strings = o->text_field || o->response_field || o->rejected_field ||
+		       o->prompt_field;
 	if (strings && (o->messages_field || o->role_key || o->content_key))
 		return dlg_error__set(err, DLG_E_ARG, 0, "option messages-field, option role-key "
 				      "and option content-key read messages arrays; option "
 				      "text-field, option response-field and option rejected-field "
 				      "read transcript strings: give one kind or the other");
+	if (o->prompt_field && (!o->response_field || o->text_field))
+		return dlg_error__set(err, DLG_E_ARG, 0, "option prompt-field is the user turn "
+				      "of option response-field's reply, in place of option "
+				      "text-field's transcript: give it with the first, not the "
+				      "second");
+	if (o->n_keep_message_fields && o->format == DLG_FORMAT_TEXT)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option keep-message-fields: the text "
+				      "format has no messages to hold them");
 	if ((unsigned)o->leading_assistant > DLG_LEADING_ASSISTANT_KEEP)
 		return dlg_error__set(err, DLG_E_ARG, 0, "unknown leading_assistant %d",
 				      (int)o->leading_assistant);
@@ -214,6 +223,25 @@ static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 		return dlg_error__set(err, DLG_E_ARG, 0,
 				      "option keep-fields names more than %d fields",
 				      DLG_MAX_KEEP_FIELDS);
+	if (o->n_keep_message_fields > DLG_MAX_KEEP_FIELDS)
+		return dlg_error__set(err, DLG_E_ARG, 0,
+				      "option keep-message-fields names more than %d fields",
+				      DLG_MAX_KEEP_FIELDS);
+	for (size_t i = 0; i < o->n_keep_message_fields; i++) {
+		const char *f = o->keep_message_fields[i];
+		if (!f || !*f)
+			return dlg_error__set(err, DLG_E_ARG, 0,
+					      "option keep-message-fields needs field names");
+		if (strcmp(f, "role") == 0 || strcmp(f, "content") == 0 ||
+		    strcmp(f, "stage_directions") == 0)
+			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-message-fields "
+					      "'%s': every written message has it already", f);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(o->keep_message_fields[k], f) == 0)
+				return dlg_error__set(err, DLG_E_ARG, 0, "option "
+						      "keep-message-fields names '%.100s' twice",
+						      f);
+	}
 	for (size_t i = 0; i < o->n_keep_fields; i++) {
 		const char *f = o->keep_fields[i];
 		if (!f || !*f)
@@ -282,6 +310,9 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 	if (o->rejected_field && (o->format == DLG_FORMAT_SHAREGPT || o->format == DLG_FORMAT_TEXT))
 		return dlg_error__set(err, DLG_E_ARG, 0, "option rejected-field makes preference "
 				      "pairs: use option format preference or openai-preference");
+	/* pairs are written as pairs: the default format's records, and the card, are TRL's */
+	if (o->rejected_field && o->format == DLG_FORMAT_MESSAGES)
+		ctx->options.format = DLG_FORMAT_PREFERENCE;
 	DLG_TRY(check_record_options(o, err));
 	DLG_TRY(setup_labels(ctx, o, err));
 	DLG_TRY(setup_splits(ctx, o, err));

@@ -118,6 +118,25 @@ static const struct {
 	  "Others are `file` and `refusal`. A text dataset cannot hold them, and dropping the "
 	  "part would change the conversation. Said once per record. Leave such records out, or "
 	  "convert them with a tool made for multimodal data." },
+	{ DLG_DIAG_BAD_TOOL_CALL, "E211", "bad-tool-call",
+	  "A tool call cannot be read. It is a `tool_calls` that is not a list of calls, a call "
+	  "without `function.name`, or `function.arguments` that are not valid JSON (a JSON "
+	  "text in a string, as OpenAI writes them, or an object); or a record's `tools` that "
+	  "is not a list. Fix the call or remove the record." },
+	{ DLG_DIAG_TOOL_CALL_UNANSWERED, "E212", "tool-call-unanswered",
+	  "An assistant's tool call has no tool message answering it before the assistant's next "
+	  "reply (a conversation may end with calls). A call with an `id` is answered by a "
+	  "`tool` message with that `tool_call_id`; a call without one (LLaMA-Factory's "
+	  "`function_call` turns) by the next `tool` (`observation`) message, which answers "
+	  "every such call before it. OpenAI's fine-tuning refuses such a conversation. Add the "
+	  "tool's result." },
+	{ DLG_DIAG_TOOL_RESULT_UNASKED, "E213", "tool-result-unasked",
+	  "A `tool` message answers no call: no call is waiting for a result, or none has its "
+	  "`tool_call_id`. Remove it or add the call it answers." },
+	{ DLG_DIAG_TOOL_NOT_DECLARED, "E214", "tool-not-declared",
+	  "A tool call names a function the record's `tools` does not declare. When a record has "
+	  "`tools`, every call's `function.name` is one of them. Declare the tool or fix the "
+	  "name." },
 	{ DLG_DIAG_PREAMBLE_DROPPED, "W301", "preamble-dropped",
 	  "Text before the first marker was dropped. It is not a turn: a generator's \"Sure! "
 	  "Here's a conversation...\", a persona, a `---` rule. `--keep-preamble` keeps it in the "
@@ -220,6 +239,13 @@ static const struct {
 	  "`--near-dup drop` drops the later one and lists it in `rejects.jsonl` with "
 	  "`near_duplicate_of` and `similarity`. With `--near-dup group`, the default, "
 	  "near-duplicates are kept and put in one split, without a finding." },
+	{ DLG_DIAG_FIELD_NOT_CARRIED, "W322", "field-not-carried",
+	  "A field of the input is in no written record: neither read into the conversation nor "
+	  "kept. Said once per field name and file, with the number of records that have it and "
+	  "the option that would carry it (`--keep-fields` for a record's field, "
+	  "`--keep-message-fields` for a message's, `--system-field` or `--rejected-field` where "
+	  "one reads it). Records that are rejected are not counted: their finding says why "
+	  "nothing of them was written." },
 };
 
 static size_t diag_index(dlg_diag_code code)
@@ -275,6 +301,7 @@ const char *dlg_role_name(dlg_role role)
 	case DLG_ROLE_SYSTEM: return "system";
 	case DLG_ROLE_USER: return "user";
 	case DLG_ROLE_ASSISTANT: return "assistant";
+	case DLG_ROLE_TOOL: return "tool";
 	}
 	return "?";
 }

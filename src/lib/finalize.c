@@ -365,8 +365,9 @@ static dlg_status finalize_all(finalizer *f, dlg_error *err)
 	for (size_t i = 0; i < f->n_files; i++)
 		f->listed[n++] = &f->files[i];
 	f->listed[n++] = rejects;
+	/* the card of a map/reduce run does not know of tool use (docs/map-reduce.md) */
 	dlg_manifest m = { &f->ctx, &f->sum, f->rejected_by_code, f->listed, n, f->n_files, NULL,
-			   NULL, NULL };
+			   NULL, NULL, false, false };
 	return dlg_dataset__commit(&f->out, &m, f->listed, true, err);
 }
 

@@ -7,6 +7,7 @@
  */
 #include "findings.h"
 #include "buf.h"
+#include "carried.h"
 #include "ctx.h"
 #include "error.h"
 #include "unit.h"
@@ -27,11 +28,13 @@ void dlg_findings__init(dlg_findings *f, const dlg_ctx *ctx, dlg_summary *sum, d
 	f->fn = fn;
 	f->payload = payload;
 	dlg_buf__init(&f->held, ctx->alloc, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->not_carried, ctx->alloc, DLG_BUF_UNCAPPED);
 }
 
 void dlg_findings__dispose(dlg_findings *f)
 {
 	dlg_buf__dispose(&f->held);
+	dlg_buf__dispose(&f->not_carried);
 }
 
 static bool reported(const dlg_findings *f, const dlg_diag *d)
@@ -106,6 +109,70 @@ static void said_once(dlg_findings *f, dlg_diag d)
 	emit(f, &d);
 }
 
+/* A record's fields that no output holds, counted for its file: at most
+ * DLG_CARRIED_NAMES names and a "+" entry for each level. */
+static dlg_status count_not_carried(dlg_findings *f, const dlg_unit *u, dlg_error *err)
+{
+	for (size_t i = 0; i < u->not_carried.len;) {
+		const char *e = u->not_carried.data + i;
+		i += strlen(e) + 1;
+		size_t n = DLG_BUF_COUNT(&f->not_carried, dlg_not_carried), k, of_level = 0;
+		dlg_not_carried *t = (dlg_not_carried *)(void *)f->not_carried.data;
+		for (k = 0; k < n; k++) {
+			if (t[k].level == e[0] &&
+			    strncmp(t[k].name, e + 1, sizeof t[k].name - 1) == 0)
+				break;
+			of_level += t[k].level == e[0];
+		}
+		if (k == n && of_level >= DLG_CARRIED_NAMES)
+			for (k = 0; k < n && !(t[k].level == e[0] && strcmp(t[k].name, "+") == 0);)
+				k++;
+		if (k == n) {
+			dlg_not_carried c = { e[0], "", 0, u->record, u->record_line };
+			snprintf(c.name, sizeof c.name, "%s", of_level >= DLG_CARRIED_NAMES ? "+" :
+				 e + 1);
+			DLG_TRY(dlg_buf__append(&f->not_carried, &c, sizeof c, err));
+			t = (dlg_not_carried *)(void *)f->not_carried.data;
+		}
+		t[k].records++;
+	}
+	return DLG_OK;
+}
+
+/* W322 for each field name of the file no output holds, in the order first met. */
+static void say_not_carried(dlg_findings *f)
+{
+	size_t n = DLG_BUF_COUNT(&f->not_carried, dlg_not_carried);
+	for (size_t i = 0; i < n; i++) {
+		const dlg_not_carried *c = &DLG_BUF_AT(&f->not_carried, dlg_not_carried, i);
+		dlg_diag d = { DLG_DIAG_FIELD_NOT_CARRIED, DLG_SEV_WARNING, f->shown,
+			       c->first_line, 1, c->first_record, 0, "" };
+		bool message = c->level == 'm', more = strcmp(c->name, "+") == 0;
+		const char *option = message ? "--keep-message-fields" : "--keep-fields";
+		char what[128];
+		if (more)
+			snprintf(what, sizeof what, "%s fields past the first %d names",
+				 message ? "message" : "record", DLG_CARRIED_NAMES);
+		else
+			snprintf(what, sizeof what, "%sfield '%s'", message ? "message " : "",
+				 c->name);
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s not carried in %llu record%s (the first here); "
+			 "pass %s %s%s%s", what, (unsigned long long)c->records,
+			 c->records == 1 ? "" : "s", option, more ? "NAMES" : c->name,
+			 !message && strcmp(c->name, "rejected") == 0 ?
+			 ", or --rejected-field rejected --format preference" : "",
+			 !message && strcmp(c->name, "system") == 0 ?
+			 " (a transcript's system prompt is its ### System: turn)" : "");
+		size_t len = strlen(msg) < sizeof d.msg - 1 ? strlen(msg) : sizeof d.msg - 1;
+		memcpy(d.msg, msg, len);
+		d.msg[len] = '\0';
+		dlg_error__utf8_cut(d.msg);
+		dlg_findings__one(f, &d);
+	}
+	f->not_carried.len = 0;
+}
+
 /* The file's end: a streak that lasted is one finding for the file, in the order of the
  * streaks' first findings; a file of one record says its findings as they came. */
 static void end_file(dlg_findings *f)
@@ -130,6 +197,7 @@ static void end_file(dlg_findings *f)
 		f->streaks[c - 300].count = f->streaks[c - 300].n_held = 0;
 	}
 	f->on = 0;
+	say_not_carried(f);
 	f->file = NULL;
 	f->records = 0;
 }
@@ -139,7 +207,10 @@ dlg_status dlg_findings__unit(dlg_findings *f, const dlg_unit *u, dlg_error *err
 	if (u->source != f->file) {
 		end_file(f);
 		f->file = u->source;
+		f->shown = u->shown;
 	}
+	if (!u->rejected)
+		DLG_TRY(count_not_carried(f, u, err));
 	bool first = ++f->records == 1;
 	size_t n = DLG_BUF_COUNT(&u->diags, dlg_diag);
 	/* a text file is one conversation: only a file of records has streaks, which start at

@@ -19,6 +19,14 @@ typedef struct dlg_streak {
 	dlg_diag last;
 } dlg_streak;
 
+/** A field name no output holds, in the records of a file so far (W322). */
+typedef struct dlg_not_carried {
+	char level;        /* 'r': a record's field, 'm': a message's */
+	char name[96];     /* "+": the names past the first DLG_CARRIED_NAMES of the level */
+	uint64_t records;  /* that have it */
+	uint64_t first_record, first_line;
+} dlg_not_carried;
+
 /** What a run reports, and the counts of it in `sum` (errors, warnings). */
 typedef struct dlg_findings {
 	const dlg_ctx *ctx;
@@ -30,6 +38,8 @@ typedef struct dlg_findings {
 	size_t on;         /* streaks on */
 	dlg_streak streaks[DLG_DIAG_CODES - 300]; /* warnings, W300 at 0 */
 	dlg_buf held;      /* dlg_diag[]: the streaks' findings, in the order they came */
+	const char *shown; /* what findings call the file */
+	dlg_buf not_carried; /* dlg_not_carried[] of the file, in the order first met */
 } dlg_findings;
 
 void dlg_findings__init(dlg_findings *f, const dlg_ctx *ctx, dlg_summary *sum, dlg_diag_fn fn,

@@ -9,12 +9,15 @@
 #define _GNU_SOURCE /* memmem */
 #include "jsonread.h"
 #include "buf.h"
+#include "carried.h"
 #include "ctx.h"
 #include "encoding.h"
 #include "error.h"
 #include "jsonscan.h"
 #include "normalize.h"
+#include "shape.h"
 #include "stage.h"
+#include "tools.h"
 #include "transcript.h"
 #include "unit.h"
 
@@ -25,32 +28,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* A dotted path such as "choices.0.turns.0": object keys, and indices into arrays. */
-static const cJSON *at_path(const cJSON *node, const char *path)
-{
-	while (node && *path) {
-		const char *dot = strchr(path, '.');
-		size_t len = dot ? (size_t)(dot - path) : strlen(path);
-		char key[256];
-		if (len >= sizeof key)
-			return NULL;
-		memcpy(key, path, len);
-		key[len] = '\0';
-		if (cJSON_IsArray(node)) {
-			char *end;
-			unsigned long idx = strtoul(key, &end, 10);
-			node = (*end || !len) ? NULL : cJSON_GetArrayItem(node, (int)idx);
-		} else {
-			node = cJSON_GetObjectItemCaseSensitive(node, key);
-		}
-		path += len + (dot != NULL);
-	}
-	return node;
-}
-
 /*
  * The role a message names: the chat roles, ShareGPT's (with FastChat's other assistant
- * spellings, chatgpt, bing and bard), or a --role label.
+ * spellings, chatgpt, bing and bard), a tool's result under its several names (OpenAI's
+ * tool and older function, LLaMA-Factory's observation, Llama 3's ipython), the assistant's
+ * LLaMA-Factory function_call turn, or a --role label.
  */
 static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 {
@@ -63,6 +45,9 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 		{ "bot", DLG_ROLE_ASSISTANT }, { "model", DLG_ROLE_ASSISTANT },
 		{ "chatgpt", DLG_ROLE_ASSISTANT }, { "bing", DLG_ROLE_ASSISTANT },
 		{ "bard", DLG_ROLE_ASSISTANT }, { "system", DLG_ROLE_SYSTEM },
+		{ "tool", DLG_ROLE_TOOL }, { "observation", DLG_ROLE_TOOL },
+		{ "function", DLG_ROLE_TOOL }, { "ipython", DLG_ROLE_TOOL },
+		{ "function_call", DLG_ROLE_ASSISTANT },
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcasecmp(name, names[i].name) == 0) {
@@ -173,8 +158,9 @@ typedef enum content_kind { CONTENT_TEXT, CONTENT_MALFORMED, CONTENT_NOT_TEXT } 
 /*
  * A message's content: a string (*text_out points into the tree), or a content-parts array
  * whose text parts are joined with PART_SEPARATOR (into `out`, when non-NULL, which
- * *text_out then points into). Its length goes to *len_out. For a part that is not text,
- * *bad_part is its "type".
+ * *text_out then points into). Its length goes to *len_out. A part's text is its "text",
+ * or LLaMA-Factory's "value"; reasoning and tool-call parts are tools.c's. For a part that
+ * is not text, *bad_part is its "type".
  */
 static content_kind message_text(const char **text_out, size_t *len_out, const char **bad_part,
 				 dlg_buf *out, const cJSON *content, dlg_status *st,
@@ -196,8 +182,12 @@ static content_kind message_text(const char **text_out, size_t *len_out, const c
 	cJSON_ArrayForEach(part, content) {
 		const cJSON *type = cJSON_GetObjectItemCaseSensitive(part, "type");
 		const cJSON *text = cJSON_GetObjectItemCaseSensitive(part, "text");
+		if (!text)
+			text = cJSON_GetObjectItemCaseSensitive(part, "value");
 		if (!cJSON_IsString(type))
 			return CONTENT_MALFORMED;
+		if (dlg_tools__part(type->valuestring))
+			continue;
 		if (!text_part(type->valuestring)) {
 			*bad_part = type->valuestring;
 			return CONTENT_NOT_TEXT;
@@ -250,23 +240,22 @@ static void key_names(char *out, size_t cap, const char *key,
 			 spellings[2]);
 }
 
-/*
- * Already structured turns: copied into u->decoded (sized first: the lines point into it),
- * then normalized and validated like any other. A message that cannot be read makes one
- * finding for its kind of problem, however many messages have it, and leaves the rest of
- * the conversation unjudged (u->incomplete): the turn rules would judge a conversation
- * that is not the one written (a false E202 for a skipped first message).
- */
-static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
+/* The first message of an array, or a message standing alone (a pair's side). */
+static const cJSON *one_or_all(const cJSON *messages)
 {
-	const dlg_options *o = u->ctx->opts;
+	return cJSON_IsArray(messages) ? messages->child : messages;
+}
+
+/* The bytes a messages array's turns take in u->decoded, at most. */
+static size_t messages_size(const dlg_options *o, const cJSON *array, dlg_status *st,
+			    dlg_error *err)
+{
 	size_t total = 0, len;
 	const char *text, *bad_part = NULL;
-	dlg_status st = DLG_OK;
 	const cJSON *m, *stage;
-	cJSON_ArrayForEach(m, array) {
+	for (m = one_or_all(array); m; m = cJSON_IsArray(array) ? m->next : NULL) {
 		const cJSON *content = message_member(m, o->content_key, content_keys);
-		if (message_text(&text, &len, &bad_part, NULL, content, &st, err) == CONTENT_TEXT)
+		if (message_text(&text, &len, &bad_part, NULL, content, st, err) == CONTENT_TEXT)
 			total += len;
 		/* rendered as " *text*\n" at most */
 		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
@@ -276,65 +265,195 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 				total += strlen(t->valuestring) + 4;
 		}
 	}
-	u->decoded.len = 0;
-	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
-	message_problem problems[] = { { DLG_DIAG_INVALID_JSON, 0, 0, "" },
-				       { DLG_DIAG_UNKNOWN_ROLE, 0, 0, "" },
-				       { DLG_DIAG_NON_TEXT_CONTENT, 0, 0, "" } };
-	message_problem *shape = &problems[0], *unknown = &problems[1], *non_text = &problems[2];
+	return total;
+}
+
+static size_t string_size(const cJSON *node)
+{
+	return cJSON_IsString(node) ? strlen(node->valuestring) + 1 : 0;
+}
+
+/* The bytes the shape's turns take in u->decoded, at most. */
+static size_t parts_size(const dlg_options *o, const dlg_shape *s, dlg_status *st,
+			 dlg_error *err)
+{
+	size_t total = 0;
+	for (size_t p = 0; p < s->n_parts; p++) {
+		const dlg_part *part = &s->parts[p];
+		const cJSON *pair, *item;
+		if (part->kind == DLG_PART_MESSAGES)
+			total += messages_size(o, part->node, st, err);
+		else if (part->kind == DLG_PART_STRING)
+			total += string_size(part->node) + string_size(part->node2);
+		else
+			cJSON_ArrayForEach(pair, part->node)
+				cJSON_ArrayForEach(item, pair)
+					total += string_size(item);
+	}
+	return total;
+}
+
+/* The kinds of message a conversation could not take, each reported once with its count. */
+enum { SHAPE_PROBLEM, UNKNOWN_ROLE, NON_TEXT, N_PROBLEMS };
+
+/* One string turn: `text`, with a line break and `more` after it when that is not empty
+ * (alpaca's input), copied into u->decoded (reserved: the lines point into it). */
+static dlg_status string_turn(dlg_unit *u, dlg_role role, const cJSON *text, const cJSON *more,
+			      dlg_error *err)
+{
+	size_t at = u->decoded.len, n = strlen(text->valuestring);
+	memcpy(u->decoded.data + at, text->valuestring, n);
+	u->decoded.len += n;
+	if (more && more->valuestring[0]) {
+		size_t k = strlen(more->valuestring);
+		u->decoded.data[u->decoded.len++] = '\n';
+		memcpy(u->decoded.data + u->decoded.len, more->valuestring, k);
+		u->decoded.len += k;
+	}
+	return dlg_transcript__add_turn(u, role, u->decoded.data + at, u->decoded.len - at,
+					text->string, err);
+}
+
+/* The messages of one array as turns, numbered on from *turn_no. */
+static dlg_status read_messages(dlg_unit *u, const cJSON *array, const cJSON *declared,
+				uint32_t *turn_no, message_problem *problems, dlg_status *st,
+				dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	message_problem *shape = &problems[SHAPE_PROBLEM], *unknown = &problems[UNKNOWN_ROLE];
+	message_problem *non_text = &problems[NON_TEXT];
 	char keys[80];
-	uint32_t turn_no = 0;
-	cJSON_ArrayForEach(m, array) {
-		turn_no++;
+	size_t len;
+	const char *text, *bad_part = NULL;
+	for (const cJSON *m = one_or_all(array); m; m = cJSON_IsArray(array) ? m->next : NULL) {
+		++*turn_no;
 		DLG_TRY(dlg_unit__check_cancel(u, err));
 		const cJSON *role = message_member(m, o->role_key, role_keys);
 		const cJSON *content = message_member(m, o->content_key, content_keys);
 		dlg_role r;
 		if (!cJSON_IsString(role)) {
 			key_names(keys, sizeof keys, o->role_key, role_keys);
-			note_problem(shape, turn_no, "message has no role: no string at %s%s", keys,
-				     o->role_key ? "" : "; name its key with --role-key");
+			note_problem(shape, *turn_no, "message has no role: no string at %s%s",
+				     keys, o->role_key ? "" : "; name its key with --role-key");
 			continue;
 		}
 		if (!message_role(&r, u->ctx, role->valuestring)) {
-			note_problem(unknown, turn_no, "unknown role '%.64s'; map it with --role "
+			note_problem(unknown, *turn_no, "unknown role '%.64s'; map it with --role "
 				     "%.64s=user or --role %.64s=assistant", role->valuestring,
 				     role->valuestring, role->valuestring);
 			continue;
 		}
-		content_kind kind = message_text(&text, &len, &bad_part, &u->scratch, content, &st,
+		/* a tool call's message may have no text: its calls are what it says */
+		dlg_tool_message tm = { m, r, strcasecmp(role->valuestring, "function_call") == 0,
+					content, NULL, 0, *turn_no };
+		bool calls_only = tm.function_call ||
+				  ((!content || cJSON_IsNull(content)) &&
+				   dlg_tools__has_calls(m, false));
+		content_kind kind = calls_only ? CONTENT_TEXT :
+				    message_text(&text, &len, &bad_part, &u->scratch, content, st,
 						 err);
-		DLG_TRY(st);
+		if (calls_only)
+			text = "", len = 0;
+		DLG_TRY(*st);
 		if (kind == CONTENT_NOT_TEXT) {
-			note_problem(non_text, turn_no, "message content holds a part of type "
+			note_problem(non_text, *turn_no, "message content holds a part of type "
 				     "\"%.40s\", which a text dataset cannot hold; remove the part "
 				     "or the record", bad_part);
 			continue;
 		}
 		if (kind == CONTENT_MALFORMED) {
 			key_names(keys, sizeof keys, o->content_key, content_keys);
-			note_problem(shape, turn_no, "message has no text: no string or content "
+			note_problem(shape, *turn_no, "message has no text: no string or content "
 				     "parts at %s%s", keys,
 				     o->content_key ? "" : "; name its key with --content-key");
 			continue;
 		}
+		if (tm.function_call) {
+			bool joined;
+			DLG_TRY(dlg_tools__join_calls(&joined, u, declared, &tm, err));
+			if (joined)
+				continue;
+		}
+		if (o->split_think && r == DLG_ROLE_ASSISTANT)
+			dlg_tools__split_think(&tm, &text, &len);
 		size_t at = u->decoded.len;
 		bool ok;
 		DLG_TRY(content_with_stage(&ok, u, text, len,
 					   cJSON_GetObjectItemCaseSensitive(m, "stage_directions"),
 					   err));
 		if (!ok) {
-			note_problem(shape, turn_no, "a stage direction needs a string \"text\" "
+			note_problem(shape, *turn_no, "a stage direction needs a string \"text\" "
 				     "and a number \"offset\" (code points into the content)");
 			continue;
 		}
-		DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
+		size_t kept_at, calls_at;
+		dlg_span extra;
+		DLG_TRY(dlg_carried__message(&kept_at, u, m, role, content, err));
+		DLG_TRY(dlg_tools__message(&extra, &calls_at, u, declared, &tm, err));
 		DLG_TRY(dlg_transcript__add_turn(u, r, u->decoded.data + at, u->decoded.len - at,
-						 content->string, err));
+						 content ? content->string : "content", err));
+		dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn,
+					  DLG_BUF_COUNT(&u->turns, dlg_turn) - 1);
+		t->msg_kept_at = kept_at;
+		t->extra = extra;
+		t->calls_at = calls_at;
 	}
+	return DLG_OK;
+}
+
+/* alpaca's history: [prompt, reply] pairs of strings, as user and assistant turns. */
+static dlg_status read_history(dlg_unit *u, const cJSON *history, uint32_t *turn_no,
+			       message_problem *shape, dlg_error *err)
+{
+	const cJSON *pair;
+	cJSON_ArrayForEach(pair, history) {
+		const cJSON *q = cJSON_GetArrayItem(pair, 0), *a = cJSON_GetArrayItem(pair, 1);
+		*turn_no += 2;
+		if (cJSON_GetArraySize(pair) != 2 || !cJSON_IsString(q) || !cJSON_IsString(a)) {
+			note_problem(shape, *turn_no - 1, "a history item is not a [prompt, reply] "
+				     "pair of strings");
+			continue;
+		}
+		DLG_TRY(string_turn(u, DLG_ROLE_USER, q, NULL, err));
+		DLG_TRY(string_turn(u, DLG_ROLE_ASSISTANT, a, NULL, err));
+	}
+	return DLG_OK;
+}
+
+/*
+ * Already structured turns: the shape's parts copied into u->decoded (sized first: the
+ * lines point into it), then normalized and validated like any other. A message that cannot
+ * be read makes one finding for its kind of problem, however many messages have it, and
+ * leaves the rest of the conversation unjudged (u->incomplete): the turn rules would judge
+ * a conversation that is not the one written (a false E202 for a skipped first message).
+ */
+static dlg_status read_parts(dlg_unit *u, const dlg_shape *s, const cJSON *declared,
+			     dlg_error *err)
+{
+	dlg_status st = DLG_OK;
+	size_t total = parts_size(u->ctx->opts, s, &st, err);
+	u->decoded.len = 0;
+	DLG_TRY(dlg_buf__reserve(&u->decoded, total + 1, err));
+	message_problem problems[N_PROBLEMS] = { { DLG_DIAG_INVALID_JSON, 0, 0, "" },
+						 { DLG_DIAG_UNKNOWN_ROLE, 0, 0, "" },
+						 { DLG_DIAG_NON_TEXT_CONTENT, 0, 0, "" } };
+	uint32_t turn_no = 0;
+	for (size_t p = 0; p < s->n_parts; p++) {
+		const dlg_part *part = &s->parts[p];
+		if (part->kind == DLG_PART_MESSAGES)
+			DLG_TRY(read_messages(u, part->node, declared, &turn_no, problems, &st,
+					      err));
+		else if (part->kind == DLG_PART_HISTORY)
+			DLG_TRY(read_history(u, part->node, &turn_no, &problems[SHAPE_PROBLEM],
+					     err));
+		else if (++turn_no, cJSON_IsString(part->node))
+			DLG_TRY(string_turn(u, part->role, part->node, part->node2, err));
+	}
+	DLG_ASSERT(u->decoded.len <= total); /* the lines point into it: it never moved */
+	DLG_TRY(dlg_tools__end(u, err));
 	/* each kind once, in the order a reader meets them */
 	for (message_problem *next = NULL;; next = NULL) {
-		for (size_t i = 0; i < sizeof problems / sizeof problems[0]; i++)
+		for (size_t i = 0; i < N_PROBLEMS; i++)
 			if (problems[i].count &&
 			    (!next || problems[i].first_turn < next->first_turn))
 				next = &problems[i];
@@ -350,6 +469,16 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 					       next->count));
 		next->count = 0;
 	}
+}
+
+/* The shape's parts, their tool calls checked against the record's tools. */
+static dlg_status structured(dlg_unit *u, const cJSON *root, const dlg_shape *s, dlg_error *err)
+{
+	cJSON *declared;
+	DLG_TRY(dlg_tools__record(&declared, u, root, err));
+	dlg_status st = read_parts(u, s, declared, err);
+	cJSON_Delete(declared);
+	return st;
 }
 
 static bool blank_turn(const dlg_unit *u, const dlg_turn *t)
@@ -381,6 +510,14 @@ static dlg_status transcript_and_reply(dlg_unit *u, const cJSON *text, const cJS
 	if (!reply || u->rejected)
 		return DLG_OK;
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	/* a question with a reply, taken for a transcript: all of it is a preamble, which the
+	 * transcript reader drops unsaid when no turn follows it (E201 says that otherwise) */
+	if (!n && text && !u->ctx->opts->keep_preamble &&
+	    text->valuestring[strspn(text->valuestring, " \t\r\n")])
+		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_PREAMBLE_DROPPED, u->record_line, 1, 0,
+				       "\"%.40s\" holds no turn marker: its text is dropped as a "
+				       "preamble; read it as the user's prompt with --prompt-field "
+				       "%.40s", text->string, text->string));
 	dlg_turn *last = n ? &DLG_BUF_AT(&u->turns, dlg_turn, n - 1) : NULL;
 	if (last && last->role == DLG_ROLE_ASSISTANT && blank_turn(u, last))
 		u->turns.len -= sizeof(dlg_turn);
@@ -415,81 +552,6 @@ static size_t escaped_nul(const char *p, size_t n)
 	return SIZE_MAX;
 }
 
-/* The first repeated key met in a record, and how often it stood in its object. */
-typedef struct dup_keys {
-	const char *first; /* borrowed from the tree: the key that was kept */
-	size_t times;
-	dlg_status status;
-} dup_keys;
-
-typedef struct keyed {
-	cJSON *item;
-	size_t index; /* place in the object */
-} keyed;
-
-static int by_key_then_place(const void *a, const void *b)
-{
-	const keyed *x = a, *y = b;
-	int c = strcmp(x->item->string, y->item->string);
-	return c ? c : (x->index > y->index) - (x->index < y->index);
-}
-
-/* Keys are sorted to find repeats, so a record with 100000 keys costs n log n, not n^2; an
- * object with at most this many needs no allocation. */
-#define FEW_KEYS 16
-
-/*
- * Python's json keeps the last of repeated keys and cJSON the first: the earlier ones are
- * dropped here, so a record means to dlgconv what it means to the Python tools that read it.
- */
-static void drop_earlier_keys(dup_keys *d, cJSON *object, const dlg_allocator *alloc)
-{
-	size_t n = 0;
-	for (const cJSON *c = object->child; c; c = c->next)
-		n++;
-	if (n < 2)
-		return;
-	keyed few[FEW_KEYS], *k = few;
-	if (n > FEW_KEYS && !(k = dlg_mem__alloc(alloc, n * sizeof *k))) {
-		d->status = DLG_E_NOMEM;
-		return;
-	}
-	size_t i = 0;
-	for (cJSON *c = object->child; c; c = c->next, i++)
-		k[i] = (keyed){ c, i };
-	qsort(k, n, sizeof *k, by_key_then_place);
-	/* in each run of one key all but the last go; the run whose second place comes first
-	 * holds the first repeat a reader meets */
-	bool seen_before = d->first != NULL;
-	size_t first_at = SIZE_MAX;
-	for (size_t run = 0, end; run < n; run = end) {
-		end = run + 1;
-		while (end < n && strcmp(k[end].item->string, k[run].item->string) == 0)
-			end++;
-		if (end - run < 2)
-			continue;
-		if (!seen_before && k[run + 1].index < first_at) {
-			first_at = k[run + 1].index;
-			d->times = end - run;
-			d->first = k[end - 1].item->string;
-		}
-		for (size_t j = run; j < end - 1; j++)
-			cJSON_Delete(cJSON_DetachItemViaPointer(object, k[j].item));
-	}
-	if (k != few)
-		dlg_mem__free(alloc, k);
-}
-
-static void drop_repeated_keys(dup_keys *d, cJSON *node, const dlg_allocator *alloc)
-{
-	if (cJSON_IsObject(node))
-		drop_earlier_keys(d, node, alloc);
-	for (cJSON *c = node->child; c && d->status == DLG_OK; c = c->next)
-		if (cJSON_IsObject(c) || cJSON_IsArray(c))
-			drop_repeated_keys(d, c, alloc);
-}
-
-
 /*
  * Each --keep-fields value of the record into u->kept as JSON text, a NUL after each: its
  * own text when that is strict JSON, so that numbers keep their digits (an id past 2^53
@@ -503,10 +565,15 @@ static dlg_status kept_values(dlg_unit *u, const cJSON *root, const char *p, siz
 	u->kept.len = 0;
 	for (size_t f = 0; f < o->n_keep_fields; f++) {
 		const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, o->keep_fields[f]);
+		bool top = item != NULL;
+		/* a dataset's record holds its kept fields in meta */
+		if (!top)
+			item = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(root, "meta"), o->keep_fields[f]);
 		dlg_span raw;
 		if (!item) {
 			DLG_TRY(dlg_buf__append(&u->kept, "null", 4, err));
-		} else if (dlg_jsonscan__member_text(&raw, p, n, o->keep_fields[f]) &&
+		} else if (top && dlg_jsonscan__member_text(&raw, p, n, o->keep_fields[f]) &&
 			   dlg_jsonscan__strict(p + raw.off, raw.len)) {
 			DLG_TRY(dlg_buf__append(&u->kept, p + raw.off, raw.len, err));
 		} else {
@@ -528,28 +595,28 @@ static bool blank(const char *s)
 }
 
 /*
- * The turns of a record object: a messages array (--messages-field, else "messages", else
- * "conversations"), or a transcript string (--text-field, else "text") and its reply
- * (--response-field).
+ * The turns of a record object, in the shape shape.c finds: a messages array, a transcript
+ * string and its reply, or the prompt and reply shapes (docs/rules.md "Record shapes");
+ * the record's fields that no output holds noted (carried.c).
  */
 static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
-	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
-	const cJSON *text = at_path(root, field ? field : "text");
-	const cJSON *reply = o->response_field ? at_path(root, o->response_field) : NULL;
-	const cJSON *messages = NULL;
-	if (!field && !reply && o->messages_field)
-		messages = at_path(root, o->messages_field);
-	else if (!field && !reply)
-		messages = cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "messages")) ?
-			   cJSON_GetObjectItemCaseSensitive(root, "messages") :
-			   cJSON_GetObjectItemCaseSensitive(root, "conversations");
-	if (o->messages_field && !cJSON_IsArray(messages))
+	dlg_shape s;
+	dlg_shape__find(&s, root, o, u->rejected_side);
+	if (s.one_side)
+		u->claimed_id[0] = '\0';
+	u->shape = s.name ? s.name : "none";
+	dlg_shape__describe(u->shape_fields, sizeof u->shape_fields, &s);
+	if (!u->rejected_side)
+		DLG_TRY(dlg_carried__record(u, root, s.used, s.n_used, err));
+	if (o->messages_field && !s.name)
 		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 				      "no array at \"%s\" (--messages-field)", o->messages_field);
-	if (cJSON_IsArray(messages))
-		return structured(u, messages, err);
+	if (o->prompt_field && !cJSON_IsString(s.parts[s.n_parts - 2].node))
+		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
+				      "no string at \"%s\" (--prompt-field)", o->prompt_field);
+	const cJSON *reply = s.reply;
 	if (o->response_field && !cJSON_IsString(reply))
 		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 				      "no string at \"%s\" (--response-field)", o->response_field);
@@ -558,8 +625,17 @@ static dlg_status conversation(dlg_unit *u, const cJSON *root, dlg_error *err)
 		return dlg_unit__diag(u, err, DLG_DIAG_EMPTY_TURN, u->record_line, 1, 0,
 				      "the response field \"%s\" is empty: the record has no reply "
 				      "to learn from", o->response_field);
-	if (cJSON_IsString(text) || reply)
-		return transcript_and_reply(u, cJSON_IsString(text) ? text : NULL, reply, err);
+	if (!s.transcript)
+		return structured(u, root, &s, err);
+	if (s.text || reply)
+		return transcript_and_reply(u, s.text, reply, err);
+	const char *field = u->rejected_side ? o->rejected_field : o->text_field;
+	const char *prompt, *answer;
+	if (!field && dlg_shape__guess(root, &prompt, &answer))
+		return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
+				      "no \"messages\" array and no string at \"text\"; read a "
+				      "question and its answer with --prompt-field %.40s "
+				      "--response-field %.40s", prompt, answer);
 	return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, u->record_line, 1, 0,
 			      "no \"messages\" array and no string at \"%s\"; name the "
 			      "transcript's field with --text-field", field ? field : "text");
@@ -603,9 +679,9 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 				"not valid JSON here; each line must be one JSON object", err);
 	}
 	dlg_status st = DLG_OK;
-	dup_keys dup = { NULL, 0, DLG_OK };
+	dlg_jsonscan_dups dup = { NULL, 0, DLG_OK };
 	if (cJSON_IsObject(root))
-		drop_repeated_keys(&dup, root, u->ctx->alloc);
+		dlg_jsonscan__drop_repeated_keys(&dup, root, u->ctx->alloc);
 	if (dup.status != DLG_OK) {
 		cJSON_Delete(root);
 		return dlg_error__set(err, dup.status, 0, "out of memory (JSON keys)");
@@ -681,9 +757,13 @@ dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off
 		return DLG_OK;
 	}
 	/* each record as it is written, without the white space between its tokens (so that
-	 * numbers keep their digits), or printed again by cJSON when it is not strict JSON */
+	 * numbers keep their digits), or printed again by cJSON when it is not strict JSON; a
+	 * file that is one array of messages is one record, its messages */
 	dlg_status st = DLG_OK;
-	bool array = cJSON_IsArray(root);
+	bool one_conversation = dlg_shape__messages_document(root);
+	if (one_conversation)
+		st = dlg_buf__append(out, "{\"messages\":", 12, err);
+	bool array = cJSON_IsArray(root) && !one_conversation;
 	size_t at = array ? lead + 1 : lead;
 	for (const cJSON *item = array ? root->child : root; item && st == DLG_OK;
 	     item = array ? item->next : NULL) {
@@ -700,6 +780,8 @@ dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off
 			     dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (JSON)");
 			cJSON_free(line);
 		}
+		if (st == DLG_OK && one_conversation)
+			st = dlg_buf__putc(out, '}', err);
 		if (st == DLG_OK)
 			st = dlg_buf__putc(out, '\n', err);
 		at = dlg_jsonscan__skip_cjson_space(p, n, at);

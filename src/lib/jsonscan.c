@@ -3,13 +3,15 @@
  * and pyarrow refuse (`+1`, `.5`, `01`, raw control characters in strings), so an input's own
  * text is copied into an output only when this scan says it is strict (RFC 8259); otherwise
  * cJSON prints the value again. The same scan gives a value's type, for the dataset card, and
- * finds where a record's member stands in its text. Uses buf.c and cJSON.
+ * finds where a record's member stands in its text; and repeated keys dropped as Python's json
+ * drops them. Uses buf.c and cJSON.
  */
 #include "jsonscan.h"
 #include "buf.h"
 #include "unit.h"
 
 #include <cjson/cJSON.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* cJSON refuses deeper nesting (CJSON_NESTING_LIMIT), so a value it read is within this */
@@ -413,4 +415,68 @@ bool dlg_jsonscan__member_text(dlg_span *out, const char *p, size_t n, const cha
 			i = dlg_jsonscan__skip_cjson_space(p, n, i + 1);
 	}
 	return found;
+}
+
+typedef struct keyed {
+	cJSON *item;
+	size_t index; /* place in the object */
+} keyed;
+
+static int by_key_then_place(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+	int c = strcmp(x->item->string, y->item->string);
+	return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Keys are sorted to find repeats, so a record with 100000 keys costs n log n, not n^2; an
+ * object with at most this many needs no allocation. */
+#define FEW_KEYS 16
+
+/* Python's json keeps the last of repeated keys and cJSON the first: the earlier ones go. */
+static void drop_earlier_keys(dlg_jsonscan_dups *d, cJSON *object, const dlg_allocator *alloc)
+{
+	size_t n = 0;
+	for (const cJSON *c = object->child; c; c = c->next)
+		n++;
+	if (n < 2)
+		return;
+	keyed few[FEW_KEYS], *k = few;
+	if (n > FEW_KEYS && !(k = dlg_mem__alloc(alloc, n * sizeof *k))) {
+		d->status = DLG_E_NOMEM;
+		return;
+	}
+	size_t i = 0;
+	for (cJSON *c = object->child; c; c = c->next, i++)
+		k[i] = (keyed){ c, i };
+	qsort(k, n, sizeof *k, by_key_then_place);
+	/* in each run of one key all but the last go; the run whose second place comes first
+	 * holds the first repeat a reader meets */
+	bool seen_before = d->first != NULL;
+	size_t first_at = SIZE_MAX;
+	for (size_t run = 0, end; run < n; run = end) {
+		end = run + 1;
+		while (end < n && strcmp(k[end].item->string, k[run].item->string) == 0)
+			end++;
+		if (end - run < 2)
+			continue;
+		if (!seen_before && k[run + 1].index < first_at) {
+			first_at = k[run + 1].index;
+			d->times = end - run;
+			d->first = k[end - 1].item->string;
+		}
+		for (size_t j = run; j < end - 1; j++)
+			cJSON_Delete(cJSON_DetachItemViaPointer(object, k[j].item));
+	}
+	if (k != few)
+		dlg_mem__free(alloc, k);
+}
+
+void dlg_jsonscan__drop_repeated_keys(dlg_jsonscan_dups *d, cJSON *node, const dlg_allocator *alloc)
+{
+	if (cJSON_IsObject(node))
+		drop_earlier_keys(d, node, alloc);
+	for (cJSON *c = node->child; c && d->status == DLG_OK; c = c->next)
+		if (cJSON_IsObject(c) || cJSON_IsArray(c))
+			dlg_jsonscan__drop_repeated_keys(d, c, alloc);
 }

@@ -52,4 +52,19 @@ bool dlg_jsonscan__is_type(const struct cJSON *t, const char *name);
 /** Whether a type tree holds "mixed" anywhere. */
 bool dlg_jsonscan__mixed(const struct cJSON *t);
 
+/** The first repeated key met in a record, and how often it stood in its object. */
+typedef struct dlg_jsonscan_dups {
+	const char *first; /* borrowed from the tree: the key that was kept */
+	size_t times;
+	dlg_status status; /* DLG_E_NOMEM when a large object's keys could not be sorted */
+} dlg_jsonscan_dups;
+
+/**
+ * Python's json keeps the last of repeated keys and cJSON the first: the earlier ones are
+ * dropped from the tree under `node`, so that a record means to dlgconv what it means to
+ * the Python tools that read it; the first repeat goes to *d.
+ */
+void dlg_jsonscan__drop_repeated_keys(dlg_jsonscan_dups *d, struct cJSON *node,
+				      const dlg_allocator *alloc);
+
 #endif

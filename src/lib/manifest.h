@@ -24,6 +24,8 @@ typedef struct dlg_manifest {
 	const dlg_buf *parts_sha256; /* a reduced shard's: the SHA-256 of each part's manifest
 					it was reduced from, 64 hex digits each, in part order;
 					else NULL */
+	bool message_extras; /* for the card: a message has tools.c's members */
+	bool tools;          /* and a record has tools */
 } dlg_manifest;
 
 /** manifest.json's text for what `m` reports, appended to `out`. */

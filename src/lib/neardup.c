@@ -266,6 +266,7 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
 		[DLG_ROLE_SYSTEM] = { 1, 's' },
 		[DLG_ROLE_USER] = { 1, 'u' },
 		[DLG_ROLE_ASSISTANT] = { 1, 'a' },
+		[DLG_ROLE_TOOL] = { 1, 't' },
 	};
 	DLG_ASSERT((size_t)role < sizeof role_tokens / sizeof role_tokens[0]);
 	memcpy(buf + at, role_tokens[role], 2);

@@ -267,6 +267,35 @@ static const option table[] = {
 	    "record without one gets null.", OUT | REPEAT },
 	  FIELD(keep_fields), F_LIST, FIELD(n_keep_fields), 0, NULL, R_AS_TYPED, NULL, 0,
 	  NULL, false },
+	{ { "keep-message-fields", "keep_message_fields", "NAMES", DLG_OPTION_LIST, NULL, 0, 0,
+	    "NAME,NAME,...",
+	    "JSON records: copy message-level fields NAME,... into each written message "
+	    "(repeatable)",
+	    "JSON records: copy these fields of each message into the message written, as "
+	    "written (repeatable); a message without one gets null, so that every message has "
+	    "the same keys. Not with --format text, which has no messages.", OUT | REPEAT },
+	  FIELD(keep_message_fields), F_LIST, FIELD(n_keep_message_fields), 0, NULL,
+	  R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "prompt-field", "prompt_field", "PATH", DLG_OPTION_TEXT, NULL, 0, 0, "a field name",
+	    "JSON records: the prompt string at PATH is the user turn (with --response-field)",
+	    "JSON records: the prompt string at PATH (a dotted path) is the user turn, not a "
+	    "transcript; --response-field names its reply. Question/answer sets: "
+	    "--prompt-field question --response-field answer.", OUT },
+	  FIELD(prompt_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "system-field", "system_field", "PATH", DLG_OPTION_TEXT, NULL, 0, 0, "a field name",
+	    "JSON records: the system prompt string at PATH (default: a top-level system)",
+	    "JSON records: the system prompt string at PATH becomes the first turn, before the "
+	    "messages or the prompt; default: a top-level system string, as "
+	    "LLaMA-Factory's sharegpt and alpaca records have. A record without it has none.",
+	    OUT },
+	  FIELD(system_field), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "split-think", "split_think", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	    "JSON records: a reply's leading <think>...</think> becomes its reasoning_content",
+	    "JSON records: an assistant reply that begins with <think>...</think> has that "
+	    "reasoning moved into the message's reasoning_content, and the text after it "
+	    "(white space before it left out) is its content. Without it the tags stay in the "
+	    "content as written.", OUT },
+	  FIELD(split_think), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "max-rejects", "max_rejects", "N", DLG_OPTION_NUMBER, NULL, 0, (double)UINT64_MAX,
 	    U64_RANGE, "fail and write nothing when more than N conversations are rejected",
 	    "Fail (exit 1) and write nothing when more than N conversations are rejected.",
@@ -528,7 +557,10 @@ void dlg_options__manifest_value(dlg_option_value *out, const dlg_options *o, si
 	if (opt->render == R_NONE)
 		return;
 	double v = number_of(o, opt);
-	if (opt->sparse && opt->info.type != DLG_OPTION_LIST && v == opt->fallback)
+	if (opt->sparse && opt->kind == F_TEXT && !*(const char *const *)field_of(o, opt))
+		return;
+	if (opt->sparse && opt->kind != F_TEXT && opt->info.type != DLG_OPTION_LIST &&
+	    v == opt->fallback)
 		return;
 	if (opt->sparse && opt->info.type == DLG_OPTION_LIST &&
 	    *(const size_t *)((const char *)o + opt->count_offset) == 0)

@@ -51,6 +51,7 @@ typedef struct run {
 	dlg_writer *writer;  /* NULL: nothing is written */
 	uint64_t rejected_by_code[DLG_DIAG_CODES];
 	dlg_kept_types *kept_types; /* with --keep-fields: for the card */
+	bool message_extras, tools; /* written: for the card */
 	dlg_progress progress;
 	void *payload;
 } run;
@@ -99,6 +100,10 @@ static dlg_status commit_unit(run *r, dlg_sched *s, void *worker, dlg_unit *u, d
 		DLG_TRY(dlg_kept__types_add(r->kept_types, u, err));
 		if (u->kept_nulled && !u->rejected)
 			DLG_TRY(dlg_record__rewrite_meta(u, err));
+	}
+	if (!u->rejected) {
+		r->message_extras |= u->msg_extra.len > 0;
+		r->tools |= u->tools.len > 0;
 	}
 	dlg_decision d;
 	DLG_TRY(dlg_decide__unit(&d, &r->decider, u, err));
@@ -276,7 +281,8 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 		st = run_all(r, inputs, n_inputs, part, parts, err);
 	dlg_findings__end(&r->findings); /* what streaks hold, even of a failed run */
 	out->near_dup_clusters = r->decider.near.clusters;
-	dlg_run_counts counts = { out, r->rejected_by_code, r->kept_types };
+	dlg_run_counts counts = { out, r->rejected_by_code, r->kept_types, r->message_extras,
+				  r->tools };
 	if (st == DLG_OK && writer)
 		st = dlg_writer__end(writer, &counts, err);
 	if (writer)

@@ -2,7 +2,7 @@
  * record.c - one JSON line per conversation (docs/rules.md "Output") and per rejected one. Written
  * by hand rather than through a cJSON tree: this is the hot path, and building a tree costs
  * allocations per turn. Uses buf.c, error.c, stage.c, transcript.c (the text format's
- * escapes) and split.c.
+ * escapes), tools.c (sharegpt's function_call turns) and split.c.
  */
 #include "record.h"
 #include "buf.h"
@@ -10,6 +10,7 @@
 #include "normalize.h"
 #include "split.h"
 #include "stage.h"
+#include "tools.h"
 #include "transcript.h"
 #include "unit.h"
 
@@ -101,6 +102,24 @@ static dlg_status stage_directions(dlg_buf *out, const dlg_unit *u, const dlg_tu
 	return dlg_buf__putc(out, ']', err);
 }
 
+/* A turn's --keep-message-fields, `,"name":value` each (null where its message had none). */
+static dlg_status message_fields(dlg_buf *out, const dlg_unit *u, const dlg_turn *t,
+				 dlg_error *err)
+{
+	const dlg_options *o = u->ctx->opts;
+	const char *value = t->msg_kept_at ? u->msg_kept.data + t->msg_kept_at - 1 : "null";
+	for (size_t f = 0; f < o->n_keep_message_fields; f++) {
+		DLG_TRY(dlg_buf__putc(out, ',', err));
+		DLG_TRY(dlg_record__json_string(out, o->keep_message_fields[f],
+						strlen(o->keep_message_fields[f]), err));
+		DLG_TRY(dlg_buf__putc(out, ':', err));
+		DLG_TRY(dlg_buf__append(out, value, strlen(value), err));
+		if (t->msg_kept_at)
+			value += strlen(value) + 1;
+	}
+	return DLG_OK;
+}
+
 /* Turns [first, end) of u as a messages array; with their stage directions unless bare. */
 static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t end, bool bare,
 			   dlg_error *err)
@@ -112,12 +131,15 @@ static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t
 			[DLG_ROLE_SYSTEM] = "{\"role\":\"system\",\"content\":",
 			[DLG_ROLE_USER] = "{\"role\":\"user\",\"content\":",
 			[DLG_ROLE_ASSISTANT] = "{\"role\":\"assistant\",\"content\":",
+			[DLG_ROLE_TOOL] = "{\"role\":\"tool\",\"content\":",
 		};
 		if (i > first)
 			DLG_TRY(dlg_buf__putc(out, ',', err));
 		DLG_TRY(dlg_buf__append(out, open[t->role], strlen(open[t->role]), err));
 		const char *content = u->text.data + t->text.off;
 		DLG_TRY(content_json(out, u, content, t->text.len, err));
+		DLG_TRY(dlg_buf__append(out, u->msg_extra.data + t->extra.off, t->extra.len, err));
+		DLG_TRY(message_fields(out, u, t, err));
 		if (bare) {
 			DLG_TRY(dlg_buf__putc(out, '}', err));
 			continue;
@@ -146,11 +168,46 @@ static dlg_status content_with_stage(dlg_buf *out, dlg_unit *u, const dlg_turn *
 				 err);
 }
 
+/*
+ * A turn as sharegpt messages: its text, and its tool calls as LLaMA-Factory's function_call
+ * turn after it (alone when there is no text); the extra members with the first.
+ */
+static dlg_status sharegpt_turn(dlg_buf *out, dlg_unit *u, const dlg_turn *t, bool first,
+				dlg_error *err)
+{
+	static const char *const from[] = { "system", "human", "gpt", "observation" };
+	const char *extra = u->msg_extra.data + t->extra.off;
+	bool calls = t->calls_at < t->extra.len, text = !calls || t->text.len || t->n_stage;
+	dlg_buf *tmp = &u->scratch;
+	if (text) {
+		DLG_TRY(dlg_buf__printf(out, err, "%s{\"from\":\"%s\",\"value\":",
+					first ? "" : ",", from[t->role]));
+		tmp->len = 0;
+		DLG_TRY(content_with_stage(tmp, u, t, err));
+		DLG_TRY(content_json(out, u, tmp->data, tmp->len, err));
+	} else {
+		DLG_TRY(dlg_buf__printf(out, err, "%s{\"from\":\"function_call\",\"value\":",
+					first ? "" : ","));
+		DLG_TRY(dlg_tools__sharegpt_calls(out, extra + t->calls_at,
+						  t->extra.len - t->calls_at, err));
+	}
+	DLG_TRY(dlg_buf__append(out, extra, t->calls_at, err));
+	DLG_TRY(message_fields(out, u, t, err));
+	DLG_TRY(dlg_buf__putc(out, '}', err));
+	if (!calls || !text)
+		return DLG_OK;
+	DLG_TRY(dlg_buf__append(out, ",{\"from\":\"function_call\",\"value\":", 33, err));
+	DLG_TRY(dlg_tools__sharegpt_calls(out, extra + t->calls_at, t->extra.len - t->calls_at,
+					  err));
+	return dlg_buf__putc(out, '}', err);
+}
+
 /* The conversation as sharegpt's "conversations" or as the text format's "text". */
 static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 {
-	static const char *const from[] = { "system", "human", "gpt" };
-	static const char *const label[] = { "### System: ", "### Human: ", "### Assistant: " };
+	/* a tool's result is LLaMA-Factory's observation (the text format refuses it, E210) */
+	static const char *const label[] = { "### System: ", "### Human: ", "### Assistant: ",
+					     "" /* refused: E210 */ };
 	bool sharegpt = u->ctx->opts->format == DLG_FORMAT_SHAREGPT;
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	dlg_buf *tmp = &u->scratch;
@@ -169,12 +226,7 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 			DLG_TRY(dlg_transcript__escape(tmp, content_at, u->ctx, err));
 			continue;
 		}
-		DLG_TRY(dlg_buf__printf(out, err, "%s{\"from\":\"%s\",\"value\":", i ? "," : "",
-					from[t->role]));
-		tmp->len = 0;
-		DLG_TRY(content_with_stage(tmp, u, t, err));
-		DLG_TRY(content_json(out, u, tmp->data, tmp->len, err));
-		DLG_TRY(dlg_buf__putc(out, '}', err));
+		DLG_TRY(sharegpt_turn(out, u, t, i == 0, err));
 	}
 	if (sharegpt)
 		return dlg_buf__putc(out, ']', err);
@@ -228,8 +280,19 @@ static dlg_status close_with_meta(dlg_buf *out, const dlg_unit *u, bool meta, dl
 	return dlg_buf__append(out, "}}\n", 3, err);
 }
 
+/* The record's tools as the JSON text of their list (docs/rules.md "Tool use and
+ * reasoning" says why a string); no key for a record without. */
+static dlg_status tools_column(dlg_buf *out, const dlg_unit *u, dlg_error *err)
+{
+	if (!u->tools.len)
+		return DLG_OK;
+	DLG_TRY(dlg_buf__append(out, ",\"tools\":", 9, err));
+	return dlg_record__json_string(out, u->tools.data, u->tools.len, err);
+}
+
 static dlg_status close_record(dlg_buf *out, dlg_unit *u, size_t id_at, dlg_error *err)
 {
+	DLG_TRY(tools_column(out, u, err));
 	if (!u->ctx->opts->bare)
 		memcpy(out->data + id_at, u->id_hex, 32);
 	u->meta_at = out->len;
@@ -563,4 +626,14 @@ const char *dlg_conv_source(const dlg_conv *c)
 uint64_t dlg_conv_record(const dlg_conv *c)
 {
 	return c ? ((const dlg_unit *)c)->record : 0;
+}
+
+const char *dlg_conv_shape(const dlg_conv *c)
+{
+	return c ? ((const dlg_unit *)c)->shape : NULL;
+}
+
+const char *dlg_conv_shape_fields(const dlg_conv *c)
+{
+	return c ? ((const dlg_unit *)c)->shape_fields : "";
 }

@@ -7,6 +7,7 @@
  */
 #include "step.h"
 #include "buf.h"
+#include "carried.h"
 #include "ctx.h"
 #include "discover.h"
 #include "error.h"
@@ -40,7 +41,8 @@ void dlg_step__item_trim(dlg_item *it, const dlg_ctx *ctx, size_t data_cap)
 	for (size_t i = 0; i < it->cap_units; i++) {
 		dlg_unit *u = &it->units[i];
 		size_t held = u->text.cap + u->decoded.cap + u->turns.cap + u->json.cap +
-			      u->scratch.cap + u->stage_text.cap + u->diags.cap;
+			      u->scratch.cap + u->stage_text.cap + u->diags.cap +
+			      u->msg_extra.cap + u->msg_kept.cap + u->tools.cap;
 		if (held > TRIM_BYTES) {
 			dlg_unit__dispose(u);
 			dlg_unit__init(u, ctx);
@@ -143,6 +145,7 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	DLG_TRY(dlg_step__validate(rejected, err));
 	size_t prompt;
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
+	DLG_TRY(dlg_carried__merge(chosen, rejected, err));
 	DLG_TRY(dlg_unit__check_cancel(chosen, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));

@@ -273,7 +273,7 @@ static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
 	}
 	const uint64_t no_rejects[DLG_DIAG_CODES] = { 0 }; /* a shard's are in the journals */
 	dlg_manifest m = { &r->ctx, &r->sum, no_rejects, files, n, n, NULL, NULL,
-			   &r->parts_sha256 };
+			   &r->parts_sha256, false, false };
 	return dlg_dataset__commit(&r->out, &m, files, false, err);
 }
 

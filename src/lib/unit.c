@@ -82,7 +82,8 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	u->ctx = ctx;
 	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
-			    &u->kept, &u->unkept };
+			    &u->kept, &u->unkept, &u->msg_kept, &u->not_carried, &u->msg_extra,
+			    &u->tool_ids, &u->tools };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
@@ -95,6 +96,8 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->record_line = record_line;
 	u->exact_location = false;
 	memset(&u->origin, 0, sizeof u->origin);
+	u->shape = "transcript";
+	u->shape_fields[0] = '\0';
 	u->section_end = false;
 	u->claimed_id[0] = '\0';
 	u->consumed = false;
@@ -106,6 +109,8 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	memset(u->kept_of_code, 0, sizeof u->kept_of_code);
 	u->unkept.len = 0;
 	u->kept_nulled = 0;
+	u->msg_kept.len = u->not_carried.len = 0;
+	u->msg_extra.len = u->tool_ids.len = u->tools.len = 0;
 	u->meta_at = 0;
 	u->incomplete = false;
 	u->preamble_raw = (dlg_raw){ NULL, 0, 0, 0, false };
@@ -173,7 +178,8 @@ void dlg_unit__dispose(dlg_unit *u)
 {
 	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
-			    &u->kept, &u->unkept };
+			    &u->kept, &u->unkept, &u->msg_kept, &u->not_carried, &u->msg_extra,
+			    &u->tool_ids, &u->tools };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
 }

@@ -63,6 +63,13 @@ typedef struct dlg_turn {
 	uint32_t speaker_len;
 	uint32_t speaker_col; /* where that line starts: (speaker_line, speaker_col) */
 	uint64_t speaker_line;
+	size_t msg_kept_at; /* 1 + where its --keep-message-fields values start in
+			       unit.msg_kept, or 0 (written as nulls) */
+	dlg_span extra;     /* in unit.msg_extra: the members its message is written with
+			       after its content (reasoning_content, tool_calls, tool_call_id,
+			       name, weight; tools.c), each after a comma; empty for none */
+	size_t calls_at;    /* where its tool calls' member begins in `extra` (extra.len: it
+			       has none), the last of them */
 } dlg_turn;
 
 /* What a unit holds of neardup.c: its signature. */
@@ -100,6 +107,8 @@ typedef struct dlg_unit {
 	bool section_end;    /* a `###END…###` line ended the dialogue (transcript.c) */
 	dlg_buf decoded;     /* a JSON record's strings, which raw texts point into */
 	dlg_json_origin origin; /* where a JSON record's text came from */
+	const char *shape;   /* how it was read (dlg_conv_shape) */
+	char shape_fields[160]; /* the record's fields read into turns, ", " between two */
 	char claimed_id[33]; /* a JSON record's own "id", checked against the computed one */
 	bool any_line;       /* a line was read */
 	dlg_buf drops;       /* const char *[]: the escaping backslashes to leave out
@@ -128,6 +137,15 @@ typedef struct dlg_unit {
 	dlg_buf kept;        /* a JSON record's --keep-fields values as JSON text, a NUL after
 				each; empty for a text file (all null) */
 	uint64_t kept_nulled; /* bit f: field f is written as null (W320) */
+	dlg_buf msg_kept;    /* each message's --keep-message-fields values as JSON text, a
+				NUL after each (dlg_turn.msg_kept_at says whose) */
+	dlg_buf msg_extra;   /* the turns' extra members (dlg_turn.extra) */
+	dlg_buf tool_ids;    /* const char *[]: the ids of the tool calls waiting for their
+				result while a record is read (NULL for a call without one) */
+	dlg_buf tools;       /* the record's tools as compact JSON text (an array), or empty */
+	dlg_buf not_carried; /* the names of the record's fields that no output holds, each
+				after a level letter ('r' record, 'm' message) and before a
+				NUL, each once (carried.c); findings.c counts them per file */
 	size_t meta_at;      /* where json's meta (or its closing brace) begins */
 	uint64_t fixes[DLG_FIX_COUNT];
 } dlg_unit;

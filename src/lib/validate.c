@@ -205,7 +205,7 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 
 	/* An empty final turn is a template's slot for the next reply, not a turn. */
 	dlg_turn slot = *turn_at(u, n - 1);
-	bool slot_dropped = slot.text.len == 0 && slot.n_stage == 0;
+	bool slot_dropped = slot.text.len == 0 && slot.n_stage == 0 && slot.extra.len == 0;
 	if (slot_dropped)
 		drop_turn(u, --n);
 	bool reply_slot = slot_dropped && slot.role == DLG_ROLE_ASSISTANT && n > 0 &&
@@ -222,24 +222,32 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 
 	for (size_t i = 1; i < n && roles_known; i++) {
 		dlg_turn *t = turn_at(u, i);
-		if (t->role != turn_at(u, i - 1)->role)
+		/* the results of parallel tool calls stand together */
+		if (t->role != turn_at(u, i - 1)->role || t->role == DLG_ROLE_TOOL)
 			continue;
-		if (o->merge_consecutive) {
-			size_t end = i + 1;
-			while (end < n && turn_at(u, end)->role == t->role)
-				end++;
+		size_t end = i + 1;
+		bool carries = t->extra.len || t->msg_kept_at;
+		for (; end < n && turn_at(u, end)->role == t->role; end++)
+			carries |= turn_at(u, end)->extra.len || turn_at(u, end)->msg_kept_at;
+		/* merged, a turn's tool calls, reasoning or kept fields would go unsaid */
+		if (o->merge_consecutive && !carries) {
 			DLG_TRY(merge_run(u, i - 1, end, err));
 			n -= end - i;
 			continue;
 		}
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_REPEATED_ROLE, t->line, t->col,
-				       (uint32_t)i + 1, "two consecutive %s turns; join them or "
-				       "pass --merge-consecutive", dlg_role_name(t->role)));
+				       (uint32_t)i + 1, o->merge_consecutive ?
+				       "two consecutive %s turns, the second with members of "
+				       "its own (tool calls, reasoning, kept fields) that "
+				       "merging would lose; join them in the source" :
+				       "two consecutive %s turns; join them or pass "
+				       "--merge-consecutive", dlg_role_name(t->role)));
 	}
 
 	for (size_t i = 0; i < n; i++) {
 		dlg_turn *t = turn_at(u, i);
-		if (t->text.len == 0)
+		/* a reply that is tool calls has no text to give */
+		if (t->text.len == 0 && t->calls_at == t->extra.len)
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_TURN, t->line, t->col,
 					       (uint32_t)i + 1, t->n_stage ?
 					       "%s turn has only stage directions; give it text" :

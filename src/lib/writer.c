@@ -166,7 +166,7 @@ static dlg_status finish_files(dlg_writer *w, const dlg_run_counts *c, const dlg
 		all[n++] = &w->provenance;
 	}
 	dlg_manifest m = { w->ctx, c->summary, c->rejected_by_code, all, n, n_splits,
-			   c->kept_types, w->inputs_digest, NULL };
+			   c->kept_types, w->inputs_digest, NULL, c->message_extras, c->tools };
 	/* a map part's manifest is for finalize, which writes the card */
 	return dlg_dataset__commit(&w->out, &m, all, w->kind->whole_run, err);
 }

@@ -80,6 +80,8 @@ typedef struct dlg_run_counts {
 	const dlg_summary *summary;
 	const uint64_t *rejected_by_code;
 	const dlg_kept_types *kept_types;
+	bool message_extras; /* a written message has reasoning, tool calls, a name... (tools.c) */
+	bool tools;          /* a written record has tools */
 } dlg_run_counts;
 
 /** DLG_E_REJECTS when a whole run rejected more than o->max_rejects conversations. */

@@ -9,7 +9,7 @@ cat >shapes.jsonl <<'JSON'
 {"messages":[{"speaker":"human","text":"hi"},{"speaker":"bot","text":"hello"}]}
 {"messages":[{"role":"user","from":"gpt","content":"role wins","value":"not this"},{"role":"assistant","content":"ok"}]}
 {"messages":[{"role":"user","content":[{"type":"text","text":"Look at this:"},{"type":"text","text":"two parts"}]},{"role":"assistant","content":[{"type":"text","text":"seen"}]}]}
-{"conversations":[{"from":"human","value":"q"},{"from":"tool","value":"x"},{"from":"human","value":"q"},{"from":"tool","value":"y"}]}
+{"conversations":[{"from":"human","value":"q"},{"from":"narrator","value":"x"},{"from":"human","value":"q"},{"from":"narrator","value":"y"}]}
 {"messages":[{"role":"user","content":[{"type":"text","text":"what is it?"},{"type":"image_url","image_url":{"url":"cat.png"}}]},{"role":"assistant","content":"a cat"}]}
 {"messages":[{"role":"user","content":"q","stage_directions":[7]},{"role":"assistant","content":"a"}]}
 {"messages":[{"role":"user"},{"role":"assistant","content":"a"},{"role":"user"},{"role":"assistant","content":"b"}]}

@@ -106,16 +106,17 @@ START_TEST(test_json_unknown_role_is_one_finding)
 	harness h;
 	harness_init(&h);
 	ck_assert_int_eq(harness_run_record(&h, "{\"conversations\":[{\"from\":\"human\",\"value\":"
-					    "\"q\"},{\"from\":\"tool\",\"value\":\"a\"},{\"from\":"
-					    "\"human\",\"value\":\"q2\"},{\"from\":\"function\","
+					    "\"q\"},{\"from\":\"narrator\",\"value\":\"a\"},"
+					    "{\"from\":"
+					    "\"human\",\"value\":\"q2\"},{\"from\":\"critic\","
 					    "\"value\":\"a2\"}]}", false), DLG_OK);
 	ck_assert(h.unit.rejected);
 	ck_assert_uint_eq(n_diags(&h), 1);
 	ck_assert(has_diag_at(&h, DLG_DIAG_UNKNOWN_ROLE, 1, 1));
 	ck_assert_uint_eq(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).turn, 2);
 	ck_assert_str_eq(diag_message(&h, DLG_DIAG_UNKNOWN_ROLE),
-			 "unknown role 'tool'; map it with --role tool=user or --role "
-			 "tool=assistant (in 2 messages)");
+			 "unknown role 'narrator'; map it with --role narrator=user or --role "
+			 "narrator=assistant (in 2 messages)");
 	/* two kinds: one each, in the order they come */
 	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"content\":\"q\"},{\"role\":"
 					    "\"robot\",\"content\":\"a\"},{\"content\":\"q\"}]}",

@@ -149,6 +149,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 				o.splits = &split, o.n_splits = 1;
 			else if (strcmp(info->name, "keep-fields") == 0)
 				o.keep_fields = &field, o.n_keep_fields = 1;
+			else if (strcmp(info->name, "keep-message-fields") == 0)
+				o.keep_message_fields = &field, o.n_keep_message_fields = 1;
 			else if (strcmp(info->name, "include") == 0)
 				o.include = &glob, o.n_include = 1;
 			else if (strcmp(info->name, "exclude") == 0)
@@ -168,6 +170,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 		}
 		if (strcmp(info->name, "group-regex") == 0)
 			o.group_regex = "(x)";
+		if (strcmp(info->name, "prompt-field") == 0) /* a prompt needs its reply */
+			o.response_field = "r";
 		dlg_ctx with, without;
 		ck_assert_msg(dlg_ctx__init(&with, &o, &err) == DLG_OK, "%s: %s",
 			      info->name, err.msg);
