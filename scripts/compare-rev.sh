@@ -8,7 +8,8 @@
 # --changed FILE lists inputs (paths under an INPUT, one a line, after a tab why) whose output
 # changed on purpose since REV: they are left out of the comparison, everything else must be
 # the same; and, as `card:TEXT`, paragraphs the dataset card gained since REV (the lines that
-# start with TEXT, with the blank line after each), taken out of the new card. Exits 77 (skipped) when REV is not in this clone's history, 1 when any output
+# start with TEXT, with the blank line after each), taken out of the new card; and, as
+# `set:LABEL`, an option set below whose output changed for every input. Exits 77 (skipped) when REV is not in this clone's history, 1 when any output
 # differs.
 set -u
 changed=/dev/null
@@ -84,6 +85,10 @@ PY
 compare() {
 	label=$1
 	shift
+	if grep -q "^set:$label	" "$changed"; then
+		echo "left out, changed on purpose: the option set \"$label\""
+		return 0
+	fi
 	run new "$new" "$v_new" "$@"
 	run old "$old" "$v_old" "$@"
 	if diff -r "$work/old" "$work/new" >"$work/diff" 2>&1; then
@@ -102,7 +107,7 @@ for i in "$@"; do
 	ins="$ins $work/inputs/$(basename "$i")"
 done
 while IFS='	' read -r path why; do
-	case $path in '' | '#'* | card:*) continue ;; esac
+	case $path in '' | '#'* | card:* | set:*) continue ;; esac
 	rm -rf "$work/inputs/$path"
 	echo "left out, changed on purpose: $path ($why)"
 done <"$changed"

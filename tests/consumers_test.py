@@ -154,6 +154,17 @@ with tempfile.TemporaryDirectory() as tmp:
         no_problems("openai preference %s" % f, consumers.check_openai_preference(records(f)))
         no_problems("together preference %s" % f, consumers.check_together_file(f))
 
+    # docs/usage.md's FastChat recipe (sharegpt, bare, plain, the lines as one JSON array) on
+    # conversations with a system turn: FastChat's trainer takes `from` human/gpt only, so the
+    # first system turn is the record's `system` column
+    system_turns = os.path.join(fixtures, "valid", "messages-array.jsonl")
+    out = convert(os.path.join(tmp, "fastchat"), "--format", "sharegpt", "--bare", "--compress",
+                  "none", "--split", "all=1", system_turns)
+    recs = records(os.path.join(out, "all.jsonl"))
+    check(any(r["system"] for r in recs), "fastchat: no record with a system prompt to check")
+    no_problems("fastchat", consumers.check_fastchat(recs))
+    no_problems("llamafactory", consumers.check_llamafactory_sharegpt(recs))
+
     # nothing written: load_dataset(dir) must fail saying the split files are not there (its
     # FileNotFoundError), not with the TypeError of a `data_files` without entries, nor load
     # rejects.jsonl and manifest.json as data

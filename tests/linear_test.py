@@ -58,7 +58,10 @@ def digest(out, stderr):
         if name.endswith(".jsonl"):
             h.update(name.encode() + b"\0")
             with open(os.path.join(out, name), "rb") as f:
-                h.update(f.read())
+                # sharegpt records gained a system column after 53802f5 (issue 20): "" here,
+                # where no conversation has a system turn
+                h.update(f.read().replace(b'"system":"","conversations":',
+                                          b'"conversations":'))
     for line in stderr.splitlines():
         if b"warning:" in line or b"error:" in line:
             h.update(line + b"\n")

@@ -82,7 +82,8 @@ static dlg_status features(dlg_buf *b, const dlg_manifest *m, dlg_error *err)
 		DLG_TRY(messages_feature(b, "messages", stage, x, err));
 		break;
 	case DLG_FORMAT_SHAREGPT:
-		DLG_TRY(dlg_buf__printf(b, err, "  - name: conversations\n    list:\n"
+		DLG_TRY(dlg_buf__printf(b, err, "  - name: system\n    dtype: string\n"
+					"  - name: conversations\n    list:\n"
 					"    - name: from\n      dtype: string\n"
 					"    - name: value\n      dtype: string\n"));
 		if (x)

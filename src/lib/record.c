@@ -211,11 +211,28 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 	bool sharegpt = u->ctx->opts->format == DLG_FORMAT_SHAREGPT;
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	dlg_buf *tmp = &u->scratch;
+	/* a first system turn is LLaMA-Factory's `system` column, which FastChat's trainer also
+	 * leaves alone (a `system` turn in `conversations` is a KeyError there); every record
+	 * has the column, "" when it has no such turn (one type per column); a system turn
+	 * anywhere else, or one with tool members or kept message fields, stays a turn */
+	size_t first = 0;
+	if (sharegpt) {
+		const dlg_turn *t = n ? &DLG_BUF_AT(&u->turns, dlg_turn, 0) : NULL;
+		DLG_TRY(dlg_buf__append(out, "\"system\":", 9, err));
+		tmp->len = 0;
+		if (t && t->role == DLG_ROLE_SYSTEM && t->extra.len == 0 &&
+		    !u->ctx->opts->n_keep_message_fields) {
+			DLG_TRY(content_with_stage(tmp, u, t, err));
+			first = 1;
+		}
+		DLG_TRY(content_json(out, u, tmp->data, tmp->len, err));
+		DLG_TRY(dlg_buf__putc(out, ',', err));
+	}
 	if (sharegpt)
 		DLG_TRY(dlg_buf__append(out, "\"conversations\":[", 17, err));
 	else
 		tmp->len = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = first; i < n; i++) {
 		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, i);
 		if (!sharegpt) {
 			if (i)
@@ -226,7 +243,7 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 			DLG_TRY(dlg_transcript__escape(tmp, content_at, u->ctx, err));
 			continue;
 		}
-		DLG_TRY(sharegpt_turn(out, u, t, i == 0, err));
+		DLG_TRY(sharegpt_turn(out, u, t, i == first, err));
 	}
 	if (sharegpt)
 		return dlg_buf__putc(out, ']', err);

@@ -191,8 +191,9 @@ static void find(dlg_shape *s, const cJSON *root, const dlg_options *o, bool rej
 	memset(s, 0, sizeof *s);
 	const char *system_key = o->system_field ? o->system_field : "system";
 	const cJSON *system = dlg_shape__at_path(root, system_key);
-	if (cJSON_IsString(system)) {
-		part(s, DLG_PART_STRING, DLG_ROLE_SYSTEM, system, NULL);
+	if (cJSON_IsString(system)) { /* "" is no system prompt (dlgconv's sharegpt writes it) */
+		if (system->valuestring[0])
+			part(s, DLG_PART_STRING, DLG_ROLE_SYSTEM, system, NULL);
 		use(s, system_key);
 	}
 	if (o->prompt_field) {
