@@ -13,6 +13,7 @@
 #include "encoding.h"
 #include "error.h"
 #include "jsonscan.h"
+#include "marker.h"
 #include "normalize.h"
 #include "stage.h"
 #include "transcript.h"
@@ -69,7 +70,7 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 			*out = names[i].role;
 			return true;
 		}
-	const dlg_label *l = dlg_transcript__find_label(ctx, name, strlen(name));
+	const dlg_label *l = dlg_marker__find_label(ctx, name, strlen(name));
 	if (l)
 		*out = l->role;
 	return l != NULL;

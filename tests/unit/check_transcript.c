@@ -103,6 +103,44 @@ START_TEST(test_transcript_role_option_maps_and_overrides)
 }
 END_TEST
 
+/* Issue 25: CPsyCoun's `来访者：` and SoulChat's `用户：` markers, with the full-width colon of
+ * CJK text and no space after it, are markers like `Human:` once --role maps the labels. */
+START_TEST(test_transcript_full_width_colons)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "来访者：我最近很困惑。\n心理咨询师：能说说吗？\n");
+	ck_assert_uint_eq(n_turns(&h), 0);
+	/* E201 names the labels with their colons as written */
+	ck_assert(has_diag_at(&h, DLG_DIAG_NO_TURNS, 1, 1));
+	ck_assert_ptr_nonnull(strstr(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).msg,
+				     "('来访者：', '心理咨询师：')"));
+	harness_dispose(&h);
+	harness_init(&h);
+	dlg_role_label roles[] = { { "来访者", DLG_ROLE_USER },
+				   { "心理咨询师", DLG_ROLE_ASSISTANT } };
+	h.opts.roles = roles;
+	h.opts.n_roles = 2;
+	harness_run(&h, "来访者：我最近很困惑。\n\n心理咨询师：能说说吗？\n"
+			"### 来访者︰好的。\n"     /* U+FE30, hashed */
+			"心理咨询师 ： 嗯。\n");   /* blanks around the colon */
+	ck_assert_uint_eq(n_turns(&h), 4);
+	ck_assert_int_eq(turn_role(&h, 0), DLG_ROLE_USER);
+	ck_assert_str_eq(turn_text(&h, 0), "我最近很困惑。");
+	ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_ASSISTANT);
+	ck_assert_str_eq(turn_text(&h, 2), "好的。");
+	ck_assert_str_eq(turn_text(&h, 3), "嗯。");
+	/* the first two are the file's style (bare, no space after '：'); two differ */
+	ck_assert(has_diag_at(&h, DLG_DIAG_NONCANONICAL_MARKER, 4, 1));
+	ck_assert_ptr_nonnull(strstr(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).msg, "2 markers"));
+	/* a label inside a line is W303, as with ':' */
+	harness_run(&h, "来访者：我问了。 心理咨询师：你好\n心理咨询师：嗯\n");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert(has_diag_at(&h, DLG_DIAG_MARKER_IN_TEXT, 1, 26));
+	harness_dispose(&h);
+}
+END_TEST
+
 START_TEST(test_transcript_preamble_and_locations)
 {
 	harness h;
@@ -558,6 +596,7 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_bare_markers_are_a_format_and_mixing_is_w302);
 	tcase_add_test(tc, test_transcript_unknown_labels);
 	tcase_add_test(tc, test_transcript_role_option_maps_and_overrides);
+	tcase_add_test(tc, test_transcript_full_width_colons);
 	tcase_add_test(tc, test_transcript_preamble_and_locations);
 	tcase_add_test(tc, test_transcript_bytes);
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
