@@ -348,8 +348,10 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 				      hint);
 	}
 	size_t i = 0;
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-		i = 3;
+	/* every leading one: a file saved twice by a BOM-adding editor has two, and the second
+	 * would hide the first marker */
+	while (len - i >= 3 && memcmp(data + i, "\xEF\xBB\xBF", 3) == 0) {
+		i += 3;
 		u->fixes[DLG_FIX_BOM]++;
 	}
 	parse_state ps;
@@ -472,6 +474,9 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	u->origin.text_len = u->origin.copy_len = len;
 	u->origin.key = key;
 	size_t i = 0, polled = 0;
+	/* a line ends at LF, CRLF or a lone CR, as in a text file (docs/rules.md "Bytes and
+	 * encodings"); the next CR is looked for again only once the lines have passed it */
+	const char *cr = memchr(text, '\r', len);
 	do {
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
@@ -479,6 +484,14 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 		}
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - text) : len;
+		if (cr && (size_t)(cr - text) < i)
+			cr = memchr(text + i, '\r', len - i);
+		size_t next = eol + 1;
+		if (cr && (size_t)(cr - text) <= eol) {
+			eol = (size_t)(cr - text);
+			next = eol + 1 + (eol + 1 < len && text[eol + 1] == '\n');
+			u->fixes[DLG_FIX_CRLF]++;
+		}
 		dlg_line ln = { text + i, eol - i, u->record_line, 1, 0 };
 		DLG_TRY(dlg_buf__append(&u->lines, &ln, sizeof ln, err));
 		t.n_lines++;
@@ -491,7 +504,7 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 			DLG_TRY(marker_in_text(u, &ln, m.at, m.rest, turn_no, &flags, err));
 		}
 		DLG_TRY(check_text_line(u, &ln, turn_no, &flags, err));
-		i = eol + 1;
+		i = next;
 	} while (i <= len);
 	return dlg_buf__append(&u->turns, &t, sizeof t, err);
 }

@@ -165,6 +165,21 @@ START_TEST(test_transcript_preamble_and_locations)
 }
 END_TEST
 
+/* Issue 25: a file saved twice by a BOM-adding editor starts with two; the second hid the
+ * first marker (W301, then E202). */
+START_TEST(test_transcript_every_leading_bom_goes)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "\xef\xbb\xbf\xef\xbb\xbf### Human: a\n### Assistant: b\n");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_BOM], 2);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	ck_assert(!h.unit.rejected);
+	harness_dispose(&h);
+}
+END_TEST
+
 START_TEST(test_transcript_bytes)
 {
 	harness h;
@@ -597,6 +612,7 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_unknown_labels);
 	tcase_add_test(tc, test_transcript_role_option_maps_and_overrides);
 	tcase_add_test(tc, test_transcript_full_width_colons);
+	tcase_add_test(tc, test_transcript_every_leading_bom_goes);
 	tcase_add_test(tc, test_transcript_preamble_and_locations);
 	tcase_add_test(tc, test_transcript_bytes);
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);
