@@ -81,9 +81,10 @@ static const struct {
 	  "`--merge-consecutive` joins such turns into one (counted as `turns_merged` in the "
 	  "manifest) instead of rejecting the conversation." },
 	{ DLG_DIAG_EMPTY_TURN, "E204", "empty-turn",
-	  "A turn is empty: nothing after its marker, or only stage directions, which were taken "
-	  "out. An empty last turn is a template's reply slot and is dropped instead (W310, or "
-	  "E206 when that leaves a user turn last). An empty or blank `--response-field` is this "
+	  "A turn is empty: nothing after its marker. (A turn of nothing but stage directions "
+	  "is not empty: it keeps them as its text, in every `--stage` mode.) An empty last "
+	  "turn is a template's reply slot and is dropped instead (W310, or E206 when that "
+	  "leaves a user turn last). An empty or blank `--response-field` is this "
 	  "finding too (\"the response field is empty\"). Write the turn, or remove its marker." },
 	{ DLG_DIAG_UNKNOWN_ROLE, "E205", "unknown-role",
 	  "A turn's speaker is a label that this run maps to no role. It is a line shaped exactly "

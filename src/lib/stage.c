@@ -442,6 +442,22 @@ static dlg_status canonical(dlg_buf *out, const char *p, size_t n, dlg_error *er
 	return dlg_buf__append(out, p + len, n - (size_t)len, err);
 }
 
+/* Whether t[0, n) holds nothing but the spans (span_at[]) and white space: a turn that is
+ * only an action (`*gets up*`), which keeps it as its text (docs/rules.md "Stage
+ * directions"). */
+static bool only_directions(const char *t, size_t n, const dlg_buf *spans)
+{
+	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
+	for (size_t k = 0, from = 0; k <= n_spans; k++) {
+		size_t to = k < n_spans ? DLG_BUF_AT(spans, span_at, k).start : n;
+		for (size_t i = from; i < to; i++)
+			if (!dlg_is_blank(t[i]) && t[i] != '\n')
+				return false;
+		from = k < n_spans ? DLG_BUF_AT(spans, span_at, k).close + 1 : n;
+	}
+	return true;
+}
+
 dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 {
 	dlg_stage_mode mode = u->ctx->opts->stage;
@@ -462,7 +478,7 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
 	if (n_spans == 0)
 		return DLG_OK;
-	if (mode == DLG_STAGE_KEEP) {
+	if (mode == DLG_STAGE_KEEP || only_directions(t, n, spans)) {
 		u->fixes[DLG_FIX_STAGE_KEPT] += n_spans;
 		return DLG_OK;
 	}

@@ -21,7 +21,11 @@ static const struct stage_case {
 	{ "_nods slowly_ Okay.", "Okay.", "nods slowly@0" },
 	{ "I can't believe it. *nods slowly* Yes.", "I can't believe it. Yes.", "nods slowly@20" },
 	{ "*smiles warmly* Welcome back!", "Welcome back!", "smiles warmly@0" },
-	{ "*high five*", "", "high five@0" },
+	/* a turn that is only an action keeps it as its text (issue 25: E204 rejected a
+	 * 14-turn roleplay for a user turn of `*起床*`, "gets up") */
+	{ "*high five*", "*high five*", "" },
+	{ "*起床*", "*起床*", "" },
+	{ " *sighs*\n\n_nods_ ", "*sighs*\n\n_nods_", "" },
 	{ "*sighs* *smiles* Both.", "Both.", "sighs@0|smiles@0" },
 	{ "Line one.\n*pauses*\nLine two.", "Line one.\nLine two.", "pauses@10" },
 	{ "Line one.\n*pauses*\nand on.", "Line one.\nand on.", "pauses@10" },
@@ -132,13 +136,11 @@ START_TEST(test_stage_render_then_extract_is_identity)
 	ck_assert_int_eq(dlg_stage__render(&rendered, content, strlen(content), refs, n, NULL),
 			 DLG_OK);
 	ck_assert_int_eq(dlg_buf__putc(&rendered, '\0', NULL), DLG_OK);
-	if (c->content[0]) { /* a turn of only a direction is rejected (E204) */
-		run_user_turn(&h, rendered.data);
-		ck_assert_str_eq(turn_text(&h, 0), content);
-		char again[512];
-		joined_stages(again, sizeof again, &h);
-		ck_assert_str_eq(again, first);
-	}
+	run_user_turn(&h, rendered.data);
+	ck_assert_str_eq(turn_text(&h, 0), content);
+	char again[512];
+	joined_stages(again, sizeof again, &h);
+	ck_assert_str_eq(again, first);
 	dlg_buf__dispose(&rendered);
 	harness_dispose(&h);
 }
@@ -160,6 +162,11 @@ START_TEST(test_stage_keep_leaves_text_and_strip_removes)
 	ck_assert_str_eq(turn_text(&h, 0), "Fine. I *really* do.");
 	ck_assert_uint_eq(turn_n_stage(&h, 0), 0);
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_STRIPPED], 2);
+	/* nor does stripping empty a turn that is only an action: it is kept, and counted so */
+	run_user_turn(&h, "*起床*");
+	ck_assert_str_eq(turn_text(&h, 0), "*起床*");
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_KEPT], 1);
+	ck_assert(!h.unit.rejected);
 	harness_dispose(&h);
 }
 END_TEST
