@@ -269,12 +269,12 @@ static dlg_status structured(dlg_unit *u, const cJSON *array, dlg_error *err)
 		const cJSON *content = message_member(m, o->content_key, content_keys);
 		if (message_text(&text, &len, &bad_part, NULL, content, &st, err) == CONTENT_TEXT)
 			total += len;
-		/* rendered as " *text*\n" at most */
+		/* rendered as "\n（text）\n" at most */
 		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
 			const cJSON *t = cJSON_IsString(stage) ? stage :
 					 cJSON_GetObjectItemCaseSensitive(stage, "text");
 			if (cJSON_IsString(t))
-				total += strlen(t->valuestring) + 4;
+				total += strlen(t->valuestring) + DLG_STAGE_RENDER_EXTRA;
 		}
 	}
 	u->decoded.len = 0;

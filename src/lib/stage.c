@@ -584,7 +584,7 @@ static bool outer_punct(uint8_t c)
 }
 
 /* The canonical form of a direction's inner text, appended to `out`: outer punctuation off,
- * first letter lower-case (`*Sighs deeply.*` is "sighs deeply"). */
+ * first letter lower-case (`*Sighs deeply.*` is "sighs deeply") but an acronym's. */
 static dlg_status canonical(dlg_buf *out, const char *p, size_t n, dlg_error *err)
 {
 	while (n > 0 && outer_punct((uint8_t)p[0]))
@@ -597,7 +597,10 @@ static dlg_status canonical(dlg_buf *out, const char *p, size_t n, dlg_error *er
 	utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)p, (utf8proc_ssize_t)n, &cp);
 	DLG_ASSERT(len > 0);
 	uint8_t lower[4];
-	utf8proc_ssize_t lower_len = utf8proc_encode_char(utf8proc_tolower(cp), lower);
+	/* an acronym keeps its capitals (`（NLP治疗过程中）`): `nLP` would be no direction */
+	bool acronym = is_upper(cp_at(p, n, (size_t)len));
+	utf8proc_ssize_t lower_len = utf8proc_encode_char(acronym ? cp : utf8proc_tolower(cp),
+							  lower);
 	DLG_TRY(dlg_buf__append(out, lower, (size_t)lower_len, err));
 	return dlg_buf__append(out, p + len, n - (size_t)len, err);
 }
@@ -750,6 +753,16 @@ dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
 		DLG_TRY(dlg_buf__append(out, content + pos, at - pos, err));
 		pos = at;
 		char before = out->len > start ? out->data[out->len - 1] : '\n';
+		/* at the end of a paragraph it goes on a line of its own, as a direction between
+		 * paragraphs stood (`（一段时间后）`), and so does a bracketed clause at the end:
+		 * extraction gives it the same place, and a clause reads as an aside after a
+		 * sentence, not on its own line */
+		bool clause = has_clause(dirs[k].text, 0, dirs[k].len);
+		if (before != '\n' && ((len - at >= 2 && content[at] == '\n' &&
+					content[at + 1] == '\n') || (at == len && clause))) {
+			DLG_TRY(dlg_buf__putc(out, '\n', err));
+			before = '\n';
+		}
 		/* CJK text puts no space after its sentence's end (`好的。（沉默）`) */
 		if (before != ' ' && before != '\n' && before != '\t' &&
 		    !cjk_sentence_end(cp_before(out->data, start, out->len)))
