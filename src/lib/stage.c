@@ -771,8 +771,9 @@ dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
 		DLG_TRY(dlg_buf__append(out, cjk ? FW_PAREN : "*", cjk ? 3 : 1, err));
 		DLG_TRY(dlg_buf__append(out, dirs[k].text, dirs[k].len, err));
 		DLG_TRY(dlg_buf__append(out, cjk ? FW_PAREN_CLOSE : "*", cjk ? 3 : 1, err));
-		if (at == len || content[at] == ' ' || content[at] == '\n' || content[at] == '\t')
-			continue;
+		if (at == len || content[at] == ' ' || content[at] == '\n' || content[at] == '\t' ||
+		    (cjk && caseless_letter(cp_at(content, len, at))))
+			continue; /* nor before a CJK sentence: `（微笑）你呢？` */
 		bool own_line = before == '\n' && lower_follows(content, len, at);
 		DLG_TRY(dlg_buf__putc(out, own_line ? '\n' : ' ', err));
 	}
