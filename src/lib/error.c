@@ -151,10 +151,10 @@ static const struct {
 	  "source again as UTF-8." },
 	{ DLG_DIAG_INVISIBLE_REMOVED, "W306", "invisible-removed",
 	  "Control or invisible characters were removed from a turn. They are C0 controls other "
-	  "than tab and newline, DEL, C1 controls, U+200B, U+2060, U+00AD, and U+FEFF other than "
-	  "a leading byte order mark. Said once per turn, with the count. Nothing to do unless "
-	  "they carried meaning; U+200C and U+200D, which do in emoji and some scripts, are "
-	  "kept." },
+	  "than tab, newline and carriage return (a line break, in a JSON string too), DEL, C1 "
+	  "controls, U+200B, U+2060, U+00AD, and U+FEFF other than a leading byte order mark. "
+	  "Said once per turn, with the count. Nothing to do unless they carried meaning; U+200C "
+	  "and U+200D, which do in emoji and some scripts, are kept." },
 	{ DLG_DIAG_DUPLICATE, "W307", "duplicate",
 	  "An exact duplicate of an earlier conversation was dropped. The same messages after "
 	  "normalization give the same id; the first in input order is written, and this one is "
