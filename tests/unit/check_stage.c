@@ -90,6 +90,9 @@ static const struct stage_case {
 	{ "I *really* love it.", "I *really* love it.", "" },
 	{ "Wow. *that* was lower-case after.", "Wow. *that* was lower-case after.", "" },
 	{ "*a b c d e f g h i* too many words", "*a b c d e f g h i* too many words", "" },
+	/* nine words, all else a direction's */
+	{ "Okay. *he looks at her and then slowly walks away*",
+	  "Okay. *he looks at her and then slowly walks away*", "" },
 	{ "*...* not a direction", "*...* not a direction", "" },
 	{ "Sure:\n\n1. *Fullmetal Alchemist:* two brothers.",
 	  "Sure:\n\n1. *Fullmetal Alchemist:* two brothers.", "" },
