@@ -112,6 +112,19 @@ with tempfile.TemporaryDirectory() as tmp:
                     "rb").read()
         check(got == want, "%s: output differs from expected/realworld" % name)
 
+    # Transcripts whose speakers' labels end in the full-width colon of CJK text (CPsyCoun,
+    # SoulChat; issue 25): every line that starts with a --role label and '：' is one message,
+    # in order, counted here without the marker grammar.
+    for name in ("cpsycoun-case_1121.txt", "soulchat-readme.txt"):
+        args = args_for(os.path.join(realworld, name))
+        roles = dict(a.split("=") for a in args if "=" in a)
+        want = [roles[line.split("：", 1)[0]] for line in
+                open(os.path.join(realworld, name), encoding="utf-8").read().split("\n")
+                if line.split("：", 1)[0] in roles]
+        with gzip.open(os.path.join(tmp, "rw-" + name, "all.jsonl.gz"), "rt") as f:
+            got = [m["role"] for r in map(json.loads, f) for m in r["messages"]]
+        check(len(want) > 1 and got == want, "%s: roles %s, expected %s" % (name, got, want))
+
     # The seed (issue #2): one record, 8 messages, no preamble turn, the user turns'
     # stage directions extracted.
     with gzip.open(os.path.join(tmp, "seed.txt", "all.jsonl.gz"), "rt") as f:

@@ -59,8 +59,9 @@ static void quote_label(char *out, size_t cap, const char *s, bool utf8)
 /*
  * A --role label that no marker could ever match is refused rather than silently never
  * used: the marker grammar reads '#'s, then a label of at most ROLE_LABEL_MAX_BYTES with
- * blanks trimmed, then ':', all on one line of valid UTF-8. '=' is refused too: a speaker
- * name holds none, and the CLI splits LABEL=ROLE at the last '=' (Bot=x=assistant).
+ * blanks trimmed, then ':' or a full-width colon, all on one line of valid UTF-8. '=' is
+ * refused too: a speaker name holds none, and the CLI splits LABEL=ROLE at the last '='
+ * (Bot=x=assistant).
  */
 /* Whether the C string s is valid UTF-8. */
 static bool valid_utf8(const char *s, size_t len)
@@ -81,9 +82,11 @@ static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
 	char q[72];
 	quote_label(q, sizeof q, label ? label : "", utf8);
 	const char *special = label ? strpbrk(label, "#:=") : NULL;
-	bool control = false;
-	for (size_t i = 0; i < len; i++)
+	bool control = false, wide_colon = false;
+	for (size_t i = 0; i < len; i++) {
 		control |= (uint8_t)label[i] < 0x20 || label[i] == 0x7F;
+		wide_colon |= dlg_colon_len(label, len, i) > 1;
+	}
 	const char *why = NULL;
 	if (len == 0)
 		why = "is empty";
@@ -97,6 +100,8 @@ static dlg_status check_label(const char *label, dlg_role role, dlg_error *err)
 		why = "holds '#', which starts a marker";
 	else if (special && *special == ':')
 		why = "holds ':', which ends a marker's label";
+	else if (wide_colon)
+		why = "holds a full-width colon, which ends a marker's label";
 	else if (special)
 		why = "holds '=', which a speaker name has none of (option role splits "
 		      "LABEL=ROLE at the last '=')";

@@ -81,9 +81,10 @@ static const struct {
 	  "`--merge-consecutive` joins such turns into one (counted as `turns_merged` in the "
 	  "manifest) instead of rejecting the conversation." },
 	{ DLG_DIAG_EMPTY_TURN, "E204", "empty-turn",
-	  "A turn is empty: nothing after its marker, or only stage directions, which were taken "
-	  "out. An empty last turn is a template's reply slot and is dropped instead (W310, or "
-	  "E206 when that leaves a user turn last). An empty or blank `--response-field` is this "
+	  "A turn is empty: nothing after its marker. (A turn of nothing but stage directions "
+	  "is not empty: it keeps them as its text, in every `--stage` mode.) An empty last "
+	  "turn is a template's reply slot and is dropped instead (W310, or E206 when that "
+	  "leaves a user turn last). An empty or blank `--response-field` is this "
 	  "finding too (\"the response field is empty\"). Write the turn, or remove its marker." },
 	{ DLG_DIAG_UNKNOWN_ROLE, "E205", "unknown-role",
 	  "A turn's speaker is a label that this run maps to no role. It is a line shaped exactly "
@@ -169,10 +170,10 @@ static const struct {
 	  "source again as UTF-8." },
 	{ DLG_DIAG_INVISIBLE_REMOVED, "W306", "invisible-removed",
 	  "Control or invisible characters were removed from a turn. They are C0 controls other "
-	  "than tab and newline, DEL, C1 controls, U+200B, U+2060, U+00AD, and U+FEFF other than "
-	  "a leading byte order mark. Said once per turn, with the count. Nothing to do unless "
-	  "they carried meaning; U+200C and U+200D, which do in emoji and some scripts, are "
-	  "kept." },
+	  "than tab, newline and carriage return (a line break, in a JSON string too), DEL, C1 "
+	  "controls, U+200B, U+2060, U+00AD, and U+FEFF other than a leading byte order mark. "
+	  "Said once per turn, with the count. Nothing to do unless they carried meaning; U+200C "
+	  "and U+200D, which do in emoji and some scripts, are kept." },
 	{ DLG_DIAG_DUPLICATE, "W307", "duplicate",
 	  "An exact duplicate of an earlier conversation was dropped. The same messages after "
 	  "normalization give the same id; the first in input order is written, and this one is "

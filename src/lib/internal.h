@@ -79,6 +79,19 @@ static inline bool dlg_is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The bytes of a colon at p[i] (i < n): 1 for ':', 3 for the full-width U+FF1A '：' of CJK
+ * text and the presentation forms U+FE30 '︰', U+FE13 '︓' and U+FE55 '﹕'; else 0. */
+static inline size_t dlg_colon_len(const char *p, size_t n, size_t i)
+{
+	if (p[i] == ':')
+		return 1;
+	if (n - i < 3 || (uint8_t)p[i] != 0xEF)
+		return 0;
+	uint8_t b = (uint8_t)p[i + 1], c = (uint8_t)p[i + 2];
+	return (b == 0xBC && c == 0x9A) || (b == 0xB8 && (c == 0xB0 || c == 0x93)) ||
+			       (b == 0xB9 && c == 0x95) ? 3 : 0;
+}
+
 static inline uint64_t dlg_load64(const char *p)
 {
 	uint64_t w;

@@ -14,6 +14,7 @@
 #include "encoding.h"
 #include "error.h"
 #include "jsonscan.h"
+#include "marker.h"
 #include "normalize.h"
 #include "shape.h"
 #include "stage.h"
@@ -54,7 +55,7 @@ static bool message_role(dlg_role *out, const dlg_ctx *ctx, const char *name)
 			*out = names[i].role;
 			return true;
 		}
-	const dlg_label *l = dlg_transcript__find_label(ctx, name, strlen(name));
+	const dlg_label *l = dlg_marker__find_label(ctx, name, strlen(name));
 	if (l)
 		*out = l->role;
 	return l != NULL;
@@ -257,12 +258,12 @@ static size_t messages_size(const dlg_options *o, const cJSON *array, dlg_status
 		const cJSON *content = message_member(m, o->content_key, content_keys);
 		if (message_text(&text, &len, &bad_part, NULL, content, st, err) == CONTENT_TEXT)
 			total += len;
-		/* rendered as " *text*\n" at most */
+		/* rendered as "\n（text）\n" at most */
 		cJSON_ArrayForEach(stage, cJSON_GetObjectItemCaseSensitive(m, "stage_directions")) {
 			const cJSON *t = cJSON_IsString(stage) ? stage :
 					 cJSON_GetObjectItemCaseSensitive(stage, "text");
 			if (cJSON_IsString(t))
-				total += strlen(t->valuestring) + 4;
+				total += strlen(t->valuestring) + DLG_STAGE_RENDER_EXTRA;
 		}
 	}
 	return total;

@@ -59,6 +59,53 @@ static size_t utf8_len(int32_t cp)
 	return cp >= 0x10000 ? 4 : cp >= 0x800 ? 3 : cp >= 0x80 ? 2 : 1;
 }
 
+/* The full-width brackets of a CJK direction, `（…）` and `【…】`, and what closes each. */
+#define FW_PAREN "\xEF\xBC\x88"       /* （ U+FF08, closed by ） U+FF09 */
+#define FW_PAREN_CLOSE "\xEF\xBC\x89"
+#define LENTICULAR "\xE3\x80\x90"     /* 【 U+3010, closed by 】 U+3011 */
+#define LENTICULAR_CLOSE "\xE3\x80\x91"
+
+/* The closing bracket of the one opening at t[i], or NULL when t[i] opens none. */
+static const char *bracket_close(const char *t, size_t n, size_t i)
+{
+	if (n - i < 3)
+		return NULL;
+	if (memcmp(t + i, FW_PAREN, 3) == 0)
+		return FW_PAREN_CLOSE;
+	return memcmp(t + i, LENTICULAR, 3) == 0 ? LENTICULAR_CLOSE : NULL;
+}
+
+/* The bytes of the delimiter at t[i]: '*' and '_' are one, a full-width bracket three. */
+static size_t delim_len(const char *t, size_t i)
+{
+	return t[i] == '*' || t[i] == '_' ? 1 : 3;
+}
+
+/* Whether cp ends a sentence in CJK text, which puts no space after it: 。！？ (and the
+ * halfwidth ｡), …, or the `）` `】` of a bracketed direction before. */
+static bool cjk_sentence_end(int32_t cp)
+{
+	return cp == 0x3002 || cp == 0xFF01 || cp == 0xFF1F || cp == 0xFF61 || cp == 0xFF09 ||
+	       cp == 0x3011 || cp == 0x2026;
+}
+
+/* The code point that ends at t[i] (exclusive), t[start, i) valid UTF-8; -1 at start. */
+static int32_t cp_before(const char *t, size_t start, size_t i)
+{
+	size_t k = i;
+	while (k > start && ((uint8_t)t[k - 1] & 0xC0) == 0x80)
+		k--;
+	return k > start ? cp_at(t, i, k - 1) : -1;
+}
+
+/* Whether cp is a letter of a script written without spaces between words and without
+ * case (Han, kana, Hangul...): after a direction it starts the next sentence, as a capital
+ * does in English (`*叹气*我…`). */
+static bool caseless_letter(int32_t cp)
+{
+	return cp >= 0x2E80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_LO;
+}
+
 /* Whether t[i, n) starts with a word of letters (an inner ' or - allowed) that ends at a
  * blank, the line's end or the end of a sentence: how a direction starts (`*sighs I…`,
  * `*Nods.`), unlike code after a '*' (`*args)`, `*ptr;`, `*this->x`). */
@@ -119,27 +166,40 @@ static size_t list_title_at(const char *p, size_t n)
 	return m;
 }
 
-/* Why the inner text of a span t[a, b) is not an action or a sound, or NULL. */
-static const char *text_says_emphasis(const char *t, size_t a, size_t b)
+/* Why the inner text of a span t[a, b) is not an action or a sound, or NULL. Inside
+ * full-width brackets (`bracketed`), which no italics use, a comma is an action's (`（沉默片刻，
+ * 泪如雨下）`) and the limit is 40 CJK characters: a CJK script narrates the scene in them. */
+static const char *text_says_emphasis(const char *t, size_t a, size_t b, bool bracketed)
 {
-	if (b - a > 80)
+	if (b - a > (bracketed ? 120u : 80u))
 		return "too long for a stage direction";
-	unsigned words = 1, capitalised = 0, letters = 0, upper = 0;
-	bool word_start = true;
+	unsigned words = 1, capitalised = 0, letters = 0, upper = 0, caseless = 0;
+	bool word_start = true, digits = false, clause = false;
 	for (size_t k = a; k < b;) {
 		uint8_t c = (uint8_t)t[k];
-		if (strchr("`=<>{}[]\\/|#$%^~@+&;()0123456789", c) && c)
+		if (strchr("`=<>{}[]\\/|#$%^~@+&;()", c) && c)
 			return "code, maths or a number";
+		if (c >= '0' && c <= '9')
+			digits = true;
 		if (c == ':' || c == '?')
 			return "ends a title or asks a question (':' or '?')";
-		if (c == ',')
+		if (c == ',' && !bracketed)
 			return "a clause with a comma, not an action";
 		if (c == '"' || (k == a && c == '\''))
 			return "quoted speech";
 		int32_t cp = cp_at(t, b, k);
 		if (cp == 0x201C || cp == 0x201D || cp == 0x201E || cp == 0x00AB ||
-		    cp == 0x00BB || (k == a && (cp == 0x2018 || cp == 0x00BF || cp == 0x00A1)))
+		    cp == 0x00BB || (k == a && (cp == 0x2018 || cp == 0x00BF || cp == 0x00A1)) ||
+		    (cp >= 0x300C && cp <= 0x300F)) /* 「」『』 */
 			return "quoted speech";
+		if (cp == 0xFF1A || cp == 0xFF1F || cp == 0xFE30 || cp == 0xFE13 || cp == 0xFE55)
+			return "ends a title or asks a question (':' or '?')";
+		bool comma = cp == 0xFF0C || cp == 0x3001 || cp == 0xFF1B; /* ，、； */
+		clause |= comma || cp == 0x3002;
+		if (comma && !bracketed)
+			return "a clause with a comma, not an action";
+		if ((cp >= 0x3008 && cp <= 0x300B) || (cp >= 0xFF10 && cp <= 0xFF19))
+			return "a title (《》〈〉) or a number";
 		if (dlg_is_blank((char)c)) {
 			words += !word_start;
 			word_start = true;
@@ -147,6 +207,9 @@ static const char *text_says_emphasis(const char *t, size_t a, size_t b)
 			continue;
 		}
 		if (is_letter(cp)) {
+			if (!word_start && is_upper(cp) && is_lower(cp_before(t, a, k)))
+				return "a capital inside a word: a name or an acronym (`CoT`)";
+			caseless += caseless_letter(cp);
 			letters++;
 			upper += is_upper(cp);
 			capitalised += word_start && is_upper(cp);
@@ -156,12 +219,52 @@ static const char *text_says_emphasis(const char *t, size_t a, size_t b)
 	}
 	if (letters == 0)
 		return "no letter";
-	if (words > 8)
+	/* a time in a short bracketed CJK direction (`（沉默2分钟）`, `（15分钟后）`), not a
+	 * list's `（1）`, a note's count (`（共12轮。）`) nor a number anywhere else */
+	if (digits && !(bracketed && caseless > 0 && !clause))
+		return "code, maths or a number";
+	if (words > 8 && !bracketed)
 		return "too long for a stage direction";
 	if (letters >= 2 && upper == letters)
 		return "capitals: emphasis";
 	if (words >= 2 && capitalised >= 2)
 		return "title case: a title or a name";
+	return NULL;
+}
+
+/* Why the inner text t[a, b) of a bracketed span is a note on the text, not on the scene
+ * (docs/rules.md "Stage directions"), or NULL: its end or continuation (`（完）`, `（续）`,
+ * `（对话结束）`), a footnote (`（注…）`), a part left out (`（此处省略…）`, `（…过程略）`), a
+ * disclaimer (`（此对话仅为示例…）`, `（…仅供参考）`) or a name's (`（化名）`, `（以下简称A）`). */
+static const char *bracket_says_note(const char *t, size_t a, size_t b)
+{
+	static const struct {
+		const char *word;
+		char where; /* 'e' the end, 's' the start, 'a' anywhere */
+	} notes[] = {
+		{ "\xE5\xAE\x8C", 'e' },                     /* 完 */
+		{ "\xE7\xBB\xAD", 'e' },                     /* 续 */
+		{ "\xE7\xBB\x93\xE6\x9D\x9F", 'e' },         /* 结束 */
+		{ "\xE7\x95\xA5", 'e' },                     /* 略 */
+		{ "\xE6\xB3\xA8", 's' },                     /* 注 */
+		{ "\xE7\x9C\x81\xE7\x95\xA5", 'a' },         /* 省略 */
+		{ "\xE7\xA4\xBA\xE4\xBE\x8B", 'a' },         /* 示例 */
+		{ "\xE5\x8F\x82\xE8\x80\x83", 'a' },         /* 参考 */
+		{ "\xE8\xA1\xA5\xE5\x85\x85", 'a' },         /* 补充 */
+		{ "\xE7\xAE\x80\xE7\xA7\xB0", 'a' },         /* 简称 */
+		{ "\xE5\x8C\x96\xE5\x90\x8D", 'a' },         /* 化名 */
+	};
+	if (b - a > 3 && memcmp(t + b - 3, "\xE3\x80\x82", 3) == 0) /* a final 。 */
+		b -= 3;
+	for (size_t k = 0; k < sizeof notes / sizeof notes[0]; k++) {
+		size_t len = strlen(notes[k].word);
+		if (b - a < len)
+			continue;
+		if ((notes[k].where == 'e' && memcmp(t + b - len, notes[k].word, len) == 0) ||
+		    (notes[k].where == 's' && memcmp(t + a, notes[k].word, len) == 0) ||
+		    (notes[k].where == 'a' && memmem(t + a, b - a, notes[k].word, len)))
+			return "a note on the text: its end, a footnote, a part left out, a name";
+	}
 	return NULL;
 }
 
@@ -180,7 +283,7 @@ static bool opens_span(const char *t, size_t line, size_t eol, size_t i)
 {
 	char d = t[i];
 	return i + 1 < eol && t[i + 1] != d && !dlg_is_blank(t[i + 1]) &&
-	       (i == line || dlg_is_blank(t[i - 1]));
+	       (i == line || dlg_is_blank(t[i - 1]) || cjk_sentence_end(cp_before(t, line, i)));
 }
 
 /*
@@ -238,47 +341,101 @@ static const char *context_says_text(line_view *lv, const char *t, size_t i, boo
  * line); otherwise sets *close to its closing delimiter and *why to the reason it is text,
  * or NULL for a stage direction.
  */
+/* The span opened by the bracket t[i] (its closing one `close`) on the line t[line, eol): the
+ * first closing bracket after it, with no other opening one between; NULL when none. */
+static const char *bracket_span(const char *t, size_t eol, size_t i, const char *close)
+{
+	const char *c = memmem(t + i + 3, eol - i - 3, close, 3);
+	if (!c)
+		return NULL;
+	const char *open = memmem(t + i + 3, (size_t)(c - t) - i - 3, t + i, 3);
+	return open ? NULL : c;
+}
+
+/* Whether t[a, b) holds a clause's or a sentence's punctuation: ，、；。 */
+static bool has_clause(const char *t, size_t a, size_t b)
+{
+	static const char *const marks[] = { "\xEF\xBC\x8C", "\xE3\x80\x81", "\xEF\xBC\x9B",
+					     "\xE3\x80\x82" };
+	for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++)
+		if (memmem(t + a, b - a, marks[k], 3))
+			return true;
+	return false;
+}
+
+/* Whether t[a, b) is letters of caseless scripts only (`答案`, `咯咯笑`). */
+static bool caseless_only(const char *t, size_t a, size_t b)
+{
+	for (size_t k = a; k < b;) {
+		int32_t cp = cp_at(t, b, k);
+		if (!caseless_letter(cp))
+			return false;
+		k += utf8_len(cp);
+	}
+	return true;
+}
+
 static bool classify(size_t *close, const char **why, const char *t, line_view *lv, size_t i,
 		     bool in_fence)
 {
 	size_t line = lv->start, eol = lv->eol;
 	char d = t[i];
-	if (i + 2 >= eol || !opens_span(t, line, eol, i))
+	const char *bracket = bracket_close(t, eol, i);
+	size_t open_len = delim_len(t, i);
+	if (i + open_len + 1 >= eol || !(bracket ? i == line || dlg_is_blank(t[i - 1]) ||
+					 cjk_sentence_end(cp_before(t, line, i)) :
+					 opens_span(t, line, eol, i)))
 		return false;
-	const char *c = memchr(t + i + 1, d, eol - i - 1);
+	const char *c = bracket ? bracket_span(t, eol, i, bracket) :
+				  memchr(t + i + 1, d, eol - i - 1);
 	if (!c)
 		return false;
 	size_t j = (size_t)(c - t);
-	size_t after = j + 1;
-	if (dlg_is_blank(t[j - 1]) || (after < eol && t[after] == d))
+	size_t after = j + open_len;
+	if (dlg_is_blank(t[j - 1]) || dlg_is_blank(t[i + open_len]) ||
+	    (!bracket && after < eol && t[after] == d))
 		return false;
-	if (after < eol && !dlg_is_blank(t[after]) && is_ascii_alnum((uint8_t)t[after]))
+	if (!bracket && after < eol && !dlg_is_blank(t[after]) && is_ascii_alnum((uint8_t)t[after]))
 		return false;
 	*close = j;
-	if (after < eol && !dlg_is_blank(t[after])) {
+	int32_t after_cp = cp_at(t, eol, after);
+	if (after < eol && !dlg_is_blank(t[after]) && !caseless_letter(after_cp) &&
+	    !bracket_close(t, eol, after) && !(bracket && is_ascii_alnum((uint8_t)t[after]))) {
 		*why = "punctuation right after it: emphasis inside a sentence";
+		return true;
+	}
+	if (bracket && memcmp(bracket, LENTICULAR_CLOSE, 3) == 0) {
+		*why = "【】 marks a heading or a key point in Chinese text";
 		return true;
 	}
 	if ((*why = context_says_text(lv, t, i, in_fence)) != NULL)
 		return true;
-	if ((*why = text_says_emphasis(t, i + 1, j)) != NULL)
+	if ((*why = text_says_emphasis(t, i + open_len, j, bracket != NULL)) != NULL ||
+	    (bracket && (*why = bracket_says_note(t, i + open_len, j)) != NULL))
 		return true;
 	/* its place: at a line's edge or between sentences, never inside one */
 	size_t prev = i;
 	while (prev > line && dlg_is_blank(t[prev - 1]))
 		prev--;
 	bool after_sentence = prev == line || strchr(".!?*_", t[prev - 1]) ||
-			      (prev - line >= 3 && memcmp(t + prev - 3, "\xE2\x80\xA6", 3) == 0);
+			      (prev - line >= 3 && memcmp(t + prev - 3, "\xE2\x80\xA6", 3) == 0) ||
+			      cjk_sentence_end(cp_before(t, line, prev));
 	size_t next = after;
 	while (next < eol && dlg_is_blank(t[next]))
 		next++;
 	int32_t next_cp = cp_at(t, eol, next);
 	bool before_sentence = next == eol || !(is_lower(next_cp) || strchr("-,;:", t[next]) ||
-						next_cp == 0x2013 || next_cp == 0x2014);
+						next_cp == 0x2013 || next_cp == 0x2014 ||
+						next_cp == 0xFF0C || next_cp == 0x3001 ||
+						next_cp == 0xFF1B || next_cp == 0xFF1A);
 	if (!after_sentence)
 		*why = "inside a sentence: emphasis";
 	else if (!before_sentence)
 		*why = "a sentence goes on after it: emphasis";
+	else if (bracket && prev > line && has_clause(t, i + open_len, j))
+		*why = "a clause in brackets after a sentence: an aside";
+	else if (!bracket && prev == line && next < eol && caseless_only(t, i + 1, j))
+		*why = "a caseless label at a line's start (`*答案* 句子A`), not an action";
 	return true;
 }
 
@@ -339,13 +496,14 @@ static bool scan(const char *t, size_t n, span_fn fn, void *payload,
 	for (size_t i = 0; i < n; i++) {
 		while (i + 8 <= n) {
 			uint64_t w = dlg_load64(t + i);
-			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_'))
+			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_') | dlg_swar_eq(w, 0xEF) |
+			    dlg_swar_eq(w, 0xE3))
 				break;
 			i += 8;
 		}
 		if (i >= n)
 			break;
-		if (t[i] != '*' && t[i] != '_')
+		if (t[i] != '*' && t[i] != '_' && !bracket_close(t, n, i))
 			continue;
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
@@ -371,13 +529,14 @@ static bool scan(const char *t, size_t n, span_fn fn, void *payload,
 		if (!classify(&close, &why, t, &lv, i, fenced))
 			continue;
 		fn(i, close, why, payload);
-		if (!why)
-			i = close; /* a direction's closing delimiter opens nothing */
+		if (!why) /* a direction's closing delimiter opens nothing */
+			i = close + delim_len(t, close) - 1;
 	}
 	return true;
 }
 
 typedef struct public_scan {
+	const char *text;
 	dlg_stage_span_fn fn;
 	void *payload;
 } public_scan;
@@ -385,7 +544,8 @@ typedef struct public_scan {
 static void public_span(size_t start, size_t close, const char *why, void *payload)
 {
 	public_scan *ps = payload;
-	dlg_stage_span s = { start, close + 1, why == NULL, why ? why : "stage direction" };
+	dlg_stage_span s = { start, close + delim_len(ps->text, close), why == NULL,
+			     why ? why : "stage direction" };
 	ps->fn(&s, ps->payload);
 }
 
@@ -393,7 +553,7 @@ void dlg_stage_scan(const char *text, size_t len, dlg_stage_span_fn fn, void *pa
 {
 	if (!text || !fn)
 		return;
-	public_scan ps = { fn, payload };
+	public_scan ps = { text, fn, payload };
 	scan(text, len, public_span, &ps, NULL);
 }
 
@@ -424,7 +584,7 @@ static bool outer_punct(uint8_t c)
 }
 
 /* The canonical form of a direction's inner text, appended to `out`: outer punctuation off,
- * first letter lower-case (`*Sighs deeply.*` is "sighs deeply"). */
+ * first letter lower-case (`*Sighs deeply.*` is "sighs deeply") but an acronym's. */
 static dlg_status canonical(dlg_buf *out, const char *p, size_t n, dlg_error *err)
 {
 	while (n > 0 && outer_punct((uint8_t)p[0]))
@@ -437,9 +597,30 @@ static dlg_status canonical(dlg_buf *out, const char *p, size_t n, dlg_error *er
 	utf8proc_ssize_t len = utf8proc_iterate((const uint8_t *)p, (utf8proc_ssize_t)n, &cp);
 	DLG_ASSERT(len > 0);
 	uint8_t lower[4];
-	utf8proc_ssize_t lower_len = utf8proc_encode_char(utf8proc_tolower(cp), lower);
+	/* an acronym keeps its capitals (`（NLP治疗过程中）`): `nLP` would be no direction */
+	bool acronym = is_upper(cp_at(p, n, (size_t)len));
+	utf8proc_ssize_t lower_len = utf8proc_encode_char(acronym ? cp : utf8proc_tolower(cp),
+							  lower);
 	DLG_TRY(dlg_buf__append(out, lower, (size_t)lower_len, err));
 	return dlg_buf__append(out, p + len, n - (size_t)len, err);
+}
+
+/* Whether t[0, n) holds nothing but the spans (span_at[]) and white space: a turn that is
+ * only an action (`*gets up*`), which keeps it as its text (docs/rules.md "Stage
+ * directions"). */
+static bool only_directions(const char *t, size_t n, const dlg_buf *spans)
+{
+	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
+	for (size_t k = 0, from = 0; k <= n_spans; k++) {
+		size_t to = k < n_spans ? DLG_BUF_AT(spans, span_at, k).start : n;
+		for (size_t i = from; i < to; i++)
+			if (!dlg_is_blank(t[i]) && t[i] != '\n')
+				return false;
+		from = k < n_spans ? DLG_BUF_AT(spans, span_at, k).close +
+					     delim_len(t, DLG_BUF_AT(spans, span_at, k).close) :
+				     n;
+	}
+	return true;
 }
 
 dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
@@ -451,7 +632,8 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	turn->n_stage = 0;
 	const char *t = u->text.data + from;
 	size_t n = turn->text.len;
-	if (!memchr(t, '*', n) && !memchr(t, '_', n))
+	if (!memchr(t, '*', n) && !memchr(t, '_', n) && !memmem(t, n, FW_PAREN, 3) &&
+	    !memmem(t, n, LENTICULAR, 3))
 		return DLG_OK;
 	dlg_buf *spans = &u->scratch;
 	spans->len = 0;
@@ -462,7 +644,7 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	size_t n_spans = DLG_BUF_COUNT(spans, span_at);
 	if (n_spans == 0)
 		return DLG_OK;
-	if (mode == DLG_STAGE_KEEP) {
+	if (mode == DLG_STAGE_KEEP || only_directions(t, n, spans)) {
 		u->fixes[DLG_FIX_STAGE_KEPT] += n_spans;
 		return DLG_OK;
 	}
@@ -483,7 +665,7 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 		}
 		DLG_TRY(dlg_buf__append(&u->text, t + copied, sp.start - copied, err));
 		t = u->text.data + from;
-		copied = sp.close + 1;
+		copied = sp.close + delim_len(t, sp.close);
 		/* close the gap: "a. *sighs* b" becomes "a. b", not "a.  b" */
 		while (copied < n && dlg_is_blank(t[copied]))
 			copied++;
@@ -512,8 +694,9 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 		kept = line < ended ? line : ended;
 		dlg_stage st = { u->stage_text.len, 0, u->text.len - out_at };
 		if (mode == DLG_STAGE_EXTRACT) {
-			DLG_TRY(canonical(&u->stage_text, t + sp.start + 1, sp.close - sp.start - 1,
-					  err));
+			size_t open_len = delim_len(t, sp.start);
+			DLG_TRY(canonical(&u->stage_text, t + sp.start + open_len,
+					  sp.close - sp.start - open_len, err));
 			st.text_len = u->stage_text.len - st.text_off;
 			DLG_TRY(dlg_buf__append(&u->stages, &st, sizeof st, err));
 			turn->n_stage++;
@@ -534,6 +717,18 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	return DLG_OK;
 }
 
+/* Whether t[0, n) holds a letter of a caseless script. */
+static bool has_caseless(const char *t, size_t n)
+{
+	for (size_t k = 0; k < n;) {
+		int32_t cp = cp_at(t, n, k);
+		if (caseless_letter(cp))
+			return true;
+		k += utf8_len(cp);
+	}
+	return false;
+}
+
 /* Whether t[i] starts with a lower-case letter after any blanks on its line. */
 static bool lower_follows(const char *t, size_t n, size_t i)
 {
@@ -548,7 +743,8 @@ dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
 	/* Each direction goes where it stood, with the blanks extraction took away, so that
 	 * converting the result again gives back the same content and places. One that stood
 	 * on a line of its own before a line that starts in lower case gets its line back:
-	 * inline there it would read as emphasis. */
+	 * inline there it would read as emphasis. One in a caseless script goes in full-width
+	 * parentheses, `（沉默片刻）`: `*沉默片刻*` before a sentence would read as a label. */
 	size_t pos = 0, start = out->len;
 	for (size_t k = 0; k < n_dirs; k++) {
 		size_t at = dirs[k].at < len ? dirs[k].at : len;
@@ -557,13 +753,27 @@ dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
 		DLG_TRY(dlg_buf__append(out, content + pos, at - pos, err));
 		pos = at;
 		char before = out->len > start ? out->data[out->len - 1] : '\n';
-		if (before != ' ' && before != '\n' && before != '\t')
+		/* at the end of a paragraph it goes on a line of its own, as a direction between
+		 * paragraphs stood (`（一段时间后）`), and so does a bracketed clause at the end:
+		 * extraction gives it the same place, and a clause reads as an aside after a
+		 * sentence, not on its own line */
+		bool clause = has_clause(dirs[k].text, 0, dirs[k].len);
+		if (before != '\n' && ((len - at >= 2 && content[at] == '\n' &&
+					content[at + 1] == '\n') || (at == len && clause))) {
+			DLG_TRY(dlg_buf__putc(out, '\n', err));
+			before = '\n';
+		}
+		/* CJK text puts no space after its sentence's end (`好的。（沉默）`) */
+		if (before != ' ' && before != '\n' && before != '\t' &&
+		    !cjk_sentence_end(cp_before(out->data, start, out->len)))
 			DLG_TRY(dlg_buf__putc(out, ' ', err));
-		DLG_TRY(dlg_buf__putc(out, '*', err));
+		bool cjk = has_caseless(dirs[k].text, dirs[k].len);
+		DLG_TRY(dlg_buf__append(out, cjk ? FW_PAREN : "*", cjk ? 3 : 1, err));
 		DLG_TRY(dlg_buf__append(out, dirs[k].text, dirs[k].len, err));
-		DLG_TRY(dlg_buf__putc(out, '*', err));
-		if (at == len || content[at] == ' ' || content[at] == '\n' || content[at] == '\t')
-			continue;
+		DLG_TRY(dlg_buf__append(out, cjk ? FW_PAREN_CLOSE : "*", cjk ? 3 : 1, err));
+		if (at == len || content[at] == ' ' || content[at] == '\n' || content[at] == '\t' ||
+		    (cjk && caseless_letter(cp_at(content, len, at))))
+			continue; /* nor before a CJK sentence: `（微笑）你呢？` */
 		bool own_line = before == '\n' && lower_follows(content, len, at);
 		DLG_TRY(dlg_buf__putc(out, own_line ? '\n' : ' ', err));
 	}

@@ -39,9 +39,15 @@ typedef struct dlg_stage_ref {
 	size_t at;
 } dlg_stage_ref;
 
+/** The most bytes dlg_stage__render() adds around a direction's text: a line break or a
+ * blank before it, full-width parentheses (three bytes each) and a blank or a line break
+ * after. */
+#define DLG_STAGE_RENDER_EXTRA 8
+
 /**
  * Append content[0, len) to `out` with each direction `*text*` back at its place (places
- * ascending), so that dlg_stage__extract() on the result gives the same content and places.
+ * ascending), so that dlg_stage__extract() on the result gives the same content and places; a
+ * direction in a caseless script is written `（text）`.
  */
 dlg_status dlg_stage__render(dlg_buf *out, const char *content, size_t len,
 			     const dlg_stage_ref *dirs, size_t n_dirs, dlg_error *err) DLG_WUR;

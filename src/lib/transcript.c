@@ -11,6 +11,7 @@
 #include "encoding.h"
 #include "error.h"
 #include "locate.h"
+#include "marker.h"
 #include "normalize.h"
 #include "stage.h"
 #include "unit.h"
@@ -18,180 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static bool is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-typedef enum line_kind {
-	LINE_TEXT,
-	LINE_MARKER,          /* a known label: starts a turn */
-	LINE_UNKNOWN_SPEAKER, /* `### Therapist: hello`: E205 */
-	LINE_UNKNOWN_LABEL,   /* `### Ingredients:` or `## Output (a):`: text, W308 */
-	LINE_SECTION          /* `###ENDSEEDCHAT###`: after a turn, ends the dialogue (W311) */
-} line_kind;
-
-/* How a marker is spelled. `### Human:` is the canonical form; `Human:` at a line's start is
- * the other established one (Anthropic's HH-RLHF, Vicuna's `USER:`), a corpus's format rather
- * than a slip, so W302 is about anything else, and about mixing the two. */
-typedef enum marker_style {
-	STYLE_OTHER = 0, /* `## Human:`, `###Human:`, ` Human :`, `### human:`... */
-	STYLE_HASHED,    /* `### Human: ` */
-	STYLE_BARE       /* `Human: ` */
-} marker_style;
-
-typedef struct marker {
-	line_kind kind;
-	const dlg_label *label;
-	size_t at;        /* first byte after leading blanks */
-	size_t label_at;
-	size_t label_len;
-	size_t rest;      /* first byte after the colon */
-	size_t hashes;
-	marker_style style;
-} marker;
-
-/* Labels longer than this are sentences with a colon, not speakers. */
-#define MAX_LABEL_BYTES 40
-
-const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, size_t n)
-{
-	for (size_t i = 0; i < ctx->n_labels; i++)
-		if (ctx->labels[i].len == n && strncasecmp(ctx->labels[i].text, p, n) == 0)
-			return &ctx->labels[i];
-	return NULL;
-}
-
-/* "1", "2.1", "3.": the label of a numbered heading (`#1: The Public Library`), not a name. */
-static bool is_number(const char *p, size_t n)
-{
-	size_t i = 0;
-	do {
-		size_t digits = i;
-		while (i < n && p[i] >= '0' && p[i] <= '9')
-			i++;
-		if (i == digits)
-			return false;
-	} while (i < n && p[i] == '.' && ++i < n);
-	return i == n;
-}
-
-static bool is_one_word(const char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!(is_alnum(p[i]) || p[i] == '_' || p[i] == '-' || p[i] == '\'' ||
-		      (uint8_t)p[i] >= 0x80))
-			return false;
-	return true;
-}
-
-/* The marker grammar (docs/rules.md "Markers"): blanks, 0-6 '#', blanks, label, blanks, ':'. */
-static void classify(marker *m, const dlg_ctx *ctx, const char *p, size_t n)
-{
-	memset(m, 0, sizeof *m);
-	m->kind = LINE_TEXT;
-	size_t i = 0;
-	while (i < n && dlg_is_blank(p[i]))
-		i++;
-	m->at = i;
-	size_t hashes = 0;
-	while (i < n && p[i] == '#' && hashes <= 6)
-		i++, hashes++;
-	if (hashes > 6)
-		return;
-	m->hashes = hashes;
-	if (hashes >= 3) {
-		size_t w = i;
-		while (w < n && (is_alnum(p[w]) || p[w] == '_'))
-			w++;
-		size_t closing = w;
-		while (closing < n && p[closing] == '#')
-			closing++;
-		size_t end = closing;
-		while (end < n && dlg_is_blank(p[end]))
-			end++;
-		if (w > i && closing - w >= 3 && end == n) {
-			m->kind = LINE_SECTION;
-			return;
-		}
-	}
-	size_t after_hashes = i;
-	while (i < n && dlg_is_blank(p[i]))
-		i++;
-	size_t colon = i;
-	while (colon < n && colon - i < MAX_LABEL_BYTES && p[colon] != ':')
-		colon++;
-	if (colon >= n || p[colon] != ':')
-		return;
-	size_t label_end = colon;
-	while (label_end > i && dlg_is_blank(p[label_end - 1]))
-		label_end--;
-	if (label_end == i)
-		return;
-	m->label_at = i;
-	m->label_len = label_end - i;
-	m->rest = colon + 1;
-	m->label = dlg_transcript__find_label(ctx, p + i, m->label_len);
-	if (m->label) {
-		m->kind = LINE_MARKER;
-		bool exact = m->at == 0 && label_end == colon &&
-			     memcmp(p + i, m->label->text, m->label_len) == 0 &&
-			     (colon + 1 == n || p[colon + 1] == ' ');
-		if (exact && hashes == 3 && i == after_hashes + 1 && p[after_hashes] == ' ')
-			m->style = STYLE_HASHED;
-		else if (exact && hashes == 0)
-			m->style = STYLE_BARE;
-		return;
-	}
-	if (hashes == 0)
-		return; /* "Note: ..." in prose is text, not a marker-like line */
-	if (is_number(p + i, m->label_len))
-		return; /* a numbered heading: `## 2: Setup` names no speaker */
-	size_t text = m->rest;
-	while (text < n && dlg_is_blank(p[text]))
-		text++;
-	if (hashes == 3 && is_one_word(p + i, m->label_len) && text < n)
-		m->kind = LINE_UNKNOWN_SPEAKER;
-	else
-		m->kind = LINE_UNKNOWN_LABEL;
-}
-
-/* W303: a known label followed by ':' in the middle of a text line; *at_out is where the
- * label starts, *end_out the byte after its colon. False too when the run is to stop. */
-static bool find_marker_in_text(size_t *at_out, size_t *end_out, const dlg_ctx *ctx,
-				const char *p, size_t n)
-{
-	size_t polled = 0;
-	for (const char *c = memchr(p, ':', n); c;
-	     c = memchr(c + 1, ':', n - (size_t)(c + 1 - p))) {
-		size_t colon = (size_t)(c - p);
-		if (colon - polled >= DLG_CANCEL_STRIDE) {
-			polled = colon;
-			if (dlg_unit__cancel_asked(ctx->opts->cancel))
-				return false;
-		}
-		if (colon + 1 < n && !dlg_is_blank(p[colon + 1]))
-			continue;
-		for (size_t k = 0; k < ctx->n_labels; k++) {
-			size_t len = ctx->labels[k].len;
-			if (len > colon)
-				continue;
-			size_t start = colon - len;
-			if (start > 0 && (is_alnum(p[start - 1]) || (uint8_t)p[start - 1] >= 0x80))
-				continue;
-			/* "Human:" as a speaker is capitalised; "a human: ..." in prose is not */
-			if (p[start] >= 'a' && p[start] <= 'z')
-				continue;
-			if (strncasecmp(p + start, ctx->labels[k].text, len) == 0) {
-				*at_out = start;
-				*end_out = colon + 1;
-				return true;
-			}
-		}
-	}
-	return false;
-}
 
 /* Per-turn state of the raw-text warnings, so each is reported once per turn. */
 typedef struct turn_flags {
@@ -231,7 +58,7 @@ static dlg_status check_text_line(dlg_unit *u, const dlg_line *ln, uint32_t turn
 				  turn_flags *flags, dlg_error *err)
 {
 	size_t at, end;
-	if (!flags->marker_in_text && find_marker_in_text(&at, &end, u->ctx, ln->p, ln->len)) {
+	if (!flags->marker_in_text && dlg_marker__in_text(&at, &end, u->ctx, ln->p, ln->len)) {
 		flags->marker_in_text = true;
 		DLG_TRY(marker_in_text(u, ln, at, end, turn_no, flags, err));
 	}
@@ -265,11 +92,13 @@ static void offset_to_line_col(uint64_t *line, uint32_t *col, const char *p, siz
 
 /* What the findings about a whole transcript need while its lines go by. */
 typedef struct parse_state {
-	marker_style style;          /* of the first marker */
+	dlg_marker_style style;          /* of the first marker */
 	bool split_inline;           /* a text file: a marker line may hold more turns */
 	size_t turn_hashes;          /* the '#' of the marker of the turn being read */
 	const char *unmapped[3];     /* distinct labels before any turn that may be speakers */
 	size_t unmapped_len[3];
+	const char *unmapped_colon[3]; /* and their colons as written, of: */
+	size_t unmapped_colon_len[3];
 	size_t n_unmapped;           /* how many distinct, up to 4 (4: more than 3) */
 	uint64_t noncanonical;       /* markers spelled otherwise, the first at: */
 	uint64_t nc_line;
@@ -280,33 +109,6 @@ typedef struct parse_state {
 	uint32_t section_col;
 	uint64_t dropped;            /* non-blank lines after it */
 } parse_state;
-
-/* Whether a line (from its first non-blank) would start a turn or end the dialogue. */
-static bool marker_shaped(const dlg_ctx *ctx, const char *p, size_t n)
-{
-	marker m;
-	classify(&m, ctx, p, n);
-	return m.kind == LINE_MARKER || m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_SECTION;
-}
-
-/* Where a glued marker starts: "###", blanks, a known label, blanks, ':'. */
-static bool glued_marker_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
-{
-	if (n - i < 4 || memcmp(p + i, "###", 3) != 0 || (i > 0 && p[i - 1] == '#'))
-		return false;
-	size_t k = i + 3;
-	while (k < n && dlg_is_blank(p[k]))
-		k++;
-	size_t label = k;
-	while (k < n && k - label < MAX_LABEL_BYTES && p[k] != ':' && p[k] != '\n')
-		k++;
-	if (k >= n || p[k] != ':')
-		return false;
-	size_t end = k;
-	while (end > label && dlg_is_blank(p[end - 1]))
-		end--;
-	return end > label && dlg_transcript__find_label(ctx, p + label, end - label);
-}
 
 /* The backslashes right before p[i], back to p[0]. */
 static size_t backslashes_before(const char *p, size_t i)
@@ -331,7 +133,7 @@ static size_t escaped_marker(const dlg_ctx *ctx, const char *p, size_t n)
 	size_t k = i;
 	while (k < n && p[k] == '\\')
 		k++;
-	return k > i && marker_shaped(ctx, p + k, n - k) ? i + 1 : 0;
+	return k > i && dlg_marker__shaped(ctx, p + k, n - k) ? i + 1 : 0;
 }
 
 /* A line p[0, n) read into `raw`, the preamble or the current turn, whose lines it follows
@@ -357,28 +159,6 @@ static bool is_blank_line(const char *p, size_t n)
 }
 
 /*
- * Whether a line p[0, n) inside a turn, classified as `m`, reads like a turn of a speaker no
- * label maps, written as the turn's own marker is (with as many '#'): a capitalised one-word
- * label at the line's start, then text after its colon (`Alex: I'm fine`), or a heading-like
- * marker line (`### Lucky:`, W308). Only the turn order can tell it from prose such as
- * `Note: …` or a heading such as `### Ingredients:` (validate.c).
- */
-static bool unknown_speaker_shaped(const marker *m, const char *p, size_t n, size_t hashes)
-{
-	const char *label = p + m->label_at;
-	if (m->label_len == 0 || m->label || m->hashes != hashes || m->at > 0 ||
-	    !is_one_word(label, m->label_len) || (label[0] >= 'a' && label[0] <= 'z') ||
-	    (label[0] >= '0' && label[0] <= '9'))
-		return false;
-	if (m->kind == LINE_UNKNOWN_LABEL)
-		return true;
-	size_t text = m->rest;
-	while (text < n && dlg_is_blank(p[text]))
-		text++;
-	return m->kind == LINE_TEXT && text < n;
-}
-
-/*
  * Where the next turn starts on a text file's marker line p[0, n) whose turn text starts at
  * p[from]: at a `### Label:` with a known label (docs/rules.md "Markers"), not after a backslash
  * nor inside inline code; n when there is none.
@@ -395,7 +175,7 @@ static size_t next_inline_marker(const dlg_ctx *ctx, const char *p, size_t from,
 			if (dlg_unit__cancel_asked(ctx->opts->cancel))
 				return n;
 		}
-		if (!glued_marker_at(ctx, p, n, i) || backslashes_before(p, i) > 0)
+		if (!dlg_marker__glued_at(ctx, p, n, i) || backslashes_before(p, i) > 0)
 			continue;
 		in_code ^= dlg_stage__in_inline_code(p + seen, i - seen);
 		seen = i;
@@ -406,13 +186,13 @@ static size_t next_inline_marker(const dlg_ctx *ctx, const char *p, size_t from,
 }
 
 /* Start a turn at the marker `m` of p[0, n), whose text is the rest of p. */
-static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t n,
+static dlg_status start_turn(dlg_unit *u, const dlg_marker *m, const char *p, size_t n,
 			     uint64_t line_no, uint32_t col, parse_state *ps, dlg_error *err)
 {
 	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	if (n_turns == 0)
 		ps->style = m->style;
-	if ((m->style == STYLE_OTHER || m->style != ps->style) && ps->noncanonical++ == 0) {
+	if ((m->style == DLG_STYLE_OTHER || m->style != ps->style) && ps->noncanonical++ == 0) {
 		ps->nc_line = line_no;
 		ps->nc_col = col + (uint32_t)m->at;
 		ps->nc_label = m->label;
@@ -431,14 +211,18 @@ static dlg_status start_turn(dlg_unit *u, const marker *m, const char *p, size_t
 }
 
 /* A label that may be a speaker, seen before any turn, for E201 to name. */
-static void remember_unmapped(parse_state *ps, const char *label, size_t len)
+static void remember_unmapped(parse_state *ps, const dlg_marker *m, const char *p)
 {
+	const char *label = p + m->label_at;
+	size_t len = m->label_len;
 	for (size_t k = 0; k < ps->n_unmapped && k < 3; k++)
 		if (ps->unmapped_len[k] == len && strncasecmp(ps->unmapped[k], label, len) == 0)
 			return;
 	if (ps->n_unmapped < 3) {
 		ps->unmapped[ps->n_unmapped] = label;
 		ps->unmapped_len[ps->n_unmapped] = len;
+		ps->unmapped_colon[ps->n_unmapped] = p + m->colon;
+		ps->unmapped_colon_len[ps->n_unmapped] = m->rest - m->colon;
 	}
 	ps->n_unmapped += ps->n_unmapped < 4;
 }
@@ -455,8 +239,9 @@ static dlg_status no_turns_but_labels(dlg_unit *u, const parse_state *ps, dlg_er
 	char names[160] = "";
 	for (size_t k = 0; k < ps->n_unmapped && k < 3; k++) {
 		size_t at = strlen(names);
-		snprintf(names + at, sizeof names - at, "%s'%.*s:'", k ? ", " : "",
-			 (int)ps->unmapped_len[k], ps->unmapped[k]);
+		snprintf(names + at, sizeof names - at, "%s'%.*s%.*s'", k ? ", " : "",
+			 (int)ps->unmapped_len[k], ps->unmapped[k],
+			 (int)ps->unmapped_colon_len[k], ps->unmapped_colon[k]);
 	}
 	return dlg_unit__diag(u, err, DLG_DIAG_NO_TURNS, 1, 1, 0, "no turns found: no marker "
 			      "names a known speaker (%s%s); map the speakers' labels with --role "
@@ -472,17 +257,17 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		ps->dropped += !is_blank_line(p, n);
 		return DLG_OK;
 	}
-	marker m;
-	classify(&m, u->ctx, p, n);
+	dlg_marker m;
+	dlg_marker__classify(&m, u->ctx, p, n);
 	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
 	turn_flags *flags = &ps->flags;
-	if (m.kind == LINE_SECTION && n_turns > 0) {
+	if (m.kind == DLG_LINE_SECTION && n_turns > 0) {
 		u->section_end = true;
 		ps->section_line = line_no;
 		ps->section_col = col + (uint32_t)m.at;
 		return DLG_OK;
 	}
-	if (m.kind == LINE_MARKER) {
+	if (m.kind == DLG_LINE_MARKER) {
 		for (;;) {
 			size_t end = ps->split_inline && m.hashes == 3 ?
 				     next_inline_marker(u->ctx, p, m.rest, n) : n;
@@ -493,31 +278,32 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 			p += end;
 			n -= end;
 			col += (uint32_t)end;
-			classify(&m, u->ctx, p, n);
-			DLG_ASSERT(m.kind == LINE_MARKER);
+			dlg_marker__classify(&m, u->ctx, p, n);
+			DLG_ASSERT(m.kind == DLG_LINE_MARKER);
 		}
 	}
 	uint32_t turn_no = (uint32_t)n_turns;
-	if (m.kind == LINE_UNKNOWN_SPEAKER)
+	if (m.kind == DLG_LINE_UNKNOWN_SPEAKER)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_ROLE, line_no, col + (uint32_t)m.at,
 				       turn_no, "unknown speaker '%.*s'; map it with "
 				       "--role %.*s=user or --role %.*s=assistant",
 				       (int)m.label_len, p + m.label_at, (int)m.label_len,
 				       p + m.label_at, (int)m.label_len, p + m.label_at));
-	else if (m.kind == LINE_UNKNOWN_LABEL)
+	else if (m.kind == DLG_LINE_UNKNOWN_LABEL)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_UNKNOWN_LABEL_KEPT, line_no,
 				       col + (uint32_t)m.at, turn_no,
-				       "'%.*s:' names no known speaker and stays text; map it with "
-				       "--role if it is one", (int)m.label_len, p + m.label_at));
+				       "'%.*s%.*s' names no known speaker and stays text; map it "
+				       "with --role if it is one", (int)m.label_len, p + m.label_at,
+				       (int)(m.rest - m.colon), p + m.colon));
 	dlg_line ln = { p, n, line_no, col, 0 };
 	if (n_turns == 0) {
-		if (m.kind == LINE_UNKNOWN_SPEAKER || m.kind == LINE_UNKNOWN_LABEL ||
-		    unknown_speaker_shaped(&m, p, n, 0))
-			remember_unmapped(ps, p + m.label_at, m.label_len);
+		if (m.kind == DLG_LINE_UNKNOWN_SPEAKER || m.kind == DLG_LINE_UNKNOWN_LABEL ||
+		    dlg_marker__unknown_speaker_shaped(&m, p, n, 0))
+			remember_unmapped(ps, &m, p);
 		return push_line(u, &u->preamble_raw, p, n, line_no, col, err);
 	}
 	dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, n_turns - 1);
-	if (!t->speaker && unknown_speaker_shaped(&m, p, n, ps->turn_hashes)) {
+	if (!t->speaker && dlg_marker__unknown_speaker_shaped(&m, p, n, ps->turn_hashes)) {
 		t->speaker = p + m.label_at;
 		t->speaker_len = (uint32_t)m.label_len;
 		t->speaker_line = line_no;
@@ -569,8 +355,10 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 				      hint);
 	}
 	size_t i = 0;
-	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-		i = 3;
+	/* every leading one: a file saved twice by a BOM-adding editor has two, and the second
+	 * would hide the first marker */
+	while (len - i >= 3 && memcmp(data + i, "\xEF\xBB\xBF", 3) == 0) {
+		i += 3;
 		u->fixes[DLG_FIX_BOM]++;
 	}
 	parse_state ps;
@@ -606,7 +394,7 @@ static dlg_status parse_text(dlg_unit *u, const char *data, size_t len, bool spl
 	if (ps.noncanonical)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_NONCANONICAL_MARKER, ps.nc_line, ps.nc_col,
 				       0, "write speaker markers as '%s%s:' (%llu marker%s spelled "
-				       "otherwise)", ps.style == STYLE_BARE ? "" : "### ",
+				       "otherwise)", ps.style == DLG_STYLE_BARE ? "" : "### ",
 				       ps.nc_label->text, (unsigned long long)ps.noncanonical,
 				       ps.noncanonical == 1 ? "" : "s"));
 	if (ps.dropped)
@@ -654,7 +442,7 @@ dlg_status dlg_transcript__parse_embedded(dlg_unit *u, const char *text, size_t 
 			before--;
 		/* at a line's start it is the line's marker, escaped or not (take_line) */
 		if (before == 0 || text[before - 1] == '\n' ||
-		    !glued_marker_at(u->ctx, text, len, i))
+		    !dlg_marker__glued_at(u->ctx, text, len, i))
 			continue;
 		if (escapes) {
 			/* written as "\\### Human:" to stay text: one backslash goes */
@@ -694,6 +482,9 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	u->origin.text_len = u->origin.copy_len = len;
 	u->origin.key = key;
 	size_t i = 0, polled = 0;
+	/* a line ends at LF, CRLF or a lone CR, as in a text file (docs/rules.md "Bytes and
+	 * encodings"); the next CR is looked for again only once the lines have passed it */
+	const char *cr = memchr(text, '\r', len);
 	do {
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
@@ -701,17 +492,25 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 		}
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t eol = nl ? (size_t)(nl - text) : len;
+		if (cr && (size_t)(cr - text) < i)
+			cr = memchr(text + i, '\r', len - i);
+		size_t next = eol + 1;
+		if (cr && (size_t)(cr - text) <= eol) {
+			eol = (size_t)(cr - text);
+			next = eol + 1 + (eol + 1 < len && text[eol + 1] == '\n');
+			u->fixes[DLG_FIX_CRLF]++;
+		}
 		dlg_line ln = { text + i, eol - i, u->record_line, 1, 0 };
-		marker m;
-		classify(&m, u->ctx, ln.p, ln.len);
-		if (m.kind == LINE_MARKER && !flags.marker_in_text) {
+		dlg_marker m;
+		dlg_marker__classify(&m, u->ctx, ln.p, ln.len);
+		if (m.kind == DLG_LINE_MARKER && !flags.marker_in_text) {
 			/* structured turns are not split again, but say it looks like
 			 * they should */
 			flags.marker_in_text = true;
 			DLG_TRY(marker_in_text(u, &ln, m.at, m.rest, turn_no, &flags, err));
 		}
 		DLG_TRY(check_text_line(u, &ln, turn_no, &flags, err));
-		i = eol + 1;
+		i = next;
 	} while (i <= len);
 	return dlg_buf__append(&u->turns, &t, sizeof t, err);
 }
@@ -751,7 +550,7 @@ static dlg_status escape_points(dlg_buf *at, const dlg_buf *b, size_t from, cons
 			size_t k = i;
 			while (k < le && b->data[k] == '\\')
 				k++;
-			if (marker_shaped(ctx, b->data + k, le - k))
+			if (dlg_marker__shaped(ctx, b->data + k, le - k))
 				DLG_TRY(dlg_buf__append(at, &i, sizeof i, err));
 		}
 		/* a marker glued to the text before it, which reading would split off */
@@ -762,7 +561,7 @@ static dlg_status escape_points(dlg_buf *at, const dlg_buf *b, size_t from, cons
 					return dlg_error__set(err, DLG_E_CANCELED, 0,
 							      "interrupted");
 			}
-			if (b->data[h] != '#' || !glued_marker_at(ctx, b->data, le, h))
+			if (b->data[h] != '#' || !dlg_marker__glued_at(ctx, b->data, le, h))
 				continue;
 			size_t escapes = backslashes_before(b->data + ls, h - ls);
 			size_t before = h - escapes;
@@ -785,8 +584,9 @@ dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx, d
 	 * glued marker changes nothing that a later place is decided by (the byte before a
 	 * '#', the backslashes right before it, the rest of its line). */
 	if (from >= b->len || (!memchr(b->data + from, '#', b->len - from) &&
-			       !memchr(b->data + from, ':', b->len - from)))
-		return DLG_OK; /* no marker without either */
+			       !memchr(b->data + from, ':', b->len - from) &&
+			       !memchr(b->data + from, 0xEF, b->len - from)))
+		return DLG_OK; /* no marker without either, or a full-width colon's 0xEF */
 	dlg_buf at;
 	dlg_buf__init(&at, b->alloc, DLG_BUF_UNCAPPED);
 	dlg_status st = escape_points(&at, b, from, ctx, err);

@@ -41,7 +41,4 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 dlg_status dlg_transcript__escape(dlg_buf *b, size_t from, const dlg_ctx *ctx,
 				  dlg_error *err) DLG_WUR;
 
-/** Look up a speaker label (without regard to case), or NULL. */
-const dlg_label *dlg_transcript__find_label(const dlg_ctx *ctx, const char *p, size_t n);
-
 #endif

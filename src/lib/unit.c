@@ -53,7 +53,7 @@ bool dlg_lines__next(dlg_lines *w, dlg_line *out)
 	size_t left = w->raw.len - w->at;
 	const char *nl = left ? memchr(p, '\n', left) : NULL;
 	size_t eol = nl ? (size_t)(nl - p) : left;
-	if (!w->raw.structured && eol > 0) {
+	if (eol > 0) {
 		const char *cr = memchr(p, '\r', eol);
 		if (cr)
 			eol = (size_t)(cr - p);

@@ -22,8 +22,8 @@ typedef struct dlg_raw {
 	size_t len;
 	uint64_t line;
 	uint32_t col;
-	bool structured; /* a message of a JSON record: lines end at '\n' only, and each is at
-			    (line, col); else at "\r\n", '\r' or '\n' */
+	bool structured; /* a message of a JSON record: each of its lines is at (line, col); a
+			    line ends at "\r\n", '\r' or '\n' in either */
 } dlg_raw;
 
 /** A line of the original input: bytes [p, p+len) starting at (line, col). */

@@ -249,8 +249,7 @@ dlg_status dlg_validate__turns(dlg_unit *u, dlg_error *err)
 		/* a reply that is tool calls has no text to give */
 		if (t->text.len == 0 && t->calls_at == t->extra.len)
 			DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_EMPTY_TURN, t->line, t->col,
-					       (uint32_t)i + 1, t->n_stage ?
-					       "%s turn has only stage directions; give it text" :
+					       (uint32_t)i + 1,
 					       "empty %s turn; give it text or remove its marker",
 					       dlg_role_name(t->role)));
 		uint64_t chars;

@@ -52,6 +52,50 @@ START_TEST(test_json_role_and_content_keys_are_detected)
 }
 END_TEST
 
+/* Issue 25: CR in a message is a line break, as in a text file: a lone CR was deleted as a
+ * control (gluing "line oneline two"), and every CRLF was a W306 per turn. */
+START_TEST(test_json_carriage_returns_are_line_breaks)
+{
+	harness h;
+	harness_init(&h);
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\","
+				    "\"content\":\"line one\\rline two\\r\\nthree\"},{\"role\":"
+				    "\"assistant\",\"content\":\"a\\r\\n\\r\\nb\\r\"}]}", false),
+			 DLG_OK);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 0), "line one\nline two\nthree");
+	ck_assert_str_eq(turn_text(&h, 1), "a\n\nb");
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_CRLF], 5);
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_CONTROL], 0);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
+/* Issue 25: a dataset's CJK directions read back: each is put back as `（text）` on a line of
+ * its own at a paragraph's end, in room sized for that (the room for `*text*` overflowed). */
+START_TEST(test_json_cjk_directions_read_back)
+{
+	harness h;
+	harness_init(&h);
+	ck_assert_int_eq(harness_run_record(&h, "{\"messages\":[{\"role\":\"user\",\"content\":"
+				    "\"好。\\n\\n你。\",\"stage_directions\":[{\"text\":\"挑选了一会儿，"
+				    "选中了乌龟。\",\"offset\":2},{\"text\":\"笑\",\"offset\":6}]},"
+				    "{\"role\":\"assistant\",\"content\":\"嗯。\","
+				    "\"stage_directions\":[{\"text\":\"NLP过程中\",\"offset\":0}]}]}",
+				    false), DLG_OK);
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_str_eq(turn_text(&h, 0), "好。\n\n你。");
+	ck_assert_uint_eq(turn_n_stage(&h, 0), 2);
+	ck_assert_str_eq(turn_stage(&h, 0, 0), "挑选了一会儿，选中了乌龟。");
+	ck_assert_uint_eq(turn_stage_at(&h, 0, 0), 6);
+	ck_assert_str_eq(turn_stage(&h, 0, 1), "笑");
+	ck_assert_str_eq(turn_stage(&h, 1, 0), "NLP过程中");
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	harness_dispose(&h);
+}
+END_TEST
+
 START_TEST(test_json_fastchat_assistant_spellings)
 {
 	static const char *const names[] = { "chatgpt", "bing", "bard", "ChatGPT" };
@@ -451,6 +495,8 @@ Suite *json_suite(void)
 	Suite *s = suite_create("json");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_json_role_and_content_keys_are_detected);
+	tcase_add_test(tc, test_json_carriage_returns_are_line_breaks);
+	tcase_add_test(tc, test_json_cjk_directions_read_back);
 	tcase_add_test(tc, test_json_fastchat_assistant_spellings);
 	tcase_add_test(tc, test_json_messages_field_and_keys);
 	tcase_add_test(tc, test_json_unknown_role_is_one_finding);

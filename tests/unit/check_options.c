@@ -30,7 +30,7 @@ START_TEST(test_options_role_label_that_cannot_match_is_refused)
 {
 	static const char *const bad[] = {
 		"", "Bot=x", " Bot", "Bot ", "Bot\n", "Bo\tt", "Bo\x7Ft", "###", "C#", "Dr: X",
-		"Caf\xC3", "\xFF" "Bot",
+		"Caf\xC3", "\xFF" "Bot", "来访者：", "咨询师︰A",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 41 bytes */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -51,6 +51,9 @@ START_TEST(test_options_role_label_that_cannot_match_is_refused)
 	ck_assert_ptr_nonnull(strstr(err.msg, "'Bot\\x0A'"));
 	ck_assert_int_eq(init_with_label(&err, "\xFF" "Bot"), DLG_E_ARG);
 	ck_assert_ptr_nonnull(strstr(err.msg, "'\\xFFBot' is not valid UTF-8"));
+	ck_assert_int_eq(init_with_label(&err, "来访者："), DLG_E_ARG);
+	ck_assert_str_eq(err.msg, "role label '来访者：' holds a full-width colon, which ends a "
+			 "marker's label; no marker could match it");
 	ck_assert_int_eq(init_with_label(&err, NULL), DLG_E_ARG);
 }
 END_TEST
@@ -58,7 +61,7 @@ END_TEST
 START_TEST(test_options_role_labels_that_can_match_are_taken)
 {
 	static const char *const good[] = {
-		"Lucky", "Dr Smith", "[[USER_NAME]]", "Évelyne", "O'Brien-2",
+		"Lucky", "Dr Smith", "[[USER_NAME]]", "Évelyne", "O'Brien-2", "心理咨询师", "Психолог",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 40 bytes */
 	};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {

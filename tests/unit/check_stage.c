@@ -21,7 +21,11 @@ static const struct stage_case {
 	{ "_nods slowly_ Okay.", "Okay.", "nods slowly@0" },
 	{ "I can't believe it. *nods slowly* Yes.", "I can't believe it. Yes.", "nods slowly@20" },
 	{ "*smiles warmly* Welcome back!", "Welcome back!", "smiles warmly@0" },
-	{ "*high five*", "", "high five@0" },
+	/* a turn that is only an action keeps it as its text (issue 25: E204 rejected a
+	 * 14-turn roleplay for a user turn of `*起床*`, "gets up") */
+	{ "*high five*", "*high five*", "" },
+	{ "*起床*", "*起床*", "" },
+	{ " *sighs*\n\n_nods_ ", "*sighs*\n\n_nods_", "" },
 	{ "*sighs* *smiles* Both.", "Both.", "sighs@0|smiles@0" },
 	{ "Line one.\n*pauses*\nLine two.", "Line one.\nLine two.", "pauses@10" },
 	{ "Line one.\n*pauses*\nand on.", "Line one.\nand on.", "pauses@10" },
@@ -44,6 +48,38 @@ static const struct stage_case {
 	{ "`a` b `ok. *sighs* Yes` now. *nods* Ok.", "`a` b `ok. *sighs* Yes` now. Ok.",
 	  "nods@29" },
 	{ "*\xc3\x89tonn\xc3\xa9* Oui.", "Oui.", "\xc3\xa9tonn\xc3\xa9@0" },
+	/* CJK (issue 25): full-width brackets, CJK punctuation as ASCII's */
+	{ "最近压力很大。 *叹气*", "最近压力很大。", "叹气@21" },
+	{ "好的。*叹气*我明白了。", "好的。我明白了。", "叹气@9" },
+	{ "（沉默片刻）是的，我相信他。", "是的，我相信他。", "沉默片刻@0" },
+	{ "（沉默片刻，泪如雨下）这么多年。", "这么多年。", "沉默片刻，泪如雨下@0" },
+	{ "好的。（哭泣）我明白了。", "好的。我明白了。", "哭泣@9" },
+	{ "好的。\n（一段时间后）\n我觉得好多了。", "好的。\n我觉得好多了。", "一段时间后@10" },
+	/* between paragraphs: written back on its own line, where a clause is read again */
+	{ "我们来做游戏。\n\n（游戏过程中，来访者放松了。）\n\n你感觉如何？", "我们来做游戏。\n\n你感觉如何？",
+	  "游戏过程中，来访者放松了。@21" },
+	{ "One. *nods*\n\nTwo.", "One.\n\nTwo.", "nods@4" },
+	{ "好的。\n\n（NLP治疗过程中）\n\n现在。", "好的。\n\n现在。", "NLP治疗过程中@9" },
+	{ "好的。\n（来访者挑选了一会儿，选中了一只小乌龟。）", "好的。", "来访者挑选了一会儿，选中了一只小乌龟。@9" },
+	{ "（沉默2分钟）你可以去爱他们。", "你可以去爱他们。", "沉默2分钟@0" },
+	{ "*注意：* 这个很重要。", "*注意：* 这个很重要。", "" },
+	{ "*第一步：* 深呼吸。", "*第一步：* 深呼吸。", "" },
+	{ "*你还好吗？*\n我很担心。", "*你还好吗？*\n我很担心。", "" },
+	{ "我在读 *百年孤独* 这本书。", "我在读 *百年孤独* 这本书。", "" },
+	{ "*百年孤独* 是一本好书。", "*百年孤独* 是一本好书。", "" },
+	/* on its own line between paragraphs: written back there, not inline after `。` */
+	{ "我很高兴。\n\n*微笑*\n\n好的。", "我很高兴。\n\n好的。", "微笑@15" },
+	{ "*答案* 句子A", "*答案* 句子A", "" },
+	{ "*CoT* 狗不是用来放在煎锅里的。", "*CoT* 狗不是用来放在煎锅里的。", "" },
+	{ "好的。（注：这是示例）", "好的。（注：这是示例）", "" },
+	{ "故事讲完了。\n（完）", "故事讲完了。\n（完）", "" },
+	{ "（此处省略引导语）\n好的。", "（此处省略引导语）\n好的。", "" },
+	{ "我的朋友（化名）来了。", "我的朋友（化名）来了。", "" },
+	{ "这是观点。（如果你不认同，孩子也会察觉到的。）", "这是观点。（如果你不认同，孩子也会察觉到的。）",
+	  "" },
+	{ "【理解分析】在我看来，这很好。", "【理解分析】在我看来，这很好。", "" },
+	{ "（1）是的。", "（1）是的。", "" },
+	{ "嗯，「*叹气*」", "嗯，「*叹气*」", "" },
 	/* emphasis, titles, quotes, code: text, never directions */
 	{ "This is **bold** text.", "This is **bold** text.", "" },
 	{ "List:\n* one\n* two", "List:\n* one\n* two", "" },
@@ -54,6 +90,9 @@ static const struct stage_case {
 	{ "I *really* love it.", "I *really* love it.", "" },
 	{ "Wow. *that* was lower-case after.", "Wow. *that* was lower-case after.", "" },
 	{ "*a b c d e f g h i* too many words", "*a b c d e f g h i* too many words", "" },
+	/* nine words, all else a direction's */
+	{ "Okay. *he looks at her and then slowly walks away*",
+	  "Okay. *he looks at her and then slowly walks away*", "" },
 	{ "*...* not a direction", "*...* not a direction", "" },
 	{ "Sure:\n\n1. *Fullmetal Alchemist:* two brothers.",
 	  "Sure:\n\n1. *Fullmetal Alchemist:* two brothers.", "" },
@@ -132,13 +171,11 @@ START_TEST(test_stage_render_then_extract_is_identity)
 	ck_assert_int_eq(dlg_stage__render(&rendered, content, strlen(content), refs, n, NULL),
 			 DLG_OK);
 	ck_assert_int_eq(dlg_buf__putc(&rendered, '\0', NULL), DLG_OK);
-	if (c->content[0]) { /* a turn of only a direction is rejected (E204) */
-		run_user_turn(&h, rendered.data);
-		ck_assert_str_eq(turn_text(&h, 0), content);
-		char again[512];
-		joined_stages(again, sizeof again, &h);
-		ck_assert_str_eq(again, first);
-	}
+	run_user_turn(&h, rendered.data);
+	ck_assert_str_eq(turn_text(&h, 0), content);
+	char again[512];
+	joined_stages(again, sizeof again, &h);
+	ck_assert_str_eq(again, first);
 	dlg_buf__dispose(&rendered);
 	harness_dispose(&h);
 }
@@ -160,6 +197,11 @@ START_TEST(test_stage_keep_leaves_text_and_strip_removes)
 	ck_assert_str_eq(turn_text(&h, 0), "Fine. I *really* do.");
 	ck_assert_uint_eq(turn_n_stage(&h, 0), 0);
 	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_STRIPPED], 2);
+	/* nor does stripping empty a turn that is only an action: it is kept, and counted so */
+	run_user_turn(&h, "*起床*");
+	ck_assert_str_eq(turn_text(&h, 0), "*起床*");
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_STAGE_KEPT], 1);
+	ck_assert(!h.unit.rejected);
 	harness_dispose(&h);
 }
 END_TEST

@@ -109,6 +109,44 @@ START_TEST(test_transcript_role_option_maps_and_overrides)
 }
 END_TEST
 
+/* Issue 25: CPsyCoun's `来访者：` and SoulChat's `用户：` markers, with the full-width colon of
+ * CJK text and no space after it, are markers like `Human:` once --role maps the labels. */
+START_TEST(test_transcript_full_width_colons)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "来访者：我最近很困惑。\n心理咨询师：能说说吗？\n");
+	ck_assert_uint_eq(n_turns(&h), 0);
+	/* E201 names the labels with their colons as written */
+	ck_assert(has_diag_at(&h, DLG_DIAG_NO_TURNS, 1, 1));
+	ck_assert_ptr_nonnull(strstr(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).msg,
+				     "('来访者：', '心理咨询师：')"));
+	harness_dispose(&h);
+	harness_init(&h);
+	dlg_role_label roles[] = { { "来访者", DLG_ROLE_USER },
+				   { "心理咨询师", DLG_ROLE_ASSISTANT } };
+	h.opts.roles = roles;
+	h.opts.n_roles = 2;
+	harness_run(&h, "来访者：我最近很困惑。\n\n心理咨询师：能说说吗？\n"
+			"### 来访者︰好的。\n"     /* U+FE30, hashed */
+			"心理咨询师 ： 嗯。\n");   /* blanks around the colon */
+	ck_assert_uint_eq(n_turns(&h), 4);
+	ck_assert_int_eq(turn_role(&h, 0), DLG_ROLE_USER);
+	ck_assert_str_eq(turn_text(&h, 0), "我最近很困惑。");
+	ck_assert_int_eq(turn_role(&h, 1), DLG_ROLE_ASSISTANT);
+	ck_assert_str_eq(turn_text(&h, 2), "好的。");
+	ck_assert_str_eq(turn_text(&h, 3), "嗯。");
+	/* the first two are the file's style (bare, no space after '：'); two differ */
+	ck_assert(has_diag_at(&h, DLG_DIAG_NONCANONICAL_MARKER, 4, 1));
+	ck_assert_ptr_nonnull(strstr(DLG_BUF_AT(&h.unit.diags, dlg_diag, 0).msg, "2 markers"));
+	/* a label inside a line is W303, as with ':' */
+	harness_run(&h, "来访者：我问了。 心理咨询师：你好\n心理咨询师：嗯\n");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert(has_diag_at(&h, DLG_DIAG_MARKER_IN_TEXT, 1, 26));
+	harness_dispose(&h);
+}
+END_TEST
+
 START_TEST(test_transcript_preamble_and_locations)
 {
 	harness h;
@@ -129,6 +167,21 @@ START_TEST(test_transcript_preamble_and_locations)
 	ck_assert_uint_eq(h.unit.preamble.len, 10);
 	const char *meta = "\"meta\":{\"preamble\":\"Sure!\\n\\n---\"}";
 	ck_assert_ptr_nonnull(memmem(h.unit.json.data, h.unit.json.len, meta, strlen(meta)));
+	harness_dispose(&h);
+}
+END_TEST
+
+/* Issue 25: a file saved twice by a BOM-adding editor starts with two; the second hid the
+ * first marker (W301, then E202). */
+START_TEST(test_transcript_every_leading_bom_goes)
+{
+	harness h;
+	harness_init(&h);
+	harness_run(&h, "\xef\xbb\xbf\xef\xbb\xbf### Human: a\n### Assistant: b\n");
+	ck_assert_uint_eq(n_turns(&h), 2);
+	ck_assert_uint_eq(h.unit.fixes[DLG_FIX_BOM], 2);
+	ck_assert_uint_eq(h.unit.diags.len, 0);
+	ck_assert(!h.unit.rejected);
 	harness_dispose(&h);
 }
 END_TEST
@@ -581,16 +634,21 @@ START_TEST(test_transcript_raw_lines_are_walked)
 	}
 	ck_assert_uint_eq(k, 6);
 	ck_assert_str_eq(turn_text(&h, 0), "a\nb\n\nc\n### Assistant: d");
-	/* a message of a JSON record ends its lines at '\n' only, all at the record's line */
+	/* a message of a JSON record ends its lines as a text file does, at CRLF, a lone CR or
+	 * LF (issue 25), all at the record's line */
 	ck_assert_int_eq(harness_run_record(&h, "{\"messages\": [{\"role\": \"user\", "
-					    "\"content\": \"x\\r\\ny\\n\"}]}", false), DLG_OK);
+					    "\"content\": \"x\\r\\ny\\rz\\n\"}]}", false),
+			 DLG_OK);
 	t = &DLG_BUF_AT(&h.unit.turns, dlg_turn, 0);
+	static const char *const msg[] = { "x", "y", "z", "" };
 	k = 0;
 	for (dlg_lines__start(&walk, &h.unit, &t->raw); dlg_lines__next(&walk, &ln); k++) {
-		ck_assert_uint_eq(ln.len, k == 0 ? 2 : k == 1 ? 1 : 0);
+		ck_assert_uint_lt(k, 4);
+		ck_assert_uint_eq(ln.len, strlen(msg[k]));
+		ck_assert_int_eq(memcmp(ln.p, msg[k], ln.len), 0);
 		ck_assert_uint_eq(ln.line, 1);
 	}
-	ck_assert_uint_eq(k, 3);
+	ck_assert_uint_eq(k, 4);
 	harness_dispose(&h);
 }
 END_TEST
@@ -639,6 +697,8 @@ Suite *transcript_suite(void)
 	tcase_add_test(tc, test_transcript_bare_markers_are_a_format_and_mixing_is_w302);
 	tcase_add_test(tc, test_transcript_unknown_labels);
 	tcase_add_test(tc, test_transcript_role_option_maps_and_overrides);
+	tcase_add_test(tc, test_transcript_full_width_colons);
+	tcase_add_test(tc, test_transcript_every_leading_bom_goes);
 	tcase_add_test(tc, test_transcript_preamble_and_locations);
 	tcase_add_test(tc, test_transcript_bytes);
 	tcase_add_test(tc, test_transcript_marker_in_text_and_unbalanced_star);

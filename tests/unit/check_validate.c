@@ -23,8 +23,12 @@ START_TEST(test_validate_structure_errors)
 	ck_assert(has_diag_at(&h, DLG_DIAG_FIRST_NOT_USER, 1, 1));
 	harness_run(&h, "### System: s\n### System: t\n### Human: q\n### Assistant: a\n");
 	ck_assert(has_diag_at(&h, DLG_DIAG_REPEATED_ROLE, 2, 1));
-	harness_run(&h, "### Human: q\n### Assistant: *nods*\n### Human: q2\n### Assistant: a\n");
+	harness_run(&h, "### Human: q\n### Assistant:\n### Human: q2\n### Assistant: a\n");
 	ck_assert(has_diag_at(&h, DLG_DIAG_EMPTY_TURN, 2, 1));
+	/* a turn of only an action is a turn (docs/rules.md "Stage directions") */
+	harness_run(&h, "### Human: q\n### Assistant: *nods*\n### Human: q2\n### Assistant: a\n");
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_EMPTY_TURN), 0);
+	ck_assert(!h.unit.rejected);
 	harness_run(&h, "### Human: q\n### Assistant: a\n### Human: more?\n");
 	ck_assert(has_diag_at(&h, DLG_DIAG_TRAILING_USER, 3, 1));
 	harness_run(&h, "just text\n");
