@@ -84,6 +84,12 @@ START_TEST(test_transcript_unknown_labels)
 	ck_assert_uint_eq(n_turns(&h), 2);
 	/* a colon with no label before it, after blanks, is text (mutation testing found the
 	 * scan back over the blanks untested) */
+	/* a label glued to a letter is a word's end, not a speaker: U+0400 ends in byte 0x80,
+	 * the smallest a multibyte letter can end in; after '.' and a blank it is W303 */
+	harness_run(&h, "### Human: a\xD0\x80Human: x\n### Assistant: b\n");
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_MARKER_IN_TEXT), 0);
+	harness_run(&h, "### Human: a. Human: x\n### Assistant: b\n");
+	ck_assert_uint_eq(count_diag(&h, DLG_DIAG_MARKER_IN_TEXT), 1);
 	harness_run(&h, "### Human: q\n  : x\n### : y\n\t:\n### Assistant: a\n");
 	ck_assert_uint_eq(n_turns(&h), 2);
 	ck_assert_str_eq(turn_text(&h, 0), "q\n  : x\n### : y\n\t:");
