@@ -131,7 +131,8 @@ static dlg_status how_made(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err)
 static dlg_status files_never_written(dlg_buf *b, const dlg_ctx *ctx, dlg_error *err)
 {
 	for (size_t i = 0; i < ctx->n_splits; i++) {
-		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%s\"\n    path:\n", ctx->splits[i].name));
+		DLG_TRY(dlg_buf__printf(b, err, "  - split: \"%s\"\n    path:\n",
+					ctx->splits[i].name));
 		for (unsigned k = 0; k < ctx->shards; k++) {
 			char name[DLG_SPLIT_FILE_NAME];
 			dlg_sink__split_file_name(name, ctx->splits[i].name, k, ctx->shards,
