@@ -287,6 +287,9 @@ DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, siz
 /** Where stage direction k of a turn stood: a code-point offset into its content; 0 when
  * `turn` or `k` is out of range. */
 DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
+/** A turn's tokens under options.tokenizer (its content alone, docs/tokenizers.md
+ * "Counts"); 0 without a tokenizer, for a rejected conversation, or out of range. */
+DLG_API size_t dlg_conv_tokens(const dlg_conv *c, size_t turn);
 /** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated);
  * NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
@@ -398,6 +401,10 @@ typedef struct dlg_options {
 	unsigned shards;             /* files per split, at most DLG_MAX_SHARDS; 0 or 1: one
 					<split>.jsonl.gz, else <split>-SSSSS-of-NNNNN.jsonl.gz with
 					each record placed by a hash of its id */
+	const char *tokenizer;       /* a model's tokenizer (docs/tokenizers.md): a directory
+					with tokenizer.json, or a tiktoken rank file; each
+					message's tokens are counted; NULL: none */
+	int emit_token_counts;       /* each record's meta.tokens (needs tokenizer) */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024
@@ -518,6 +525,10 @@ typedef struct dlg_summary {
 	uint64_t warnings;       /* findings of warning severity */
 	uint64_t split_written[DLG_MAX_SPLITS]; /* per split, in the order of options.splits */
 	uint64_t fixes[DLG_FIX_ROOM]; /* by dlg_fix, the first DLG_FIX_COUNT used */
+	/* with options.tokenizer: the written conversations' tokens per split, and the
+	   trainable (assistant) ones among them */
+	uint64_t split_tokens[DLG_MAX_SPLITS];
+	uint64_t split_trainable_tokens[DLG_MAX_SPLITS];
 } dlg_summary;
 
 /**

@@ -132,6 +132,8 @@ static const struct cli_option {
 	{ "compress", 0, WRITE, NULL },
 	{ "shards", 0, WRITE, NULL },
 	{ "bare", 0, WRITE, NULL },
+	{ "tokenizer", 0, CLI_CONVERT | CLI_STATS, NULL },
+	{ "emit-token-counts", 0, CLI_CONVERT, NULL },
 	{ "no-dedup", 0, ALL, NULL },
 	{ "near-dup", 0, ALL, NULL },
 	{ "near-dup-threshold", 0, ALL, NULL },

@@ -311,6 +311,20 @@ static const option table[] = {
 	    "replies that invent a speaker turn).", OUT | REPEAT },
 	  FIELD(error_codes), F_LIST, FIELD(n_error_codes), 0, NULL, R_CODES, NULL, 0,
 	  NULL, true },
+	{ { "tokenizer", "tokenizer", "PATH", DLG_OPTION_TEXT, NULL, 0, 0, "a path",
+	    "count tokens with a model's tokenizer: a directory with tokenizer.json, or a "
+	    "tiktoken rank file",
+	    "Count each message's tokens with a model's tokenizer: a directory holding "
+	    "tokenizer.json (Hugging Face byte-level or SentencePiece-style BPE), or a tiktoken "
+	    "rank file named cl100k_base or o200k_base (docs/tokenizers.md). stats reports "
+	    "them; convert writes each split's in the manifest (tokens_per_split) and, with "
+	    "--emit-token-counts, each record's in its meta.", OUT },
+	  FIELD(tokenizer), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "emit-token-counts", "emit_token_counts", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	    "put each record's token counts in meta.tokens (needs --tokenizer)",
+	    "Put each record's token counts in meta.tokens: the total, the trainable (the "
+	    "assistant's) and each message's (needs --tokenizer).", OUT },
+	  FIELD(emit_token_counts), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
 	/* where and how, not what: a dataset is the same whatever they say */
 	{ { "output", "output_dir", "DIR", DLG_OPTION_TEXT, NULL, 0, 0, NULL,
 	    "write the dataset (map: the work directory) into DIR (required)",
@@ -528,7 +542,11 @@ void dlg_options__manifest_value(dlg_option_value *out, const dlg_options *o, si
 	if (opt->render == R_NONE)
 		return;
 	double v = number_of(o, opt);
-	if (opt->sparse && opt->info.type != DLG_OPTION_LIST && v == opt->fallback)
+	if (opt->sparse && opt->kind == F_TEXT &&
+	    !*(const char *const *)(const void *)((const char *)o + opt->offset))
+		return;
+	if (opt->sparse && opt->kind != F_TEXT && opt->info.type != DLG_OPTION_LIST &&
+	    v == opt->fallback)
 		return;
 	if (opt->sparse && opt->info.type == DLG_OPTION_LIST &&
 	    *(const size_t *)((const char *)o + opt->count_offset) == 0)

@@ -71,7 +71,7 @@ dlg_status dlg_pieces__add(dlg_pieces *p, const char *s, size_t n, dlg_error *er
 {
 	if (n == 0)
 		return DLG_OK;
-	dlg_span sp = {(uint32_t)p->bytes.len, (uint32_t)n};
+	dlg_piece sp = {(uint32_t)p->bytes.len, (uint32_t)n};
 	DLG_TRY(dlg_buf__append(&p->bytes, s, n, err));
 	return dlg_buf__append(&p->spans, &sp, sizeof sp, err);
 }
@@ -283,7 +283,7 @@ static dlg_status metaspace(const dlg_pretok *p, const char *t, size_t n, bool f
 				      dlg_buf__putc(&out->bytes, t[i], err));
 	if (out->bytes.len == start)
 		return DLG_OK;
-	dlg_span sp = {(uint32_t)start, (uint32_t)(out->bytes.len - start)};
+	dlg_piece sp = {(uint32_t)start, (uint32_t)(out->bytes.len - start)};
 	return dlg_buf__append(&out->spans, &sp, sizeof sp, err);
 }
 
@@ -294,8 +294,8 @@ dlg_status dlg_pretok__apply(const dlg_pretok *p, dlg_pretok_scratch *s, const d
 	dlg_buf prefixed;
 	dlg_buf__init(&prefixed, out->bytes.alloc, UINT32_MAX);
 	dlg_status st = DLG_OK;
-	for (size_t i = 0; st == DLG_OK && i < DLG_BUF_COUNT(&in->spans, dlg_span); i++) {
-		dlg_span sp = DLG_BUF_AT(&in->spans, dlg_span, i);
+	for (size_t i = 0; st == DLG_OK && i < DLG_BUF_COUNT(&in->spans, dlg_piece); i++) {
+		dlg_piece sp = DLG_BUF_AT(&in->spans, dlg_piece, i);
 		const char *t = in->bytes.data + sp.off;
 		size_t n = sp.len;
 		if (p->kind == KIND_METASPACE) {

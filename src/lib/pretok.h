@@ -9,13 +9,13 @@
 #include "buf.h"
 
 /** A piece: bytes [off, off + len) of its list's `bytes`. */
-typedef struct dlg_span {
+typedef struct dlg_piece {
 	uint32_t off, len;
-} dlg_span;
+} dlg_piece;
 
 typedef struct dlg_pieces {
 	dlg_buf bytes;
-	dlg_buf spans; /* dlg_span */
+	dlg_buf spans; /* dlg_piece */
 } dlg_pieces;
 
 void dlg_pieces__init(dlg_pieces *p, const dlg_allocator *a);

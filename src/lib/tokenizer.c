@@ -60,6 +60,7 @@ struct dlg_tok_scratch {
 	dlg_buf norm[2];
 	dlg_pieces pieces[2];
 	dlg_buf sections;
+	dlg_buf ids; /* dlg_tokenizer__count's */
 };
 
 /* ---- loading ---- */
@@ -570,6 +571,7 @@ dlg_status dlg_tok_scratch__new(dlg_tok_scratch **out, const dlg_allocator *a, d
 		dlg_pieces__init(&s->pieces[i], a);
 	}
 	dlg_buf__init(&s->sections, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&s->ids, a, DLG_BUF_UNCAPPED);
 	DLG_TRY(dlg_bpe_scratch__new(&s->bpe, a, err));
 	return dlg_pretok_scratch__new(&s->pre, a, err);
 }
@@ -585,6 +587,7 @@ void dlg_tok_scratch__free(dlg_tok_scratch *s)
 		dlg_pieces__dispose(&s->pieces[i]);
 	}
 	dlg_buf__dispose(&s->sections);
+	dlg_buf__dispose(&s->ids);
 	dlg_mem__free(s->alloc, s);
 }
 
@@ -734,11 +737,20 @@ dlg_status dlg_tokenizer__encode(const dlg_tokenizer *t, dlg_tok_scratch *s, con
 			which ^= 1;
 		}
 		const dlg_pieces *p = &s->pieces[which];
-		for (size_t k = 0; k < DLG_BUF_COUNT(&p->spans, dlg_span); k++) {
-			dlg_span sp = DLG_BUF_AT(&p->spans, dlg_span, k);
+		for (size_t k = 0; k < DLG_BUF_COUNT(&p->spans, dlg_piece); k++) {
+			dlg_piece sp = DLG_BUF_AT(&p->spans, dlg_piece, k);
 			DLG_TRY(dlg_bpe__encode(t->bpe, s->bpe, p->bytes.data + sp.off, sp.len, ids,
 						err));
 		}
 	}
+	return DLG_OK;
+}
+
+dlg_status dlg_tokenizer__count(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,
+				size_t n, uint64_t *count, dlg_error *err)
+{
+	s->ids.len = 0;
+	DLG_TRY(dlg_tokenizer__encode(t, s, text, n, &s->ids, err));
+	*count = DLG_BUF_COUNT(&s->ids, uint32_t);
 	return DLG_OK;
 }

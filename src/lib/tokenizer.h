@@ -34,4 +34,8 @@ void dlg_tok_scratch__free(dlg_tok_scratch *s);
 dlg_status dlg_tokenizer__encode(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,
 				 size_t n, dlg_buf *ids, dlg_error *err) DLG_WUR;
 
+/** How many tokens dlg_tokenizer__encode would give text[0, n). */
+dlg_status dlg_tokenizer__count(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,
+				size_t n, uint64_t *count, dlg_error *err) DLG_WUR;
+
 #endif

@@ -111,6 +111,8 @@ typedef struct dlg_unit {
 	uint64_t kept_nulled; /* bit f: field f is written as null (W320) */
 	size_t meta_at;      /* where json's meta (or its closing brace) begins */
 	uint64_t fixes[DLG_FIX_COUNT];
+	struct dlg_tok_scratch *tok_scratch; /* borrowed: its item's, with --tokenizer */
+	dlg_buf tokens;      /* uint32_t: each turn's tokens, with --tokenizer */
 } dlg_unit;
 
 /*
@@ -140,6 +142,8 @@ struct dlg_input;
 void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
 		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
+/** The sum of u->tokens, and of its assistant turns' (the trainable tokens). */
+void dlg_unit__token_sums(const dlg_unit *u, uint64_t *total, uint64_t *trainable);
 
 /**
  * Record a finding on `u`. Promotes warnings under --strict and marks the unit
