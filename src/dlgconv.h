@@ -95,7 +95,12 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_LEADING_ASSISTANT_DROPPED = 318,
 	DLG_DIAG_CONTENT_NOT_AS_NAMED = 319,
 	DLG_DIAG_KEPT_FIELD_TYPE_CHANGED = 320,
-	DLG_DIAG_NEAR_DUPLICATE = 321
+	DLG_DIAG_NEAR_DUPLICATE = 321,
+	/* the token limits (issue 22): numbered apart from the others' */
+	DLG_DIAG_OVER_TOKEN_LIMIT = 220,
+	DLG_DIAG_NO_TRAINABLE_TOKENS = 221,
+	DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED = 330,
+	DLG_DIAG_TURNS_TRUNCATED = 331
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -204,6 +209,13 @@ typedef enum dlg_leading_assistant {
 	DLG_LEADING_ASSISTANT_DROP,      /* drop them (W318) */
 	DLG_LEADING_ASSISTANT_KEEP       /* keep them (messages, sharegpt and text formats) */
 } dlg_leading_assistant;
+
+/** What a conversation over options.max_tokens becomes (docs/tokenizers.md "Limits"). */
+typedef enum dlg_over_limit {
+	DLG_OVER_LIMIT_ERROR = 0,     /* E220 rejects it */
+	DLG_OVER_LIMIT_DROP,          /* left out, to rejects.jsonl, with warning W330 */
+	DLG_OVER_LIMIT_TRUNCATE_TURNS /* whole exchanges removed from its start (W331) */
+} dlg_over_limit;
 
 typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_CONTENT = 0,
@@ -405,6 +417,8 @@ typedef struct dlg_options {
 					with tokenizer.json, or a tiktoken rank file; each
 					message's tokens are counted; NULL: none */
 	int emit_token_counts;       /* each record's meta.tokens (needs tokenizer) */
+	uint64_t max_tokens;         /* a conversation's most tokens (needs tokenizer); 0: none */
+	dlg_over_limit over_limit;   /* what a conversation over max_tokens becomes */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024

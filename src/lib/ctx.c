@@ -323,9 +323,15 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 		}
 		ctx->group_re = re;
 	}
-	if (o->emit_token_counts && !o->tokenizer)
-		return dlg_error__set(err, DLG_E_ARG, 0,
-				      "option emit-token-counts needs option tokenizer");
+	if ((o->emit_token_counts || o->max_tokens) && !o->tokenizer)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option %s needs option tokenizer",
+				      o->max_tokens ? "max-tokens" : "emit-token-counts");
+	if (o->over_limit > DLG_OVER_LIMIT_TRUNCATE_TURNS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown over_limit mode %d",
+				      (int)o->over_limit);
+	if (o->over_limit == DLG_OVER_LIMIT_TRUNCATE_TURNS && o->rejected_field)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option over-limit truncate-turns would "
+				      "part a preference pair's sides: use error or drop");
 	if (o->tokenizer)
 		DLG_TRY(dlg_tokenizer__load(&ctx->tokenizer, o->tokenizer, o, err));
 	return DLG_OK;

@@ -343,10 +343,13 @@ dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *s
 	return close_with_meta(out, u, true, err);
 }
 
-/* Whether a finding is one of the reasons a conversation was left out. */
+/* Whether a finding is one of the reasons a conversation was left out: an error, or the
+ * warning of --over-limit drop, which leaves it out without failing the run. */
 static bool is_reason(const dlg_diag *d, dlg_diag_code dropped_by)
 {
-	return dropped_by ? d->code == dropped_by : d->severity == DLG_SEV_ERROR;
+	return dropped_by ? d->code == dropped_by :
+			    d->severity == DLG_SEV_ERROR ||
+				    d->code == DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED;
 }
 
 dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, dlg_diag_code dropped_by,

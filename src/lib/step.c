@@ -14,6 +14,7 @@
 #include "jsonread.h"
 #include "neardup.h"
 #include "normalize.h"
+#include "tokcount.h"
 #include "tokenizer.h"
 #include "record.h"
 #include "stage.h"
@@ -123,38 +124,11 @@ static dlg_status identify(dlg_unit *u, dlg_error *err)
  * it is looked at here too, around the near-duplicate signature, one call over the whole
  * text that cannot be stopped (about 3 ms a megabyte).
  */
-/* Each turn's tokens under --tokenizer: its content alone (docs/tokenizers.md "Counts"). */
-static dlg_status count_tokens(dlg_unit *u, dlg_error *err)
-{
-	const dlg_tokenizer *tok = u->ctx->tokenizer;
-	u->tokens.len = 0;
-	if (tok && !u->tok_scratch)
-		return dlg_error__set(err, DLG_E_INTERNAL, 0, "a unit without a tokenizer scratch");
-	for (size_t i = 0; tok && i < DLG_BUF_COUNT(&u->turns, dlg_turn); i++) {
-		dlg_span text = DLG_BUF_AT(&u->turns, dlg_turn, i).text;
-		uint64_t n;
-		DLG_TRY(dlg_unit__check_cancel(u, err));
-		DLG_TRY(dlg_tokenizer__count(tok, u->tok_scratch, u->text.data + text.off, text.len,
-					     &n, err));
-		uint32_t count = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-		DLG_TRY(dlg_buf__append(&u->tokens, &count, sizeof count, err));
-	}
-	return DLG_OK;
-}
-
-size_t dlg_conv_tokens(const dlg_conv *c, size_t turn)
-{
-	const dlg_unit *u = (const dlg_unit *)c;
-	if (!u || turn >= DLG_BUF_COUNT(&u->tokens, uint32_t))
-		return 0;
-	return DLG_BUF_AT(&u->tokens, uint32_t, turn);
-}
-
 dlg_status dlg_step__finish(dlg_unit *u, dlg_error *err)
 {
 	DLG_TRY(dlg_step__validate(u, err));
 	if (!u->rejected)
-		DLG_TRY(count_tokens(u, err));
+		DLG_TRY(dlg_tokcount__apply(u, err));
 	if (!u->rejected && u->ctx->opts->rejected_field)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_PAIR_MISMATCH, 1, 1, 0, "a transcript "
 				       "file has no rejected side: preference pairs come from "
@@ -179,7 +153,7 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	size_t prompt;
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
 	if (!chosen->rejected)
-		DLG_TRY(count_tokens(chosen, err));
+		DLG_TRY(dlg_tokcount__apply(chosen, err));
 	DLG_TRY(dlg_unit__check_cancel(chosen, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));

@@ -174,7 +174,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 		if (strcmp(info->name, "group-regex") == 0)
 			o.group_regex = "(x)";
 		if (strcmp(info->name, "tokenizer") == 0 ||
-		    strcmp(info->name, "emit-token-counts") == 0)
+		    strcmp(info->name, "emit-token-counts") == 0 ||
+		    strcmp(info->name, "max-tokens") == 0)
 			o.tokenizer = tok_dir;
 		dlg_ctx with, without;
 		ck_assert_msg(dlg_ctx__init(&with, &o, &err) == DLG_OK, "%s: %s",
