@@ -14,7 +14,9 @@
 # into steps; convert at 53802f5 (the commit before the driver split): the same bytes, and
 # at most 3% slower; one 64 MiB line full of stage directions, markers, escapes and mojibake
 # candidates at most 3x a plain line of the same size, and SIGINT during it answered within
-# 100 ms (scripts/bench-linear.sh, which runs alone too).
+# 100 ms (scripts/bench-linear.sh, which runs alone too); token counting against tokenizers.js
+# and tiktoken (WASM), and convert --tokenizer against convert (scripts/bench-tokens.sh,
+# which runs alone too; needs node and npm).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -192,3 +194,6 @@ if [ -n "$t_split" ]; then
 fi
 echo "11b. $split_bytes"
 sh "$here/scripts/bench-linear.sh" "$dlgconv" "$work"
+# token counting (issue 22, item 6): one thread against the references, and convert
+# --tokenizer against convert, on the 20k-file corpus's size
+sh "$here/scripts/bench-tokens.sh" "$work" 20000

@@ -3,13 +3,17 @@
  * (fixtures/tokenizers/golden, made by scripts/tokenizer-goldens.mjs): every text of
  * texts.jsonl must give exactly the ids of its line in the golden file.
  * Usage: tokenizer_golden TOKENIZER TEXTS.jsonl GOLDEN.jsonl
+ *        tokenizer_golden --bench TOKENIZER TEXTS.jsonl   (scripts/bench-tokens.sh: every
+ *        text encoded once on this thread; prints bytes, tokens, seconds)
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, strdup */
 #include "lib/buf.h"
 #include "lib/tokenizer.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 static char *next_line(FILE *f, char **line, size_t *cap)
 {
@@ -49,8 +53,58 @@ static bool same(const dlg_buf *ids, const cJSON *want, size_t line, const char 
 	return false;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The texts read first, then encoded one after another: only the encoding is timed. */
+static int bench(const dlg_tokenizer *tok, dlg_tok_scratch *scratch, FILE *texts)
+{
+	char *line = NULL;
+	size_t cap = 0, n = 0, count = 0;
+	char **all = NULL;
+	dlg_error err;
+	while (next_line(texts, &line, &cap)) {
+		cJSON *text = cJSON_Parse(line);
+		if (!cJSON_IsString(text))
+			return 2;
+		if (n == count) {
+			count = count ? 2 * count : 1024;
+			all = realloc(all, count * sizeof *all);
+		}
+		all[n++] = strdup(text->valuestring);
+		cJSON_Delete(text);
+	}
+	size_t bytes = 0;
+	uint64_t tokens = 0;
+	double start = now();
+	for (size_t i = 0; i < n; i++) {
+		uint64_t c;
+		size_t len = strlen(all[i]);
+		if (dlg_tokenizer__count(tok, scratch, all[i], len, &c, &err) != DLG_OK) {
+			fprintf(stderr, "%s\n", err.msg);
+			return 1;
+		}
+		bytes += len;
+		tokens += c;
+	}
+	printf("%zu bytes %llu tokens %.3f seconds\n", bytes, (unsigned long long)tokens,
+	       now() - start);
+	for (size_t i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	free(line);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	bool benching = argc == 4 && strcmp(argv[1], "--bench") == 0;
+	if (benching)
+		argv++; /* then TOKENIZER TEXTS, as for a comparison */
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s TOKENIZER TEXTS.jsonl GOLDEN.jsonl\n", argv[0]);
 		return 2;
@@ -65,7 +119,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", argv[1], err.msg);
 		return 1;
 	}
-	FILE *texts = fopen(argv[2], "r"), *golden = fopen(argv[3], "r");
+	FILE *texts = fopen(argv[2], "r");
+	if (benching && texts) {
+		int rc = bench(tok, scratch, texts);
+		fclose(texts);
+		dlg_tok_scratch__free(scratch);
+		dlg_tokenizer__free(tok);
+		return rc;
+	}
+	FILE *golden = fopen(argv[3], "r");
 	if (!texts || !golden) {
 		perror("fopen");
 		return 2;
