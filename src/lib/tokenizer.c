@@ -236,12 +236,11 @@ static dlg_status load_pretok(loader *l, const cJSON *p)
 			   "supported: ByteLevel, Metaspace, Split, Sequence");
 }
 
-/* A vocabulary string as the bytes it stands for into l->bytes; false when a byte-level
- * string has a character no byte maps to (no piece can ever be that token). */
-static bool token_bytes(loader *l, const char *s, dlg_status *st)
+/* s[0, n), a vocabulary string, as the bytes it stands for appended to l->bytes; false
+ * when a byte-level string has a character no byte maps to (no piece can ever be that
+ * token). */
+static bool append_bytes(loader *l, const char *s, size_t n, dlg_status *st)
 {
-	l->bytes.len = 0;
-	size_t n = strlen(s);
 	if (!l->byte_level) {
 		*st = dlg_buf__append(&l->bytes, s, n, l->err);
 		return true;
@@ -259,71 +258,68 @@ static bool token_bytes(loader *l, const char *s, dlg_status *st)
 	return true;
 }
 
+static bool token_bytes(loader *l, const char *s, dlg_status *st)
+{
+	l->bytes.len = 0;
+	return append_bytes(l, s, strlen(s), st);
+}
+
 static uint32_t lookup_token(loader *l, const char *s, dlg_status *st)
 {
 	return s && token_bytes(l, s, st) && *st == DLG_OK ?
 		dlg_bpe__lookup(l->t->bpe, l->bytes.data, l->bytes.len) : DLG_BPE_NONE;
 }
 
-static dlg_status load_merges(loader *l, const cJSON *merges)
+/* A merge of left[0, ln) and right[0, rn), with its rank; one of or into a string that is
+ * no token can never apply, and is dropped. */
+static dlg_status add_merge(loader *l, const char *left, size_t ln, const char *right,
+			    size_t rn, uint32_t rank)
 {
 	dlg_status st = DLG_OK;
-	dlg_buf pair;
-	dlg_buf__init(&pair, l->t->alloc, DLG_BUF_UNCAPPED);
+	l->bytes.len = 0;
+	if (!append_bytes(l, left, ln, &st) || st != DLG_OK)
+		return st;
+	size_t cut = l->bytes.len;
+	if (!append_bytes(l, right, rn, &st) || st != DLG_OK)
+		return st;
+	const dlg_bpe *b = l->t->bpe;
+	uint32_t x = dlg_bpe__lookup(b, l->bytes.data, cut);
+	uint32_t y = dlg_bpe__lookup(b, l->bytes.data + cut, l->bytes.len - cut);
+	uint32_t merged = dlg_bpe__lookup(b, l->bytes.data, l->bytes.len);
+	if (x == DLG_BPE_NONE || y == DLG_BPE_NONE || merged == DLG_BPE_NONE)
+		return DLG_OK;
+	return dlg_bpe__add_merge(l->t->bpe, x, y, merged, rank, l->err);
+}
+
+static dlg_status load_merges(loader *l, const cJSON *merges)
+{
 	uint32_t rank = 0;
 	const cJSON *m;
 	cJSON_ArrayForEach(m, merges) {
-		pair.len = 0;
 		const char *left = NULL, *right = NULL;
+		size_t ln = 0, rn = 0;
 		if (cJSON_IsString(m)) { /* "left right": the first two words, as transformers.js */
 			const char *sp = strchr(m->valuestring, ' ');
 			if (sp) {
 				const char *end = strchr(sp + 1, ' ');
-				size_t ln = (size_t)(sp - m->valuestring);
-				size_t rn = end ? (size_t)(end - sp - 1) : strlen(sp + 1);
-				st = dlg_buf__append(&pair, m->valuestring, ln + 1, l->err);
-				if (st == DLG_OK)
-					st = dlg_buf__append(&pair, sp + 1, rn, l->err);
-				if (st == DLG_OK)
-					st = dlg_buf__putc(&pair, '\0', l->err);
-				if (st == DLG_OK) {
-					pair.data[ln] = '\0';
-					left = pair.data;
-					right = pair.data + ln + 1;
-				}
+				left = m->valuestring;
+				ln = (size_t)(sp - left);
+				right = sp + 1;
+				rn = end ? (size_t)(end - right) : strlen(right);
 			}
 		} else if (cJSON_GetArraySize(m) == 2) {
 			left = cJSON_GetStringValue(cJSON_GetArrayItem(m, 0));
 			right = cJSON_GetStringValue(cJSON_GetArrayItem(m, 1));
+			ln = left ? strlen(left) : 0;
+			rn = right ? strlen(right) : 0;
 		}
-		if (st != DLG_OK)
-			break;
-		if (!left || !right) {
-			st = dlg_error__set(l->err, DLG_E_ARG, 0, "tokenizer '%s': merge %u is "
-					    "not a pair", l->path, rank);
-			break;
-		}
-		uint32_t a = lookup_token(l, left, &st), b = lookup_token(l, right, &st);
-		size_t ln = strlen(left), rn = strlen(right);
-		char *both = dlg_mem__alloc(l->t->alloc, ln + rn + 1);
-		if (!both) {
-			st = dlg_error__set(l->err, DLG_E_NOMEM, 0, "out of memory");
-			break;
-		}
-		memcpy(both, left, ln);
-		memcpy(both + ln, right, rn + 1);
-		uint32_t merged = lookup_token(l, both, &st);
-		dlg_mem__free(l->t->alloc, both);
-		/* a merge of or into no token can never apply */
-		if (st == DLG_OK && a != DLG_BPE_NONE && b != DLG_BPE_NONE &&
-		    merged != DLG_BPE_NONE)
-			st = dlg_bpe__add_merge(l->t->bpe, a, b, merged, rank, l->err);
-		if (st != DLG_OK)
-			break;
+		if (!left || !right)
+			return dlg_error__set(l->err, DLG_E_ARG, 0, "tokenizer '%s': merge %u is "
+					      "not a pair", l->path, rank);
+		DLG_TRY(add_merge(l, left, ln, right, rn, rank));
 		rank++;
 	}
-	dlg_buf__dispose(&pair);
-	return st;
+	return DLG_OK;
 }
 
 static dlg_status load_model(loader *l, const cJSON *model)
