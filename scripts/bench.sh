@@ -17,7 +17,9 @@
 # 100 ms (scripts/bench-linear.sh, which runs alone too); convert within 1.5x the
 # compressor floor and validate 4x faster than Together's checker on a bare JSONL of the
 # 60k corpus (scripts/bench-speed.sh, which runs alone too; TOGETHER_SRC and
-# COOKBOOK_NOTEBOOK point it at the Python checkers' sources).
+# COOKBOOK_NOTEBOOK point it at the Python checkers' sources);
+# token counting against tokenizers.js and tiktoken (WASM), and convert --tokenizer against
+# convert (scripts/bench-tokens.sh, which runs alone too; needs node and npm).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -196,3 +198,6 @@ fi
 echo "11b. $split_bytes"
 sh "$here/scripts/bench-linear.sh" "$dlgconv" "$work"
 sh "$here/scripts/bench-speed.sh" "$dlgconv" "$c60" "$work"
+# token counting (issue 22, item 6): one thread against the references, and convert
+# --tokenizer against convert, on the 20k-file corpus's size
+sh "$here/scripts/bench-tokens.sh" "$work" 20000

@@ -3,7 +3,7 @@
 # as root, what the Slurm test runs on (tests/slurm_test.sh skips without it).
 set -eu
 pkgs="cmake make gcc pkg-config libcjson-dev zlib1g-dev libutf8proc-dev check libxxhash-dev
-libdeflate-dev libssl-dev python3 python3-jsonschema gzip valgrind strace util-linux
+libdeflate-dev libpcre2-dev libssl-dev python3 python3-jsonschema gzip valgrind strace util-linux
 chromium python3-pil g++"
 optional="slurm-wlm munge parallel"
 missing() {

@@ -100,7 +100,12 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_CONTENT_NOT_AS_NAMED = 319,
 	DLG_DIAG_KEPT_FIELD_TYPE_CHANGED = 320,
 	DLG_DIAG_NEAR_DUPLICATE = 321,
-	DLG_DIAG_FIELD_NOT_CARRIED = 322
+	DLG_DIAG_FIELD_NOT_CARRIED = 322,
+	/* the token limits (issue 22): numbered apart from the others' */
+	DLG_DIAG_OVER_TOKEN_LIMIT = 220,
+	DLG_DIAG_NO_TRAINABLE_TOKENS = 221,
+	DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED = 330,
+	DLG_DIAG_TURNS_TRUNCATED = 331
 } dlg_diag_code;
 
 typedef enum dlg_severity { DLG_SEV_WARNING = 0, DLG_SEV_ERROR = 1 } dlg_severity;
@@ -215,6 +220,13 @@ typedef enum dlg_leading_assistant {
 	DLG_LEADING_ASSISTANT_KEEP       /* keep them (messages, sharegpt and text formats) */
 } dlg_leading_assistant;
 
+/** What a conversation over options.max_tokens becomes (docs/tokenizers.md "Limits"). */
+typedef enum dlg_over_limit {
+	DLG_OVER_LIMIT_ERROR = 0,     /* E220 rejects it */
+	DLG_OVER_LIMIT_DROP,          /* left out, to rejects.jsonl, with warning W330 */
+	DLG_OVER_LIMIT_TRUNCATE_TURNS /* whole exchanges removed from its start (W331) */
+} dlg_over_limit;
+
 typedef enum dlg_split_key {
 	DLG_SPLIT_KEY_CONTENT = 0,
 	DLG_SPLIT_KEY_SOURCE,
@@ -297,6 +309,9 @@ DLG_API const char *dlg_conv_stage(const dlg_conv *c, size_t turn, size_t k, siz
 /** Where stage direction k of a turn stood: a code-point offset into its content; 0 when
  * `turn` or `k` is out of range. */
 DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
+/** A turn's tokens under options.tokenizer (its content alone, docs/tokenizers.md
+ * "Counts"); 0 without a tokenizer, for a rejected conversation, or out of range. */
+DLG_API size_t dlg_conv_tokens(const dlg_conv *c, size_t turn);
 /** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated);
  * NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
@@ -424,6 +439,12 @@ typedef struct dlg_options {
 	size_t n_keep_message_fields; /* at most DLG_MAX_KEEP_FIELDS */
 	int split_think;             /* a reply's leading <think>...</think> becomes its
 					reasoning_content */
+	const char *tokenizer;       /* a model's tokenizer (docs/tokenizers.md): a directory
+					with tokenizer.json, or a tiktoken rank file; each
+					message's tokens are counted; NULL: none */
+	int emit_token_counts;       /* each record's meta.tokens (needs tokenizer) */
+	uint64_t max_tokens;         /* a conversation's most tokens (needs tokenizer); 0: none */
+	dlg_over_limit over_limit;   /* what a conversation over max_tokens becomes */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024
@@ -544,6 +565,10 @@ typedef struct dlg_summary {
 	uint64_t warnings;       /* findings of warning severity */
 	uint64_t split_written[DLG_MAX_SPLITS]; /* per split, in the order of options.splits */
 	uint64_t fixes[DLG_FIX_ROOM]; /* by dlg_fix, the first DLG_FIX_COUNT used */
+	/* with options.tokenizer: the written conversations' tokens per split, and the
+	   trainable (assistant) ones among them */
+	uint64_t split_tokens[DLG_MAX_SPLITS];
+	uint64_t split_trainable_tokens[DLG_MAX_SPLITS];
 } dlg_summary;
 
 /**

@@ -45,7 +45,9 @@ inputs = [os.path.join(fixtures, "valid"), os.path.join(fixtures, "invalid")]
 record_kind = {"messages": "record", "sharegpt": "record-sharegpt", "text": "record-text"}
 with tempfile.TemporaryDirectory() as tmp:
     for extra in ([], ["--keep-preamble", "--seed", "18446744073709551615", "--max-turn-chars", "9",
-                       "--max-rejects", "1000", "--include", "*.txt", "--split", "a=1,b=2"],
+                       "--max-rejects", "1000", "--include", "*.txt", "--split", "a=1,b=2",
+                       "--tokenizer", os.path.join(fixtures, "tokenizers", "gpt2"),
+                       "--emit-token-counts"],
                   ["--format", "sharegpt", "--keep-preamble", "--keep-fields", "id,lang",
                    "--leading-assistant", "drop"], ["--format", "text"]):
         kind = record_kind[extra[1] if extra[:1] == ["--format"] else "messages"]

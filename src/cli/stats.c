@@ -34,13 +34,17 @@ struct cli_stats {
 	stage_count *stages; /* open addressing on the text */
 	size_t stages_cap, stages_used;
 	int failed;          /* out of memory while counting */
+	/* --tokenizer: tokens by role, and per conversation (its messages' sum) */
+	uint64_t role_tokens[3];
+	uint64_t conv_tokens_min, conv_tokens_max;
+	uint64_t conv_tokens_hist[CHAR_BUCKETS];
 };
 
 cli_stats *cli_stats_new(void)
 {
 	cli_stats *s = calloc(1, sizeof *s);
 	if (s)
-		s->turns_min = UINT64_MAX;
+		s->turns_min = s->conv_tokens_min = UINT64_MAX;
 	return s;
 }
 
@@ -109,6 +113,22 @@ static int char_bucket(uint64_t chars)
 	return b;
 }
 
+/* A written conversation's tokens (0 each without --tokenizer). */
+static void count_tokens(cli_stats *s, const dlg_conv *c)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < dlg_conv_turns(c); i++) {
+		size_t n = dlg_conv_tokens(c, i);
+		s->role_tokens[dlg_conv_role(c, i)] += n;
+		total += n;
+	}
+	if (total < s->conv_tokens_min)
+		s->conv_tokens_min = total;
+	if (total > s->conv_tokens_max)
+		s->conv_tokens_max = total;
+	s->conv_tokens_hist[char_bucket(total)]++;
+}
+
 void cli_stats_conversation(const dlg_conv *c, dlg_fate fate, size_t split, void *payload)
 {
 	(void)split; /* split sizes come from the summary */
@@ -146,6 +166,7 @@ void cli_stats_conversation(const dlg_conv *c, dlg_fate fate, size_t split, void
 			count_stage(s, stage, len);
 		}
 	}
+	count_tokens(s, c);
 }
 
 /* One turn being scanned for --stage-spans. */
@@ -263,6 +284,34 @@ static uint64_t max_of(const uint64_t *v, int n)
 	return m;
 }
 
+static uint64_t total_tokens(const cli_stats *s)
+{
+	return s->role_tokens[0] + s->role_tokens[1] + s->role_tokens[2];
+}
+
+/* --tokenizer's counts (docs/tokenizers.md "Counts"). */
+static void print_tokens(FILE *f, const cli_stats *s)
+{
+	uint64_t total = total_tokens(s);
+	fprintf(f, "\ntokens  %llu: trainable (assistant) %llu, user %llu, system %llu\n",
+		(unsigned long long)total, (unsigned long long)s->role_tokens[DLG_ROLE_ASSISTANT],
+		(unsigned long long)s->role_tokens[DLG_ROLE_USER],
+		(unsigned long long)s->role_tokens[DLG_ROLE_SYSTEM]);
+	fprintf(f, "tokens per conversation (min %llu, mean %.1f, max %llu)\n",
+		(unsigned long long)s->conv_tokens_min, (double)total / (double)s->accepted,
+		(unsigned long long)s->conv_tokens_max);
+	uint64_t m = max_of(s->conv_tokens_hist, CHAR_BUCKETS);
+	for (int b = 0; b < CHAR_BUCKETS; b++) {
+		if (!s->conv_tokens_hist[b])
+			continue;
+		char label[48];
+		bucket_label(label, sizeof label, b);
+		fprintf(f, "  %13s  ", label);
+		bar(f, s->conv_tokens_hist[b], m, 30);
+		fprintf(f, " %llu\n", (unsigned long long)s->conv_tokens_hist[b]);
+	}
+}
+
 static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dlg_summary *sum)
 {
 	fprintf(f, "conversations  %llu written, %llu rejected, %llu duplicates "
@@ -312,6 +361,8 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 			fputc('\n', f);
 		}
 	}
+	if (a->opts.tokenizer && s->accepted)
+		print_tokens(f, s);
 	size_t n;
 	stage_count *top = top_stages(s, 10, &n);
 	if (top && n) {
@@ -345,6 +396,23 @@ static cJSON *histogram_json(const uint64_t *v, int n, void (*label)(char *, siz
 			cJSON_AddNumberToObject(o, name, (double)v[b]);
 	}
 	return o;
+}
+
+static void tokens_json(cJSON *root, const cli_stats *s)
+{
+	cJSON *t = cJSON_AddObjectToObject(root, "tokens");
+	cJSON_AddNumberToObject(t, "total", (double)total_tokens(s));
+	cJSON_AddNumberToObject(t, "trainable", (double)s->role_tokens[DLG_ROLE_ASSISTANT]);
+	cJSON *roles = cJSON_AddObjectToObject(t, "by_role");
+	for (int r = 0; r < 3; r++)
+		cJSON_AddNumberToObject(roles, role_names[r], (double)s->role_tokens[r]);
+	cJSON *per = cJSON_AddObjectToObject(t, "per_conversation");
+	cJSON_AddNumberToObject(per, "min", s->accepted ? (double)s->conv_tokens_min : 0);
+	cJSON_AddNumberToObject(per, "mean",
+				s->accepted ? (double)total_tokens(s) / (double)s->accepted : 0);
+	cJSON_AddNumberToObject(per, "max", (double)s->conv_tokens_max);
+	cJSON_AddItemToObject(per, "histogram", histogram_json(s->conv_tokens_hist,
+								CHAR_BUCKETS, bucket_label));
 }
 
 static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary *sum)
@@ -384,6 +452,8 @@ static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary
 		cJSON_AddItemToObject(o, "histogram", histogram_json(rs->hist, CHAR_BUCKETS,
 								      bucket_label));
 	}
+	if (a->opts.tokenizer)
+		tokens_json(root, s);
 	cJSON *stages = cJSON_AddArrayToObject(root, "top_stage_directions");
 	size_t n;
 	stage_count *top = top_stages(s, 20, &n);

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "input.h"
 #include "options.h"
+#include "tokenizer.h"
 
 #include <math.h>
 #include <regex.h>
@@ -255,6 +256,10 @@ static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 		if (o->keep_preamble && strcmp(f, "preamble") == 0)
 			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields preamble: "
 					      "option keep-preamble writes meta.preamble already");
+		if (o->emit_token_counts && strcmp(f, "tokens") == 0)
+			return dlg_error__set(err, DLG_E_ARG, 0,
+					      "option keep-fields tokens: option "
+					      "emit-token-counts writes meta.tokens already");
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(o->keep_fields[k], f) == 0)
 				return dlg_error__set(err, DLG_E_ARG, 0, "option keep-fields names "
@@ -354,11 +359,24 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 		}
 		ctx->group_re = re;
 	}
+	if ((o->emit_token_counts || o->max_tokens) && !o->tokenizer)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option %s needs option tokenizer",
+				      o->max_tokens ? "max-tokens" : "emit-token-counts");
+	if (o->over_limit > DLG_OVER_LIMIT_TRUNCATE_TURNS)
+		return dlg_error__set(err, DLG_E_ARG, 0, "unknown over_limit mode %d",
+				      (int)o->over_limit);
+	if (o->over_limit == DLG_OVER_LIMIT_TRUNCATE_TURNS && o->rejected_field)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option over-limit truncate-turns would "
+				      "part a preference pair's sides: use error or drop");
+	if (o->tokenizer)
+		DLG_TRY(dlg_tokenizer__load(&ctx->tokenizer, o->tokenizer, o, err));
 	return DLG_OK;
 }
 
 void dlg_ctx__dispose(dlg_ctx *ctx)
 {
+	dlg_tokenizer__free(ctx->tokenizer);
+	ctx->tokenizer = NULL;
 	if (ctx->group_re) {
 		regfree(ctx->group_re);
 		dlg_mem__free(ctx->alloc, ctx->group_re);

@@ -39,6 +39,7 @@ typedef struct dlg_ctx {
 	unsigned shards;                     /* files per split: options.shards, at least 1 */
 	void *group_re;                      /* regex_t *, or NULL */
 	uint8_t code_mode[DLG_DIAG_CODES];   /* dlg_code_mode, by code number */
+	struct dlg_tokenizer *tokenizer; /* options.tokenizer loaded, or NULL */
 	bool near_dup;  /* the near-dup step runs: drop, or group where splits are seen (a
 			   run that writes, or reports each conversation's split) */
 } dlg_ctx;

@@ -138,6 +138,15 @@ static const struct {
 	  "A tool call names a function the record's `tools` does not declare. When a record has "
 	  "`tools`, every call's `function.name` is one of them. Declare the tool or fix the "
 	  "name." },
+	{ DLG_DIAG_OVER_TOKEN_LIMIT, "E220", "over-token-limit",
+	  "The conversation has more tokens than `--max-tokens` under `--tokenizer` (its messages' "
+	  "contents, docs/tokenizers.md). A trainer would cut it, often silently. With "
+	  "`--over-limit truncate-turns` it is said only when even its last exchange is too "
+	  "long. Raise the limit, or choose `--over-limit drop` or `truncate-turns`." },
+	{ DLG_DIAG_NO_TRAINABLE_TOKENS, "E221", "no-trainable-tokens",
+	  "No assistant message of the conversation has a token under `--tokenizer`. A trainer "
+	  "that masks the prompt has nothing to train on, and some divide by zero. Give the "
+	  "conversation a reply, or leave it out." },
 	{ DLG_DIAG_PREAMBLE_DROPPED, "W301", "preamble-dropped",
 	  "Text before the first marker was dropped. It is not a turn: a generator's \"Sure! "
 	  "Here's a conversation...\", a persona, a `---` rule. `--keep-preamble` keeps it in the "
@@ -247,6 +256,14 @@ static const struct {
 	  "`--keep-message-fields` for a message's, `--system-field` or `--rejected-field` where "
 	  "one reads it). Records that are rejected are not counted: their finding says why "
 	  "nothing of them was written." },
+	{ DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED, "W330", "over-token-limit-dropped",
+	  "A conversation with more tokens than `--max-tokens` was left out, as `--over-limit "
+	  "drop` asks. It is listed in `rejects.jsonl` and counted as rejected, but the run does "
+	  "not fail for it. Use `--over-limit error` (the default) to fail instead." },
+	{ DLG_DIAG_TURNS_TRUNCATED, "W331", "turns-truncated",
+	  "Whole exchanges were removed from the start of a conversation over `--max-tokens`, as "
+	  "`--over-limit truncate-turns` asks. The system turns at its start are kept and no "
+	  "message is cut. The message says how many turns went and how many tokens are left." },
 };
 
 static size_t diag_index(dlg_diag_code code)

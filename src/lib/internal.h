@@ -32,6 +32,10 @@
  *   dataset.c    a dataset's last files (manifest, card) and its commit
  *   findings.c   which findings a run reports, and streaks of one warning said once
  *   options.c    a run's options checked and resolved into its context
+ *   bpe.c        byte-pair encoding of one piece: vocabulary, merges, a heap, a cache
+ *   pretok.c     pre-tokenizers: pieces cut by PCRE2 expressions or strings, Metaspace
+ *   tiktoken.c   tiktoken rank files, their split expressions and special tokens
+ *   tokenizer.c  a tokenizer.json or rank file loaded, and a text encoded into ids
  *   step.c       the per-conversation step: read, parse, normalize, validate, render
  *   intake.c     the inputs handed out as items in input order
  *   decide.c     exact dedup, near-dup, split and shard, in input order
@@ -40,8 +44,8 @@
  *   pipeline.c   the driver: dlg_run(), dlg_convert_buffer()
  *   steps.c      map, reduce and finalize, above the driver
  *   leakage.c    near-duplicates across a dataset's splits, through dlg_run()
- * utf8proc is used in normalize.c, stage.c, mojibake.c and neardup.c; cJSON in jsonscan.c,
- * jsonread.c, kept.c and manifest.c only.
+ * utf8proc is used in normalize.c, stage.c, mojibake.c, neardup.c and tokenizer.c; cJSON in
+ * jsonscan.c, jsonread.c, kept.c, manifest.c and tokenizer.c only; PCRE2 in pretok.c.
  */
 #ifndef DLG_INTERNAL_H
 #define DLG_INTERNAL_H

@@ -181,6 +181,12 @@ static cJSON *counts_json(const dlg_manifest *m)
 	for (size_t i = 0; per_split && i < m->ctx->n_splits; i++)
 		cJSON_AddNumberToObject(per_split, m->ctx->splits[i].name,
 					(double)s->split_written[i]);
+	cJSON *tokens = m->ctx->tokenizer ? cJSON_AddObjectToObject(j, "tokens_per_split") : NULL;
+	for (size_t i = 0; tokens && i < m->ctx->n_splits; i++) {
+		cJSON *t = cJSON_AddObjectToObject(tokens, m->ctx->splits[i].name);
+		cJSON_AddNumberToObject(t, "total", (double)s->split_tokens[i]);
+		cJSON_AddNumberToObject(t, "trainable", (double)s->split_trainable_tokens[i]);
+	}
 	cJSON *per_code = cJSON_AddObjectToObject(j, "rejected_per_code");
 	for (int code = 0; per_code && code < DLG_DIAG_CODES; code++)
 		if (m->rejected_by_code[code])

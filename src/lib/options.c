@@ -75,6 +75,7 @@ static const char *const format_names[] = { "messages", "sharegpt", "text", "pre
 					    "openai-preference", NULL };
 static const char *const compress_names[] = { "gzip", "none", NULL };
 static const char *const leading_names[] = { "error", "drop", "keep", NULL };
+static const char *const over_limit_names[] = { "error", "drop", "truncate-turns", NULL };
 
 /* In the order of the manifest's options. */
 static const option table[] = {
@@ -340,6 +341,33 @@ static const option table[] = {
 	    "replies that invent a speaker turn).", OUT | REPEAT },
 	  FIELD(error_codes), F_LIST, FIELD(n_error_codes), 0, NULL, R_CODES, NULL, 0,
 	  NULL, true },
+	{ { "tokenizer", "tokenizer", "PATH", DLG_OPTION_TEXT, NULL, 0, 0, "a path",
+	    "count tokens with a model's tokenizer: a directory with tokenizer.json, or a "
+	    "tiktoken rank file",
+	    "Count each message's tokens with a model's tokenizer: a directory holding "
+	    "tokenizer.json (Hugging Face byte-level or SentencePiece-style BPE), or a tiktoken "
+	    "rank file named cl100k_base or o200k_base (docs/tokenizers.md). stats reports "
+	    "them; convert writes each split's in the manifest (tokens_per_split) and, with "
+	    "--emit-token-counts, each record's in its meta.", OUT },
+	  FIELD(tokenizer), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "emit-token-counts", "emit_token_counts", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
+	    "put each record's token counts in meta.tokens (needs --tokenizer)",
+	    "Put each record's token counts in meta.tokens: the total, the trainable (the "
+	    "assistant's) and each message's (needs --tokenizer).", OUT },
+	  FIELD(emit_token_counts), F_INT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "max-tokens", "max_tokens", "N", DLG_OPTION_NUMBER, NULL, 1, (double)UINT64_MAX,
+	    U64_POSITIVE, "a conversation's most tokens under --tokenizer (default unlimited)",
+	    "A conversation's most tokens under --tokenizer (its messages' contents); one over "
+	    "it is what --over-limit says.", OUT },
+	  FIELD(max_tokens), F_U64, 0, 0, NULL, R_LIMIT, NULL, 0, NULL, true },
+	{ { "over-limit", "over_limit", "MODE", DLG_OPTION_CHOICE, over_limit_names, 0, 0,
+	    "error, drop or truncate-turns",
+	    "a conversation over --max-tokens: error (default, E220), drop (W330) or "
+	    "truncate-turns (W331)",
+	    "A conversation over --max-tokens is an error (default, E220), is left out (W330), "
+	    "or loses whole exchanges from its start, its first system turns kept (W331).",
+	    OUT },
+	  FIELD(over_limit), F_ENUM, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
 	/* where and how, not what: a dataset is the same whatever they say */
 	{ { "output", "output_dir", "DIR", DLG_OPTION_TEXT, NULL, 0, 0, NULL,
 	    "write the dataset (map: the work directory) into DIR (required)",

@@ -19,6 +19,7 @@
 #include "record.h"
 #include "sched.h"
 #include "step.h"
+#include "tokenizer.h"
 #include "transcript.h"
 #include "unit.h"
 #include "writer.h"
@@ -64,6 +65,10 @@ static void count(run *r, const dlg_unit *u, const dlg_decision *d)
 	case DLG_FATE_WRITTEN:
 		s->written++;
 		s->split_written[d->split]++;
+		uint64_t tokens, trainable;
+		dlg_unit__token_sums(u, &tokens, &trainable);
+		s->split_tokens[d->split] += tokens;
+		s->split_trainable_tokens[d->split] += trainable;
 		break;
 	case DLG_FATE_DUPLICATE:
 		s->duplicates++;
@@ -331,7 +336,10 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	dlg_unit__init(&u, &ctx);
 	dlg_input in = { .source = (char *)source };
 	dlg_unit__reset(&u, &in, 0, 0);
-	dlg_status st = dlg_transcript__parse(&u, data ? data : "", len, err);
+	dlg_status st = ctx.tokenizer ? dlg_tok_scratch__new(&u.tok_scratch, ctx.alloc, err) :
+					DLG_OK;
+	if (st == DLG_OK)
+		st = dlg_transcript__parse(&u, data ? data : "", len, err);
 	if (st == DLG_OK)
 		st = dlg_step__finish(&u, err);
 	if (st == DLG_OK)
@@ -346,6 +354,7 @@ dlg_status dlg_convert_buffer(char **out, const char *data, size_t len, const ch
 	if (st == DLG_OK && !u.rejected &&
 	    !(*out = dlg_mem__strndup(NULL, u.json.data, u.json.len)))
 		st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+	dlg_tok_scratch__free(u.tok_scratch);
 	dlg_unit__dispose(&u);
 	dlg_ctx__dispose(&ctx);
 	return st;

@@ -269,14 +269,34 @@ static dlg_status open_record(dlg_buf *out, size_t *id_at, const dlg_unit *u, dl
 	return dlg_buf__printf(out, err, ",\"record\":%llu,", (unsigned long long)u->record);
 }
 
+/* meta.tokens (docs/tokenizers.md "Counts"): the conversation's, its trainable
+ * (assistant) tokens, and each message's. */
+static dlg_status token_counts(dlg_buf *out, const dlg_unit *u, dlg_error *err)
+{
+	uint64_t total, trainable;
+	dlg_unit__token_sums(u, &total, &trainable);
+	DLG_TRY(dlg_buf__printf(out, err, "\"tokens\":{\"total\":%llu,\"trainable\":%llu,"
+				"\"messages\":[", (unsigned long long)total,
+				(unsigned long long)trainable));
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u->tokens, uint32_t); i++)
+		DLG_TRY(dlg_buf__printf(out, err, i ? ",%u" : "%u",
+					(unsigned)DLG_BUF_AT(&u->tokens, uint32_t, i)));
+	return dlg_buf__append(out, "]}", 2, err);
+}
+
 /* The record's last key, meta (when `meta`, with --keep-preamble's preamble and the
  * --keep-fields values, each null when the input had none), and its end. */
 static dlg_status close_with_meta(dlg_buf *out, const dlg_unit *u, bool meta, dlg_error *err)
 {
 	const dlg_options *o = u->ctx->opts;
-	if (!meta || (!o->keep_preamble && !o->n_keep_fields))
+	if (!meta || (!o->keep_preamble && !o->n_keep_fields && !o->emit_token_counts))
 		return dlg_buf__append(out, "}\n", 2, err);
 	DLG_TRY(dlg_buf__append(out, ",\"meta\":{", 9, err));
+	if (o->emit_token_counts) {
+		DLG_TRY(token_counts(out, u, err));
+		if (o->keep_preamble || o->n_keep_fields)
+			DLG_TRY(dlg_buf__putc(out, ',', err));
+	}
 	if (o->keep_preamble) {
 		DLG_TRY(dlg_buf__append(out, "\"preamble\":", 11, err));
 		DLG_TRY(dlg_record__json_string(out, u->text.data + u->preamble.off,
@@ -403,10 +423,13 @@ dlg_status dlg_record__provenance(dlg_buf *out, const dlg_unit *u, const char *s
 	return close_with_meta(out, u, true, err);
 }
 
-/* Whether a finding is one of the reasons a conversation was left out. */
+/* Whether a finding is one of the reasons a conversation was left out: an error, or the
+ * warning of --over-limit drop, which leaves it out without failing the run. */
 static bool is_reason(const dlg_diag *d, dlg_diag_code dropped_by)
 {
-	return dropped_by ? d->code == dropped_by : d->severity == DLG_SEV_ERROR;
+	return dropped_by ? d->code == dropped_by :
+			    d->severity == DLG_SEV_ERROR ||
+				    d->code == DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED;
 }
 
 dlg_status dlg_record__reject(dlg_buf *out, const dlg_unit *u, dlg_diag_code dropped_by,

@@ -15,6 +15,8 @@
 #include "jsonread.h"
 #include "neardup.h"
 #include "normalize.h"
+#include "tokcount.h"
+#include "tokenizer.h"
 #include "record.h"
 #include "stage.h"
 #include "transcript.h"
@@ -56,6 +58,8 @@ void dlg_step__item_dispose(dlg_item *it, const dlg_ctx *ctx)
 		dlg_unit__dispose(&it->units[k]);
 	dlg_mem__free(ctx->alloc, it->units);
 	dlg_buf__dispose(&it->data);
+	dlg_tok_scratch__free(it->tok);
+	it->tok = NULL;
 }
 
 /* The next unit of the item, for a conversation of input `in`. */
@@ -75,6 +79,7 @@ static dlg_status take_unit(dlg_unit **out, dlg_item *it, const dlg_ctx *ctx,
 	}
 	*out = &it->units[it->n_units++];
 	dlg_unit__reset(*out, in, record, record_line);
+	(*out)->tok_scratch = it->tok;
 	return DLG_OK;
 }
 
@@ -122,6 +127,8 @@ static dlg_status identify(dlg_unit *u, dlg_error *err)
 dlg_status dlg_step__finish(dlg_unit *u, dlg_error *err)
 {
 	DLG_TRY(dlg_step__validate(u, err));
+	if (!u->rejected)
+		DLG_TRY(dlg_tokcount__apply(u, err));
 	if (!u->rejected && u->ctx->opts->rejected_field)
 		DLG_TRY(dlg_unit__diag(u, err, DLG_DIAG_PAIR_MISMATCH, 1, 1, 0, "a transcript "
 				       "file has no rejected side: preference pairs come from "
@@ -146,6 +153,8 @@ static dlg_status finish_pair(dlg_unit *chosen, dlg_unit *rejected, dlg_error *e
 	size_t prompt;
 	DLG_TRY(dlg_validate__pair(&prompt, chosen, rejected, err));
 	DLG_TRY(dlg_carried__merge(chosen, rejected, err));
+	if (!chosen->rejected)
+		DLG_TRY(dlg_tokcount__apply(chosen, err));
 	DLG_TRY(dlg_unit__check_cancel(chosen, err));
 	if (!chosen->rejected)
 		DLG_TRY(dlg_record__render_pair(chosen, rejected, prompt, err));
@@ -312,6 +321,8 @@ static dlg_status conversations(dlg_item *it, const dlg_input *in, const dlg_ctx
 dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
 {
 	it->n_units = 0;
+	if (ctx->tokenizer && !it->tok)
+		DLG_TRY(dlg_tok_scratch__new(&it->tok, ctx->alloc, err));
 	DLG_TRY(conversations(it, in, ctx, err));
 	for (size_t i = 0; i < it->n_units; i++)
 		DLG_TRY(dlg_unit__count_unkept(&it->units[i], err));

@@ -32,6 +32,7 @@ typedef struct dlg_item {
 	const char *bad_msg;
 	const char *content_note; /* W319 on the input's first record: its content is not what
 				     its name says; NULL when it is */
+	struct dlg_tok_scratch *tok; /* with --tokenizer: its units' scratch */
 	dlg_unit *units;       /* one per conversation, in input order */
 	size_t n_units, cap_units;
 } dlg_item;

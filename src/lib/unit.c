@@ -83,7 +83,7 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
 			    &u->kept, &u->unkept, &u->msg_kept, &u->not_carried, &u->msg_extra,
-			    &u->tool_ids, &u->tools };
+			    &u->tool_ids, &u->tools, &u->tokens };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
@@ -108,6 +108,7 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	u->diags.len = u->json.len = u->decoded.len = u->kept.len = 0;
 	memset(u->kept_of_code, 0, sizeof u->kept_of_code);
 	u->unkept.len = 0;
+	u->tokens.len = 0;
 	u->kept_nulled = 0;
 	u->msg_kept.len = u->not_carried.len = 0;
 	u->msg_extra.len = u->tool_ids.len = u->tools.len = 0;
@@ -179,9 +180,20 @@ void dlg_unit__dispose(dlg_unit *u)
 	dlg_buf *bufs[] = { &u->drops, &u->turns, &u->text, &u->scratch, &u->stages,
 			    &u->stage_text, &u->stage_refs, &u->diags, &u->json, &u->decoded,
 			    &u->kept, &u->unkept, &u->msg_kept, &u->not_carried, &u->msg_extra,
-			    &u->tool_ids, &u->tools };
+			    &u->tool_ids, &u->tools, &u->tokens };
 	for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
 		dlg_buf__dispose(bufs[i]);
+}
+
+void dlg_unit__token_sums(const dlg_unit *u, uint64_t *total, uint64_t *trainable)
+{
+	*total = *trainable = 0;
+	for (size_t i = 0; i < DLG_BUF_COUNT(&u->tokens, uint32_t); i++) {
+		uint32_t n = DLG_BUF_AT(&u->tokens, uint32_t, i);
+		*total += n;
+		if (DLG_BUF_AT(&u->turns, dlg_turn, i).role == DLG_ROLE_ASSISTANT)
+			*trainable += n;
+	}
 }
 
 dlg_status dlg_unit__diag(dlg_unit *u, dlg_error *err, dlg_diag_code code, uint64_t line,

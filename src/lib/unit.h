@@ -148,6 +148,8 @@ typedef struct dlg_unit {
 				NUL, each once (carried.c); findings.c counts them per file */
 	size_t meta_at;      /* where json's meta (or its closing brace) begins */
 	uint64_t fixes[DLG_FIX_COUNT];
+	struct dlg_tok_scratch *tok_scratch; /* borrowed: its item's, with --tokenizer */
+	dlg_buf tokens;      /* uint32_t: each turn's tokens, with --tokenizer */
 } dlg_unit;
 
 /*
@@ -192,6 +194,8 @@ struct dlg_input;
 void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
 		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
+/** The sum of u->tokens, and of its assistant turns' (the trainable tokens). */
+void dlg_unit__token_sums(const dlg_unit *u, uint64_t *total, uint64_t *trainable);
 
 /** The findings of one code a conversation keeps; the others are counted (docs/rules.md
  * "Findings": a finding on each of 16 million lines would take gigabytes). */

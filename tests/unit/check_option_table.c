@@ -137,6 +137,11 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 	const char *field = "lang";
 	const char *glob = "*.txt";
 	dlg_diag_code code = DLG_DIAG_MARKER_IN_TEXT;
+	/* --tokenizer is loaded by the context: a small real one */
+	char *tok_dir = make_temp_dir();
+	static const char tok_json[] =
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]}}";
+	write_file(tok_dir, "tokenizer.json", tok_json, sizeof tok_json - 1);
 	size_t checked = 0;
 	for (size_t i = 0; i < dlg_option_count(); i++) {
 		const dlg_option_info *info = dlg_option_get(i);
@@ -172,6 +177,10 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 			o.group_regex = "(x)";
 		if (strcmp(info->name, "prompt-field") == 0) /* a prompt needs its reply */
 			o.response_field = "r";
+		if (strcmp(info->name, "tokenizer") == 0 ||
+		    strcmp(info->name, "emit-token-counts") == 0 ||
+		    strcmp(info->name, "max-tokens") == 0)
+			o.tokenizer = tok_dir;
 		dlg_ctx with, without;
 		ck_assert_msg(dlg_ctx__init(&with, &o, &err) == DLG_OK, "%s: %s",
 			      info->name, err.msg);
@@ -193,6 +202,8 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 		dlg_ctx__dispose(&without);
 	}
 	ck_assert_uint_ge(checked, 35);
+	rm_rf(tok_dir);
+	free(tok_dir);
 }
 END_TEST
 

@@ -78,6 +78,7 @@ Suite *neardup_suite(void);
 Suite *json_suite(void);
 Suite *shard_suite(void);
 Suite *commit_suite(void);
+Suite *tokenizer_suite(void);
 Suite *option_table_suite(void);
 Suite *error_suite(void);
 
