@@ -349,6 +349,17 @@ dlg_status dlg_input__read_all(dlg_reader *rd, dlg_buf *out, dlg_error *err)
 	return DLG_OK;
 }
 
+dlg_status dlg_input__read_file(dlg_buf *out, const char *path, const dlg_options *o,
+				dlg_error *err)
+{
+	dlg_reader rd;
+	dlg_status st = dlg_input__open(&rd, path, o, err);
+	if (st == DLG_OK)
+		st = dlg_input__read_all(&rd, out, err);
+	dlg_input__close(&rd);
+	return st;
+}
+
 dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,
 				 size_t max_lines, dlg_error *err)
 {

@@ -48,6 +48,9 @@ dlg_status dlg_input__open(dlg_reader *rd, const char *path, const dlg_options *
 			   dlg_error *err) DLG_WUR;
 /** The whole (decompressed) input into `out`. */
 dlg_status dlg_input__read_all(dlg_reader *rd, dlg_buf *out, dlg_error *err) DLG_WUR;
+/** A whole (decompressed) file into `out`: open, read_all and close in one. */
+dlg_status dlg_input__read_file(dlg_buf *out, const char *path, const dlg_options *o,
+				dlg_error *err) DLG_WUR;
 /** The next whole lines, at most `max_lines` or about `max_bytes`, into `out` (the last
  * line of the input may lack its newline); rd->done after the last. */
 dlg_status dlg_input__read_lines(dlg_reader *rd, dlg_buf *out, size_t max_bytes,

@@ -251,12 +251,7 @@ dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 {
 	if (it->kind != DLG_ITEM_FILE)
 		return DLG_OK;
-	dlg_reader rd;
-	dlg_status st = dlg_input__open(&rd, in->path, ctx->opts, err);
-	if (st == DLG_OK)
-		st = dlg_input__read_all(&rd, &it->data, err);
-	dlg_input__close(&rd);
-	return st;
+	return dlg_input__read_file(&it->data, in->path, ctx->opts, err);
 }
 
 /* How many times c is in p[0, n). */

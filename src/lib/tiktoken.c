@@ -69,13 +69,9 @@ dlg_status dlg_tiktoken__load(dlg_bpe **out, const char *path, const dlg_options
 			      dlg_error *err)
 {
 	*out = NULL;
-	dlg_reader rd;
 	dlg_buf text;
 	dlg_buf__init(&text, o->allocator, DLG_BUF_UNCAPPED);
-	dlg_status st = dlg_input__open(&rd, path, o, err);
-	if (st == DLG_OK)
-		st = dlg_input__read_all(&rd, &text, err);
-	dlg_input__close(&rd);
+	dlg_status st = dlg_input__read_file(&text, path, o, err);
 	size_t lines = 1;
 	for (size_t i = 0; st == DLG_OK && i < text.len; i++)
 		lines += text.data[i] == '\n';

@@ -95,13 +95,9 @@ static bool true_of(const cJSON *o, const char *key)
 static dlg_status read_json(cJSON **out, const char *path, const dlg_options *o,
 			    dlg_error *err)
 {
-	dlg_reader rd;
 	dlg_buf text;
 	dlg_buf__init(&text, o->allocator, DLG_BUF_UNCAPPED);
-	dlg_status st = dlg_input__open(&rd, path, o, err);
-	if (st == DLG_OK)
-		st = dlg_input__read_all(&rd, &text, err);
-	dlg_input__close(&rd);
+	dlg_status st = dlg_input__read_file(&text, path, o, err);
 	if (st == DLG_OK && !(*out = cJSON_ParseWithLength(text.data, text.len)))
 		st = dlg_error__set(err, DLG_E_ARG, 0, "tokenizer '%s': not JSON", path);
 	dlg_buf__dispose(&text);
