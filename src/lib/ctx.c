@@ -238,10 +238,19 @@ static dlg_status check_record_options(const dlg_options *o, dlg_error *err)
 		if (!f || !*f)
 			return dlg_error__set(err, DLG_E_ARG, 0,
 					      "option keep-message-fields needs field names");
-		if (strcmp(f, "role") == 0 || strcmp(f, "content") == 0 ||
-		    strcmp(f, "stage_directions") == 0)
-			return dlg_error__set(err, DLG_E_ARG, 0, "option keep-message-fields "
-					      "'%s': every written message has it already", f);
+		/* the keys a written message has of its own (sharegpt's from and value), or
+		 * carries when its input had them (tools.c): written twice, a reader keeps
+		 * one of the two */
+		static const char *const written[] = { "role", "content", "stage_directions",
+						       "from", "value", "name", "weight",
+						       "reasoning_content", "thinking",
+						       "tool_calls", "tool_call_id" };
+		for (size_t k = 0; k < sizeof written / sizeof written[0]; k++)
+			if (strcmp(f, written[k]) == 0)
+				return dlg_error__set(err, DLG_E_ARG, 0, "option "
+						      "keep-message-fields '%s': a written "
+						      "message has it already, or carries it "
+						      "(docs/rules.md)", f);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(o->keep_message_fields[k], f) == 0)
 				return dlg_error__set(err, DLG_E_ARG, 0, "option "

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static cJSON *string_array(const char *const *items, size_t n)
 {
@@ -113,10 +114,31 @@ static dlg_status option_as_given(dlg_buf *b, const dlg_option_info *info, const
 	return dlg_buf__printf(b, err, "`");
 }
 
+/* Whether a run with the default options has `label` with its role. */
+static bool built_in(const dlg_ctx *defaults, const dlg_label *label)
+{
+	for (size_t k = 0; k < defaults->n_labels; k++)
+		if (strcasecmp(defaults->labels[k].text, label->text) == 0) /* as labels match */
+			return defaults->labels[k].role == label->role;
+	return false;
+}
+
+static bool same_splits(const dlg_ctx *a, const dlg_ctx *b)
+{
+	if (a->n_splits != b->n_splits)
+		return false;
+	for (size_t k = 0; k < a->n_splits; k++)
+		if (strcmp(a->splits[k].name, b->splits[k].name) != 0 ||
+		    a->splits[k].weight != b->splits[k].weight)
+			return false;
+	return true;
+}
+
 /* Option i into the card's list when it changes the output and is not at its default. */
-static dlg_status changed_option(dlg_buf *b, const dlg_ctx *ctx, const dlg_options *defaults,
+static dlg_status changed_option(dlg_buf *b, const dlg_ctx *ctx, const dlg_ctx *defaults_ctx,
 				 size_t i, dlg_error *err)
 {
+	const dlg_options *defaults = defaults_ctx->opts;
 	const dlg_options *o = ctx->opts;
 	const dlg_option_info *info = dlg_option_get(i);
 	dlg_option_value mine, def;
@@ -124,15 +146,16 @@ static dlg_status changed_option(dlg_buf *b, const dlg_ctx *ctx, const dlg_optio
 	dlg_options__manifest_value(&def, defaults, i);
 	if (!(info->flags & DLG_OPTION_OUTPUT) || mine.form == DLG_FORM_SKIP)
 		return DLG_OK;
-	if (mine.form == DLG_FORM_ROLES) { /* the mappings given, not the built-in ones */
-		for (size_t k = 0; k < o->n_roles; k++)
-			DLG_TRY(dlg_buf__printf(b, err, "%s`--role %s=%s`",
-						b->len ? ", " : "", o->roles[k].label,
-						dlg_role_name(o->roles[k].role)));
+	if (mine.form == DLG_FORM_ROLES) { /* the labels whose role is not the built-in one */
+		for (size_t k = 0; k < ctx->n_labels; k++)
+			if (!built_in(defaults_ctx, &ctx->labels[k]))
+				DLG_TRY(dlg_buf__printf(b, err, "%s`--role %s=%s`",
+							b->len ? ", " : "", ctx->labels[k].text,
+							dlg_role_name(ctx->labels[k].role)));
 		return DLG_OK;
 	}
 	if (mine.form == DLG_FORM_SPLITS) {
-		if (!o->splits)
+		if (same_splits(ctx, defaults_ctx))
 			return DLG_OK;
 		DLG_TRY(dlg_buf__printf(b, err, "%s`--%s ", b->len ? ", " : "", info->name));
 		for (size_t k = 0; k < ctx->n_splits; k++)
@@ -158,7 +181,7 @@ dlg_status dlg_manifest__changed_options(dlg_buf *b, const dlg_ctx *ctx, dlg_err
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	dlg_status st = dlg_ctx__init(defaults, &zero, err); /* resolved as a run resolves them */
 	for (size_t i = 0; st == DLG_OK && i < dlg_option_count(); i++)
-		st = changed_option(b, ctx, defaults->opts, i, err);
+		st = changed_option(b, ctx, defaults, i, err);
 	dlg_ctx__dispose(defaults);
 	dlg_mem__free(ctx->alloc, defaults);
 	return st;

@@ -120,6 +120,19 @@ static dlg_status message_fields(dlg_buf *out, const dlg_unit *u, const dlg_turn
 	return DLG_OK;
 }
 
+/* Whether each of a turn's --keep-message-fields is null, as a turn read from no message's
+ * fields writes them. */
+static bool no_kept_value(const dlg_unit *u, const dlg_turn *t)
+{
+	const char *value = t->msg_kept_at ? u->msg_kept.data + t->msg_kept_at - 1 : NULL;
+	for (size_t f = 0; value && f < u->ctx->opts->n_keep_message_fields; f++) {
+		if (strcmp(value, "null") != 0)
+			return false;
+		value += strlen(value) + 1;
+	}
+	return true;
+}
+
 /* Turns [first, end) of u as a messages array; with their stage directions unless bare. */
 static dlg_status messages(dlg_buf *out, const dlg_unit *u, size_t first, size_t end, bool bare,
 			   dlg_error *err)
@@ -214,14 +227,14 @@ static dlg_status other_format(dlg_buf *out, dlg_unit *u, dlg_error *err)
 	/* a first system turn is LLaMA-Factory's `system` column, which FastChat's trainer also
 	 * leaves alone (a `system` turn in `conversations` is a KeyError there); every record
 	 * has the column, "" when it has no such turn (one type per column); a system turn
-	 * anywhere else, or one with tool members or kept message fields, stays a turn */
+	 * anywhere else, or one with tool members or a --keep-message-fields value that is not
+	 * null, stays a turn */
 	size_t first = 0;
 	if (sharegpt) {
 		const dlg_turn *t = n ? &DLG_BUF_AT(&u->turns, dlg_turn, 0) : NULL;
 		DLG_TRY(dlg_buf__append(out, "\"system\":", 9, err));
 		tmp->len = 0;
-		if (t && t->role == DLG_ROLE_SYSTEM && t->extra.len == 0 &&
-		    !u->ctx->opts->n_keep_message_fields) {
+		if (t && t->role == DLG_ROLE_SYSTEM && t->extra.len == 0 && no_kept_value(u, t)) {
 			DLG_TRY(content_with_stage(tmp, u, t, err));
 			first = 1;
 		}
