@@ -84,6 +84,27 @@ static void fail_locked(dlg_sched *s, dlg_status st, const dlg_error *err)
 	pthread_cond_broadcast(&s->cond);
 }
 
+/* Whether the run was asked to stop, failing it if so; called holding the lock. */
+static bool canceled_locked(dlg_sched *s)
+{
+	const volatile sig_atomic_t *cancel = s->plan->cancel;
+	if (!cancel || !*cancel)
+		return false;
+	dlg_error err;
+	fail_locked(s, dlg_error__set(&err, DLG_E_CANCELED, 0, "interrupted"), &err);
+	return true;
+}
+
+/* The run's first failure into *err, and the lock released: how a call gives up. */
+static dlg_status failure_unlock(dlg_sched *s, dlg_error *err)
+{
+	if (err)
+		*err = s->err;
+	dlg_status st = s->status;
+	pthread_mutex_unlock(&s->lock);
+	return st;
+}
+
 /* Deliver the finished members of an output that are next in line. */
 static void drain_locked(dlg_sched *s, size_t out)
 {
@@ -148,13 +169,8 @@ dlg_status dlg_sched__queue(dlg_sched *s, size_t out, dlg_buf *pending, void *wo
 		else
 			wait_locked(s);
 	}
-	if (s->failed) {
-		if (err)
-			*err = s->err;
-		dlg_status st = s->status;
-		pthread_mutex_unlock(&s->lock);
-		return st;
-	}
+	if (s->failed)
+		return failure_unlock(s, err);
 	dlg_buf swap = free_job->plain;
 	free_job->plain = *pending;
 	*pending = swap;
@@ -183,25 +199,13 @@ static bool within_budget_locked(dlg_sched *s)
 
 dlg_status dlg_sched__cost(dlg_sched *s, size_t index, uint64_t cost, dlg_error *err)
 {
-	const volatile sig_atomic_t *cancel = s->plan->cancel;
 	slot *sl = &s->slots[index];
 	pthread_mutex_lock(&s->lock);
 	while (!s->failed && cost > sl->cost && sl->seq != s->next_commit &&
-	       s->in_flight - sl->cost + cost > s->plan->budget) {
-		if (cancel && *cancel) {
-			dlg_error e;
-			fail_locked(s, dlg_error__set(&e, DLG_E_CANCELED, 0, "interrupted"), &e);
-			break;
-		}
+	       s->in_flight - sl->cost + cost > s->plan->budget && !canceled_locked(s))
 		wait_locked(s);
-	}
-	if (s->failed) {
-		if (err)
-			*err = s->err;
-		dlg_status st = s->status;
-		pthread_mutex_unlock(&s->lock);
-		return st;
-	}
+	if (s->failed)
+		return failure_unlock(s, err);
 	s->in_flight = s->in_flight - sl->cost + cost;
 	sl->cost = cost;
 	pthread_cond_broadcast(&s->cond);
@@ -283,16 +287,11 @@ static void claim_and_process_locked(dlg_sched *s, slot *sl, size_t index)
 /* What every thread runs until the work is done or has failed. */
 static void work(dlg_sched *s, void *worker)
 {
-	const volatile sig_atomic_t *cancel = s->plan->cancel;
 	size_t n_slots = s->plan->n_slots;
 	pthread_mutex_lock(&s->lock);
 	while (!s->failed) {
-		if (cancel && *cancel) {
-			dlg_error err;
-			fail_locked(s, dlg_error__set(&err, DLG_E_CANCELED, 0, "interrupted"),
-				    &err);
+		if (canceled_locked(s))
 			break;
-		}
 		bool all_claimed = !s->claiming && s->ops->all_claimed(s->self);
 		slot *next = &s->slots[s->next_commit % n_slots];
 		if (!s->committing && s->next_commit < s->next_claim &&
