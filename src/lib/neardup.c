@@ -103,6 +103,8 @@ typedef struct shingler {
 	bool words;
 	uint64_t seen[SEEN]; /* open addressing: the distinct shingle hashes (0: free) */
 	size_t n_seen;       /* counted up to DLG_NEARDUP_MANY, where it stops */
+	const volatile sig_atomic_t *cancel; /* options.cancel, looked at per stride of text */
+	bool canceled;       /* it asked, and the tokens stopped short */
 } shingler;
 
 /* A shingle hash into the table of distinct ones, until it holds more than the exact set may;
@@ -273,8 +275,13 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
 	at = end_token(sh, buf, at, at + 2);
 
 	const uint8_t *s = (const uint8_t *)text;
-	size_t i = 0;
+	size_t i = 0, polled = 0;
 	for (;;) {
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			if ((sh->canceled = dlg_unit__cancel_asked(sh->cancel)))
+				return at;
+		}
 		/* to the first code point of a token */
 		size_t n, w = 0;
 		cp_class k = CP_OTHER;
@@ -475,15 +482,24 @@ dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_b
 	sh.words = false;
 	memset(sh.seen, 0, sizeof sh.seen);
 	sh.n_seen = 0;
+	sh.cancel = u->ctx->opts->cancel;
+	sh.canceled = false;
 	scratch->len = 0;
-	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn), unpolled = 0;
 	for (size_t t = 0; t < n_turns; t++) {
 		const dlg_turn *turn = &DLG_BUF_AT(&u->turns, dlg_turn, t);
+		/* a stride of text in one turn or in many (millions of tiny turns) */
+		if ((unpolled += turn->text.len + 1) >= DLG_CANCEL_STRIDE) {
+			unpolled = 0;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		if (turn->text.len > SIZE_MAX / 2 - 12)
 			return dlg_error__set(err, DLG_E_LIMIT, 0, "turn too long to compare");
 		DLG_TRY(dlg_buf__reserve(scratch, TURN_ROOM(turn->text.len), err));
 		scratch->len = turn_tokens(&sh, scratch->data, scratch->len, turn->role,
 					   u->text.data + turn->text.off, turn->text.len);
+		if (sh.canceled)
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 	}
 	memset(out, 0, sizeof *out);
 	if (!sh.words) {

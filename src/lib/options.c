@@ -324,11 +324,11 @@ static const option table[] = {
 	{ { "memory-budget", "memory_budget", "N", DLG_OPTION_NUMBER, NULL, 1,
 	    (double)UINT64_MAX, U64_POSITIVE,
 	    "memory the conversations in flight may take, in bytes; one over it is refused "
-	    "(default 536870912)",
+	    "(default 1073741824)",
 	    "Bytes of memory the conversations being worked on may take together, by an "
-	    "estimate from their bytes (default 536870912, 512 MiB); a conversation that alone "
+	    "estimate from their bytes (default 1073741824, 1 GiB); a conversation that alone "
 	    "would take more is refused (E105).", OUT },
-	  FIELD(memory_budget), F_U64, 0, (double)((uint64_t)1 << 29), NULL,
+	  FIELD(memory_budget), F_U64, 0, (double)((uint64_t)1 << 30), NULL,
 	  R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "ignore", "ignore", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
