@@ -56,8 +56,8 @@ START_TEST(test_sink_gzip_members_header_and_content)
 			int len = snprintf(line, sizeof line, "{\"n\":%d}\n", i);
 			ck_assert_int_eq(dlg_buf__append(&plain, line, (size_t)len, NULL), DLG_OK);
 		}
-		ck_assert_int_eq(dlg_sink__gzip_member(&member, c, plain.data, plain.len, NULL, NULL),
-				 DLG_OK);
+		ck_assert_int_eq(dlg_sink__gzip_member(&member, c, plain.data, plain.len, NULL,
+						       NULL), DLG_OK);
 		/* fixed header: magic, deflate, no flags, mtime 0, OS byte 255 */
 		ck_assert_int_eq(memcmp(member.data, "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), 0);
 		ck_assert_int_eq((unsigned char)member.data[9], 255);
