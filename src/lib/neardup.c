@@ -360,40 +360,45 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
  * case, and a mispredicted branch costs more than the hash. So attempts go in rounds, one
  * for each bin still empty, without branches. A short conversation fills few bins (four
  * shingles, four of 256), and a round over the empty ones then finds a hit in one of 64:
- * so while fewer bins are filled than empty, a round goes the other way, from each filled
- * bin to the empty bins whose probe at that attempt lands on it (the probes inverted,
- * computed once). Each bin still takes the first attempt that hits, whichever way it was
- * found. Past the attempts computed once, the rest go one bin at a time.
+ * so with FEW_FILLED bins or fewer, it goes the other way, from each filled bin through
+ * every (attempt, bin) whose probe lands on it, in the order of attempts (the probes
+ * inverted, computed once), each empty bin keeping its earliest. Either way each bin takes
+ * the first attempt that hits. Past the attempts computed once, one bin at a time.
  */
-/* The bins empty bin `bin` probes at attempts 1..PROBED, and for each attempt the bins whose
- * probe lands on each bin (those of bin f: probe_from[a][probe_start[a][f] ..
- * probe_start[a][f + 1])), computed once: hashing each probe, then rounds over the empty
- * bins, were most of a short conversation's signature. */
+/* The bins empty bin `bin` probes at attempts 1..PROBED, and, for each bin f, the attempts
+ * and bins whose probe lands on f (landing_attempt and landing_bin from landing_at[f] to
+ * landing_at[f + 1]), computed once: hashing each probe, then rounds over the empty bins,
+ * were most of a short conversation's signature. */
 #define PROBED 512
+#define FEW_FILLED 8
 static uint8_t probe_bins[PROBED][BINS];
-static uint16_t probe_start[PROBED][BINS + 1];
-static uint8_t probe_from[PROBED][BINS];
+static uint32_t landing_at[BINS + 1];
+static uint16_t landing_attempt[PROBED * BINS];
+static uint8_t landing_bin[PROBED * BINS];
 static pthread_once_t probe_bins_once = PTHREAD_ONCE_INIT;
 
 static void fill_probe_bins(void)
 {
-	for (size_t a = 0; a < PROBED; a++) {
+	for (size_t a = 0; a < PROBED; a++)
 		for (size_t i = 0; i < BINS; i++) {
 			/* hashed as one byte: the same on every machine */
 			uint8_t bin = (uint8_t)i;
 			probe_bins[a][i] = (uint8_t)(XXH3_64bits_withSeed(&bin, 1, a + 1) % BINS);
 		}
-		/* counting sort of the bins by where they land */
-		memset(probe_start[a], 0, sizeof probe_start[a]);
+	/* counting sort of the (attempt, bin) pairs by where they land, attempts ascending */
+	for (size_t a = 0; a < PROBED; a++)
 		for (size_t i = 0; i < BINS; i++)
-			probe_start[a][probe_bins[a][i] + 1]++;
-		for (size_t f = 0; f < BINS; f++)
-			probe_start[a][f + 1] += probe_start[a][f];
-		uint16_t at[BINS];
-		memcpy(at, probe_start[a], sizeof at);
-		for (size_t i = 0; i < BINS; i++)
-			probe_from[a][at[probe_bins[a][i]]++] = (uint8_t)i;
-	}
+			landing_at[probe_bins[a][i] + 1]++;
+	for (size_t f = 0; f < BINS; f++)
+		landing_at[f + 1] += landing_at[f];
+	uint32_t at[BINS];
+	memcpy(at, landing_at, sizeof at);
+	for (size_t a = 0; a < PROBED; a++)
+		for (size_t i = 0; i < BINS; i++) {
+			uint32_t k = at[probe_bins[a][i]]++;
+			landing_attempt[k] = (uint16_t)(a + 1);
+			landing_bin[k] = (uint8_t)i;
+		}
 }
 
 static size_t probed_bin(uint8_t bin, uint64_t attempt)
@@ -432,39 +437,42 @@ static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 {
 	pthread_once(&probe_bins_once, fill_probe_bins);
 	uint8_t left[BINS], filled[BINS]; /* bins empty and filled, in ascending order */
-	bool empty[BINS];
 	size_t n_left = 0, n_filled = 0;
 	for (size_t i = 0; i < BINS; i++) {
 		values[i] = (uint8_t)(mins[i] & 15);
-		empty[i] = mins[i] == NO_VALUE;
-		if (empty[i])
+		if (mins[i] == NO_VALUE)
 			left[n_left++] = (uint8_t)i;
 		else
 			filled[n_filled++] = (uint8_t)i;
 	}
 	uint64_t attempt = 1;
-	/* few filled: from each filled bin to the empty ones that land on it */
-	size_t still = n_left;
-	for (; attempt <= PROBED && n_filled < still; attempt++) {
-		const uint16_t *start = probe_start[attempt - 1];
-		const uint8_t *from = probe_from[attempt - 1];
+	if (n_filled <= FEW_FILLED) {
+		/* each empty bin's earliest attempt that lands on a filled bin, and that bin */
+		uint16_t first[BINS];
+		uint8_t from[BINS];
+		for (size_t e = 0; e < n_left; e++)
+			first[left[e]] = PROBED + 1;
 		for (size_t k = 0; k < n_filled; k++) {
 			uint8_t f = filled[k];
-			for (size_t j = start[f]; j < start[f + 1]; j++) {
-				uint8_t bin = from[j];
-				if (empty[bin]) {
-					values[bin] = copied_bits(mins[f], bin);
-					empty[bin] = false;
-					still--;
+			for (uint32_t j = landing_at[f]; j < landing_at[f + 1]; j++) {
+				uint8_t bin = landing_bin[j];
+				/* a filled bin has no use for it: its own value stands */
+				if (mins[bin] == NO_VALUE && landing_attempt[j] < first[bin]) {
+					first[bin] = landing_attempt[j];
+					from[bin] = f;
 				}
 			}
 		}
-	}
-	if (still < n_left) {
 		size_t kept = 0;
-		for (size_t e = 0; e < n_left; e++)
-			left[kept] = left[e], kept += empty[left[e]];
+		for (size_t e = 0; e < n_left; e++) {
+			uint8_t bin = left[e];
+			if (first[bin] <= PROBED)
+				values[bin] = copied_bits(mins[from[bin]], bin);
+			else
+				left[kept++] = bin;
+		}
 		n_left = kept;
+		attempt = PROBED + 1;
 	}
 	/* many filled: a round over the empty bins, without branches */
 	for (size_t hits = n_left; attempt <= PROBED && n_left > 0 && hits * 4 >= n_left;
