@@ -157,10 +157,11 @@ typedef struct dlg_unit {
  * a single line of hundreds of megabytes is one item, so the long loops of its processing
  * look too, once per DLG_CANCEL_STRIDE bytes of text they go through: at the slowest of
  * them (NFC through utf8proc, tens of MB/s on a loaded machine) that is a few milliseconds.
- * What cannot be stopped is a single call into code that is not ours: cJSON reading the
- * record, the near-duplicate signature (neardup.c), libdeflate packing the record's gzip
- * member; each costs 2-3 ms a megabyte here, so a 32 MiB line stops within 100 ms and a
- * 64 MiB one within about 200 (docs/performance.md).
+ * A single call into code that is not ours cannot be stopped, so the long ones are cut up:
+ * cJSON reads a record's long strings in pieces (jsonparse.c), libdeflate packs a large
+ * record as members of 1 MiB (sink.c). What is left is a copy of a message's text and a
+ * record of millions of short values, under 100 ms of CPU for a 64 MiB line
+ * (docs/performance.md "Long lines and cancellation").
  */
 #define DLG_CANCEL_STRIDE ((size_t)256 << 10)
 
