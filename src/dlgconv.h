@@ -612,6 +612,26 @@ DLG_API dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_op
 			      dlg_error *err);
 
 /**
+ * Band step of --near-dup group|drop (docs/map-reduce.md "Near-duplicates"): the LSH band
+ * keys of task `band` of `bands` (a key is a task's by its hash), looked up across the
+ * signatures of every part in WORK in input order; commits WORK/bands-BBBBB-of-NNNNN with each
+ * conversation that shares a key with an earlier one, and that one. Returns DLG_OK or an
+ * error status.
+ */
+#define DLG_MAX_BANDS 4096
+DLG_API dlg_status dlg_bands(const char *work_dir, unsigned band, unsigned bands,
+			     const dlg_options *opts, dlg_error *err);
+
+/**
+ * Cluster step: the pairs of every band task confirmed and resolved in input order into the
+ * clusters dlg_run() forms (the earliest match wins, clusters never merge); commits
+ * WORK/clusters with each conversation's split, or that --near-dup drop drops it. `*out`
+ * holds near_duplicates and near_dup_clusters. Returns DLG_OK or an error status.
+ */
+DLG_API dlg_status dlg_cluster(dlg_summary *out, const char *work_dir, const dlg_options *opts,
+			       dlg_error *err);
+
+/**
  * Finalize step: check every part and shard in WORK, then commit opts->output_dir as
  * dlg_run() would have: the shards, rejects.jsonl in input order, README.md and
  * manifest.json. `*out` holds the run's counts. Returns as dlg_run().
