@@ -588,8 +588,9 @@ DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n
 /*
  * Map/reduce (docs/map-reduce.md): the same dataset as dlg_run() with `shards`, byte for
  * byte, made by steps a batch scheduler runs as job arrays. Every step takes the options
- * convert would (checked against the parts'); near_dup (set it to DLG_NEAR_DUP_OFF: group is
- * DLG_OPTIONS_INIT's), keep_fields and bare are refused.
+ * convert would (checked against the parts'); keep_fields and bare are refused. With near_dup
+ * group (DLG_OPTIONS_INIT's) or drop, dlg_bands (every band task) and dlg_cluster run after
+ * every map and before any reduce; set DLG_NEAR_DUP_OFF to run without them.
  */
 
 /**

@@ -264,8 +264,8 @@ static dlg_status merge_parts(finalizer *f, dlg_findings *findings, dlg_outfile 
 					      what);
 		if (f->ctx.near_dup)
 			DLG_TRY(dlg_nearwork__made_from(&f->fates.m, k, f->parts,
-							f->part.sha256_hex, "the clusters",
-							"cluster", err));
+							f->part.sha256_hex, DLG_FATES_WHAT,
+							DLG_FATES_REDO, err));
 		memset(&f->tally, 0, sizeof f->tally);
 		memset(f->tally_by_code, 0, sizeof f->tally_by_code);
 		DLG_TRY(dlg_workdir__journal_open(&f->journal, dir, err));

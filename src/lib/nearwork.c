@@ -128,15 +128,15 @@ dlg_status dlg_nearwork__fates_open(dlg_fates *f, const dlg_ctx *ctx, const char
 	char dir[4096];
 	if (dlg_nearwork__clusters_dir(dir, sizeof dir, work) >= sizeof dir)
 		return dlg_error__set(err, DLG_E_ARG, 0, "work directory path too long");
-	DLG_TRY(dlg_workdir__read_checked(&f->m, ctx, dir, "the clusters", "cluster", err));
+	DLG_TRY(dlg_workdir__read_checked(&f->m, ctx, dir, DLG_FATES_WHAT, DLG_FATES_REDO, err));
 	DLG_TRY(dlg_workdir__readback_open(&f->fates, dir, DLG_FATES, err));
 	return dlg_workdir__readback_open(&f->dropped, dir, DLG_DROPPED, err);
 }
 
 dlg_status dlg_nearwork__mismatch(const dlg_fates *f, dlg_error *err)
 {
-	return dlg_error__set(err, DLG_E_IO, 0, "%s does not match the parts (run cluster "
-			      "again)", f->fates.path);
+	return dlg_error__set(err, DLG_E_IO, 0, "%s does not match the parts (run %s again)",
+			      f->fates.path, DLG_FATES_REDO);
 }
 
 dlg_status dlg_nearwork__next(uint8_t *fate, uint8_t kept[16], double *similarity, dlg_fates *f,
@@ -153,7 +153,8 @@ dlg_status dlg_nearwork__next(uint8_t *fate, uint8_t kept[16], double *similarit
 	if (!got)
 		return dlg_nearwork__mismatch(f, err);
 	memcpy(kept, rec, 16);
-	uint64_t bits = (uint64_t)dlg_nearwork__get32(rec + 16) | (uint64_t)dlg_nearwork__get32(rec + 20) << 32;
+	uint64_t bits = (uint64_t)dlg_nearwork__get32(rec + 16) |
+			(uint64_t)dlg_nearwork__get32(rec + 20) << 32;
 	memcpy(similarity, &bits, sizeof bits);
 	return DLG_OK;
 }
@@ -163,11 +164,11 @@ dlg_status dlg_nearwork__fates_end(dlg_fates *f, bool dropped, dlg_error *err)
 	if (fgetc(f->fates.f) != EOF || (dropped && fgetc(f->dropped.f) != EOF))
 		return dlg_nearwork__mismatch(f, err);
 	DLG_TRY(dlg_workdir__readback_check(&f->fates, dlg_workdir__listed(&f->m, DLG_FATES),
-					    "the clusters", "cluster", err));
+					    DLG_FATES_WHAT, DLG_FATES_REDO, err));
 	if (!dropped)
 		return DLG_OK;
 	return dlg_workdir__readback_check(&f->dropped, dlg_workdir__listed(&f->m, DLG_DROPPED),
-					   "the clusters", "cluster", err);
+					   DLG_FATES_WHAT, DLG_FATES_REDO, err);
 }
 
 void dlg_nearwork__fates_dispose(dlg_fates *f)

@@ -22,6 +22,10 @@
 /* ... and a record per conversation --near-dup drop drops. */
 #define DLG_DROPPED "dropped"
 #define DLG_CLUSTERS_DIR "clusters"
+/* How errors name the cluster step's output and what makes it again: one made of a part
+ * changed since is stale, and so are the band tasks' pairs it was made from. */
+#define DLG_FATES_WHAT "the cluster step's output"
+#define DLG_FATES_REDO "every bands task and cluster"
 
 /* Record sizes: a signature is id (16), bins (128), its distinct shingles (1: 0 when
  * empty), map's split (1), 2 zero bytes and the exact set (32 x 4, zeros past it); a pair is

@@ -236,7 +236,7 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 	DLG_TRY(dlg_workdir__read_checked(&r->part, &r->ctx, dir, what, redo, err));
 	if (r->near)
 		DLG_TRY(dlg_nearwork__made_from(&r->fates.m, part, parts, r->part.sha256_hex,
-						"the clusters", "cluster", err));
+						DLG_FATES_WHAT, DLG_FATES_REDO, err));
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		char name[DLG_SPLIT_FILE_NAME];
 		bucket_name(name, r, i);
