@@ -267,7 +267,7 @@ static dlg_status emit(near_step *s, size_t i, const void *rec, size_t n, dlg_er
 
 static dlg_status commit_output(near_step *s, dlg_error *err)
 {
-	const dlg_outfile *files[2];
+	const dlg_outfile *files[3]; /* and the manifest, which the commit adds */
 	for (size_t i = 0; i < s->n_files; i++) {
 		DLG_TRY(dlg_sink__write(&s->files[i], s->pending[i].data, s->pending[i].len,
 					err));
