@@ -592,8 +592,9 @@ DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n
 /*
  * Map/reduce (docs/map-reduce.md): the same dataset as dlg_run() with `shards`, byte for
  * byte, made by steps a batch scheduler runs as job arrays. Every step takes the options
- * convert would (checked against the parts'); near_dup (set it to DLG_NEAR_DUP_OFF: group is
- * DLG_OPTIONS_INIT's), keep_fields and bare are refused.
+ * convert would (checked against the parts'); keep_fields and bare are refused. With near_dup
+ * group (DLG_OPTIONS_INIT's) or drop, dlg_bands (every band task) and dlg_cluster run after
+ * every map and before any reduce; set DLG_NEAR_DUP_OFF to run without them.
  */
 
 /**
@@ -614,6 +615,26 @@ DLG_API dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n
  */
 DLG_API dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *opts,
 			      dlg_error *err);
+
+/**
+ * Band step of --near-dup group|drop (docs/map-reduce.md "Near-duplicates"): the LSH band
+ * keys of task `band` of `bands` (a key is a task's by its hash), looked up across the
+ * signatures of every part in WORK in input order; commits WORK/bands-BBBBB-of-NNNNN with each
+ * conversation that shares a key with an earlier one, and that one. Returns DLG_OK or an
+ * error status.
+ */
+#define DLG_MAX_BANDS 4096
+DLG_API dlg_status dlg_bands(const char *work_dir, unsigned band, unsigned bands,
+			     const dlg_options *opts, dlg_error *err);
+
+/**
+ * Cluster step: the pairs of every band task confirmed and resolved in input order into the
+ * clusters dlg_run() forms (the earliest match wins, clusters never merge); commits
+ * WORK/clusters with each conversation's split, or that --near-dup drop drops it. `*out`
+ * holds near_duplicates and near_dup_clusters. Returns DLG_OK or an error status.
+ */
+DLG_API dlg_status dlg_cluster(dlg_summary *out, const char *work_dir, const dlg_options *opts,
+			       dlg_error *err);
 
 /**
  * Finalize step: check every part and shard in WORK, then commit opts->output_dir as

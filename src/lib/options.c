@@ -171,14 +171,14 @@ static const option table[] = {
 	  FIELD(no_dedup), F_INT, 0, 0, NULL, R_INVERTED, NULL, 0, NULL, false },
 	{ { "near-dup", "near_dup", "MODE", DLG_OPTION_CHOICE, near_dup_names, 0, 0,
 	    "off, group or drop",
-	    "near-duplicate clusters: group (one split per cluster; the default but in map, "
-	    "reduce and finalize, which take only off), drop (keep the first, W321 for the "
-	    "rest) or off",
+	    "near-duplicate clusters: group (one split per cluster; the default, but off in "
+	    "the cluster steps), drop (keep the first, W321 for the rest) or off",
 	    "Near-duplicate clusters (MinHash over word 3-grams, turn boundaries counted): "
 	    "group (default) puts every member of a cluster in the split of its first member, "
 	    "so no near-copy crosses train and test; drop keeps the first member and leaves "
-	    "the others out with W321; off skips the step. The map, reduce and finalize steps "
-	    "take only off, their default.", OUT },
+	    "the others out with W321; off skips the step. In the cluster steps off is the "
+	    "default, and group or drop adds the bands and cluster steps between map and "
+	    "reduce.", OUT },
 	  FIELD(near_dup), F_ENUM, 0, 0, near_dup_values, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "near-dup-threshold", "near_dup_threshold", "J", DLG_OPTION_FRACTION, NULL, 0, 1,

@@ -108,11 +108,14 @@ START_TEST(test_shard_refuses_bad_arguments)
 	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, NULL, &o, NULL, NULL, &err), DLG_E_ARG);
 	ck_assert_int_eq(dlg_reduce("w", 2, &o, &err), DLG_E_ARG);
 	ck_assert_int_eq(dlg_finalize(&s, "w", &o, &err), DLG_E_ARG); /* no output_dir */
+	/* the band and cluster steps are near-dup group's and drop's */
+	o.near_dup = DLG_NEAR_DUP_OFF;
+	ck_assert_int_eq(dlg_bands("w", 0, 1, &o, &err), DLG_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "option near-dup is off"));
+	ck_assert_int_eq(dlg_cluster(&s, "w", &o, &err), DLG_E_ARG);
 	o.near_dup = DLG_NEAR_DUP_DROP;
-	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
-	o.near_dup = DLG_NEAR_DUP_GROUP; /* the library's default: the steps need off said */
-	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "option near-dup"));
+	ck_assert_int_eq(dlg_bands("w", 1, 1, &o, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_bands("w", 0, DLG_MAX_BANDS + 1, &o, &err), DLG_E_ARG);
 	o.near_dup = DLG_NEAR_DUP_OFF;
 	o.bare = 1;
 	ck_assert_int_eq(dlg_reduce("w", 0, &o, &err), DLG_E_ARG);
