@@ -1,0 +1,152 @@
+/*
+ * golden_test.c - a chat template rendered by dlgconv against @huggingface/jinja's
+ * rendering (fixtures/templates, made by scripts/template-goldens.mjs): for every
+ * conversation of conversations.jsonl, without and with add_generation_prompt, the text
+ * must be the golden line's byte for byte, or, where the reference raised an error, dlgconv
+ * must too, with the template's own message for a raise_exception.
+ * Usage: template_golden TEMPLATES_DIR NAME
+ */
+#include "lib/buf.h"
+#include "lib/jinja.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, len = 0;
+	char *s = malloc(cap);
+	size_t got;
+	while (s && (got = fread(s + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (cap - len < 2) {
+			cap *= 2;
+			s = realloc(s, cap);
+		}
+	}
+	fclose(f);
+	if (s)
+		s[len] = '\0';
+	*n = len;
+	return s;
+}
+
+static char *next_line(char **p)
+{
+	if (!**p)
+		return NULL;
+	char *line = *p, *nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else {
+		*p += strlen(line);
+	}
+	return line;
+}
+
+/* Where two texts first differ, shown around that place. */
+static void show_difference(const char *got, size_t got_n, const char *want)
+{
+	size_t want_n = strlen(want), i = 0;
+	while (i < got_n && i < want_n && got[i] == want[i])
+		i++;
+	size_t from = i > 40 ? i - 40 : 0;
+	fprintf(stderr, "  %zu bytes, the reference %zu; first difference at byte %zu:\n"
+		"  dlgconv:   %.*s\n  reference: %.80s\n", got_n, want_n, i,
+		(int)(got_n - from < 80 ? got_n - from : 80), got + from, want + from);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: template_golden TEMPLATES_DIR NAME\n");
+		return 2;
+	}
+	char path[4096];
+	size_t n;
+	snprintf(path, sizeof path, "%s/%s.jinja", argv[1], argv[2]);
+	char *src = slurp(path, &n);
+	snprintf(path, sizeof path, "%s/templates.json", argv[1]);
+	size_t meta_n;
+	char *meta_text = slurp(path, &meta_n);
+	snprintf(path, sizeof path, "%s/conversations.jsonl", argv[1]);
+	size_t conv_n;
+	char *convs = slurp(path, &conv_n);
+	snprintf(path, sizeof path, "%s/golden/%s.jsonl", argv[1], argv[2]);
+	size_t gold_n;
+	char *golden = slurp(path, &gold_n);
+	if (!src || !meta_text || !convs || !golden) {
+		fprintf(stderr, "template_golden: cannot read the fixtures of %s\n", argv[2]);
+		return 2;
+	}
+	cJSON *meta = cJSON_Parse(meta_text);
+	const cJSON *vars = cJSON_GetObjectItem(cJSON_GetObjectItem(meta, argv[2]), "vars");
+	dlg_jinja *t;
+	dlg_error err;
+	if (!vars || dlg_jinja__compile(&t, src, n, &err)) {
+		fprintf(stderr, "%s: %s\n", argv[2], vars ? err.msg : "not in templates.json");
+		return 1;
+	}
+	size_t cases = 0, failed = 0, errors = 0, line_no = 0;
+	char *cp = convs, *gp = golden, *line;
+	dlg_buf out;
+	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
+	while ((line = next_line(&cp))) {
+		line_no++;
+		for (int gen = 0; gen < 2; gen++) {
+			char *gold_line = next_line(&gp);
+			cJSON *c = cJSON_Parse(line), *g = gold_line ? cJSON_Parse(gold_line) : NULL;
+			if (!c || !g) {
+				fprintf(stderr, "conversation %zu: no golden line\n", line_no);
+				return 1;
+			}
+			for (const cJSON *v = vars->child; v; v = v->next)
+				cJSON_AddItemToObject(c, v->string, cJSON_Duplicate(v, true));
+			cJSON_AddBoolToObject(c, "add_generation_prompt", gen);
+			char *json = cJSON_PrintUnformatted(c);
+			out.len = 0;
+			dlg_status st = dlg_jinja__render(t, json, strlen(json), (size_t)64 << 20, &out, &err);
+			const cJSON *want = cJSON_GetObjectItem(g, "text");
+			const char *want_error = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error"));
+			const char *raised = st ? strstr(err.msg, "raise_exception: ") : NULL;
+			bool ok;
+			if (want)
+				ok = !st && out.len == strlen(want->valuestring) &&
+				     !memcmp(out.data ? out.data : "", want->valuestring, out.len);
+			else
+				ok = st && want_error && (!raised || !strcmp(raised + 17, want_error));
+			cases++;
+			errors += want_error != NULL;
+			if (!ok) {
+				failed++;
+				fprintf(stderr, "%s, conversation %zu, add_generation_prompt=%d: ", argv[2],
+					line_no, gen);
+				if (st)
+					fprintf(stderr, "dlgconv: %s; reference: %s\n", err.msg,
+						want ? "rendered" : want_error);
+				else if (!want)
+					fprintf(stderr, "dlgconv rendered; the reference: %s\n", want_error);
+				else
+					show_difference(out.data ? out.data : "", out.len, want->valuestring);
+			}
+			cJSON_free(json);
+			cJSON_Delete(c);
+			cJSON_Delete(g);
+		}
+	}
+	printf("%s: %zu renderings (%zu errors of the reference's), %zu differ\n", argv[2], cases,
+	       errors, failed);
+	dlg_buf__dispose(&out);
+	dlg_jinja__free(t);
+	cJSON_Delete(meta);
+	free(src);
+	free(meta_text);
+	free(convs);
+	free(golden);
+	return failed ? 1 : 0;
+}
