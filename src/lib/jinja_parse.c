@@ -480,7 +480,7 @@ static dlg_status block(parser *p, dlg_buf *body, const char *a, const char *b, 
 	while (!at_statement(p, a, b, c)) {
 		if (p->cur >= p->n)
 			return dlg_jinja__fail(p->t, p->t->src_len, p->err,
-					       "the template ends before {%% %s %%}", a);
+					       "the template ends before {%% %s %%}", c ? c : a);
 		DLG_TRY(any(p, body));
 	}
 	p->depth--;
