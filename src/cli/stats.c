@@ -34,7 +34,9 @@ struct cli_stats {
 	stage_count *stages; /* open addressing on the text */
 	size_t stages_cap, stages_used;
 	int failed;          /* out of memory while counting */
-	/* --tokenizer: tokens by role, and per conversation (its messages' sum) */
+	/* --tokenizer: tokens (under the chat template, if any) and trainable ones, the
+	 * contents' by role, and per conversation */
+	uint64_t tokens, trainable_tokens;
 	uint64_t role_tokens[3];
 	uint64_t conv_tokens_min, conv_tokens_max;
 	uint64_t conv_tokens_hist[CHAR_BUCKETS];
@@ -116,12 +118,12 @@ static int char_bucket(uint64_t chars)
 /* A written conversation's tokens (0 each without --tokenizer). */
 static void count_tokens(cli_stats *s, const dlg_conv *c)
 {
-	uint64_t total = 0;
-	for (size_t i = 0; i < dlg_conv_turns(c); i++) {
-		size_t n = dlg_conv_tokens(c, i);
-		s->role_tokens[dlg_conv_role(c, i)] += n;
-		total += n;
-	}
+	uint64_t total, trainable;
+	for (size_t i = 0; i < dlg_conv_turns(c); i++)
+		s->role_tokens[dlg_conv_role(c, i)] += dlg_conv_tokens(c, i);
+	dlg_conv_token_sums(c, &total, &trainable);
+	s->tokens += total;
+	s->trainable_tokens += trainable;
 	if (total < s->conv_tokens_min)
 		s->conv_tokens_min = total;
 	if (total > s->conv_tokens_max)
@@ -286,15 +288,17 @@ static uint64_t max_of(const uint64_t *v, int n)
 
 static uint64_t total_tokens(const cli_stats *s)
 {
-	return s->role_tokens[0] + s->role_tokens[1] + s->role_tokens[2];
+	return s->tokens;
 }
 
 /* --tokenizer's counts (docs/tokenizers.md "Counts"). */
 static void print_tokens(FILE *f, const cli_stats *s)
 {
 	uint64_t total = total_tokens(s);
-	fprintf(f, "\ntokens  %llu: trainable (assistant) %llu, user %llu, system %llu\n",
-		(unsigned long long)total, (unsigned long long)s->role_tokens[DLG_ROLE_ASSISTANT],
+	fprintf(f, "\ntokens  %llu: trainable %llu; contents: assistant %llu, user %llu, "
+		"system %llu\n", (unsigned long long)total,
+		(unsigned long long)s->trainable_tokens,
+		(unsigned long long)s->role_tokens[DLG_ROLE_ASSISTANT],
 		(unsigned long long)s->role_tokens[DLG_ROLE_USER],
 		(unsigned long long)s->role_tokens[DLG_ROLE_SYSTEM]);
 	fprintf(f, "tokens per conversation (min %llu, mean %.1f, max %llu)\n",
@@ -402,7 +406,7 @@ static void tokens_json(cJSON *root, const cli_stats *s)
 {
 	cJSON *t = cJSON_AddObjectToObject(root, "tokens");
 	cJSON_AddNumberToObject(t, "total", (double)total_tokens(s));
-	cJSON_AddNumberToObject(t, "trainable", (double)s->role_tokens[DLG_ROLE_ASSISTANT]);
+	cJSON_AddNumberToObject(t, "trainable", (double)s->trainable_tokens);
 	cJSON *roles = cJSON_AddObjectToObject(t, "by_role");
 	for (int r = 0; r < 3; r++)
 		cJSON_AddNumberToObject(roles, role_names[r], (double)s->role_tokens[r]);

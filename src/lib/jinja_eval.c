@@ -88,8 +88,7 @@ bool dlg_jev__same(const jv *a, const jv *b)
 		return a->n == b->n && !memcmp(a->s, b->s, a->n);
 	bool an = numeric(a) || a->kind == JV_BOOL, bn = numeric(b) || b->kind == JV_BOOL;
 	if (an && bn)
-		return a->kind == JV_BOOL || b->kind == JV_BOOL ? a->kind == b->kind && num(a) == num(b)
-								 : num(a) == num(b);
+		return (a->kind == JV_BOOL) == (b->kind == JV_BOOL) && num(a) == num(b);
 	if (a->kind != b->kind)
 		return false;
 	return a->l == b->l && a->d == b->d && a->fn == b->fn && a->self == b->self;
@@ -292,8 +291,8 @@ static bool method(jev *e, const jv *self, const char *name, bool dict, jv *out)
 		if (!copy)
 			return false;
 		*copy = *self;
-		*out = (jv){ .kind = JV_FUNC, .fn = (uint8_t)(dict ? dict_methods[i].fn
-								  : str_methods[i].fn), .self = copy };
+		jfn fn = dict ? dict_methods[i].fn : str_methods[i].fn;
+		*out = (jv){ .kind = JV_FUNC, .fn = (uint8_t)fn, .self = copy };
 		return true;
 	}
 	*out = (jv){ .kind = JV_UNDEF };
@@ -382,7 +381,8 @@ static dlg_status member(jev *e, const jscope *sc, uint32_t node, jv *out)
 			return DLG_OK;
 		}
 		if (prop.kind != JV_STR)
-			return dlg_jev__fail(e, node, "a member named by neither a string nor a number");
+			return dlg_jev__fail(e, node, "a member named by neither a string nor a "
+					     "number");
 		if (!strcmp(prop.s, "length"))
 			*out = dlg_jv__int(obj.kind == JV_LIST ? (int64_t)obj.l->n
 							       : utf16_length(obj.s, obj.n));
@@ -528,7 +528,8 @@ static dlg_status set_var(jev *e, jscope *sc, uint32_t node, jv v)
 	const jnode *prop = dlg_jinja__node(e->t, n->b);
 	if (obj.kind != JV_NS || prop->kind != N_NAME)
 		return dlg_jev__fail(e, node, "set of an attribute of something not a namespace");
-	if (!dlg_jv__put(&e->arena, obj.d, dlg_jv__str(dlg_jinja__str(e->t, prop->off), prop->len), v))
+	jv key = dlg_jv__str(dlg_jinja__str(e->t, prop->off), prop->len);
+	if (!dlg_jv__put(&e->arena, obj.d, key, v))
 		return dlg_jev__budget(e);
 	return DLG_OK;
 }
@@ -539,7 +540,8 @@ static dlg_status bind(jev *e, jscope *sc, uint32_t var, const jv *item)
 	if (v->kind == N_NAME)
 		return set_var(e, sc, var, *item);
 	if (item->kind != JV_LIST || item->l->n != v->n)
-		return dlg_jev__fail(e, var, "a loop item that does not unpack into %u names", v->n);
+		return dlg_jev__fail(e, var, "a loop item that does not unpack into %u names",
+				     v->n);
 	for (uint32_t k = 0; k < v->n; k++) {
 		uint32_t name = dlg_jinja__kid(e->t, v->list + k);
 		if (dlg_jinja__node(e->t, name)->kind != N_NAME)
@@ -622,7 +624,7 @@ static dlg_status body(jev *e, jscope *sc, uint32_t list, uint32_t count)
 				return dlg_jev__fail(e, node, "writing out a function or a loop");
 			size_t before = e->out->len;
 			if (!dlg_jv__write(e->out, &v))
-				return dlg_error__set(e->err, DLG_E_NOMEM, 0, "out of memory rendering");
+				return dlg_error__set(e->err, DLG_E_NOMEM, 0, "out of memory");
 			if (e->out->len - e->out_start > e->arena.budget) {
 				e->out->len = before;
 				return dlg_jev__budget(e);
@@ -652,10 +654,11 @@ dlg_status dlg_jinja__render(const dlg_jinja *t, const char *vars, size_t n, siz
 	jscope top = { 0 };
 	jdict *given = NULL;
 	dlg_status st = dlg_jv__from_json(&e.arena, vars, n, &given, err);
-	for (size_t i = 0; !st && i < sizeof globals / sizeof *globals; i++)
-		if (!dlg_jv__put(&e.arena, &top.vars,
-				 dlg_jv__str(globals[i].name, strlen(globals[i].name)), globals[i].value))
+	for (size_t i = 0; !st && i < sizeof globals / sizeof *globals; i++) {
+		jv name = dlg_jv__str(globals[i].name, strlen(globals[i].name));
+		if (!dlg_jv__put(&e.arena, &top.vars, name, globals[i].value))
 			st = dlg_jev__budget(&e);
+	}
 	for (size_t i = 0; !st && i < given->n; i++)
 		if (!dlg_jv__put(&e.arena, &top.vars, given->k[i], given->v[i]))
 			st = dlg_jev__budget(&e);
@@ -673,7 +676,7 @@ dlg_status dlg_jinja__compile(dlg_jinja **out, const char *src, size_t n, dlg_er
 	dlg_jinja *t = calloc(1, sizeof *t);
 	if (!t || !(t->src = malloc(n + 1))) {
 		free(t);
-		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory compiling a chat template");
+		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	}
 	memcpy(t->src, src, n);
 	t->src[n] = '\0';

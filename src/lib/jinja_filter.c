@@ -216,10 +216,11 @@ static dlg_status apply(jev *e, uint32_t node, const jv *fn, const args *a, jv *
 		jdict *d = dlg_jv__alloc(&e->arena, sizeof *d);
 		if (!d)
 			return dlg_jev__budget(e);
-		for (size_t k = 0; k < a->nkw; k++)
-			if (!dlg_jv__put(&e->arena, d, dlg_jv__str(a->kw_name[k], strlen(a->kw_name[k])),
-					 a->kw[k]))
+		for (size_t k = 0; k < a->nkw; k++) {
+			jv key = dlg_jv__str(a->kw_name[k], strlen(a->kw_name[k]));
+			if (!dlg_jv__put(&e->arena, d, key, a->kw[k]))
 				return dlg_jev__budget(e);
+		}
 		*out = (jv){ .kind = JV_NS, .d = d };
 		return DLG_OK;
 	}
@@ -275,8 +276,8 @@ dlg_status dlg_jev__call(jev *e, const jscope *sc, uint32_t node, jv *out)
 		if (c->kind == N_MEMBER && !c->flag)
 			c = dlg_jinja__node(e->t, c->b);
 		if (c->kind == N_NAME)
-			return dlg_jev__fail(e, node, "`%s(...)`: no such function or method in the "
-					     "subset", dlg_jinja__str(e->t, c->off));
+			return dlg_jev__fail(e, node, "`%s(...)`: no such function or method "
+					     "in the subset", dlg_jinja__str(e->t, c->off));
 		return dlg_jev__fail(e, node, "a call of something that is not a function");
 	}
 	return apply(e, node, &fn, &a, out);
@@ -408,9 +409,11 @@ static dlg_status length(jev *e, uint32_t node, const jv *v, jv *out)
 	} else if (v->kind == JV_DICT) {
 		*out = dlg_jv__int((int64_t)v->d->n);
 	} else if (v->kind == JV_STR) {
-		int64_t units = 0;
-		for (size_t i = 0; i < v->n; i++)
-			units += (((unsigned char)v->s[i] & 0xC0) != 0x80) + ((unsigned char)v->s[i] >= 0xF0);
+		int64_t units = 0; /* UTF-16's, as JavaScript's length */
+		for (size_t i = 0; i < v->n; i++) {
+			unsigned char c = (unsigned char)v->s[i];
+			units += ((c & 0xC0) != 0x80) + (c >= 0xF0);
+		}
 		*out = dlg_jv__int(units);
 	} else {
 		return dlg_jev__fail(e, node, "length of something not a list, mapping or string");
@@ -435,7 +438,8 @@ dlg_status dlg_jev__filter(jev *e, const jscope *sc, uint32_t node, jv *out)
 		return tojson(e, node, &v, &a, out);
 	if (!strcmp(name, "default")) {
 		const jv *d = arg(&a, 0, NULL), *boolean = arg(&a, 1, "boolean");
-		bool use = v.kind == JV_UNDEF || (boolean && dlg_jv__truthy(boolean) && !dlg_jv__truthy(&v));
+		bool use = v.kind == JV_UNDEF ||
+			   (boolean && dlg_jv__truthy(boolean) && !dlg_jv__truthy(&v));
 		*out = use ? (d ? *d : dlg_jv__str("", 0)) : v;
 		return DLG_OK;
 	}
@@ -464,7 +468,9 @@ dlg_status dlg_jev__filter(jev *e, const jscope *sc, uint32_t node, jv *out)
 			return DLG_OK;
 		}
 		if (!strcmp(name, "first") || !strcmp(name, "last")) {
-			*out = v.l->n ? v.l->v[name[0] == 'f' ? 0 : v.l->n - 1] : (jv){ .kind = JV_UNDEF };
+			*out = (jv){ .kind = JV_UNDEF };
+			if (v.l->n)
+				*out = v.l->v[name[0] == 'f' ? 0 : v.l->n - 1];
 			return DLG_OK;
 		}
 		if (!strcmp(name, "reverse")) {
@@ -479,7 +485,8 @@ dlg_status dlg_jev__filter(jev *e, const jscope *sc, uint32_t node, jv *out)
 	if ((!strcmp(name, "int") || !strcmp(name, "float")) &&
 	    (v.kind == JV_INT || v.kind == JV_FLOAT || v.kind == JV_BOOL)) {
 		double d = v.kind == JV_INT ? (double)v.i : v.kind == JV_BOOL ? v.b : v.f;
-		*out = name[0] == 'i' ? dlg_jv__int((int64_t)trunc(d)) : (jv){ .kind = JV_FLOAT, .f = d };
+		*out = name[0] == 'i' ? dlg_jv__int((int64_t)trunc(d))
+				      : (jv){ .kind = JV_FLOAT, .f = d };
 		return DLG_OK;
 	}
 	return dlg_jev__fail(e, node, "the filter `%s` is outside the subset (or does not take "

@@ -135,7 +135,8 @@ static void preprocess(lexer *lx, bool *keep)
 		keep[i] = true;
 	for (size_t i = 0; i + 2 < lx->n;) {
 		char c = lx->s[i];
-		if ((c == '#' || c == '%' || c == '-') && lx->s[i + 1] == '}' && lx->s[i + 2] == '\n') {
+		if ((c == '#' || c == '%' || c == '-') && lx->s[i + 1] == '}' &&
+		    lx->s[i + 2] == '\n') {
 			keep[i + 2] = false;
 			i += 3;
 		} else {
@@ -312,7 +313,8 @@ static dlg_status inner_token(lexer *lx, int *depth)
 	const char *s = lx->s;
 	size_t at = lx->pos;
 	char c = s[at];
-	if (c == '-' && at + 2 < lx->n && s[at + 2] == '}' && (s[at + 1] == '%' || s[at + 1] == '}')) {
+	if (c == '-' && at + 2 < lx->n && s[at + 2] == '}' &&
+	    (s[at + 1] == '%' || s[at + 1] == '}')) {
 		DLG_TRY(push(lx, s[at + 1] == '%' ? JT_CLOSE_STMT : JT_CLOSE_EXPR, OP_NONE,
 			     s + at + 1, 2, at));
 		lx->pos += 3;
@@ -365,10 +367,11 @@ static dlg_status tokenize(lexer *lx)
 		    prev->type == JT_COMMENT) {
 			size_t end = lx->pos;
 			while (end < lx->n && !(s[end] == '{' && end + 1 < lx->n &&
-						(s[end + 1] == '%' || s[end + 1] == '{' || s[end + 1] == '#')))
+						strchr("%{#", s[end + 1])))
 				end++;
 			if (end > lx->pos) {
-				DLG_TRY(push(lx, JT_TEXT, OP_NONE, s + lx->pos, end - lx->pos, lx->pos));
+				DLG_TRY(push(lx, JT_TEXT, OP_NONE, s + lx->pos, end - lx->pos,
+					     lx->pos));
 				lx->pos = end;
 				continue;
 			}
@@ -395,8 +398,8 @@ static dlg_status tokenize(lexer *lx)
 		if (s[lx->pos] == '{' && lx->pos + 2 < lx->n && s[lx->pos + 2] == '-' &&
 		    (s[lx->pos + 1] == '%' || s[lx->pos + 1] == '{')) {
 			strip_trailing(lx);
-			DLG_TRY(push(lx, s[lx->pos + 1] == '%' ? JT_OPEN_STMT : JT_OPEN_EXPR, OP_NONE,
-				     s + lx->pos, 2, lx->pos));
+			jt_type type = s[lx->pos + 1] == '%' ? JT_OPEN_STMT : JT_OPEN_EXPR;
+			DLG_TRY(push(lx, type, OP_NONE, s + lx->pos, 2, lx->pos));
 			depth = 0;
 			lx->pos += 3;
 			continue;

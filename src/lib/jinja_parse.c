@@ -81,7 +81,8 @@ static dlg_status primary(parser *p, uint32_t *out);
 static dlg_status deeper(parser *p)
 {
 	if (++p->depth > MAX_DEPTH)
-		return dlg_jinja__fail(p->t, here(p), p->err, "nested more than %d deep", MAX_DEPTH);
+		return dlg_jinja__fail(p->t, here(p), p->err, "nested more than %d deep",
+				       MAX_DEPTH);
 	return DLG_OK;
 }
 
@@ -91,8 +92,8 @@ static dlg_status arguments(parser *p, dlg_buf *args)
 	DLG_TRY(expect(p, JT_LPAREN, "("));
 	while (!is(p, JT_RPAREN)) {
 		if (is(p, JT_MUL) || is(p, JT_POW))
-			return dlg_jinja__fail(p->t, here(p), p->err,
-					       "argument unpacking (* or **) is outside the subset");
+			return dlg_jinja__fail(p->t, here(p), p->err, "argument unpacking "
+					       "(* or **) is outside the subset");
 		size_t start = here(p);
 		uint32_t a;
 		DLG_TRY(expression(p, &a));
@@ -135,7 +136,8 @@ static dlg_status members(parser *p, uint32_t *object)
 {
 	while (is(p, JT_DOT) || is(p, JT_LBRACKET)) {
 		bool computed = is(p, JT_LBRACKET);
-		jnode m = { .kind = N_MEMBER, .at = at(p, *object)->at, .a = *object, .flag = computed };
+		jnode m = { .kind = N_MEMBER, .at = at(p, *object)->at, .a = *object,
+			    .flag = computed };
 		p->cur++;
 		if (!computed) {
 			size_t start = here(p);
@@ -170,8 +172,8 @@ static dlg_status members(parser *p, uint32_t *object)
 				return dlg_jinja__fail(p->t, here(p), p->err, "an empty []");
 			p->cur++;
 			if (slice) {
-				jnode s = { .kind = N_SLICE, .at = m.at, .a = parts[0], .b = parts[1],
-					    .c = parts[2] };
+				jnode s = { .kind = N_SLICE, .at = m.at, .a = parts[0],
+					    .b = parts[1], .c = parts[2] };
 				DLG_TRY(node(p, s, &m.b));
 			} else {
 				m.b = parts[0];
@@ -196,7 +198,8 @@ static dlg_status call_member(parser *p, uint32_t *out)
 static dlg_status unary_sign(parser *p, uint32_t *out)
 {
 	const jtok *t = peek(p, 0);
-	if (t && (t->type == JT_UNARY || t->type == JT_ADD) && (t->op == OP_SUB || t->op == OP_ADD)) {
+	if (t && (t->type == JT_UNARY || t->type == JT_ADD) &&
+	    (t->op == OP_SUB || t->op == OP_ADD)) {
 		jnode u = { .kind = N_UNARY, .at = t->at, .op = t->op };
 		p->cur++;
 		DLG_TRY(deeper(p));
@@ -393,7 +396,8 @@ static dlg_status primary(parser *p, uint32_t *out)
 {
 	const jtok *t = peek(p, 0);
 	if (!t)
-		return dlg_jinja__fail(p->t, p->t->src_len, p->err, "the template ends in an expression");
+		return dlg_jinja__fail(p->t, p->t->src_len, p->err,
+				       "the template ends in an expression");
 	p->cur++;
 	jnode n = { .at = t->at, .off = t->off, .len = t->len };
 	switch (t->type) {

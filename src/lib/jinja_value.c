@@ -183,7 +183,8 @@ dlg_status dlg_jv__from_json(jarena *a, const char *vars, size_t n, jdict **out,
 	cJSON *tree = cJSON_ParseWithLength(vars, n);
 	if (!tree || !cJSON_IsObject(tree)) {
 		cJSON_Delete(tree);
-		return dlg_error__set(err, DLG_E_ARG, 0, "the template's variables are not a JSON object");
+		return dlg_error__set(err, DLG_E_ARG, 0,
+				      "the template's variables are not a JSON object");
 	}
 	cJSON_Delete(a->json);
 	a->json = tree;

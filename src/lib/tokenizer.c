@@ -47,6 +47,8 @@ struct dlg_tokenizer {
 	dlg_buf pretoks; /* dlg_pretok * */
 	dlg_buf added;   /* added_token, by first byte, the longest first */
 	uint32_t added_from[257]; /* those starting with byte c: [added_from[c], [c + 1]) */
+	char *chat; /* tokenizer_config.json's chat_template, bos_token and eos_token as a JSON
+		       object (chat.c reads it), or NULL */
 };
 
 typedef struct section {
@@ -394,8 +396,42 @@ static void index_added(dlg_tokenizer *t)
 	}
 }
 
+/* What the chat template needs of tokenizer_config.json, kept as JSON text for chat.c. */
+static dlg_status keep_chat(loader *l, const cJSON *config)
+{
+	const cJSON *tpl = cJSON_GetObjectItemCaseSensitive(config, "chat_template");
+	if (!tpl)
+		return DLG_OK;
+	cJSON *chat = cJSON_CreateObject();
+	bool ok = chat && cJSON_AddItemToObject(chat, "chat_template", cJSON_Duplicate(tpl, true));
+	static const char *const tokens[] = { "bos_token", "eos_token" };
+	for (size_t i = 0; ok && i < 2; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, tokens[i]);
+		if (cJSON_IsObject(v)) /* an AddedToken: its content */
+			v = cJSON_GetObjectItemCaseSensitive(v, "content");
+		if (cJSON_IsString(v))
+			ok = cJSON_AddStringToObject(chat, tokens[i], v->valuestring) != NULL;
+	}
+	char *text = ok ? cJSON_PrintUnformatted(chat) : NULL;
+	cJSON_Delete(chat);
+	if (text) {
+		size_t n = strlen(text) + 1;
+		l->t->chat = dlg_mem__alloc(l->t->alloc, n);
+		if (l->t->chat)
+			memcpy(l->t->chat, text, n);
+		cJSON_free(text);
+	}
+	return l->t->chat ? DLG_OK : dlg_error__set(l->err, DLG_E_NOMEM, 0, "out of memory");
+}
+
+const char *dlg_tokenizer__chat(const dlg_tokenizer *t)
+{
+	return t->chat;
+}
+
 static dlg_status load_json(loader *l, const cJSON *root, const cJSON *config)
 {
+	DLG_TRY(keep_chat(l, config));
 	if (config) {
 		const char *cls = str_of(config, "tokenizer_class");
 		if (cls && strncmp(cls, "LlamaTokenizer", 14) == 0 &&
@@ -545,6 +581,7 @@ void dlg_tokenizer__free(dlg_tokenizer *t)
 	dlg_buf__dispose(&t->norms);
 	dlg_buf__dispose(&t->pretoks);
 	dlg_buf__dispose(&t->added);
+	dlg_mem__free(t->alloc, t->chat);
 	dlg_mem__free(t->alloc, t);
 }
 

@@ -22,6 +22,13 @@ dlg_status dlg_tokenizer__load(dlg_tokenizer **out, const char *path, const dlg_
 			       dlg_error *err) DLG_WUR;
 void dlg_tokenizer__free(dlg_tokenizer *t);
 
+/**
+ * The chat template of the tokenizer's tokenizer_config.json, with its bos_token and
+ * eos_token, as a JSON object's text ({"chat_template": ..., "bos_token": ...}), or NULL
+ * when it has none (a rank file, a tokenizer without one).
+ */
+const char *dlg_tokenizer__chat(const dlg_tokenizer *t);
+
 dlg_status dlg_tok_scratch__new(dlg_tok_scratch **out, const dlg_allocator *a,
 				dlg_error *err) DLG_WUR;
 void dlg_tok_scratch__free(dlg_tok_scratch *s);

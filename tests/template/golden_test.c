@@ -4,7 +4,7 @@
  * conversation of conversations.jsonl, without and with add_generation_prompt, the text
  * must be the golden line's byte for byte, or, where the reference raised an error, dlgconv
  * must too, with the template's own message for a raise_exception.
- * Usage: template_golden TEMPLATES_DIR NAME
+ * Usage: template_golden TEMPLATE.jinja FIXTURES_DIR NAME
  */
 #include "lib/buf.h"
 #include "lib/jinja.h"
@@ -63,14 +63,14 @@ static void show_difference(const char *got, size_t got_n, const char *want)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: template_golden TEMPLATES_DIR NAME\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: template_golden TEMPLATE.jinja FIXTURES_DIR NAME\n");
 		return 2;
 	}
 	char path[4096];
 	size_t n;
-	snprintf(path, sizeof path, "%s/%s.jinja", argv[1], argv[2]);
-	char *src = slurp(path, &n);
+	char *src = slurp(argv[1], &n);
+	argv++; /* then as before: FIXTURES_DIR NAME */
 	snprintf(path, sizeof path, "%s/templates.json", argv[1]);
 	size_t meta_n;
 	char *meta_text = slurp(path, &meta_n);
@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 		line_no++;
 		for (int gen = 0; gen < 2; gen++) {
 			char *gold_line = next_line(&gp);
-			cJSON *c = cJSON_Parse(line), *g = gold_line ? cJSON_Parse(gold_line) : NULL;
+			cJSON *c = cJSON_Parse(line);
+			cJSON *g = gold_line ? cJSON_Parse(gold_line) : NULL;
 			if (!c || !g) {
 				fprintf(stderr, "conversation %zu: no golden line\n", line_no);
 				return 1;
@@ -110,29 +111,34 @@ int main(int argc, char **argv)
 			cJSON_AddBoolToObject(c, "add_generation_prompt", gen);
 			char *json = cJSON_PrintUnformatted(c);
 			out.len = 0;
-			dlg_status st = dlg_jinja__render(t, json, strlen(json), (size_t)64 << 20, &out, &err);
+			dlg_status st = dlg_jinja__render(t, json, strlen(json), (size_t)64 << 20,
+							  &out, &err);
 			const cJSON *want = cJSON_GetObjectItem(g, "text");
-			const char *want_error = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error"));
+			const char *want_error =
+				cJSON_GetStringValue(cJSON_GetObjectItem(g, "error"));
 			const char *raised = st ? strstr(err.msg, "raise_exception: ") : NULL;
 			bool ok;
 			if (want)
 				ok = !st && out.len == strlen(want->valuestring) &&
 				     !memcmp(out.data ? out.data : "", want->valuestring, out.len);
 			else
-				ok = st && want_error && (!raised || !strcmp(raised + 17, want_error));
+				ok = st && want_error &&
+				     (!raised || !strcmp(raised + 17, want_error));
 			cases++;
 			errors += want_error != NULL;
 			if (!ok) {
 				failed++;
-				fprintf(stderr, "%s, conversation %zu, add_generation_prompt=%d: ", argv[2],
-					line_no, gen);
+				fprintf(stderr, "%s, conversation %zu, add_generation_prompt=%d: ",
+					argv[2], line_no, gen);
 				if (st)
 					fprintf(stderr, "dlgconv: %s; reference: %s\n", err.msg,
 						want ? "rendered" : want_error);
 				else if (!want)
-					fprintf(stderr, "dlgconv rendered; the reference: %s\n", want_error);
+					fprintf(stderr, "dlgconv rendered; the reference: %s\n",
+						want_error);
 				else
-					show_difference(out.data ? out.data : "", out.len, want->valuestring);
+					show_difference(out.data ? out.data : "", out.len,
+							want->valuestring);
 			}
 			cJSON_free(json);
 			cJSON_Delete(c);

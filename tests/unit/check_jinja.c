@@ -50,7 +50,8 @@ START_TEST(test_jinja_outside_subset_named_where)
 {
 	ck_assert_str_eq(refused("a\n  {% macro f() %}{% endmacro %}", "{}", DLG_E_ARG),
 			 "chat template line 2, column 3: {% macro %} is outside the subset");
-	ck_assert_str_eq(refused("{{ x }}\n{% for a in b %}{% break %}{% endfor %}", "{}", DLG_E_ARG),
+	ck_assert_str_eq(refused("{{ x }}\n{% for a in b %}{% break %}{% endfor %}", "{}",
+				 DLG_E_ARG),
 			 "chat template line 2, column 17: {% break %} is outside the subset");
 	/* a filter is refused when a render reaches it, as @huggingface/jinja does */
 	ck_assert_str_eq(ok("{% if 0 %}{{ x | wordwrap }}{% endif %}ok", "{}"), "ok");
@@ -70,9 +71,11 @@ END_TEST
 START_TEST(test_jinja_raise_exception_message)
 {
 	const char *src = "{% for m in messages %}{% if m.role == 'system' %}\n"
-			  "{{ raise_exception('System role not supported') }}{% endif %}{% endfor %}";
+			  "{{ raise_exception('System role not supported') }}"
+			  "{% endif %}{% endfor %}";
 	ck_assert_str_eq(refused(src, "{\"messages\":[{\"role\":\"system\"}]}", DLG_E_ARG),
-			 "chat template line 2, column 4: raise_exception: System role not supported");
+			 "chat template line 2, column 4: raise_exception: System role not "
+			 "supported");
 	ck_assert_str_eq(ok(src, "{\"messages\":[{\"role\":\"user\"}]}"), "");
 }
 END_TEST
@@ -89,9 +92,10 @@ START_TEST(test_jinja_budget)
 	ck_assert_int_eq(st, DLG_E_LIMIT);
 	ck_assert_msg(strstr(err.msg, "render budget"), "%s", err.msg);
 	/* output past the budget */
+	const char *xs = "{\"x\":[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+			 "2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}";
 	ck_assert_ptr_null(render("{% for a in x %}{% for b in x %}{{ x }}{% endfor %}{% endfor %}",
-				  "{\"x\":[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
-				  "2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}", 4096, &err, &st));
+				  xs, 4096, &err, &st));
 	ck_assert_int_eq(st, DLG_E_LIMIT);
 	/* nesting deeper than the parser goes is refused, not a stack overflow */
 	char deep[2200] = "{{ ";
@@ -106,25 +110,28 @@ END_TEST
 START_TEST(test_jinja_scopes_and_loops)
 {
 	/* set in a loop stays in the loop; a namespace carries it out */
-	ck_assert_str_eq(ok("{% set x = 1 %}{% for i in [1,2] %}{% set x = i %}{% endfor %}{{ x }}", "{}"),
-			 "1");
+	ck_assert_str_eq(ok("{% set x = 1 %}{% for i in [1,2] %}{% set x = i %}{% endfor %}"
+			    "{{ x }}", "{}"), "1");
 	ck_assert_str_eq(ok("{% set ns = namespace(x=1) %}{% for i in [1,2] %}{% set ns.x = i %}"
 			    "{% endfor %}{{ ns.x }}", "{}"), "2");
-	ck_assert_str_eq(ok("{% for k, v in d | items %}{{ loop.index }}{{ k }}={{ v }};{% endfor %}",
-			    "{\"d\":{\"a\":1,\"b\":[true,null]}}"), "1a=1;2b=[true, null];");
+	ck_assert_str_eq(ok("{% for k, v in d | items %}{{ loop.index }}{{ k }}={{ v }};"
+			    "{% endfor %}", "{\"d\":{\"a\":1,\"b\":[true,null]}}"),
+			 "1a=1;2b=[true, null];");
 	ck_assert_str_eq(ok("{% for m in ms[::-1] if m > 1 %}{{ m }}{{ '.' if not loop.last }}"
 			    "{% else %}none{% endfor %}", "{\"ms\":[1,2,3]}"), "3.2");
 	ck_assert_str_eq(ok("{% for m in [] %}x{% else %}none{% endfor %}", "{}"), "none");
 	/* whitespace control, trim_blocks and lstrip_blocks as the reference applies them */
-	ck_assert_str_eq(ok("a  {%- if true -%}  b  {% endif %}\n  {% if true %}\nc{% endif %}\n", "{}"),
-			 "ab  c");
-	ck_assert_str_eq(ok("{{ 'x' ~ y ~ 1.0 }}|{{ 1.0 }}|{{ 7 // 2 }}|{{ -7 % 3 }}|{{ 'ab'[-1] }}", "{}"),
-			 "x1|1.0|3|-1|b");
+	ck_assert_str_eq(ok("a  {%- if true -%}  b  {% endif %}\n  {% if true %}\nc{% endif %}\n",
+			    "{}"), "ab  c");
+	ck_assert_str_eq(ok("{{ 'x' ~ y ~ 1.0 }}|{{ 1.0 }}|{{ 7 // 2 }}|{{ -7 % 3 }}|"
+			    "{{ 'ab'[-1] }}", "{}"), "x1|1.0|3|-1|b");
 	ck_assert_str_eq(ok("{{ '  a b '.split() | tojson }}{{ 'a<b>c'.split('<', 1) | tojson }}"
 			    "{{ ' x\\n'.strip() }}{{ 'aXbX'.replace('X', '-', 1) }}", "{}"),
 			 "[\"a\", \"b\"][\"a\", \"b>c\"]xa-bX");
-	ck_assert_str_eq(ok("{{ d | tojson(indent=2) }}", "{\"d\":{\"a\":[1,2.5,\"\\u0001\\\"\"],\"e\":{}}}"),
-			 "{\n  \"a\": [\n    1,\n    2.5,\n    \"\\u0001\\\"\"\n  ],\n  \"e\": {}\n}");
+	ck_assert_str_eq(ok("{{ d | tojson(indent=2) }}",
+			    "{\"d\":{\"a\":[1,2.5,\"\\u0001\\\"\"],\"e\":{}}}"),
+			 "{\n  \"a\": [\n    1,\n    2.5,\n    \"\\u0001\\\"\"\n  ],\n"
+			 "  \"e\": {}\n}");
 	ck_assert_str_eq(ok("{{ 'a' in d }}{{ 'z' not in d }}{{ 1 == 1.0 }}{{ x is defined }}"
 			    "{{ d.a is string }}{{ d.get('z', 5) }}", "{\"d\":{\"a\":\"b\"}}"),
 			 "truetruetruefalsetrue5");
