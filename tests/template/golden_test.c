@@ -95,8 +95,12 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/ids/%s.jsonl", argv[2], argv[3]);
 		if (dlg_options_init(&o, DLG_OPTIONS_VERSION) ||
 		    dlg_tokenizer__load(&tok, argv[4], &o, &err) ||
-		    dlg_tok_scratch__new(&scratch, NULL, &err) || !(ip = ids_text = slurp(path, &n))) {
-			fprintf(stderr, "template_golden: %s\n", ids_text ? err.msg : path);
+		    dlg_tok_scratch__new(&scratch, NULL, &err)) {
+			fprintf(stderr, "template_golden: %s\n", err.msg);
+			return 2;
+		}
+		if (!(ip = ids_text = slurp(path, &n))) {
+			fprintf(stderr, "template_golden: cannot read %s\n", path);
 			return 2;
 		}
 	}
@@ -179,9 +183,9 @@ int main(int argc, char **argv)
 				     cJSON_IsArray(want_ids) && same_ids(&ids, want_ids);
 				encoded++;
 				if (!ok)
-					fprintf(stderr, "%s, conversation %zu, add_generation_prompt=%d: "
-						"the ids differ from tokenizers.js's\n", argv[2], line_no,
-						gen);
+					fprintf(stderr, "%s, conversation %zu, add_generation_prompt="
+						"%d: the ids differ from tokenizers.js's\n", argv[2],
+						line_no, gen);
 			}
 			cJSON_Delete(want_ids);
 			if (!ok) {
