@@ -178,14 +178,14 @@ int main(int argc, char **argv)
 			cJSON *want_ids = ids_line ? cJSON_Parse(ids_line) : NULL;
 			if (ok && !st && tok) {
 				ids.len = 0;
-				ok = !dlg_tokenizer__encode(tok, scratch, out.data ? out.data : "",
-							    out.len, &ids, &err) &&
-				     cJSON_IsArray(want_ids) && same_ids(&ids, want_ids);
 				encoded++;
-				if (!ok)
-					fprintf(stderr, "%s, conversation %zu, add_generation_prompt="
-						"%d: the ids differ from tokenizers.js's\n", argv[2],
-						line_no, gen);
+				if (dlg_tokenizer__encode(tok, scratch, out.data ? out.data : "",
+							  out.len, &ids, &err) ||
+				    !cJSON_IsArray(want_ids) || !same_ids(&ids, want_ids)) {
+					failed++;
+					fprintf(stderr, "%s, conversation %zu, prompt %d: the ids "
+						"differ from tokenizers.js's\n", argv[2], line_no, gen);
+				}
 			}
 			cJSON_Delete(want_ids);
 			if (!ok) {
