@@ -183,8 +183,9 @@ int main(int argc, char **argv)
 							  out.len, &ids, &err) ||
 				    !cJSON_IsArray(want_ids) || !same_ids(&ids, want_ids)) {
 					failed++;
-					fprintf(stderr, "%s, conversation %zu, prompt %d: the ids "
-						"differ from tokenizers.js's\n", argv[2], line_no, gen);
+					fprintf(stderr, "%s, conversation %zu, prompt %d: the "
+						"ids differ from tokenizers.js's\n", argv[2],
+						line_no, gen);
 				}
 			}
 			cJSON_Delete(want_ids);
