@@ -14,10 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Memory one render may take (values and text): far above any conversation dlgconv reads
- * whole (options.max_input_bytes), so that only a template that grows without bound
- * meets it. */
-#define RENDER_BUDGET ((size_t)1 << 30)
+/* Memory one render may take (values and text): 64 MiB, and 8 bytes for each of its
+ * variables' JSON, so that only a template that grows without bound meets it. */
+#define RENDER_BUDGET(vars_len) (((size_t)64 << 20) + 8 * (vars_len))
 
 struct dlg_chat {
 	dlg_jinja *t;
@@ -174,5 +173,5 @@ dlg_status dlg_chat__render(const dlg_chat *c, const char *messages, size_t n,
 	}
 	DLG_TRY(dlg_buf__printf(vars, err, ",\"add_generation_prompt\":%s%s%s}",
 				prompt ? "true" : "false", *c->vars ? "," : "", c->vars));
-	return dlg_jinja__render(c->t, vars->data, vars->len, RENDER_BUDGET, out, err);
+	return dlg_jinja__render(c->t, vars->data, vars->len, RENDER_BUDGET(vars->len), out, err);
 }

@@ -624,7 +624,9 @@ static dlg_status body(jev *e, jscope *sc, uint32_t list, uint32_t count)
 				return dlg_jev__fail(e, node, "writing out a function or a loop");
 			size_t before = e->out->len;
 			if (!dlg_jv__write(e->out, &v))
-				return dlg_error__set(e->err, DLG_E_NOMEM, 0, "out of memory");
+				return dlg_jev__fail(e, node, "a value that cannot be written "
+						     "(lists nested past %d, or out of memory)",
+						     DLG_JV_MAX_DEPTH);
 			if (e->out->len - e->out_start > e->arena.budget) {
 				e->out->len = before;
 				return dlg_jev__budget(e);

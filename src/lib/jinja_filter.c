@@ -374,7 +374,8 @@ static dlg_status tojson(jev *e, uint32_t node, const jv *v, const args *a, jv *
 		*out = dlg_jv__str_copy(&e->arena, b.data ? b.data : "", b.len);
 	dlg_buf__dispose(&b);
 	if (!ok && b.len < e->arena.budget)
-		return dlg_jev__fail(e, node, "tojson of a function");
+		return dlg_jev__fail(e, node, "tojson of a function, or of lists nested past %d",
+				     DLG_JV_MAX_DEPTH);
 	return ok && out->kind == JV_STR ? DLG_OK : dlg_jev__budget(e);
 }
 

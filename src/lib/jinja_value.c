@@ -325,6 +325,8 @@ bool dlg_jv__json(dlg_buf *out, const jv *v, int64_t indent, size_t depth, bool 
 	case JV_LIST:
 	case JV_DICT:
 	case JV_NS: {
+		if (depth >= DLG_JV_MAX_DEPTH) /* a template can nest lists without end */
+			return false;
 		bool list = v->kind == JV_LIST;
 		size_t n = list ? v->l->n : v->d->n;
 		const char *sep = indent > 0 ? "," : ", ";

@@ -73,10 +73,14 @@ bool dlg_jv__put(jarena *a, jdict *d, jv key, jv v);
 dlg_status dlg_jv__from_json(jarena *a, const char *vars, size_t n, jdict **out,
 			     dlg_error *err) DLG_WUR;
 
+/** The deepest lists and mappings tojson and `{{ }}` write. */
+#define DLG_JV_MAX_DEPTH 512
+
 /**
  * `v | tojson` as @huggingface/jinja writes it: JSON.stringify's strings and numbers,
  * ", " and ": " between items without `indent`, "," and a newline with. Undefined is null
- * (`undef_null`) or undefined. false when a value has none (a function).
+ * (`undef_null`) or undefined. false when a value has none (a function, lists nested
+ * past DLG_JV_MAX_DEPTH) or out of memory.
  */
 bool dlg_jv__json(dlg_buf *out, const jv *v, int64_t indent, size_t depth, bool undef_null);
 

@@ -97,6 +97,14 @@ START_TEST(test_jinja_budget)
 	ck_assert_ptr_null(render("{% for a in x %}{% for b in x %}{{ x }}{% endfor %}{% endfor %}",
 				  xs, 4096, &err, &st));
 	ck_assert_int_eq(st, DLG_E_LIMIT);
+	/* lists nested 8,000 deep by a loop: written out, refused, not a stack overflow */
+	const char *nest = "{% set ns = namespace(l=[]) %}"
+			   "{% set t = [0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9] %}"
+			   "{% for a in t %}{% for b in t %}{% for c in t %}"
+			   "{% set ns.l = [ns.l] %}{% endfor %}{% endfor %}{% endfor %}{{ ns.l }}";
+	ck_assert_ptr_null(render(nest, "{}", (size_t)16 << 20, &err, &st));
+	ck_assert_int_eq(st, DLG_E_ARG);
+	ck_assert_msg(strstr(err.msg, "nested past 512"), "%s", err.msg);
 	/* nesting deeper than the parser goes is refused, not a stack overflow */
 	char deep[2200] = "{{ ";
 	for (int i = 0; i < 500; i++)
