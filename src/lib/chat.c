@@ -65,49 +65,53 @@ static char *copy(const char *s)
 	return c ? memcpy(c, s, n) : NULL;
 }
 
-/* The tokenizer's template: a string, or the "default" of a list of named ones. */
-static dlg_status from_tokenizer(dlg_chat *c, const char *config, dlg_error *err)
+/* The chat_template of tokenizer_config.json: a string, or the "default" of a list of
+ * named ones; NULL when it has none. */
+static const cJSON *config_template(const cJSON *cfg)
 {
-	cJSON *cfg = cJSON_Parse(config);
 	const cJSON *tpl = cJSON_GetObjectItemCaseSensitive(cfg, "chat_template"), *e;
-	if (cJSON_IsArray(tpl))
-		cJSON_ArrayForEach(e, tpl) {
-			const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
-			if (cJSON_IsString(name) && !strcmp(name->valuestring, "default"))
-				tpl = cJSON_GetObjectItemCaseSensitive(e, "template");
-		}
-	dlg_status st;
-	if (!cJSON_IsString(tpl)) {
-		st = dlg_error__set(err, DLG_E_ARG, 0, "the tokenizer's chat_template is neither a "
-				    "string nor a list holding one named \"default\"");
-	} else {
-		st = dlg_jinja__compile(&c->t, tpl->valuestring, strlen(tpl->valuestring), err);
-		cJSON_DeleteItemFromObjectCaseSensitive(cfg, "chat_template");
-		char *members = cJSON_PrintUnformatted(cfg); /* {"bos_token":...} */
-		size_t n = members ? strlen(members) : 0;
-		if (!st && (!members || !(c->vars = malloc(n))))
-			st = dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
-		if (!st) {
-			memcpy(c->vars, members + 1, n - 2); /* without the braces */
-			c->vars[n - 2] = '\0';
-		}
-		cJSON_free(members);
+	if (!cJSON_IsArray(tpl))
+		return tpl;
+	cJSON_ArrayForEach(e, tpl) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(e, "name");
+		if (cJSON_IsString(name) && !strcmp(name->valuestring, "default"))
+			return cJSON_GetObjectItemCaseSensitive(e, "template");
 	}
-	cJSON_Delete(cfg);
-	return st;
+	return tpl;
 }
 
-dlg_status dlg_chat__load(dlg_chat **out, const char *name, const struct dlg_tokenizer *tok,
-			  dlg_error *err)
+/* The tokenizer's template, with its bos_token and eos_token (an AddedToken's content). */
+static dlg_status from_tokenizer(dlg_chat *c, const cJSON *cfg, dlg_error *err)
 {
-	*out = NULL;
-	const char *config = tok ? dlg_tokenizer__chat(tok) : NULL;
-	if ((!name && !config) || (name && !strcmp(name, "none")))
-		return DLG_OK;
-	bool own = !name || !strcmp(name, "tokenizer");
-	if (own && !config)
-		return dlg_error__set(err, DLG_E_ARG, 0, "option template tokenizer: the tokenizer "
-				      "has no chat_template in its tokenizer_config.json");
+	const cJSON *tpl = config_template(cfg);
+	if (!cJSON_IsString(tpl))
+		return dlg_error__set(err, DLG_E_ARG, 0, "the tokenizer's chat_template is neither a "
+				      "string nor a list holding one named \"default\"");
+	DLG_TRY(dlg_jinja__compile(&c->t, tpl->valuestring, strlen(tpl->valuestring), err));
+	cJSON *vars = cJSON_CreateObject();
+	static const char *const tokens[] = { "bos_token", "eos_token" };
+	for (size_t i = 0; vars && i < 2; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, tokens[i]);
+		if (cJSON_IsObject(v))
+			v = cJSON_GetObjectItemCaseSensitive(v, "content");
+		if (cJSON_IsString(v) && !cJSON_AddStringToObject(vars, tokens[i], v->valuestring))
+			break;
+	}
+	char *members = vars ? cJSON_PrintUnformatted(vars) : NULL; /* {"bos_token":...} */
+	cJSON_Delete(vars);
+	size_t n = members ? strlen(members) : 0;
+	if (members && (c->vars = malloc(n - 1))) {
+		memcpy(c->vars, members + 1, n - 2); /* without the braces */
+		c->vars[n - 2] = '\0';
+	}
+	cJSON_free(members);
+	return c->vars ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
+}
+
+/* A built-in (own false) or the tokenizer's template (config), compiled. */
+static dlg_status load(dlg_chat **out, const char *name, bool own, const cJSON *config,
+		       dlg_error *err)
+{
 	const dlg_chat_builtin *b = NULL;
 	for (size_t i = 0; !own && i < dlg_chat__n_builtins; i++)
 		if (!strcmp(dlg_chat__builtins[i].name, name))
@@ -144,6 +148,26 @@ dlg_status dlg_chat__load(dlg_chat **out, const char *name, const struct dlg_tok
 	}
 	*out = c;
 	return DLG_OK;
+}
+
+dlg_status dlg_chat__load(dlg_chat **out, const char *name, const struct dlg_tokenizer *tok,
+			  dlg_error *err)
+{
+	*out = NULL;
+	const char *text = tok ? dlg_tokenizer__config(tok) : NULL;
+	cJSON *config = text ? cJSON_Parse(text) : NULL;
+	bool has = config_template(config) != NULL;
+	if ((!name && !has) || (name && !strcmp(name, "none"))) {
+		cJSON_Delete(config);
+		return DLG_OK;
+	}
+	bool own = !name || !strcmp(name, "tokenizer");
+	dlg_status st = own && !has ? dlg_error__set(err, DLG_E_ARG, 0, "option template "
+						     "tokenizer: the tokenizer has no "
+						     "chat_template in its tokenizer_config.json")
+				    : load(out, name, own, config, err);
+	cJSON_Delete(config);
+	return st;
 }
 
 void dlg_chat__free(dlg_chat *c)
