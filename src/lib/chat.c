@@ -85,8 +85,8 @@ static dlg_status from_tokenizer(dlg_chat *c, const cJSON *cfg, dlg_error *err)
 {
 	const cJSON *tpl = config_template(cfg);
 	if (!cJSON_IsString(tpl))
-		return dlg_error__set(err, DLG_E_ARG, 0, "the tokenizer's chat_template is neither a "
-				      "string nor a list holding one named \"default\"");
+		return dlg_error__set(err, DLG_E_ARG, 0, "the tokenizer's chat_template is neither "
+				      "a string nor a list holding one named \"default\"");
 	DLG_TRY(dlg_jinja__compile(&c->t, tpl->valuestring, strlen(tpl->valuestring), err));
 	cJSON *vars = cJSON_CreateObject();
 	static const char *const tokens[] = { "bos_token", "eos_token" };
