@@ -29,3 +29,16 @@ echo "exit $?"
 echo "exit $?"
 "$DLGCONV" validate --tokenizer "$FIXTURES/tokenizers/gpt2" --template tokenizer a.txt
 echo "exit $?"
+# a tokenizer_config.json's template: a list's "default" is used (32 tokens, 14 trainable, as
+# the references give), its eos_token an AddedToken's content; one outside the subset stops
+# the run before any input is read, naming the construct and where
+mkdir own bad
+cp "$FIXTURES/tokenizers/gpt2/tokenizer.json.gz" own/
+cp "$FIXTURES/tokenizers/gpt2/tokenizer.json.gz" bad/
+printf '%s\n' '{"eos_token":{"content":"<|endoftext|>"},"chat_template":[{"name":"tool_use","template":"x"},{"name":"default","template":"{% for m in messages %}{{ m.role }}: {{ m.content }}{{ eos_token }}\n{% endfor %}"}]}' >own/tokenizer_config.json
+printf '%s\n' '{"chat_template":"{% for m in messages %}\n  {% macro f() %}{% endmacro %}{% endfor %}"}' >bad/tokenizer_config.json
+"$DLGCONV" convert -q --compress none --split train=1 --tokenizer own --emit-token-counts a.txt -o o2
+echo "exit $?"
+sed 's/.*"meta"/"meta"/' o2/train.jsonl
+"$DLGCONV" validate --tokenizer bad a.txt
+echo "exit $?"
