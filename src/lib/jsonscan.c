@@ -6,6 +6,7 @@
  * finds where a record's member stands in its text; and repeated keys dropped as Python's json
  * drops them. Uses buf.c and cJSON.
  */
+#define _GNU_SOURCE /* memmem */
 #include "jsonscan.h"
 #include "buf.h"
 #include "unit.h"
@@ -479,4 +480,17 @@ void dlg_jsonscan__drop_repeated_keys(dlg_jsonscan_dups *d, cJSON *node, const d
 	for (cJSON *c = node->child; c && d->status == DLG_OK; c = c->next)
 		if (cJSON_IsObject(c) || cJSON_IsArray(c))
 			dlg_jsonscan__drop_repeated_keys(d, c, alloc);
+}
+
+size_t dlg_jsonscan__escaped_nul(const char *p, size_t n)
+{
+	for (const char *at = memmem(p, n, "\\u0000", 6); at;
+	     at = memmem(at + 1, n - (size_t)(at + 1 - p), "\\u0000", 6)) {
+		size_t backslashes = 0;
+		while (at - backslashes > p && at[-1 - (ptrdiff_t)backslashes] == '\\')
+			backslashes++;
+		if (backslashes % 2 == 0)
+			return (size_t)(at - p);
+	}
+	return SIZE_MAX;
 }
