@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"\"tool_calls\":[{\"id\":\"a\",\"type\":\"function\",\"function\":{\"name\":\"f\","
 		"\"arguments\":\"{\\\"x\\\":1}\"}}]},{\"role\":\"tool\",\"content\":\"2\","
 		"\"tool_call_id\":\"a\"},{\"role\":\"assistant\",\"content\":\"\",\"weight\":0}],"
-		"\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{}}}],"
+		"\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\","
+		"\"parameters\":{}}}],"
 		"\"add_generation_prompt\":true,\"bos_token\":\"<s>\",\"eos_token\":null}";
 	dlg_jinja *t;
 	dlg_error err;
