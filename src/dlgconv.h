@@ -105,6 +105,7 @@ typedef enum dlg_diag_code {
 	/* the token limits (issue 22): numbered apart from the others' */
 	DLG_DIAG_OVER_TOKEN_LIMIT = 220,
 	DLG_DIAG_NO_TRAINABLE_TOKENS = 221,
+	DLG_DIAG_TEMPLATE_REFUSED = 222,
 	DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED = 330,
 	DLG_DIAG_TURNS_TRUNCATED = 331
 } dlg_diag_code;
@@ -313,6 +314,10 @@ DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
 /** A turn's tokens under options.tokenizer (its content alone, docs/tokenizers.md
  * "Counts"); 0 without a tokenizer, for a rejected conversation, or out of range. */
 DLG_API size_t dlg_conv_tokens(const dlg_conv *c, size_t turn);
+/** The conversation's tokens and its trainable ones under options.tokenizer: of its
+ * rendering under the chat template when there is one (docs/templates.md), else the sums of
+ * dlg_conv_tokens (trainable: the assistant turns'); both 0 without a tokenizer. */
+DLG_API void dlg_conv_token_sums(const dlg_conv *c, uint64_t *total, uint64_t *trainable);
 /** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated);
  * NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
@@ -449,6 +454,10 @@ typedef struct dlg_options {
 	uint64_t memory_budget;      /* bytes the conversations in flight may take, by the
 					estimate of docs/performance.md; one that would take more
 					alone is refused (E105) */
+	const char *chat_template;   /* the chat template tokens are counted under (needs
+					tokenizer; docs/templates.md): a built-in's name,
+					"tokenizer", "none"; NULL: the tokenizer's own if it has
+					one, else none */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024

@@ -94,6 +94,20 @@ static const dlg_option_info html_force_info = {
 	"let --html replace an existing FILE", "Let --html replace an existing FILE (never an "
 	"input).", 0
 };
+static const dlg_option_info price_info = {
+	"price-per-mtok", NULL, "X", DLG_OPTION_FRACTION, NULL, 0, 1e9,
+	"a price above 0 per million tokens, e.g. 8 or 0.40",
+	"print each split's training cost at X per million tokens (needs --tokenizer)",
+	"Print each split's training cost: its tokens (under the chat template, if any) times "
+	"--epochs times X per million tokens, as fine-tuning is billed (needs --tokenizer; "
+	"docs/tokenizers.md).", DLG_OPTION_ABOVE_MIN
+};
+static const dlg_option_info epochs_info = {
+	"epochs", NULL, "E", DLG_OPTION_NUMBER, NULL, 1, 1000, "1 to 1000",
+	"the epochs --price-per-mtok bills (default 1)",
+	"How many epochs --price-per-mtok bills: each one trains on every token again "
+	"(default 1).", 0
+};
 static const dlg_option_info stage_spans_info = {
 	"stage-spans", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	"instead, list every *...* span with its stage-direction decision (JSON lines)",
@@ -141,6 +155,7 @@ static const struct cli_option {
 	{ "shards", 0, WRITE, NULL },
 	{ "bare", 0, WRITE, NULL },
 	{ "tokenizer", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
+	{ "template", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
 	{ "emit-token-counts", 0, CLI_CONVERT, NULL },
 	{ "max-tokens", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
 	{ "over-limit", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
@@ -189,6 +204,8 @@ static const struct cli_option {
 	{ "html", 0, CLI_STATS, &html_info },
 	{ "force", 0, CLI_STATS, &html_force_info },
 	{ "stage-spans", 0, CLI_STATS, &stage_spans_info },
+	{ "price-per-mtok", 0, CLI_CONVERT | CLI_STATS, &price_info },
+	{ "epochs", 0, CLI_CONVERT | CLI_STATS, &epochs_info },
 	{ "quiet", 'q', ALL, &quiet_info },
 	{ "verbose", 'v', BOTH, &verbose_info },
 	{ "help", 'h', ALL, &help_info },
@@ -561,6 +578,12 @@ static int take_own(cli_args *a, const struct cli_option *o, const char *v)
 		a->stats_html = v;
 	} else if (strcmp(name, "stage-spans") == 0) {
 		a->stage_spans = true;
+	} else if (strcmp(name, "price-per-mtok") == 0) {
+		if (dlg_option_parse(o->own, v, NULL, &a->price_per_mtok, NULL) != DLG_OK)
+			return bad_value(c, o, v);
+	} else if (strcmp(name, "epochs") == 0) {
+		if (dlg_option_parse(o->own, v, &a->epochs, NULL, NULL) != DLG_OK)
+			return bad_value(c, o, v);
 	} else if (strcmp(name, "help") == 0) {
 		print_help(c);
 		return 0;
@@ -823,6 +846,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	/* versioned: each field then means what it holds (--max-rejects 0 allows none) */
 	dlg_options_init(&a->opts, DLG_OPTIONS_VERSION);
 	a->max_leakage = 1;
+	a->epochs = 1;
 	if (argc < 2) {
 		print_main_help();
 		return 2;
@@ -968,6 +992,8 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		rc = usage_error(c, "%s", "--band B/NB is required");
 	else if ((c & (CLI_BANDS | CLI_CLUSTER | CLI_REDUCE | CLI_FINALIZE)) && a->n_inputs != 1)
 		rc = usage_error(c, "%s", "name one WORK directory, the one map wrote into");
+	else if (a->price_per_mtok > 0 && !a->opts.tokenizer)
+		rc = usage_error(c, "%s", "--price-per-mtok needs --tokenizer");
 	else if (c == CLI_STATS && a->stats_html)
 		rc = check_html_file(a);
 	/* --bare has no field for stage directions: unless told, they stay in the text */

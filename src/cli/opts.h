@@ -43,6 +43,8 @@ typedef struct cli_args {
 	size_t n_against;
 	double max_leakage;     /* leakage: --max-leakage; 1 when not given */
 	const char *stats_html; /* stats: --html FILE */
+	double price_per_mtok;  /* convert, stats: --price-per-mtok, 0 when not given */
+	uint64_t epochs;        /* convert, stats: --epochs (default 1) */
 	bool stage_spans;       /* stats: --stage-spans */
 	bool stage_given;       /* --stage was given (--bare's default is keep) */
 	unsigned part, parts;   /* map: --part K/M */

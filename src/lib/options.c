@@ -359,6 +359,18 @@ static const option table[] = {
 	    "them; convert writes each split's in the manifest (tokens_per_split) and, with "
 	    "--emit-token-counts, each record's in its meta.", OUT },
 	  FIELD(tokenizer), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "template", "chat_template", "NAME", DLG_OPTION_TEXT, NULL, 0, 0,
+	    "a built-in template's name, tokenizer or none",
+	    "count tokens under a chat template: a built-in (chatml, llama3.1, qwen2.5...), "
+	    "tokenizer (the default when it has one) or none",
+	    "Count tokens under a chat template (needs --tokenizer; docs/templates.md): a "
+	    "built-in one (chatml, llama3.1, llama3.2, qwen2.5, qwen3, mistral, gemma2, gemma3, "
+	    "phi3, phi4, phi4-reasoning, deepseek-v3, deepseek-r1), tokenizer (the chat_template "
+	    "of the tokenizer's tokenizer_config.json, the default when it has one), or none "
+	    "(each message's content alone). A conversation's total is then the tokens of its "
+	    "rendering, its trainable tokens those of its assistant replies as a trainer masks "
+	    "them; a conversation the template refuses is E222.", OUT },
+	  FIELD(chat_template), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "emit-token-counts", "emit_token_counts", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "put each record's token counts in meta.tokens (needs --tokenizer)",
 	    "Put each record's token counts in meta.tokens: the total, the trainable (the "

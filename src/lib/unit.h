@@ -150,6 +150,9 @@ typedef struct dlg_unit {
 	uint64_t fixes[DLG_FIX_COUNT];
 	struct dlg_tok_scratch *tok_scratch; /* borrowed: its item's, with --tokenizer */
 	dlg_buf tokens;      /* uint32_t: each turn's tokens, with --tokenizer */
+	bool templated;      /* with a chat template: the sums below are the conversation's */
+	uint64_t tpl_total, tpl_trainable; /* tokens of its rendering, and of its assistant
+					      parts as a trainer masks them (tokcount.c) */
 } dlg_unit;
 
 /*
@@ -195,8 +198,12 @@ struct dlg_input;
 void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
 		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
-/** The sum of u->tokens, and of its assistant turns' (the trainable tokens). */
+/** The conversation's tokens and its trainable ones: those of its rendering under the chat
+ * template (u->templated), else the sum of u->tokens and of its assistant turns' not of
+ * weight 0. */
 void dlg_unit__token_sums(const dlg_unit *u, uint64_t *total, uint64_t *trainable);
+/** A turn written with "weight": 0 (or false), which trainers leave out of the loss. */
+bool dlg_unit__zero_weight(const dlg_unit *u, const dlg_turn *t);
 
 /** The findings of one code a conversation keeps; the others are counted (docs/rules.md
  * "Findings": a finding on each of 16 million lines would take gigabytes). */
