@@ -539,16 +539,17 @@ static dlg_status raw_diag(dlg_unit *u, dlg_diag_code code, size_t off, const ch
 	return st;
 }
 
-/* Where a `\u0000` escape is (its backslash not itself escaped), or SIZE_MAX. */
+/* Where a `\u0000` escape is (its backslash not itself escaped), or SIZE_MAX. Walks the
+ * backslashes, an escape's length at a time (memmem for the whole needle was 3% of a run on
+ * records whose texts have a `\n` every few hundred bytes). */
 static size_t escaped_nul(const char *p, size_t n)
 {
-	for (const char *at = memmem(p, n, "\\u0000", 6); at;
-	     at = memmem(at + 1, n - (size_t)(at + 1 - p), "\\u0000", 6)) {
-		size_t backslashes = 0;
-		while (at - backslashes > p && at[-1 - (ptrdiff_t)backslashes] == '\\')
-			backslashes++;
-		if (backslashes % 2 == 0)
+	for (const char *at = memchr(p, '\\', n); at;) {
+		size_t rest = n - (size_t)(at - p);
+		if (rest >= 6 && memcmp(at, "\\u0000", 6) == 0)
 			return (size_t)(at - p);
+		/* the escaped character is no escape of its own: `\\u0000` is text */
+		at = rest > 2 ? memchr(at + 2, '\\', rest - 2) : NULL;
 	}
 	return SIZE_MAX;
 }

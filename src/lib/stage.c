@@ -75,6 +75,25 @@ static const char *bracket_close(const char *t, size_t n, size_t i)
 	return memcmp(t + i, LENTICULAR, 3) == 0 ? LENTICULAR_CLOSE : NULL;
 }
 
+/* The first delimiter that may open a span ('*', '_', an opening full-width bracket) at or
+ * after t[i], or n. Skips eight bytes at a time that hold none of '*', '_' and the first
+ * bytes of the brackets (0xEF, 0xE3): one pass, where most turns have none. */
+static size_t next_delimiter(const char *t, size_t n, size_t i)
+{
+	for (; i < n; i++) {
+		while (i + 8 <= n) {
+			uint64_t w = dlg_load64(t + i);
+			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_') | dlg_swar_eq(w, 0xEF) |
+			    dlg_swar_eq(w, 0xE3))
+				break;
+			i += 8;
+		}
+		if (i < n && (t[i] == '*' || t[i] == '_' || bracket_close(t, n, i)))
+			return i;
+	}
+	return n;
+}
+
 /* The bytes of the delimiter at t[i]: '*' and '_' are one, a full-width bracket three. */
 static size_t delim_len(const char *t, size_t i)
 {
@@ -493,18 +512,7 @@ static bool scan(const char *t, size_t n, span_fn fn, void *payload,
 	size_t line = 0, eol = 0; /* the line being looked at: t[line, eol) */
 	bool line_known = false;
 	line_view lv = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		while (i + 8 <= n) {
-			uint64_t w = dlg_load64(t + i);
-			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_') | dlg_swar_eq(w, 0xEF) |
-			    dlg_swar_eq(w, 0xE3))
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		if (t[i] != '*' && t[i] != '_' && !bracket_close(t, n, i))
-			continue;
+	for (size_t i = next_delimiter(t, n, 0); i < n; i = next_delimiter(t, n, i + 1)) {
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
 			if (dlg_unit__cancel_asked(cancel))
@@ -632,8 +640,7 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	turn->n_stage = 0;
 	const char *t = u->text.data + from;
 	size_t n = turn->text.len;
-	if (!memchr(t, '*', n) && !memchr(t, '_', n) && !memmem(t, n, FW_PAREN, 3) &&
-	    !memmem(t, n, LENTICULAR, 3))
+	if (next_delimiter(t, n, 0) == n)
 		return DLG_OK;
 	dlg_buf *spans = &u->scratch;
 	spans->len = 0;

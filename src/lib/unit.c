@@ -88,6 +88,19 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
 
+void dlg_unit__swap_work(dlg_unit *a, dlg_unit *b)
+{
+	dlg_buf *mine[] = { &a->drops, &a->decoded, &a->text, &a->scratch, &a->stages,
+			    &a->stage_text, &a->stage_refs, &a->json };
+	dlg_buf *theirs[] = { &b->drops, &b->decoded, &b->text, &b->scratch, &b->stages,
+			      &b->stage_text, &b->stage_refs, &b->json };
+	for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
+		dlg_buf swap = *mine[i];
+		*mine[i] = *theirs[i];
+		*theirs[i] = swap;
+	}
+}
+
 void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t record_line)
 {
 	u->source = in->source;
