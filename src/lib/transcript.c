@@ -488,6 +488,9 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	const char *cr = memchr(text, '\r', len);
 	/* the next colon: lines before it are no markers and hold no label (most lines) */
 	size_t colon_len, colon = dlg_marker__next_colon(&colon_len, text, len, 0);
+	/* and with no '*' nor CR either, no line has anything to find */
+	if (colon == len && !cr && !memchr(text, '*', len))
+		return dlg_buf__append(&u->turns, &t, sizeof t, err);
 	do {
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
