@@ -11,7 +11,11 @@
 #     16 Mi one-character lines (32 MiB: one file, and four in one folder with -j 2 and
 #     -j 4), 32 MiB of blank lines in one turn, 32 MiB of tiny turns with one-letter labels
 #     (`A: x`, --role A=user --role B=assistant), one turn of 32 MiB in 440,000 lines, and
-#     a finding on each of a million lines (W308).
+#     a finding on each of a million lines (W308); and a 200 MB .json document, an array
+#     of two million short records (read record by record, not as one tree);
+#   - the memory budget (--memory-budget, 1 GiB by default): a conversation estimated over
+#     it alone is refused unread (E105): the tiny turns by default (2 GiB by the estimate),
+#     read whole under a budget raised to 2 GiB.
 # Prints seconds and peak RSS for each.
 #   scripts/limits.sh [WORKDIR]
 set -eu
@@ -51,12 +55,21 @@ write("blank-lines.txt", "### Human: x\n" + "\n" * (32 << 20) + "### Assistant: 
 write("tiny-turns.txt", "A: x\nB: y\n" * ((32 << 20) // 10))
 write("huge-turn.txt", "### Human: " + ("word " * 15 + "\n") * ((32 << 20) // 76) +
       "### Assistant: ok\n")
+if not os.path.exists(w + "/big-document.json"):
+    with open(w + "/big-document.json", "w") as f:
+        f.write("[\n")
+        for i in range(2000000):
+            f.write("%s{\"messages\": [{\"role\": \"user\", \"content\": \"hi %d\"}, "
+                    "{\"role\": \"assistant\", \"content\": \"ok %d\"}]}"
+                    % (",\n" if i else "", i, i * 7))
+        f.write("\n]\n")
 write("finding-per-line.txt", "### Human: hi\n" + "## Step: stir\n" * 1000000 +
       "### Assistant: ok\n")
 PY
 [ -f "$work/many-spans.jsonl" ] ||
 	/usr/bin/python3 "$here/scripts/line-corpus.py" "$work/many-spans.jsonl" spans 64M
-echo "targets: one input < 512 MiB, a folder < 700 MiB"
+echo "bound: 2 x --memory-budget (1 GiB by default) + fixed (docs/performance.md);"
+echo "targets: one input < 512 MiB, a folder < 700 MiB, but for the budget raised"
 printf '%-36s %-9s %8s %10s  %s\n' input command seconds "peak RSS" "exit (message)"
 # NAME COMMAND ARGS...: one run, one line of the table
 measure() {
@@ -74,7 +87,7 @@ measure() {
 	printf '%-36s %-9s %7ss %6d MiB  %s\n' "$name" "$cmd" "$1" $(($2 / 1024)) "$rc $msg"
 }
 for input in one-line.txt million-turns.txt bomb.txt.gz long-record.jsonl many-spans.jsonl \
-	one-char.txt blank-lines.txt huge-turn.txt finding-per-line.txt; do
+	one-char.txt blank-lines.txt huge-turn.txt finding-per-line.txt big-document.json; do
 	for cmd in convert validate; do
 		measure "$input" $cmd "$work/$input"
 	done
@@ -83,6 +96,8 @@ for cmd in convert validate; do
 	measure "tiny-turns.txt (--role A=, B=)" $cmd --role A=user --role B=assistant \
 		"$work/tiny-turns.txt"
 done
+measure "tiny-turns.txt (2 GiB budget)" convert --memory-budget 2147483648 --role A=user \
+	--role B=assistant "$work/tiny-turns.txt"
 for jobs in 1 2; do
 	measure "eight 64 MiB transcripts, -j $jobs" convert -j $jobs "$work/eight"
 done

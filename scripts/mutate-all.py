@@ -29,9 +29,11 @@ OPERATOR = re.compile(r"==|!=|<=|>=|&&|\|\||<|>")
 # the tests that judge src/lib's logic (the slow browser, install, Slurm and script tests say
 # nothing about it), cheapest first: most mutants die in the first few seconds, and only a
 # survivor pays for the whole list
-TESTS = ["unit", "fixtures", "schemas", "stage_precision", "before", "consumers", "failures",
-         "fuzz_transcript", "fuzz_record", "cli", "kill", "neardup", "properties",
-         "fuzz_convert", "mapreduce"]
+TESTS = ["unit", "fixtures", "schemas", "tokenizer_gpt2", "tokenizer_llama2", "tokenizer_llama3",
+         "tokenizer_qwen2.5", "tokenizer_cl100k_base", "tokenizer_o200k_base", "stage_precision",
+         "before", "consumers", "failures", "fuzz_transcript", "fuzz_record", "cli", "carried",
+         "shapes", "linear", "cancel", "lock", "kill", "neardup", "properties", "fuzz_convert",
+         "mapreduce"]
 ASAN_TESTS = ["unit", "fixtures", "cli", "fuzz_transcript", "fuzz_record"]
 
 

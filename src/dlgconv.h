@@ -65,6 +65,7 @@ typedef enum dlg_diag_code {
 	DLG_DIAG_BINARY = 102,
 	DLG_DIAG_INVALID_JSON = 103,
 	DLG_DIAG_LFS_POINTER = 104,
+	DLG_DIAG_OVER_MEMORY_BUDGET = 105,
 	DLG_DIAG_NO_TURNS = 201,
 	DLG_DIAG_FIRST_NOT_USER = 202,
 	DLG_DIAG_REPEATED_ROLE = 203,
@@ -445,6 +446,9 @@ typedef struct dlg_options {
 	int emit_token_counts;       /* each record's meta.tokens (needs tokenizer) */
 	uint64_t max_tokens;         /* a conversation's most tokens (needs tokenizer); 0: none */
 	dlg_over_limit over_limit;   /* what a conversation over max_tokens becomes */
+	uint64_t memory_budget;      /* bytes the conversations in flight may take, by the
+					estimate of docs/performance.md; one that would take more
+					alone is refused (E105) */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024

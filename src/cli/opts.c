@@ -171,6 +171,7 @@ static const struct cli_option {
 	{ "include", 0, ALL, NULL },
 	{ "exclude", 0, ALL, NULL },
 	{ "max-input-bytes", 0, ALL, NULL },
+	{ "memory-budget", 0, ALL, NULL },
 	{ "jobs", 'j', ALL, NULL },
 	{ "diagnostics", 0, BOTH, &diagnostics_info },
 	{ "max-errors", 0, BOTH, &max_errors_info },

@@ -62,6 +62,14 @@ static const struct {
 	  "The file is a Git LFS pointer, not the data it stands for. The repository was cloned "
 	  "without its LFS objects. One finding for the file; nothing in it is read. Run `git lfs "
 	  "pull` in that clone and convert again." },
+	{ DLG_DIAG_OVER_MEMORY_BUDGET, "E105", "over-memory-budget",
+	  "The conversation would take more memory than the run's budget (`--memory-budget`, "
+	  "1 GiB by default), so it is refused rather than held. What a conversation takes is "
+	  "estimated from its bytes before it is read: 8 bytes a byte, 256 a `:` (a turn's marker "
+	  "or JSON key), 64 a `*` or `_` (a stage direction's ends); with the default, a "
+	  "conversation of more than 128 MiB, or of millions of tiny turns. No real conversation "
+	  "comes near: it is usually a file that is not one conversation (a log, a dump). Raise "
+	  "`--memory-budget` if the machine has the memory, or split the file." },
 	{ DLG_DIAG_NO_TURNS, "E201", "no-turns",
 	  "No turn was found: no marker of a known speaker, or no message in a JSON record. A "
 	  "known speaker's marker is `### Human:`, `### Assistant:`, `### System:` or one with a "

@@ -8,7 +8,7 @@
 #include "ctx.h"
 #include "discover.h"
 #include "input.h"
-#include "jsonread.h"
+#include "jsondoc.h"
 #include "step.h"
 
 #include <string.h>
@@ -25,6 +25,7 @@ void dlg_intake__init(dlg_intake *in, const dlg_ctx *ctx, const dlg_inputs *inpu
 	in->inputs = inputs;
 	in->next = first;
 	in->end = end;
+	dlg_buf__init(&in->doc, ctx->alloc, DLG_BUF_UNCAPPED);
 }
 
 void dlg_intake__dispose(dlg_intake *in)
@@ -78,18 +79,13 @@ static dlg_status next_chunk(dlg_intake *in, dlg_item *it, uint64_t *cost, dlg_e
 	in->first = false;
 	bool done;
 	if (in->from_doc) {
-		/* a chunk of whole lines out of the converted document */
-		size_t start = in->doc_pos, lines = 0, pos = start;
-		while (pos < in->doc.len && lines < CHUNK_LINES && pos - start < CHUNK_BYTES) {
-			const char *nl = memchr(in->doc.data + pos, '\n', in->doc.len - pos);
-			pos = nl ? (size_t)(nl - in->doc.data) + 1 : in->doc.len;
-			lines++;
-		}
+		/* the document's next records, as lines */
+		size_t lines;
 		it->data.len = 0;
-		DLG_TRY(dlg_buf__append(&it->data, in->doc.data + start, pos - start, err));
-		in->doc_pos = pos;
+		DLG_TRY(dlg_jsondoc__lines(&in->jsondoc, &it->data, CHUNK_LINES, CHUNK_BYTES,
+					   &lines, err));
 		in->next_record += lines;
-		done = pos == in->doc.len;
+		done = in->jsondoc.done;
 	} else {
 		DLG_TRY(dlg_input__read_lines(&in->reader, &it->data, CHUNK_BYTES, CHUNK_LINES,
 					      err));
@@ -138,15 +134,12 @@ static dlg_status whole(dlg_intake *in, dlg_item *it, dlg_input_format format, u
 		return DLG_OK;
 	}
 	bool json_lines;
-	dlg_buf__init(&in->doc, in->ctx->alloc, DLG_BUF_UNCAPPED);
-	DLG_TRY(dlg_jsonread__document_lines(&it->bad_code, &it->bad_off, &it->bad_msg,
-					     &json_lines, &in->doc, it->data.data, it->data.len,
-					     err));
+	dlg_jsondoc__open(&in->jsondoc, &it->bad_code, &it->bad_off, &it->bad_msg, &json_lines,
+			  it->data.data, it->data.len);
 	if (it->bad_code || json_lines) {
 		/* a .jsonl file that is not one JSON array after all (`[1]` on its first line,
 		 * records after it) is what its name says, with a finding per bad line */
 		bool lines = json_lines || format == DLG_INPUT_JSONL;
-		dlg_buf__dispose(&in->doc);
 		it->kind = lines ? DLG_ITEM_LINES : DLG_ITEM_BAD_JSON;
 		it->first_record = 1;
 		it->by_index = false;
@@ -155,9 +148,14 @@ static dlg_status whole(dlg_intake *in, dlg_item *it, dlg_input_format format, u
 					   "line by line";
 		return DLG_OK;
 	}
+	/* the document's bytes stay with the intake, read by the chunks */
+	dlg_buf bytes = it->data;
+	it->data = in->doc;
+	it->data.max = bytes.max;
+	in->doc = bytes;
+	in->doc.max = DLG_BUF_UNCAPPED;
 	in->open = true;
 	in->from_doc = true;
-	in->doc_pos = 0;
 	return next_chunk(in, it, cost, err);
 }
 

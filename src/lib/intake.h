@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "discover.h"
 #include "input.h"
+#include "jsondoc.h"
 #include "step.h"
 
 /** The inputs of a run from `next` to `end`, and the one being handed out in chunks. */
@@ -22,10 +23,10 @@ typedef struct dlg_intake {
 	bool open;            /* an input is being handed out in chunks */
 	size_t input;         /* which */
 	dlg_reader reader;
-	bool from_doc;        /* a .json document turned into lines in `doc` */
+	bool from_doc;        /* a .json document, its bytes in `doc`, handed out as lines */
 	const char *content_note; /* for the first chunk */
 	dlg_buf doc;
-	size_t doc_pos;
+	dlg_jsondoc jsondoc;
 	uint64_t next_record;
 	bool first;
 	bool seen_text;       /* the input has had a byte other than white space */

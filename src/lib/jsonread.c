@@ -2,11 +2,9 @@
  * jsonread.c - JSON records read into turns (jsonread.h): a messages array (roles and
  * contents under their several spellings, content parts, stage directions), or a transcript
  * string and its reply; repeated keys as Python's json reads them; each record's
- * --keep-fields values; a .json document turned into JSON lines. Findings are located at the
- * record's line. Uses buf.c, error.c, encoding.c, normalize.c, stage.c, transcript.c,
- * jsonscan.c and cJSON.
+ * --keep-fields values. Findings are located at the record's line. Uses buf.c, error.c,
+ * encoding.c, normalize.c, stage.c, transcript.c, jsonscan.c and cJSON.
  */
-#define _GNU_SOURCE /* memmem */
 #include "jsonread.h"
 #include "buf.h"
 #include "carried.h"
@@ -539,21 +537,6 @@ static dlg_status raw_diag(dlg_unit *u, dlg_diag_code code, size_t off, const ch
 	return st;
 }
 
-/* Where a `\u0000` escape is (its backslash not itself escaped), or SIZE_MAX. Walks the
- * backslashes, an escape's length at a time (memmem for the whole needle was 3% of a run on
- * records whose texts have a `\n` every few hundred bytes). */
-static size_t escaped_nul(const char *p, size_t n)
-{
-	for (const char *at = memchr(p, '\\', n); at;) {
-		size_t rest = n - (size_t)(at - p);
-		if (rest >= 6 && memcmp(at, "\\u0000", 6) == 0)
-			return (size_t)(at - p);
-		/* the escaped character is no escape of its own: `\\u0000` is text */
-		at = rest > 2 ? memchr(at + 2, '\\', rest - 2) : NULL;
-	}
-	return SIZE_MAX;
-}
-
 /*
  * Each --keep-fields value of the record into u->kept as JSON text, a NUL after each: its
  * own text when that is strict JSON, so that numbers keep their digits (an id past 2^53
@@ -659,7 +642,7 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 		return raw_diag(u, DLG_DIAG_BINARY, bad,
 				"NUL byte in the record: binary data, not JSON", err);
 	/* C strings end at a NUL: the text after a \u0000 would silently go */
-	if ((bad = escaped_nul(p, n)) != SIZE_MAX)
+	if ((bad = dlg_jsonscan__escaped_nul(p, n)) != SIZE_MAX)
 		return raw_diag(u, DLG_DIAG_BINARY, bad, "NUL character (\\u0000) in a JSON "
 				"string: remove it, or the text after it would be lost", err);
 	/* cJSON reads a record in one call, which cannot be stopped: 2-3 ms a megabyte */
@@ -711,84 +694,6 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 		st = kept_values(u, root, p, n, err);
 	if (st == DLG_OK && cJSON_IsObject(root))
 		st = conversation(u, root, err);
-	cJSON_Delete(root);
-	return st;
-}
-
-dlg_status dlg_jsonread__document_lines(dlg_diag_code *bad_code, size_t *bad_off,
-					const char **bad_msg, bool *json_lines, dlg_buf *out,
-					const char *p, size_t n, dlg_error *err)
-{
-	out->len = 0;
-	*bad_code = 0;
-	*json_lines = false;
-	/* a NUL would end a string in the tree, silently: binary data, as for any file */
-	const char *nul = memchr(p, '\0', n);
-	if (nul) {
-		*bad_code = DLG_DIAG_BINARY;
-		*bad_off = (size_t)(nul - p);
-		*bad_msg = "NUL byte: binary data, not JSON";
-		return DLG_OK;
-	}
-	if ((*bad_off = escaped_nul(p, n)) != SIZE_MAX) {
-		*bad_code = DLG_DIAG_BINARY;
-		*bad_msg = "NUL character (\\u0000) in a JSON string: remove it, or the text "
-			   "after it would be lost";
-		return DLG_OK;
-	}
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
-	*bad_msg = "not valid JSON here; a .json input holds one array of records";
-	if (!root) {
-		*bad_code = DLG_DIAG_INVALID_JSON;
-		*bad_off = end ? (size_t)(end - p) : 0;
-		return DLG_OK;
-	}
-	size_t lead = dlg_jsonscan__skip_cjson_space(p, n, 0), after = (size_t)(end - p);
-	size_t rest = dlg_jsonscan__skip_cjson_space(p, n, after);
-	if (rest < n) {
-		/* an object on its line and another after it: JSON lines, whatever the name says
-		 * (cJSON alone would read the first record and drop the rest unsaid) */
-		*json_lines = cJSON_IsObject(root) && !memchr(p + lead, '\n', after - lead) &&
-			      p[rest] == '{';
-		if (!*json_lines) {
-			*bad_code = DLG_DIAG_INVALID_JSON;
-			*bad_off = rest;
-		}
-		cJSON_Delete(root);
-		return DLG_OK;
-	}
-	/* each record as it is written, without the white space between its tokens (so that
-	 * numbers keep their digits), or printed again by cJSON when it is not strict JSON; a
-	 * file that is one array of messages is one record, its messages */
-	dlg_status st = DLG_OK;
-	bool one_conversation = dlg_shape__messages_document(root);
-	if (one_conversation)
-		st = dlg_buf__append(out, "{\"messages\":", 12, err);
-	bool array = cJSON_IsArray(root) && !one_conversation;
-	size_t at = array ? lead + 1 : lead;
-	for (const cJSON *item = array ? root->child : root; item && st == DLG_OK;
-	     item = array ? item->next : NULL) {
-		size_t from = dlg_jsonscan__skip_cjson_space(p, n, at), before = out->len;
-		dlg_jsonscan s = { p, n, from, out, DLG_OK, err };
-		bool strict = dlg_jsonscan__value(&s, 0, NULL);
-		if ((st = s.status) != DLG_OK)
-			break;
-		at = strict ? s.i : dlg_jsonscan__skip_lenient(p, n, from);
-		if (!strict) {
-			out->len = before;
-			char *line = cJSON_PrintUnformatted(item);
-			st = line ? dlg_buf__append(out, line, strlen(line), err) :
-			     dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (JSON)");
-			cJSON_free(line);
-		}
-		if (st == DLG_OK && one_conversation)
-			st = dlg_buf__putc(out, '}', err);
-		if (st == DLG_OK)
-			st = dlg_buf__putc(out, '\n', err);
-		at = dlg_jsonscan__skip_cjson_space(p, n, at);
-		at += at < n && p[at] == ',';
-	}
 	cJSON_Delete(root);
 	return st;
 }

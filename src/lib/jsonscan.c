@@ -480,3 +480,17 @@ void dlg_jsonscan__drop_repeated_keys(dlg_jsonscan_dups *d, cJSON *node, const d
 		if (cJSON_IsObject(c) || cJSON_IsArray(c))
 			dlg_jsonscan__drop_repeated_keys(d, c, alloc);
 }
+
+/* Walks the backslashes, an escape's length at a time: memmem for the whole needle was 3% of
+ * validate on records whose texts have a `\n` every few hundred bytes. */
+size_t dlg_jsonscan__escaped_nul(const char *p, size_t n)
+{
+	for (const char *at = memchr(p, '\\', n); at;) {
+		size_t rest = n - (size_t)(at - p);
+		if (rest >= 6 && memcmp(at, "\\u0000", 6) == 0)
+			return (size_t)(at - p);
+		/* the escaped character is no escape of its own: `\\u0000` is text */
+		at = rest > 2 ? memchr(at + 2, '\\', rest - 2) : NULL;
+	}
+	return SIZE_MAX;
+}

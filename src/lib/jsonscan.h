@@ -32,6 +32,9 @@ bool dlg_jsonscan__value(dlg_jsonscan *s, int depth, struct cJSON **type);
 /** Whether p[0, n) is one strict JSON value (white space around it allowed). */
 bool dlg_jsonscan__strict(const char *p, size_t n);
 
+/** Where a `\u0000` escape is (its backslash not itself escaped), or SIZE_MAX. */
+size_t dlg_jsonscan__escaped_nul(const char *p, size_t n);
+
 /** Past the white space at p[i] by cJSON's rule (bytes up to 32, a leading BOM). */
 size_t dlg_jsonscan__skip_cjson_space(const char *p, size_t n, size_t i);
 

@@ -103,6 +103,8 @@ typedef struct shingler {
 	bool words;
 	uint64_t seen[SEEN]; /* open addressing: the distinct shingle hashes (0: free) */
 	size_t n_seen;       /* counted up to DLG_NEARDUP_MANY, where it stops */
+	const volatile sig_atomic_t *cancel; /* options.cancel, looked at per stride of text */
+	bool canceled;       /* it asked, and the tokens stopped short */
 } shingler;
 
 /* A shingle hash into the table of distinct ones, until it holds more than the exact set may;
@@ -273,8 +275,13 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
 	at = end_token(sh, buf, at, at + 2);
 
 	const uint8_t *s = (const uint8_t *)text;
-	size_t i = 0;
+	size_t i = 0, polled = 0;
 	for (;;) {
+		if (i - polled >= DLG_CANCEL_STRIDE) {
+			polled = i;
+			if ((sh->canceled = dlg_unit__cancel_asked(sh->cancel)))
+				return at;
+		}
 		/* to the first code point of a token */
 		size_t n, w = 0;
 		cp_class k = CP_OTHER;
@@ -351,13 +358,23 @@ static size_t turn_tokens(shingler *sh, char *buf, size_t at, dlg_role role, con
  *
  * Whether an attempt hits is a coin toss when about half the bins are filled, the common
  * case, and a mispredicted branch costs more than the hash. So attempts go in rounds, one
- * for each bin still empty, without branches, while a round fills a quarter of them or
- * more; the rest go one bin at a time, which is faster once hits are rare.
+ * for each bin still empty, without branches. A short conversation fills few bins (four
+ * shingles, four of 256), and a round over the empty ones then finds a hit in one of 64:
+ * so with FEW_FILLED bins or fewer, it goes the other way, from each filled bin through
+ * every (attempt, bin) whose probe lands on it, in the order of attempts (the probes
+ * inverted, computed once), each empty bin keeping its earliest. Either way each bin takes
+ * the first attempt that hits. Past the attempts computed once, one bin at a time.
  */
-/* The bins empty bin `bin` probes at attempts 1..PROBED, computed once: short conversations
- * fill few bins, and hashing each probe was most of their signature's cost. */
-#define PROBED 64
+/* The bins empty bin `bin` probes at attempts 1..PROBED, and, for each bin f, the attempts
+ * and bins whose probe lands on f (landing_attempt and landing_bin from landing_at[f] to
+ * landing_at[f + 1]), computed once: hashing each probe, then rounds over the empty bins,
+ * were most of a short conversation's signature. */
+#define PROBED 512
+#define FEW_FILLED 8
 static uint8_t probe_bins[PROBED][BINS];
+static uint32_t landing_at[BINS + 1];
+static uint16_t landing_attempt[PROBED * BINS];
+static uint8_t landing_bin[PROBED * BINS];
 static pthread_once_t probe_bins_once = PTHREAD_ONCE_INIT;
 
 static void fill_probe_bins(void)
@@ -367,6 +384,20 @@ static void fill_probe_bins(void)
 			/* hashed as one byte: the same on every machine */
 			uint8_t bin = (uint8_t)i;
 			probe_bins[a][i] = (uint8_t)(XXH3_64bits_withSeed(&bin, 1, a + 1) % BINS);
+		}
+	/* counting sort of the (attempt, bin) pairs by where they land, attempts ascending */
+	for (size_t a = 0; a < PROBED; a++)
+		for (size_t i = 0; i < BINS; i++)
+			landing_at[probe_bins[a][i] + 1]++;
+	for (size_t f = 0; f < BINS; f++)
+		landing_at[f + 1] += landing_at[f];
+	uint32_t at[BINS];
+	memcpy(at, landing_at, sizeof at);
+	for (size_t a = 0; a < PROBED; a++)
+		for (size_t i = 0; i < BINS; i++) {
+			uint32_t k = at[probe_bins[a][i]]++;
+			landing_attempt[k] = (uint16_t)(a + 1);
+			landing_bin[k] = (uint8_t)i;
 		}
 }
 
@@ -405,25 +436,57 @@ static uint8_t copied_bits(uint64_t least, size_t bin)
 static void densify(uint8_t values[BINS], const uint64_t mins[BINS])
 {
 	pthread_once(&probe_bins_once, fill_probe_bins);
-	uint8_t left[BINS]; /* bins still empty, in ascending order */
-	size_t n_left = 0;
+	uint8_t left[BINS], filled[BINS]; /* bins empty and filled, in ascending order */
+	size_t n_left = 0, n_filled = 0;
 	for (size_t i = 0; i < BINS; i++) {
 		values[i] = (uint8_t)(mins[i] & 15);
-		left[n_left] = (uint8_t)i;
-		n_left += mins[i] == NO_VALUE;
+		if (mins[i] == NO_VALUE)
+			left[n_left++] = (uint8_t)i;
+		else
+			filled[n_filled++] = (uint8_t)i;
 	}
 	uint64_t attempt = 1;
-	for (size_t filled = n_left; n_left > 0 && filled * 4 >= n_left; attempt++) {
+	if (n_filled <= FEW_FILLED) {
+		/* each empty bin's earliest attempt that lands on a filled bin, and that bin */
+		uint16_t first[BINS];
+		uint8_t from[BINS];
+		for (size_t e = 0; e < n_left; e++)
+			first[left[e]] = PROBED + 1;
+		for (size_t k = 0; k < n_filled; k++) {
+			uint8_t f = filled[k];
+			for (uint32_t j = landing_at[f]; j < landing_at[f + 1]; j++) {
+				uint8_t bin = landing_bin[j];
+				/* a filled bin has no use for it: its own value stands */
+				if (mins[bin] == NO_VALUE && landing_attempt[j] < first[bin]) {
+					first[bin] = landing_attempt[j];
+					from[bin] = f;
+				}
+			}
+		}
 		size_t kept = 0;
 		for (size_t e = 0; e < n_left; e++) {
 			uint8_t bin = left[e];
-			uint64_t m = mins[probed_bin(bin, attempt)];
+			if (first[bin] <= PROBED)
+				values[bin] = copied_bits(mins[from[bin]], bin);
+			else
+				left[kept++] = bin;
+		}
+		n_left = kept;
+		attempt = PROBED + 1;
+	}
+	/* many filled: a round over the empty bins, without branches */
+	for (size_t hits = n_left; attempt <= PROBED && n_left > 0 && hits * 4 >= n_left;
+	     attempt++) {
+		size_t kept = 0;
+		for (size_t e = 0; e < n_left; e++) {
+			uint8_t bin = left[e];
+			uint64_t m = mins[probe_bins[attempt - 1][bin]];
 			uint8_t hit = m != NO_VALUE;
 			values[bin] ^= (values[bin] ^ copied_bits(m, bin)) & (uint8_t)-hit;
 			left[kept] = bin;
 			kept += !hit;
 		}
-		filled = n_left - kept;
+		hits = n_left - kept;
 		n_left = kept;
 	}
 	for (size_t e = 0; e < n_left; e++) {
@@ -475,15 +538,24 @@ dlg_status dlg_neardup__signature(dlg_neardup_sig *out, const dlg_unit *u, dlg_b
 	sh.words = false;
 	memset(sh.seen, 0, sizeof sh.seen);
 	sh.n_seen = 0;
+	sh.cancel = u->ctx->opts->cancel;
+	sh.canceled = false;
 	scratch->len = 0;
-	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn);
+	size_t n_turns = DLG_BUF_COUNT(&u->turns, dlg_turn), unpolled = 0;
 	for (size_t t = 0; t < n_turns; t++) {
 		const dlg_turn *turn = &DLG_BUF_AT(&u->turns, dlg_turn, t);
+		/* a stride of text in one turn or in many (millions of tiny turns) */
+		if ((unpolled += turn->text.len + 1) >= DLG_CANCEL_STRIDE) {
+			unpolled = 0;
+			DLG_TRY(dlg_unit__check_cancel(u, err));
+		}
 		if (turn->text.len > SIZE_MAX / 2 - 12)
 			return dlg_error__set(err, DLG_E_LIMIT, 0, "turn too long to compare");
 		DLG_TRY(dlg_buf__reserve(scratch, TURN_ROOM(turn->text.len), err));
 		scratch->len = turn_tokens(&sh, scratch->data, scratch->len, turn->role,
 					   u->text.data + turn->text.off, turn->text.len);
+		if (sh.canceled)
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 	}
 	memset(out, 0, sizeof *out);
 	if (!sh.words) {

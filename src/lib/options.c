@@ -321,6 +321,15 @@ static const option table[] = {
 	    "268435456).", OUT },
 	  FIELD(max_input_bytes), F_U64, 0, (double)((uint64_t)1 << 28), NULL,
 	  R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "memory-budget", "memory_budget", "N", DLG_OPTION_NUMBER, NULL, 1,
+	    (double)UINT64_MAX, U64_POSITIVE,
+	    "memory the conversations in flight may take, in bytes; one over it is refused "
+	    "(default 1073741824)",
+	    "Bytes of memory the conversations being worked on may take together, by an "
+	    "estimate from their bytes (default 1073741824, 1 GiB); a conversation that alone "
+	    "would take more is refused (E105).", OUT },
+	  FIELD(memory_budget), F_U64, 0, (double)((uint64_t)1 << 30), NULL,
+	  R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "ignore", "ignore", "CODES", DLG_OPTION_LIST, NULL, 0, 0,
 	    "codes such as W303, or their names, separated by commas",
 	    "do not report these warnings (W302,W303 or slugs; repeatable); their rules still "

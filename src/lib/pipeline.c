@@ -30,14 +30,14 @@
 
 /*
  * Memory is bounded by design, not by the number of slots: an item is claimed only while
- * the cost of the items in flight (claimed, not yet committed) stays within this budget, and
- * once its bytes are read its cost becomes what its conversations will take in memory
- * (dlg_step__cost), for which it waits; an item that held a large input gives its buffers
- * back once it is committed. So the items in flight hold about the budget between them,
- * whatever -j is and whatever the shape of the input; one item larger than the budget runs
- * alone (docs/performance.md "Memory limits").
+ * the cost of the items in flight (claimed, not yet committed) stays within the budget
+ * (--memory-budget), and once its bytes are read its cost becomes what its conversations
+ * will take in memory (dlg_step__cost), for which it waits; an item that held a large input
+ * gives its buffers back once it is committed. So the items in flight hold about the budget
+ * between them, whatever -j is and whatever the shape of the input; an item larger than the
+ * budget runs alone, and a conversation larger than it is refused unread (E105, step.c;
+ * docs/performance.md "Memory limits").
  */
-#define MEMORY_BUDGET ((uint64_t)512 << 20)
 
 typedef struct run {
 	dlg_ctx ctx;
@@ -222,7 +222,7 @@ static dlg_status run_items(run *r, dlg_error *err)
 	unsigned threads = thread_count(r->ctx.opts);
 	dlg_sched_plan plan = { threads, 4 * (size_t)threads,
 				r->writer ? dlg_writer__outputs(r->writer) : 0,
-				r->writer ? (size_t)threads + 2 : 0, MEMORY_BUDGET,
+				r->writer ? (size_t)threads + 2 : 0, r->ctx.opts->memory_budget,
 				r->ctx.opts->cancel, r->ctx.alloc };
 	r->items = dlg_mem__alloc(r->ctx.alloc, plan.n_slots * sizeof *r->items);
 	if (!r->items)

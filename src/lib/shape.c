@@ -295,19 +295,12 @@ bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answe
 	return *prompt && *answer;
 }
 
-bool dlg_shape__messages_document(const cJSON *root)
+bool dlg_shape__is_message(const cJSON *m)
 {
 	static const char *const role_keys[] = { "role", "from", "speaker" };
-	const cJSON *m;
-	if (!cJSON_IsArray(root) || !root->child)
-		return false;
-	cJSON_ArrayForEach(m, root) {
-		const cJSON *role = NULL;
-		for (size_t k = 0; k < sizeof role_keys / sizeof role_keys[0] && !role; k++)
-			role = member(m, role_keys[k]);
-		if (!cJSON_IsObject(m) || !cJSON_IsString(role) || member(m, "messages") ||
-		    member(m, "conversations"))
-			return false;
-	}
-	return true;
+	const cJSON *role = NULL;
+	for (size_t k = 0; k < sizeof role_keys / sizeof role_keys[0] && !role; k++)
+		role = member(m, role_keys[k]);
+	return cJSON_IsObject(m) && cJSON_IsString(role) && !member(m, "messages") &&
+	       !member(m, "conversations");
 }

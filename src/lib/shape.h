@@ -61,8 +61,9 @@ void dlg_shape__describe(char *out, size_t cap, const dlg_shape *s);
  */
 bool dlg_shape__guess(const cJSON *root, const char **prompt, const char **answer);
 
-/** A .json document that is one conversation: an array of messages, objects with a role
- * (role, from or speaker) and no conversation of their own (SMILECHAT's files). */
-bool dlg_shape__messages_document(const cJSON *root);
+/** Whether m is a message: an object with a role (role, from or speaker) and no
+ * conversation of its own. A .json document whose every element is one is one
+ * conversation (SMILECHAT's files). */
+bool dlg_shape__is_message(const cJSON *m);
 
 #endif

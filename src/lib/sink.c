@@ -29,6 +29,7 @@
  */
 #define MEMBER_BYTES ((size_t)4 << 20)
 #define MIN_MEMBER_BYTES ((size_t)64 << 10)
+#define LARGE_PIECE ((size_t)1 << 20)
 
 size_t dlg_sink__member_bytes(unsigned shards)
 {
@@ -164,15 +165,28 @@ void dlg_sink__deflate_free(void *compressor)
 	libdeflate_free_compressor(compressor);
 }
 
-/* One gzip member (libdeflate: mtime 0, no name, OS byte 255), so members compress apart. */
+/* One gzip member (libdeflate: mtime 0, no name, OS byte 255), so members compress apart;
+ * a text of twice a member's size or more (one large record alone: the records of a member
+ * are fewer bytes) as members of LARGE_PIECE, looking at `cancel` between: one call on
+ * 64 MiB takes half a second, on 1 MiB 10 to 20 ms. */
 dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, size_t n,
-				 dlg_error *err)
+				 const volatile sig_atomic_t *cancel, dlg_error *err)
 {
-	size_t bound = libdeflate_gzip_compress_bound(compressor, n);
+	size_t piece = n >= 2 * MEMBER_BYTES ? LARGE_PIECE : n;
 	out->len = 0;
-	DLG_TRY(dlg_buf__reserve(out, bound, err));
-	out->len = libdeflate_gzip_compress(compressor, p, n, out->data, bound);
-	if (out->len == 0)
-		return dlg_error__set(err, DLG_E_ZLIB, 0, "gzip compression failed");
+	for (size_t at = 0; at < n || at == 0; at += piece) {
+		if (at > 0 && cancel && *cancel)
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+		size_t k = n - at < piece ? n - at : piece;
+		size_t bound = libdeflate_gzip_compress_bound(compressor, k);
+		DLG_TRY(dlg_buf__reserve(out, bound, err));
+		size_t len = libdeflate_gzip_compress(compressor, p + at, k, out->data + out->len,
+						      bound);
+		if (len == 0)
+			return dlg_error__set(err, DLG_E_ZLIB, 0, "gzip compression failed");
+		out->len += len;
+		if (n == 0)
+			break;
+	}
 	return DLG_OK;
 }

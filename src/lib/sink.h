@@ -56,8 +56,10 @@ dlg_status dlg_sink__sync_dir(const char *dir, dlg_error *err) DLG_WUR;
 /** A libdeflate compressor at the output level (one per thread), or NULL. */
 void *dlg_sink__deflate_new(void);
 void dlg_sink__deflate_free(void *compressor);
-/** Compress p[0, n) as one complete gzip member into `out` (replacing its contents). */
+/** Compress p[0, n) as one complete gzip member into `out` (replacing its contents); a text
+ * of 8 MiB or more (a large record alone) as members of 1 MiB, and DLG_E_CANCELED when
+ * `cancel` (may be NULL) asks between two. */
 dlg_status dlg_sink__gzip_member(dlg_buf *out, void *compressor, const char *p, size_t n,
-				 dlg_error *err) DLG_WUR;
+				 const volatile sig_atomic_t *cancel, dlg_error *err) DLG_WUR;
 
 #endif

@@ -23,6 +23,7 @@
 #include "unit.h"
 #include "validate.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 void dlg_step__item_init(dlg_item *it, const dlg_allocator *a, size_t data_cap)
@@ -203,6 +204,63 @@ static dlg_status bad_document(dlg_item *it, const dlg_input *in, const dlg_ctx 
 			      "%s", it->bad_msg);
 }
 
+/* How many times c is in p[0, n). */
+static uint64_t occurrences(const char *p, size_t n, char c)
+{
+	uint64_t count = 0;
+	for (const char *at = n ? memchr(p, c, n) : NULL; at;
+	     at = memchr(at + 1, c, n - (size_t)(at + 1 - p)))
+		count++;
+	return count;
+}
+
+/* What p[0, n) takes in memory as conversations, by step.h's estimate; in strides, looking
+ * at options.cancel between: a 64 MiB line full of '*' and '_' takes 60 ms. */
+static dlg_status estimate(uint64_t *cost, const char *p, size_t n, const dlg_ctx *ctx,
+			   dlg_error *err)
+{
+	uint64_t turns = 0, delimiters = 0;
+	for (size_t at = 0; at < n; at += DLG_CANCEL_STRIDE) {
+		if (dlg_unit__cancel_asked(ctx->opts->cancel))
+			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
+		size_t k = n - at < DLG_CANCEL_STRIDE ? n - at : DLG_CANCEL_STRIDE;
+		turns += occurrences(p + at, k, ':');
+		delimiters += occurrences(p + at, k, '*') + occurrences(p + at, k, '_');
+	}
+	*cost = DLG_STEP_COST_PER_BYTE * (uint64_t)n + DLG_STEP_COST_PER_COLON * turns +
+		DLG_STEP_COST_PER_DELIMITER * delimiters;
+	return DLG_OK;
+}
+
+dlg_status dlg_step__cost(uint64_t *cost, const dlg_item *it, const dlg_ctx *ctx,
+			  dlg_error *err)
+{
+	return estimate(cost, it->data.data, it->data.len, ctx, err);
+}
+
+/*
+ * Whether the conversation p[0, n) would take more than the run's memory budget alone: then
+ * it is refused (E105) before it is read, so that no shape of input holds more than the
+ * budget (a turn of a few bytes takes about 170 in memory).
+ */
+static dlg_status over_budget(bool *over, dlg_unit *u, const char *p, size_t n,
+			      dlg_error *err)
+{
+	uint64_t budget = u->ctx->opts->memory_budget, cost;
+	*over = false;
+	/* nearly every conversation is far below, whatever its bytes are: none counted */
+	if ((uint64_t)n * (DLG_STEP_COST_PER_BYTE + DLG_STEP_COST_PER_COLON) <= budget)
+		return DLG_OK;
+	DLG_TRY(estimate(&cost, p, n, u->ctx, err));
+	if (cost <= budget)
+		return DLG_OK;
+	*over = true;
+	return dlg_unit__diag(u, err, DLG_DIAG_OVER_MEMORY_BUDGET, 1, 1, 0, "the conversation "
+			      "would take about %" PRIu64 " MiB of memory, over the budget of %"
+			      PRIu64 " MiB: raise --memory-budget, or split the file",
+			      (cost + (1 << 20) - 1) >> 20, budget >> 20);
+}
+
 /* One JSON record (a line), or a preference pair read from it. */
 static dlg_status record(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, uint64_t number,
 			 const char *line, size_t len, dlg_error *err)
@@ -219,6 +277,10 @@ static dlg_status record(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, 
 		u->exact_location = false;
 		it->content_note = NULL;
 	}
+	bool over;
+	DLG_TRY(over_budget(&over, u, line, len, err));
+	if (over)
+		return DLG_OK;
 	DLG_TRY(dlg_jsonread__record(u, line, len, err));
 	if (!ctx->opts->rejected_field)
 		return dlg_step__finish(u, err);
@@ -259,36 +321,6 @@ dlg_status dlg_step__read(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 	return dlg_input__read_file(&it->data, in->path, ctx->opts, err);
 }
 
-/* How many times c is in p[0, n). */
-static uint64_t occurrences(const char *p, size_t n, char c)
-{
-	uint64_t count = 0;
-	for (const char *at = n ? memchr(p, c, n) : NULL; at;
-	     at = memchr(at + 1, c, n - (size_t)(at + 1 - p)))
-		count++;
-	return count;
-}
-
-dlg_status dlg_step__cost(uint64_t *cost, const dlg_item *it, const dlg_ctx *ctx,
-			  dlg_error *err)
-{
-	uint64_t turns = 0, delimiters = 0;
-	/* in strides, looking at options.cancel between: a 64 MiB line full of '*' and '_'
-	 * takes 60 ms */
-	for (size_t at = 0; at < it->data.len; at += DLG_CANCEL_STRIDE) {
-		if (dlg_unit__cancel_asked(ctx->opts->cancel))
-			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
-		const char *p = it->data.data + at;
-		size_t n = it->data.len - at < DLG_CANCEL_STRIDE ? it->data.len - at :
-								    DLG_CANCEL_STRIDE;
-		turns += occurrences(p, n, ':');
-		delimiters += occurrences(p, n, '*') + occurrences(p, n, '_');
-	}
-	*cost = DLG_STEP_COST_PER_BYTE * (uint64_t)it->data.len +
-		DLG_STEP_COST_PER_COLON * turns + DLG_STEP_COST_PER_DELIMITER * delimiters;
-	return DLG_OK;
-}
-
 /* The conversations of an item, before the findings past those kept are counted. */
 static dlg_status conversations(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx,
 				dlg_error *err)
@@ -304,7 +336,11 @@ static dlg_status conversations(dlg_item *it, const dlg_input *in, const dlg_ctx
 	case DLG_ITEM_FILE:
 	case DLG_ITEM_TEXT: {
 		dlg_unit *u;
+		bool over;
 		DLG_TRY(take_unit(&u, it, ctx, in, 0, 0, err));
+		DLG_TRY(over_budget(&over, u, it->data.data, it->data.len, err));
+		if (over)
+			return DLG_OK;
 		/* an empty file may leave the buffer unallocated; the parser reads a text */
 		DLG_TRY(dlg_transcript__parse(u, it->data.data ? it->data.data : "", it->data.len,
 					      err));

@@ -151,7 +151,7 @@ static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
 	dlg_buf *plain = &r->pending[split];
 	if (r->opts.compress == DLG_COMPRESS_GZIP) {
 		DLG_TRY(dlg_sink__gzip_member(&r->packed, r->compressor, plain->data, plain->len,
-					      err));
+					      r->opts.cancel, err));
 		plain = &r->packed;
 	}
 	DLG_TRY(dlg_sink__write(&r->files[split], plain->data, plain->len, err));

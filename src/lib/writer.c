@@ -141,7 +141,8 @@ dlg_status dlg_writer__pack(dlg_writer *w, void *worker, dlg_buf *packed, dlg_bu
 			    dlg_error *err)
 {
 	if (gzipped(w))
-		return dlg_sink__gzip_member(packed, worker, plain->data, plain->len, err);
+		return dlg_sink__gzip_member(packed, worker, plain->data, plain->len,
+					     w->ctx->opts->cancel, err);
 	dlg_buf swap = *plain; /* written as it is */
 	*plain = *packed;
 	*packed = swap;

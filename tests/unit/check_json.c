@@ -6,9 +6,11 @@
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "helpers.h"
 #include "lib/buf.h"
+#include "lib/jsondoc.h"
 #include "lib/jsonread.h"
 #include "lib/kept.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,12 +381,30 @@ START_TEST(test_json_kept_type_change_message)
 }
 END_TEST
 
-static dlg_status document(dlg_diag_code *code, size_t *off, bool *lines, dlg_buf *out,
-			   const char *json)
+/* The document's records as lines in `out`, asked for `per_chunk` at a time. */
+static dlg_status document_in(dlg_diag_code *code, size_t *off, bool *lines, dlg_buf *out,
+			      const char *json, size_t n, size_t per_chunk)
 {
 	dlg_error err;
 	const char *msg;
-	return dlg_jsonread__document_lines(code, off, &msg, lines, out, json, strlen(json), &err);
+	dlg_jsondoc d;
+	out->len = 0;
+	dlg_jsondoc__open(&d, code, off, &msg, lines, json, n);
+	while (!*code && !*lines && !d.done) {
+		size_t got;
+		dlg_status st = dlg_jsondoc__lines(&d, out, per_chunk, SIZE_MAX, &got, &err);
+		if (st != DLG_OK)
+			return st;
+		ck_assert_uint_ge(got, 1);
+		ck_assert_uint_le(got, per_chunk);
+	}
+	return DLG_OK;
+}
+
+static dlg_status document(dlg_diag_code *code, size_t *off, bool *lines, dlg_buf *out,
+			   const char *json)
+{
+	return document_in(code, off, lines, out, json, strlen(json), 1);
 }
 
 START_TEST(test_json_document_lines)
@@ -415,13 +435,9 @@ START_TEST(test_json_document_lines)
 			 "{\"e\":3}\n");
 	/* a NUL byte is binary data, not a string's end */
 	static const char nul[] = "[{\"a\":\"x\0y\"}]";
-	dlg_error err;
-	const char *msg;
-	ck_assert_int_eq(dlg_jsonread__document_lines(&code, &off, &msg, &lines, &out, nul,
-						      sizeof nul - 1, &err), DLG_OK);
+	ck_assert_int_eq(document_in(&code, &off, &lines, &out, nul, sizeof nul - 1, 1), DLG_OK);
 	ck_assert_int_eq(code, DLG_DIAG_BINARY);
 	ck_assert_uint_eq(off, 8);
-	ck_assert_str_eq(msg, "NUL byte: binary data, not JSON");
 	/* one record, over several lines */
 	ck_assert_int_eq(document(&code, &off, &lines, &out, "{\n\"a\": [1, 2]\n}\n"), DLG_OK);
 	ck_assert(!lines && code == 0);
@@ -440,6 +456,63 @@ START_TEST(test_json_document_lines)
 	ck_assert(!lines);
 	ck_assert_int_eq(code, DLG_DIAG_INVALID_JSON);
 	dlg_buf__dispose(&out);
+}
+END_TEST
+
+/* A document is read record by record, never as one tree: the lines do not depend on how
+ * many are asked for at a time, an array of messages is one record, and a document that does
+ * not parse fails where cJSON reading it whole says (the offset E103 gives). */
+START_TEST(test_json_document_by_records)
+{
+	dlg_buf out, whole;
+	dlg_buf__init(&out, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&whole, NULL, DLG_BUF_UNCAPPED);
+	dlg_diag_code code;
+	size_t off;
+	bool lines;
+	static const char records[] = "[{\"a\": 1}, {\"b\": [2, 3]} ,{\"c\":04},\n{\"d\": \"x\"}]";
+	ck_assert_int_eq(document_in(&code, &off, &lines, &whole, records, sizeof records - 1,
+				     SIZE_MAX), DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(&whole, '\0', NULL), DLG_OK);
+	ck_assert_str_eq(whole.data, "{\"a\":1}\n{\"b\":[2,3]}\n{\"c\":4}\n{\"d\":\"x\"}\n");
+	for (size_t per = 1; per <= 4; per++) {
+		ck_assert_int_eq(document_in(&code, &off, &lines, &out, records,
+					     sizeof records - 1, per), DLG_OK);
+		ck_assert_uint_eq(out.len, whole.len - 1);
+		ck_assert_int_eq(memcmp(out.data, whole.data, out.len), 0);
+	}
+	/* SMILECHAT's shape: every element a message */
+	static const char messages[] = "[{\"role\":\"user\",\"content\":\"hi\"}, "
+				       "{\"from\":\"gpt\",\"value\":\"yo\"}]";
+	ck_assert_int_eq(document_in(&code, &off, &lines, &out, messages, sizeof messages - 1, 5),
+			 DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(&out, '\0', NULL), DLG_OK);
+	ck_assert_str_eq(out.data, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+			 "{\"from\":\"gpt\",\"value\":\"yo\"}]}\n");
+	/* one element without a role: records, each its own line */
+	ck_assert_int_eq(document(&code, &off, &lines, &out, "[{\"role\":\"user\"},{\"x\":1}]"),
+			 DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(&out, '\0', NULL), DLG_OK);
+	ck_assert_str_eq(out.data, "{\"role\":\"user\"}\n{\"x\":1}\n");
+	/* an empty array: no record */
+	ck_assert_int_eq(document(&code, &off, &lines, &out, " [ ] "), DLG_OK);
+	ck_assert(code == 0 && !lines && out.len == 0);
+	static const char *const bad[] = {
+		"[{\"a\":1} {\"b\":2}]", "[{\"a\":1},]", "[{\"a\":1},", "[{\"a\":1}", "[",
+		"[{\"a\":1}, {\"b\":", "[{\"a\":1}, {\"b\" 2}]", "[1, \xEF\xBB\xBF" "2]",
+		"[{\"a\":1}]]", "[{\"a\":tru}]", "{\"a\":1", "[\"x]",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *stop = NULL;
+		cJSON *tree = cJSON_ParseWithLengthOpts(bad[i], strlen(bad[i]), &stop, 1);
+		ck_assert_ptr_null(tree);
+		ck_assert_int_eq(document(&code, &off, &lines, &out, bad[i]), DLG_OK);
+		ck_assert_msg(code == DLG_DIAG_INVALID_JSON, "%s", bad[i]);
+		ck_assert_msg(off == (size_t)(stop - bad[i]), "%s: %zu, cJSON %zu", bad[i], off,
+			      (size_t)(stop - bad[i]));
+	}
+	dlg_buf__dispose(&out);
+	dlg_buf__dispose(&whole);
 }
 END_TEST
 
@@ -507,6 +580,7 @@ Suite *json_suite(void)
 	tcase_add_test(tc, test_json_kept_types_join_as_pyarrow_infers);
 	tcase_add_test(tc, test_json_kept_type_change_message);
 	tcase_add_test(tc, test_json_document_lines);
+	tcase_add_test(tc, test_json_document_by_records);
 	tcase_add_test(tc, test_json_option_combinations_are_checked);
 	suite_add_tcase(s, tc);
 	return s;

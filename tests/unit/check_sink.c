@@ -22,6 +22,10 @@ static char *gunzip_all(const char *data, size_t len, size_t *out_len, int *memb
 		z.avail_in = (uInt)(len - pos);
 		int rc;
 		do {
+			if (n == cap) {
+				out = realloc(out, cap *= 2);
+				ck_assert_ptr_nonnull(out);
+			}
 			z.next_out = (Bytef *)out + n;
 			z.avail_out = (uInt)(cap - n);
 			rc = inflate(&z, Z_NO_FLUSH);
@@ -52,8 +56,8 @@ START_TEST(test_sink_gzip_members_header_and_content)
 			int len = snprintf(line, sizeof line, "{\"n\":%d}\n", i);
 			ck_assert_int_eq(dlg_buf__append(&plain, line, (size_t)len, NULL), DLG_OK);
 		}
-		ck_assert_int_eq(dlg_sink__gzip_member(&member, c, plain.data, plain.len, NULL),
-				 DLG_OK);
+		ck_assert_int_eq(dlg_sink__gzip_member(&member, c, plain.data, plain.len, NULL,
+						       NULL), DLG_OK);
 		/* fixed header: magic, deflate, no flags, mtime 0, OS byte 255 */
 		ck_assert_int_eq(memcmp(member.data, "\x1f\x8b\x08\x00\x00\x00\x00\x00", 8), 0);
 		ck_assert_int_eq((unsigned char)member.data[9], 255);
@@ -78,13 +82,48 @@ START_TEST(test_sink_empty_gzip_member_is_valid)
 	void *c = dlg_sink__deflate_new();
 	dlg_buf member;
 	dlg_buf__init(&member, NULL, DLG_BUF_UNCAPPED);
-	ck_assert_int_eq(dlg_sink__gzip_member(&member, c, "", 0, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_sink__gzip_member(&member, c, "", 0, NULL, NULL), DLG_OK);
 	size_t plain_len;
 	int members;
 	char *plain = gunzip_all(member.data, member.len, &plain_len, &members);
 	ck_assert_int_eq(members, 1);
 	ck_assert_uint_eq(plain_len, 0);
 	free(plain);
+	dlg_buf__dispose(&member);
+	dlg_sink__deflate_free(c);
+}
+END_TEST
+
+/* A record of 8 MiB or more is packed as members of 1 MiB, so that a run can stop between
+ * two (one libdeflate call on 64 MiB takes half a second); under that, one member. */
+START_TEST(test_sink_large_text_in_members)
+{
+	void *c = dlg_sink__deflate_new();
+	dlg_buf member;
+	dlg_buf__init(&member, NULL, DLG_BUF_UNCAPPED);
+	size_t n = ((size_t)9 << 20) + 5;
+	char *text = malloc(n);
+	ck_assert_ptr_nonnull(text);
+	for (size_t i = 0; i < n; i++)
+		text[i] = (char)('a' + (i * 7919 % 26));
+	size_t sizes[] = { ((size_t)8 << 20) - 1, n };
+	int expected[] = { 1, 10 };
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(dlg_sink__gzip_member(&member, c, text, sizes[k], NULL, NULL),
+				 DLG_OK);
+		size_t plain_len;
+		int members;
+		char *plain = gunzip_all(member.data, member.len, &plain_len, &members);
+		ck_assert_int_eq(members, expected[k]);
+		ck_assert_uint_eq(plain_len, sizes[k]);
+		ck_assert_int_eq(memcmp(plain, text, plain_len), 0);
+		free(plain);
+	}
+	volatile sig_atomic_t cancel = 1;
+	dlg_error err;
+	ck_assert_int_eq(dlg_sink__gzip_member(&member, c, text, n, &cancel, &err),
+			 DLG_E_CANCELED);
+	free(text);
 	dlg_buf__dispose(&member);
 	dlg_sink__deflate_free(c);
 }
@@ -164,6 +203,7 @@ Suite *sink_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_sink_gzip_members_header_and_content);
 	tcase_add_test(tc, test_sink_empty_gzip_member_is_valid);
+	tcase_add_test(tc, test_sink_large_text_in_members);
 	tcase_add_test(tc, test_sink_writes_and_hashes);
 	tcase_add_test(tc, test_sink_sha256_of_known_bytes);
 	tcase_add_test(tc, test_sink_hash_of_bytes_read_back);
