@@ -19,7 +19,10 @@
 # 60k corpus (scripts/bench-speed.sh, which runs alone too; TOGETHER_SRC and
 # COOKBOOK_NOTEBOOK point it at the Python checkers' sources);
 # token counting against tokenizers.js and tiktoken (WASM), and convert --tokenizer against
-# convert (scripts/bench-tokens.sh, which runs alone too; needs node and npm).
+# convert (scripts/bench-tokens.sh, which runs alone too; needs node and npm);
+# BENCH_NEAR_N (default 1000000) short conversations through map, bands, cluster, reduce and
+# finalize with --near-dup group: time and peak memory per step (scripts/bench-near-steps.sh,
+# which runs alone too; the issue's figure is 10000000).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$here/build/bench}
@@ -201,3 +204,6 @@ sh "$here/scripts/bench-speed.sh" "$dlgconv" "$c60" "$work"
 # token counting (issue 22, item 6): one thread against the references, and convert
 # --tokenizer against convert, on the 20k-file corpus's size
 sh "$here/scripts/bench-tokens.sh" "$work" 20000
+# near-duplicates on the cluster (issue 23): each step's time, peak memory and disk
+echo "12. --near-dup group through the cluster steps, on this machine:"
+DLGCONV=$dlgconv sh "$here/scripts/bench-near-steps.sh" "${BENCH_NEAR_N:-1000000}" "$work/near"

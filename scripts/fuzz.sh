@@ -1,11 +1,11 @@
 #!/bin/sh
 # Fuzzes one target with libFuzzer (clang, ASan + UBSan) for SECONDS seconds.
-#   scripts/fuzz.sh transcript|record|convert SECONDS [JOBS]
+#   scripts/fuzz.sh transcript|record|convert|jinja SECONDS [JOBS]
 # New inputs go to build-fuzz/corpus-TARGET; crashes to build-fuzz/artifacts-TARGET/.
 # Commit a minimized crasher (libFuzzer -minimize_crash=1) to tests/fuzz/corpus/TARGET/
 # so every build replays it.
 set -eu
-target=${1:?target: transcript, record or convert}
+target=${1:?target: transcript, record, convert or jinja}
 seconds=${2:?seconds}
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh

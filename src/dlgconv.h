@@ -105,6 +105,7 @@ typedef enum dlg_diag_code {
 	/* the token limits (issue 22): numbered apart from the others' */
 	DLG_DIAG_OVER_TOKEN_LIMIT = 220,
 	DLG_DIAG_NO_TRAINABLE_TOKENS = 221,
+	DLG_DIAG_TEMPLATE_REFUSED = 222,
 	DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED = 330,
 	DLG_DIAG_TURNS_TRUNCATED = 331
 } dlg_diag_code;
@@ -313,6 +314,10 @@ DLG_API size_t dlg_conv_stage_offset(const dlg_conv *c, size_t turn, size_t k);
 /** A turn's tokens under options.tokenizer (its content alone, docs/tokenizers.md
  * "Counts"); 0 without a tokenizer, for a rejected conversation, or out of range. */
 DLG_API size_t dlg_conv_tokens(const dlg_conv *c, size_t turn);
+/** The conversation's tokens and its trainable ones under options.tokenizer: of its
+ * rendering under the chat template when there is one (docs/templates.md), else the sums of
+ * dlg_conv_tokens (trainable: the assistant turns'); both 0 without a tokenizer. */
+DLG_API void dlg_conv_token_sums(const dlg_conv *c, uint64_t *total, uint64_t *trainable);
 /** The input's source name (docs/rules.md "Sources and paths"; borrowed, NUL-terminated);
  * NULL for a NULL c. */
 DLG_API const char *dlg_conv_source(const dlg_conv *c);
@@ -449,6 +454,10 @@ typedef struct dlg_options {
 	uint64_t memory_budget;      /* bytes the conversations in flight may take, by the
 					estimate of docs/performance.md; one that would take more
 					alone is refused (E105) */
+	const char *chat_template;   /* the chat template tokens are counted under (needs
+					tokenizer; docs/templates.md): a built-in's name,
+					"tokenizer", "none"; NULL: the tokenizer's own if it has
+					one, else none */
 } dlg_options;
 
 #define DLG_MAX_SHARDS 1024
@@ -592,8 +601,9 @@ DLG_API dlg_status dlg_run(dlg_summary *out, const char *const *inputs, size_t n
 /*
  * Map/reduce (docs/map-reduce.md): the same dataset as dlg_run() with `shards`, byte for
  * byte, made by steps a batch scheduler runs as job arrays. Every step takes the options
- * convert would (checked against the parts'); near_dup (set it to DLG_NEAR_DUP_OFF: group is
- * DLG_OPTIONS_INIT's), keep_fields and bare are refused.
+ * convert would (checked against the parts'); keep_fields and bare are refused. With near_dup
+ * group (DLG_OPTIONS_INIT's) or drop, dlg_bands (every band task) and dlg_cluster run after
+ * every map and before any reduce; set DLG_NEAR_DUP_OFF to run without them.
  */
 
 /**
@@ -614,6 +624,26 @@ DLG_API dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n
  */
 DLG_API dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *opts,
 			      dlg_error *err);
+
+/**
+ * Band step of --near-dup group|drop (docs/map-reduce.md "Near-duplicates"): the LSH band
+ * keys of task `band` of `bands` (a key is a task's by its hash), looked up across the
+ * signatures of every part in WORK in input order; commits WORK/bands-BBBBB-of-NNNNN with each
+ * conversation that shares a key with an earlier one, and that one. Returns DLG_OK or an
+ * error status.
+ */
+#define DLG_MAX_BANDS 4096
+DLG_API dlg_status dlg_bands(const char *work_dir, unsigned band, unsigned bands,
+			     const dlg_options *opts, dlg_error *err);
+
+/**
+ * Cluster step: the pairs of every band task confirmed and resolved in input order into the
+ * clusters dlg_run() forms (the earliest match wins, clusters never merge); commits
+ * WORK/clusters with each conversation's split, or that --near-dup drop drops it. `*out`
+ * holds near_duplicates and near_dup_clusters. Returns DLG_OK or an error status.
+ */
+DLG_API dlg_status dlg_cluster(dlg_summary *out, const char *work_dir, const dlg_options *opts,
+			       dlg_error *err);
 
 /**
  * Finalize step: check every part and shard in WORK, then commit opts->output_dir as

@@ -2,7 +2,9 @@
 """The map, reduce and finalize steps give the bytes `convert --shards N` gives on one
 machine (docs/map-reduce.md): for M in {1, 3, 4} parts and N in {1, 3} shards, on a corpus
 with exact duplicates spread across parts and splits large enough for several gzip members;
-a map task killed mid-run and run again changes nothing; a missing or foreign part or shard,
+a map task killed mid-run and run again changes nothing; with --near-dup group and drop
+(the bands and cluster steps between map and reduce), the same on planted near-copies spread
+across parts and splits, and after a killed cluster or band task; a missing or foreign part or shard,
 a shard reduced from other parts than those in WORK, a part's file changed after map (one
 byte) or a count its manifest makes up make the step fail naming it, and publish nothing.
 
@@ -12,6 +14,7 @@ import hashlib
 import json
 import jsonschema
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -230,8 +233,6 @@ r = run("map", "-q", "--part", "0/2", "--shards", "3", *OPTIONS, corpus, "-o", w
 r = run("finalize", "--shards", "3", *OPTIONS, work, "-o", out)
 check(r.returncode == 2 and b"two map runs" in r.stderr,
       "parts of two runs: exit %d %s" % (r.returncode, r.stderr))
-r = run("map", "-q", "--part", "0/2", "--near-dup", "drop", corpus, "-o", work)
-check(r.returncode == 2 and b"--near-dup" in r.stderr, "map refuses --near-dup: %s" % r.stderr)
 check(not os.path.exists(out), "nothing written by a refused finalize")
 
 # What a step reads of an earlier one's output is what that step wrote, checked by SHA-256,
@@ -393,6 +394,178 @@ for key, old, new in (("counts.written in", b'"written":\t%d,' % counts["written
 r = small_finalize(work, out)
 check(r.returncode == 0 and tree(out) == published,
       "put back, the same dataset: exit %d %s" % (r.returncode, r.stderr))
+
+
+# --near-dup group and drop (issue 23): map signs, `bands` finds candidate pairs, `cluster`
+# forms convert's clusters, reduce and finalize place each conversation as convert does.
+def make_near_corpus(root):
+    """Planted near-copies (scripts/neardup-corpus.py: edits, swapped greetings, regenerated
+    replies, near misses; short one-word-edit sets) cut into files so that copies fall in
+    other parts than their originals; exact copies across files; and chains (each link an
+    edit of the one before, in files of their own), where under drop a dropped first holder
+    of a band key hands the key to the next one kept."""
+    near = os.path.join(root, "near")
+    os.makedirs(near)
+    script = os.path.join(fixtures, "..", "scripts", "neardup-corpus.py")
+    for name, extra in (("long", []), ("short", ["--shape", "question"])):
+        whole = os.path.join(root, name + ".jsonl")
+        subprocess.run([sys.executable, script, whole, "600" if name == "long" else "300",
+                        "--seed", "4", *extra], check=True, capture_output=True)
+        lines = open(whole).read().splitlines(True)
+        step = len(lines) // 3 + 1
+        for k in range(3):
+            with open(os.path.join(near, "%s-%d.jsonl" % (name, k)), "w") as f:
+                f.writelines(lines[k * step:(k + 1) * step])
+    with open(os.path.join(near, "long-3-copies.jsonl"), "w") as f:
+        f.writelines(open(os.path.join(near, "long-0.jsonl")).readlines()[:40])
+    rng = random.Random(7)
+    chains = []
+    for _ in range(200):
+        words = ["w%d" % rng.randrange(3000) for _ in range(rng.randint(8, 40))]
+        chain = [words]
+        for _ in range(4):
+            words = list(words)
+            for _ in range(rng.randint(1, 3)):
+                words[rng.randrange(len(words))] = "w%d" % rng.randrange(3000)
+            chain.append(words)
+        chains.append(chain)
+    for link in range(5):
+        with open(os.path.join(near, "pair-chain-%d.jsonl" % link), "w") as f:
+            for i in rng.sample(range(len(chains)), len(chains)):
+                w = chains[i][link]
+                f.write(json.dumps({"messages": [
+                    {"role": "user", "content": " ".join(w[:len(w) // 2])},
+                    {"role": "assistant", "content": " ".join(w[len(w) // 2:])}]}) + "\n")
+    return near
+
+
+def near_steps(work, out, parts, bands, shards, options):
+    """map, every band task, cluster, reduce, finalize; the finalize's result."""
+    for k in range(parts):
+        r = run("map", "-q", "--part", "%d/%d" % (k, parts), "--shards", str(shards),
+                *options, near_corpus, "-o", work)
+        check(r.returncode == 0, "map %d/%d: exit %d %s" % (k, parts, r.returncode,
+                                                           r.stderr[-300:]))
+    for b in range(bands):
+        r = run("bands", "--band", "%d/%d" % (b, bands), "--shards", str(shards), *options, work)
+        check(r.returncode == 0, "bands %d/%d: exit %d %s" % (b, bands, r.returncode,
+                                                             r.stderr[-300:]))
+    r = run("cluster", "--shards", str(shards), *options, work)
+    check(r.returncode == 0, "cluster: exit %d %s" % (r.returncode, r.stderr[-300:]))
+    for s in range(shards):
+        r = run("reduce", "--shard", "%d/%d" % (s, shards), *options, work)
+        check(r.returncode == 0, "reduce %d/%d: exit %d %s" % (s, shards, r.returncode,
+                                                              r.stderr[-300:]))
+    return run("finalize", "-q", "--shards", str(shards), *options, work, "-o", out)
+
+
+near_corpus = make_near_corpus(tmp)
+for mode in ("group", "drop"):
+    for threshold in ("0.8", "0.6"):
+        options = ["--near-dup", mode, "--near-dup-threshold", threshold]
+        for shards in (1, 3):
+            single = os.path.join(tmp, "near-single-%s-%s-%d" % (mode, threshold, shards))
+            r = run("convert", "-q", "--shards", str(shards), *options, near_corpus,
+                    "-o", single)
+            check(r.returncode == 0, "convert %s: exit %d" % (options, r.returncode))
+            counts = json.load(open(os.path.join(single, "manifest.json")))["counts"]
+            # what the steps must get right: clusters that move conversations to their
+            # first member's split, or near-copies dropped; exact copies across parts
+            check(counts["near_dup_clusters" if mode == "group" else "near_duplicates"] >= 100
+                  and counts["duplicates"] >= 40, "%s: the corpus plants near-copies: %s" %
+                  (options, counts))
+            # M and NB vary together at 0.8 (M=4 with one band task, M=1 with three); the
+            # chains' case at 0.6 once
+            for parts, bands in ((1, 3), (3, 2), (4, 1)) if threshold == "0.8" else ((3, 3),):
+                work = os.path.join(tmp, "near-work-%s-%s-%d-%d" % (mode, threshold, parts,
+                                                                     shards))
+                out = work.replace("near-work", "near-out")
+                r = near_steps(work, out, parts, bands, shards, options)
+                check(r.returncode == 0, "finalize %s M=%d N=%d: exit %d %s" % (
+                    options, parts, shards, r.returncode, r.stderr[-300:]))
+                same_tree(single, out, "%s M=%d NB=%d N=%d" % (options, parts, bands, shards))
+# group's splits are not map's: a conversation that joins a cluster goes to its first member's
+off = os.path.join(tmp, "near-off")
+run("convert", "-q", "--near-dup", "off", near_corpus, "-o", off)
+group = os.path.join(tmp, "near-single-group-0.8-1")
+moved = [s for s in ("train", "validation", "test") if
+         json.load(open(os.path.join(off, "manifest.json")))["counts"]["written_per_split"][s] !=
+         json.load(open(os.path.join(group, "manifest.json")))["counts"]["written_per_split"][s]]
+check(moved, "--near-dup group moves conversations between splits on this corpus")
+
+# a killed cluster or band task, run again: the same bytes; before the rerun, the steps after
+# it name what is missing
+NEAR = ["--near-dup", "drop", "--shards", "3"]
+work, out = os.path.join(tmp, "near-work-kill"), os.path.join(tmp, "near-out-kill")
+shutil.copytree(os.path.join(tmp, "near-work-drop-0.8-3-3"), work)
+for name in ("clusters", "bands-00001-of-00002"):
+    shutil.rmtree(os.path.join(work, name))
+    argv = [dlgconv, "cluster", *NEAR, work] if name == "clusters" else \
+        [dlgconv, "bands", "--band", "1/2", *NEAR, work]
+    if shutil.which("strace") and subprocess.run(["strace", "-qq", "-o", "/dev/null", "true"]
+                                                 ).returncode == 0:
+        subprocess.run(["strace", "-qq", "-o", "/dev/null", "-e", "trace=renameat2,renameat",
+                        "-e", "inject=renameat2,renameat:signal=SIGKILL:when=1"] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, ASAN_OPTIONS="detect_leaks=0"))
+    check(not os.path.exists(os.path.join(work, name, "manifest.json")),
+          "a %s task killed at its swap left nothing" % name)
+    if name == "clusters":
+        r = run("reduce", "--shard", "0/3", *NEAR, work)
+        refused(r, 3, ["the cluster step's output is missing",
+                       "run every bands task and cluster"], "reduce without the clusters")
+        subprocess.run(argv, check=True)
+    else:
+        r = run("cluster", *NEAR, work)
+        refused(r, 3, ["band task 1/2 is missing", "run bands --band 1/2"],
+                "cluster without a band task")
+        subprocess.run(argv, check=True)
+        subprocess.run([dlgconv, "cluster", *NEAR, work], check=True)
+    for s in range(3):
+        subprocess.run([dlgconv, "reduce", "--shard", "%d/3" % s, *NEAR, work], check=True)
+    r = run("finalize", "-q", "--force", *NEAR, work, "-o", out)
+    check(r.returncode == 0, "finalize after the rerun of %s: exit %d %s" % (name, r.returncode,
+                                                                           r.stderr))
+    same_tree(os.path.join(tmp, "near-single-drop-0.8-3"), out, "%s killed and rerun" % name)
+
+# what the near-dup steps refuse, naming it: a part made with another threshold; a part
+# mapped again on an edited input after cluster (the pairs and clusters are stale); a
+# signature changed after map; group's map without the bands and cluster steps
+published = tree(out)
+r = run("map", "-q", "--part", "1/3", *NEAR, "--near-dup-threshold", "0.7", near_corpus,
+        "-o", work)
+r = run("bands", "--band", "0/2", *NEAR, work)
+refused(r, 2, ["part 1/3", "another value of --near-dup-threshold"],
+        "bands over a part of another threshold")
+r = run("map", "-q", "--part", "1/3", *NEAR, near_corpus, "-o", work)
+chain = os.path.join(near_corpus, "pair-chain-4.jsonl")  # in part 2
+original = edit(chain, b'"w', b'"v')
+r = run("map", "-q", "--part", "2/3", *NEAR, near_corpus, "-o", work)
+for step, args in (("reduce", ["--shard", "0/3"]), ("finalize", ["-o", out, "--force"])):
+    r = run(step, *args, *NEAR, work)
+    refused(r, 3, ["the cluster step's output is stale", "part 2/3 is not the one",
+                   "run every bands task and cluster again"], "%s after a map again" % step)
+check(tree(out) == published, "stale clusters published nothing")
+r = run("cluster", *NEAR, work)
+refused(r, 3, ["band task 0/2 is stale", "part 2/3", "run bands --band 0/2 again"],
+        "cluster over stale pairs")
+put_back(chain, original)
+r = run("map", "-q", "--part", "2/3", *NEAR, near_corpus, "-o", work)
+signatures = os.path.join(work, "part-00000-of-00003", "signatures")
+data = open(signatures, "rb").read()
+put_back(signatures, data[:20] + bytes([data[20] ^ 1]) + data[21:])
+r = run("bands", "--band", "0/2", *NEAR, work)
+refused(r, 3, ["part 0/3 is damaged", signatures, "run map --part 0/3 again"],
+        "bands over a changed signature")
+put_back(signatures, data)
+r = run("finalize", "-q", "--force", *NEAR, work, "-o", out)
+check(r.returncode == 0 and tree(out) == published,
+      "put back, the same dataset: exit %d %s" % (r.returncode, r.stderr))
+work = os.path.join(tmp, "near-work-group-only")
+r = run("map", "-q", "--part", "0/1", "--near-dup", "group", near_corpus, "-o", work)
+r = run("reduce", "--shard", "0/1", "--near-dup", "group", work)
+refused(r, 3, ["the cluster step's output is missing", "run every bands task and cluster"],
+        "group's reduce without the bands and cluster steps")
 
 shutil.rmtree(tmp)
 finish()

@@ -79,7 +79,8 @@ for i, line in enumerate(lines):
 # The config schema names exactly the options of the commands (their --help).
 import re
 options = set()
-for command in ("convert", "validate", "stats", "leakage", "map", "reduce", "finalize"):
+for command in ("convert", "validate", "stats", "leakage", "map", "bands", "cluster", "reduce",
+                "finalize"):
     text = subprocess.run([dlgconv, command, "--help"], capture_output=True).stdout.decode()
     options |= set(re.findall(r"--([a-z][a-z-]*)", text.split("\noptions:")[1].split("\nexit status:")[0]))
 options -= {"help", "config"}

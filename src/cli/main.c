@@ -158,6 +158,10 @@ int main(int argc, char **argv)
 	if (args.command == CLI_MAP)
 		st = dlg_map(&summary, inputs, args.n_inputs, args.part, args.parts,
 			     args.opts.output_dir, &args.opts, cli_report_diag, &report, &err);
+	else if (args.command == CLI_BANDS)
+		st = dlg_bands(inputs[0], args.band, args.bands, &args.opts, &err);
+	else if (args.command == CLI_CLUSTER)
+		st = dlg_cluster(&summary, inputs[0], &args.opts, &err);
 	else if (args.command == CLI_REDUCE)
 		st = dlg_reduce(inputs[0], args.shard, &args.opts, &err);
 	else if (args.command == CLI_FINALIZE)
@@ -173,7 +177,8 @@ int main(int argc, char **argv)
 	}
 	if (report.stats && !args.stage_spans)
 		rc = cli_stats_print(report.stats, &args, &summary);
-	else if (args.command != CLI_REDUCE) /* a shard's counts are finalize's to say */
+	/* a shard's counts, the bands' and the clusters' are finalize's to say */
+	else if (!(args.command & (CLI_BANDS | CLI_CLUSTER | CLI_REDUCE)))
 		cli_report_summary(&args, &summary);
 	if (args.command == CLI_VALIDATE && summary.errors > 0)
 		rc = 1;
@@ -181,7 +186,8 @@ int main(int argc, char **argv)
 	 * pointers, a format mistaken for another) */
 	bool wrote_dataset = args.command == CLI_CONVERT || args.command == CLI_FINALIZE;
 	/* what a step commits (a part, a shard) is in place too */
-	bool committed = wrote_dataset || args.command == CLI_MAP || args.command == CLI_REDUCE;
+	bool committed = wrote_dataset ||
+			 (args.command & (CLI_MAP | CLI_BANDS | CLI_CLUSTER | CLI_REDUCE));
 	if (wrote_dataset && summary.written == 0) {
 		fprintf(stderr, "dlgconv: no conversation written (%llu rejected, %llu "
 			"duplicates); rejects.jsonl says why\n",

@@ -137,7 +137,8 @@ static void roff(const char *s)
 static void command_list(unsigned commands)
 {
 	static const cli_command order[] = { CLI_CONVERT, CLI_VALIDATE, CLI_STATS, CLI_LEAKAGE,
-					     CLI_INSPECT, CLI_MAP, CLI_REDUCE, CLI_FINALIZE };
+					     CLI_INSPECT, CLI_MAP, CLI_BANDS, CLI_CLUSTER,
+					     CLI_REDUCE, CLI_FINALIZE };
 	size_t n = 0, total = 0;
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		total += (commands & order[i]) != 0;

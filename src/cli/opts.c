@@ -18,7 +18,7 @@
 
 /* map, reduce and finalize take every option convert takes, so that one option string
  * serves every step (each step checks the parts were made with the same) */
-#define STEPS (CLI_MAP | CLI_REDUCE | CLI_FINALIZE)
+#define STEPS (CLI_MAP | CLI_BANDS | CLI_CLUSTER | CLI_REDUCE | CLI_FINALIZE)
 #define WRITE (CLI_CONVERT | STEPS)
 #define BOTH (WRITE | CLI_VALIDATE)
 #define ALL (WRITE | CLI_VALIDATE | CLI_STATS | CLI_LEAKAGE | CLI_INSPECT)
@@ -34,6 +34,12 @@ static const dlg_option_info shard_info = {
 	"shard", NULL, "S/N", DLG_OPTION_TEXT, NULL, 0, 0, "S/N, S from 0 to N-1, N up to 1024",
 	"reduce shard S of N, S from 0 (required; N is --shards)",
 	"reduce: merge shard S (from 0) of N (required; the same N as --shards).", 0
+};
+static const dlg_option_info band_info = {
+	"band", NULL, "B/NB", DLG_OPTION_TEXT, NULL, 0, 0, "B/NB, B from 0 to NB-1, NB up to 4096",
+	"find the candidate pairs of band task B of NB, B from 0 (required)",
+	"bands: find the near-duplicate candidate pairs of the B-th (from 0) of NB band tasks "
+	"(required).", 0
 };
 static const char *const diagnostics_names[] = { "gcc", "json", "github", "sarif", NULL };
 static const dlg_option_info diagnostics_info = {
@@ -88,6 +94,20 @@ static const dlg_option_info html_force_info = {
 	"let --html replace an existing FILE", "Let --html replace an existing FILE (never an "
 	"input).", 0
 };
+static const dlg_option_info price_info = {
+	"price-per-mtok", NULL, "X", DLG_OPTION_FRACTION, NULL, 0, 1e9,
+	"a price above 0 per million tokens, e.g. 8 or 0.40",
+	"print each split's training cost at X per million tokens (needs --tokenizer)",
+	"Print each split's training cost: its tokens (under the chat template, if any) times "
+	"--epochs times X per million tokens, as fine-tuning is billed (needs --tokenizer; "
+	"docs/tokenizers.md).", DLG_OPTION_ABOVE_MIN
+};
+static const dlg_option_info epochs_info = {
+	"epochs", NULL, "E", DLG_OPTION_NUMBER, NULL, 1, 1000, "1 to 1000",
+	"the epochs --price-per-mtok bills (default 1)",
+	"How many epochs --price-per-mtok bills: each one trains on every token again "
+	"(default 1).", 0
+};
 static const dlg_option_info stage_spans_info = {
 	"stage-spans", NULL, NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	"instead, list every *...* span with its stage-direction decision (JSON lines)",
@@ -122,6 +142,7 @@ static const struct cli_option {
 } options[] = {
 	{ "output", 'o', CLI_CONVERT | CLI_MAP | CLI_FINALIZE, NULL },
 	{ "part", 0, CLI_MAP, &part_info },
+	{ "band", 0, CLI_BANDS, &band_info },
 	{ "shard", 0, CLI_REDUCE, &shard_info },
 	{ "force", 0, WRITE, NULL },
 	{ "split", 0, SPLITS, NULL },
@@ -134,6 +155,7 @@ static const struct cli_option {
 	{ "shards", 0, WRITE, NULL },
 	{ "bare", 0, WRITE, NULL },
 	{ "tokenizer", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
+	{ "template", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
 	{ "emit-token-counts", 0, CLI_CONVERT, NULL },
 	{ "max-tokens", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
 	{ "over-limit", 0, CLI_CONVERT | CLI_VALIDATE | CLI_STATS, NULL },
@@ -182,6 +204,8 @@ static const struct cli_option {
 	{ "html", 0, CLI_STATS, &html_info },
 	{ "force", 0, CLI_STATS, &html_force_info },
 	{ "stage-spans", 0, CLI_STATS, &stage_spans_info },
+	{ "price-per-mtok", 0, CLI_CONVERT | CLI_STATS, &price_info },
+	{ "epochs", 0, CLI_CONVERT | CLI_STATS, &epochs_info },
 	{ "quiet", 'q', ALL, &quiet_info },
 	{ "verbose", 'v', BOTH, &verbose_info },
 	{ "help", 'h', ALL, &help_info },
@@ -249,7 +273,8 @@ const char *cli_command_name(cli_command c)
 {
 	return c == CLI_CONVERT ? "convert" : c == CLI_VALIDATE ? "validate" :
 	       c == CLI_STATS ? "stats" : c == CLI_MAP ? "map" : c == CLI_REDUCE ? "reduce" :
-	       c == CLI_FINALIZE ? "finalize" : c == CLI_INSPECT ? "inspect" : "leakage";
+	       c == CLI_FINALIZE ? "finalize" : c == CLI_INSPECT ? "inspect" :
+	       c == CLI_BANDS ? "bands" : c == CLI_CLUSTER ? "cluster" : "leakage";
 }
 
 static void print_help(cli_command c)
@@ -276,6 +301,15 @@ static void print_help(cli_command c)
 		       "of M slices of the inputs into WORK/part-K-of-M, in buckets by split\n"
 		       "and shard.\n"
 		       "Give every step the options convert would get.\n\noptions:\n");
+	else if (c == CLI_BANDS)
+		printf("usage: dlgconv bands --band B/NB WORK [options]\n\n"
+		       "With --near-dup group or drop, after every map: find the conversations\n"
+		       "that share an LSH band key with an earlier one, for band task B of NB,\n"
+		       "into WORK/bands-B-of-NB.\n\noptions:\n");
+	else if (c == CLI_CLUSTER)
+		printf("usage: dlgconv cluster WORK [options]\n\n"
+		       "With --near-dup group or drop, after every band task: confirm the pairs\n"
+		       "and form the clusters convert forms, into WORK/clusters.\n\noptions:\n");
 	else if (c == CLI_REDUCE)
 		printf("usage: dlgconv reduce --shard S/N WORK [options]\n\n"
 		       "The second step: merge bucket S of every part in WORK, drop the exact\n"
@@ -306,7 +340,7 @@ static void print_help(cli_command c)
 		printf("  %-28s %s\n", left, info->help);
 	}
 	printf("\nexit status: 0 success; 1 %s; 2 usage error; 3 I/O error; 4 internal error%s\n",
-	       c == CLI_MAP || c == CLI_REDUCE ? "(not used)" :
+	       c & (CLI_MAP | CLI_BANDS | CLI_CLUSTER | CLI_REDUCE) ? "(not used)" :
 	       c & (CLI_CONVERT | CLI_FINALIZE) ? "more rejects than --max-rejects (nothing "
 	       "written), or no conversation written" : c == CLI_VALIDATE ? "the input has errors" :
 	       c == CLI_LEAKAGE ? "leakage above --max-leakage" : "(not used)",
@@ -324,6 +358,8 @@ static void print_main_help(void)
 	       "  leakage    near-duplicates across a dataset's splits and against other files\n"
 	       "  inspect    how each file will be read: its shape, fields, what is not carried\n"
 	       "  map        cluster step 1: convert a slice of the inputs into buckets\n"
+	       "  bands      with --near-dup: candidate pairs of one band task, after map\n"
+	       "  cluster    with --near-dup: the clusters convert forms, after bands\n"
 	       "  reduce     cluster step 2: merge one shard's buckets of every part\n"
 	       "  finalize   cluster step 3: check the parts and shards, write the dataset\n"
 	       "  explain    what a finding code means and what to do about it\n"
@@ -500,6 +536,10 @@ static int take_own(cli_args *a, const struct cli_option *o, const char *v)
 		if (!parse_slice(&a->part, &a->parts, v, 99999))
 			return bad_value(c, o, v);
 		a->part_given = true;
+	} else if (strcmp(name, "band") == 0) {
+		if (!parse_slice(&a->band, &a->bands, v, DLG_MAX_BANDS))
+			return bad_value(c, o, v);
+		a->band_given = true;
 	} else if (strcmp(name, "shard") == 0) {
 		unsigned shards;
 		if (!parse_slice(&a->shard, &shards, v, DLG_MAX_SHARDS))
@@ -538,6 +578,12 @@ static int take_own(cli_args *a, const struct cli_option *o, const char *v)
 		a->stats_html = v;
 	} else if (strcmp(name, "stage-spans") == 0) {
 		a->stage_spans = true;
+	} else if (strcmp(name, "price-per-mtok") == 0) {
+		if (dlg_option_parse(o->own, v, NULL, &a->price_per_mtok, NULL) != DLG_OK)
+			return bad_value(c, o, v);
+	} else if (strcmp(name, "epochs") == 0) {
+		if (dlg_option_parse(o->own, v, &a->epochs, NULL, NULL) != DLG_OK)
+			return bad_value(c, o, v);
 	} else if (strcmp(name, "help") == 0) {
 		print_help(c);
 		return 0;
@@ -800,6 +846,7 @@ int cli_parse(cli_args *a, int argc, char **argv)
 	/* versioned: each field then means what it holds (--max-rejects 0 allows none) */
 	dlg_options_init(&a->opts, DLG_OPTIONS_VERSION);
 	a->max_leakage = 1;
+	a->epochs = 1;
 	if (argc < 2) {
 		print_main_help();
 		return 2;
@@ -826,6 +873,10 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		a->command = CLI_REDUCE;
 	else if (strcmp(argv[1], "finalize") == 0)
 		a->command = CLI_FINALIZE;
+	else if (strcmp(argv[1], "bands") == 0)
+		a->command = CLI_BANDS;
+	else if (strcmp(argv[1], "cluster") == 0)
+		a->command = CLI_CLUSTER;
 	else if (strcmp(argv[1], "inspect") == 0)
 		a->command = CLI_INSPECT;
 	else {
@@ -937,8 +988,12 @@ int cli_parse(cli_args *a, int argc, char **argv)
 		rc = usage_error(c, "%s", "--part K/M is required");
 	else if (c == CLI_REDUCE && !a->shard_given)
 		rc = usage_error(c, "%s", "--shard S/N is required");
-	else if ((c & (CLI_REDUCE | CLI_FINALIZE)) && a->n_inputs != 1)
+	else if (c == CLI_BANDS && !a->band_given)
+		rc = usage_error(c, "%s", "--band B/NB is required");
+	else if ((c & (CLI_BANDS | CLI_CLUSTER | CLI_REDUCE | CLI_FINALIZE)) && a->n_inputs != 1)
 		rc = usage_error(c, "%s", "name one WORK directory, the one map wrote into");
+	else if (a->price_per_mtok > 0 && !a->opts.tokenizer)
+		rc = usage_error(c, "%s", "--price-per-mtok needs --tokenizer");
 	else if (c == CLI_STATS && a->stats_html)
 		rc = check_html_file(a);
 	/* --bare has no field for stage directions: unless told, they stay in the text */

@@ -16,7 +16,9 @@ typedef enum cli_command {
 	CLI_MAP = 16,
 	CLI_REDUCE = 32,
 	CLI_FINALIZE = 64,
-	CLI_INSPECT = 128
+	CLI_INSPECT = 128,
+	CLI_BANDS = 256,
+	CLI_CLUSTER = 512
 } cli_command;
 typedef enum cli_diag_format {
 	CLI_DIAG_GCC = 0,
@@ -41,11 +43,14 @@ typedef struct cli_args {
 	size_t n_against;
 	double max_leakage;     /* leakage: --max-leakage; 1 when not given */
 	const char *stats_html; /* stats: --html FILE */
+	double price_per_mtok;  /* convert, stats: --price-per-mtok, 0 when not given */
+	uint64_t epochs;        /* convert, stats: --epochs (default 1) */
 	bool stage_spans;       /* stats: --stage-spans */
 	bool stage_given;       /* --stage was given (--bare's default is keep) */
 	unsigned part, parts;   /* map: --part K/M */
+	unsigned band, bands;   /* bands: --band B/NB */
 	unsigned shard;         /* reduce: --shard S/N (N is opts.shards) */
-	bool part_given, shard_given;
+	bool part_given, shard_given, band_given;
 	dlg_role_label roles[CLI_MAX_LIST];
 	dlg_split splits[DLG_MAX_SPLITS];
 	const char *include[CLI_MAX_LIST];

@@ -34,7 +34,11 @@ struct cli_stats {
 	stage_count *stages; /* open addressing on the text */
 	size_t stages_cap, stages_used;
 	int failed;          /* out of memory while counting */
-	/* --tokenizer: tokens by role, and per conversation (its messages' sum) */
+	/* --tokenizer: tokens (under the chat template, if any) and trainable ones, the
+	 * contents' by role, and per conversation */
+	uint64_t tokens, trainable_tokens;
+	uint64_t read_tokens_hist[CHAR_BUCKETS]; /* of every conversation counted, written or
+						    not (the HTML report's, with the limit) */
 	uint64_t role_tokens[3];
 	uint64_t conv_tokens_min, conv_tokens_max;
 	uint64_t conv_tokens_hist[CHAR_BUCKETS];
@@ -116,12 +120,12 @@ static int char_bucket(uint64_t chars)
 /* A written conversation's tokens (0 each without --tokenizer). */
 static void count_tokens(cli_stats *s, const dlg_conv *c)
 {
-	uint64_t total = 0;
-	for (size_t i = 0; i < dlg_conv_turns(c); i++) {
-		size_t n = dlg_conv_tokens(c, i);
-		s->role_tokens[dlg_conv_role(c, i)] += n;
-		total += n;
-	}
+	uint64_t total, trainable;
+	for (size_t i = 0; i < dlg_conv_turns(c); i++)
+		s->role_tokens[dlg_conv_role(c, i)] += dlg_conv_tokens(c, i);
+	dlg_conv_token_sums(c, &total, &trainable);
+	s->tokens += total;
+	s->trainable_tokens += trainable;
 	if (total < s->conv_tokens_min)
 		s->conv_tokens_min = total;
 	if (total > s->conv_tokens_max)
@@ -133,6 +137,10 @@ void cli_stats_conversation(const dlg_conv *c, dlg_fate fate, size_t split, void
 {
 	(void)split; /* split sizes come from the summary */
 	cli_stats *s = ((cli_report *)payload)->stats;
+	uint64_t total, trainable;
+	dlg_conv_token_sums(c, &total, &trainable);
+	if (total && fate != DLG_FATE_DUPLICATE && fate != DLG_FATE_NEAR_DUPLICATE)
+		s->read_tokens_hist[char_bucket(total)]++;
 	if (fate == DLG_FATE_REJECTED) {
 		s->rejected++;
 		return;
@@ -286,15 +294,17 @@ static uint64_t max_of(const uint64_t *v, int n)
 
 static uint64_t total_tokens(const cli_stats *s)
 {
-	return s->role_tokens[0] + s->role_tokens[1] + s->role_tokens[2];
+	return s->tokens;
 }
 
 /* --tokenizer's counts (docs/tokenizers.md "Counts"). */
 static void print_tokens(FILE *f, const cli_stats *s)
 {
 	uint64_t total = total_tokens(s);
-	fprintf(f, "\ntokens  %llu: trainable (assistant) %llu, user %llu, system %llu\n",
-		(unsigned long long)total, (unsigned long long)s->role_tokens[DLG_ROLE_ASSISTANT],
+	fprintf(f, "\ntokens  %llu: trainable %llu; contents: assistant %llu, user %llu, "
+		"system %llu\n", (unsigned long long)total,
+		(unsigned long long)s->trainable_tokens,
+		(unsigned long long)s->role_tokens[DLG_ROLE_ASSISTANT],
 		(unsigned long long)s->role_tokens[DLG_ROLE_USER],
 		(unsigned long long)s->role_tokens[DLG_ROLE_SYSTEM]);
 	fprintf(f, "tokens per conversation (min %llu, mean %.1f, max %llu)\n",
@@ -363,6 +373,8 @@ static void print_table(FILE *f, const cli_stats *s, const cli_args *a, const dl
 	}
 	if (a->opts.tokenizer && s->accepted)
 		print_tokens(f, s);
+	if (a->opts.tokenizer && a->price_per_mtok > 0)
+		cli_report_cost(f, a, sum);
 	size_t n;
 	stage_count *top = top_stages(s, 10, &n);
 	if (top && n) {
@@ -402,7 +414,7 @@ static void tokens_json(cJSON *root, const cli_stats *s)
 {
 	cJSON *t = cJSON_AddObjectToObject(root, "tokens");
 	cJSON_AddNumberToObject(t, "total", (double)total_tokens(s));
-	cJSON_AddNumberToObject(t, "trainable", (double)s->role_tokens[DLG_ROLE_ASSISTANT]);
+	cJSON_AddNumberToObject(t, "trainable", (double)s->trainable_tokens);
 	cJSON *roles = cJSON_AddObjectToObject(t, "by_role");
 	for (int r = 0; r < 3; r++)
 		cJSON_AddNumberToObject(roles, role_names[r], (double)s->role_tokens[r]);
@@ -413,6 +425,17 @@ static void tokens_json(cJSON *root, const cli_stats *s)
 	cJSON_AddNumberToObject(per, "max", (double)s->conv_tokens_max);
 	cJSON_AddItemToObject(per, "histogram", histogram_json(s->conv_tokens_hist,
 								CHAR_BUCKETS, bucket_label));
+}
+
+/* --price-per-mtok: each split's training cost. */
+static void cost_json(cJSON *root, const cli_args *a, const dlg_summary *sum)
+{
+	cJSON *c = cJSON_AddObjectToObject(root, "cost");
+	cJSON_AddNumberToObject(c, "price_per_mtok", a->price_per_mtok);
+	cJSON_AddNumberToObject(c, "epochs", (double)a->epochs);
+	cJSON *splits = cJSON_AddObjectToObject(c, "splits");
+	for (size_t i = 0; i < cli_split_count(a); i++)
+		cJSON_AddNumberToObject(splits, cli_split_name(a, i), cli_split_cost(a, sum, i));
 }
 
 static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary *sum)
@@ -454,6 +477,8 @@ static char *stats_json(const cli_stats *s, const cli_args *a, const dlg_summary
 	}
 	if (a->opts.tokenizer)
 		tokens_json(root, s);
+	if (a->opts.tokenizer && a->price_per_mtok > 0)
+		cost_json(root, a, sum);
 	cJSON *stages = cJSON_AddArrayToObject(root, "top_stage_directions");
 	size_t n;
 	stage_count *top = top_stages(s, 20, &n);
@@ -487,9 +512,10 @@ static void html_escaped(FILE *f, const char *s)
 	}
 }
 
-/* A horizontal bar chart as inline SVG. */
+/* A horizontal bar chart as inline SVG; rows from `over` on (n: none) red, a dashed line
+ * above them labelled `mark` (or NULL). */
 static void svg_bars(FILE *f, const char *title, const char *const *labels,
-		     const uint64_t *values, size_t n)
+		     const uint64_t *values, size_t n, size_t over, const char *mark)
 {
 	uint64_t max = 0;
 	for (size_t i = 0; i < n; i++)
@@ -506,12 +532,57 @@ static void svg_bars(FILE *f, const char *title, const char *const *labels,
 		int w = max ? (int)((double)values[i] / (double)max * width) : 0;
 		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 8, y + 14);
 		html_escaped(f, labels[i]);
-		fprintf(f, "</text><rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" "
+		fprintf(f, "</text><rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" "
 			   "height=\"%d\"/><text x=\"%d\" y=\"%d\">%llu</text>",
-			left, y, w > 0 ? w : 1, row - 6, left + w + 6, y + 14,
-			(unsigned long long)values[i]);
+			i >= over ? "bar over" : "bar", left, y, w > 0 ? w : 1, row - 6,
+			left + w + 6, y + 14, (unsigned long long)values[i]);
+	}
+	if (mark) {
+		int y = 28 + (int)(over < n ? over : n) * row - 3;
+		fprintf(f, "<line class=\"limit\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+			   "<text class=\"limit\" x=\"%d\" y=\"%d\">", left - 220, y,
+			left + width + 60, y, left + width - 160, y - 2);
+		html_escaped(f, mark);
+		fputs("</text>", f);
 	}
 	fputs("</svg></figure>\n", f);
+}
+
+/*
+ * Tokens per conversation, every conversation counted (written or not), with --max-tokens
+ * marked: the buckets wholly past it red, under a line (docs/tokenizers.md "Limits"); and
+ * the training cost with --price-per-mtok.
+ */
+static void html_tokens(FILE *f, const cli_stats *s, const cli_args *a, const dlg_summary *sum)
+{
+	const char *labels[CHAR_BUCKETS];
+	char names[CHAR_BUCKETS][32];
+	uint64_t values[CHAR_BUCKETS];
+	size_t n = 0, over = CHAR_BUCKETS;
+	uint64_t limit = a->opts.max_tokens;
+	for (int b = 0; b < CHAR_BUCKETS; b++) {
+		if (!s->read_tokens_hist[b])
+			continue;
+		uint64_t low = b ? 1ULL << (b - 1) : 0;
+		if (limit && low > limit && over == CHAR_BUCKETS)
+			over = n;
+		bucket_label(names[n], sizeof names[n], b);
+		labels[n] = names[n];
+		values[n++] = s->read_tokens_hist[b];
+	}
+	char mark[160];
+	uint64_t past = s->findings[DLG_DIAG_OVER_TOKEN_LIMIT] +
+			s->findings[DLG_DIAG_OVER_TOKEN_LIMIT_DROPPED] +
+			s->findings[DLG_DIAG_TURNS_TRUNCATED];
+	snprintf(mark, sizeof mark, "--max-tokens %llu: %llu over it", (unsigned long long)limit,
+		 (unsigned long long)past);
+	svg_bars(f, "Tokens per conversation (every one counted)", labels, values, n,
+		 over < n ? over : n, limit ? mark : NULL);
+	if (a->price_per_mtok > 0) {
+		fputs("<p>", f);
+		cli_report_cost(f, a, sum);
+		fputs("</p>\n", f);
+	}
 }
 
 static int write_html(const char *path, const cli_stats *s, const cli_args *a,
@@ -529,7 +600,9 @@ static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 	      "<title>dlgconv stats</title><style>"
 	      "body{font:14px system-ui,sans-serif;margin:2em;color:#222}"
 	      "svg text{font:12px system-ui,sans-serif;fill:#222} .t{font-weight:bold}"
-	      ".bar{fill:#3b73b9} table{border-collapse:collapse} td,th{padding:2px 10px;"
+	      ".bar{fill:#3b73b9} .over{fill:#c0392b} line.limit{stroke:#c0392b;"
+	      "stroke-dasharray:4 3} text.limit{fill:#c0392b}"
+	      "table{border-collapse:collapse} td,th{padding:2px 10px;"
 	      "text-align:right} th:first-child,td:first-child{text-align:left}"
 	      "</style></head><body>\n<h1>dlgconv stats</h1>\n", f);
 	fprintf(f, "<p>%llu conversations in %llu files: <b>%llu written</b>, %llu rejected, "
@@ -553,7 +626,9 @@ static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 			labels[n] = names[n];
 			values[n++] = s->turns_hist[b];
 		}
-	svg_bars(f, "Turns per conversation", labels, values, n);
+	svg_bars(f, "Turns per conversation", labels, values, n, n, NULL);
+	if (a->opts.tokenizer)
+		html_tokens(f, s, a, sum);
 	for (int r = 0; r < 3; r++) {
 		if (!s->roles[r].turns)
 			continue;
@@ -566,7 +641,7 @@ static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 			}
 		char title[64];
 		snprintf(title, sizeof title, "Characters per %s turn", role_names[r]);
-		svg_bars(f, title, labels, values, n);
+		svg_bars(f, title, labels, values, n, n, NULL);
 	}
 	size_t n_top;
 	stage_count *top = top_stages(s, 15, &n_top);
@@ -578,7 +653,8 @@ static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 			counts[i] = top[i].count;
 		}
 		if (stage_labels && counts)
-			svg_bars(f, "Top stage directions", stage_labels, counts, n_top);
+			svg_bars(f, "Top stage directions", stage_labels, counts, n_top,
+				 n_top, NULL);
 		free(stage_labels);
 		free(counts);
 	}
@@ -593,7 +669,7 @@ static int write_html(const char *path, const cli_stats *s, const cli_args *a,
 			values[n++] = s->findings[code];
 		}
 	if (n)
-		svg_bars(f, "Findings by code", labels, values, n);
+		svg_bars(f, "Findings by code", labels, values, n, n, NULL);
 	fputs("</body></html>\n", f);
 	return fclose(f) == 0 ? 0 : -1;
 }

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "input.h"
 #include "options.h"
+#include "chat.h"
 #include "tokenizer.h"
 
 #include <math.h>
@@ -377,13 +378,19 @@ dlg_status dlg_ctx__init(dlg_ctx *ctx, const dlg_options *given, dlg_error *err)
 	if (o->over_limit == DLG_OVER_LIMIT_TRUNCATE_TURNS && o->rejected_field)
 		return dlg_error__set(err, DLG_E_ARG, 0, "option over-limit truncate-turns would "
 				      "part a preference pair's sides: use error or drop");
+	if (o->chat_template && !o->tokenizer)
+		return dlg_error__set(err, DLG_E_ARG, 0, "option template needs option tokenizer");
 	if (o->tokenizer)
 		DLG_TRY(dlg_tokenizer__load(&ctx->tokenizer, o->tokenizer, o, err));
+	if (o->tokenizer)
+		DLG_TRY(dlg_chat__load(&ctx->chat, o->chat_template, ctx->tokenizer, err));
 	return DLG_OK;
 }
 
 void dlg_ctx__dispose(dlg_ctx *ctx)
 {
+	dlg_chat__free(ctx->chat);
+	ctx->chat = NULL;
 	dlg_tokenizer__free(ctx->tokenizer);
 	ctx->tokenizer = NULL;
 	if (ctx->group_re) {

@@ -40,6 +40,8 @@ typedef struct dlg_ctx {
 	void *group_re;                      /* regex_t *, or NULL */
 	uint8_t code_mode[DLG_DIAG_CODES];   /* dlg_code_mode, by code number */
 	struct dlg_tokenizer *tokenizer; /* options.tokenizer loaded, or NULL */
+	struct dlg_chat *chat; /* the chat template counts render with (options.chat_template,
+				  or the tokenizer's), or NULL: contents counted alone */
 	bool near_dup;  /* the near-dup step runs: drop, or group where splits are seen (a
 			   run that writes, or reports each conversation's split) */
 	bool ids_only;  /* a run that neither writes records nor shows conversations (validate):

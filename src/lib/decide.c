@@ -79,7 +79,7 @@ dlg_status dlg_decide__unit(dlg_decision *out, dlg_decider *d, dlg_unit *u, dlg_
 	}
 	out->split = split_of(ctx, u);
 	uint32_t near = UINT32_MAX;
-	if (ctx->near_dup)
+	if (ctx->near_dup && !d->near_dup_later)
 		DLG_TRY(dlg_nearindex__place(&near, &out->similarity, &out->split, &d->near, u,
 					   err));
 	if (near != UINT32_MAX) {
@@ -90,7 +90,7 @@ dlg_status dlg_decide__unit(dlg_decision *out, dlg_decider *d, dlg_unit *u, dlg_
 		out->dropped_by = DLG_DIAG_NEAR_DUPLICATE;
 		dlg_split__hex(out->kept, d->near.members[near].conv_id);
 		return dlg_unit__diag(u, err, DLG_DIAG_NEAR_DUPLICATE, first->line, first->col, 0,
-				      "near-duplicate of %s (estimated similarity %.2f); dropped",
+				      DLG_NEAR_DUP_MESSAGE,
 				      out->kept, out->similarity);
 	}
 	out->fate = DLG_FATE_WRITTEN;

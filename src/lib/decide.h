@@ -12,11 +12,15 @@
 #include "split.h"
 #include "unit.h"
 
+/* W321's message: the kept id, and the similarity (map/reduce write it too, nearwork.c) */
+#define DLG_NEAR_DUP_MESSAGE "near-duplicate of %s (estimated similarity %.2f); dropped"
+
 /** What the decisions remember of the conversations before. */
 typedef struct dlg_decider {
 	const dlg_ctx *ctx;
 	dlg_idset ids;          /* the ids kept so far (exact dedup) */
 	dlg_neardup_index near; /* with near-dup: the conversations to compare with */
+	bool near_dup_later;    /* a map part: signatures only, the cluster step decides */
 } dlg_decider;
 
 /** One conversation's fate. */

@@ -155,6 +155,13 @@ static const struct {
 	  "No assistant message of the conversation has a token under `--tokenizer`. A trainer "
 	  "that masks the prompt has nothing to train on, and some divide by zero. Give the "
 	  "conversation a reply, or leave it out." },
+	{ DLG_DIAG_TEMPLATE_REFUSED, "E222", "template-refused",
+	  "The chat template refuses the conversation. The template (`--template`, or the "
+	  "tokenizer's own) raised its own exception (Gemma's and Mistral's refuse a system "
+	  "turn and turns that do not alternate), met an operation on values that do not take "
+	  "it, or went past its render budget. The trainer's `apply_chat_template` would fail "
+	  "the same way. Fix the conversation, or choose a template that takes it "
+	  "(docs/templates.md)." },
 	{ DLG_DIAG_PREAMBLE_DROPPED, "W301", "preamble-dropped",
 	  "Text before the first marker was dropped. It is not a turn: a generator's \"Sure! "
 	  "Here's a conversation...\", a persona, a `---` rule. `--keep-preamble` keeps it in the "

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nearwork.h"
 #include "workdir.h"
 
 /* What finalize holds, released in one place. */
@@ -52,6 +53,8 @@ typedef struct finalizer {
 	dlg_idset ids;
 	dlg_journal journal;
 	dlg_buf copy;
+	dlg_fates fates;           /* with --near-dup: each conversation's split, or dropped */
+	dlg_buf near_line;         /* a dropped one's W321 line */
 } finalizer;
 
 static void name_part(char what[64], char redo[64], unsigned part, unsigned parts)
@@ -171,8 +174,9 @@ static dlg_status part_counts(finalizer *f, const char *what, const char *redo,
 }
 
 /* One line of a part's journal: a reject as it is, a kept conversation whose id an earlier
- * part kept as the W307 line map rendered for it (where one machine would have dropped it);
- * counted both as map counted it (the tally) and as the run publishes it. */
+ * part kept as the W307 line map rendered for it (where one machine would have dropped it),
+ * one --near-dup drop drops as the W321 line made from that; counted both as map counted
+ * it (the tally) and as the run publishes it. */
 static dlg_status merge_line(finalizer *f, dlg_findings *findings, dlg_outfile *rejects,
 			     dlg_error *err)
 {
@@ -207,7 +211,27 @@ static dlg_status merge_line(finalizer *f, dlg_findings *findings, dlg_outfile *
 	bool duplicate = false;
 	if (!f->ctx.opts->no_dedup)
 		DLG_TRY(dlg_split__idset_insert(&duplicate, &f->ids, id, err));
+	uint8_t fate = 0, kept[16];
+	double similarity = 0;
+	if (f->ctx.near_dup) {
+		DLG_TRY(dlg_nearwork__next(&fate, kept, &similarity, &f->fates, err));
+		if ((fate == DLG_FATE_DUP) != duplicate ||
+		    (fate < DLG_FATE_DUP && fate >= f->ctx.n_splits))
+			return dlg_nearwork__mismatch(&f->fates, err);
+	}
+	if (fate == DLG_FATE_NEAR) {
+		s->near_duplicates++;
+		dlg_diag d = { .code = DLG_DIAG_NEAR_DUPLICATE,
+			       .severity = dlg_ctx__severity(&f->ctx, DLG_DIAG_NEAR_DUPLICATE),
+			       .source = "" };
+		dlg_findings__one(findings, &d);
+		DLG_TRY(dlg_nearwork__near_line(&f->near_line, line, kept, similarity, err));
+		rejects->records++;
+		return dlg_sink__write(rejects, f->near_line.data, f->near_line.len, err);
+	}
 	if (!duplicate) {
+		if (f->ctx.near_dup)
+			split = fate;
 		s->written++;
 		s->split_written[split]++;
 		return DLG_OK;
@@ -238,6 +262,10 @@ static dlg_status merge_parts(finalizer *f, dlg_findings *findings, dlg_outfile 
 			return dlg_error__set(err, DLG_E_IO, 0, "%s changed while finalize ran "
 					      "(run finalize again when the map tasks are done)",
 					      what);
+		if (f->ctx.near_dup)
+			DLG_TRY(dlg_nearwork__made_from(&f->fates.m, k, f->parts,
+							f->part.sha256_hex, DLG_FATES_WHAT,
+							DLG_FATES_REDO, err));
 		memset(&f->tally, 0, sizeof f->tally);
 		memset(f->tally_by_code, 0, sizeof f->tally_by_code);
 		DLG_TRY(dlg_workdir__journal_open(&f->journal, dir, err));
@@ -253,6 +281,12 @@ static dlg_status merge_parts(finalizer *f, dlg_findings *findings, dlg_outfile 
 		dlg_workdir__journal_close(&f->journal);
 		DLG_TRY(part_counts(f, what, redo, err));
 	}
+	if (!f->ctx.near_dup)
+		return DLG_OK;
+	DLG_TRY(dlg_nearwork__fates_end(&f->fates, true, err));
+	if (f->fates.m.counts.near_duplicates != f->sum.near_duplicates)
+		return dlg_nearwork__mismatch(&f->fates, err);
+	f->sum.near_dup_clusters = f->fates.m.counts.near_dup_clusters;
 	return DLG_OK;
 }
 
@@ -350,6 +384,8 @@ static dlg_status finalize_all(finalizer *f, dlg_error *err)
 	const dlg_options *o = f->ctx.opts;
 	DLG_TRY(dlg_workdir__count_parts(&f->parts, f->work, err));
 	DLG_TRY(check_parts(f, err));
+	if (f->ctx.near_dup)
+		DLG_TRY(dlg_nearwork__fates_open(&f->fates, &f->ctx, f->work, err));
 	DLG_TRY(dlg_commit__begin(&f->out, o, err));
 	dlg_outfile *rejects = &f->files[f->ctx.n_splits * f->ctx.shards];
 	DLG_TRY(dlg_sink__open(rejects, f->out.stage, "rejects.jsonl", f->ctx.alloc, err));
@@ -394,6 +430,9 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	dlg_buf__init(&f->parts_sha256, a, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&f->part.files, a, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&f->part.parts_sha256, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->fates.m.files, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->fates.m.parts_sha256, a, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&f->near_line, a, DLG_BUF_UNCAPPED);
 	if (st == DLG_OK) {
 		f->shards = dlg_mem__alloc(a, f->ctx.shards * sizeof *f->shards);
 		f->files = dlg_mem__alloc(a, (n_split_files + 1) * sizeof *f->files);
@@ -429,6 +468,10 @@ dlg_status dlg_finalize(dlg_summary *out, const char *work_dir, const dlg_option
 	dlg_buf__dispose(&f->parts_sha256);
 	dlg_buf__dispose(&f->part.files);
 	dlg_buf__dispose(&f->part.parts_sha256);
+	dlg_nearwork__fates_dispose(&f->fates);
+	dlg_buf__dispose(&f->fates.m.files);
+	dlg_buf__dispose(&f->fates.m.parts_sha256);
+	dlg_buf__dispose(&f->near_line);
 	dlg_split__idset_dispose(&f->ids);
 	dlg_ctx__dispose(&f->ctx);
 	dlg_mem__free(a, f);

@@ -36,6 +36,9 @@
  *   pretok.c     pre-tokenizers: pieces cut by PCRE2 expressions or strings, Metaspace
  *   tiktoken.c   tiktoken rank files, their split expressions and special tokens
  *   tokenizer.c  a tokenizer.json or rank file loaded, and a text encoded into ids
+ *   jinja_*.c    a chat template's Jinja subset: lexed, parsed, rendered (docs/templates.md)
+ *   chat.c       the chat template a run renders with: a built-in, or the tokenizer's
+ *   chatcount.c  a conversation's tokens under its chat template
  *   step.c       the per-conversation step: read, parse, normalize, validate, render
  *   intake.c     the inputs handed out as items in input order
  *   decide.c     exact dedup, near-dup, split and shard, in input order
@@ -45,7 +48,8 @@
  *   steps.c      map, reduce and finalize, above the driver
  *   leakage.c    near-duplicates across a dataset's splits, through dlg_run()
  * utf8proc is used in normalize.c, stage.c, mojibake.c, neardup.c and tokenizer.c; cJSON in
- * jsonscan.c, jsonread.c, kept.c, manifest.c and tokenizer.c only; PCRE2 in pretok.c.
+ * jsonscan.c, jsonread.c, kept.c, manifest.c, tokenizer.c, chat.c and jinja_value.c only;
+ * PCRE2 in pretok.c.
  */
 #ifndef DLG_INTERNAL_H
 #define DLG_INTERNAL_H

@@ -11,6 +11,7 @@
 #include "ctx.h"
 #include "encoding.h"
 #include "error.h"
+#include "jsonparse.h"
 #include "jsonscan.h"
 #include "marker.h"
 #include "normalize.h"
@@ -645,15 +646,9 @@ dlg_status dlg_jsonread__record(dlg_unit *u, const char *p, size_t n, dlg_error 
 	if ((bad = dlg_jsonscan__escaped_nul(p, n)) != SIZE_MAX)
 		return raw_diag(u, DLG_DIAG_BINARY, bad, "NUL character (\\u0000) in a JSON "
 				"string: remove it, or the text after it would be lost", err);
-	/* cJSON reads a record in one call, which cannot be stopped: 2-3 ms a megabyte */
-	DLG_TRY(dlg_unit__check_cancel(u, err));
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(p, n, &end, 0);
-	dlg_status canceled = dlg_unit__check_cancel(u, err);
-	if (canceled != DLG_OK) {
-		cJSON_Delete(root);
-		return canceled;
-	}
+	const char *end;
+	cJSON *root;
+	DLG_TRY(dlg_jsonparse__record(&root, &end, p, n, u->ctx->opts->cancel, &u->scratch, err));
 	size_t rest = end ? (size_t)(end - p) : 0;
 	while (root && rest < n && strchr(" \t\r\n", p[rest]))
 		rest++;

@@ -383,6 +383,7 @@ static void read_counts(dlg_manifest_read *out, const cJSON *counts, const dlg_c
 	s->rejected = count_at(out, counts, in, "rejected");
 	s->duplicates = count_at(out, counts, in, "duplicates");
 	s->near_duplicates = count_at(out, counts, in, "near_duplicates");
+	s->near_dup_clusters = count_at(out, counts, in, "near_dup_clusters");
 	s->errors = count_at(out, counts, in, "errors");
 	s->warnings = count_at(out, counts, in, "warnings");
 	const cJSON *per_split = cJSON_GetObjectItemCaseSensitive(counts, "written_per_split");

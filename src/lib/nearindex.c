@@ -77,7 +77,7 @@ static dlg_status reserve_set(uint32_t *at_out, dlg_neardup_index *ix, size_t n,
 }
 
 /* A band's key: its 8 bins' 4-bit values, in the order of the signature's bytes. */
-static uint32_t band_key(const uint8_t *nib, size_t band)
+uint32_t dlg_nearindex__band_key(const uint8_t *nib, size_t band)
 {
 	const uint8_t *p = nib + band * (BAND_BINS / 2);
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -99,7 +99,8 @@ static size_t probe(const dlg_neardup_index *ix, const uint32_t *slots, size_t c
 		    uint32_t key)
 {
 	size_t i = (size_t)key_hash(key) & (cap - 1);
-	while (slots[i] != EMPTY_SLOT && band_key(ix->members[slots[i]].nib, b) != key)
+	while (slots[i] != EMPTY_SLOT &&
+	       dlg_nearindex__band_key(ix->members[slots[i]].nib, b) != key)
 		i = (i + 1) & (cap - 1);
 	return i;
 }
@@ -115,10 +116,12 @@ static dlg_status grow_band(dlg_neardup_index *ix, size_t b, dlg_error *err)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory (near-duplicate index)");
 	for (size_t i = 0; i < cap; i++)
 		slots[i] = EMPTY_SLOT;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i] != EMPTY_SLOT)
-			slots[probe(ix, slots, cap, b, band_key(ix->members[t->slots[i]].nib, b))] =
-				t->slots[i];
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->slots[i] == EMPTY_SLOT)
+			continue;
+		uint32_t key = dlg_nearindex__band_key(ix->members[t->slots[i]].nib, b);
+		slots[probe(ix, slots, cap, b, key)] = t->slots[i];
+	}
 	dlg_mem__free(ix->alloc, t->slots);
 	t->slots = slots;
 	t->cap = cap;
@@ -150,7 +153,8 @@ bool dlg_nearindex__find(uint32_t *match_out, double *similarity_out, const dlg_
 		const dlg_neardup_band *t = &ix->bands[b];
 		if (t->cap == 0)
 			continue;
-		uint32_t id = t->slots[probe(ix, t->slots, t->cap, b, band_key(s->nib, b))];
+		uint32_t key = dlg_nearindex__band_key(s->nib, b);
+		uint32_t id = t->slots[probe(ix, t->slots, t->cap, b, key)];
 		if (id == EMPTY_SLOT)
 			continue;
 		/* insert in ascending order, once */
@@ -227,7 +231,8 @@ dlg_status dlg_nearindex__add(uint32_t *id_out, dlg_neardup_index *ix, const dlg
 	if (!s->empty)
 		for (size_t b = 0; b < DLG_NEARDUP_BANDS; b++) {
 			dlg_neardup_band *t = &ix->bands[b];
-			size_t i = probe(ix, t->slots, t->cap, b, band_key(s->nib, b));
+			uint32_t key = dlg_nearindex__band_key(s->nib, b);
+			size_t i = probe(ix, t->slots, t->cap, b, key);
 			if (t->slots[i] == EMPTY_SLOT) {
 				t->slots[i] = id;
 				t->count++;

@@ -45,6 +45,10 @@ typedef struct dlg_neardup_index {
 	const dlg_allocator *alloc;
 } dlg_neardup_index;
 
+/** Band `band`'s key in a signature's bins `nib`: its 8 bins' 4-bit values (the band step of
+ * the cluster run finds candidates by it as the index does). */
+uint32_t dlg_nearindex__band_key(const uint8_t *nib, size_t band);
+
 void dlg_nearindex__init(dlg_neardup_index *ix, const dlg_allocator *alloc);
 void dlg_nearindex__dispose(dlg_neardup_index *ix);
 /**

@@ -262,18 +262,20 @@ static dlg_status unicode_line(dlg_unit *u, const dlg_line *ln, bool line_end, s
 			DLG_TRY(dlg_unit__check_cancel(u, err));
 		}
 		if (s[i] < 0x80) {
-			size_t run = i;
-			while (run + 8 <= ln->len) {
+			/* printable ASCII copied as it is, a stride at most at a time */
+			size_t run = i, stop = ln->len - i > DLG_CANCEL_STRIDE ?
+						       i + DLG_CANCEL_STRIDE : ln->len;
+			while (run + 8 <= stop) {
 				uint64_t w = dlg_load64(ln->p + run);
 				if (dlg_swar_lt(w, 0x20) | dlg_swar_ge7f(w))
 					break;
 				run += 8;
 			}
-			while (run < ln->len && s[run] >= 0x20 && s[run] < 0x7F)
+			while (run < stop && s[run] >= 0x20 && s[run] < 0x7F)
 				run++;
 			DLG_TRY(dlg_buf__append(out, s + i, run - i, err));
 			i = run;
-			if (i < ln->len && s[i] < 0x80) {
+			if (i < stop && s[i] < 0x80) {
 				if (s[i] == '\t') {
 					DLG_TRY(dlg_buf__putc(out, '\t', err));
 				} else {

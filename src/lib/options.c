@@ -171,14 +171,14 @@ static const option table[] = {
 	  FIELD(no_dedup), F_INT, 0, 0, NULL, R_INVERTED, NULL, 0, NULL, false },
 	{ { "near-dup", "near_dup", "MODE", DLG_OPTION_CHOICE, near_dup_names, 0, 0,
 	    "off, group or drop",
-	    "near-duplicate clusters: group (one split per cluster; the default but in map, "
-	    "reduce and finalize, which take only off), drop (keep the first, W321 for the "
-	    "rest) or off",
+	    "near-duplicate clusters: group (one split per cluster; the default, but off in "
+	    "the cluster steps), drop (keep the first, W321 for the rest) or off",
 	    "Near-duplicate clusters (MinHash over word 3-grams, turn boundaries counted): "
 	    "group (default) puts every member of a cluster in the split of its first member, "
 	    "so no near-copy crosses train and test; drop keeps the first member and leaves "
-	    "the others out with W321; off skips the step. The map, reduce and finalize steps "
-	    "take only off, their default.", OUT },
+	    "the others out with W321; off skips the step. In the cluster steps off is the "
+	    "default, and group or drop adds the bands and cluster steps between map and "
+	    "reduce.", OUT },
 	  FIELD(near_dup), F_ENUM, 0, 0, near_dup_values, R_AS_TYPED, NULL, 0, NULL,
 	  false },
 	{ { "near-dup-threshold", "near_dup_threshold", "J", DLG_OPTION_FRACTION, NULL, 0, 1,
@@ -359,6 +359,18 @@ static const option table[] = {
 	    "them; convert writes each split's in the manifest (tokens_per_split) and, with "
 	    "--emit-token-counts, each record's in its meta.", OUT },
 	  FIELD(tokenizer), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
+	{ { "template", "chat_template", "NAME", DLG_OPTION_TEXT, NULL, 0, 0,
+	    "a built-in template's name, tokenizer or none",
+	    "count tokens under a chat template: a built-in (chatml, llama3.1, qwen2.5...), "
+	    "tokenizer (the default when it has one) or none",
+	    "Count tokens under a chat template (needs --tokenizer; docs/templates.md): a "
+	    "built-in one (chatml, llama3.1, llama3.2, qwen2.5, qwen3, mistral, gemma2, gemma3, "
+	    "phi3, phi4, phi4-reasoning, deepseek-v3, deepseek-r1), tokenizer (the chat_template "
+	    "of the tokenizer's tokenizer_config.json, the default when it has one), or none "
+	    "(each message's content alone). A conversation's total is then the tokens of its "
+	    "rendering, its trainable tokens those of its assistant replies as a trainer masks "
+	    "them; a conversation the template refuses is E222.", OUT },
+	  FIELD(chat_template), F_TEXT, 0, 0, NULL, R_AS_TYPED, NULL, 0, NULL, true },
 	{ { "emit-token-counts", "emit_token_counts", NULL, DLG_OPTION_FLAG, NULL, 0, 0, NULL,
 	    "put each record's token counts in meta.tokens (needs --tokenizer)",
 	    "Put each record's token counts in meta.tokens: the total, the trainable (the "

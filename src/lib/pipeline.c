@@ -283,6 +283,7 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 	r->data_cap = dlg_intake__data_cap(r->ctx.opts);
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	dlg_decide__init(&r->decider, &r->ctx);
+	r->decider.near_dup_later = writer && writer->kind->near_dup_later;
 	if (st == DLG_OK)
 		st = run_all(r, inputs, n_inputs, part, parts, err);
 	dlg_findings__end(&r->findings); /* what streaks hold, even of a failed run */

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "nearwork.h"
 #include "workdir.h"
 
 /* The file list every map part discovers, as a hash of each file's source name and size:
@@ -57,6 +58,7 @@ typedef struct part_state {
 	char inputs_digest[33];
 	dlg_buf line;
 	dlg_buf scratch;
+	dlg_outfile signatures; /* with --near-dup: each kept conversation's (nearwork.h) */
 } part_state;
 
 static dlg_status part_begin(dlg_writer *w, const dlg_inputs *files, dlg_error *err)
@@ -64,7 +66,10 @@ static dlg_status part_begin(dlg_writer *w, const dlg_inputs *files, dlg_error *
 	part_state *p = w->payload;
 	DLG_TRY(digest_inputs(p->inputs_digest, files, w->ctx->alloc, err));
 	w->inputs_digest = p->inputs_digest;
-	return DLG_OK;
+	if (!w->ctx->near_dup)
+		return DLG_OK;
+	w->extra = &p->signatures;
+	return dlg_sink__open(&p->signatures, w->out.stage, DLG_SIGNATURES, w->ctx->alloc, err);
 }
 
 /*
@@ -87,11 +92,18 @@ static dlg_status part_kept(dlg_writer *w, dlg_unit *u, size_t split, dlg_error 
 		st = dlg_buf__printf(&p->line, err, "%s %zu ", u->id_hex, split);
 	if (st == DLG_OK)
 		st = dlg_buf__append(&p->line, p->scratch.data, p->scratch.len, err);
+	if (st == DLG_OK && w->extra) {
+		uint8_t rec[DLG_SIG_RECORD];
+		dlg_nearwork__encode(rec, u->id, split, &u->near_sig);
+		w->extra->records++;
+		st = dlg_sink__write(w->extra, rec, sizeof rec, err);
+	}
 	return st == DLG_OK ? dlg_sink__write(&w->rejects, p->line.data, p->line.len, err) : st;
 }
 
 /* Buckets stay plain: reduce compresses them, cut as convert does. */
-static const dlg_writer_kind part_kind = { true, DLG_JOURNAL, false, part_begin, part_kept };
+static const dlg_writer_kind part_kind = { true, DLG_JOURNAL, false, part_begin, part_kept,
+					   true };
 
 dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 		   unsigned part, unsigned parts, const char *work_dir, const dlg_options *opts,
@@ -113,7 +125,7 @@ dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 	/* a rerun of a part replaces its directory whole, as convert --force does */
 	o.output_dir = dir;
 	o.force = 1;
-	part_state p = { .inputs_digest = "" };
+	part_state p = { .inputs_digest = "", .signatures = { .fd = -1 } };
 	dlg_buf__init(&p.line, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&p.scratch, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_writer w;
@@ -122,6 +134,7 @@ dlg_status dlg_map(dlg_summary *out, const char *const *inputs, size_t n_inputs,
 					  payload, err);
 	dlg_buf__dispose(&p.line);
 	dlg_buf__dispose(&p.scratch);
+	dlg_sink__discard(&p.signatures);
 	return st;
 }
 
@@ -143,6 +156,9 @@ typedef struct reducer {
 	dlg_buf record;
 	dlg_summary sum;
 	dlg_buf parts_sha256; /* each part's manifest as it was read: what the shard is made of */
+	dlg_fates fates;      /* with --near-dup: each conversation's split, or dropped */
+	bool near;            /* --near-dup group or drop (ctx.near_dup is off for group:
+				 reduce writes no dataset) */
 } reducer;
 
 /* A split's pending lines become its next member (cut as convert cuts them). */
@@ -159,9 +175,11 @@ static dlg_status write_member(reducer *r, size_t split, dlg_error *err)
 	return DLG_OK;
 }
 
-/* One conversation part `part` kept, of this shard: into its split unless an earlier part
- * kept its id. */
-static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg_error *err)
+/* One conversation part `part` kept in bucket `split`, of this shard: unless an earlier
+ * part kept its id or the cluster step dropped it, into its split: the bucket's, or with
+ * --near-dup the cluster step's `fate`. */
+static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, uint8_t fate,
+			     dlg_error *err)
 {
 	DLG_TRY(dlg_workdir__readback_line(&r->buckets[split], &r->record, err));
 	if (r->record.len == 0)
@@ -170,10 +188,17 @@ static dlg_status reduce_one(reducer *r, const uint8_t id[16], size_t split, dlg
 	bool duplicate = false;
 	if (!r->opts.no_dedup)
 		DLG_TRY(dlg_split__idset_insert(&duplicate, &r->ids, id, err));
+	if (r->near && ((fate == DLG_FATE_DUP) != duplicate ||
+		     (fate < DLG_FATE_DUP && fate >= r->ctx.n_splits)))
+		return dlg_nearwork__mismatch(&r->fates, err);
 	if (duplicate) {
 		r->sum.duplicates++;
 		return DLG_OK;
 	}
+	if (fate == DLG_FATE_NEAR)
+		return DLG_OK;
+	if (r->near)
+		split = fate;
 	dlg_outfile *f = &r->files[split];
 	if (!f->path) {
 		char name[DLG_SPLIT_FILE_NAME];
@@ -209,6 +234,9 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 	snprintf(what, sizeof what, "part %u/%u", part, parts);
 	snprintf(redo, sizeof redo, "map --part %u/%u", part, parts);
 	DLG_TRY(dlg_workdir__read_checked(&r->part, &r->ctx, dir, what, redo, err));
+	if (r->near)
+		DLG_TRY(dlg_nearwork__made_from(&r->fates.m, part, parts, r->part.sha256_hex,
+						DLG_FATES_WHAT, DLG_FATES_REDO, err));
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
 		char name[DLG_SPLIT_FILE_NAME];
 		bucket_name(name, r, i);
@@ -228,8 +256,11 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 		if (!dlg_workdir__parse_kept(id, &split, &rest, r->journal.line.data, &r->ctx) ||
 		    (dlg_split__shard(id, r->ctx.shards) == r->shard && !r->buckets[split].f))
 			return dlg_workdir__bad_journal(&r->journal, err);
+		uint8_t fate = 0;
+		if (r->near)
+			DLG_TRY(dlg_nearwork__next(&fate, NULL, NULL, &r->fates, err));
 		if (dlg_split__shard(id, r->ctx.shards) == r->shard)
-			DLG_TRY(reduce_one(r, id, split, err));
+			DLG_TRY(reduce_one(r, id, split, fate, err));
 	}
 	DLG_TRY(dlg_workdir__readback_check(&r->journal.in,
 					    dlg_workdir__listed(&r->part, DLG_JOURNAL), what,
@@ -258,9 +289,13 @@ static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
 {
 	unsigned parts;
 	DLG_TRY(dlg_workdir__count_parts(&parts, work, err));
+	if (r->near)
+		DLG_TRY(dlg_nearwork__fates_open(&r->fates, &r->ctx, work, err));
 	DLG_TRY(dlg_commit__begin(&r->out, &r->opts, err));
 	for (unsigned k = 0; k < parts; k++)
 		DLG_TRY(reduce_part(r, work, k, parts, err));
+	if (r->near)
+		DLG_TRY(dlg_nearwork__fates_end(&r->fates, false, err));
 	const dlg_outfile *files[DLG_MAX_SPLITS + 2];
 	size_t n = 0;
 	for (size_t i = 0; i < r->ctx.n_splits; i++) {
@@ -291,6 +326,7 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	r->out.parent_fd = r->out.lock_fd = -1;
 	r->opts = o;
 	r->shard = shard;
+	r->near = o.near_dup != DLG_NEAR_DUP_OFF;
 	dlg_status st = dlg_ctx__init(&r->ctx, &r->opts, err);
 	if (st == DLG_OK && shard >= r->ctx.shards)
 		st = dlg_error__set(err, DLG_E_ARG, 0, "shard %u of %u: want S/N with S below N",
@@ -304,6 +340,8 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	dlg_buf__init(&r->part.files, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->part.parts_sha256, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->parts_sha256, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->fates.m.files, opts->allocator, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&r->fates.m.parts_sha256, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->packed, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->record, opts->allocator, DLG_BUF_UNCAPPED);
 	dlg_buf__init(&r->journal.line, opts->allocator, DLG_BUF_UNCAPPED);
@@ -330,6 +368,9 @@ dlg_status dlg_reduce(const char *work_dir, unsigned shard, const dlg_options *o
 	dlg_buf__dispose(&r->part.files);
 	dlg_buf__dispose(&r->part.parts_sha256);
 	dlg_buf__dispose(&r->parts_sha256);
+	dlg_nearwork__fates_dispose(&r->fates);
+	dlg_buf__dispose(&r->fates.m.files);
+	dlg_buf__dispose(&r->fates.m.parts_sha256);
 	dlg_split__idset_dispose(&r->ids);
 	dlg_ctx__dispose(&r->ctx);
 	dlg_mem__free(opts->allocator, r);

@@ -1,9 +1,12 @@
 /*
  * tokcount.c - a conversation's tokens under --tokenizer, and the limits on them
- * (docs/tokenizers.md "Counts" and "Limits"). Each turn's content is counted alone; the
- * trainable tokens are the assistant turns'. Uses tokenizer.c and unit.c.
+ * (docs/tokenizers.md "Counts" and "Limits"). Each turn's content is counted alone; with a
+ * chat template (docs/templates.md) the conversation's sums are those of its rendering
+ * (chatcount.c), else of its contents, the trainable tokens the assistant turns'. Uses
+ * tokenizer.c and unit.c.
  */
 #include "tokcount.h"
+#include "chatcount.h"
 #include "error.h"
 #include "tokenizer.h"
 
@@ -33,9 +36,43 @@ size_t dlg_conv_tokens(const dlg_conv *c, size_t turn)
 	return DLG_BUF_AT(&u->tokens, uint32_t, turn);
 }
 
+void dlg_conv_token_sums(const dlg_conv *c, uint64_t *total, uint64_t *trainable)
+{
+	*total = *trainable = 0;
+	if (c)
+		dlg_unit__token_sums((const dlg_unit *)c, total, trainable);
+}
+
 static const dlg_turn *turn_at(const dlg_unit *u, size_t i)
 {
 	return &DLG_BUF_AT(&u->turns, dlg_turn, i);
+}
+
+/* The conversation's tokens without turns [from, to): under its template, or its turns'. */
+static dlg_status total_without(dlg_unit *u, size_t from, size_t to, uint64_t *total,
+				bool *refused, dlg_error *err)
+{
+	*refused = false;
+	if (u->ctx->chat) {
+		uint64_t trainable;
+		return dlg_chatcount__sums(u, from, to, total, &trainable, refused, err);
+	}
+	*total = 0;
+	for (size_t k = 0; k < DLG_BUF_COUNT(&u->tokens, uint32_t); k++)
+		if (k < from || k >= to)
+			*total += DLG_BUF_AT(&u->tokens, uint32_t, k);
+	return DLG_OK;
+}
+
+/* The sums dlg_unit__token_sums gives: under the template, its rendering's. */
+static dlg_status templated_sums(dlg_unit *u, bool *refused, dlg_error *err)
+{
+	*refused = false;
+	if (!u->ctx->chat)
+		return DLG_OK;
+	DLG_TRY(dlg_chatcount__sums(u, 0, 0, &u->tpl_total, &u->tpl_trainable, refused, err));
+	u->templated = !*refused;
+	return DLG_OK;
 }
 
 /*
@@ -46,7 +83,7 @@ static const dlg_turn *turn_at(const dlg_unit *u, size_t i)
 static dlg_status truncate_turns(dlg_unit *u, uint64_t total, uint64_t max, dlg_error *err)
 {
 	size_t n = DLG_BUF_COUNT(&u->turns, dlg_turn), first = 0, cut;
-	const uint32_t *tokens = (const uint32_t *)(const void *)u->tokens.data;
+	bool refused = false;
 	while (first < n && turn_at(u, first)->role == DLG_ROLE_SYSTEM)
 		first++;
 	for (cut = first; total > max;) {
@@ -55,9 +92,10 @@ static dlg_status truncate_turns(dlg_unit *u, uint64_t total, uint64_t max, dlg_
 			end++;
 		if (end >= n)
 			break;
-		for (size_t k = cut; k < end; k++)
-			total -= tokens[k];
 		cut = end;
+		DLG_TRY(total_without(u, first, cut, &total, &refused, err));
+		if (refused)
+			return DLG_OK;
 	}
 	const dlg_turn *t = turn_at(u, cut);
 	if (total > max)
@@ -77,7 +115,7 @@ static dlg_status truncate_turns(dlg_unit *u, uint64_t total, uint64_t max, dlg_
 	memmove(u->tokens.data + first * sizeof(uint32_t), u->tokens.data + cut * sizeof(uint32_t),
 		(n - cut) * sizeof(uint32_t));
 	u->tokens.len -= (cut - first) * sizeof(uint32_t);
-	return DLG_OK;
+	return templated_sums(u, &refused, err);
 }
 
 dlg_status dlg_tokcount__apply(dlg_unit *u, dlg_error *err)
@@ -85,6 +123,10 @@ dlg_status dlg_tokcount__apply(dlg_unit *u, dlg_error *err)
 	DLG_TRY(count(u, err));
 	const dlg_options *o = u->ctx->opts;
 	if (!u->ctx->tokenizer)
+		return DLG_OK;
+	bool refused;
+	DLG_TRY(templated_sums(u, &refused, err));
+	if (refused)
 		return DLG_OK;
 	uint64_t total, trainable;
 	dlg_unit__token_sums(u, &total, &trainable);

@@ -47,6 +47,7 @@ struct dlg_tokenizer {
 	dlg_buf pretoks; /* dlg_pretok * */
 	dlg_buf added;   /* added_token, by first byte, the longest first */
 	uint32_t added_from[257]; /* those starting with byte c: [added_from[c], [c + 1]) */
+	char *config; /* tokenizer_config.json as JSON text, or NULL */
 };
 
 typedef struct section {
@@ -394,8 +395,27 @@ static void index_added(dlg_tokenizer *t)
 	}
 }
 
+/* tokenizer_config.json as JSON text: chat.c reads its chat template. */
+static dlg_status keep_config(loader *l, const cJSON *config)
+{
+	char *text = config ? cJSON_PrintUnformatted(config) : NULL;
+	if (!config)
+		return DLG_OK;
+	size_t n = text ? strlen(text) + 1 : 0;
+	if (text && (l->t->config = dlg_mem__alloc(l->t->alloc, n)))
+		memcpy(l->t->config, text, n);
+	cJSON_free(text);
+	return l->t->config ? DLG_OK : dlg_error__set(l->err, DLG_E_NOMEM, 0, "out of memory");
+}
+
+const char *dlg_tokenizer__config(const dlg_tokenizer *t)
+{
+	return t->config;
+}
+
 static dlg_status load_json(loader *l, const cJSON *root, const cJSON *config)
 {
+	DLG_TRY(keep_config(l, config));
 	if (config) {
 		const char *cls = str_of(config, "tokenizer_class");
 		if (cls && strncmp(cls, "LlamaTokenizer", 14) == 0 &&
@@ -545,6 +565,7 @@ void dlg_tokenizer__free(dlg_tokenizer *t)
 	dlg_buf__dispose(&t->norms);
 	dlg_buf__dispose(&t->pretoks);
 	dlg_buf__dispose(&t->added);
+	dlg_mem__free(t->alloc, t->config);
 	dlg_mem__free(t->alloc, t);
 }
 
@@ -734,6 +755,28 @@ dlg_status dlg_tokenizer__encode(const dlg_tokenizer *t, dlg_tok_scratch *s, con
 			DLG_TRY(dlg_bpe__encode(t->bpe, s->bpe, p->bytes.data + sp.off, sp.len, ids,
 						err));
 		}
+	}
+	return DLG_OK;
+}
+
+size_t dlg_tokenizer__added_longest(const dlg_tokenizer *t)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < DLG_BUF_COUNT(&t->added, added_token); i++)
+		if (DLG_BUF_AT(&t->added, added_token, i).len > n)
+			n = DLG_BUF_AT(&t->added, added_token, i).len;
+	return n;
+}
+
+dlg_status dlg_tokenizer__added_at(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,
+				   size_t n, dlg_buf *at, dlg_error *err)
+{
+	DLG_TRY(cut_sections(t, s, text, n, err));
+	for (size_t i = 0; i < DLG_BUF_COUNT(&s->sections, section); i++) {
+		section sec = DLG_BUF_AT(&s->sections, section, i);
+		size_t pair[2] = { sec.off, (size_t)sec.off + sec.len };
+		if (sec.added != DLG_BPE_NONE)
+			DLG_TRY(dlg_buf__append(at, pair, sizeof pair, err));
 	}
 	return DLG_OK;
 }

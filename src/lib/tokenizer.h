@@ -22,6 +22,9 @@ dlg_status dlg_tokenizer__load(dlg_tokenizer **out, const char *path, const dlg_
 			       dlg_error *err) DLG_WUR;
 void dlg_tokenizer__free(dlg_tokenizer *t);
 
+/** The tokenizer's tokenizer_config.json as JSON text, or NULL (a rank file, none). */
+const char *dlg_tokenizer__config(const dlg_tokenizer *t);
+
 dlg_status dlg_tok_scratch__new(dlg_tok_scratch **out, const dlg_allocator *a,
 				dlg_error *err) DLG_WUR;
 void dlg_tok_scratch__free(dlg_tok_scratch *s);
@@ -33,6 +36,17 @@ void dlg_tok_scratch__free(dlg_tok_scratch *s);
  */
 dlg_status dlg_tokenizer__encode(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,
 				 size_t n, dlg_buf *ids, dlg_error *err) DLG_WUR;
+
+/**
+ * Appends to `at` (size_t pairs) each added token text[0, n) holds, as encoding finds them:
+ * where it starts and ends. The text before such a start is encoded apart from what follows
+ * (chatcount.c counts only what follows the last one two texts share).
+ */
+dlg_status dlg_tokenizer__added_at(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,
+				   size_t n, dlg_buf *at, dlg_error *err) DLG_WUR;
+
+/** The bytes of the longest added token. */
+size_t dlg_tokenizer__added_longest(const dlg_tokenizer *t);
 
 /** How many tokens dlg_tokenizer__encode would give text[0, n). */
 dlg_status dlg_tokenizer__count(const dlg_tokenizer *t, dlg_tok_scratch *s, const char *text,

@@ -130,6 +130,7 @@ void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t
 	memset(u->kept_of_code, 0, sizeof u->kept_of_code);
 	u->unkept.len = 0;
 	u->tokens.len = 0;
+	u->templated = false;
 	u->kept_nulled = 0;
 	u->msg_kept.len = u->not_carried.len = 0;
 	u->msg_extra.len = u->tool_ids.len = u->tools.len = 0;
@@ -206,13 +207,34 @@ void dlg_unit__dispose(dlg_unit *u)
 		dlg_buf__dispose(bufs[i]);
 }
 
+/* A turn written with "weight": 0 (or false), which trainers leave out of the loss. */
+bool dlg_unit__zero_weight(const dlg_unit *u, const dlg_turn *t)
+{
+	static const char key[] = "\"weight\":";
+	const char *extra = u->msg_extra.data + t->extra.off;
+	for (size_t i = 0; i + sizeof key - 1 <= t->extra.len; i++)
+		if (!memcmp(extra + i, key, sizeof key - 1)) {
+			const char *v = extra + i + sizeof key - 1;
+			size_t left = t->extra.len - i - (sizeof key - 1);
+			return (left >= 5 && !memcmp(v, "false", 5)) || (left >= 1 && v[0] == '0' &&
+			       (left == 1 || v[1] == ',' || v[1] == '}'));
+		}
+	return false;
+}
+
 void dlg_unit__token_sums(const dlg_unit *u, uint64_t *total, uint64_t *trainable)
 {
 	*total = *trainable = 0;
+	if (u->templated) {
+		*total = u->tpl_total;
+		*trainable = u->tpl_trainable;
+		return;
+	}
 	for (size_t i = 0; i < DLG_BUF_COUNT(&u->tokens, uint32_t); i++) {
 		uint32_t n = DLG_BUF_AT(&u->tokens, uint32_t, i);
 		*total += n;
-		if (DLG_BUF_AT(&u->turns, dlg_turn, i).role == DLG_ROLE_ASSISTANT)
+		const dlg_turn *t = &DLG_BUF_AT(&u->turns, dlg_turn, i);
+		if (t->role == DLG_ROLE_ASSISTANT && !dlg_unit__zero_weight(u, t))
 			*trainable += n;
 	}
 }

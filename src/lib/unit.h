@@ -150,6 +150,9 @@ typedef struct dlg_unit {
 	uint64_t fixes[DLG_FIX_COUNT];
 	struct dlg_tok_scratch *tok_scratch; /* borrowed: its item's, with --tokenizer */
 	dlg_buf tokens;      /* uint32_t: each turn's tokens, with --tokenizer */
+	bool templated;      /* with a chat template: the sums below are the conversation's */
+	uint64_t tpl_total, tpl_trainable; /* tokens of its rendering, and of its assistant
+					      parts as a trainer masks them (tokcount.c) */
 } dlg_unit;
 
 /*
@@ -157,10 +160,11 @@ typedef struct dlg_unit {
  * a single line of hundreds of megabytes is one item, so the long loops of its processing
  * look too, once per DLG_CANCEL_STRIDE bytes of text they go through: at the slowest of
  * them (NFC through utf8proc, tens of MB/s on a loaded machine) that is a few milliseconds.
- * What cannot be stopped is a single call into code that is not ours: cJSON reading the
- * record, the near-duplicate signature (neardup.c), libdeflate packing the record's gzip
- * member; each costs 2-3 ms a megabyte here, so a 32 MiB line stops within 100 ms and a
- * 64 MiB one within about 200 (docs/performance.md).
+ * A single call into code that is not ours cannot be stopped, so the long ones are cut up:
+ * cJSON reads a record's long strings in pieces (jsonparse.c), libdeflate packs a large
+ * record as members of 1 MiB (sink.c). What is left is a copy of a message's text and a
+ * record of millions of short values, under 100 ms of CPU for a 64 MiB line
+ * (docs/performance.md "Long lines and cancellation").
  */
 #define DLG_CANCEL_STRIDE ((size_t)256 << 10)
 
@@ -202,8 +206,12 @@ void dlg_unit__dispose(dlg_unit *u);
  * rather than each growing its own.
  */
 void dlg_unit__swap_work(dlg_unit *a, dlg_unit *b, bool all);
-/** The sum of u->tokens, and of its assistant turns' (the trainable tokens). */
+/** The conversation's tokens and its trainable ones: those of its rendering under the chat
+ * template (u->templated), else the sum of u->tokens and of its assistant turns' not of
+ * weight 0. */
 void dlg_unit__token_sums(const dlg_unit *u, uint64_t *total, uint64_t *trainable);
+/** A turn written with "weight": 0 (or false), which trainers leave out of the loss. */
+bool dlg_unit__zero_weight(const dlg_unit *u, const dlg_turn *t);
 
 /** The findings of one code a conversation keeps; the others are counted (docs/rules.md
  * "Findings": a finding on each of 16 million lines would take gigabytes). */

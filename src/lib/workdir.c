@@ -19,9 +19,7 @@
 /* The options whose results depend on every part at once. */
 static dlg_status check_options(const dlg_options *o, dlg_error *err)
 {
-	const char *why = o->near_dup != DLG_NEAR_DUP_OFF ? "option near-dup compares each "
-			  "conversation with all those before it" :
-			  o->n_keep_fields ? "option keep-fields types each column by all the "
+	const char *why = o->n_keep_fields ? "option keep-fields types each column by all the "
 			  "records before it" :
 			  o->bare ? "option bare writes provenance.jsonl, which the steps do "
 			  "not merge" :
@@ -32,8 +30,8 @@ static dlg_status check_options(const dlg_options *o, dlg_error *err)
 	return DLG_OK;
 }
 
-/* The options a step runs with: the caller's, resolved, with near-dup off (its default in
- * the steps), checked. */
+/* The options a step runs with: the caller's, resolved, with near-dup off unless asked for
+ * (its default in the steps: group or drop needs the bands and cluster steps), checked. */
 dlg_status dlg_workdir__options(dlg_options *out, const dlg_options *in, dlg_error *err)
 {
 	DLG_TRY(dlg_options__resolved(out, in, err));

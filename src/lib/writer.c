@@ -23,7 +23,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-const dlg_writer_kind dlg_writer__dataset = { false, "rejects.jsonl", true, NULL, NULL };
+const dlg_writer_kind dlg_writer__dataset = { false, "rejects.jsonl", true, NULL, NULL, false };
 
 void dlg_writer__init(dlg_writer *w, const dlg_writer_kind *kind, void *payload)
 {
@@ -39,8 +39,6 @@ dlg_status dlg_writer__begin(dlg_writer *w, const dlg_ctx *ctx, const dlg_inputs
 	const dlg_options *o = ctx->opts;
 	w->ctx = ctx;
 	dlg_buf__init(&w->line, o->allocator, DLG_BUF_UNCAPPED);
-	if (w->kind->begin)
-		DLG_TRY(w->kind->begin(w, files, err));
 	DLG_TRY(dlg_commit__begin(&w->out, o, err));
 	const char *stage = w->out.stage;
 	char name[DLG_SPLIT_FILE_NAME];
@@ -65,7 +63,7 @@ dlg_status dlg_writer__begin(dlg_writer *w, const dlg_ctx *ctx, const dlg_inputs
 				       err));
 		w->provenance_open = true;
 	}
-	return DLG_OK;
+	return w->kind->begin ? w->kind->begin(w, files, err) : DLG_OK;
 }
 
 size_t dlg_writer__outputs(const dlg_writer *w)
@@ -166,6 +164,10 @@ static dlg_status finish_files(dlg_writer *w, const dlg_run_counts *c, const dlg
 		DLG_TRY(dlg_sink__finish(&w->provenance, err));
 		all[n++] = &w->provenance;
 	}
+	if (w->extra) {
+		DLG_TRY(dlg_sink__finish(w->extra, err));
+		all[n++] = w->extra;
+	}
 	dlg_manifest m = { w->ctx, c->summary, c->rejected_by_code, all, n, n_splits,
 			   c->kept_types, w->inputs_digest, NULL, c->message_extras, c->tools };
 	/* a map part's manifest is for finalize, which writes the card */
@@ -188,9 +190,9 @@ dlg_status dlg_writer__end(dlg_writer *w, const dlg_run_counts *c, dlg_error *er
 	/* a map part cannot know the whole run's rejects: finalize counts them */
 	if (w->kind->whole_run)
 		DLG_TRY(dlg_writer__rejects_within(c->summary, o, err));
-	/* the files that go in: split files with records, rejects, provenance, card,
-	 * manifest */
-	size_t n = 0, cap = w->n_open_outs + 4;
+	/* the files that go in: split files with records, rejects, provenance, the kind's
+	 * own, card, manifest */
+	size_t n = 0, cap = w->n_open_outs + 5;
 	const dlg_outfile **all = dlg_mem__alloc(o->allocator, cap * sizeof *all);
 	dlg_status st = all ? DLG_OK : dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");
 	for (size_t i = 0; st == DLG_OK && i < w->n_open_outs; i++) {

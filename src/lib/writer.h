@@ -30,6 +30,8 @@ typedef struct dlg_writer_kind {
 	dlg_status (*begin)(dlg_writer *w, const dlg_inputs *files, dlg_error *err);
 	/* a conversation is about to be appended to its split; NULL: nothing to do */
 	dlg_status (*kept)(dlg_writer *w, dlg_unit *u, size_t split, dlg_error *err);
+	bool near_dup_later;      /* near-duplicates are signed, not decided: the cluster step
+				     decides them (a map part) */
 } dlg_writer_kind;
 
 /** The file of one split's shard, and the lines of the member being filled. */
@@ -47,6 +49,8 @@ struct dlg_writer {
 	dlg_split_out *outs;       /* split * shards + shard */
 	size_t n_open_outs;
 	dlg_outfile rejects, provenance;
+	dlg_outfile *extra;        /* a file of the kind's own, listed after the rejects (a map
+				      part's signatures); NULL: none */
 	bool rejects_open, provenance_open;
 	dlg_buf line;
 };
@@ -55,7 +59,8 @@ struct dlg_writer {
 extern const dlg_writer_kind dlg_writer__dataset;
 
 void dlg_writer__init(dlg_writer *w, const dlg_writer_kind *kind, void *payload);
-/** Take the output directory and open the files; call dlg_writer__close() afterwards. */
+/** Take the output directory, open the files, then call the kind's begin; call
+ * dlg_writer__close() afterwards. */
 dlg_status dlg_writer__begin(dlg_writer *w, const dlg_ctx *ctx, const dlg_inputs *files,
 			     dlg_error *err) DLG_WUR;
 /** How many outputs the scheduler delivers members to. */

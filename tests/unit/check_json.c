@@ -7,6 +7,7 @@
 #include "helpers.h"
 #include "lib/buf.h"
 #include "lib/jsondoc.h"
+#include "lib/jsonparse.h"
 #include "lib/jsonread.h"
 #include "lib/kept.h"
 
@@ -516,6 +517,95 @@ START_TEST(test_json_document_by_records)
 }
 END_TEST
 
+/* A string of about `bytes` bytes of `unit` repeated, quoted, appended to b. */
+static void long_string(dlg_buf *b, const char *unit, size_t bytes)
+{
+	ck_assert_int_eq(dlg_buf__putc(b, '"', NULL), DLG_OK);
+	for (size_t k = 0; k < bytes; k += strlen(unit))
+		ck_assert_int_eq(dlg_buf__append(b, unit, strlen(unit), NULL), DLG_OK);
+	ck_assert_int_eq(dlg_buf__putc(b, '"', NULL), DLG_OK);
+}
+
+/* dlg_jsonparse__record on `text` gives what cJSON gives: the same tree, or a failure at the
+ * same place. */
+static void same_as_cjson(const dlg_buf *text, dlg_buf *scratch, size_t c, size_t u)
+{
+	dlg_error err;
+	const char *want_end = NULL, *end = NULL;
+	cJSON *want = cJSON_ParseWithLengthOpts(text->data, text->len, &want_end, 0), *got;
+	ck_assert_int_eq(dlg_jsonparse__record(&got, &end, text->data, text->len, NULL, scratch,
+					       &err), DLG_OK);
+	ck_assert_msg((want == NULL) == (got == NULL), "case %zu unit %zu", c, u);
+	ck_assert_msg(end == want_end, "case %zu unit %zu: %td, cJSON %td", c, u, end - text->data,
+		      want_end - text->data);
+	if (want) {
+		char *a = cJSON_PrintUnformatted(want), *b = cJSON_PrintUnformatted(got);
+		ck_assert_msg(strcmp(a, b) == 0, "case %zu unit %zu", c, u);
+		cJSON_free(a);
+		cJSON_free(b);
+	}
+	cJSON_Delete(want);
+	cJSON_Delete(got);
+}
+
+/* A record read with its long strings in pieces is the tree cJSON reads from the whole
+ * text, and a text that is not JSON fails where cJSON says, whichever piece holds the
+ * fault; a run asked to stop stops. */
+START_TEST(test_json_parse_long_strings_in_pieces)
+{
+	static const char *const units[] = {
+		"plain text ", "\\u00e9\\n", "\\ud83d\\ude00x", "ab\\\"", "\\ud83d\\ude00",
+	};
+	/* each text: `before`, a long string of one of the units (with `fault` in its middle
+	 * when there is one), `after` */
+	static const struct { const char *before, *fault, *after; size_t bytes; } cases[] = {
+		{ "{\"messages\":[{\"role\":\"user\",\"content\":", NULL, "}]}", 700000 },
+		{ "[", NULL, ",\"short\",", 600000 },
+		{ "{\"a\":", "bad \\x escape", "}", 0 },
+		{ "{\"a\" ", NULL, "}", 300000 },
+		{ "{\"a\":", NULL, " x}", 300000 },
+		{ "{\"a\":", NULL, "} trailing", 300000 },
+		{ "{\"a\":", NULL, "", 300000 },
+		{ "{\"a\":[1,2,", NULL, ",{\"k\":\"v\"}]}", 900000 },
+	};
+	dlg_buf text, scratch;
+	dlg_buf__init(&text, NULL, DLG_BUF_UNCAPPED);
+	dlg_buf__init(&scratch, NULL, DLG_BUF_UNCAPPED);
+	dlg_error err;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+		for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+			text.len = 0;
+			ck_assert_int_eq(dlg_buf__append(&text, cases[c].before,
+							 strlen(cases[c].before), NULL), DLG_OK);
+			if (cases[c].fault) {
+				/* a bad escape in the middle of a long string */
+				long_string(&text, units[u], 400000);
+				text.len--;
+				const char *bad = cases[c].fault;
+				ck_assert_int_eq(dlg_buf__append(&text, bad, strlen(bad), NULL),
+						 DLG_OK);
+				size_t at = text.len;
+				long_string(&text, units[u], 300000);
+				memmove(text.data + at, text.data + at + 1, text.len - at - 1);
+				text.len--;
+			} else {
+				long_string(&text, units[u], cases[c].bytes);
+			}
+			ck_assert_int_eq(dlg_buf__append(&text, cases[c].after,
+							 strlen(cases[c].after), NULL), DLG_OK);
+			same_as_cjson(&text, &scratch, c, u);
+		}
+	volatile sig_atomic_t stop = 1;
+	cJSON *got;
+	const char *end;
+	ck_assert_int_eq(dlg_jsonparse__record(&got, &end, text.data, text.len, &stop, &scratch,
+					       &err), DLG_E_CANCELED);
+	ck_assert_ptr_null(got);
+	dlg_buf__dispose(&text);
+	dlg_buf__dispose(&scratch);
+}
+END_TEST
+
 static dlg_status init_with(dlg_error *err, const dlg_options *o)
 {
 	dlg_ctx ctx;
@@ -581,6 +671,7 @@ Suite *json_suite(void)
 	tcase_add_test(tc, test_json_kept_type_change_message);
 	tcase_add_test(tc, test_json_document_lines);
 	tcase_add_test(tc, test_json_document_by_records);
+	tcase_add_test(tc, test_json_parse_long_strings_in_pieces);
 	tcase_add_test(tc, test_json_option_combinations_are_checked);
 	suite_add_tcase(s, tc);
 	return s;

@@ -179,8 +179,10 @@ START_TEST(test_option_table_every_output_option_is_in_the_manifest)
 			o.response_field = "r";
 		if (strcmp(info->name, "tokenizer") == 0 ||
 		    strcmp(info->name, "emit-token-counts") == 0 ||
-		    strcmp(info->name, "max-tokens") == 0)
+		    strcmp(info->name, "max-tokens") == 0 || strcmp(info->name, "template") == 0)
 			o.tokenizer = tok_dir;
+		if (strcmp(info->name, "template") == 0) /* a built-in's name */
+			o.chat_template = "chatml";
 		dlg_ctx with, without;
 		ck_assert_msg(dlg_ctx__init(&with, &o, &err) == DLG_OK, "%s: %s",
 			      info->name, err.msg);

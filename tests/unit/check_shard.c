@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "helpers.h"
+#include "lib/workdir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,15 +108,37 @@ START_TEST(test_shard_refuses_bad_arguments)
 	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, NULL, &o, NULL, NULL, &err), DLG_E_ARG);
 	ck_assert_int_eq(dlg_reduce("w", 2, &o, &err), DLG_E_ARG);
 	ck_assert_int_eq(dlg_finalize(&s, "w", &o, &err), DLG_E_ARG); /* no output_dir */
+	/* the band and cluster steps are near-dup group's and drop's */
+	o.near_dup = DLG_NEAR_DUP_OFF;
+	ck_assert_int_eq(dlg_bands("w", 0, 1, &o, &err), DLG_E_ARG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "option near-dup is off"));
+	ck_assert_int_eq(dlg_cluster(&s, "w", &o, &err), DLG_E_ARG);
 	o.near_dup = DLG_NEAR_DUP_DROP;
-	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
-	o.near_dup = DLG_NEAR_DUP_GROUP; /* the library's default: the steps need off said */
-	ck_assert_int_eq(dlg_map(&s, args, 1, 0, 1, "w", &o, NULL, NULL, &err), DLG_E_ARG);
-	ck_assert_ptr_nonnull(strstr(err.msg, "option near-dup"));
+	ck_assert_int_eq(dlg_bands("w", 1, 1, &o, &err), DLG_E_ARG);
+	ck_assert_int_eq(dlg_bands("w", 0, DLG_MAX_BANDS + 1, &o, &err), DLG_E_ARG);
 	o.near_dup = DLG_NEAR_DUP_OFF;
 	o.bare = 1;
 	ck_assert_int_eq(dlg_reduce("w", 0, &o, &err), DLG_E_ARG);
 }
+
+/* A file a part's manifest lists is found by name, and one it does not list is not, without
+ * a look past the last entry (a buffer holding exactly the entries: the sanitizer build sees
+ * a look past it). */
+START_TEST(test_shard_listed_files)
+{
+	dlg_manifest_read m;
+	memset(&m, 0, sizeof m);
+	dlg_buf__init(&m.files, NULL, 2 * sizeof(dlg_listed_file));
+	dlg_listed_file a = { "train.jsonl.gz", 10, 1, "" }, b = { "test.jsonl.gz", 20, 2, "" };
+	ck_assert_int_eq(dlg_buf__append(&m.files, &a, sizeof a, NULL), DLG_OK);
+	ck_assert_int_eq(dlg_buf__append(&m.files, &b, sizeof b, NULL), DLG_OK);
+	ck_assert_uint_eq(m.files.cap, m.files.len);
+	ck_assert_uint_eq(dlg_workdir__listed(&m, "test.jsonl.gz")->records, 2);
+	ck_assert_uint_eq(dlg_workdir__listed(&m, "train.jsonl.gz")->size, 10);
+	ck_assert_ptr_null(dlg_workdir__listed(&m, "validation.jsonl.gz"));
+	dlg_buf__dispose(&m.files);
+}
+END_TEST
 END_TEST
 
 Suite *shard_suite(void)
@@ -125,6 +148,7 @@ Suite *shard_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_shard_allocation_failure_sweep);
 	tcase_add_test(tc, test_shard_refuses_bad_arguments);
+	tcase_add_test(tc, test_shard_listed_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

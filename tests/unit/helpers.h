@@ -79,6 +79,7 @@ Suite *json_suite(void);
 Suite *shard_suite(void);
 Suite *commit_suite(void);
 Suite *tokenizer_suite(void);
+Suite *jinja_suite(void);
 Suite *option_table_suite(void);
 Suite *error_suite(void);
 
