@@ -44,6 +44,9 @@ typedef struct dlg_ctx {
 				  or the tokenizer's), or NULL: contents counted alone */
 	bool near_dup;  /* the near-dup step runs: drop, or group where splits are seen (a
 			   run that writes, or reports each conversation's split) */
+	bool ids_only;  /* a run that neither writes records nor shows conversations (validate):
+			   of a conversation, only its findings, id and counts outlive its step;
+			   its record is not rendered, only its id computed */
 } dlg_ctx;
 
 /** Check `o` (borrowed for ctx's life) and resolve its labels, splits, findings' modes and

@@ -55,14 +55,14 @@ dlg_input_format dlg_input__format_by_name(const char *path)
 	return DLG_INPUT_UNKNOWN;
 }
 
-/* Raw bytes from the file into rd->raw (appending); *eof when there are no more. */
-static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
+/* One read of at most `cap` bytes into dst, *got of them; rd->raw_eof when there are no
+ * more. */
+static dlg_status read_some(dlg_reader *rd, char *dst, size_t cap, size_t *got, dlg_error *err)
 {
-	DLG_TRY(dlg_buf__reserve(&rd->raw, READ_CHUNK, err));
 	for (;;) {
 		if (rd->cancel && *rd->cancel) /* a signal that came between two reads */
 			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
-		ssize_t n = read(rd->fd, rd->raw.data + rd->raw.len, rd->raw.cap - rd->raw.len);
+		ssize_t n = read(rd->fd, dst, cap);
 		if (n < 0 && errno == EINTR && rd->cancel && *rd->cancel)
 			return dlg_error__set(err, DLG_E_CANCELED, 0, "interrupted");
 		if (n < 0 && errno == EINTR)
@@ -70,9 +70,19 @@ static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
 		if (n < 0)
 			return dlg_error__io(err, errno, "read", rd->path);
 		rd->raw_eof = n == 0;
-		rd->raw.len += (size_t)n;
+		*got = (size_t)n;
 		return DLG_OK;
 	}
+}
+
+/* Raw bytes from the file into rd->raw (appending). */
+static dlg_status fill_raw(dlg_reader *rd, dlg_error *err)
+{
+	DLG_TRY(dlg_buf__reserve(&rd->raw, READ_CHUNK, err));
+	size_t got;
+	DLG_TRY(read_some(rd, rd->raw.data + rd->raw.len, rd->raw.cap - rd->raw.len, &got, err));
+	rd->raw.len += got;
+	return DLG_OK;
 }
 
 /* The converter from `name`, or a usage error for a name iconv does not know. */
@@ -181,7 +191,15 @@ static dlg_status decompress(dlg_reader *rd, dlg_buf *out, size_t want, bool *eo
 				break;
 			}
 			rd->raw.len = rd->raw_pos = 0;
-			DLG_TRY(fill_raw(rd, err));
+			if (rd->gz) {
+				DLG_TRY(fill_raw(rd, err));
+				continue;
+			}
+			/* a plain file is read straight into `out`, not into raw to be copied */
+			size_t got;
+			size_t room = want - (out->len - before);
+			DLG_TRY(read_some(rd, out->data + out->len, room, &got, err));
+			out->len += got;
 			continue;
 		}
 		if (!rd->gz) {

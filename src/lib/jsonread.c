@@ -5,7 +5,6 @@
  * --keep-fields values. Findings are located at the record's line. Uses buf.c, error.c,
  * encoding.c, normalize.c, stage.c, transcript.c, jsonscan.c and cJSON.
  */
-#define _GNU_SOURCE /* memmem */
 #include "jsonread.h"
 #include "buf.h"
 #include "carried.h"

@@ -6,7 +6,6 @@
  * finds where a record's member stands in its text; and repeated keys dropped as Python's json
  * drops them. Uses buf.c and cJSON.
  */
-#define _GNU_SOURCE /* memmem */
 #include "jsonscan.h"
 #include "buf.h"
 #include "unit.h"
@@ -482,15 +481,16 @@ void dlg_jsonscan__drop_repeated_keys(dlg_jsonscan_dups *d, cJSON *node, const d
 			dlg_jsonscan__drop_repeated_keys(d, c, alloc);
 }
 
+/* Walks the backslashes, an escape's length at a time: memmem for the whole needle was 3% of
+ * validate on records whose texts have a `\n` every few hundred bytes. */
 size_t dlg_jsonscan__escaped_nul(const char *p, size_t n)
 {
-	for (const char *at = memmem(p, n, "\\u0000", 6); at;
-	     at = memmem(at + 1, n - (size_t)(at + 1 - p), "\\u0000", 6)) {
-		size_t backslashes = 0;
-		while (at - backslashes > p && at[-1 - (ptrdiff_t)backslashes] == '\\')
-			backslashes++;
-		if (backslashes % 2 == 0)
+	for (const char *at = memchr(p, '\\', n); at;) {
+		size_t rest = n - (size_t)(at - p);
+		if (rest >= 6 && memcmp(at, "\\u0000", 6) == 0)
 			return (size_t)(at - p);
+		/* the escaped character is no escape of its own: `\\u0000` is text */
+		at = rest > 2 ? memchr(at + 2, '\\', rest - 2) : NULL;
 	}
 	return SIZE_MAX;
 }

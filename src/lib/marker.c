@@ -154,9 +154,10 @@ bool dlg_marker__glued_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i)
 	return end > label && dlg_marker__find_label(ctx, p + label, end - label);
 }
 
-/* The next colon in p[from, n), or n; *len its bytes. Skips eight bytes at a time that hold
- * neither ':' nor 0xEF, which starts every full-width one. */
-static size_t next_colon(size_t *len, const char *p, size_t n, size_t from)
+/* Skips eight bytes at a time that hold neither ':' nor 0xEF, which starts every full-width
+ * colon. (Not memchr for ':' then 0xEF before it: a line of many full-width colons and no
+ * ASCII one would look for the ASCII one to its end from each.) */
+size_t dlg_marker__next_colon(size_t *len, const char *p, size_t n, size_t from)
 {
 	for (size_t k = from; k < n; k++) {
 		while (k + 8 <= n) {
@@ -175,8 +176,8 @@ bool dlg_marker__in_text(size_t *at_out, size_t *end_out, const dlg_ctx *ctx, co
 			 size_t n)
 {
 	size_t polled = 0, len;
-	for (size_t colon = next_colon(&len, p, n, 0); colon < n;
-	     colon = next_colon(&len, p, n, colon + len)) {
+	for (size_t colon = dlg_marker__next_colon(&len, p, n, 0); colon < n;
+	     colon = dlg_marker__next_colon(&len, p, n, colon + len)) {
 		if (colon - polled >= DLG_CANCEL_STRIDE) {
 			polled = colon;
 			if (dlg_unit__cancel_asked(ctx->opts->cancel))

@@ -50,6 +50,10 @@ bool dlg_marker__shaped(const dlg_ctx *ctx, const char *p, size_t n);
 /** Whether a glued marker starts at p[i]: "###", blanks, a known label, blanks, a colon. */
 bool dlg_marker__glued_at(const dlg_ctx *ctx, const char *p, size_t n, size_t i);
 
+/** The next colon (ASCII or full-width) in p[from, n), or n; *len its bytes. A line without
+ * one is neither a marker nor holds a label. */
+size_t dlg_marker__next_colon(size_t *len, const char *p, size_t n, size_t from);
+
 /** W303: a known label followed by a colon in the middle of a text line; *at_out is where the
  * label starts, *end_out the byte after its colon. False too when the run is to stop. */
 bool dlg_marker__in_text(size_t *at_out, size_t *end_out, const dlg_ctx *ctx, const char *p,

@@ -407,15 +407,63 @@ static dlg_status text_line(dlg_unit *u, const dlg_line *ln, bool line_end, seen
 	return unicode_line(u, &repaired, line_end, invisible, replacement, err);
 }
 
+/* Whether p[from, to) is printable ASCII and tabs in lines with no blank at their end
+ * (p[from - 1] is read when from > 0). */
+static bool plain_ascii(const char *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to;) {
+		while (i + 8 <= to) {
+			uint64_t w = dlg_load64(p + i);
+			if (dlg_swar_lt(w, 0x20) | dlg_swar_ge7f(w))
+				break;
+			i += 8;
+		}
+		for (size_t end = i + 8 < to ? i + 8 : to; i < end; i++) {
+			char c = p[i];
+			if ((c >= 0x20 && c < 0x7F) || c == '\t')
+				continue;
+			if (c != '\n' || (i > 0 && dlg_is_blank(p[i - 1])))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Whether the raw text is what its normalization leaves as it is, line for line: printable
+ * ASCII and tabs, LF line ends, no blank at a line's end, no escaping backslash to leave
+ * out. Most turns of English text are; they are copied whole, not walked line by line
+ * through the checks below (which find nothing in them).
+ */
+static dlg_status as_it_is(bool *yes, dlg_unit *u, const dlg_raw *raw, dlg_error *err)
+{
+	dlg_lines walk;
+	dlg_lines__start(&walk, u, raw);
+	*yes = (walk.n_drops == 0 || walk.drops[0] >= raw->p + raw->len) &&
+	       (raw->len == 0 || !dlg_is_blank(raw->p[raw->len - 1]));
+	for (size_t at = 0; *yes && at < raw->len; at += DLG_CANCEL_STRIDE) {
+		DLG_TRY(dlg_unit__check_cancel(u, err));
+		size_t to = raw->len - at < DLG_CANCEL_STRIDE ? raw->len : at + DLG_CANCEL_STRIDE;
+		*yes = plain_ascii(raw->p, at, to);
+	}
+	return DLG_OK;
+}
+
 dlg_status dlg_normalize__raw(dlg_span *out, dlg_unit *u, const dlg_raw *raw, uint32_t turn_no,
 			      dlg_error *err)
 {
 	seen invisible = { 0 }, replacement = { 0 };
 	mojibake_seen moji = { 0 };
 	size_t from = u->text.len, unpolled = 0;
+	bool plain;
+	DLG_TRY(as_it_is(&plain, u, raw, err));
+	if (plain) {
+		DLG_TRY(dlg_buf__append(&u->text, raw->p, raw->len, err));
+		DLG_TRY(dlg_buf__putc(&u->text, '\n', err));
+	}
 	dlg_lines walk;
 	dlg_line line;
-	for (dlg_lines__start(&walk, u, raw); dlg_lines__next(&walk, &line);) {
+	for (dlg_lines__start(&walk, u, raw); !plain && dlg_lines__next(&walk, &line);) {
 		const dlg_line *ln = &line;
 		if ((unpolled += ln->len + 1) >= DLG_CANCEL_STRIDE) { /* many short lines */
 			unpolled = 0;

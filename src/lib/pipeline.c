@@ -279,6 +279,7 @@ dlg_status dlg_pipeline__run(dlg_summary *out, const char *const *inputs, size_t
 	r->payload = payload;
 	r->writer = writer;
 	dlg_status st = dlg_ctx__init(&r->ctx, opts, err);
+	r->ctx.ids_only = !writer && !opts->on_conversation;
 	r->data_cap = dlg_intake__data_cap(r->ctx.opts);
 	dlg_findings__init(&r->findings, &r->ctx, out, diag, payload);
 	dlg_decide__init(&r->decider, &r->ctx);

@@ -381,6 +381,16 @@ dlg_status dlg_record__render(dlg_unit *u, dlg_error *err)
 	return close_record(out, u, id_at, err);
 }
 
+dlg_status dlg_record__identify(dlg_unit *u, dlg_error *err)
+{
+	dlg_buf *msgs = &u->scratch;
+	msgs->len = 0;
+	DLG_TRY(messages(msgs, u, 0, DLG_BUF_COUNT(&u->turns, dlg_turn), false, err));
+	dlg_split__id(u->id, u->id_hex, msgs->data, msgs->len);
+	memcpy(u->key, u->id, sizeof u->key);
+	return DLG_OK;
+}
+
 dlg_status dlg_record__render_pair(dlg_unit *chosen, const dlg_unit *rejected, size_t prompt,
 				   dlg_error *err)
 {

@@ -13,6 +13,10 @@
 dlg_status dlg_record__json_string(dlg_buf *out, const char *s, size_t n, dlg_error *err) DLG_WUR;
 /** Render u's messages, set its id, and write the record line to u->json. */
 dlg_status dlg_record__render(dlg_unit *u, dlg_error *err) DLG_WUR;
+
+/** u's id and split key alone, as dlg_record__render computes them (u->json is left
+ * empty): for a run that writes no records. */
+dlg_status dlg_record__identify(dlg_unit *u, dlg_error *err) DLG_WUR;
 /**
  * A preference pair's record into chosen->json (--format preference or openai-preference):
  * the first `prompt` turns, shared, then each side's own. Sets chosen's id (the pair's) and

@@ -75,6 +75,33 @@ static const char *bracket_close(const char *t, size_t n, size_t i)
 	return memcmp(t + i, LENTICULAR, 3) == 0 ? LENTICULAR_CLOSE : NULL;
 }
 
+/* What may open a span: '*', '_', an opening full-width bracket (its first byte 0xEF or
+ * 0xE3). Each byte's next is found by memchr, and again only once passed: a fast pass per
+ * byte over a turn, which mostly has few of them, rather than a test of every byte. */
+static const char delimiter_bytes[4] = { '*', '_', '\xEF', '\xE3' };
+#define DELIMITERS_UNSEEN { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX }
+
+/* The first delimiter at or after t[i], or n; at[k] is where the next delimiter_bytes[k]
+ * was found (DELIMITERS_UNSEEN before the first call), i never going back. */
+static size_t next_delimiter(size_t at[4], const char *t, size_t n, size_t i)
+{
+	for (;;) {
+		size_t first = n, which = 0;
+		for (size_t k = 0; k < 4; k++) {
+			const char *p = NULL;
+			if (at[k] == SIZE_MAX || at[k] < i) {
+				p = i < n ? memchr(t + i, delimiter_bytes[k], n - i) : NULL;
+				at[k] = p ? (size_t)(p - t) : n;
+			}
+			if (at[k] < first)
+				first = at[k], which = k;
+		}
+		if (first == n || which < 2 || bracket_close(t, n, first))
+			return first;
+		i = first + 1; /* a lead byte of another character */
+	}
+}
+
 /* The bytes of the delimiter at t[i]: '*' and '_' are one, a full-width bracket three. */
 static size_t delim_len(const char *t, size_t i)
 {
@@ -493,18 +520,8 @@ static bool scan(const char *t, size_t n, span_fn fn, void *payload,
 	size_t line = 0, eol = 0; /* the line being looked at: t[line, eol) */
 	bool line_known = false;
 	line_view lv = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		while (i + 8 <= n) {
-			uint64_t w = dlg_load64(t + i);
-			if (dlg_swar_eq(w, '*') | dlg_swar_eq(w, '_') | dlg_swar_eq(w, 0xEF) |
-			    dlg_swar_eq(w, 0xE3))
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		if (t[i] != '*' && t[i] != '_' && !bracket_close(t, n, i))
-			continue;
+	size_t at[4] = DELIMITERS_UNSEEN;
+	for (size_t i = next_delimiter(at, t, n, 0); i < n; i = next_delimiter(at, t, n, i + 1)) {
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
 			if (dlg_unit__cancel_asked(cancel))
@@ -632,8 +649,8 @@ dlg_status dlg_stage__extract(dlg_unit *u, dlg_turn *turn, dlg_error *err)
 	turn->n_stage = 0;
 	const char *t = u->text.data + from;
 	size_t n = turn->text.len;
-	if (!memchr(t, '*', n) && !memchr(t, '_', n) && !memmem(t, n, FW_PAREN, 3) &&
-	    !memmem(t, n, LENTICULAR, 3))
+	size_t at[4] = DELIMITERS_UNSEEN;
+	if (next_delimiter(at, t, n, 0) == n)
 		return DLG_OK;
 	dlg_buf *spans = &u->scratch;
 	spans->len = 0;

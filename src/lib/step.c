@@ -79,6 +79,10 @@ static dlg_status take_unit(dlg_unit **out, dlg_item *it, const dlg_ctx *ctx,
 		it->cap_units = cap;
 	}
 	*out = &it->units[it->n_units++];
+	/* the conversation before is done with its work buffers, unless it is a pair's chosen
+	 * side, which waits for its rejected one */
+	if (!ctx->opts->rejected_field && it->n_units > 1)
+		dlg_unit__swap_work(*out, *out - 1, ctx->ids_only);
 	dlg_unit__reset(*out, in, record, record_line);
 	(*out)->tok_scratch = it->tok;
 	return DLG_OK;
@@ -136,7 +140,8 @@ dlg_status dlg_step__finish(dlg_unit *u, dlg_error *err)
 				       "JSON records"));
 	DLG_TRY(dlg_unit__check_cancel(u, err));
 	if (!u->rejected)
-		DLG_TRY(dlg_record__render(u, err));
+		DLG_TRY(u->ctx->ids_only ? dlg_record__identify(u, err) :
+					   dlg_record__render(u, err));
 	DLG_TRY(dlg_unit__check_cancel(u, err));
 	if (!u->rejected && u->ctx->near_dup)
 		DLG_TRY(dlg_neardup__signature(&u->near_sig, u, &u->scratch, err));
@@ -351,6 +356,9 @@ static dlg_status conversations(dlg_item *it, const dlg_input *in, const dlg_ctx
 
 dlg_status dlg_step__item(dlg_item *it, const dlg_input *in, const dlg_ctx *ctx, dlg_error *err)
 {
+	/* the last conversation's work buffers, grown for the conversations before, start it */
+	if (!ctx->opts->rejected_field && it->n_units > 1)
+		dlg_unit__swap_work(&it->units[0], &it->units[it->n_units - 1], ctx->ids_only);
 	it->n_units = 0;
 	if (ctx->tokenizer && !it->tok)
 		DLG_TRY(dlg_tok_scratch__new(&it->tok, ctx->alloc, err));

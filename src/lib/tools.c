@@ -325,6 +325,29 @@ static dlg_status calls_of(cJSON **out, dlg_unit *u, const cJSON *declared,
 	return DLG_OK;
 }
 
+/*
+ * Whether the message has none of what is read here: no member of the names below, no
+ * list (content parts), no calls by its role, no --split-think reasoning. Most messages are
+ * {"role", "content"}, for which each look-up below would walk the members for nothing.
+ */
+static bool plain(const dlg_tool_message *tm)
+{
+	static const char *const read_here[] = { "reasoning_content", "thinking", "tool_call_id",
+						 "name", "weight", "tool_calls",
+						 "function_call" };
+	if (tm->function_call || tm->think)
+		return false;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, tm->m) {
+		if (cJSON_IsArray(c))
+			return false;
+		for (size_t k = 0; k < sizeof read_here / sizeof read_here[0]; k++)
+			if (c->string[0] == read_here[k][0] && strcmp(c->string, read_here[k]) == 0)
+				return false;
+	}
+	return true;
+}
+
 dlg_status dlg_tools__message(dlg_span *extra, size_t *calls_at, dlg_unit *u,
 			      const cJSON *declared, const dlg_tool_message *tm, dlg_error *err)
 {
@@ -332,7 +355,8 @@ dlg_status dlg_tools__message(dlg_span *extra, size_t *calls_at, dlg_unit *u,
 	size_t at = b->len;
 	if (tm->role == DLG_ROLE_ASSISTANT)
 		DLG_TRY(unanswered(u, tm->turn, err));
-	const cJSON *id = get(tm->m, "tool_call_id");
+	bool nothing_here = plain(tm);
+	const cJSON *id = nothing_here ? NULL : get(tm->m, "tool_call_id");
 	if (tm->role == DLG_ROLE_TOOL &&
 	    !answer(u, cJSON_IsString(id) ? id->valuestring : NULL)) {
 		char which[96] = "";
@@ -342,6 +366,10 @@ dlg_status dlg_tools__message(dlg_span *extra, size_t *calls_at, dlg_unit *u,
 				       tm->turn, "a tool message answers no call%s waiting for "
 				       "its result; remove it or add the call", which));
 	}
+	*extra = (dlg_span){ at, 0 };
+	*calls_at = 0;
+	if (nothing_here)
+		return DLG_OK;
 	DLG_TRY(reasoning(b, u, tm, err));
 	static const char *const kept[] = { "tool_call_id", "name", "weight" };
 	for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++) {

@@ -55,10 +55,11 @@ static dlg_status marker_in_text(dlg_unit *u, const dlg_line *ln, size_t at, siz
 }
 
 static dlg_status check_text_line(dlg_unit *u, const dlg_line *ln, uint32_t turn_no,
-				  turn_flags *flags, dlg_error *err)
+				  turn_flags *flags, bool colon, dlg_error *err)
 {
 	size_t at, end;
-	if (!flags->marker_in_text && dlg_marker__in_text(&at, &end, u->ctx, ln->p, ln->len)) {
+	if (!flags->marker_in_text && colon &&
+	    dlg_marker__in_text(&at, &end, u->ctx, ln->p, ln->len)) {
 		flags->marker_in_text = true;
 		DLG_TRY(marker_in_text(u, ln, at, end, turn_no, flags, err));
 	}
@@ -207,7 +208,7 @@ static dlg_status start_turn(dlg_unit *u, const dlg_marker *m, const char *p, si
 	ps->turn_hashes = m->hashes;
 	ps->flags = (turn_flags){ false, false, false, false };
 	dlg_line rest = { t.raw.p, t.raw.len, line_no, t.raw.col, 0 };
-	return check_text_line(u, &rest, (uint32_t)n_turns + 1, &ps->flags, err);
+	return check_text_line(u, &rest, (uint32_t)n_turns + 1, &ps->flags, true, err);
 }
 
 /* A label that may be a speaker, seen before any turn, for E201 to name. */
@@ -310,7 +311,7 @@ static dlg_status take_line(dlg_unit *u, const char *p, size_t n, uint64_t line_
 		t->speaker_col = col;
 	}
 	DLG_TRY(push_line(u, &t->raw, p, n, line_no, col, err));
-	return check_text_line(u, &ln, turn_no, flags, err);
+	return check_text_line(u, &ln, turn_no, flags, true, err);
 }
 
 static dlg_status report_preamble(dlg_unit *u, dlg_error *err)
@@ -485,6 +486,11 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 	/* a line ends at LF, CRLF or a lone CR, as in a text file (docs/rules.md "Bytes and
 	 * encodings"); the next CR is looked for again only once the lines have passed it */
 	const char *cr = memchr(text, '\r', len);
+	/* the next colon: lines before it are no markers and hold no label (most lines) */
+	size_t colon_len, colon = dlg_marker__next_colon(&colon_len, text, len, 0);
+	/* and with no '*' nor CR either, no line has anything to find */
+	if (colon == len && !cr && !memchr(text, '*', len))
+		return dlg_buf__append(&u->turns, &t, sizeof t, err);
 	do {
 		if (i - polled >= DLG_CANCEL_STRIDE) {
 			polled = i;
@@ -501,15 +507,21 @@ dlg_status dlg_transcript__add_turn(dlg_unit *u, dlg_role role, const char *text
 			u->fixes[DLG_FIX_CRLF]++;
 		}
 		dlg_line ln = { text + i, eol - i, u->record_line, 1, 0 };
+		bool has_colon = colon < eol;
 		dlg_marker m;
-		dlg_marker__classify(&m, u->ctx, ln.p, ln.len);
-		if (m.kind == DLG_LINE_MARKER && !flags.marker_in_text) {
+		if (has_colon && !flags.marker_in_text) {
+			dlg_marker__classify(&m, u->ctx, ln.p, ln.len);
 			/* structured turns are not split again, but say it looks like
 			 * they should */
-			flags.marker_in_text = true;
-			DLG_TRY(marker_in_text(u, &ln, m.at, m.rest, turn_no, &flags, err));
+			if (m.kind == DLG_LINE_MARKER) {
+				flags.marker_in_text = true;
+				DLG_TRY(marker_in_text(u, &ln, m.at, m.rest, turn_no, &flags,
+						       err));
+			}
 		}
-		DLG_TRY(check_text_line(u, &ln, turn_no, &flags, err));
+		DLG_TRY(check_text_line(u, &ln, turn_no, &flags, has_colon, err));
+		if (has_colon)
+			colon = dlg_marker__next_colon(&colon_len, text, len, next);
 		i = next;
 	} while (i <= len);
 	return dlg_buf__append(&u->turns, &t, sizeof t, err);

@@ -88,6 +88,27 @@ void dlg_unit__init(dlg_unit *u, const dlg_ctx *ctx)
 		dlg_buf__init(bufs[i], ctx->alloc, DLG_BUF_UNCAPPED);
 }
 
+static void swap_bufs(dlg_buf *const *mine, dlg_buf *const *theirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		dlg_buf swap = *mine[i];
+		*mine[i] = *theirs[i];
+		*theirs[i] = swap;
+	}
+}
+
+void dlg_unit__swap_work(dlg_unit *a, dlg_unit *b, bool all)
+{
+	dlg_buf *const step_a[] = { &a->drops, &a->decoded, &a->scratch, &a->stage_refs };
+	dlg_buf *const step_b[] = { &b->drops, &b->decoded, &b->scratch, &b->stage_refs };
+	swap_bufs(step_a, step_b, sizeof step_a / sizeof step_a[0]);
+	if (!all)
+		return;
+	dlg_buf *const kept_a[] = { &a->text, &a->stages, &a->stage_text, &a->json };
+	dlg_buf *const kept_b[] = { &b->text, &b->stages, &b->stage_text, &b->json };
+	swap_bufs(kept_a, kept_b, sizeof kept_a / sizeof kept_a[0]);
+}
+
 void dlg_unit__reset(dlg_unit *u, const dlg_input *in, uint64_t record, uint64_t record_line)
 {
 	u->source = in->source;

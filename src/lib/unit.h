@@ -198,6 +198,14 @@ struct dlg_input;
 void dlg_unit__reset(dlg_unit *u, const struct dlg_input *in, uint64_t record,
 		     uint64_t record_line);
 void dlg_unit__dispose(dlg_unit *u);
+/**
+ * Swap a's and b's buffers that nothing reads past the step (the decoded text, the escaping
+ * backslashes, the scratch, the stage references; with `all`, in a run that keeps only
+ * findings, ids and counts (dlg_ctx.ids_only), the normalized text, the stage directions
+ * and the record too), so that an item's conversations hand one set on, warm in the cache,
+ * rather than each growing its own.
+ */
+void dlg_unit__swap_work(dlg_unit *a, dlg_unit *b, bool all);
 /** The conversation's tokens and its trainable ones: those of its rendering under the chat
  * template (u->templated), else the sum of u->tokens and of its assistant turns' not of
  * weight 0. */

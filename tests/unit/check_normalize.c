@@ -122,6 +122,61 @@ START_TEST(test_normalize_whitespace)
 }
 END_TEST
 
+/* A JSON record of a user turn `text` (escaped here) and a reply. */
+static void record_of(char *out, size_t cap, const char *text)
+{
+	size_t n = (size_t)snprintf(out, cap, "{\"messages\":[{\"role\":\"user\",\"content\":\"");
+	for (const char *c = text; *c && n + 8 < cap; c++)
+		n += (size_t)snprintf(out + n, cap - n, "%s", *c == '\n' ? "\\n" :
+					     *c == '\t' ? "\\t" : (char[2]){ *c, 0 });
+	snprintf(out + n, cap - n, "\"},{\"role\":\"assistant\",\"content\":\"ok\"}]}");
+}
+
+/* A turn of printable ASCII in lines is copied whole rather than walked line by line: it
+ * must come out as the line walk makes it. The same text with a blank at each line's end
+ * takes the walk (which drops those blanks): both give one text, tidied alike. */
+START_TEST(test_normalize_plain_turn_as_the_line_walk)
+{
+	static const char *const texts[] = {
+		"a\n\nb", "\n\n lead\n\n\n\nx\t y\n\n", "x", "  indented\n\ttab\nend\n",
+		"one\n\n\n\n\ntwo\n\n\nthree", "*nods* fine\n\n*sighs*",
+	};
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+		char walked[256], json[512];
+		size_t n = 0;
+		for (const char *c = texts[k]; *c; c++) {
+			if (*c == '\n')
+				walked[n++] = ' ';
+			walked[n++] = *c;
+		}
+		walked[n++] = ' ';
+		walked[n] = '\0';
+		char plain_text[256];
+		uint64_t plain_blank_lines;
+		size_t plain_stages;
+		for (int pass = 0; pass < 2; pass++) {
+			harness h;
+			harness_init(&h);
+			record_of(json, sizeof json, pass ? walked : texts[k]);
+			ck_assert_int_eq(harness_run_record(&h, json, false), DLG_OK);
+			if (pass == 0) {
+				snprintf(plain_text, sizeof plain_text, "%s", turn_text(&h, 0));
+				plain_blank_lines = h.unit.fixes[DLG_FIX_BLANK_LINES];
+				plain_stages = turn_n_stage(&h, 0);
+				ck_assert_uint_eq(h.unit.fixes[DLG_FIX_TRAILING_SPACE], 0);
+			} else {
+				ck_assert_str_eq(turn_text(&h, 0), plain_text);
+				ck_assert_uint_eq(h.unit.fixes[DLG_FIX_BLANK_LINES],
+						  plain_blank_lines);
+				ck_assert_uint_eq(turn_n_stage(&h, 0), plain_stages);
+				ck_assert_uint_gt(h.unit.fixes[DLG_FIX_TRAILING_SPACE], 0);
+			}
+			harness_dispose(&h);
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_normalize_ascii_punct_only_when_asked)
 {
 	harness h;
@@ -174,6 +229,7 @@ Suite *normalize_suite(void)
 	tcase_add_test(tc, test_normalize_nfc_composes_nfd);
 	tcase_add_test(tc, test_normalize_spaces_controls_and_invisibles);
 	tcase_add_test(tc, test_normalize_whitespace);
+	tcase_add_test(tc, test_normalize_plain_turn_as_the_line_walk);
 	tcase_add_test(tc, test_normalize_ascii_punct_only_when_asked);
 	suite_add_tcase(s, tc);
 	TCase *slow = tcase_create("quick_check");
