@@ -475,7 +475,7 @@ dlg_status dlg_jev__filter(jev *e, const jscope *sc, uint32_t node, jv *out)
 			return DLG_OK;
 		}
 		if (!strcmp(name, "reverse")) {
-			jlist *r;
+			jlist *r = NULL;
 			DLG_TRY(new_list(e, v.l->n, &r));
 			for (size_t i = v.l->n; i-- > 0;)
 				r->v[r->n++] = v.l->v[i];
