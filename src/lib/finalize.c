@@ -382,7 +382,7 @@ static dlg_status gather_shards(finalizer *f, dlg_error *err)
 static dlg_status finalize_all(finalizer *f, dlg_error *err)
 {
 	const dlg_options *o = f->ctx.opts;
-	DLG_TRY(dlg_workdir__count_parts(&f->parts, f->work, err));
+	DLG_TRY(dlg_workdir__count_tasks(&f->parts, f->work, "part", "map", err));
 	DLG_TRY(check_parts(f, err));
 	if (f->ctx.near_dup)
 		DLG_TRY(dlg_nearwork__fates_open(&f->fates, &f->ctx, f->work, err));

@@ -178,7 +178,7 @@ static void step_dispose(near_step *s)
 /* Every part's manifest, checked; its SHA-256 kept, and where its conversations start. */
 static dlg_status read_parts(near_step *s, dlg_error *err)
 {
-	DLG_TRY(dlg_workdir__count_parts(&s->parts, s->work, err));
+	DLG_TRY(dlg_workdir__count_tasks(&s->parts, s->work, "part", "map", err));
 	s->part_start = dlg_mem__alloc(s->opts.allocator,
 				       ((size_t)s->parts + 1) * sizeof *s->part_start);
 	if (!s->part_start)
@@ -398,7 +398,7 @@ static dlg_status next_pair(clusterer *c, pair_stream *p, dlg_error *err)
 static dlg_status open_streams(clusterer *c, dlg_error *err)
 {
 	near_step *s = &c->s;
-	DLG_TRY(dlg_nearwork__count_bands(&c->n_streams, s->work, err));
+	DLG_TRY(dlg_workdir__count_tasks(&c->n_streams, s->work, "bands", "bands", err));
 	c->streams = dlg_mem__alloc(s->opts.allocator, c->n_streams * sizeof *c->streams);
 	if (!c->streams)
 		return dlg_error__set(err, DLG_E_NOMEM, 0, "out of memory");

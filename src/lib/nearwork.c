@@ -11,7 +11,6 @@
 #include "sink.h"
 #include "split.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,35 +63,6 @@ size_t dlg_nearwork__clusters_dir(char *out, size_t cap, const char *work)
 {
 	int n = snprintf(out, cap, "%s/%s", work, DLG_CLUSTERS_DIR);
 	return n < 0 ? cap : (size_t)n;
-}
-
-dlg_status dlg_nearwork__count_bands(unsigned *bands, const char *work, dlg_error *err)
-{
-	DIR *d = opendir(work);
-	if (!d)
-		return dlg_error__io(err, errno, "open the work directory", work);
-	*bands = 0;
-	dlg_status st = DLG_OK;
-	struct dirent *e;
-	while (st == DLG_OK && (e = readdir(d)) != NULL) {
-		unsigned b, n;
-		char canonical[64];
-		if (sscanf(e->d_name, "bands-%5u-of-%5u", &b, &n) != 2)
-			continue;
-		snprintf(canonical, sizeof canonical, "bands-%05u-of-%05u", b, n);
-		if (strcmp(canonical, e->d_name) != 0 || n == 0)
-			continue;
-		if (*bands && n != *bands)
-			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' holds the pairs of two "
-					    "band runs (of %u and of %u tasks); remove the stale "
-					    "ones", work, *bands, n);
-		*bands = n;
-	}
-	closedir(d);
-	if (st == DLG_OK && *bands == 0)
-		st = dlg_error__set(err, DLG_E_IO, ENOENT, "'%s' holds no band task's pairs "
-				    "(bands-00000-of-NNNNN): run bands first", work);
-	return st;
 }
 
 dlg_status dlg_nearwork__read(bool *got, dlg_readback *r, void *rec, size_t n, dlg_error *err)

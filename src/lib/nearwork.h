@@ -62,9 +62,6 @@ bool dlg_nearwork__decode(dlg_sig_record *out, const uint8_t in[DLG_SIG_RECORD],
 size_t dlg_nearwork__bands_dir(char *out, size_t cap, const char *work, unsigned band,
 			       unsigned bands);
 size_t dlg_nearwork__clusters_dir(char *out, size_t cap, const char *work);
-/** How many band tasks WORK's band directories were made by (every one says the same). */
-dlg_status dlg_nearwork__count_bands(unsigned *bands, const char *work, dlg_error *err) DLG_WUR;
-
 /** The next record of n bytes from r into rec; *got is false at r's end (a part of one
  * there is an error). */
 dlg_status dlg_nearwork__read(bool *got, dlg_readback *r, void *rec, size_t n,

@@ -288,7 +288,7 @@ static dlg_status reduce_part(reducer *r, const char *work, unsigned part, unsig
 static dlg_status reduce_all(reducer *r, const char *work, dlg_error *err)
 {
 	unsigned parts;
-	DLG_TRY(dlg_workdir__count_parts(&parts, work, err));
+	DLG_TRY(dlg_workdir__count_tasks(&parts, work, "part", "map", err));
 	if (r->near)
 		DLG_TRY(dlg_nearwork__fates_open(&r->fates, &r->ctx, work, err));
 	DLG_TRY(dlg_commit__begin(&r->out, &r->opts, err));

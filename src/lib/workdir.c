@@ -54,33 +54,35 @@ size_t dlg_workdir__shard_dir(char *out, size_t cap, const char *work, unsigned 
 	return n < 0 ? cap : (size_t)n;
 }
 
-/* How many parts the map steps in WORK were told: every part-K-of-M there says the same M. */
-dlg_status dlg_workdir__count_parts(unsigned *parts, const char *work, dlg_error *err)
+dlg_status dlg_workdir__count_tasks(unsigned *tasks, const char *work, const char *prefix,
+				    const char *step, dlg_error *err)
 {
 	DIR *d = opendir(work);
 	if (!d)
 		return dlg_error__io(err, errno, "open the work directory", work);
-	*parts = 0;
+	*tasks = 0;
 	dlg_status st = DLG_OK;
+	size_t len = strlen(prefix);
 	struct dirent *e;
 	while (st == DLG_OK && (e = readdir(d)) != NULL) {
 		unsigned k, m;
 		char canonical[64];
-		if (sscanf(e->d_name, "part-%5u-of-%5u", &k, &m) != 2)
+		if (strncmp(e->d_name, prefix, len) != 0 || e->d_name[len] != '-' ||
+		    sscanf(e->d_name + len, "-%5u-of-%5u", &k, &m) != 2)
 			continue;
-		snprintf(canonical, sizeof canonical, "part-%05u-of-%05u", k, m);
+		snprintf(canonical, sizeof canonical, "%s-%05u-of-%05u", prefix, k, m);
 		if (strcmp(canonical, e->d_name) != 0 || m == 0)
 			continue;
-		if (*parts && m != *parts)
-			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' holds the parts of two "
-					    "map runs (of %u and of %u parts); remove the stale "
-					    "ones", work, *parts, m);
-		*parts = m;
+		if (*tasks && m != *tasks)
+			st = dlg_error__set(err, DLG_E_ARG, 0, "'%s' holds the outputs of two %s "
+					    "runs (of %u and of %u tasks); remove the stale ones",
+					    work, step, *tasks, m);
+		*tasks = m;
 	}
 	closedir(d);
-	if (st == DLG_OK && *parts == 0)
-		st = dlg_error__set(err, DLG_E_IO, ENOENT, "'%s' holds no map part "
-				    "(part-00000-of-MMMMM): run map first", work);
+	if (st == DLG_OK && *tasks == 0)
+		st = dlg_error__set(err, DLG_E_IO, ENOENT, "'%s' holds no output of %s "
+				    "(%s-00000-of-NNNNN): run %s first", work, step, prefix, step);
 	return st;
 }
 

@@ -45,8 +45,10 @@ size_t dlg_workdir__part_dir(char *out, size_t cap, const char *work, unsigned p
 /** WORK/shard-SSSSS-of-NNNNN into out; returns what snprintf returns. */
 size_t dlg_workdir__shard_dir(char *out, size_t cap, const char *work, unsigned shard,
 			      unsigned shards);
-/** How many parts the map steps in WORK were told (every part there says the same). */
-dlg_status dlg_workdir__count_parts(unsigned *parts, const char *work, dlg_error *err) DLG_WUR;
+/** How many tasks the `step` (map, bands) whose outputs in WORK are PREFIX-K-of-N
+ * directories or files was told: every one there says the same N. */
+dlg_status dlg_workdir__count_tasks(unsigned *tasks, const char *work, const char *prefix,
+				    const char *step, dlg_error *err) DLG_WUR;
 /** The file `name` as manifest m lists it, or NULL. */
 const dlg_listed_file *dlg_workdir__listed(const dlg_manifest_read *m, const char *name);
 /** A part's or shard's manifest in `dir`, read and checked: there, made with ctx's
