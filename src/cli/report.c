@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
+#include "cost.h"
 #include "stats.h"
 
 #include <unistd.h>
@@ -148,23 +149,4 @@ void cli_report_summary(const cli_args *a, const dlg_summary *s)
 	printf("), %s\n", counts);
 	if (a->price_per_mtok > 0)
 		cli_report_cost(stdout, a, s);
-}
-
-double cli_split_cost(const cli_args *a, const dlg_summary *s, size_t split)
-{
-	return (double)s->split_tokens[split] * (double)a->epochs * a->price_per_mtok / 1e6;
-}
-
-void cli_report_cost(FILE *f, const cli_args *a, const dlg_summary *s)
-{
-	fprintf(f, "training cost at %g per million tokens, %llu epoch%s:", a->price_per_mtok,
-		(unsigned long long)a->epochs, plural(a->epochs, "", "s"));
-	for (size_t i = 0; i < cli_split_count(a); i++) {
-		double cost = cli_split_cost(a, s, i);
-		/* cents, or four decimals for the small sums of a sample */
-		fprintf(f, "%s %s %.*f (%llu tokens)", i ? "," : "", cli_split_name(a, i),
-			cost >= 1 || cost == 0 ? 2 : 4, cost,
-			(unsigned long long)s->split_tokens[i]);
-	}
-	fputc('\n', f);
 }

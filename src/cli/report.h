@@ -34,9 +34,5 @@ void cli_report_progress(const dlg_progress *p, void *payload);
 /** Finish the report (SARIF closes its log; a note on what --max-errors left out). */
 void cli_report_end(cli_report *r);
 void cli_report_summary(const cli_args *args, const dlg_summary *s);
-/** --price-per-mtok: split i's tokens times --epochs at that price per million tokens. */
-double cli_split_cost(const cli_args *a, const dlg_summary *s, size_t split);
-/** The line that says each split's training cost (--price-per-mtok). */
-void cli_report_cost(FILE *f, const cli_args *a, const dlg_summary *s);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "stats.h"
+#include "cost.h"
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
