@@ -128,4 +128,18 @@ with tempfile.TemporaryDirectory() as tmp:
     used = {next(iter(s)) for s in person_split.values()}
     check(used == {"train", "validation", "test"}, "group: splits used %s" % used)
 
+    # a source the pattern does not match is a group of its own: split as --split-key source
+    # splits it
+    write_corpus(a, [("corpus/loose/%d.txt" % i, "### Human: loose %d\n### Assistant: ok\n" % i)
+                     for i in range(200)])
+    weights = ("--split", "train=0.6,validation=0.2,test=0.2")
+    convert(a, out, "--split-key", "group", "--group-regex", "^corpus/(p[0-9]+)/", *weights)
+    by_group = {src: s for s, src in split_of_ids(out).values() if "/loose/" in src}
+    convert(a, os.path.join(tmp, "source"), "--split-key", "source", *weights)
+    by_source = {src: s for s, src in split_of_ids(os.path.join(tmp, "source")).values()
+                 if "/loose/" in src}
+    check(len(by_group) == 200 and by_group == by_source,
+          "group: %d of 200 unmatched sources split as by source" %
+          sum(1 for k in by_group if by_group[k] == by_source.get(k)))
+
 finish()

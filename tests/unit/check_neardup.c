@@ -537,6 +537,9 @@ START_TEST(test_neardup_scripts_without_spaces_and_emoji)
 	ck_assert(!a.empty);
 	ck_assert_uint_eq(a.n_exact, 3);
 	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
+	/* the last variation selector (U+E01EF) and the last skin tone (U+1F3FF) too */
+	signature_of(&b, "### Human: ❤\xF3\xA0\x87\xAF👍\xF0\x9F\x8F\xBF\n### Assistant: 🙂\n");
+	ck_assert_int_eq(memcmp(&a, &b, sizeof a), 0);
 	signature_of(&b, "### Human: ❤️👍🏽\n### Assistant: 🙃\n");
 	ck_assert_double_eq(dlg_neardup__similarity(&a, &b), 2.0 / 4);
 	/* a word ends where such a token starts, and marks stay with it (Thai: ที่ is three code
@@ -550,7 +553,7 @@ END_TEST
 
 /*
  * densify() in neardup.c fills empty bin i from bin XXH3-64(the byte i, seed = attempt) mod
- * 256, attempt = 1, 2, ...; the first 64 attempts come from a table made once, the later
+ * 256, attempt = 1, 2, ...; the first 512 attempts come from a table made once, the later
  * ones are hashed. The expected values are not computed here (a copy of the formula would
  * agree with a wrong copy in the code): they were computed once with Debian 12's
  * python3-xxhash 3.2.0 (xxHash 0.8.1) as

@@ -78,6 +78,34 @@ START_TEST(test_tokenizer_refuses_by_name)
 }
 END_TEST
 
+/* A tokenizer_config.json setting that changes the encoding and is not supported is refused
+ * by name, each one alone. */
+START_TEST(test_tokenizer_refuses_config_settings)
+{
+	static const struct {
+		const char *config, *named;
+	} cases[] = {
+		{"{\"remove_space\":true}", "remove_space"},
+		{"{\"do_lowercase_and_remove_accent\":true}", "do_lowercase_and_remove_accent"},
+		{"{\"tokenizer_class\":\"LlamaTokenizerFast\",\"legacy\":false}", "legacy: false"},
+	};
+	static const char json[] = "{\"model\":" MODEL("\"a\":0", "", "") "}";
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *dir = make_temp_dir();
+		write_file(dir, "tokenizer.json", json, strlen(json));
+		write_file(dir, "tokenizer_config.json", cases[i].config, strlen(cases[i].config));
+		dlg_options o;
+		ck_assert_int_eq(dlg_options_init(&o, DLG_OPTIONS_VERSION), DLG_OK);
+		dlg_tokenizer *tok = NULL;
+		dlg_error err = {0};
+		ck_assert_int_eq(dlg_tokenizer__load(&tok, dir, &o, &err), DLG_E_ARG);
+		ck_assert_msg(strstr(err.msg, cases[i].named), "%zu: %s", i, err.msg);
+		rm_rf(dir);
+		free(dir);
+	}
+}
+END_TEST
+
 START_TEST(test_tokenizer_unknown_rank_file)
 {
 	char *dir = make_temp_dir();
@@ -214,6 +242,7 @@ Suite *tokenizer_suite(void)
 	Suite *s = suite_create("tokenizer");
 	TCase *tc = tcase_create("tokenizer");
 	tcase_add_test(tc, test_tokenizer_refuses_by_name);
+	tcase_add_test(tc, test_tokenizer_refuses_config_settings);
 	tcase_add_test(tc, test_tokenizer_unknown_rank_file);
 	tcase_add_test(tc, test_tokenizer_merge_order);
 	tcase_add_test(tc, test_tokenizer_long_piece);
