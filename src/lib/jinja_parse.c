@@ -513,6 +513,17 @@ static dlg_status body_of(parser *p, jnode *n, bool second, const char *a, const
 	return second ? end_list(p, &body, &n->list2, &n->n2) : end_list(p, &body, &n->list, &n->n);
 }
 
+/* An {% else %} and its body when there is one, then the {% end... %} tag. */
+static dlg_status else_then_end(parser *p, jnode *n, const char *end)
+{
+	if (is_name(p, 1, "else")) {
+		p->cur += 2;
+		DLG_TRY(expect(p, JT_CLOSE_STMT, "%}"));
+		DLG_TRY(body_of(p, n, true, end, NULL, NULL));
+	}
+	return end_tag(p, end);
+}
+
 /* After `if` or `elif`: test, body, then elif (a nested if as the else), else, endif. */
 static dlg_status if_statement(parser *p, size_t start, uint32_t *out)
 {
@@ -532,12 +543,7 @@ static dlg_status if_statement(parser *p, size_t start, uint32_t *out)
 		DLG_TRY(dlg_buf__append(&p->t->kids, &nested, sizeof nested, p->err));
 		return node(p, n, out);
 	}
-	if (is_name(p, 1, "else")) {
-		p->cur += 2;
-		DLG_TRY(expect(p, JT_CLOSE_STMT, "%}"));
-		DLG_TRY(body_of(p, &n, true, "endif", NULL, NULL));
-	}
-	DLG_TRY(end_tag(p, "endif"));
+	DLG_TRY(else_then_end(p, &n, "endif"));
 	return node(p, n, out);
 }
 
@@ -558,12 +564,7 @@ static dlg_status for_statement(parser *p, size_t start, uint32_t *out)
 	}
 	DLG_TRY(expect(p, JT_CLOSE_STMT, "%}"));
 	DLG_TRY(body_of(p, &n, false, "endfor", "else", NULL));
-	if (is_name(p, 1, "else")) {
-		p->cur += 2;
-		DLG_TRY(expect(p, JT_CLOSE_STMT, "%}"));
-		DLG_TRY(body_of(p, &n, true, "endfor", NULL, NULL));
-	}
-	DLG_TRY(end_tag(p, "endfor"));
+	DLG_TRY(else_then_end(p, &n, "endfor"));
 	return node(p, n, out);
 }
 
