@@ -131,6 +131,10 @@ START_TEST(test_jinja_scopes_and_loops)
 	/* whitespace control, trim_blocks and lstrip_blocks as the reference applies them */
 	ck_assert_str_eq(ok("a  {%- if true -%}  b  {% endif %}\n  {% if true %}\nc{% endif %}\n",
 			    "{}"), "ab  c");
+	/* a list joined to a string as JavaScript writes one: items by commas, a nested list
+	 * as printed (each checked with @huggingface/jinja 0.5.13) */
+	ck_assert_str_eq(ok("{{ \"x\" + [1, 2, \"a\"] }}|{{ \"x\" ~ [1, [2, 3]] }}|"
+			    "{{ [1, 2] + \"y\" }}", "{}"), "x1,2,a|x1,[2, 3]|1,2y");
 	ck_assert_str_eq(ok("{{ 'x' ~ y ~ 1.0 }}|{{ 1.0 }}|{{ 7 // 2 }}|{{ -7 % 3 }}|"
 			    "{{ 'ab'[-1] }}", "{}"), "x1|1.0|3|-1|b");
 	ck_assert_str_eq(ok("{{ '  a b '.split() | tojson }}{{ 'a<b>c'.split('<', 1) | tojson }}"
