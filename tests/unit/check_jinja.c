@@ -133,6 +133,8 @@ START_TEST(test_jinja_scopes_and_loops)
 			    "{}"), "ab  c");
 	/* a list joined to a string as JavaScript writes one: items by commas, a nested list
 	 * as printed (each checked with @huggingface/jinja 0.5.13) */
+	/* a sign before what is not a number (checked with the reference: -2|-3|3) */
+	ck_assert_str_eq(ok("{{ -(2) }}|{{ -x }}|{{ +x }}", "{\"x\":3}"), "-2|-3|3");
 	ck_assert_str_eq(ok("{{ \"x\" + [1, 2, \"a\"] }}|{{ \"x\" ~ [1, [2, 3]] }}|"
 			    "{{ [1, 2] + \"y\" }}", "{}"), "x1,2,a|x1,[2, 3]|1,2y");
 	ck_assert_str_eq(ok("{{ 'x' ~ y ~ 1.0 }}|{{ 1.0 }}|{{ 7 // 2 }}|{{ -7 % 3 }}|"
