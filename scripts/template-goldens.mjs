@@ -17,7 +17,7 @@ import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import zlib from "node:zlib";
+import { fixtureRecords } from "./fixture-records.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const dlgconv = path.resolve(process.argv[2] ?? "build/dlgconv");
@@ -85,35 +85,8 @@ const auto = automap();
 
 // The conversations: what dlgconv writes from the real-world fixtures, then the edge cases.
 function fixtureConversations() {
-	const dir = path.join(root, "fixtures/realworld");
-	const convs = [];
-	for (const f of fs.readdirSync(dir).sort()) {
-		if (!/\.(txt|json|jsonl)$/.test(f))
-			continue;
-		const argsFile = path.join(dir, f.replace(/\.[^.]+$/, ".args"));
-		const args = fs.existsSync(argsFile) ?
-			fs.readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
-		const o = fs.mkdtempSync(path.join(os.tmpdir(), "tplgold-conv-"));
-		try {
-			execFileSync(dlgconv, ["convert", path.join(dir, f), ...args, "--split", "train=1",
-				"-o", path.join(o, "out")], { stdio: "ignore" });
-		} catch {
-			// a fixture that rejects everything still wrote what it kept
-		}
-		const train = path.join(o, "out/train.jsonl.gz");
-		if (fs.existsSync(train))
-			for (const line of zlib.gunzipSync(fs.readFileSync(train)).toString().split("\n")) {
-				if (!line)
-					continue;
-				const r = JSON.parse(line);
-				const c = { messages: r.messages };
-				if (r.tools)
-					c.tools = JSON.parse(r.tools);
-				convs.push(c);
-			}
-		fs.rmSync(o, { recursive: true, force: true });
-	}
-	return convs;
+	return fixtureRecords(root, dlgconv).map(r =>
+		r.tools ? { messages: r.messages, tools: JSON.parse(r.tools) } : { messages: r.messages });
 }
 
 const weather = [{ type: "function", function: { name: "get_weather", description: "The weather in a city",

@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import zlib from "node:zlib";
+import { fixtureRecords } from "./fixture-records.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const dlgconv = path.resolve(process.argv[2] ?? "build/dlgconv");
@@ -40,30 +41,7 @@ const pkgName = (spec) => spec.slice(0, spec.lastIndexOf("@"));
 
 // The texts: messages of the real-world fixtures, in file order, then the edge cases.
 function fixtureMessages() {
-	const dir = path.join(root, "fixtures/realworld");
-	const texts = [];
-	for (const f of fs.readdirSync(dir).sort()) {
-		if (!/\.(txt|json|jsonl)$/.test(f))
-			continue;
-		const argsFile = path.join(dir, f.replace(/\.[^.]+$/, ".args"));
-		const args = fs.existsSync(argsFile) ?
-			fs.readFileSync(argsFile, "utf8").trim().split(/\s+/).filter(Boolean) : [];
-		const o = fs.mkdtempSync(path.join(os.tmpdir(), "tokgold-conv-"));
-		try {
-			execFileSync(dlgconv, ["convert", path.join(dir, f), ...args, "--split", "train=1",
-				"-o", path.join(o, "out")], { stdio: "ignore" });
-		} catch {
-			// a fixture that rejects everything still wrote what it kept
-		}
-		const train = path.join(o, "out/train.jsonl.gz");
-		if (fs.existsSync(train))
-			for (const line of zlib.gunzipSync(fs.readFileSync(train)).toString().split("\n"))
-				if (line)
-					for (const m of JSON.parse(line).messages)
-						texts.push(m.content);
-		fs.rmSync(o, { recursive: true, force: true });
-	}
-	return texts;
+	return fixtureRecords(root, dlgconv).flatMap(r => r.messages.map(m => m.content));
 }
 
 const edge = [
